@@ -1,0 +1,5 @@
+//! The compositions TLS 1.2 defines over the primitives: PRF, key block,
+//! verify_data, key exchange, signatures, certificates, and the suite table.
+
+pub mod key_block;
+pub mod suites;

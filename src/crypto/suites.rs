@@ -1,0 +1,243 @@
+//! The one static cipher-suite table. Adding a suite means adding one row.
+//!
+//! Key and IV lengths follow RFC 5246 Appendix C (CBC) and RFC 5288 §3 /
+//! RFC 7905 §2 (AEAD).
+
+use crate::wire::CipherSuite;
+
+/// How the pre-master secret is agreed (RFC 5246 §7.4.7, RFC 8422 §2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyExchange {
+    /// Ephemeral elliptic-curve Diffie-Hellman, signed with the server's RSA key.
+    EcdheRsa,
+    /// Ephemeral elliptic-curve Diffie-Hellman, signed with the server's ECDSA key.
+    EcdheEcdsa,
+}
+
+/// The bulk cipher that protects records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BulkCipher {
+    /// AES-128 in CBC mode (MAC-then-encrypt, RFC 5246 §6.2.3.2).
+    Aes128Cbc,
+    /// AES-256 in CBC mode.
+    Aes256Cbc,
+    /// AES-128-GCM (RFC 5288).
+    Aes128Gcm,
+    /// AES-256-GCM (RFC 5288).
+    Aes256Gcm,
+    /// ChaCha20-Poly1305 (RFC 7905).
+    Chacha20Poly1305,
+}
+
+/// The record MAC of a CBC suite; AEAD suites have none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MacAlgorithm {
+    /// HMAC-SHA1, 20-byte tag and key.
+    HmacSha1,
+    /// HMAC-SHA256, 32-byte tag and key.
+    HmacSha256,
+    /// HMAC-SHA384, 48-byte tag and key.
+    HmacSha384,
+    /// AEAD suite: integrity comes from the cipher.
+    Aead,
+}
+
+impl MacAlgorithm {
+    /// `mac_length` and `mac_key_length` (RFC 5246 §6.2.3.1, Appendix C).
+    pub fn len(self) -> usize {
+        match self {
+            MacAlgorithm::HmacSha1 => 20,
+            MacAlgorithm::HmacSha256 => 32,
+            MacAlgorithm::HmacSha384 => 48,
+            MacAlgorithm::Aead => 0,
+        }
+    }
+
+    /// Whether this is the AEAD placeholder (no separate MAC).
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The ring HMAC algorithm, `None` for AEAD suites.
+    pub fn hmac(self) -> Option<ring::hmac::Algorithm> {
+        match self {
+            MacAlgorithm::HmacSha1 => Some(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
+            MacAlgorithm::HmacSha256 => Some(ring::hmac::HMAC_SHA256),
+            MacAlgorithm::HmacSha384 => Some(ring::hmac::HMAC_SHA384),
+            MacAlgorithm::Aead => None,
+        }
+    }
+}
+
+/// The hash behind the PRF and the Finished transcript hash (RFC 5246 §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrfHash {
+    /// P_SHA256, the TLS 1.2 default.
+    Sha256,
+    /// P_SHA384, for the suites whose name ends in _SHA384.
+    Sha384,
+}
+
+impl PrfHash {
+    /// Output length of the hash, in bytes.
+    pub fn len(self) -> usize {
+        match self {
+            PrfHash::Sha256 => 32,
+            PrfHash::Sha384 => 48,
+        }
+    }
+    /// Never empty; present for clippy's `len_without_is_empty`.
+    pub fn is_empty(self) -> bool {
+        false
+    }
+    /// The ring HMAC algorithm used by P_hash.
+    pub fn hmac(self) -> ring::hmac::Algorithm {
+        match self {
+            PrfHash::Sha256 => ring::hmac::HMAC_SHA256,
+            PrfHash::Sha384 => ring::hmac::HMAC_SHA384,
+        }
+    }
+    /// The ring digest algorithm used for the transcript hash.
+    pub fn digest(self) -> &'static ring::digest::Algorithm {
+        match self {
+            PrfHash::Sha256 => &ring::digest::SHA256,
+            PrfHash::Sha384 => &ring::digest::SHA384,
+        }
+    }
+    /// `"SHA256"` or `"SHA384"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            PrfHash::Sha256 => "SHA256",
+            PrfHash::Sha384 => "SHA384",
+        }
+    }
+}
+
+/// One row of the suite table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SuiteInfo {
+    /// The IANA code point.
+    pub id: CipherSuite,
+    /// The OpenSSL name (`openssl ciphers -V`), accepted by `--cipher`.
+    pub openssl_name: &'static str,
+    /// Key exchange and server authentication.
+    pub kx: KeyExchange,
+    /// Record cipher.
+    pub cipher: BulkCipher,
+    /// Record MAC (CBC suites).
+    pub mac: MacAlgorithm,
+    /// PRF hash.
+    pub prf: PrfHash,
+}
+
+impl SuiteInfo {
+    /// The IANA name (`TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`).
+    pub fn name(&self) -> &'static str {
+        self.id.name().unwrap_or("unknown")
+    }
+    /// `enc_key_length` (RFC 5246 Appendix C).
+    pub fn enc_key_len(&self) -> usize {
+        match self.cipher {
+            BulkCipher::Aes128Cbc | BulkCipher::Aes128Gcm => 16,
+            BulkCipher::Aes256Cbc | BulkCipher::Aes256Gcm | BulkCipher::Chacha20Poly1305 => 32,
+        }
+    }
+    /// `fixed_iv_length`: the IV bytes taken from the key block. Zero for
+    /// TLS 1.2 CBC (the IV is explicit per record), 4 for GCM's salt (RFC 5288
+    /// §3), 12 for ChaCha20-Poly1305 (RFC 7905 §2).
+    pub fn fixed_iv_len(&self) -> usize {
+        match self.cipher {
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 0,
+            BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => 4,
+            BulkCipher::Chacha20Poly1305 => 12,
+        }
+    }
+    /// `record_iv_length`: the explicit bytes sent in front of each record.
+    pub fn record_iv_len(&self) -> usize {
+        match self.cipher {
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 16,
+            BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => 8,
+            BulkCipher::Chacha20Poly1305 => 0,
+        }
+    }
+    /// Whether the suite uses an AEAD cipher.
+    pub fn is_aead(&self) -> bool {
+        self.mac == MacAlgorithm::Aead
+    }
+    /// Length of the key block (RFC 5246 §6.3).
+    pub fn key_block_len(&self) -> usize {
+        2 * (self.mac.len() + self.enc_key_len() + self.fixed_iv_len())
+    }
+}
+
+macro_rules! suite {
+    ($id:ident, $ossl:literal, $kx:ident, $cipher:ident, $mac:ident, $prf:ident) => {
+        SuiteInfo {
+            id: CipherSuite::$id,
+            openssl_name: $ossl,
+            kx: KeyExchange::$kx,
+            cipher: BulkCipher::$cipher,
+            mac: MacAlgorithm::$mac,
+            prf: PrfHash::$prf,
+        }
+    };
+}
+
+/// Every suite this client implements, in our default preference order.
+pub static ALL_SUITES: &[SuiteInfo] = &[
+    suite!(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", EcdheEcdsa, Aes128Gcm, Aead, Sha256),
+    suite!(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", EcdheRsa, Aes128Gcm, Aead, Sha256),
+    suite!(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", EcdheEcdsa, Aes256Gcm, Aead, Sha384),
+    suite!(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", EcdheRsa, Aes256Gcm, Aead, Sha384),
+    suite!(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", EcdheEcdsa, Chacha20Poly1305, Aead, Sha256),
+    suite!(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", EcdheRsa, Chacha20Poly1305, Aead, Sha256),
+    suite!(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256", EcdheEcdsa, Aes128Cbc, HmacSha256, Sha256),
+    suite!(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256", EcdheRsa, Aes128Cbc, HmacSha256, Sha256),
+    suite!(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "ECDHE-ECDSA-AES256-SHA384", EcdheEcdsa, Aes256Cbc, HmacSha384, Sha384),
+    suite!(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "ECDHE-RSA-AES256-SHA384", EcdheRsa, Aes256Cbc, HmacSha384, Sha384),
+    suite!(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", EcdheEcdsa, Aes128Cbc, HmacSha1, Sha256),
+    suite!(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", EcdheRsa, Aes128Cbc, HmacSha1, Sha256),
+    suite!(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", EcdheEcdsa, Aes256Cbc, HmacSha1, Sha256),
+    suite!(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", EcdheRsa, Aes256Cbc, HmacSha1, Sha256),
+];
+
+/// The table row for a code point, if we implement it.
+pub fn lookup(id: CipherSuite) -> Option<&'static SuiteInfo> {
+    ALL_SUITES.iter().find(|s| s.id == id)
+}
+
+/// Finds a suite by IANA name, OpenSSL name or hex code point (`0xc02f`).
+pub fn find_by_name(text: &str) -> Option<&'static SuiteInfo> {
+    let t = text.trim();
+    if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        let v = u16::from_str_radix(h, 16).ok()?;
+        return lookup(CipherSuite(v));
+    }
+    ALL_SUITES
+        .iter()
+        .find(|s| s.openssl_name.eq_ignore_ascii_case(t) || s.name().eq_ignore_ascii_case(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_resolve_both_ways() {
+        let s = find_by_name("ECDHE-RSA-AES128-SHA").unwrap();
+        assert_eq!(s.id.0, 0xc013);
+        assert_eq!(find_by_name("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384").unwrap().id.0, 0xc030);
+        assert_eq!(find_by_name("0xc02f").unwrap().openssl_name, "ECDHE-RSA-AES128-GCM-SHA256");
+        assert!(find_by_name("RC4-MD5").is_none());
+    }
+
+    #[test]
+    fn key_block_lengths_match_rfc5246_appendix_c() {
+        // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 2*(20+16) = 72 bytes are used
+        // (the Illustrated TLS 1.2 walkthrough prints 104 because it also
+        // prints two unused 16-byte IVs).
+        assert_eq!(lookup(CipherSuite(0xc013)).unwrap().key_block_len(), 72);
+        // AES_128_GCM: 2*(16+4) = 40 (RFC 5288 §3).
+        assert_eq!(lookup(CipherSuite(0xc02f)).unwrap().key_block_len(), 40);
+    }
+}

@@ -1,0 +1,10 @@
+//! tlslab: a glass-box TLS 1.2 client.
+pub mod bytes;
+pub mod crypto;
+pub mod error;
+pub mod handshake;
+pub mod observer;
+pub mod rng;
+pub mod wire;
+
+pub use error::Error;
