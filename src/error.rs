@@ -84,6 +84,9 @@ pub enum Error {
     UnexpectedContentType(ContentType),
     /// The server chose something we did not offer. Alert: `illegal_parameter`.
     IllegalParameter(String),
+    /// The server answered with an extension we did not offer (RFC 5246 §7.4.1.4).
+    /// Alert: `unsupported_extension`.
+    UnsupportedExtension(crate::wire::ExtensionType),
     /// The server picked a protocol version we do not speak. Alert: `protocol_version`.
     ProtocolVersion(String),
     /// No agreement possible. Alert: `handshake_failure`.
@@ -109,6 +112,9 @@ pub enum Error {
     AlertReceived(Alert),
     /// A handshake message type we do not handle here. Alert: `unexpected_message`.
     UnsupportedMessage(HandshakeType),
+    /// The peer's first bytes are not TLS at all (plaintext HTTP, SSH, ...).
+    /// No alert: the peer would not understand one.
+    NotTls(String),
     /// Our own error (a bug or an impossible configuration). Alert: `internal_error`.
     Internal(String),
     /// Bad configuration from the caller. No alert: nothing was sent yet.
@@ -132,12 +138,14 @@ impl Error {
                 AlertDescription::UNEXPECTED_MESSAGE
             }
             Error::IllegalParameter(_) => AlertDescription::ILLEGAL_PARAMETER,
+            Error::UnsupportedExtension(_) => AlertDescription::UNSUPPORTED_EXTENSION,
             Error::ProtocolVersion(_) => AlertDescription::PROTOCOL_VERSION,
             Error::HandshakeFailure(_) => AlertDescription::HANDSHAKE_FAILURE,
             Error::BadCertificate { alert, .. } => *alert,
             Error::BadSignature(_) | Error::FinishedMismatch { .. } => AlertDescription::DECRYPT_ERROR,
             Error::Internal(_) => AlertDescription::INTERNAL_ERROR,
             Error::AlertReceived(_)
+            | Error::NotTls(_)
             | Error::Config(_)
             | Error::Io(_)
             | Error::Timeout(_)
@@ -162,6 +170,9 @@ impl fmt::Display for Error {
             }
             Error::UnexpectedContentType(t) => write!(f, "unexpected_message: record of content type {t}"),
             Error::IllegalParameter(s) => write!(f, "illegal_parameter: {s}"),
+            Error::UnsupportedExtension(t) => {
+                write!(f, "unsupported_extension: server sent extension {t}, which we did not offer")
+            }
             Error::ProtocolVersion(s) => write!(f, "protocol_version: {s}"),
             Error::HandshakeFailure(s) => write!(f, "handshake_failure: {s}"),
             Error::BadCertificate { alert, reason } => write!(f, "{alert}: {reason}"),
@@ -174,6 +185,7 @@ impl fmt::Display for Error {
             ),
             Error::AlertReceived(a) => write!(f, "server sent alert {a}"),
             Error::UnsupportedMessage(t) => write!(f, "unexpected_message: unsupported handshake message {t}"),
+            Error::NotTls(s) => write!(f, "not a TLS server: {s}"),
             Error::Internal(s) => write!(f, "internal_error: {s}"),
             Error::Config(s) => write!(f, "configuration: {s}"),
             Error::Io(s) => write!(f, "i/o: {s}"),

@@ -1,6 +1,52 @@
-//! The handshake state machine (RFC 5246 §7.3, Figure 1).
+//! The handshake state machine (RFC 5246 §7.3), one function per arrow of
+//! Figure 1:
+//!
+//! ```text
+//!  Client                                     Server
+//!  ClientHello              -------->                       send_client_hello        (client_hello.rs)
+//!                                             ServerHello   handle_server_hello      (server_hello.rs)
+//!                                             Certificate   handle_certificate       (certificate.rs)
+//!                                       ServerKeyExchange   handle_server_key_exchange (server_key_exchange.rs)
+//!                                    [CertificateRequest]   handle_certificate_request (server_hello_done.rs)
+//!                           <--------     ServerHelloDone   handle_server_hello_done (server_hello_done.rs)
+//!  [Certificate]                                            send_empty_certificate   (client_flight.rs)
+//!  ClientKeyExchange                                        send_client_key_exchange (client_flight.rs)
+//!                                                           derive_master_secret     (client_flight.rs)
+//!                                                           derive_key_block         (client_flight.rs)
+//!  [ChangeCipherSpec]                                       send_change_cipher_spec  (client_flight.rs)
+//!  Finished                 -------->                       send_finished            (client_flight.rs)
+//!                                      [ChangeCipherSpec]   handle_change_cipher_spec (finished.rs)
+//!                           <--------            Finished   verify_server_finished   (finished.rs)
+//!  Application Data         <------->    Application Data
+//! ```
+//!
+//! Each state is a struct holding only what is known by then: no secret exists
+//! before the step that derives it.
+
+mod certificate;
+mod client_flight;
+mod client_hello;
+mod finished;
+mod server_hello;
+mod server_hello_done;
+mod server_key_exchange;
+pub mod transcript;
 
 use std::fmt;
+
+pub(crate) use client_hello::send_client_hello;
+pub(crate) use finished::handle_change_cipher_spec;
+
+use crate::bytes::Bytes;
+use crate::config::ClientConfig;
+use crate::crypto::signature::ServerPublicKey;
+use crate::crypto::suites::SuiteInfo;
+use crate::error::Error;
+use crate::observer::{Event, Hooks};
+use crate::record::{Protection, RecordLayerState, MAX_PLAINTEXT};
+use crate::wire::messages::{split_handshake, ServerEcdhParams};
+use crate::wire::{Alert, AlertDescription, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion};
+use transcript::Transcript;
 
 /// The name of a state, for events and errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -13,7 +59,7 @@ pub enum StateName {
     ExpectCertificate,
     /// Waiting for ServerKeyExchange.
     ExpectServerKeyExchange,
-    /// Waiting for ServerHelloDone.
+    /// Waiting for ServerHelloDone (or a CertificateRequest before it).
     ExpectServerHelloDone,
     /// Our Finished is sent; waiting for the server's ChangeCipherSpec.
     ExpectChangeCipherSpec,
@@ -31,4 +77,276 @@ impl fmt::Display for StateName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
     }
+}
+
+/// `ClientHello.random` and `ServerHello.random`, the seeds of every derivation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Randoms {
+    /// `ClientHello.random`.
+    pub client_random: [u8; 32],
+    /// `ServerHello.random`.
+    pub server_random: [u8; 32],
+}
+
+/// After ClientHello.
+#[derive(Debug)]
+pub struct ExpectServerHello {
+    /// Our random.
+    pub client_random: [u8; 32],
+}
+
+/// After ServerHello.
+#[derive(Debug)]
+pub struct ExpectCertificate {
+    /// Both randoms.
+    pub randoms: Randoms,
+    /// The suite the server picked.
+    pub suite: &'static SuiteInfo,
+}
+
+/// After Certificate.
+pub struct ExpectServerKeyExchange {
+    /// Both randoms.
+    pub randoms: Randoms,
+    /// The suite.
+    pub suite: &'static SuiteInfo,
+    /// The leaf certificate's public key, which must sign ServerKeyExchange.
+    pub server_key: ServerPublicKey,
+}
+
+/// After ServerKeyExchange.
+#[derive(Debug)]
+pub struct ExpectServerHelloDone {
+    /// Both randoms.
+    pub randoms: Randoms,
+    /// The suite.
+    pub suite: &'static SuiteInfo,
+    /// The server's signed ECDHE parameters.
+    pub server_params: ServerEcdhParams,
+    /// Whether the server sent a CertificateRequest.
+    pub certificate_requested: bool,
+}
+
+/// After our Finished: the read keys wait for the server's ChangeCipherSpec.
+pub struct ExpectChangeCipherSpec {
+    /// Both randoms.
+    pub randoms: Randoms,
+    /// The suite.
+    pub suite: &'static SuiteInfo,
+    /// `master_secret`.
+    pub master_secret: [u8; 48],
+    /// The read protection (server_write_* keys), installed at ChangeCipherSpec.
+    pub pending_read: Protection,
+}
+
+/// After the server's ChangeCipherSpec.
+pub struct ExpectFinished {
+    /// Both randoms.
+    pub randoms: Randoms,
+    /// The suite.
+    pub suite: &'static SuiteInfo,
+    /// `master_secret`.
+    pub master_secret: [u8; 48],
+}
+
+/// The handshake is complete.
+pub struct Established {
+    /// Both randoms.
+    pub randoms: Randoms,
+    /// The suite.
+    pub suite: &'static SuiteInfo,
+    /// `master_secret`, kept for the key log and diagnostics.
+    pub master_secret: [u8; 48],
+}
+
+/// The handshake state. No `Box<dyn>`: a debugger prints the variant name.
+pub enum State {
+    /// Before `start`.
+    Start,
+    /// See [`ExpectServerHello`].
+    ExpectServerHello(ExpectServerHello),
+    /// See [`ExpectCertificate`].
+    ExpectCertificate(ExpectCertificate),
+    /// See [`ExpectServerKeyExchange`].
+    ExpectServerKeyExchange(ExpectServerKeyExchange),
+    /// See [`ExpectServerHelloDone`].
+    ExpectServerHelloDone(ExpectServerHelloDone),
+    /// See [`ExpectChangeCipherSpec`].
+    ExpectChangeCipherSpec(ExpectChangeCipherSpec),
+    /// See [`ExpectFinished`].
+    ExpectFinished(ExpectFinished),
+    /// See [`Established`].
+    Established(Established),
+    /// close_notify sent or received.
+    Closed,
+}
+
+impl State {
+    /// The state's name.
+    pub fn name(&self) -> StateName {
+        match self {
+            State::Start => StateName::Start,
+            State::ExpectServerHello(_) => StateName::ExpectServerHello,
+            State::ExpectCertificate(_) => StateName::ExpectCertificate,
+            State::ExpectServerKeyExchange(_) => StateName::ExpectServerKeyExchange,
+            State::ExpectServerHelloDone(_) => StateName::ExpectServerHelloDone,
+            State::ExpectChangeCipherSpec(_) => StateName::ExpectChangeCipherSpec,
+            State::ExpectFinished(_) => StateName::ExpectFinished,
+            State::Established(_) => StateName::Established,
+            State::Closed => StateName::Closed,
+        }
+    }
+
+    /// What this state waits for, in words (for `unexpected_message` errors).
+    pub fn expects(&self) -> &'static str {
+        match self {
+            State::Start => "nothing (start() not called)",
+            State::ExpectServerHello(_) => "ServerHello",
+            State::ExpectCertificate(_) => "Certificate",
+            State::ExpectServerKeyExchange(_) => "ServerKeyExchange",
+            State::ExpectServerHelloDone(_) => "ServerHelloDone or CertificateRequest",
+            State::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
+            State::ExpectFinished(_) => "Finished",
+            State::Established(_) => "application data",
+            State::Closed => "nothing (closed)",
+        }
+    }
+}
+
+/// What was negotiated so far, for the caller.
+#[derive(Clone, Debug, Default)]
+pub struct SessionInfo {
+    /// The suite the server picked.
+    pub suite: Option<&'static SuiteInfo>,
+    /// The ECDHE group the server picked.
+    pub group: Option<NamedGroup>,
+    /// Whether the extended master secret (RFC 7627) is in use.
+    pub extended_master_secret: bool,
+    /// Whether the server supports secure renegotiation (RFC 5746).
+    pub secure_renegotiation: bool,
+    /// The server's certificate chain, leaf first (DER).
+    pub peer_certificates: Vec<Bytes>,
+    /// `ClientHello.random`.
+    pub client_random: Option<[u8; 32]>,
+    /// `ServerHello.random`.
+    pub server_random: Option<[u8; 32]>,
+    /// The session ID the server assigned.
+    pub session_id: Bytes,
+}
+
+/// Everything the steps share: configuration, observer, transcript, and both
+/// directions of the record layer.
+pub struct Context<'o> {
+    /// The configuration.
+    pub config: ClientConfig,
+    /// The observer funnel.
+    pub hooks: Hooks<'o>,
+    /// `handshake_messages`.
+    pub transcript: Transcript,
+    /// Records we read (server_write_* keys once active).
+    pub read: RecordLayerState,
+    /// Records we write (client_write_* keys once active).
+    pub write: RecordLayerState,
+    /// What has been negotiated.
+    pub session: SessionInfo,
+}
+
+impl<'o> Context<'o> {
+    /// A fresh context.
+    pub fn new(config: ClientConfig, hooks: Hooks<'o>) -> Context<'o> {
+        Context {
+            config,
+            hooks,
+            transcript: Transcript::new(),
+            read: RecordLayerState::new(Direction::ServerToClient),
+            write: RecordLayerState::new(Direction::ClientToServer),
+            session: SessionInfo::default(),
+        }
+    }
+
+    /// Sends a handshake message: event, transcript, record(s).
+    pub fn send_handshake(&mut self, typ: HandshakeType, raw: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        self.hooks.emit(&Event::HandshakeOut { typ, raw });
+        self.transcript.append(typ, raw, &mut self.hooks);
+        self.send_record(ContentType::HANDSHAKE, raw, out)
+    }
+
+    /// Protects `data` into records of at most 2^14 bytes each (RFC 5246 §6.2.1).
+    pub fn send_record(&mut self, typ: ContentType, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if data.is_empty() {
+            // A zero-length application data record is legal (and used against
+            // BEAST by some stacks); other types must not be empty.
+            return self.write.seal(
+                typ,
+                ProtocolVersion::TLS12,
+                data,
+                out,
+                &mut *self.config.rng,
+                &mut self.hooks,
+            );
+        }
+        for chunk in data.chunks(MAX_PLAINTEXT) {
+            self.write.seal(typ, ProtocolVersion::TLS12, chunk, out, &mut *self.config.rng, &mut self.hooks)?;
+        }
+        Ok(())
+    }
+
+    /// Sends an alert and reports it.
+    pub fn send_alert(&mut self, alert: Alert, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.hooks.emit(&Event::AlertSent(alert));
+        self.send_record(ContentType::ALERT, &alert.encode(), out)
+    }
+}
+
+/// Dispatches one whole handshake message to the step that handles it.
+pub(crate) fn handle_handshake(
+    state: State,
+    cx: &mut Context<'_>,
+    raw: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<State, Error> {
+    let (typ, body) = split_handshake(raw)?;
+    cx.hooks.emit(&Event::HandshakeIn { typ, raw });
+    if typ == HandshakeType::HELLO_REQUEST {
+        return handle_hello_request(state, cx, body, out);
+    }
+    match (state, typ) {
+        (State::ExpectServerHello(st), HandshakeType::SERVER_HELLO) => {
+            server_hello::handle_server_hello(st, cx, raw, body)
+        }
+        (State::ExpectCertificate(st), HandshakeType::CERTIFICATE) => {
+            certificate::handle_certificate(st, cx, raw, body)
+        }
+        (State::ExpectServerKeyExchange(st), HandshakeType::SERVER_KEY_EXCHANGE) => {
+            server_key_exchange::handle_server_key_exchange(st, cx, raw, body)
+        }
+        (State::ExpectServerHelloDone(st), HandshakeType::CERTIFICATE_REQUEST) => {
+            server_hello_done::handle_certificate_request(st, cx, raw, body)
+        }
+        (State::ExpectServerHelloDone(st), HandshakeType::SERVER_HELLO_DONE) => {
+            server_hello_done::handle_server_hello_done(st, cx, raw, body, out)
+        }
+        (State::ExpectFinished(st), HandshakeType::FINISHED) => finished::verify_server_finished(st, cx, raw, body),
+        (state, typ) => Err(Error::UnexpectedMessage {
+            state: state.name(),
+            expected: state.expects(),
+            got: format!("{typ} handshake message"),
+        }),
+    }
+}
+
+/// HelloRequest (RFC 5246 §7.4.1.1): ignored during a handshake; after it we
+/// refuse renegotiation with a `no_renegotiation` warning (RFC 5746 §4.2 makes
+/// renegotiation without the extension unsafe, and this client never renegotiates).
+fn handle_hello_request(
+    state: State,
+    cx: &mut Context<'_>,
+    body: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<State, Error> {
+    crate::wire::messages::decode_empty(body, "HelloRequest")?;
+    if let State::Established(_) = state {
+        cx.send_alert(Alert::warning(AlertDescription::NO_RENEGOTIATION), out)?;
+    }
+    Ok(state)
 }

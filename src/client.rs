@@ -1,0 +1,294 @@
+//! `Client`: the sans-IO facade. The caller owns the socket; the client owns
+//! protocol state only (as in rustls, BearSSL, quinn-proto).
+//!
+//! ```no_run
+//! use tlslab::{Client, ClientConfig};
+//! # fn io(_: &[u8]) -> Vec<u8> { vec![] }
+//! let mut client = Client::new(ClientConfig::new("example.com"));
+//! let mut out = Vec::new();
+//! client.start(&mut out)?;                      // appends the ClientHello record
+//! while !client.is_established() {
+//!     let bytes = io(&out);                     // write `out`, read what came back
+//!     out.clear();
+//!     client.receive(&bytes, &mut out)?;        // consumes whole records, may append our next flight
+//! }
+//! client.send(b"GET / HTTP/1.1\r\n\r\n", &mut out)?;
+//! # Ok::<(), tlslab::Error>(())
+//! ```
+//!
+//! Errors are sticky: once a call fails, every later call returns the same
+//! error (rustls, Go's `halfConn.err`, BearSSL do the same), so a half-failed
+//! connection can never be used by mistake.
+
+use crate::config::ClientConfig;
+use crate::error::{DecodeError, DecodeReason, Error};
+use crate::handshake::{self, Context, SessionInfo, State, StateName};
+use crate::observer::{Event, Hooks, Observer};
+use crate::record::{Deframer, HandshakeJoiner};
+use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction};
+
+/// A TLS 1.2 client connection, without I/O.
+pub struct Client<'o> {
+    state: Result<State, Error>,
+    cx: Context<'o>,
+    deframer: Deframer,
+    joiner: HandshakeJoiner,
+    /// Reused buffer for one record's payload (no allocation per record).
+    payload: Vec<u8>,
+    received: Vec<u8>,
+    records_in: u64,
+}
+
+impl Client<'static> {
+    /// A client with no observer: no event is built where that costs anything.
+    pub fn new(config: ClientConfig) -> Client<'static> {
+        Client::with_hooks(config, Hooks::none())
+    }
+}
+
+impl<'o> Client<'o> {
+    /// A client whose every step is reported to `observer`.
+    pub fn with_observer(config: ClientConfig, observer: &'o mut dyn Observer) -> Client<'o> {
+        Client::with_hooks(config, Hooks::new(observer))
+    }
+
+    fn with_hooks(config: ClientConfig, hooks: Hooks<'o>) -> Client<'o> {
+        Client {
+            state: Ok(State::Start),
+            cx: Context::new(config, hooks),
+            deframer: Deframer::new(),
+            joiner: HandshakeJoiner::new(),
+            payload: Vec::with_capacity(crate::record::MAX_CIPHERTEXT),
+            received: Vec::new(),
+            records_in: 0,
+        }
+    }
+
+    /// Appends the ClientHello record to `out`.
+    pub fn start(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.run(out, |this, state, out| match state {
+            State::Start => handshake::send_client_hello(&mut this.cx, out),
+            other => Err(Error::Config(format!("start() called in state {}", other.name()))),
+        })
+    }
+
+    /// Feeds bytes read from the socket. Whole records are processed; a partial
+    /// record waits for more bytes. Our replies (the second flight, alerts) are
+    /// appended to `out`. Decrypted application data is kept for
+    /// [`Client::take_received`].
+    pub fn receive(&mut self, bytes: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if let Err(e) = &self.state {
+            return Err(e.clone());
+        }
+        if self.records_in == 0 && self.deframer.buffered() == 0 {
+            if let Some(&first) = bytes.first() {
+                if !(20..=24).contains(&first) {
+                    return self.fail(not_tls(bytes), out);
+                }
+            }
+        }
+        self.deframer.push(bytes);
+        self.run(out, |this, state, out| this.process_records(state, out))
+    }
+
+    /// Protects application data into records appended to `out`.
+    pub fn send(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        self.run(out, |this, state, out| match state {
+            State::Established(st) => {
+                this.cx.send_record(ContentType::APPLICATION_DATA, data, out)?;
+                Ok(State::Established(st))
+            }
+            other => Err(Error::Config(format!("send() before the handshake completed (state {})", other.name()))),
+        })
+    }
+
+    /// Sends close_notify (RFC 5246 §7.2.1). Closing twice is harmless.
+    pub fn close(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
+        self.run(out, |this, state, out| match state {
+            State::Closed => Ok(State::Closed),
+            _ => {
+                this.cx.send_alert(Alert::warning(AlertDescription::CLOSE_NOTIFY), out)?;
+                Ok(State::Closed)
+            }
+        })
+    }
+
+    /// Takes the application data received so far.
+    pub fn take_received(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.received)
+    }
+
+    /// Whether the handshake completed and the connection is usable.
+    pub fn is_established(&self) -> bool {
+        matches!(self.state, Ok(State::Established(_)))
+    }
+
+    /// Whether close_notify was sent or received.
+    pub fn is_closed(&self) -> bool {
+        matches!(self.state, Ok(State::Closed))
+    }
+
+    /// The current state's name (`Failed` after an error).
+    pub fn state_name(&self) -> StateName {
+        match &self.state {
+            Ok(s) => s.name(),
+            Err(_) => StateName::Failed,
+        }
+    }
+
+    /// The sticky error, if the connection failed.
+    pub fn error(&self) -> Option<&Error> {
+        self.state.as_ref().err()
+    }
+
+    /// What has been negotiated so far.
+    pub fn session(&self) -> &SessionInfo {
+        &self.cx.session
+    }
+
+    /// The master secret, once derived and the handshake completed.
+    pub fn master_secret(&self) -> Option<[u8; 48]> {
+        match &self.state {
+            Ok(State::Established(st)) => Some(st.master_secret),
+            _ => None,
+        }
+    }
+
+    /// Runs one step with the state taken out; records the new state or the
+    /// sticky error, reports the transition, and sends the error's alert.
+    fn run(
+        &mut self,
+        out: &mut Vec<u8>,
+        step: impl FnOnce(&mut Self, State, &mut Vec<u8>) -> Result<State, Error>,
+    ) -> Result<(), Error> {
+        let state = match std::mem::replace(&mut self.state, Err(Error::Internal("re-entered".into()))) {
+            Ok(s) => s,
+            Err(e) => {
+                self.state = Err(e.clone());
+                return Err(e);
+            }
+        };
+        let from = state.name();
+        match step(self, state, out) {
+            Ok(next) => {
+                let to = next.name();
+                if to != from {
+                    self.cx.hooks.emit(&Event::StateChanged { from, to });
+                }
+                self.state = Ok(next);
+                Ok(())
+            }
+            Err(e) => {
+                self.cx.hooks.emit(&Event::StateChanged { from, to: StateName::Failed });
+                self.fail(e, out)
+            }
+        }
+    }
+
+    /// Sends the error's alert (if it has one) and makes the error sticky.
+    fn fail(&mut self, e: Error, out: &mut Vec<u8>) -> Result<(), Error> {
+        if let Some(description) = e.alert() {
+            // Best effort: if even the alert cannot be sealed, the error we
+            // report is still the original one.
+            let _ = self.cx.send_alert(Alert::fatal(description), out);
+        }
+        self.state = Err(e.clone());
+        Err(e)
+    }
+
+    /// Opens every complete record and hands its content to the right layer.
+    fn process_records(&mut self, mut state: State, out: &mut Vec<u8>) -> Result<State, Error> {
+        while let Some(header) = self.deframer.next_record(&mut self.payload)? {
+            self.records_in += 1;
+            if header.version.0 >> 8 != 3 {
+                return Err(Error::Decode(DecodeError {
+                    what: "TLSPlaintext.version",
+                    offset: 1,
+                    reason: DecodeReason::Invalid("record version is not 3.x"),
+                }));
+            }
+            self.cx.read.open(&header, &mut self.payload, &mut self.cx.hooks)?;
+            let payload = std::mem::take(&mut self.payload);
+            let result = self.dispatch(state, header.content_type, &payload, out);
+            self.payload = payload;
+            state = result?;
+            if let State::Closed = state {
+                break;
+            }
+        }
+        Ok(state)
+    }
+
+    fn dispatch(&mut self, state: State, typ: ContentType, payload: &[u8], out: &mut Vec<u8>) -> Result<State, Error> {
+        match typ {
+            ContentType::HANDSHAKE => {
+                // RFC 5246 §6.2.1: zero-length handshake fragments MUST NOT be sent.
+                if payload.is_empty() {
+                    return Err(Error::Decode(DecodeError {
+                        what: "Handshake fragment",
+                        offset: 0,
+                        reason: DecodeReason::Invalid("zero-length handshake record"),
+                    }));
+                }
+                self.joiner.push(payload);
+                let mut state = state;
+                while let Some(message) = self.joiner.next_message()? {
+                    state = handshake::handle_handshake(state, &mut self.cx, &message, out)?;
+                }
+                Ok(state)
+            }
+            ContentType::CHANGE_CIPHER_SPEC => {
+                handshake::handle_change_cipher_spec(state, &mut self.cx, payload, !self.joiner.is_empty())
+            }
+            ContentType::ALERT => self.handle_alert(state, payload),
+            ContentType::APPLICATION_DATA => match state {
+                State::Established(st) => {
+                    self.cx.hooks.emit(&Event::ApplicationData { direction: Direction::ServerToClient, data: payload });
+                    self.received.extend_from_slice(payload);
+                    Ok(State::Established(st))
+                }
+                // RFC 5246 §6.2.1: application data before the handshake completes
+                // would be unauthenticated.
+                other => Err(Error::UnexpectedMessage {
+                    state: other.name(),
+                    expected: other.expects(),
+                    got: "application data".into(),
+                }),
+            },
+            other => Err(Error::UnexpectedContentType(other)),
+        }
+    }
+
+    /// Alert (RFC 5246 §7.2): close_notify closes; other warnings are reported
+    /// and the connection goes on; a fatal alert ends it.
+    fn handle_alert(&mut self, state: State, payload: &[u8]) -> Result<State, Error> {
+        let alert = Alert::decode(payload)?;
+        self.cx.hooks.emit(&Event::AlertReceived(alert));
+        if alert.description == AlertDescription::CLOSE_NOTIFY {
+            return Ok(State::Closed);
+        }
+        if alert.level == AlertLevel::WARNING {
+            return Ok(state);
+        }
+        Err(Error::AlertReceived(alert))
+    }
+}
+
+/// Names what the first bytes look like when they are not TLS at all.
+fn not_tls(bytes: &[u8]) -> Error {
+    let shown: String =
+        bytes.iter().take(16).map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' }).collect();
+    let guess = if bytes.starts_with(b"HTTP/") || bytes.starts_with(b"<") {
+        "the server speaks plaintext HTTP on this port"
+    } else if bytes.starts_with(b"220") || bytes.starts_with(b"+OK") || bytes.starts_with(b"* OK") {
+        "the server speaks a plaintext mail protocol (STARTTLS would be needed)"
+    } else if bytes.starts_with(b"SSH-") {
+        "this is an SSH server"
+    } else {
+        "this is not a TLS server"
+    };
+    Error::NotTls(format!(
+        "first byte 0x{:02x} is not a TLS content type: {guess} (it sent \"{shown}\")",
+        bytes[0]
+    ))
+}

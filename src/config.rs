@@ -1,0 +1,73 @@
+//! `ClientConfig`: what the client offers and how it checks the server.
+
+use std::time::SystemTime;
+
+use crate::crypto::cert::CertVerifier;
+use crate::crypto::signature::supported_schemes;
+use crate::crypto::suites::{SuiteInfo, ALL_SUITES};
+use crate::error::Error;
+use crate::rng::{OsRng, Rng};
+use crate::wire::{NamedGroup, SignatureScheme};
+
+/// How the server's certificate is checked.
+pub enum Verification {
+    /// Chain to a trusted root and name check (the default).
+    Verify(CertVerifier),
+    /// No check at all: anyone in the path can impersonate the server. The
+    /// command line prints a warning on every run that uses this.
+    Insecure,
+}
+
+/// Everything a [`crate::Client`] needs before it sends its ClientHello.
+pub struct ClientConfig {
+    /// The name sent in `server_name` and checked against the certificate.
+    pub server_name: String,
+    /// Cipher suites offered, in preference order.
+    pub suites: Vec<&'static SuiteInfo>,
+    /// Groups offered in `supported_groups`, in preference order.
+    pub groups: Vec<NamedGroup>,
+    /// Schemes offered in `signature_algorithms`.
+    pub signature_schemes: Vec<SignatureScheme>,
+    /// Offer extended_master_secret (RFC 7627); used when the server accepts.
+    pub offer_extended_master_secret: bool,
+    /// Certificate verification.
+    pub verification: Verification,
+    /// The time at which certificates must be valid (`None`: now).
+    pub verify_time: Option<SystemTime>,
+    /// Source of client_random, ephemeral keys and CBC IVs.
+    pub rng: Box<dyn Rng>,
+}
+
+impl ClientConfig {
+    /// Defaults: every suite and group we implement, certificates verified
+    /// against the Mozilla roots shipped by `webpki-roots`.
+    pub fn new(server_name: &str) -> ClientConfig {
+        ClientConfig {
+            server_name: server_name.to_string(),
+            suites: ALL_SUITES.iter().collect(),
+            groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1, NamedGroup::SECP384R1],
+            signature_schemes: supported_schemes().to_vec(),
+            offer_extended_master_secret: true,
+            verification: Verification::Verify(CertVerifier::webpki_roots()),
+            verify_time: None,
+            rng: Box::new(OsRng::new()),
+        }
+    }
+
+    /// Checks the configuration before anything is sent.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.suites.is_empty() {
+            return Err(Error::Config("no cipher suite to offer".into()));
+        }
+        if self.groups.is_empty() {
+            return Err(Error::Config("no group to offer (every suite we implement uses ECDHE)".into()));
+        }
+        if self.signature_schemes.is_empty() {
+            return Err(Error::Config("no signature scheme to offer".into()));
+        }
+        if self.server_name.is_empty() {
+            return Err(Error::Config("empty server name".into()));
+        }
+        Ok(())
+    }
+}

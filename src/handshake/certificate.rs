@@ -1,0 +1,90 @@
+//! Server Certificate (RFC 5246 §7.4.2).
+
+use std::time::SystemTime;
+
+use super::{Context, ExpectCertificate, ExpectServerKeyExchange, State};
+use crate::bytes::Bytes;
+use crate::config::Verification;
+use crate::crypto::signature::{server_public_key, PublicKeyKind};
+use crate::crypto::suites::KeyExchange;
+use crate::error::Error;
+use crate::observer::Event;
+use crate::wire::messages::Certificate;
+use crate::wire::{AlertDescription, HandshakeType};
+
+/// Verifies the chain and the name, then takes the leaf's public key.
+///
+/// 1. The chain must not be empty: every suite we offer authenticates the server.
+/// 2. Unless verification is off, the leaf must chain to a trusted root and be
+///    valid for `server_name` at the verification time (otherwise anyone on the
+///    path could answer for the server: a man in the middle).
+/// 3. The leaf's key type must fit the suite (RSA for ECDHE_RSA, ECDSA for
+///    ECDHE_ECDSA, RFC 8422 §5.3), or its signature on ServerKeyExchange means nothing.
+#[inline(never)]
+pub(super) fn handle_certificate(
+    st: ExpectCertificate,
+    cx: &mut Context<'_>,
+    raw: &[u8],
+    body: &[u8],
+) -> Result<State, Error> {
+    let certificate = Certificate::decode(body)?;
+    cx.transcript.append(HandshakeType::CERTIFICATE, raw, &mut cx.hooks);
+
+    // 1.
+    let Some(leaf) = certificate.chain.first() else {
+        return Err(Error::BadCertificate {
+            alert: AlertDescription::HANDSHAKE_FAILURE,
+            reason: "server sent an empty certificate chain".into(),
+        });
+    };
+    // 2.
+    let chain: Vec<&[u8]> = certificate.chain.iter().map(|c| c.as_slice()).collect();
+    let server_name = cx.config.server_name.clone();
+    match &cx.config.verification {
+        Verification::Verify(verifier) => {
+            let now = cx.config.verify_time.unwrap_or_else(SystemTime::now);
+            let verdict = verifier.verify(&chain, &server_name, now);
+            let detail = match &verdict {
+                Ok(()) => "chain verified to a trusted root; name matches".to_string(),
+                Err(e) => e.to_string(),
+            };
+            cx.hooks.emit(&Event::CertificateChecked {
+                server_name: &server_name,
+                chain_len: chain.len(),
+                verified: verdict.is_ok(),
+                detail: &detail,
+            });
+            verdict?;
+        }
+        Verification::Insecure => cx.hooks.emit(&Event::CertificateChecked {
+            server_name: &server_name,
+            chain_len: chain.len(),
+            verified: false,
+            detail: "NOT VERIFIED (--insecure): any server can impersonate this one",
+        }),
+    }
+    // 3.
+    let server_key = server_public_key(leaf)?;
+    let fits = matches!(
+        (st.suite.kx, &server_key.kind),
+        (KeyExchange::EcdheRsa, PublicKeyKind::Rsa { .. })
+            | (KeyExchange::EcdheEcdsa, PublicKeyKind::EcP256 | PublicKeyKind::EcP384)
+    );
+    if !fits {
+        return Err(Error::BadCertificate {
+            alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+            reason: format!(
+                "the certificate's key ({:?}) cannot sign for {} ({:?} key exchange)",
+                server_key.kind,
+                st.suite.name(),
+                st.suite.kx
+            ),
+        });
+    }
+    cx.session.peer_certificates = certificate.chain.into_iter().map(Bytes).collect();
+    Ok(State::ExpectServerKeyExchange(ExpectServerKeyExchange {
+        randoms: st.randoms,
+        suite: st.suite,
+        server_key,
+    }))
+}

@@ -1,0 +1,154 @@
+//! The client's second flight: one function per step, in the order of
+//! RFC 5246 Figure 1. Each is `#[inline(never)]` so that
+//! `break tlslab::handshake::client_flight::derive_key_block` works in rust-gdb,
+//! and each derived value is a named local of the size the RFC gives.
+
+use super::{Context, Randoms};
+use crate::crypto::key_block::{self, KeyBlock};
+use crate::crypto::kx::EcdheKeyPair;
+use crate::crypto::prf;
+use crate::crypto::suites::SuiteInfo;
+use crate::error::Error;
+use crate::observer::Event;
+use crate::record::Protection;
+use crate::wire::messages::{encode_handshake, Certificate, ClientKeyExchangeEcdhe, ServerEcdhParams};
+use crate::wire::{ContentType, HandshakeType};
+
+/// An empty client Certificate (RFC 5246 §7.4.6): we have no client certificate.
+#[inline(never)]
+pub(super) fn send_empty_certificate(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
+    let raw = encode_handshake(HandshakeType::CERTIFICATE, |o| Certificate { chain: vec![] }.encode(o));
+    cx.send_handshake(HandshakeType::CERTIFICATE, &raw, out)
+}
+
+/// ClientKeyExchange for ECDHE (RFC 5246 §7.4.7, RFC 8422 §5.7).
+///
+/// 1. Generate an ephemeral key pair on the server's group.
+/// 2. Send our public value as `ecdh_Yc`.
+/// 3. `pre_master_secret` = ECDH(our private key, the server's public value):
+///    the x-coordinate for NIST curves, the X25519 output for x25519
+///    (RFC 8422 §5.10). The peer's point is validated on the way (invalid-curve
+///    attacks).
+#[inline(never)]
+pub(super) fn send_client_key_exchange(
+    cx: &mut Context<'_>,
+    server_params: &ServerEcdhParams,
+    out: &mut Vec<u8>,
+) -> Result<Vec<u8>, Error> {
+    // 1.
+    let key_pair = EcdheKeyPair::generate(server_params.named_curve, &mut *cx.config.rng)?;
+    let client_public = key_pair.public_key().to_vec();
+    cx.hooks.emit(&Event::KeyShare {
+        group: server_params.named_curve,
+        client_public: &client_public,
+        server_public: &server_params.public,
+    });
+    // 3. (computed before sending so that a bad server point fails before we send anything)
+    let pre_master_secret: Vec<u8> = key_pair.agree(&server_params.public)?;
+    cx.hooks.emit(&Event::PreMasterSecret(&pre_master_secret));
+    // 2.
+    let client_key_exchange = ClientKeyExchangeEcdhe { public: client_public };
+    let raw = encode_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, |o| client_key_exchange.encode(o));
+    cx.send_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, &raw, out)?;
+    Ok(pre_master_secret)
+}
+
+/// master_secret (RFC 5246 §8.1):
+///
+/// ```text
+/// master_secret = PRF(pre_master_secret, "master secret",
+///                     ClientHello.random + ServerHello.random)[0..47];
+/// ```
+///
+/// or, when both sides agreed on extended_master_secret (RFC 7627 §4), with
+/// label "extended master secret" and seed session_hash = Hash(handshake_messages
+/// up to and including ClientKeyExchange). EMS binds the master secret to the
+/// whole handshake (the triple-handshake attack).
+#[inline(never)]
+pub(super) fn derive_master_secret(cx: &mut Context<'_>, pre_master_secret: &[u8], randoms: &Randoms) -> [u8; 48] {
+    let hash = cx.transcript.hash_alg();
+    let master_secret: [u8; 48] = if cx.session.extended_master_secret {
+        let session_hash = cx.transcript.current_hash();
+        prf::derive_extended_master_secret(hash, pre_master_secret, &session_hash, &mut cx.hooks)
+    } else {
+        prf::derive_master_secret(
+            hash,
+            pre_master_secret,
+            &randoms.client_random,
+            &randoms.server_random,
+            &mut cx.hooks,
+        )
+    };
+    cx.hooks.emit(&Event::MasterSecret {
+        client_random: &randoms.client_random,
+        server_random: &randoms.server_random,
+        master_secret: &master_secret,
+    });
+    master_secret
+}
+
+/// key_block (RFC 5246 §6.3):
+///
+/// ```text
+/// key_block = PRF(SecurityParameters.master_secret, "key expansion",
+///                 SecurityParameters.server_random + SecurityParameters.client_random);
+/// ```
+///
+/// Note the seed order: server_random first, the reverse of the master secret's.
+#[inline(never)]
+pub(super) fn derive_key_block(
+    cx: &mut Context<'_>,
+    suite: &'static SuiteInfo,
+    master_secret: &[u8; 48],
+    randoms: &Randoms,
+) -> KeyBlock {
+    let key_block: KeyBlock = key_block::derive_key_block(
+        suite,
+        master_secret,
+        &randoms.client_random,
+        &randoms.server_random,
+        &mut cx.hooks,
+    );
+    key_block
+}
+
+/// ChangeCipherSpec (RFC 5246 §7.1): one byte, 1, sent under the old
+/// protection; every record after it uses the new keys, from sequence number 0.
+#[inline(never)]
+pub(super) fn send_change_cipher_spec(
+    cx: &mut Context<'_>,
+    write: Protection,
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    cx.send_record(ContentType::CHANGE_CIPHER_SPEC, &[1], out)?;
+    cx.write.change_protection(write);
+    Ok(())
+}
+
+/// Finished (RFC 5246 §7.4.9):
+///
+/// ```text
+/// verify_data = PRF(master_secret, "client finished", Hash(handshake_messages))[0..11];
+/// ```
+///
+/// It is the first record under the new keys, so it proves both that the keys
+/// match and that both sides saw the same handshake (downgrade protection).
+#[inline(never)]
+pub(super) fn send_finished(
+    cx: &mut Context<'_>,
+    suite: &'static SuiteInfo,
+    master_secret: &[u8; 48],
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let handshake_hash = cx.transcript.current_hash();
+    let verify_data: [u8; 12] =
+        prf::compute_verify_data(suite.prf, master_secret, "client finished", &handshake_hash, &mut cx.hooks);
+    cx.hooks.emit(&Event::FinishedVerify {
+        label: "client finished",
+        handshake_hash: &handshake_hash,
+        computed: &verify_data,
+        received: &verify_data,
+    });
+    let raw = encode_handshake(HandshakeType::FINISHED, |o| o.extend_from_slice(&verify_data));
+    cx.send_handshake(HandshakeType::FINISHED, &raw, out)
+}

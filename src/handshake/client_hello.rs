@@ -1,0 +1,48 @@
+//! ClientHello (RFC 5246 §7.4.1.2).
+
+use super::{Context, ExpectServerHello, State};
+use crate::error::Error;
+use crate::wire::messages::{encode_handshake, ClientHello, Extension};
+use crate::wire::{CipherSuite, CompressionMethod, HandshakeType, ProtocolVersion};
+
+/// Builds and sends our ClientHello.
+///
+/// 1. `client_random`: 32 bytes from the configured rng (RFC 5246 §7.4.1.2 no
+///    longer requires a timestamp in the first four; we send all random).
+/// 2. Suites in preference order. No TLS_EMPTY_RENEGOTIATION_INFO_SCSV: the
+///    empty renegotiation_info extension says the same (RFC 5746 §3.4).
+/// 3. Extensions: server_name (unless the name is an IP address, RFC 6066 §3),
+///    supported_groups, ec_point_formats, signature_algorithms,
+///    extended_master_secret (when enabled), renegotiation_info (empty).
+#[inline(never)]
+pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Result<State, Error> {
+    cx.config.validate()?;
+    let mut client_random = [0u8; 32];
+    cx.config.rng.fill(&mut client_random);
+
+    let mut extensions = vec![];
+    // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in HostName."
+    if cx.config.server_name.parse::<std::net::IpAddr>().is_err() {
+        extensions.push(Extension::server_name(&cx.config.server_name));
+    }
+    extensions.push(Extension::supported_groups(&cx.config.groups));
+    extensions.push(Extension::ec_point_formats());
+    extensions.push(Extension::signature_algorithms(&cx.config.signature_schemes));
+    if cx.config.offer_extended_master_secret {
+        extensions.push(Extension::extended_master_secret());
+    }
+    extensions.push(Extension::renegotiation_info(&[]));
+
+    let client_hello = ClientHello {
+        client_version: ProtocolVersion::TLS12,
+        random: client_random,
+        session_id: vec![],
+        cipher_suites: cx.config.suites.iter().map(|s| s.id).collect::<Vec<CipherSuite>>(),
+        compression_methods: vec![CompressionMethod::NULL],
+        extensions: Some(extensions),
+    };
+    let raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
+    cx.send_handshake(HandshakeType::CLIENT_HELLO, &raw, out)?;
+    cx.session.client_random = Some(client_random);
+    Ok(State::ExpectServerHello(ExpectServerHello { client_random }))
+}

@@ -1,0 +1,182 @@
+//! A blocking helper over `std::net::TcpStream` for the command line and
+//! tests. Every blocking read and write has a timeout, so a silent server
+//! never hangs the caller.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use crate::client::Client;
+use crate::error::Error;
+
+/// Timeouts for the blocking helper.
+#[derive(Clone, Copy, Debug)]
+pub struct Timeouts {
+    /// TCP connect, per address tried.
+    pub connect: Duration,
+    /// Each read: no byte for this long is an error.
+    pub read: Duration,
+    /// Each write.
+    pub write: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Timeouts {
+        Timeouts { connect: Duration::from_secs(10), read: Duration::from_secs(10), write: Duration::from_secs(10) }
+    }
+}
+
+/// A TLS connection over a TCP socket.
+pub struct TlsStream<'o> {
+    sock: TcpStream,
+    client: Client<'o>,
+    out: Vec<u8>,
+    buf: Vec<u8>,
+    peer: SocketAddr,
+}
+
+/// Opens a TCP connection to `addr` (`host:port`), then runs the handshake.
+/// On failure the alert we owe the server is sent before the error returns.
+pub fn connect<'o>(addr: &str, client: Client<'o>, timeouts: Timeouts) -> Result<TlsStream<'o>, Error> {
+    let sock = tcp_connect(addr, timeouts)?;
+    let mut stream = TlsStream::new(sock, client, timeouts)?;
+    stream.handshake()?;
+    Ok(stream)
+}
+
+fn tcp_connect(addr: &str, timeouts: Timeouts) -> Result<TcpStream, Error> {
+    let addrs: Vec<SocketAddr> = addr
+        .to_socket_addrs()
+        .map_err(|e| Error::Io(format!("cannot resolve {addr}: {e}")))?
+        .collect();
+    let mut last = Error::Io(format!("{addr} resolved to no address"));
+    for a in addrs {
+        match TcpStream::connect_timeout(&a, timeouts.connect) {
+            Ok(s) => return Ok(s),
+            Err(e) => last = Error::Io(format!("cannot connect to {a}: {e}")),
+        }
+    }
+    Err(last)
+}
+
+impl<'o> TlsStream<'o> {
+    /// Wraps a connected socket; nothing is sent until [`TlsStream::handshake`].
+    pub fn new(sock: TcpStream, client: Client<'o>, timeouts: Timeouts) -> Result<TlsStream<'o>, Error> {
+        sock.set_read_timeout(Some(timeouts.read))?;
+        sock.set_write_timeout(Some(timeouts.write))?;
+        sock.set_nodelay(true)?;
+        let peer = sock.peer_addr()?;
+        Ok(TlsStream { sock, client, out: Vec::new(), buf: vec![0; 32 * 1024], peer })
+    }
+
+    /// Sends the ClientHello and runs the handshake to completion.
+    pub fn handshake(&mut self) -> Result<(), Error> {
+        let started = self.client.start(&mut self.out);
+        self.flush()?;
+        started?;
+        while !self.client.is_established() {
+            self.read_once()?;
+        }
+        Ok(())
+    }
+
+    /// Sends application data.
+    pub fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
+        let sent = self.client.send(data, &mut self.out);
+        self.flush()?;
+        sent
+    }
+
+    /// Reads until some application data arrives, and returns it; an empty
+    /// vector means the server closed the connection (close_notify or TCP close).
+    pub fn read(&mut self) -> Result<Vec<u8>, Error> {
+        loop {
+            let got = self.client.take_received();
+            if !got.is_empty() || self.client.is_closed() {
+                return Ok(got);
+            }
+            if !self.read_once()? {
+                return Ok(vec![]);
+            }
+        }
+    }
+
+    /// Reads application data until the server closes or `quiet` passes with
+    /// nothing new (servers that keep the connection open), at most `limit` in all.
+    pub fn read_until_quiet(&mut self, quiet: Duration, limit: Duration) -> Result<Vec<u8>, Error> {
+        let start = Instant::now();
+        let mut all = vec![];
+        self.sock.set_read_timeout(Some(quiet))?;
+        let result = loop {
+            if start.elapsed() > limit {
+                break Ok(());
+            }
+            match self.read() {
+                Ok(got) if got.is_empty() => break Ok(()),
+                Ok(got) => all.extend_from_slice(&got),
+                Err(Error::Timeout(_)) => break Ok(()),
+                Err(e) => break Err(e),
+            }
+        };
+        all.extend_from_slice(&self.client.take_received());
+        result.map(|()| all)
+    }
+
+    /// Sends close_notify.
+    pub fn close(&mut self) -> Result<(), Error> {
+        let closed = self.client.close(&mut self.out);
+        let _ = self.flush();
+        closed
+    }
+
+    /// The protocol state.
+    pub fn client(&self) -> &Client<'o> {
+        &self.client
+    }
+
+    /// The server's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// One socket read fed to the client. `Ok(false)` on TCP close.
+    fn read_once(&mut self) -> Result<bool, Error> {
+        let n = match self.sock.read(&mut self.buf) {
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return Err(Error::Timeout(format!(
+                    "no data from {} in state {}",
+                    self.peer,
+                    self.client.state_name()
+                )))
+            }
+            Err(e) => return Err(Error::Io(format!("reading from {}: {e}", self.peer))),
+        };
+        if n == 0 {
+            if self.client.is_established() || self.client.is_closed() {
+                return Ok(false);
+            }
+            return Err(Error::ConnectionClosed(format!(
+                "{} closed the TCP connection in state {} without an alert",
+                self.peer,
+                self.client.state_name()
+            )));
+        }
+        let result = self.client.receive(&self.buf[..n], &mut self.out);
+        // Whatever the outcome, send what the client produced (our next flight,
+        // or the alert that explains a failure to the server).
+        let flushed = self.flush();
+        result?;
+        flushed?;
+        Ok(true)
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let r = self.sock.write_all(&self.out).and_then(|()| self.sock.flush());
+        self.out.clear();
+        r.map_err(|e| Error::Io(format!("writing to {}: {e}", self.peer)))
+    }
+}
