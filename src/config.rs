@@ -36,6 +36,24 @@ pub struct ClientConfig {
     pub verify_time: Option<SystemTime>,
     /// Source of client_random, ephemeral keys and CBC IVs.
     pub rng: Box<dyn Rng>,
+    /// Send this ClientHello instead of building one (its `random` is
+    /// replaced by one from `rng` unless `keep_random` is set). For replaying
+    /// a published or recorded handshake byte for byte, and for probing how a
+    /// server reacts to an unusual offer. The server's answer is still checked
+    /// against `suites`, `groups` and `signature_schemes`.
+    pub custom_client_hello: Option<CustomClientHello>,
+}
+
+/// A ClientHello to send as is; see [`ClientConfig::custom_client_hello`].
+#[derive(Clone, Debug)]
+pub struct CustomClientHello {
+    /// The message.
+    pub hello: crate::wire::messages::ClientHello,
+    /// Keep `hello.random` instead of drawing one from the rng.
+    pub keep_random: bool,
+    /// The record-layer version of the record that carries it (many clients
+    /// send TLSv1.0 here for old middleboxes).
+    pub record_version: crate::wire::ProtocolVersion,
 }
 
 impl ClientConfig {
@@ -51,6 +69,7 @@ impl ClientConfig {
             verification: Verification::Verify(CertVerifier::webpki_roots()),
             verify_time: None,
             rng: Box::new(OsRng::new()),
+            custom_client_hello: None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! ClientHello (RFC 5246 §7.4.1.2).
 
 use super::{Context, ExpectServerHello, State};
+use crate::config::CustomClientHello;
 use crate::error::Error;
 use crate::wire::messages::{encode_handshake, ClientHello, Extension};
 use crate::wire::{CipherSuite, CompressionMethod, HandshakeType, ProtocolVersion};
@@ -18,6 +19,9 @@ use crate::wire::{CipherSuite, CompressionMethod, HandshakeType, ProtocolVersion
 pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Result<State, Error> {
     cx.config.validate()?;
     let mut client_random = [0u8; 32];
+    if let Some(custom) = cx.config.custom_client_hello.clone() {
+        return send_custom_client_hello(cx, custom, out);
+    }
     cx.config.rng.fill(&mut client_random);
 
     let mut extensions = vec![];
@@ -43,6 +47,32 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
     };
     let raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
     cx.send_handshake(HandshakeType::CLIENT_HELLO, &raw, out)?;
+    cx.session.client_random = Some(client_random);
+    Ok(State::ExpectServerHello(ExpectServerHello { client_random }))
+}
+
+/// Sends a caller-supplied ClientHello (see `ClientConfig::custom_client_hello`).
+fn send_custom_client_hello(
+    cx: &mut Context<'_>,
+    custom: CustomClientHello,
+    out: &mut Vec<u8>,
+) -> Result<State, Error> {
+    let mut client_hello = custom.hello;
+    if !custom.keep_random {
+        cx.config.rng.fill(&mut client_hello.random);
+    }
+    let client_random = client_hello.random;
+    let raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
+    cx.hooks.emit(&crate::observer::Event::HandshakeOut { typ: HandshakeType::CLIENT_HELLO, raw: &raw });
+    cx.transcript.append(HandshakeType::CLIENT_HELLO, &raw, &mut cx.hooks);
+    cx.write.seal(
+        crate::wire::ContentType::HANDSHAKE,
+        custom.record_version,
+        &raw,
+        out,
+        &mut *cx.config.rng,
+        &mut cx.hooks,
+    )?;
     cx.session.client_random = Some(client_random);
     Ok(State::ExpectServerHello(ExpectServerHello { client_random }))
 }
