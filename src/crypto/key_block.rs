@@ -59,7 +59,15 @@ pub fn derive_key_block(
     let fixed_iv_length = suite.fixed_iv_len();
 
     let mut key_block = vec![0u8; suite.key_block_len()];
-    prf(suite.prf, master_secret, b"key expansion", &seed, &mut key_block, "key_block", hooks);
+    prf(
+        suite.prf,
+        master_secret,
+        b"key expansion",
+        &seed,
+        &mut key_block,
+        "key_block",
+        hooks,
+    );
 
     // The six parts, in the order the RFC lists them. `key_block_len()` is
     // exactly the sum of these lengths, so the splits cannot run short.
@@ -108,8 +116,14 @@ mod tests {
             let mut hooks = Hooks::new(&mut rec);
             derive_key_block(suite, &master_secret, &client_random, &server_random, &mut hooks)
         };
-        assert_eq!(kb.client_write_mac_key.0, unhex(vector_field("client_write_mac_key")));
-        assert_eq!(kb.server_write_mac_key.0, unhex(vector_field("server_write_mac_key")));
+        assert_eq!(
+            kb.client_write_mac_key.0,
+            unhex(vector_field("client_write_mac_key"))
+        );
+        assert_eq!(
+            kb.server_write_mac_key.0,
+            unhex(vector_field("server_write_mac_key"))
+        );
         assert_eq!(kb.client_write_key.0, unhex(vector_field("client_write_key")));
         assert_eq!(kb.server_write_key.0, unhex(vector_field("server_write_key")));
         assert!(kb.client_write_iv.is_empty() && kb.server_write_iv.is_empty());
@@ -119,11 +133,19 @@ mod tests {
         assert_eq!(rec.calls[0].purpose, "key_block");
         assert_eq!(rec.calls[0].output.len(), 72);
         assert_eq!(rec.calls[0].seed, [server_random, client_random].concat());
-        assert_eq!(rec.key_blocks, [kb.clone()]);
+        assert_eq!(rec.key_blocks, std::slice::from_ref(&kb));
 
         let mut stream = [0u8; 104];
         let seed = [server_random, client_random].concat();
-        prf(PrfHash::Sha256, &master_secret, b"key expansion", &seed, &mut stream, "t", &mut Hooks::none());
+        prf(
+            PrfHash::Sha256,
+            &master_secret,
+            b"key expansion",
+            &seed,
+            &mut stream,
+            "t",
+            &mut Hooks::none(),
+        );
         assert_eq!(stream[72..88], unhex(vector_field("client_write_iv"))[..]);
         assert_eq!(stream[88..], unhex(vector_field("server_write_iv"))[..]);
     }
@@ -137,9 +159,16 @@ mod tests {
         let master_secret = [7u8; 48];
         let client_random = [1u8; 32];
         let server_random = [2u8; 32];
-        let kb = derive_key_block(suite, &master_secret, &client_random, &server_random, &mut Hooks::none());
+        let kb = derive_key_block(
+            suite,
+            &master_secret,
+            &client_random,
+            &server_random,
+            &mut Hooks::none(),
+        );
         let label_and_seed = [&b"key expansion"[..], &server_random, &client_random].concat();
-        let stream = crate::crypto::test_util::openssl_tls1_prf("SHA384", &master_secret, &label_and_seed, 72);
+        let stream =
+            crate::crypto::test_util::openssl_tls1_prf("SHA384", &master_secret, &label_and_seed, 72);
         assert!(kb.client_write_mac_key.is_empty() && kb.server_write_mac_key.is_empty());
         assert_eq!(kb.client_write_key.0, stream[..32]);
         assert_eq!(kb.server_write_key.0, stream[32..64]);

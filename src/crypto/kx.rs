@@ -91,7 +91,9 @@ impl EcdheKeyPair {
             // panic on a read of another length; `algorithm` pins the lengths
             // ring 0.17 uses, and the tests exercise each group.)
             #[allow(deprecated)]
-            let fixed = ring::test::rand::FixedSliceRandom { bytes: &private_bytes };
+            let fixed = ring::test::rand::FixedSliceRandom {
+                bytes: &private_bytes,
+            };
             let Ok(private_key) = agreement::EphemeralPrivateKey::generate(alg, &fixed) else {
                 // Out of range for the curve order: draw again.
                 continue;
@@ -101,7 +103,12 @@ impl EcdheKeyPair {
                 .map_err(|_| Error::Internal(format!("ring could not compute the {group} public key")))?
                 .as_ref()
                 .to_vec();
-            return Ok(EcdheKeyPair { group, private_key, private_bytes, public_key });
+            return Ok(EcdheKeyPair {
+                group,
+                private_key,
+                private_bytes,
+                public_key,
+            });
         }
         Err(Error::Internal(format!(
             "no valid {group} private key in {MAX_DRAWS} draws from the random number generator"
@@ -232,7 +239,10 @@ mod tests {
             }
         }
         let err = EcdheKeyPair::generate(NamedGroup::SECP384R1, &mut Zeros).unwrap_err();
-        assert!(matches!(err, Error::Internal(ref m) if m.contains("secp384r1")), "{err}");
+        assert!(
+            matches!(err, Error::Internal(ref m) if m.contains("secp384r1")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -240,19 +250,28 @@ mod tests {
         let mut rng = SeededRng::new(4, 0);
         let kp = EcdheKeyPair::generate(NamedGroup::SECP256R1, &mut rng).unwrap();
         let err = kp.agree(&[0x04; 10]).unwrap_err();
-        assert!(matches!(err, Error::IllegalParameter(ref m) if m.contains("secp256r1")), "{err}");
+        assert!(
+            matches!(err, Error::IllegalParameter(ref m) if m.contains("secp256r1")),
+            "{err}"
+        );
 
         // A compressed-looking point of the right length.
         let kp = EcdheKeyPair::generate(NamedGroup::SECP256R1, &mut rng).unwrap();
         let err = kp.agree(&[0x02; 65]).unwrap_err();
-        assert!(matches!(err, Error::IllegalParameter(ref m) if m.contains("0x04")), "{err}");
+        assert!(
+            matches!(err, Error::IllegalParameter(ref m) if m.contains("0x04")),
+            "{err}"
+        );
 
         // Right shape, not on the curve.
         let kp = EcdheKeyPair::generate(NamedGroup::SECP256R1, &mut rng).unwrap();
         let mut not_on_curve = [1u8; 65];
         not_on_curve[0] = 0x04;
         let err = kp.agree(&not_on_curve).unwrap_err();
-        assert!(matches!(err, Error::IllegalParameter(ref m) if m.contains("not a valid point")), "{err}");
+        assert!(
+            matches!(err, Error::IllegalParameter(ref m) if m.contains("not a valid point")),
+            "{err}"
+        );
 
         // x25519 small-order point (u = 0) gives an all-zero secret, which ring refuses.
         let kp = EcdheKeyPair::generate(NamedGroup::X25519, &mut rng).unwrap();
@@ -260,6 +279,9 @@ mod tests {
         assert!(matches!(err, Error::IllegalParameter(_)), "{err}");
 
         let err = EcdheKeyPair::generate(NamedGroup::X448, &mut rng).unwrap_err();
-        assert!(matches!(err, Error::HandshakeFailure(ref m) if m.contains("x448")), "{err}");
+        assert!(
+            matches!(err, Error::HandshakeFailure(ref m) if m.contains("x448")),
+            "{err}"
+        );
     }
 }

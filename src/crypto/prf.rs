@@ -119,7 +119,15 @@ pub fn derive_master_secret(
     seed[32..].copy_from_slice(server_random);
 
     let mut master_secret = [0u8; 48];
-    prf(hash, pre_master_secret, b"master secret", &seed, &mut master_secret, "master_secret", hooks);
+    prf(
+        hash,
+        pre_master_secret,
+        b"master secret",
+        &seed,
+        &mut master_secret,
+        "master_secret",
+        hooks,
+    );
     master_secret
 }
 
@@ -169,7 +177,15 @@ pub fn compute_verify_data(
     hooks: &mut Hooks<'_>,
 ) -> [u8; 12] {
     let mut verify_data = [0u8; 12];
-    prf(hash, master_secret, label.as_bytes(), handshake_hash, &mut verify_data, "verify_data", hooks);
+    prf(
+        hash,
+        master_secret,
+        label.as_bytes(),
+        handshake_hash,
+        &mut verify_data,
+        "verify_data",
+        hooks,
+    );
     verify_data
 }
 
@@ -195,12 +211,28 @@ mod tests {
              87347b66",
         );
         let mut out = [0u8; 100];
-        prf(PrfHash::Sha256, &secret, b"test label", &seed, &mut out, "test", &mut Hooks::none());
+        prf(
+            PrfHash::Sha256,
+            &secret,
+            b"test label",
+            &seed,
+            &mut out,
+            "test",
+            &mut Hooks::none(),
+        );
         assert_eq!(out.to_vec(), expected);
 
         // A shorter request is a prefix of the longer one (P_hash is a stream).
         let mut short = [0u8; 33];
-        prf(PrfHash::Sha256, &secret, b"test label", &seed, &mut short, "test", &mut Hooks::none());
+        prf(
+            PrfHash::Sha256,
+            &secret,
+            b"test label",
+            &seed,
+            &mut short,
+            "test",
+            &mut Hooks::none(),
+        );
         assert_eq!(short[..], expected[..33]);
     }
 
@@ -217,7 +249,15 @@ mod tests {
              91c8f3a26854308d5eaa3be85e0990703d73e56f",
         );
         let mut out = [0u8; 148];
-        prf(PrfHash::Sha384, &secret, b"test label", &seed, &mut out, "test", &mut Hooks::none());
+        prf(
+            PrfHash::Sha384,
+            &secret,
+            b"test label",
+            &seed,
+            &mut out,
+            "test",
+            &mut Hooks::none(),
+        );
         assert_eq!(out.to_vec(), expected);
     }
 
@@ -229,17 +269,35 @@ mod tests {
         let premaster = unhex(vector_field("premaster"));
         let client_random: [u8; 32] = unhex(vector_field("client_random")).try_into().unwrap();
         let server_random: [u8; 32] = unhex(vector_field("server_random")).try_into().unwrap();
-        let master_secret =
-            derive_master_secret(PrfHash::Sha256, &premaster, &client_random, &server_random, &mut Hooks::none());
+        let master_secret = derive_master_secret(
+            PrfHash::Sha256,
+            &premaster,
+            &client_random,
+            &server_random,
+            &mut Hooks::none(),
+        );
         assert_eq!(master_secret.to_vec(), unhex(vector_field("master_secret")));
 
         for (label, hash_field, vd_field) in [
-            ("client finished", "client_finished_handshake_hash", "client_verify_data"),
-            ("server finished", "server_finished_handshake_hash", "server_verify_data"),
+            (
+                "client finished",
+                "client_finished_handshake_hash",
+                "client_verify_data",
+            ),
+            (
+                "server finished",
+                "server_finished_handshake_hash",
+                "server_verify_data",
+            ),
         ] {
             let handshake_hash = unhex(vector_field(hash_field));
-            let verify_data =
-                compute_verify_data(PrfHash::Sha256, &master_secret, label, &handshake_hash, &mut Hooks::none());
+            let verify_data = compute_verify_data(
+                PrfHash::Sha256,
+                &master_secret,
+                label,
+                &handshake_hash,
+                &mut Hooks::none(),
+            );
             assert_eq!(verify_data.to_vec(), unhex(vector_field(vd_field)), "{label}");
         }
     }
@@ -256,11 +314,18 @@ mod tests {
         let mut rec = PrfRecorder::default();
         let master_secret = {
             let mut hooks = Hooks::new(&mut rec);
-            derive_master_secret(PrfHash::Sha256, &premaster, &client_random, &server_random, &mut hooks)
+            derive_master_secret(
+                PrfHash::Sha256,
+                &premaster,
+                &client_random,
+                &server_random,
+                &mut hooks,
+            )
         };
         assert_eq!(rec.calls.len(), 1);
         let call = &rec.calls[0];
         assert_eq!(call.purpose, "master_secret");
+        assert_eq!(call.hash, PrfHash::Sha256);
         assert_eq!(call.secret, premaster);
         assert_eq!(call.label, b"master secret");
         assert_eq!(call.seed, [client_random, server_random].concat());

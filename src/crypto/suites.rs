@@ -185,20 +185,118 @@ macro_rules! suite {
 
 /// Every suite this client implements, in our default preference order.
 pub static ALL_SUITES: &[SuiteInfo] = &[
-    suite!(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", EcdheEcdsa, Aes128Gcm, Aead, Sha256),
-    suite!(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", EcdheRsa, Aes128Gcm, Aead, Sha256),
-    suite!(TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, "ECDHE-ECDSA-AES256-GCM-SHA384", EcdheEcdsa, Aes256Gcm, Aead, Sha384),
-    suite!(TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, "ECDHE-RSA-AES256-GCM-SHA384", EcdheRsa, Aes256Gcm, Aead, Sha384),
-    suite!(TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-ECDSA-CHACHA20-POLY1305", EcdheEcdsa, Chacha20Poly1305, Aead, Sha256),
-    suite!(TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "ECDHE-RSA-CHACHA20-POLY1305", EcdheRsa, Chacha20Poly1305, Aead, Sha256),
-    suite!(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256, "ECDHE-ECDSA-AES128-SHA256", EcdheEcdsa, Aes128Cbc, HmacSha256, Sha256),
-    suite!(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, "ECDHE-RSA-AES128-SHA256", EcdheRsa, Aes128Cbc, HmacSha256, Sha256),
-    suite!(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384, "ECDHE-ECDSA-AES256-SHA384", EcdheEcdsa, Aes256Cbc, HmacSha384, Sha384),
-    suite!(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384, "ECDHE-RSA-AES256-SHA384", EcdheRsa, Aes256Cbc, HmacSha384, Sha384),
-    suite!(TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, "ECDHE-ECDSA-AES128-SHA", EcdheEcdsa, Aes128Cbc, HmacSha1, Sha256),
-    suite!(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", EcdheRsa, Aes128Cbc, HmacSha1, Sha256),
-    suite!(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", EcdheEcdsa, Aes256Cbc, HmacSha1, Sha256),
-    suite!(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", EcdheRsa, Aes256Cbc, HmacSha1, Sha256),
+    suite!(
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        EcdheEcdsa,
+        Aes128Gcm,
+        Aead,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        EcdheRsa,
+        Aes128Gcm,
+        Aead,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        EcdheEcdsa,
+        Aes256Gcm,
+        Aead,
+        Sha384
+    ),
+    suite!(
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        EcdheRsa,
+        Aes256Gcm,
+        Aead,
+        Sha384
+    ),
+    suite!(
+        TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-ECDSA-CHACHA20-POLY1305",
+        EcdheEcdsa,
+        Chacha20Poly1305,
+        Aead,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        EcdheRsa,
+        Chacha20Poly1305,
+        Aead,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256,
+        "ECDHE-ECDSA-AES128-SHA256",
+        EcdheEcdsa,
+        Aes128Cbc,
+        HmacSha256,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+        "ECDHE-RSA-AES128-SHA256",
+        EcdheRsa,
+        Aes128Cbc,
+        HmacSha256,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384,
+        "ECDHE-ECDSA-AES256-SHA384",
+        EcdheEcdsa,
+        Aes256Cbc,
+        HmacSha384,
+        Sha384
+    ),
+    suite!(
+        TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384,
+        "ECDHE-RSA-AES256-SHA384",
+        EcdheRsa,
+        Aes256Cbc,
+        HmacSha384,
+        Sha384
+    ),
+    suite!(
+        TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA,
+        "ECDHE-ECDSA-AES128-SHA",
+        EcdheEcdsa,
+        Aes128Cbc,
+        HmacSha1,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        "ECDHE-RSA-AES128-SHA",
+        EcdheRsa,
+        Aes128Cbc,
+        HmacSha1,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA,
+        "ECDHE-ECDSA-AES256-SHA",
+        EcdheEcdsa,
+        Aes256Cbc,
+        HmacSha1,
+        Sha256
+    ),
+    suite!(
+        TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+        "ECDHE-RSA-AES256-SHA",
+        EcdheRsa,
+        Aes256Cbc,
+        HmacSha1,
+        Sha256
+    ),
 ];
 
 /// The table row for a code point, if we implement it.
@@ -226,8 +324,17 @@ mod tests {
     fn names_resolve_both_ways() {
         let s = find_by_name("ECDHE-RSA-AES128-SHA").unwrap();
         assert_eq!(s.id.0, 0xc013);
-        assert_eq!(find_by_name("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384").unwrap().id.0, 0xc030);
-        assert_eq!(find_by_name("0xc02f").unwrap().openssl_name, "ECDHE-RSA-AES128-GCM-SHA256");
+        assert_eq!(
+            find_by_name("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+                .unwrap()
+                .id
+                .0,
+            0xc030
+        );
+        assert_eq!(
+            find_by_name("0xc02f").unwrap().openssl_name,
+            "ECDHE-RSA-AES128-GCM-SHA256"
+        );
         assert!(find_by_name("RC4-MD5").is_none());
     }
 

@@ -28,7 +28,11 @@ pub fn unhex(s: &str) -> Vec<u8> {
 /// `from`. The vector is flat enough that a key name identifies the field.
 fn string_field_from<'a>(json: &'a str, from: usize, key: &str) -> &'a str {
     let needle = format!("\"{key}\": \"");
-    let start = json[from..].find(&needle).unwrap_or_else(|| panic!("field {key} missing")) + from + needle.len();
+    let start = json[from..]
+        .find(&needle)
+        .unwrap_or_else(|| panic!("field {key} missing"))
+        + from
+        + needle.len();
     let len = json[start..].find('"').expect("unterminated string");
     &json[start..start + len]
 }
@@ -41,7 +45,9 @@ pub fn vector_field(key: &str) -> &'static str {
 /// The `record` hex of the record whose `description` is `description`.
 pub fn vector_record(description: &str) -> Vec<u8> {
     let anchor = format!("\"description\": \"{description}\"");
-    let at = ILLUSTRATED_TLS12.find(&anchor).unwrap_or_else(|| panic!("record {description} missing"));
+    let at = ILLUSTRATED_TLS12
+        .find(&anchor)
+        .unwrap_or_else(|| panic!("record {description} missing"));
     unhex(string_field_from(ILLUSTRATED_TLS12, at, "record"))
 }
 
@@ -189,8 +195,22 @@ pub fn test_pki() -> &'static TestPki {
         openssl(
             d,
             &[
-                "req", "-x509", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
-                "-days", "3650", "-config", "ca.cnf", "-extensions", "v3_ca",
+                "req",
+                "-x509",
+                "-new",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-days",
+                "3650",
+                "-config",
+                "ca.cnf",
+                "-extensions",
+                "v3_ca",
             ],
         );
         let issue = |key_spec: &[&str], name: &str, subj: &str, ca: &str, ext: &str, serial: &str| {
@@ -206,13 +226,34 @@ pub fn test_pki() -> &'static TestPki {
             openssl(
                 d,
                 &[
-                    "x509", "-req", "-in", &csr, "-CA", &ca_pem, "-CAkey", &ca_key, "-set_serial", serial, "-days",
-                    "365", "-extfile", ext, "-out", &pem,
+                    "x509",
+                    "-req",
+                    "-in",
+                    &csr,
+                    "-CA",
+                    &ca_pem,
+                    "-CAkey",
+                    &ca_key,
+                    "-set_serial",
+                    serial,
+                    "-days",
+                    "365",
+                    "-extfile",
+                    ext,
+                    "-out",
+                    &pem,
                 ],
             );
             pem_to_der(d, &pem)
         };
-        let rsa_leaf_der = issue(&["-newkey", "rsa:2048"], "rsa", "/CN=localhost", "ca", "leaf.ext", "2");
+        let rsa_leaf_der = issue(
+            &["-newkey", "rsa:2048"],
+            "rsa",
+            "/CN=localhost",
+            "ca",
+            "leaf.ext",
+            "2",
+        );
         let ec_leaf_der = issue(
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
             "ec",
@@ -221,8 +262,14 @@ pub fn test_pki() -> &'static TestPki {
             "leaf.ext",
             "3",
         );
-        let intermediate_der =
-            issue(&["-newkey", "rsa:2048"], "inter", "/CN=tlslab test intermediate", "ca", "inter.ext", "4");
+        let intermediate_der = issue(
+            &["-newkey", "rsa:2048"],
+            "inter",
+            "/CN=tlslab test intermediate",
+            "ca",
+            "inter.ext",
+            "4",
+        );
         let ec384_leaf_der = issue(
             &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
             "ec384",
