@@ -402,6 +402,23 @@ mod tests {
         }
     }
 
+    /// Hostile input: every truncation and every single-byte corruption of a
+    /// real certificate gives a result (Ok or a named error), never a panic.
+    #[test]
+    fn no_panic_on_truncated_or_corrupted_certificates() {
+        let cert = unhex(vector_field("server_certificate_der"));
+        for cut in 0..cert.len() {
+            assert!(server_public_key(&cert[..cut]).is_err());
+        }
+        for i in 0..cert.len() {
+            for x in [0x01, 0x80, 0xff] {
+                let mut c = cert.clone();
+                c[i] ^= x;
+                let _ = server_public_key(&c);
+            }
+        }
+    }
+
     #[test]
     fn malformed_certificates_name_the_field() {
         let cert = unhex(vector_field("server_certificate_der"));
