@@ -26,8 +26,7 @@ use crate::wire::AlertDescription;
 pub enum TrustRoots {
     /// The Mozilla root program, as shipped by the `webpki-roots` crate.
     WebPki,
-    /// Roots loaded from PEM (`--ca FILE`), with each certificate's subject
-    /// kept for messages.
+    /// Roots loaded from PEM (`--ca FILE`).
     Custom(Vec<TrustAnchor<'static>>),
 }
 
