@@ -41,7 +41,11 @@ impl fmt::Display for DecodeError {
                 self.what, self.offset
             ),
             DecodeReason::TrailingBytes(n) => {
-                write!(f, "{} at offset {}: {n} unexpected trailing bytes", self.what, self.offset)
+                write!(
+                    f,
+                    "{} at offset {}: {n} unexpected trailing bytes",
+                    self.what, self.offset
+                )
             }
             DecodeReason::Invalid(why) => write!(f, "{} at offset {}: {why}", self.what, self.offset),
         }
@@ -134,9 +138,9 @@ impl Error {
             Error::Decode(_) => AlertDescription::DECODE_ERROR,
             Error::BadRecordMac { .. } => AlertDescription::BAD_RECORD_MAC,
             Error::RecordOverflow { .. } => AlertDescription::RECORD_OVERFLOW,
-            Error::UnexpectedMessage { .. } | Error::UnexpectedContentType(_) | Error::UnsupportedMessage(_) => {
-                AlertDescription::UNEXPECTED_MESSAGE
-            }
+            Error::UnexpectedMessage { .. }
+            | Error::UnexpectedContentType(_)
+            | Error::UnsupportedMessage(_) => AlertDescription::UNEXPECTED_MESSAGE,
             Error::IllegalParameter(_) => AlertDescription::ILLEGAL_PARAMETER,
             Error::UnsupportedExtension(_) => AlertDescription::UNSUPPORTED_EXTENSION,
             Error::ProtocolVersion(_) => AlertDescription::PROTOCOL_VERSION,
@@ -158,7 +162,11 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Decode(e) => write!(f, "decode error: {e}"),
-            Error::BadRecordMac { direction, seq, content_type } => write!(
+            Error::BadRecordMac {
+                direction,
+                seq,
+                content_type,
+            } => write!(
                 f,
                 "bad_record_mac: {content_type} record {seq} ({direction}) failed its MAC/padding/tag check"
             ),
@@ -166,7 +174,10 @@ impl fmt::Display for Error {
                 write!(f, "record_overflow: record of {length} bytes exceeds {limit}")
             }
             Error::UnexpectedMessage { state, expected, got } => {
-                write!(f, "unexpected_message: in state {state:?} expected {expected}, got {got}")
+                write!(
+                    f,
+                    "unexpected_message: in state {state:?} expected {expected}, got {got}"
+                )
             }
             Error::UnexpectedContentType(t) => write!(f, "unexpected_message: record of content type {t}"),
             Error::IllegalParameter(s) => write!(f, "illegal_parameter: {s}"),

@@ -27,7 +27,9 @@ impl Rng for OsRng {
         use ring::rand::SecureRandom;
         // SystemRandom only fails if the OS has no entropy source at all; there
         // is no safe way to continue a TLS handshake then.
-        self.0.fill(dest).expect("operating system random number generator failed");
+        self.0
+            .fill(dest)
+            .expect("operating system random number generator failed");
     }
 }
 

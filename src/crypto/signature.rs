@@ -1,1 +1,449 @@
-//! (to be written)
+//! The server's public key and the ServerKeyExchange signature
+//! ([RFC 5246 §7.4.3], [RFC 8422 §5.4]).
+//!
+//! The signed bytes are `ClientHello.random + ServerHello.random +
+//! ServerECDHParams`; the handshake code assembles them, this module checks
+//! the signature over them with ring.
+//!
+//! [RFC 5246 §7.4.3]: https://www.rfc-editor.org/rfc/rfc5246#section-7.4.3
+//! [RFC 8422 §5.4]: https://www.rfc-editor.org/rfc/rfc8422#section-5.4
+
+use std::fmt;
+
+use ring::signature as rs;
+
+use crate::crypto::der::{bad, tag, Der};
+use crate::error::Error;
+use crate::wire::{AlertDescription, SignatureScheme};
+
+/// `rsaEncryption`, 1.2.840.113549.1.1.1 (RFC 8017 Appendix C).
+const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+/// `id-ecPublicKey`, 1.2.840.10045.2.1 (RFC 5480 §2.1.1).
+const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+/// `secp256r1` / prime256v1, 1.2.840.10045.3.1.7 (RFC 5480 §2.1.1.1).
+const OID_SECP256R1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+/// `secp384r1`, 1.3.132.0.34 (RFC 5480 §2.1.1.1).
+const OID_SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+
+/// ring verifies RSA signatures for moduli of 2048 to 8192 bits.
+const RSA_MIN_BITS: usize = 2048;
+const RSA_MAX_BITS: usize = 8192;
+
+/// What kind of key the certificate carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PublicKeyKind {
+    /// `rsaEncryption`, with the modulus size.
+    Rsa {
+        /// Bits in the modulus `n`.
+        modulus_bits: usize,
+    },
+    /// `id-ecPublicKey` on secp256r1.
+    EcP256,
+    /// `id-ecPublicKey` on secp384r1.
+    EcP384,
+    /// Anything else (Ed25519, RSASSA-PSS keys, other curves): the algorithm
+    /// OID (and the curve OID for EC keys), as hex of the DER contents.
+    Other(String),
+}
+
+impl fmt::Display for PublicKeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublicKeyKind::Rsa { modulus_bits } => write!(f, "RSA {modulus_bits}-bit"),
+            PublicKeyKind::EcP256 => f.write_str("ECDSA P-256"),
+            PublicKeyKind::EcP384 => f.write_str("ECDSA P-384"),
+            PublicKeyKind::Other(oid) => write!(f, "unsupported key type (OID {oid})"),
+        }
+    }
+}
+
+/// The server's public key, from its certificate's SubjectPublicKeyInfo.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerPublicKey {
+    /// The key type.
+    pub kind: PublicKeyKind,
+    /// The `subjectPublicKey` BIT STRING contents (without the unused-bits
+    /// byte): `RSAPublicKey` DER for RSA, the uncompressed point for EC.
+    pub spki_key: Vec<u8>,
+}
+
+/// Extracts the SubjectPublicKeyInfo of a DER certificate ([RFC 5280 §4.1]):
+///
+/// ```text
+/// Certificate  ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+/// TBSCertificate ::= SEQUENCE { version [0] EXPLICIT OPTIONAL, serialNumber,
+///     signature, issuer, validity, subject, subjectPublicKeyInfo, ... }
+/// SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
+///     subjectPublicKey BIT STRING }
+/// ```
+///
+/// Errors name the field (`Error::BadCertificate` with `bad_certificate`).
+/// This reads the key only; chain and name checks are [`super::cert`]'s.
+///
+/// [RFC 5280 §4.1]: https://www.rfc-editor.org/rfc/rfc5280#section-4.1
+#[inline(never)]
+pub fn server_public_key(cert_der: &[u8]) -> Result<ServerPublicKey, Error> {
+    let mut outer = Der::new(cert_der);
+    let mut certificate = outer.read(tag::SEQUENCE, "Certificate")?;
+    if !outer.is_empty() {
+        return Err(bad(
+            "Certificate",
+            outer.offset(),
+            "trailing bytes after the certificate",
+        ));
+    }
+    let mut tbs = certificate.read(tag::SEQUENCE, "tbsCertificate")?;
+    if tbs.peek_tag() == Some(tag::CONTEXT_0) {
+        tbs.skip(tag::CONTEXT_0, "tbsCertificate.version")?;
+    }
+    tbs.skip(tag::INTEGER, "tbsCertificate.serialNumber")?;
+    tbs.skip(tag::SEQUENCE, "tbsCertificate.signature")?;
+    tbs.skip(tag::SEQUENCE, "tbsCertificate.issuer")?;
+    tbs.skip(tag::SEQUENCE, "tbsCertificate.validity")?;
+    tbs.skip(tag::SEQUENCE, "tbsCertificate.subject")?;
+    let mut spki = tbs.read(tag::SEQUENCE, "tbsCertificate.subjectPublicKeyInfo")?;
+
+    let mut algorithm = spki.read(tag::SEQUENCE, "subjectPublicKeyInfo.algorithm")?;
+    let algorithm_oid = algorithm
+        .read(tag::OID, "subjectPublicKeyInfo.algorithm.algorithm")?
+        .rest();
+    let bit_string = spki.read(tag::BIT_STRING, "subjectPublicKeyInfo.subjectPublicKey")?;
+    let unused_bits_at = bit_string.offset();
+    let (&unused_bits, key_bytes) = bit_string.rest().split_first().ok_or_else(|| {
+        bad(
+            "subjectPublicKeyInfo.subjectPublicKey",
+            unused_bits_at,
+            "empty BIT STRING",
+        )
+    })?;
+    if unused_bits != 0 {
+        return Err(bad(
+            "subjectPublicKeyInfo.subjectPublicKey",
+            unused_bits_at,
+            &format!("{unused_bits} unused bits; a key is whole bytes"),
+        ));
+    }
+
+    let kind = if algorithm_oid == OID_RSA_ENCRYPTION {
+        PublicKeyKind::Rsa {
+            modulus_bits: rsa_modulus_bits(key_bytes, unused_bits_at + 1)?,
+        }
+    } else if algorithm_oid == OID_EC_PUBLIC_KEY {
+        // ECParameters: we only accept namedCurve (RFC 5480 §2.1.1).
+        let curve = if algorithm.peek_tag() == Some(tag::OID) {
+            algorithm
+                .read(tag::OID, "subjectPublicKeyInfo.algorithm.parameters (namedCurve)")?
+                .rest()
+        } else {
+            &[]
+        };
+        if curve == OID_SECP256R1 {
+            PublicKeyKind::EcP256
+        } else if curve == OID_SECP384R1 {
+            PublicKeyKind::EcP384
+        } else {
+            PublicKeyKind::Other(format!(
+                "{} curve {}",
+                hex::encode(algorithm_oid),
+                hex::encode(curve)
+            ))
+        }
+    } else {
+        PublicKeyKind::Other(hex::encode(algorithm_oid))
+    };
+    Ok(ServerPublicKey {
+        kind,
+        spki_key: key_bytes.to_vec(),
+    })
+}
+
+/// The bit length of `n` in `RSAPublicKey ::= SEQUENCE { modulus INTEGER,
+/// publicExponent INTEGER }` (RFC 8017 Appendix A.1.1).
+fn rsa_modulus_bits(rsa_public_key: &[u8], base: usize) -> Result<usize, Error> {
+    let mut outer = Der::new(rsa_public_key);
+    let mut seq = outer
+        .read(tag::SEQUENCE, "RSAPublicKey")
+        .map_err(|e| rebase(e, base))?;
+    let modulus = seq
+        .read(tag::INTEGER, "RSAPublicKey.modulus")
+        .map_err(|e| rebase(e, base))?
+        .rest();
+    // DER INTEGERs are signed: a positive modulus with its top bit set has a
+    // leading zero byte, which is not part of the size.
+    let significant: &[u8] = match modulus.iter().position(|&b| b != 0) {
+        Some(i) => &modulus[i..],
+        None => return Err(bad("RSAPublicKey.modulus", base, "modulus is zero")),
+    };
+    Ok(significant.len() * 8 - significant[0].leading_zeros() as usize)
+}
+
+/// Offsets inside the BIT STRING are relative to it; say so in the message.
+fn rebase(e: Error, base: usize) -> Error {
+    match e {
+        Error::BadCertificate { alert, reason } => Error::BadCertificate {
+            alert,
+            reason: format!("{reason} (inside subjectPublicKey at certificate offset {base})"),
+        },
+        other => other,
+    }
+}
+
+/// The ring algorithm for `scheme` with this key type, as TLS 1.2 allows it.
+///
+/// In TLS 1.2, `SignatureAndHashAlgorithm` {sha256, ecdsa} (0x0403) names a
+/// hash and a signature algorithm, not a curve (RFC 5246 §7.4.1.4.1): a P-384
+/// key may sign with SHA-256 and a P-256 key with SHA-384, so both pairings
+/// are accepted. TLS 1.3 names that bind the curve are a later restriction.
+fn ring_algorithm(
+    kind: &PublicKeyKind,
+    scheme: SignatureScheme,
+) -> Option<&'static dyn rs::VerificationAlgorithm> {
+    Some(match (kind, scheme) {
+        // SHA-1 only because old servers still sign with it when the client
+        // offers it; we offer it last (see `supported_schemes`).
+        (PublicKeyKind::Rsa { .. }, SignatureScheme::RSA_PKCS1_SHA1) => {
+            &rs::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY
+        }
+        (PublicKeyKind::Rsa { .. }, SignatureScheme::RSA_PKCS1_SHA256) => &rs::RSA_PKCS1_2048_8192_SHA256,
+        (PublicKeyKind::Rsa { .. }, SignatureScheme::RSA_PKCS1_SHA384) => &rs::RSA_PKCS1_2048_8192_SHA384,
+        (PublicKeyKind::Rsa { .. }, SignatureScheme::RSA_PKCS1_SHA512) => &rs::RSA_PKCS1_2048_8192_SHA512,
+        // rsa_pss_rsae_*: PSS signatures by an rsaEncryption key (RFC 8446
+        // §4.2.3, usable in TLS 1.2 per the same section).
+        (PublicKeyKind::Rsa { .. }, SignatureScheme::RSA_PSS_RSAE_SHA256) => &rs::RSA_PSS_2048_8192_SHA256,
+        (PublicKeyKind::Rsa { .. }, SignatureScheme::RSA_PSS_RSAE_SHA384) => &rs::RSA_PSS_2048_8192_SHA384,
+        (PublicKeyKind::Rsa { .. }, SignatureScheme::RSA_PSS_RSAE_SHA512) => &rs::RSA_PSS_2048_8192_SHA512,
+        // ECDSA signatures are DER `Ecdsa-Sig-Value` (RFC 8422 §5.4).
+        (PublicKeyKind::EcP256, SignatureScheme::ECDSA_SECP256R1_SHA256) => &rs::ECDSA_P256_SHA256_ASN1,
+        (PublicKeyKind::EcP256, SignatureScheme::ECDSA_SECP384R1_SHA384) => &rs::ECDSA_P256_SHA384_ASN1,
+        (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SECP384R1_SHA384) => &rs::ECDSA_P384_SHA384_ASN1,
+        (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SECP256R1_SHA256) => &rs::ECDSA_P384_SHA256_ASN1,
+        _ => return None,
+    })
+}
+
+/// Verifies the ServerKeyExchange `signature` over `signed` (=
+/// `client_random + server_random + ServerECDHParams`, [RFC 8422 §5.4]) with
+/// the server's key, using the `scheme` the server named.
+///
+/// Supported: RSA PKCS#1 v1.5 with SHA-1/256/384/512, RSA-PSS-RSAE with
+/// SHA-256/384/512 (RSA keys of 2048 to 8192 bits), ECDSA on P-256/P-384 with
+/// SHA-256/384.
+///
+/// Errors: a scheme that does not fit the key type (or that we do not
+/// implement) is `Error::IllegalParameter`; an RSA key outside ring's size
+/// range is `Error::BadCertificate` (`unsupported_certificate`); a signature
+/// that does not verify is `Error::BadSignature`.
+///
+/// [RFC 8422 §5.4]: https://www.rfc-editor.org/rfc/rfc8422#section-5.4
+#[inline(never)]
+pub fn verify_server_signature(
+    key: &ServerPublicKey,
+    scheme: SignatureScheme,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    let algorithm = ring_algorithm(&key.kind, scheme).ok_or_else(|| {
+        Error::IllegalParameter(format!(
+            "ServerKeyExchange uses signature scheme {scheme}, which tlslab cannot use with the \
+             certificate's {} key",
+            key.kind
+        ))
+    })?;
+    if let PublicKeyKind::Rsa { modulus_bits } = key.kind {
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&modulus_bits) {
+            return Err(Error::BadCertificate {
+                alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
+                reason: format!(
+                    "server RSA key is {modulus_bits} bits; tlslab verifies {RSA_MIN_BITS} to {RSA_MAX_BITS} bits"
+                ),
+            });
+        }
+    }
+    rs::UnparsedPublicKey::new(algorithm, &key.spki_key).verify(signed, signature).map_err(|_| {
+        Error::BadSignature(format!(
+            "{scheme} signature ({} bytes) over {} signed bytes does not verify with the certificate's {} key",
+            signature.len(),
+            signed.len(),
+            key.kind
+        ))
+    })
+}
+
+/// The schemes we offer in `signature_algorithms` ([RFC 5246 §7.4.1.4.1]),
+/// in preference order: ECDSA, then RSA-PSS, then RSA PKCS#1 v1.5, with
+/// SHA-1 last for servers that know nothing better.
+///
+/// [RFC 5246 §7.4.1.4.1]: https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4.1
+pub fn supported_schemes() -> &'static [SignatureScheme] {
+    &[
+        SignatureScheme::ECDSA_SECP256R1_SHA256,
+        SignatureScheme::ECDSA_SECP384R1_SHA384,
+        SignatureScheme::RSA_PSS_RSAE_SHA256,
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+        SignatureScheme::RSA_PSS_RSAE_SHA512,
+        SignatureScheme::RSA_PKCS1_SHA256,
+        SignatureScheme::RSA_PKCS1_SHA384,
+        SignatureScheme::RSA_PKCS1_SHA512,
+        SignatureScheme::RSA_PKCS1_SHA1,
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::test_util::{openssl_sign, test_pki, unhex, vector_field, vector_record};
+
+    /// The ServerKeyExchange of The Illustrated TLS 1.2 Connection (record 3 of
+    /// `vectors/illustrated-tls12/vector.json`, from https://tls12.xargs.org/),
+    /// checked with the key of the published server certificate.
+    #[test]
+    fn illustrated_tls12_server_key_exchange_signature() {
+        let cert = unhex(vector_field("server_certificate_der"));
+        let key = server_public_key(&cert).unwrap();
+        // The walkthrough's certificate is RSA-2048 (`site/files/server.key`).
+        assert_eq!(key.kind, PublicKeyKind::Rsa { modulus_bits: 2048 });
+
+        let record = vector_record("ServerKeyExchange");
+        // 5-byte record header, 4-byte handshake header (type 12).
+        assert_eq!(record[5], 12);
+        let body = &record[9..];
+        // ServerECDHParams: curve_type(1) named_curve(2) public(1 + 32).
+        let params = &body[..4 + 32];
+        assert_eq!(params[..4], [0x03, 0x00, 0x1d, 32]);
+        let scheme = SignatureScheme(u16::from_be_bytes([body[36], body[37]]));
+        assert_eq!(scheme, SignatureScheme::RSA_PKCS1_SHA256);
+        let sig_len = u16::from_be_bytes([body[38], body[39]]) as usize;
+        let signature = &body[40..40 + sig_len];
+        assert_eq!(40 + sig_len, body.len());
+
+        let signed = [
+            unhex(vector_field("client_random")),
+            unhex(vector_field("server_random")),
+            params.to_vec(),
+        ]
+        .concat();
+        verify_server_signature(&key, scheme, &signed, signature).unwrap();
+
+        // One flipped bit, in the signed bytes or in the signature, breaks it.
+        let mut bad_signed = signed.clone();
+        bad_signed[70] ^= 0x01;
+        let err = verify_server_signature(&key, scheme, &bad_signed, signature).unwrap_err();
+        assert!(matches!(err, Error::BadSignature(_)), "{err}");
+        let mut bad_sig = signature.to_vec();
+        bad_sig[100] ^= 0x80;
+        let err = verify_server_signature(&key, scheme, &signed, &bad_sig).unwrap_err();
+        assert!(matches!(err, Error::BadSignature(_)), "{err}");
+        assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
+
+        // An ECDSA scheme with an RSA key is the server's mistake.
+        let err = verify_server_signature(&key, SignatureScheme::ECDSA_SECP256R1_SHA256, &signed, signature)
+            .unwrap_err();
+        assert!(matches!(err, Error::IllegalParameter(_)), "{err}");
+    }
+
+    /// Key kinds of the OpenSSL-made leaves; signatures made by `openssl dgst`
+    /// (PKCS#1 v1.5, PSS with salt = hash length, ECDSA) verify.
+    #[test]
+    fn openssl_made_keys_and_signatures() {
+        let pki = test_pki();
+        let rsa = server_public_key(&pki.rsa_leaf_der).unwrap();
+        assert_eq!(rsa.kind, PublicKeyKind::Rsa { modulus_bits: 2048 });
+        let ec = server_public_key(&pki.ec_leaf_der).unwrap();
+        assert_eq!(ec.kind, PublicKeyKind::EcP256);
+        assert_eq!(ec.spki_key.len(), 65);
+        let ec384 = server_public_key(&pki.ec384_leaf_der).unwrap();
+        assert_eq!(ec384.kind, PublicKeyKind::EcP384);
+
+        let data = b"client_random + server_random + ServerECDHParams, more or less";
+        let cases: [(&ServerPublicKey, &str, &str, &[&str], SignatureScheme); 7] = [
+            (&rsa, "rsa.key", "sha256", &[], SignatureScheme::RSA_PKCS1_SHA256),
+            (&rsa, "rsa.key", "sha1", &[], SignatureScheme::RSA_PKCS1_SHA1),
+            (
+                &rsa,
+                "rsa.key",
+                "sha256",
+                &["rsa_padding_mode:pss", "rsa_pss_saltlen:32"],
+                SignatureScheme::RSA_PSS_RSAE_SHA256,
+            ),
+            (
+                &rsa,
+                "rsa.key",
+                "sha384",
+                &["rsa_padding_mode:pss", "rsa_pss_saltlen:48"],
+                SignatureScheme::RSA_PSS_RSAE_SHA384,
+            ),
+            (
+                &ec,
+                "ec.key",
+                "sha256",
+                &[],
+                SignatureScheme::ECDSA_SECP256R1_SHA256,
+            ),
+            (
+                &ec384,
+                "ec384.key",
+                "sha384",
+                &[],
+                SignatureScheme::ECDSA_SECP384R1_SHA384,
+            ),
+            (
+                &ec384,
+                "ec384.key",
+                "sha256",
+                &[],
+                SignatureScheme::ECDSA_SECP256R1_SHA256,
+            ),
+        ];
+        for (key, key_file, digest, sigopts, scheme) in cases {
+            let sig = openssl_sign(key_file, digest, sigopts, data);
+            verify_server_signature(key, scheme, data, &sig).unwrap_or_else(|e| panic!("{scheme}: {e}"));
+            let err = verify_server_signature(key, scheme, b"other data", &sig).unwrap_err();
+            assert!(matches!(err, Error::BadSignature(_)), "{scheme}: {err}");
+        }
+    }
+
+    /// Hostile input: every truncation and every single-byte corruption of a
+    /// real certificate gives a result (Ok or a named error), never a panic.
+    #[test]
+    fn no_panic_on_truncated_or_corrupted_certificates() {
+        let cert = unhex(vector_field("server_certificate_der"));
+        for cut in 0..cert.len() {
+            assert!(server_public_key(&cert[..cut]).is_err());
+        }
+        for i in 0..cert.len() {
+            for x in [0x01, 0x80, 0xff] {
+                let mut c = cert.clone();
+                c[i] ^= x;
+                let _ = server_public_key(&c);
+            }
+        }
+    }
+
+    #[test]
+    fn malformed_certificates_name_the_field() {
+        let cert = unhex(vector_field("server_certificate_der"));
+        for cut in [0, 1, 3, 20, 200, cert.len() - 1] {
+            let err = server_public_key(&cert[..cut]).unwrap_err();
+            let Error::BadCertificate { alert, reason } = &err else {
+                panic!("{err:?}")
+            };
+            assert_eq!(*alert, AlertDescription::BAD_CERTIFICATE);
+            assert!(
+                reason.contains("Certificate") || reason.contains("tbs"),
+                "{reason}"
+            );
+        }
+        let mut trailing = cert.clone();
+        trailing.push(0);
+        assert!(server_public_key(&trailing)
+            .unwrap_err()
+            .to_string()
+            .contains("trailing"));
+        let mut wrong_tag = cert.clone();
+        wrong_tag[0] = 0x31;
+        let msg = server_public_key(&wrong_tag).unwrap_err().to_string();
+        assert!(msg.contains("Certificate at offset 0: tag 0x31"), "{msg}");
+        assert!(server_public_key(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_err());
+        assert!(server_public_key(&[0x30, 0x80, 0, 0]).is_err());
+    }
+}

@@ -184,6 +184,7 @@ macro_rules! suite {
 }
 
 /// Every suite this client implements, in our default preference order.
+#[rustfmt::skip]
 pub static ALL_SUITES: &[SuiteInfo] = &[
     suite!(TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, "ECDHE-ECDSA-AES128-GCM-SHA256", EcdheEcdsa, Aes128Gcm, Aead, Sha256),
     suite!(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, "ECDHE-RSA-AES128-GCM-SHA256", EcdheRsa, Aes128Gcm, Aead, Sha256),
@@ -226,8 +227,17 @@ mod tests {
     fn names_resolve_both_ways() {
         let s = find_by_name("ECDHE-RSA-AES128-SHA").unwrap();
         assert_eq!(s.id.0, 0xc013);
-        assert_eq!(find_by_name("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384").unwrap().id.0, 0xc030);
-        assert_eq!(find_by_name("0xc02f").unwrap().openssl_name, "ECDHE-RSA-AES128-GCM-SHA256");
+        assert_eq!(
+            find_by_name("TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384")
+                .unwrap()
+                .id
+                .0,
+            0xc030
+        );
+        assert_eq!(
+            find_by_name("0xc02f").unwrap().openssl_name,
+            "ECDHE-RSA-AES128-GCM-SHA256"
+        );
         assert!(find_by_name("RC4-MD5").is_none());
     }
 

@@ -1,4 +1,6 @@
 use super::{Event, Observer};
 /// Placeholder.
 pub struct JsonLog;
-impl Observer for JsonLog { fn on_event(&mut self, _e: &Event<'_>) {} }
+impl Observer for JsonLog {
+    fn on_event(&mut self, _e: &Event<'_>) {}
+}

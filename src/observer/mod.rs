@@ -69,7 +69,9 @@ impl<'o> Hooks<'o> {
 
     /// Feed events to `observer`.
     pub fn new(observer: &'o mut dyn Observer) -> Hooks<'o> {
-        Hooks { observer: Some(observer) }
+        Hooks {
+            observer: Some(observer),
+        }
     }
 
     /// Whether anyone listens.

@@ -3,4 +3,6 @@ use super::{Event, Observer};
 pub struct OwnedEvent;
 /// Placeholder.
 pub struct Recorder;
-impl Observer for Recorder { fn on_event(&mut self, _e: &Event<'_>) {} }
+impl Observer for Recorder {
+    fn on_event(&mut self, _e: &Event<'_>) {}
+}

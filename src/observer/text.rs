@@ -1,4 +1,6 @@
 use super::{Event, Observer};
 /// Placeholder.
 pub struct TextLog;
-impl Observer for TextLog { fn on_event(&mut self, _e: &Event<'_>) {} }
+impl Observer for TextLog {
+    fn on_event(&mut self, _e: &Event<'_>) {}
+}

@@ -48,12 +48,18 @@ pub struct Alert {
 impl Alert {
     /// A fatal alert.
     pub fn fatal(description: AlertDescription) -> Alert {
-        Alert { level: AlertLevel::FATAL, description }
+        Alert {
+            level: AlertLevel::FATAL,
+            description,
+        }
     }
 
     /// A warning alert.
     pub fn warning(description: AlertDescription) -> Alert {
-        Alert { level: AlertLevel::WARNING, description }
+        Alert {
+            level: AlertLevel::WARNING,
+            description,
+        }
     }
 
     /// Decodes the two alert bytes.
@@ -117,7 +123,10 @@ mod tests {
     fn unknown_enum_values_round_trip_and_print_as_hex() {
         let cs = CipherSuite(0x1301);
         assert_eq!(cs.to_string(), "0x1301");
-        assert_eq!(format!("{:?}", CipherSuite(0xc02f)), "CipherSuite(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)");
+        assert_eq!(
+            format!("{:?}", CipherSuite(0xc02f)),
+            "CipherSuite(TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)"
+        );
         assert_eq!(AlertDescription(0xee).to_string(), "0xee");
         let a = Alert::decode(&[2, 20]).unwrap();
         assert_eq!(a.to_string(), "fatal bad_record_mac");

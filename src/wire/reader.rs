@@ -34,7 +34,11 @@ impl<'a> Reader<'a> {
 
     /// An error at the current offset.
     pub fn error(&self, what: &'static str, reason: DecodeReason) -> DecodeError {
-        DecodeError { what, offset: self.offset(), reason }
+        DecodeError {
+            what,
+            offset: self.offset(),
+            reason,
+        }
     }
 
     /// An `Invalid` error at the current offset.
@@ -45,7 +49,13 @@ impl<'a> Reader<'a> {
     /// Takes `n` bytes.
     pub fn take(&mut self, n: usize, what: &'static str) -> Result<&'a [u8], DecodeError> {
         if self.remaining() < n {
-            return Err(self.error(what, DecodeReason::Truncated { need: n, have: self.remaining() }));
+            return Err(self.error(
+                what,
+                DecodeReason::Truncated {
+                    need: n,
+                    have: self.remaining(),
+                },
+            ));
         }
         let s = &self.buf[self.pos..self.pos + n];
         self.pos += n;
@@ -164,7 +174,10 @@ mod tests {
         s.u8("b").unwrap();
         let e = s.u8("c").unwrap_err();
         assert_eq!(e.offset, 5);
-        assert_eq!(r.expect_empty("tail").unwrap_err().reason, DecodeReason::TrailingBytes(1));
+        assert_eq!(
+            r.expect_empty("tail").unwrap_err().reason,
+            DecodeReason::TrailingBytes(1)
+        );
     }
 
     #[test]
