@@ -50,7 +50,12 @@ impl std::fmt::Debug for AeadState {
 
 impl AeadState {
     /// Binds the key. `fixed_iv` is 4 bytes for GCM, 12 for ChaCha20-Poly1305.
-    pub fn new(direction: Direction, cipher: BulkCipher, key: &[u8], fixed_iv: &[u8]) -> Result<AeadState, Error> {
+    pub fn new(
+        direction: Direction,
+        cipher: BulkCipher,
+        key: &[u8],
+        fixed_iv: &[u8],
+    ) -> Result<AeadState, Error> {
         let (alg, iv_len) = match cipher {
             BulkCipher::Aes128Gcm => (&aead::AES_128_GCM, 4),
             BulkCipher::Aes256Gcm => (&aead::AES_256_GCM, 4),
@@ -58,13 +63,22 @@ impl AeadState {
             other => return Err(Error::Internal(format!("{other:?} is not an AEAD cipher"))),
         };
         if fixed_iv.len() != iv_len {
-            return Err(Error::Internal(format!("{cipher:?}: fixed IV of {} bytes", fixed_iv.len())));
+            return Err(Error::Internal(format!(
+                "{cipher:?}: fixed IV of {} bytes",
+                fixed_iv.len()
+            )));
         }
         let unbound = UnboundKey::new(alg, key)
             .map_err(|_| Error::Internal(format!("{cipher:?}: key of {} bytes", key.len())))?;
         let mut iv = [0u8; 12];
         iv[..iv_len].copy_from_slice(fixed_iv);
-        Ok(AeadState { direction, cipher, key: LessSafeKey::new(unbound), fixed_iv: iv, fixed_iv_len: iv_len })
+        Ok(AeadState {
+            direction,
+            cipher,
+            key: LessSafeKey::new(unbound),
+            fixed_iv: iv,
+            fixed_iv_len: iv_len,
+        })
     }
 
     fn explicit_len(&self) -> usize {
@@ -120,14 +134,22 @@ impl AeadState {
         let nonce = self.nonce(seq, &explicit);
         self.emit_nonce(seq, &explicit, &nonce, hooks);
         let aad = pseudo_header(seq, typ, version, fragment.len());
-        hooks.emit(&Event::AeadAad { direction: self.direction, seq, aad: &aad });
+        hooks.emit(&Event::AeadAad {
+            direction: self.direction,
+            seq,
+            aad: &aad,
+        });
 
         out.extend_from_slice(&explicit[..self.explicit_len()]);
         let at = out.len();
         out.extend_from_slice(fragment);
         let tag = self
             .key
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad), &mut out[at..])
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(aad),
+                &mut out[at..],
+            )
             .map_err(|_| Error::Internal("AEAD seal failed".into()))?;
         out.extend_from_slice(tag.as_ref());
         Ok(())
@@ -157,21 +179,34 @@ impl AeadState {
         let nonce = self.nonce(seq, &explicit);
         self.emit_nonce(seq, &explicit, &nonce, hooks);
         let aad = pseudo_header(seq, header.content_type, header.version, plain_len);
-        hooks.emit(&Event::AeadAad { direction: self.direction, seq, aad: &aad });
+        hooks.emit(&Event::AeadAad {
+            direction: self.direction,
+            seq,
+            aad: &aad,
+        });
 
         let mut tag = [0u8; TAG_LEN];
         if let Some(t) = payload.last_chunk::<TAG_LEN>() {
             tag = *t;
         }
         // open_within decrypts payload[ex_len..] and moves the plaintext to the front.
-        match self.key.open_within(Nonce::assume_unique_for_key(nonce), Aad::from(aad), payload, ex_len..) {
+        match self.key.open_within(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad),
+            payload,
+            ex_len..,
+        ) {
             Ok(p) => {
                 let n = p.len();
                 payload.truncate(n);
                 true
             }
             Err(_) => {
-                hooks.emit(&Event::AeadOpenFailed { direction: self.direction, seq, tag: &tag });
+                hooks.emit(&Event::AeadOpenFailed {
+                    direction: self.direction,
+                    seq,
+                    tag: &tag,
+                });
                 false
             }
         }

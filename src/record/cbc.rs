@@ -24,6 +24,8 @@ use crate::wire::{ContentType, Direction, ProtocolVersion, RecordHeader};
 pub const BLOCK: usize = 16;
 
 /// An expanded AES key: the key schedule runs once per ChangeCipherSpec, not per record.
+// Always boxed (see `CbcState::aes`), so the variants' size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum AesKey {
     Aes128(Aes128),
     Aes256(Aes256),
@@ -91,7 +93,8 @@ pub struct CbcState {
     cipher: BulkCipher,
     mac: MacAlgorithm,
     mac_key: hmac::Key,
-    aes: AesKey,
+    /// Boxed: an expanded AES-256 key is ~1 KB, allocated once per ChangeCipherSpec.
+    aes: Box<AesKey>,
 }
 
 impl std::fmt::Debug for CbcState {
@@ -121,11 +124,22 @@ impl CbcState {
             BulkCipher::Aes256Cbc => AesKey::Aes256(Aes256::new_from_slice(enc_key).map_err(bad_key)?),
             other => return Err(Error::Internal(format!("{other:?} is not a CBC cipher"))),
         };
-        let alg = mac.hmac().ok_or_else(|| Error::Internal("CBC suite without an HMAC".into()))?;
+        let alg = mac
+            .hmac()
+            .ok_or_else(|| Error::Internal("CBC suite without an HMAC".into()))?;
         if mac_key.len() != mac.len() {
-            return Err(Error::Internal(format!("{mac:?}: MAC key of {} bytes", mac_key.len())));
+            return Err(Error::Internal(format!(
+                "{mac:?}: MAC key of {} bytes",
+                mac_key.len()
+            )));
         }
-        Ok(CbcState { direction, cipher, mac, mac_key: hmac::Key::new(alg, mac_key), aes })
+        Ok(CbcState {
+            direction,
+            cipher,
+            mac,
+            mac_key: hmac::Key::new(alg, mac_key),
+            aes: Box::new(aes),
+        })
     }
 
     /// `mac_length` (RFC 5246 §6.2.3.1).
@@ -185,9 +199,9 @@ impl CbcState {
         hooks: &mut Hooks<'_>,
     ) -> bool {
         let len = payload.len(); // public
-        // Public checks (lengths only): an IV, whole blocks, and at least one
-        // block of data with room for the MAC and the padding_length byte.
-        if len < 2 * BLOCK || len % BLOCK != 0 || len - BLOCK < self.mac_len() + 1 {
+                                 // Public checks (lengths only): an IV, whole blocks, and at least one
+                                 // block of data with room for the MAC and the padding_length byte.
+        if len < 2 * BLOCK || !len.is_multiple_of(BLOCK) || len - BLOCK < self.mac_len() + 1 {
             return false;
         }
         cbc_decrypt(&self.aes, payload);
@@ -224,7 +238,9 @@ mod tests {
     /// NIST SP 800-38A F.2.1 CBC-AES128.Encrypt, first two blocks.
     #[test]
     fn cbc_chaining_matches_sp800_38a() {
-        let key = AesKey::Aes128(Aes128::new_from_slice(&hex::decode("2b7e151628aed2a6abf7158809cf4f3c").unwrap()).unwrap());
+        let key = AesKey::Aes128(
+            Aes128::new_from_slice(&hex::decode("2b7e151628aed2a6abf7158809cf4f3c").unwrap()).unwrap(),
+        );
         let mut buf = hex::decode(concat!(
             "000102030405060708090a0b0c0d0e0f",
             "6bc1bee22e409f96e93d7e117393172a",

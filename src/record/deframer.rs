@@ -52,7 +52,10 @@ impl Deframer {
         let header = RecordHeader::decode(head);
         let len = usize::from(header.length);
         if len > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow { length: len, limit: MAX_CIPHERTEXT });
+            return Err(Error::RecordOverflow {
+                length: len,
+                limit: MAX_CIPHERTEXT,
+            });
         }
         let Some(body) = rest.get(..len) else {
             return Ok(None);

@@ -70,6 +70,9 @@ pub fn pseudo_header(seq: u64, typ: ContentType, version: ProtocolVersion, lengt
 }
 
 /// How one direction's records are protected (RFC 5246 §6.2.3).
+// One value per direction for the whole connection, never moved per record: an
+// inline AEAD key (about 576 bytes) is cheaper than a pointer chase on every record.
+#[allow(clippy::large_enum_variant)]
 pub enum Protection {
     /// `TLS_NULL_WITH_NULL_NULL`: before the first ChangeCipherSpec (§6.1).
     Null,
@@ -95,10 +98,22 @@ impl Protection {
     /// keys, `ServerToClient` (our read side) the `server_write_*` keys.
     ///
     /// Fails with [`Error::Internal`] if a key's length does not match the suite.
-    pub fn from_key_block(suite: &SuiteInfo, kb: &KeyBlock, direction: Direction) -> Result<Protection, Error> {
+    pub fn from_key_block(
+        suite: &SuiteInfo,
+        kb: &KeyBlock,
+        direction: Direction,
+    ) -> Result<Protection, Error> {
         let (mac_key, enc_key, iv) = match direction {
-            Direction::ClientToServer => (&kb.client_write_mac_key, &kb.client_write_key, &kb.client_write_iv),
-            Direction::ServerToClient => (&kb.server_write_mac_key, &kb.server_write_key, &kb.server_write_iv),
+            Direction::ClientToServer => (
+                &kb.client_write_mac_key,
+                &kb.client_write_key,
+                &kb.client_write_iv,
+            ),
+            Direction::ServerToClient => (
+                &kb.server_write_mac_key,
+                &kb.server_write_key,
+                &kb.server_write_iv,
+            ),
         };
         if enc_key.len() != suite.enc_key_len() || mac_key.len() != suite.mac.len() {
             return Err(Error::Internal(format!(
@@ -113,7 +128,13 @@ impl Protection {
         match suite.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => {
                 // TLS 1.2 CBC ignores the key block's IVs: the IV is explicit per record.
-                Ok(Protection::Cbc(CbcState::new(direction, suite.cipher, suite.mac, mac_key, enc_key)?))
+                Ok(Protection::Cbc(CbcState::new(
+                    direction,
+                    suite.cipher,
+                    suite.mac,
+                    mac_key,
+                    enc_key,
+                )?))
             }
             BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm | BulkCipher::Chacha20Poly1305 => {
                 if iv.len() != suite.fixed_iv_len() {
@@ -124,7 +145,12 @@ impl Protection {
                         suite.fixed_iv_len()
                     )));
                 }
-                Ok(Protection::Aead(AeadState::new(direction, suite.cipher, enc_key, iv)?))
+                Ok(Protection::Aead(AeadState::new(
+                    direction,
+                    suite.cipher,
+                    enc_key,
+                    iv,
+                )?))
             }
         }
     }
@@ -148,7 +174,11 @@ pub struct RecordLayerState {
 impl RecordLayerState {
     /// Unprotected, `seq_num` 0: the state at the start of a connection.
     pub fn new(direction: Direction) -> Self {
-        RecordLayerState { direction, protection: Protection::Null, seq: 0 }
+        RecordLayerState {
+            direction,
+            protection: Protection::Null,
+            seq: 0,
+        }
     }
 
     /// Installs new protection at ChangeCipherSpec and resets `seq_num` to 0
@@ -168,7 +198,10 @@ impl RecordLayerState {
     /// record 2^64 must end instead.
     fn check_seq(&self) -> Result<(), Error> {
         if self.seq == u64::MAX {
-            return Err(Error::Internal(format!("{} sequence number exhausted", self.direction)));
+            return Err(Error::Internal(format!(
+                "{} sequence number exhausted",
+                self.direction
+            )));
         }
         Ok(())
     }
@@ -206,7 +239,12 @@ impl RecordLayerState {
         let payload_len = out.len() - start - RecordHeader::LEN;
         let length = u16::try_from(payload_len)
             .map_err(|_| Error::Internal(format!("sealed record of {payload_len} bytes")))?;
-        let header = RecordHeader { content_type: typ, version, length }.encode();
+        let header = RecordHeader {
+            content_type: typ,
+            version,
+            length,
+        }
+        .encode();
         let (head, payload) = out[start..].split_at_mut(RecordHeader::LEN);
         head.copy_from_slice(&header);
         hooks.emit(&Event::RecordOut(RecordView {
@@ -234,7 +272,12 @@ impl RecordLayerState {
     /// [`MAX_CIPHERTEXT`], the plaintext exceeds [`MAX_PLAINTEXT`] (§6.2.3),
     /// or an unprotected record exceeds [`MAX_PLAINTEXT`] (§6.2.1).
     /// `seq` increments on success only; after an error the connection is over.
-    pub fn open(&mut self, header: &RecordHeader, payload: &mut Vec<u8>, hooks: &mut Hooks<'_>) -> Result<(), Error> {
+    pub fn open(
+        &mut self,
+        header: &RecordHeader,
+        payload: &mut Vec<u8>,
+        hooks: &mut Hooks<'_>,
+    ) -> Result<(), Error> {
         self.check_seq()?;
         if hooks.active() {
             hooks.emit(&Event::RecordIn(RecordView {
@@ -247,7 +290,10 @@ impl RecordLayerState {
             }));
         }
         if payload.len() > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow { length: payload.len(), limit: MAX_CIPHERTEXT });
+            return Err(Error::RecordOverflow {
+                length: payload.len(),
+                limit: MAX_CIPHERTEXT,
+            });
         }
         let bad = Error::BadRecordMac {
             direction: self.direction,
@@ -265,7 +311,10 @@ impl RecordLayerState {
         // Checked after the MAC: before it, the plaintext length is the
         // attacker's choice and not worth an alert of its own.
         if payload.len() > MAX_PLAINTEXT {
-            return Err(Error::RecordOverflow { length: payload.len(), limit: MAX_PLAINTEXT });
+            return Err(Error::RecordOverflow {
+                length: payload.len(),
+                limit: MAX_PLAINTEXT,
+            });
         }
         self.seq += 1;
         Ok(())
