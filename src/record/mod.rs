@@ -231,14 +231,30 @@ impl RecordLayerState {
         self.check_seq()?;
         let start = out.len();
         out.extend_from_slice(&[0u8; RecordHeader::LEN]);
-        match &self.protection {
-            Protection::Null => out.extend_from_slice(fragment),
-            Protection::Cbc(c) => c.seal(self.seq, typ, version, fragment, out, rng, hooks),
-            Protection::Aead(a) => a.seal(self.seq, typ, version, fragment, out, hooks)?,
-        }
+        let sealed = match &self.protection {
+            Protection::Null => {
+                out.extend_from_slice(fragment);
+                Ok(())
+            }
+            Protection::Cbc(c) => {
+                c.seal(self.seq, typ, version, fragment, out, rng, hooks);
+                Ok(())
+            }
+            Protection::Aead(a) => a.seal(self.seq, typ, version, fragment, out, hooks),
+        };
         let payload_len = out.len() - start - RecordHeader::LEN;
-        let length = u16::try_from(payload_len)
-            .map_err(|_| Error::Internal(format!("sealed record of {payload_len} bytes")))?;
+        let length = sealed.and_then(|()| {
+            u16::try_from(payload_len)
+                .map_err(|_| Error::Internal(format!("sealed record of {payload_len} bytes")))
+        });
+        let length = match length {
+            Ok(l) => l,
+            Err(e) => {
+                // Leave `out` as it was: no half-written record reaches the socket.
+                out.truncate(start);
+                return Err(e);
+            }
+        };
         let header = RecordHeader {
             content_type: typ,
             version,

@@ -293,6 +293,38 @@ fn aes128_gcm_known_answer() {
     assert_eq!(log.0[1], "aead_aad 00000000000000051703030025");
 }
 
+/// A peer may choose any `nonce_explicit` (RFC 5288 §3); we must read it
+/// from the record, not assume `seq_num`. Produced by:
+///
+/// ```text
+/// python3 -c "
+/// import struct
+/// from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+/// k = bytes(range(16)); salt = bytes.fromhex('a0a1a2a3'); seq = 1; ex = bytes.fromhex('f0e1d2c3b4a59687')
+/// pt = b'pong'
+/// ct = AESGCM(k).encrypt(salt + ex, pt, struct.pack('>QBHH', seq, 23, 0x0303, len(pt)))
+/// p = ex + ct
+/// print((struct.pack('>BHH', 23, 0x0303, len(p)) + p).hex())"
+/// ```
+#[test]
+fn gcm_peer_explicit_nonce_is_taken_from_the_record() {
+    let rec = hex::decode("170303001cf0e1d2c3b4a59687490bdcf6eed114eeea2a6c27583537c6bdb29d8b").unwrap();
+    let kb = symmetric_kb(vec![], range_bytes(0..16), hex::decode("a0a1a2a3").unwrap());
+    let mut r = protected(0xc02f, &kb, Direction::ServerToClient);
+    r.seq = 1;
+    let mut log = Log::default();
+    assert_eq!(
+        open_hex(&mut r, &rec, &mut Hooks::new(&mut log)).unwrap(),
+        b"pong"
+    );
+    assert!(
+        log.0
+            .contains(&"aead_nonce seq=1 a0a1a2a3f0e1d2c3b4a59687".to_string()),
+        "{:?}",
+        log.0
+    );
+}
+
 #[test]
 fn aes256_gcm_known_answer() {
     let kb = symmetric_kb(vec![], range_bytes(0x20..0x40), hex::decode("b0b1b2b3").unwrap());
