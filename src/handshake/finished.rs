@@ -83,9 +83,15 @@ pub(super) fn verify_server_finished(
     });
     // Constant-time: the comparison must not tell an attacker how many leading
     // bytes of a forged verify_data were right.
-    if ring::constant_time::verify_slices_are_equal(&verify_data, &finished.verify_data).is_err() {
+    if !constant_time_eq(&verify_data, &finished.verify_data) {
         return Err(Error::FinishedMismatch { computed: verify_data.to_vec(), received: finished.verify_data });
     }
     cx.transcript.append(HandshakeType::FINISHED, raw, &mut cx.hooks);
     Ok(State::Established(Established { randoms: st.randoms, suite: st.suite, master_secret: st.master_secret }))
+}
+
+/// Compares two byte strings without an early exit: the time taken depends on
+/// the lengths only, never on where the first difference is.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -19,7 +19,7 @@ macro_rules! wire_enum {
         pub struct $name(pub $int);
 
         impl $name {
-            $( $(#[$vmeta])* pub const $konst: $name = $name($val); )*
+            $( $(#[$vmeta])* #[doc = concat!("`", $text, "`")] pub const $konst: $name = $name($val); )*
 
             /// The RFC name of this value, or `None` when it is unknown to us.
             pub fn name(self) -> Option<&'static str> {

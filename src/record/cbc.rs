@@ -1,0 +1,258 @@
+//! TLS 1.2 block-cipher records: MAC-then-encrypt with an explicit IV
+//! (RFC 5246 §6.2.3.2), AES-CBC chaining written out here over the raw block
+//! cipher of the `aes` crate.
+//!
+//! ```text
+//! MAC       = HMAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length ‖ plaintext)    §6.2.3.1
+//! on wire   = IV(16) ‖ CBC-Encrypt(write_key, IV, plaintext ‖ MAC ‖ padding ‖ padding_length)
+//! ```
+
+use aes::cipher::generic_array::GenericArray;
+use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::{Aes128, Aes256};
+use ring::hmac;
+
+use super::pseudo_header;
+use super::verify::{explain, verify_constant_time};
+use crate::crypto::suites::{BulkCipher, MacAlgorithm};
+use crate::error::Error;
+use crate::observer::{Event, Hooks, MacInput};
+use crate::rng::Rng;
+use crate::wire::{ContentType, Direction, ProtocolVersion, RecordHeader};
+
+/// AES block size, which is also the explicit IV length (`record_iv_length`).
+pub const BLOCK: usize = 16;
+
+/// An expanded AES key: the key schedule runs once per ChangeCipherSpec, not per record.
+// Always boxed (see `CbcState::aes`), so the variants' size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+enum AesKey {
+    Aes128(Aes128),
+    Aes256(Aes256),
+}
+
+impl AesKey {
+    fn encrypt(&self, block: &mut [u8; BLOCK]) {
+        let b = GenericArray::from_mut_slice(block);
+        match self {
+            AesKey::Aes128(k) => k.encrypt_block(b),
+            AesKey::Aes256(k) => k.encrypt_block(b),
+        }
+    }
+
+    fn decrypt(&self, block: &mut [u8; BLOCK]) {
+        let b = GenericArray::from_mut_slice(block);
+        match self {
+            AesKey::Aes128(k) => k.decrypt_block(b),
+            AesKey::Aes256(k) => k.decrypt_block(b),
+        }
+    }
+}
+
+/// CBC encryption in place: `buf` is `IV ‖ P1 ‖ … ‖ Pn` and becomes
+/// `IV ‖ C1 ‖ … ‖ Cn` with `Ci = E(Pi ⊕ C(i-1))`, `C0 = IV` (NIST SP 800-38A §6.2).
+/// A trailing partial block (never produced by our padding) is left alone.
+fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
+    let Some((iv, rest)) = buf.split_first_chunk_mut::<BLOCK>() else {
+        return;
+    };
+    let mut prev = *iv;
+    for chunk in rest.chunks_exact_mut(BLOCK) {
+        let mut block = [0u8; BLOCK];
+        for ((o, p), c) in block.iter_mut().zip(chunk.iter()).zip(prev.iter()) {
+            *o = p ^ c;
+        }
+        key.encrypt(&mut block);
+        chunk.copy_from_slice(&block);
+        prev = block;
+    }
+}
+
+/// CBC decryption in place: `buf` is `IV ‖ C1 ‖ … ‖ Cn`; each `Ci` becomes
+/// `Pi = D(Ci) ⊕ C(i-1)`. The IV stays in front.
+fn cbc_decrypt(key: &AesKey, buf: &mut [u8]) {
+    let Some((iv, rest)) = buf.split_first_chunk_mut::<BLOCK>() else {
+        return;
+    };
+    let mut prev = *iv;
+    for chunk in rest.chunks_exact_mut(BLOCK) {
+        let mut block = [0u8; BLOCK];
+        block.copy_from_slice(chunk);
+        let ciphertext = block;
+        key.decrypt(&mut block);
+        for ((o, p), c) in chunk.iter_mut().zip(block.iter()).zip(prev.iter()) {
+            *o = p ^ c;
+        }
+        prev = ciphertext;
+    }
+}
+
+/// One direction's CBC keys: the expanded AES key and the HMAC key.
+pub struct CbcState {
+    direction: Direction,
+    cipher: BulkCipher,
+    mac: MacAlgorithm,
+    mac_key: hmac::Key,
+    /// Boxed: an expanded AES-256 key is ~1 KB, allocated once per ChangeCipherSpec.
+    aes: Box<AesKey>,
+}
+
+impl std::fmt::Debug for CbcState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Keys are visible through the KeyBlock event; here, just the shape.
+        f.debug_struct("CbcState")
+            .field("direction", &self.direction)
+            .field("cipher", &self.cipher)
+            .field("mac", &self.mac)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CbcState {
+    /// Expands the keys. `cipher` must be a CBC cipher and `mac` an HMAC;
+    /// key lengths must match (else [`Error::Internal`]).
+    pub fn new(
+        direction: Direction,
+        cipher: BulkCipher,
+        mac: MacAlgorithm,
+        mac_key: &[u8],
+        enc_key: &[u8],
+    ) -> Result<CbcState, Error> {
+        let bad_key = |_| Error::Internal(format!("{cipher:?}: key of {} bytes", enc_key.len()));
+        let aes = match cipher {
+            BulkCipher::Aes128Cbc => AesKey::Aes128(Aes128::new_from_slice(enc_key).map_err(bad_key)?),
+            BulkCipher::Aes256Cbc => AesKey::Aes256(Aes256::new_from_slice(enc_key).map_err(bad_key)?),
+            other => return Err(Error::Internal(format!("{other:?} is not a CBC cipher"))),
+        };
+        let alg = mac
+            .hmac()
+            .ok_or_else(|| Error::Internal("CBC suite without an HMAC".into()))?;
+        if mac_key.len() != mac.len() {
+            return Err(Error::Internal(format!(
+                "{mac:?}: MAC key of {} bytes",
+                mac_key.len()
+            )));
+        }
+        Ok(CbcState {
+            direction,
+            cipher,
+            mac,
+            mac_key: hmac::Key::new(alg, mac_key),
+            aes: Box::new(aes),
+        })
+    }
+
+    /// `mac_length` (RFC 5246 §6.2.3.1).
+    pub fn mac_len(&self) -> usize {
+        self.mac.len()
+    }
+
+    /// Appends `IV ‖ ciphertext` for `fragment` to `out` (the header is
+    /// written by the caller). Emits `MacInput`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn seal(
+        &self,
+        seq: u64,
+        typ: ContentType,
+        version: ProtocolVersion,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+    ) {
+        let iv_at = out.len();
+        // Explicit IV, fresh per record (RFC 5246 §6.2.3.2): an IV the attacker
+        // can predict (TLS 1.0's chained IV) is what BEAST exploited.
+        out.resize(iv_at + BLOCK, 0);
+        rng.fill(&mut out[iv_at..]);
+        out.extend_from_slice(fragment);
+
+        let ph = pseudo_header(seq, typ, version, fragment.len());
+        let mut ctx = hmac::Context::with_key(&self.mac_key);
+        ctx.update(&ph);
+        ctx.update(fragment);
+        let mac = ctx.sign();
+        hooks.emit(&Event::MacInput(MacInput {
+            direction: self.direction,
+            seq,
+            pseudo_header: &ph,
+            fragment,
+            mac: mac.as_ref(),
+        }));
+        out.extend_from_slice(mac.as_ref());
+
+        // Minimal padding: plaintext ‖ MAC ‖ padding ‖ padding_length fills whole blocks.
+        let used = fragment.len() + mac.as_ref().len() + 1;
+        let pad = (BLOCK - used % BLOCK) % BLOCK;
+        out.resize(out.len() + pad + 1, pad as u8);
+
+        cbc_encrypt(&self.aes, &mut out[iv_at..]);
+    }
+
+    /// Decrypts and verifies `payload` (`IV ‖ ciphertext`) in place; on
+    /// success truncates it to the plaintext and returns true.
+    pub(super) fn open(
+        &self,
+        seq: u64,
+        header: &RecordHeader,
+        payload: &mut Vec<u8>,
+        hooks: &mut Hooks<'_>,
+    ) -> bool {
+        let len = payload.len(); // public
+                                 // Public checks (lengths only): an IV, whole blocks, and at least one
+                                 // block of data with room for the MAC and the padding_length byte.
+        if len < 2 * BLOCK || !len.is_multiple_of(BLOCK) || len - BLOCK < self.mac_len() + 1 {
+            return false;
+        }
+        cbc_decrypt(&self.aes, payload);
+        let fragment = payload.get(BLOCK..).unwrap_or_default();
+
+        // The verdict: only this result decides.
+        let verdict = verify_constant_time(&self.mac_key, seq, header.content_type, header.version, fragment);
+
+        // For the observer only, once the verdict is fixed (explain leaks timing).
+        if hooks.active() {
+            explain(&self.mac_key, seq, header.content_type, header.version, fragment).emit(
+                fragment,
+                self.direction,
+                seq,
+                hooks,
+            );
+        }
+
+        match verdict {
+            Ok(n) => {
+                payload.copy_within(BLOCK..BLOCK + n, 0);
+                payload.truncate(n);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// NIST SP 800-38A F.2.1 CBC-AES128.Encrypt, first two blocks.
+    #[test]
+    fn cbc_chaining_matches_sp800_38a() {
+        let key = AesKey::Aes128(
+            Aes128::new_from_slice(&hex::decode("2b7e151628aed2a6abf7158809cf4f3c").unwrap()).unwrap(),
+        );
+        let mut buf = hex::decode(concat!(
+            "000102030405060708090a0b0c0d0e0f",
+            "6bc1bee22e409f96e93d7e117393172a",
+            "ae2d8a571e03ac9c9eb76fac45af8e51"
+        ))
+        .unwrap();
+        cbc_encrypt(&key, &mut buf);
+        assert_eq!(
+            hex::encode(&buf[16..]),
+            "7649abac8119b246cee98e9b12e9197d5086cb9b507219ee95db113a917678b2"
+        );
+        cbc_decrypt(&key, &mut buf);
+        assert_eq!(hex::encode(&buf[16..32]), "6bc1bee22e409f96e93d7e117393172a");
+    }
+}

@@ -1,0 +1,495 @@
+//! The CBC MAC-and-padding verifier twins (RFC 5246 §6.2.3.2).
+//!
+//! A decrypted TLS 1.2 CBC fragment is
+//!
+//! ```text
+//! plaintext ‖ MAC(mac_length) ‖ padding(padding_length bytes, each = padding_length) ‖ padding_length
+//! ```
+//!
+//! and the receiver must find out whether the padding is well formed and the
+//! MAC verifies, **without telling an attacker which of the two failed**, by
+//! message or by time:
+//!
+//! * Vaudenay (2002): a distinct "bad padding" error lets an attacker who
+//!   tampers with the previous ciphertext block decrypt a record byte by byte
+//!   (the padding oracle). TLS answers `bad_record_mac` for both (RFC 5246
+//!   §7.2.2, `decryption_failed` is deprecated).
+//! * Canvel et al. (2003): the same oracle, read from the *time* to answer
+//!   when a bad padding skipped the MAC.
+//! * Lucky13 (AlFardan, Paterson 2013): even with a MAC computed on every
+//!   path, the MAC input length depends on the padding length, and the number
+//!   of hash compression calls leaks it.
+//!
+//! Two functions look at the same bytes:
+//!
+//! * [`verify_constant_time`] is the production-style check. Its result alone
+//!   decides whether a record is accepted. It has no branch and no memory
+//!   index that depends on a secret, except the residue documented on it.
+//! * [`explain`] is the same check written plainly, to be read and to feed the
+//!   observer. It branches on secrets, so **it leaks timing and exists to
+//!   teach**: the record layer calls it only when an observer is attached, and
+//!   only after the constant-time verdict is fixed. Both reach the same
+//!   verdict on every input (tested exhaustively over padding lengths and by
+//!   bit flips).
+
+use std::ops::Range;
+
+use ring::hmac;
+
+use super::pseudo_header;
+use crate::observer::{Event, Hooks, MacInput, PaddingView};
+use crate::wire::{ContentType, Direction, ProtocolVersion};
+
+/// The largest MAC we handle (HMAC-SHA384).
+pub const MAX_MAC_LEN: usize = 48;
+
+/// The record did not verify. Deliberately carries no reason: see the
+/// module doc (padding oracle).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rejected;
+
+// ---------------------------------------------------------------------------
+// Constant-time helpers. Every input is below 2^31, so the sign bit of a
+// wrapping difference is the comparison result. Each returns an all-ones or
+// all-zeros mask, never a bool, so the caller combines them with `&`, not `if`.
+// ---------------------------------------------------------------------------
+
+/// All ones if `a < b` (both < 2^31).
+#[inline(always)]
+fn ct_lt(a: u32, b: u32) -> u32 {
+    (a.wrapping_sub(b) >> 31).wrapping_neg()
+}
+
+/// All ones if `a >= b` (both < 2^31).
+#[inline(always)]
+fn ct_ge(a: u32, b: u32) -> u32 {
+    !ct_lt(a, b)
+}
+
+/// All ones if `a == b`.
+#[inline(always)]
+fn ct_eq(a: u32, b: u32) -> u32 {
+    let x = a ^ b;
+    // x | -x has its top bit set exactly when x != 0.
+    !((x | x.wrapping_neg()) >> 31).wrapping_neg()
+}
+
+/// The production-style check of a decrypted CBC fragment (IV already
+/// removed): Go's `extractPadding` and its MAC comparison, with the received
+/// MAC copied out of a secret position by OpenSSL's rotation trick
+/// (`ssl3_cbc_copy_mac`). Returns the plaintext length, or [`Rejected`].
+///
+/// **Public** (an attacker knows it anyway): `fragment.len()`, the MAC length,
+/// `seq`, `typ`, `version`, and the final verdict (it becomes the alert).
+/// **Secret**: `padding_length`, whether the padding is good, the plaintext
+/// length `n`, and the MAC bytes.
+///
+/// When the padding is bad, the MAC is checked as if `padding_length` were 0
+/// (the countermeasure of RFC 5246 §6.2.3.2's note and of Go, OpenSSL,
+/// BearSSL), so a bad padding costs the same HMAC as a good one.
+///
+/// # Residual leak (Lucky13), stated honestly
+///
+/// The HMAC runs over `13 + n` bytes with `n` secret. As in Go, the bytes
+/// after the MAC (padding and length byte) are then fed into a throw-away copy
+/// of the HMAC state, so the number of bytes hashed is always
+/// `13 + len - mac_len`. What remains is the hash's own final block: whether
+/// `13 + n` ends before or after the 55th byte of a 64-byte block (111th of
+/// 128 for SHA-384) decides whether one more compression runs. That is the
+/// signal Lucky13 measures; here it is reduced from several compressions to
+/// at most one, and Go ships the same residue. Removing it entirely needs a
+/// hash whose finalization is itself constant time over a length range
+/// (OpenSSL's `ssl3_cbc_digest_record`, BearSSL's `br_tls_cbc`), which ring
+/// does not expose. Also, `&fragment[..n]` touches a number of cache lines
+/// that depends on `n`, and LLVM is in principle free to turn mask arithmetic
+/// back into branches (we pass the secret through `black_box` to discourage
+/// value-range reasoning; the `subtle` crate does the same).
+pub fn verify_constant_time(
+    mac_key: &hmac::Key,
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    fragment: &[u8],
+) -> Result<usize, Rejected> {
+    let mac_len = mac_key.algorithm().digest_algorithm().output_len(); // public
+    let len = fragment.len(); // public
+    if mac_len > MAX_MAC_LEN || len < mac_len + 1 {
+        // Public: decided by lengths only.
+        return Err(Rejected);
+    }
+    // public: bytes available for padding + padding_length (at least 1).
+    let avail = len - mac_len;
+
+    // secret: the last byte.
+    let pad_len = u32::from(std::hint::black_box(fragment.last().copied().unwrap_or(0)));
+
+    // secret: padding fits, i.e. padding_length + 1 <= avail.
+    let mut good = ct_lt(pad_len, avail as u32);
+
+    // Check the last min(256, avail) bytes (public window): byte i from the end
+    // must equal padding_length if i <= padding_length. The loop bound and the
+    // indices are public; only the masks depend on the secret.
+    let window = avail.min(256); // public
+    for (i, &b) in fragment.iter().rev().take(window).enumerate() {
+        let in_padding = ct_ge(pad_len, i as u32); // secret
+        good &= !(in_padding & !ct_eq(u32::from(b), pad_len));
+    }
+
+    // secret: bytes to remove; 1 (the length byte alone) when the padding is bad.
+    let to_remove = (pad_len & good) as usize + 1;
+    // secret: plaintext length. to_remove <= avail whichever way good went, so
+    // this never saturates; saturating keeps it panic-free regardless.
+    let n = avail.saturating_sub(to_remove);
+
+    // Copy the received MAC from the secret offset n without indexing by n.
+    // It lies in [n, n + mac_len) with avail - 256 <= n <= avail - 1, so scan
+    // the public range [scan_start, len) and gather bytes into a rotated copy.
+    let scan_start = avail.saturating_sub(256); // public
+    let mut rotated = [0u8; MAX_MAC_LEN];
+    let mut j = 0usize; // public: (i - scan_start) % mac_len
+    let n32 = n as u32;
+    let end32 = (n + mac_len) as u32;
+    for (i, &b) in fragment.iter().enumerate().skip(scan_start) {
+        let i = i as u32;
+        let inside = ct_ge(i, n32) & ct_lt(i, end32); // secret
+        if let Some(r) = rotated.get_mut(j) {
+            *r |= b & inside as u8;
+        }
+        j += 1;
+        if j == mac_len {
+            j = 0;
+        }
+    }
+    // secret: (n - scan_start) % mac_len, by a public number of conditional subtractions
+    // (a `%` on a secret can take data-dependent time on some CPUs).
+    let mut rot = (n - scan_start.min(n)) as u32;
+    for _ in 0..(256 / mac_len + 1) {
+        rot -= mac_len as u32 & ct_ge(rot, mac_len as u32);
+    }
+    let mut received = [0u8; MAX_MAC_LEN];
+    for (k, out) in received.iter_mut().take(mac_len).enumerate() {
+        let mut want = rot + k as u32; // secret, < 2 * mac_len
+        want -= mac_len as u32 & ct_ge(want, mac_len as u32);
+        for (m, &r) in rotated.iter().take(mac_len).enumerate() {
+            *out |= r & ct_eq(m as u32, want) as u8;
+        }
+    }
+
+    // The MAC over seq ‖ type ‖ version ‖ n ‖ plaintext (RFC 5246 §6.2.3.1).
+    let mut ctx = hmac::Context::with_key(mac_key);
+    ctx.update(&pseudo_header(seq, typ, version, n));
+    ctx.update(fragment.get(..n).unwrap_or_default());
+    // Go's Lucky13 mitigation: hash the padding bytes into a copy of the state,
+    // so the bytes hashed do not depend on padding_length (see "Residual leak").
+    let mut filler = ctx.clone();
+    let computed = ctx.sign();
+    filler.update(fragment.get(n + mac_len..).unwrap_or_default());
+    std::hint::black_box(&filler);
+
+    // Constant-time compare: OR of XORs, over the public MAC length.
+    let mut diff = 0u8;
+    for (c, r) in computed.as_ref().iter().zip(&received[..mac_len]) {
+        diff |= c ^ r;
+    }
+    good &= ct_eq(u32::from(diff), 0);
+
+    // Public from here: the verdict is what goes on the wire.
+    if good == u32::MAX {
+        Ok(n)
+    } else {
+        Err(Rejected)
+    }
+}
+
+/// Everything [`explain`] found in a decrypted CBC fragment. Ranges index the
+/// fragment passed to `explain` (IV removed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CbcVerdict {
+    /// The MAC length of the suite (20, 32 or 48).
+    pub mac_len: usize,
+    /// The fragment is shorter than `mac_len + 1`: there is no room for a MAC
+    /// and a length byte, so nothing else was checked.
+    pub too_short: bool,
+    /// The last byte of the fragment (0 if the fragment is empty).
+    pub padding_length: u8,
+    /// Whether `padding_length` padding bytes, the length byte and a MAC fit in the fragment.
+    pub padding_fits: bool,
+    /// The padding bytes, without the length byte. Empty when they do not fit.
+    pub padding: Range<usize>,
+    /// Index, into `padding`, of the first byte not equal to `padding_length`.
+    pub first_bad_padding_byte: Option<usize>,
+    /// Padding fits and every byte equals `padding_length`.
+    pub padding_ok: bool,
+    /// The padding length the MAC check assumed: `padding_length` when the
+    /// padding is good, otherwise 0 (as the Lucky13 countermeasure does, so that
+    /// a bad padding still costs a full MAC computation).
+    pub assumed_padding_length: u8,
+    /// seq_num ‖ type ‖ version ‖ length, with length = the plaintext length.
+    pub pseudo_header: [u8; 13],
+    /// The plaintext the MAC covers.
+    pub plaintext: Range<usize>,
+    /// The MAC found in the record.
+    pub received_mac: Range<usize>,
+    computed_mac: [u8; MAX_MAC_LEN],
+    /// Whether the computed MAC equals the received one.
+    pub mac_ok: bool,
+    /// The verdict: `padding_ok && mac_ok`. Always equal to whether
+    /// [`verify_constant_time`] accepts.
+    pub ok: bool,
+}
+
+impl CbcVerdict {
+    /// The MAC computed over `pseudo_header ‖ plaintext` (empty if `too_short`).
+    pub fn computed_mac(&self) -> &[u8] {
+        if self.too_short {
+            &[]
+        } else {
+            self.computed_mac.get(..self.mac_len).unwrap_or_default()
+        }
+    }
+
+    /// Feeds the observer: `CbcPadding`, then `MacInput` and `MacCompared`
+    /// (these two only when the fragment had room for a MAC). `fragment` must
+    /// be the one given to [`explain`].
+    pub fn emit(&self, fragment: &[u8], direction: Direction, seq: u64, hooks: &mut Hooks<'_>) {
+        let slice = |r: &Range<usize>| fragment.get(r.clone()).unwrap_or_default();
+        hooks.emit(&Event::CbcPadding(PaddingView {
+            direction,
+            seq,
+            padding_length: self.padding_length,
+            padding: slice(&self.padding),
+            well_formed: self.padding_ok,
+            first_bad: self.first_bad_padding_byte,
+        }));
+        if self.too_short {
+            return;
+        }
+        hooks.emit(&Event::MacInput(MacInput {
+            direction,
+            seq,
+            pseudo_header: &self.pseudo_header,
+            fragment: slice(&self.plaintext),
+            mac: self.computed_mac(),
+        }));
+        hooks.emit(&Event::MacCompared {
+            direction,
+            seq,
+            computed: self.computed_mac(),
+            received: slice(&self.received_mac),
+            equal: self.mac_ok,
+        });
+    }
+}
+
+/// The same check as [`verify_constant_time`], written to be read.
+///
+/// **This function leaks timing and exists to teach.** It stops at the first
+/// bad padding byte and branches on every secret; a server that decided with
+/// it would be a padding oracle (Vaudenay) and a Lucky13 target. The record
+/// layer calls it only when an observer listens, after the constant-time
+/// verdict is fixed, and never lets its result decide anything.
+///
+/// When the padding is bad, it still reports a MAC comparison, done the way
+/// TLS stacks do it: as if `padding_length` were 0 (see
+/// [`CbcVerdict::assumed_padding_length`]).
+pub fn explain(
+    mac_key: &hmac::Key,
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    fragment: &[u8],
+) -> CbcVerdict {
+    let mac_len = mac_key.algorithm().digest_algorithm().output_len();
+    let len = fragment.len();
+    let padding_length = fragment.last().copied().unwrap_or(0);
+    let mut v = CbcVerdict {
+        mac_len,
+        too_short: false,
+        padding_length,
+        padding_fits: false,
+        padding: len..len,
+        first_bad_padding_byte: None,
+        padding_ok: false,
+        assumed_padding_length: 0,
+        pseudo_header: [0; 13],
+        plaintext: 0..0,
+        received_mac: 0..0,
+        computed_mac: [0; MAX_MAC_LEN],
+        mac_ok: false,
+        ok: false,
+    };
+
+    // 0. Room for at least the MAC and the padding_length byte?
+    if len < mac_len + 1 || mac_len > MAX_MAC_LEN {
+        v.too_short = true;
+        return v;
+    }
+
+    // 1. Padding: the last byte says how many bytes before it are padding,
+    //    each of which must hold that same value.
+    let pad = usize::from(padding_length);
+    v.padding_fits = pad + 1 + mac_len <= len;
+    if v.padding_fits {
+        let start = len - 1 - pad;
+        v.padding = start..len - 1;
+        v.first_bad_padding_byte = fragment[start..len - 1].iter().position(|&b| b != padding_length);
+    } else {
+        v.padding = len - 1..len - 1;
+    }
+    v.padding_ok = v.padding_fits && v.first_bad_padding_byte.is_none();
+
+    // 2. The MAC sits just before the padding. Bad padding: assume none.
+    v.assumed_padding_length = if v.padding_ok { padding_length } else { 0 };
+    let mac_end = len - 1 - usize::from(v.assumed_padding_length);
+    let mac_start = mac_end - mac_len;
+    v.plaintext = 0..mac_start;
+    v.received_mac = mac_start..mac_end;
+
+    // 3. Recompute: HMAC(mac_key, seq_num ‖ type ‖ version ‖ length ‖ plaintext).
+    v.pseudo_header = pseudo_header(seq, typ, version, mac_start);
+    let mut ctx = hmac::Context::with_key(mac_key);
+    ctx.update(&v.pseudo_header);
+    ctx.update(&fragment[v.plaintext.clone()]);
+    let computed = ctx.sign();
+    v.computed_mac[..mac_len].copy_from_slice(computed.as_ref());
+
+    // 4. Compare (with ==, which stops at the first difference: fine here, not in production).
+    v.mac_ok = computed.as_ref() == &fragment[v.received_mac.clone()];
+    v.ok = v.padding_ok && v.mac_ok;
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TYP: ContentType = ContentType::APPLICATION_DATA;
+    const VER: ProtocolVersion = ProtocolVersion::TLS12;
+
+    fn keys() -> [hmac::Key; 3] {
+        [
+            hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &[0x11; 20]),
+            hmac::Key::new(hmac::HMAC_SHA256, &[0x22; 32]),
+            hmac::Key::new(hmac::HMAC_SHA384, &[0x33; 48]),
+        ]
+    }
+
+    /// plaintext ‖ MAC ‖ padding(pad) ‖ pad, built independently of both twins.
+    fn build(key: &hmac::Key, seq: u64, plaintext: &[u8], pad: u8) -> Vec<u8> {
+        let mut mac_input = pseudo_header(seq, TYP, VER, plaintext.len()).to_vec();
+        mac_input.extend_from_slice(plaintext);
+        let mut f = plaintext.to_vec();
+        f.extend_from_slice(hmac::sign(key, &mac_input).as_ref());
+        f.extend(std::iter::repeat_n(pad, usize::from(pad) + 1));
+        f
+    }
+
+    /// Both twins on one fragment; asserts agreement and returns the verdict.
+    fn both(key: &hmac::Key, seq: u64, f: &[u8]) -> Result<usize, Rejected> {
+        let ct = verify_constant_time(key, seq, TYP, VER, f);
+        let ex = explain(key, seq, TYP, VER, f);
+        assert_eq!(ct.is_ok(), ex.ok, "twins disagree on {} ({ex:?})", hex::encode(f));
+        if let Ok(n) = ct {
+            assert_eq!(ex.plaintext, 0..n);
+        }
+        ct
+    }
+
+    #[test]
+    fn good_records_every_padding_length() {
+        for key in &keys() {
+            for pt_len in [0usize, 1, 15, 16, 37, 300] {
+                let pt: Vec<u8> = (0..pt_len).map(|i| i as u8).collect();
+                for pad in 0..=255u8 {
+                    let f = build(key, 7, &pt, pad);
+                    assert_eq!(both(key, 7, &f), Ok(pt_len), "pt_len {pt_len} pad {pad}");
+                    let ex = explain(key, 7, TYP, VER, &f);
+                    assert!(ex.padding_ok && ex.mac_ok);
+                    assert_eq!(ex.padding.len(), usize::from(pad));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn bad_mac_wrong_seq_and_wrong_key() {
+        for key in &keys() {
+            let f = build(key, 3, b"hello", 4);
+            assert_eq!(both(key, 3, &f), Ok(5));
+            assert_eq!(both(key, 4, &f), Err(Rejected));
+            let other = hmac::Key::new(key.algorithm(), &[0x99; 20]);
+            assert_eq!(both(&other, 3, &f), Err(Rejected));
+            let ex = explain(key, 4, TYP, VER, &f);
+            assert!(ex.padding_ok && !ex.mac_ok);
+        }
+    }
+
+    #[test]
+    fn bad_padding_value_at_every_position() {
+        for key in &keys() {
+            for pad in [1u8, 5, 15, 200, 255] {
+                for bad in 0..usize::from(pad) {
+                    let mut f = build(key, 0, b"some plaintext bytes", pad);
+                    let start = f.len() - 1 - usize::from(pad);
+                    f[start + bad] ^= 0x01;
+                    assert_eq!(both(key, 0, &f), Err(Rejected));
+                    let ex = explain(key, 0, TYP, VER, &f);
+                    assert!(!ex.padding_ok);
+                    assert_eq!(ex.first_bad_padding_byte, Some(bad));
+                    assert_eq!(ex.assumed_padding_length, 0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn padding_length_longer_than_record() {
+        for key in &keys() {
+            let mac_len = key.algorithm().digest_algorithm().output_len();
+            // 3 plaintext bytes, MAC, then a length byte claiming more padding than fits.
+            let mut f = build(key, 0, b"abc", 0);
+            for claimed in [(f.len() - mac_len) as u8, 250, 255] {
+                *f.last_mut().unwrap() = claimed;
+                assert_eq!(both(key, 0, &f), Err(Rejected));
+                let ex = explain(key, 0, TYP, VER, &f);
+                assert!(!ex.padding_fits && !ex.padding_ok && ex.padding.is_empty());
+            }
+            // Padding that fits the record but eats into the MAC's room.
+            let mut f = build(key, 0, b"", 0);
+            *f.last_mut().unwrap() = 1;
+            assert_eq!(both(key, 0, &f), Err(Rejected));
+        }
+    }
+
+    #[test]
+    fn shorter_than_mac_plus_one() {
+        for key in &keys() {
+            let mac_len = key.algorithm().digest_algorithm().output_len();
+            for len in 0..=mac_len {
+                let f = vec![0u8; len];
+                assert_eq!(both(key, 0, &f), Err(Rejected));
+                assert!(explain(key, 0, TYP, VER, &f).too_short);
+            }
+        }
+    }
+
+    #[test]
+    fn exhaustive_padding_byte_values_in_small_record() {
+        // Every value of the last byte, and of the byte before it, over a
+        // record with good MAC and one padding byte: only (1, 1) is valid.
+        let key = &keys()[0];
+        let base = build(key, 9, b"0123456789", 1);
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let mut f = base.clone();
+                let l = f.len();
+                f[l - 2] = a;
+                f[l - 1] = b;
+                let verdict = both(key, 9, &f);
+                // Zero padding with a MAC whose last byte happens to be 0 would also
+                // be valid only if the MAC matched, which it does not here.
+                assert_eq!(verdict.is_ok(), a == 1 && b == 1, "a={a} b={b}");
+            }
+        }
+    }
+}
