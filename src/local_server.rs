@@ -663,12 +663,51 @@ mod tests {
     fn echo_mode_sends_stdin_to_the_client() {
         let mut server = LocalServer::start(&ServerOptions::default()).unwrap();
         server.send_stdin(b"from server\n").unwrap();
-        let (_, out) = s_client(&server, b"from client\n", &["-quiet"]);
-        assert!(out.contains("from server"), "{out}\n{}", server.output_tail(20));
-        let deadline = Instant::now() + Duration::from_secs(5);
+        // -quiet keeps s_client connected after its stdin ends, so read its
+        // output as it comes and stop it once the server's line is there.
+        let mut child = Command::new(openssl_bin())
+            .args([
+                "s_client",
+                "-connect",
+                &server.addr().to_string(),
+                "-tls1_2",
+                "-quiet",
+            ])
+            .arg("-CAfile")
+            .arg(server.ca_pem_path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.as_mut().unwrap().write_all(b"from client\n").unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut got = Vec::new();
+        while !String::from_utf8_lossy(&got).contains("from server") && Instant::now() < deadline {
+            if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+                got.extend(chunk);
+            }
+        }
         while !server.stdout_log().contains("from client") && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(20));
         }
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(
+            String::from_utf8_lossy(&got).contains("from server"),
+            "{}",
+            server.output_tail(20)
+        );
         assert!(
             server.stdout_log().contains("from client"),
             "{}",

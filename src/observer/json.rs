@@ -1,38 +1,4 @@
-//! JSON Lines: one object per event, `{"event":"<name>", ...fields}`.
-//!
-//! Field names are the Rust field names of [`Event`] (snake_case) and stay
-//! stable. Byte strings are lowercase hex strings, enums are their RFC names
-//! (an unknown value is the hex text its `Display` gives, such as `"0xee"`),
-//! numbers and booleans are JSON numbers and booleans. Text the RFC defines as
-//! ASCII (the PRF label) is a JSON string; bytes that are not UTF-8 are
-//! replaced by U+FFFD there.
-//!
-//! | `event` | fields |
-//! |---|---|
-//! | `state_changed` | `from`, `to` (state names, e.g. `"ExpectServerHello"`) |
-//! | `record_out`, `record_in` | `content_type`, `version`, `header` (hex, 5 bytes), `payload` (hex), `seq`, `protected` |
-//! | `handshake_out`, `handshake_in` | `typ`, `raw` (hex, 4-byte header included) |
-//! | `transcript_appended` | `typ`, `raw`, `running_hash` |
-//! | `certificate_checked` | `server_name`, `chain_len`, `verified`, `detail` |
-//! | `signature_checked` | `scheme`, `signed`, `signature`, `valid` |
-//! | `key_share` | `group`, `client_public`, `server_public` |
-//! | `pre_master_secret` | `value` |
-//! | `prf` | `purpose`, `hash` (`"P_SHA256"`/`"P_SHA384"`), `secret`, `label` (string), `seed`, `a` (array of hex: A(1), A(2), ...), `hmac_outputs` (array of hex), `output` |
-//! | `master_secret` | `client_random`, `server_random`, `master_secret` |
-//! | `key_block` | `client_write_mac_key`, `server_write_mac_key`, `client_write_key`, `server_write_key`, `client_write_iv`, `server_write_iv` |
-//! | `mac_input` | `direction`, `seq`, `pseudo_header`, `fragment`, `mac` |
-//! | `cbc_padding` | `direction`, `seq`, `padding_length`, `padding`, `well_formed`, `first_bad` (number or `null`) |
-//! | `mac_compared` | `direction`, `seq`, `computed`, `received`, `equal` |
-//! | `aead_nonce` | `direction`, `seq`, `fixed_iv`, `explicit`, `nonce` |
-//! | `aead_aad` | `direction`, `seq`, `aad` |
-//! | `aead_open_failed` | `direction`, `seq`, `tag` |
-//! | `finished_verify` | `label`, `handshake_hash`, `computed`, `received` |
-//! | `application_data` | `direction`, `data` |
-//! | `alert_sent`, `alert_received` | `level`, `description` |
-//!
-//! `direction` is `"client->server"` or `"server->client"`. With
-//! [`JsonLog::redacted`], the same secrets as in `TextLog::redacted` become the
-//! string `"<redacted N bytes>"` (arrays keep their length).
+//! JSON Lines: [`JsonLog`].
 
 use std::fmt::Write as _;
 use std::io::{self, Stdout, Write};
@@ -40,7 +6,42 @@ use std::io::{self, Stdout, Write};
 use super::text::prf_hash_name;
 use super::{Event, Observer};
 
-/// Writes one JSON object per event and line (see the [module documentation](self)).
+/// Writes one JSON object per event and line (JSON Lines).
+///
+///
+/// Field names are the Rust field names of [`Event`] (snake_case) and stay
+/// stable. Byte strings are lowercase hex strings, enums are their RFC names
+/// (an unknown value is the hex text its `Display` gives, such as `"0xee"`),
+/// numbers and booleans are JSON numbers and booleans. Text the RFC defines as
+/// ASCII (the PRF label) is a JSON string; bytes that are not UTF-8 are
+/// replaced by U+FFFD there.
+///
+/// | `event` | fields |
+/// |---|---|
+/// | `state_changed` | `from`, `to` (state names, e.g. `"ExpectServerHello"`) |
+/// | `record_out`, `record_in` | `content_type`, `version`, `header` (hex, 5 bytes), `payload` (hex), `seq`, `protected` |
+/// | `handshake_out`, `handshake_in` | `typ`, `raw` (hex, 4-byte header included) |
+/// | `transcript_appended` | `typ`, `raw`, `running_hash` |
+/// | `certificate_checked` | `server_name`, `chain_len`, `verified`, `detail` |
+/// | `signature_checked` | `scheme`, `signed`, `signature`, `valid` |
+/// | `key_share` | `group`, `client_public`, `server_public` |
+/// | `pre_master_secret` | `value` |
+/// | `prf` | `purpose`, `hash` (`"P_SHA256"`/`"P_SHA384"`), `secret`, `label` (string), `seed`, `a` (array of hex: A(1), A(2), ...), `hmac_outputs` (array of hex), `output` |
+/// | `master_secret` | `client_random`, `server_random`, `master_secret` |
+/// | `key_block` | `client_write_mac_key`, `server_write_mac_key`, `client_write_key`, `server_write_key`, `client_write_iv`, `server_write_iv` |
+/// | `mac_input` | `direction`, `seq`, `pseudo_header`, `fragment`, `mac` |
+/// | `cbc_padding` | `direction`, `seq`, `padding_length`, `padding`, `well_formed`, `first_bad` (number or `null`) |
+/// | `mac_compared` | `direction`, `seq`, `computed`, `received`, `equal` |
+/// | `aead_nonce` | `direction`, `seq`, `fixed_iv`, `explicit`, `nonce` |
+/// | `aead_aad` | `direction`, `seq`, `aad` |
+/// | `aead_open_failed` | `direction`, `seq`, `tag` |
+/// | `finished_verify` | `label`, `handshake_hash`, `computed`, `received` |
+/// | `application_data` | `direction`, `data` |
+/// | `alert_sent`, `alert_received` | `level`, `description` |
+///
+/// `direction` is `"client->server"` or `"server->client"`. With
+/// [`JsonLog::redacted`], the same secrets as in `TextLog::redacted` become the
+/// string `"<redacted N bytes>"` (arrays keep their length).
 ///
 /// Write errors are ignored: an observer must never make a handshake fail. The
 /// first error is kept and can be read with [`JsonLog::take_error`].

@@ -1,22 +1,4 @@
-//! One readable line per event.
-//!
-//! Each line is the event's name, two spaces, then its values: enums by their
-//! RFC names, byte strings as lowercase hex **in full** (this is a glass box;
-//! a shortened hex string cannot be checked against a capture or an RFC
-//! example). For example:
-//!
-//! ```text
-//! record_out  handshake TLSv1.2 len=5 seq=0 protected=false header=1603030005 payload=0100000100
-//! prf  master_secret P_SHA256 secret=.. label="master secret" seed=.. A(1)=.. hmac(1)=.. out=..
-//! mac_compared  server->client seq=1 computed=.. received=.. equal=false
-//! ```
-//!
-//! [`TextLog::redacted`] replaces secret values (the pre-master secret, the
-//! master secret, every key-block part, PRF secrets, intermediate values and
-//! outputs, the AEAD fixed IV and nonce) with `<redacted N bytes>`, for logs
-//! that are shared. Everything that crosses the wire stays visible.
-//!
-//! `Event` also implements [`std::fmt::Display`] with this format (unredacted).
+//! One readable line per event: [`TextLog`], [`format_event`].
 
 use std::fmt::{self, Write as _};
 use std::io::{self, Stdout, Write};
@@ -25,7 +7,25 @@ use super::{Event, Observer};
 use crate::bytes::Hex;
 use crate::crypto::suites::PrfHash;
 
-/// Writes one line per event (see the [module documentation](self)).
+/// Writes one line per event.
+///
+/// Each line is the event's name, two spaces, then its values: enums by their
+/// RFC names, byte strings as lowercase hex **in full** (this is a glass box;
+/// a shortened hex string cannot be checked against a capture or an RFC
+/// example). For example:
+///
+/// ```text
+/// record_out  handshake TLSv1.2 len=5 seq=0 protected=false header=1603030005 payload=0100000100
+/// prf  master_secret P_SHA256 secret=.. label="master secret" seed=.. A(1)=.. hmac(1)=.. out=..
+/// mac_compared  server->client seq=1 computed=.. received=.. equal=false
+/// ```
+///
+/// [`TextLog::redacted`] replaces secret values (the pre-master secret, the
+/// master secret, every key-block part, PRF secrets, intermediate values and
+/// outputs, the AEAD fixed IV and nonce) with `<redacted N bytes>`, for logs
+/// that are shared. Everything that crosses the wire stays visible.
+///
+/// `Event` also implements [`std::fmt::Display`] with this format (unredacted).
 ///
 /// Write errors are ignored: an observer must never make a handshake fail. The
 /// first error is kept and can be read with [`TextLog::take_error`].
@@ -82,7 +82,7 @@ impl TextLog<Stdout> {
     }
 
     /// The line [`TextLog`] writes for `event`, without the newline (the same
-    /// as [`format_event`], reachable from outside this module).
+    /// as the crate-internal `format_event`, reachable from outside this module).
     pub fn format_event(event: &Event<'_>, redact: bool) -> String {
         format_event(event, redact)
     }
