@@ -98,7 +98,10 @@ impl<'o> Client<'o> {
                 this.cx.send_record(ContentType::APPLICATION_DATA, data, out)?;
                 Ok(State::Established(st))
             }
-            other => Err(Error::Config(format!("send() before the handshake completed (state {})", other.name()))),
+            other => Err(Error::Config(format!(
+                "send() before the handshake completed (state {})",
+                other.name()
+            ))),
         })
     }
 
@@ -107,7 +110,8 @@ impl<'o> Client<'o> {
         self.run(out, |this, state, out| match state {
             State::Closed => Ok(State::Closed),
             _ => {
-                this.cx.send_alert(Alert::warning(AlertDescription::CLOSE_NOTIFY), out)?;
+                this.cx
+                    .send_alert(Alert::warning(AlertDescription::CLOSE_NOTIFY), out)?;
                 Ok(State::Closed)
             }
         })
@@ -179,7 +183,10 @@ impl<'o> Client<'o> {
                 Ok(())
             }
             Err(e) => {
-                self.cx.hooks.emit(&Event::StateChanged { from, to: StateName::Failed });
+                self.cx.hooks.emit(&Event::StateChanged {
+                    from,
+                    to: StateName::Failed,
+                });
                 self.fail(e, out)
             }
         }
@@ -207,7 +214,9 @@ impl<'o> Client<'o> {
                     reason: DecodeReason::Invalid("record version is not 3.x"),
                 }));
             }
-            self.cx.read.open(&header, &mut self.payload, &mut self.cx.hooks)?;
+            self.cx
+                .read
+                .open(&header, &mut self.payload, &mut self.cx.hooks)?;
             let payload = std::mem::take(&mut self.payload);
             let result = self.dispatch(state, header.content_type, &payload, out);
             self.payload = payload;
@@ -219,7 +228,13 @@ impl<'o> Client<'o> {
         Ok(state)
     }
 
-    fn dispatch(&mut self, state: State, typ: ContentType, payload: &[u8], out: &mut Vec<u8>) -> Result<State, Error> {
+    fn dispatch(
+        &mut self,
+        state: State,
+        typ: ContentType,
+        payload: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<State, Error> {
         match typ {
             ContentType::HANDSHAKE => {
                 // RFC 5246 §6.2.1: zero-length handshake fragments MUST NOT be sent.
@@ -243,7 +258,10 @@ impl<'o> Client<'o> {
             ContentType::ALERT => self.handle_alert(state, payload),
             ContentType::APPLICATION_DATA => match state {
                 State::Established(st) => {
-                    self.cx.hooks.emit(&Event::ApplicationData { direction: Direction::ServerToClient, data: payload });
+                    self.cx.hooks.emit(&Event::ApplicationData {
+                        direction: Direction::ServerToClient,
+                        data: payload,
+                    });
                     self.received.extend_from_slice(payload);
                     Ok(State::Established(st))
                 }
@@ -276,8 +294,17 @@ impl<'o> Client<'o> {
 
 /// Names what the first bytes look like when they are not TLS at all.
 fn not_tls(bytes: &[u8]) -> Error {
-    let shown: String =
-        bytes.iter().take(16).map(|&b| if b.is_ascii_graphic() || b == b' ' { b as char } else { '.' }).collect();
+    let shown: String = bytes
+        .iter()
+        .take(16)
+        .map(|&b| {
+            if b.is_ascii_graphic() || b == b' ' {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
     let guess = if bytes.starts_with(b"HTTP/") || bytes.starts_with(b"<") {
         "the server speaks plaintext HTTP on this port"
     } else if bytes.starts_with(b"220") || bytes.starts_with(b"+OK") || bytes.starts_with(b"* OK") {

@@ -79,7 +79,9 @@ impl ClientConfig {
             return Err(Error::Config("no cipher suite to offer".into()));
         }
         if self.groups.is_empty() {
-            return Err(Error::Config("no group to offer (every suite we implement uses ECDHE)".into()));
+            return Err(Error::Config(
+                "no group to offer (every suite we implement uses ECDHE)".into(),
+            ));
         }
         if self.signature_schemes.is_empty() {
             return Err(Error::Config("no signature scheme to offer".into()));

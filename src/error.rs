@@ -182,7 +182,10 @@ impl fmt::Display for Error {
             Error::UnexpectedContentType(t) => write!(f, "unexpected_message: record of content type {t}"),
             Error::IllegalParameter(s) => write!(f, "illegal_parameter: {s}"),
             Error::UnsupportedExtension(t) => {
-                write!(f, "unsupported_extension: server sent extension {t}, which we did not offer")
+                write!(
+                    f,
+                    "unsupported_extension: server sent extension {t}, which we did not offer"
+                )
             }
             Error::ProtocolVersion(s) => write!(f, "protocol_version: {s}"),
             Error::HandshakeFailure(s) => write!(f, "handshake_failure: {s}"),
@@ -195,7 +198,9 @@ impl fmt::Display for Error {
                 hex::encode(computed)
             ),
             Error::AlertReceived(a) => write!(f, "server sent alert {a}"),
-            Error::UnsupportedMessage(t) => write!(f, "unexpected_message: unsupported handshake message {t}"),
+            Error::UnsupportedMessage(t) => {
+                write!(f, "unexpected_message: unsupported handshake message {t}")
+            }
             Error::NotTls(s) => write!(f, "not a TLS server: {s}"),
             Error::Internal(s) => write!(f, "internal_error: {s}"),
             Error::Config(s) => write!(f, "configuration: {s}"),

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{self, ALL_SUITES};
-use tlslab::local_server::{LocalServer, ServerOptions};
+use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::net::{self, Timeouts};
 use tlslab::observer::{JsonLog, KeyLogWriter, Observer, Tee, TextLog};
 use tlslab::wire::NamedGroup;
@@ -118,7 +118,9 @@ impl Options {
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = |name: &str| {
-                it.next().cloned().ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
             };
             match a.as_str() {
                 "--servername" => o.servername = Some(value(a)?),
@@ -134,8 +136,10 @@ impl Options {
                 "--send" => o.send = Some(value(a)?),
                 "--timeout" => {
                     let v = value(a)?;
-                    o.timeout =
-                        Some(v.parse().map_err(|_| CliError::Usage(format!("--timeout: '{v}' is not a number")))?);
+                    o.timeout = Some(
+                        v.parse()
+                            .map_err(|_| CliError::Usage(format!("--timeout: '{v}' is not a number")))?,
+                    );
                 }
                 s if s.starts_with('-') => return Err(CliError::Usage(format!("unknown option '{s}'"))),
                 s if needs_addr && o.addr.is_empty() => o.addr = s.to_string(),
@@ -147,7 +151,9 @@ impl Options {
         }
         if let Some(t) = &o.trace {
             if t != "text" && t != "json" {
-                return Err(CliError::Usage(format!("--trace must be text or json, not '{t}'")));
+                return Err(CliError::Usage(format!(
+                    "--trace must be text or json, not '{t}'"
+                )));
             }
         }
         Ok(o)
@@ -155,12 +161,19 @@ impl Options {
 
     fn timeouts(&self) -> Timeouts {
         let t = Duration::from_secs(self.timeout.unwrap_or(10));
-        Timeouts { connect: t, read: t, write: t }
+        Timeouts {
+            connect: t,
+            read: t,
+            write: t,
+        }
     }
 
     /// The client configuration the options describe.
     fn config(&self, default_name: &str) -> Result<ClientConfig, CliError> {
-        let name = self.servername.clone().unwrap_or_else(|| default_name.to_string());
+        let name = self
+            .servername
+            .clone()
+            .unwrap_or_else(|| default_name.to_string());
         let mut config = ClientConfig::new(&name);
         if let Some(list) = &self.ciphers {
             config.suites = list
@@ -168,13 +181,19 @@ impl Options {
                 .filter(|s| !s.is_empty())
                 .map(|s| {
                     suites::find_by_name(s).ok_or_else(|| {
-                        CliError::Usage(format!("unknown or unsupported cipher suite '{s}' (see `tlslab suites`)"))
+                        CliError::Usage(format!(
+                            "unknown or unsupported cipher suite '{s}' (see `tlslab suites`)"
+                        ))
                     })
                 })
                 .collect::<Result<_, _>>()?;
         }
         if let Some(list) = &self.groups {
-            config.groups = list.split([',', ':']).filter(|s| !s.is_empty()).map(parse_group).collect::<Result<_, _>>()?;
+            config.groups = list
+                .split([',', ':'])
+                .filter(|s| !s.is_empty())
+                .map(parse_group)
+                .collect::<Result<_, _>>()?;
         }
         config.offer_extended_master_secret = !self.no_ems;
         if self.insecure {
@@ -211,7 +230,9 @@ impl Options {
                 KeyLogWriter::create(p)
                     .map_err(|e| CliError::Other(format!("cannot open key log {}: {e}", p.display())))?,
             ),
-            None => KeyLogWriter::from_env(),
+            None => KeyLogWriter::from_env()
+                .transpose()
+                .map_err(|e| CliError::Other(format!("cannot open SSLKEYLOGFILE: {e}")))?,
         };
         if let Some(k) = keylog {
             tee.observers.push(Box::new(k));
@@ -229,7 +250,10 @@ impl Options {
             return Ok(vec![]);
         }
         let mut v = vec![];
-        stdin.lock().read_to_end(&mut v).map_err(|e| CliError::Other(format!("reading standard input: {e}")))?;
+        stdin
+            .lock()
+            .read_to_end(&mut v)
+            .map_err(|e| CliError::Other(format!("reading standard input: {e}")))?;
         Ok(v)
     }
 }
@@ -239,7 +263,9 @@ fn parse_group(s: &str) -> Result<NamedGroup, CliError> {
         "x25519" => Ok(NamedGroup::X25519),
         "p-256" | "p256" | "secp256r1" | "prime256v1" => Ok(NamedGroup::SECP256R1),
         "p-384" | "p384" | "secp384r1" => Ok(NamedGroup::SECP384R1),
-        _ => Err(CliError::Usage(format!("unknown or unsupported group '{s}' (x25519, P-256, P-384)"))),
+        _ => Err(CliError::Usage(format!(
+            "unknown or unsupported group '{s}' (x25519, P-256, P-384)"
+        ))),
     }
 }
 
@@ -250,7 +276,13 @@ fn unescape(s: &str) -> String {
 fn list_suites() {
     println!("{:<8} {:<48} {:<32} PRF", "code", "IANA name", "OpenSSL name");
     for s in ALL_SUITES {
-        println!("0x{:04x}   {:<48} {:<32} {}", s.id.0, s.name(), s.openssl_name, s.prf.name());
+        println!(
+            "0x{:04x}   {:<48} {:<32} {}",
+            s.id.0,
+            s.name(),
+            s.openssl_name,
+            s.prf.name()
+        );
     }
 }
 
@@ -263,7 +295,10 @@ fn host_of(addr: &str) -> &str {
 
 fn print_session(client: &Client<'_>) {
     let s = client.session();
-    let suite = s.suite.map(|s| format!("{} ({})", s.name(), s.openssl_name)).unwrap_or_default();
+    let suite = s
+        .suite
+        .map(|s| format!("{} ({})", s.name(), s.openssl_name))
+        .unwrap_or_default();
     println!("negotiated: TLSv1.2 {suite}");
     if let Some(g) = s.group {
         println!("key exchange group: {g}");
@@ -297,16 +332,25 @@ fn run_connect(o: &Options) -> Result<(), CliError> {
 
 fn run_demo(o: &Options) -> Result<(), CliError> {
     println!("== starting a local `openssl s_server -tls1_2 -www` with a throwaway CA and certificate");
-    let server = LocalServer::start(&ServerOptions { www: true, ..ServerOptions::default() })
-        .map_err(|e| CliError::Other(format!("cannot start openssl s_server: {e}")))?;
-    println!("   listening on {} (CA: {})", server.addr(), server.ca_pem_path().display());
+    let server = LocalServer::start(&ServerOptions {
+        mode: ServerMode::Www,
+        ..ServerOptions::default()
+    })
+    .map_err(|e| CliError::Other(format!("cannot start openssl s_server: {e}")))?;
+    println!(
+        "   listening on {} (CA: {})",
+        server.addr(),
+        server.ca_pem_path().display()
+    );
     let mut config = o.config("localhost")?;
     if o.ca.is_none() && !o.insecure {
         config.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path())?);
     }
     let mut observers = o.observers()?;
     if o.trace.is_none() {
-        observers.observers.insert(0, Box::new(TextLog::new(std::io::stdout())));
+        observers
+            .observers
+            .insert(0, Box::new(TextLog::new(std::io::stdout())));
     }
     println!("== handshake (every event of the client, in order)");
     let addr = server.addr().to_string();
@@ -316,7 +360,11 @@ fn run_demo(o: &Options) -> Result<(), CliError> {
     let client_random = stream.client().session().client_random;
     println!("== handshake complete");
     print_session(stream.client());
-    let request = o.send.as_deref().map(unescape).unwrap_or_else(|| "GET / HTTP/1.0\r\n\r\n".into());
+    let request = o
+        .send
+        .as_deref()
+        .map(unescape)
+        .unwrap_or_else(|| "GET / HTTP/1.0\r\n\r\n".into());
     println!("== sending {:?}", request);
     stream.write_all(request.as_bytes())?;
     let got = stream.read_until_quiet(Duration::from_millis(1500), o.timeouts().read)?;
@@ -328,7 +376,9 @@ fn run_demo(o: &Options) -> Result<(), CliError> {
     if let (Some(ms), Some(cr)) = (master_secret, client_random) {
         match server.keylog_master_secret(&cr) {
             Some(theirs) if theirs == ms => {
-                println!("== OpenSSL's own key log has the same master secret for this client_random: keys agree")
+                println!(
+                    "== OpenSSL's own key log has the same master secret for this client_random: keys agree"
+                )
             }
             Some(theirs) => println!("== OpenSSL's key log DIFFERS: {}", hex::encode(theirs)),
             None => println!("== OpenSSL's key log has no line for this connection"),

@@ -22,7 +22,11 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     fn default() -> Timeouts {
-        Timeouts { connect: Duration::from_secs(10), read: Duration::from_secs(10), write: Duration::from_secs(10) }
+        Timeouts {
+            connect: Duration::from_secs(10),
+            read: Duration::from_secs(10),
+            write: Duration::from_secs(10),
+        }
     }
 }
 
@@ -66,7 +70,13 @@ impl<'o> TlsStream<'o> {
         sock.set_write_timeout(Some(timeouts.write))?;
         sock.set_nodelay(true)?;
         let peer = sock.peer_addr()?;
-        Ok(TlsStream { sock, client, out: Vec::new(), buf: vec![0; 32 * 1024], peer })
+        Ok(TlsStream {
+            sock,
+            client,
+            out: Vec::new(),
+            buf: vec![0; 32 * 1024],
+            peer,
+        })
     }
 
     /// Sends the ClientHello and runs the handshake to completion.
@@ -143,7 +153,12 @@ impl<'o> TlsStream<'o> {
     fn read_once(&mut self) -> Result<bool, Error> {
         let n = match self.sock.read(&mut self.buf) {
             Ok(n) => n,
-            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(Error::Timeout(format!(
                     "no data from {} in state {}",
                     self.peer,

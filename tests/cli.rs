@@ -4,11 +4,17 @@
 use std::process::Command;
 use std::sync::OnceLock;
 
-use tlslab::local_server::{LocalServer, ServerOptions};
+use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 
 fn server() -> &'static LocalServer {
     static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| LocalServer::start(&ServerOptions { rev: true, ..ServerOptions::default() }).unwrap())
+    SERVER.get_or_init(|| {
+        LocalServer::start(&ServerOptions {
+            mode: ServerMode::Rev,
+            ..ServerOptions::default()
+        })
+        .unwrap()
+    })
 }
 
 fn tlslab(args: &[&str]) -> (i32, String, String) {
@@ -49,16 +55,27 @@ fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
         "abc\\n",
     ]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"), "{stdout}");
-    assert!(stdout.contains("cba"), "the reversed line from s_server -rev: {stdout}");
+    assert!(
+        stdout.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("cba"),
+        "the reversed line from s_server -rev: {stdout}"
+    );
     let line = std::fs::read_to_string(&keylog).unwrap();
     assert!(line.starts_with("CLIENT_RANDOM "), "{line}");
     // The same line is in OpenSSL's own key log.
     let cr = hex::decode(line.split(' ').nth(1).unwrap()).unwrap();
-    let ms = server().keylog_master_secret(&cr).expect("OpenSSL logged this connection");
+    let ms = server()
+        .keylog_master_secret(&cr)
+        .expect("OpenSSL logged this connection");
     assert_eq!(line.split(' ').nth(2).unwrap().trim(), hex::encode(ms));
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&keylog).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&keylog).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     std::fs::remove_file(&keylog).unwrap();
 }
 
@@ -66,8 +83,16 @@ fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
 fn json_trace_is_one_event_per_line() {
     let addr = server().addr().to_string();
     let ca = server().ca_pem_path();
-    let (code, stdout, stderr) =
-        tlslab(&["connect", &addr, "--servername", "localhost", "--ca", ca.to_str().unwrap(), "--trace", "json"]);
+    let (code, stdout, stderr) = tlslab(&[
+        "connect",
+        &addr,
+        "--servername",
+        "localhost",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--trace",
+        "json",
+    ]);
     assert_eq!(code, 0, "{stderr}");
     let events: Vec<serde_json::Value> = stdout
         .lines()
@@ -75,7 +100,14 @@ fn json_trace_is_one_event_per_line() {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .collect();
     let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    for expected in ["record_out", "record_in", "prf", "master_secret", "key_block", "finished_verify"] {
+    for expected in [
+        "record_out",
+        "record_in",
+        "prf",
+        "master_secret",
+        "key_block",
+        "finished_verify",
+    ] {
         assert!(names.contains(&expected), "no {expected} in {names:?}");
     }
 }
@@ -96,7 +128,11 @@ fn failures_exit_nonzero_with_the_alert_name() {
     assert_eq!(code, 2);
     assert!(stderr.contains("RC4-MD5"), "{stderr}");
     // Nothing listening.
-    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
     let (code, _, stderr) = tlslab(&["connect", &free, "--insecure", "--timeout", "2"]);
     assert_eq!(code, 1);
     assert!(stderr.contains("cannot connect"), "{stderr}");

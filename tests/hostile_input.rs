@@ -33,7 +33,9 @@ fn started_client() -> (Client<'static>, Vec<u8>) {
 /// Feeds `bytes` to a fresh client and returns the error and what it wrote.
 fn feed(bytes: &[u8]) -> (Error, Vec<u8>) {
     let (mut client, mut out) = started_client();
-    let err = client.receive(bytes, &mut out).expect_err("hostile input was accepted");
+    let err = client
+        .receive(bytes, &mut out)
+        .expect_err("hostile input was accepted");
     (err, out)
 }
 
@@ -73,7 +75,9 @@ fn wrong_inner_length_is_a_decode_error() {
 fn garbage_handshake_message_is_unexpected_message_naming_the_state() {
     let bytes = [22, 3, 3, 0, 8, 0x63, 0, 0, 4, 1, 2, 3, 4];
     let (err, out) = feed(&bytes);
-    let Error::UnexpectedMessage { expected, got, .. } = &err else { panic!("{err:?}") };
+    let Error::UnexpectedMessage { expected, got, .. } = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(*expected, "ServerHello");
     assert!(got.contains("0x63"), "{got}");
     assert_eq!(out, alert_record(AlertDescription::UNEXPECTED_MESSAGE));
@@ -89,7 +93,9 @@ fn oversized_record_is_record_overflow_before_the_body_arrives() {
 #[test]
 fn plaintext_http_is_named() {
     let (err, out) = feed(b"HTTP/1.1 400 Bad Request\r\n\r\n");
-    let Error::NotTls(msg) = &err else { panic!("{err:?}") };
+    let Error::NotTls(msg) = &err else {
+        panic!("{err:?}")
+    };
     assert!(msg.contains("HTTP"), "{msg}");
     assert!(out.is_empty(), "no TLS alert to a plaintext server");
 }
@@ -154,10 +160,15 @@ fn a_silent_server_times_out_instead_of_hanging() {
         drop(sock);
     });
     let started = Instant::now();
-    let timeouts = Timeouts { read: Duration::from_millis(500), ..Timeouts::default() };
+    let timeouts = Timeouts {
+        read: Duration::from_millis(500),
+        ..Timeouts::default()
+    };
     let mut c = ClientConfig::new("localhost");
     c.verification = Verification::Insecure;
-    let err = net::connect(&addr.to_string(), Client::new(c), timeouts).err().unwrap();
+    let err = net::connect(&addr.to_string(), Client::new(c), timeouts)
+        .err()
+        .unwrap();
     assert!(matches!(err, Error::Timeout(_)), "{err:?}");
     assert!(err.to_string().contains("ExpectServerHello"), "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
@@ -176,7 +187,9 @@ fn a_server_that_closes_mid_record_is_reported() {
     });
     let mut c = ClientConfig::new("localhost");
     c.verification = Verification::Insecure;
-    let err = net::connect(&addr.to_string(), Client::new(c), Timeouts::default()).err().unwrap();
+    let err = net::connect(&addr.to_string(), Client::new(c), Timeouts::default())
+        .err()
+        .unwrap();
     assert!(matches!(err, Error::ConnectionClosed(_)), "{err:?}");
     server.join().unwrap();
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
-use tlslab::local_server::{LocalServer, ServerOptions};
+use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::net::{self, Timeouts};
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::wire::NamedGroup;
@@ -30,7 +30,11 @@ const SUITES: &[&str] = &[
 fn server() -> &'static LocalServer {
     static SERVER: OnceLock<LocalServer> = OnceLock::new();
     SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions { rev: true, ..ServerOptions::default() }).expect("start openssl s_server")
+        LocalServer::start(&ServerOptions {
+            mode: ServerMode::Rev,
+            ..ServerOptions::default()
+        })
+        .expect("start openssl s_server")
     })
 }
 
@@ -47,8 +51,12 @@ fn config(suite: &str, group: NamedGroup, ems: bool) -> ClientConfig {
 fn round_trip(suite: &str, group: NamedGroup, ems: bool) -> Result<(), String> {
     let mut recorder = Recorder::new();
     let client = Client::with_observer(config(suite, group, ems), &mut recorder);
-    let timeouts = Timeouts { read: Duration::from_secs(5), ..Timeouts::default() };
-    let mut stream = net::connect(&server().addr().to_string(), client, timeouts).map_err(|e| e.to_string())?;
+    let timeouts = Timeouts {
+        read: Duration::from_secs(5),
+        ..Timeouts::default()
+    };
+    let mut stream =
+        net::connect(&server().addr().to_string(), client, timeouts).map_err(|e| e.to_string())?;
     let negotiated = stream.client().session().suite.unwrap().openssl_name;
     if negotiated != suite {
         return Err(format!("negotiated {negotiated}"));
@@ -94,7 +102,11 @@ fn round_trip(suite: &str, group: NamedGroup, ems: bool) -> Result<(), String> {
         })
         .ok_or("OpenSSL wrote no key log line for our client_random")?;
     if ours != theirs {
-        return Err(format!("master secret {} but OpenSSL has {}", hex::encode(ours), hex::encode(theirs)));
+        return Err(format!(
+            "master secret {} but OpenSSL has {}",
+            hex::encode(ours),
+            hex::encode(theirs)
+        ));
     }
     Ok(())
 }
@@ -107,7 +119,12 @@ fn every_ecdhe_rsa_suite_over_x25519_and_p256_with_and_without_ems() {
         for group in [NamedGroup::X25519, NamedGroup::SECP256R1] {
             for ems in [true, false] {
                 let r = round_trip(suite, group, ems);
-                println!("{suite:<32} {:<10} {:<5} {}", group.to_string(), ems, r.as_ref().err().map_or("ok", |e| e));
+                println!(
+                    "{suite:<32} {:<10} {:<5} {}",
+                    group.to_string(),
+                    ems,
+                    r.as_ref().err().map_or("ok", |e| e)
+                );
                 if let Err(e) = r {
                     failures.push(format!("{suite} {group} ems={ems}: {e}"));
                 }
@@ -132,13 +149,25 @@ fn p384_and_default_offer() {
 fn wrong_name_and_unknown_ca_are_refused_with_the_right_alert() {
     let mut c = config("ECDHE-RSA-AES128-GCM-SHA256", NamedGroup::X25519, true);
     c.server_name = "not-localhost.example".into();
-    let err = net::connect(&server().addr().to_string(), Client::new(c), Timeouts::default()).err().unwrap();
-    assert_eq!(err.alert(), Some(tlslab::wire::AlertDescription::BAD_CERTIFICATE), "{err}");
+    let err = net::connect(&server().addr().to_string(), Client::new(c), Timeouts::default())
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.alert(),
+        Some(tlslab::wire::AlertDescription::BAD_CERTIFICATE),
+        "{err}"
+    );
 
     let mut c = config("ECDHE-RSA-AES128-GCM-SHA256", NamedGroup::X25519, true);
     c.verification = Verification::Verify(CertVerifier::webpki_roots());
-    let err = net::connect(&server().addr().to_string(), Client::new(c), Timeouts::default()).err().unwrap();
-    assert_eq!(err.alert(), Some(tlslab::wire::AlertDescription::UNKNOWN_CA), "{err}");
+    let err = net::connect(&server().addr().to_string(), Client::new(c), Timeouts::default())
+        .err()
+        .unwrap();
+    assert_eq!(
+        err.alert(),
+        Some(tlslab::wire::AlertDescription::UNKNOWN_CA),
+        "{err}"
+    );
 }
 
 /// Drives the sans-IO client by hand over a socket, so the test can flip a
@@ -180,10 +209,17 @@ fn tampered_reply(suite: &str) -> (tlslab::Error, Recorder, Vec<u8>) {
 
 #[test]
 fn a_flipped_bit_in_a_real_server_record_is_bad_record_mac_with_evidence() {
-    for suite in ["ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305"] {
+    for suite in [
+        "ECDHE-RSA-AES128-SHA",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    ] {
         let (err, recorder, out) = tampered_reply(suite);
         // seq 1: the server's Finished was record 0 under these keys.
-        assert!(matches!(err, tlslab::Error::BadRecordMac { seq: 1, .. }), "{suite}: {err:?}");
+        assert!(
+            matches!(err, tlslab::Error::BadRecordMac { seq: 1, .. }),
+            "{suite}: {err:?}"
+        );
         // The fatal alert went out, encrypted: an alert record.
         assert_eq!(out.first(), Some(&21), "{suite}: no alert record written");
         let alert_sent = recorder.events.iter().any(|e| {

@@ -45,8 +45,11 @@ fn walkthrough_client<'o>(v: &Vector, recorder: &'o mut Recorder) -> Client<'o> 
     let mut config = ClientConfig::new("example.ulfheim.net");
     // The walkthrough's certificate expired in 2019 and its CA is not published.
     config.verification = Verification::Insecure;
-    config.custom_client_hello =
-        Some(CustomClientHello { hello, keep_random: true, record_version: ProtocolVersion::TLS10 });
+    config.custom_client_hello = Some(CustomClientHello {
+        hello,
+        keep_random: true,
+        record_version: ProtocolVersion::TLS10,
+    });
     config.rng = Box::new(ScriptedRng::new(
         vec![
             v.hex("client_x25519_private"),
@@ -75,7 +78,11 @@ fn every_client_record_matches_the_published_connection() {
 
     out.clear();
     client.receive(&v.records(1..=4), &mut out).unwrap();
-    assert_eq!(hex::encode(&out), hex::encode(v.records(5..=7)), "ClientKeyExchange, ChangeCipherSpec, Finished");
+    assert_eq!(
+        hex::encode(&out),
+        hex::encode(v.records(5..=7)),
+        "ClientKeyExchange, ChangeCipherSpec, Finished"
+    );
 
     out.clear();
     client.receive(&v.records(8..=9), &mut out).unwrap();
@@ -97,7 +104,9 @@ fn every_client_record_matches_the_published_connection() {
     let pms = events(&recorder, "pre_master_secret");
     assert!(matches!(pms[0], OwnedEvent::PreMasterSecret(p) if **p == v.hex("premaster")));
     let ms = events(&recorder, "master_secret");
-    assert!(matches!(ms[0], OwnedEvent::MasterSecret { master_secret, .. } if master_secret.to_vec() == v.hex("master_secret")));
+    assert!(
+        matches!(ms[0], OwnedEvent::MasterSecret { master_secret, .. } if master_secret.to_vec() == v.hex("master_secret"))
+    );
     let kb = events(&recorder, "key_block");
     let OwnedEvent::KeyBlock(kb) = kb[0] else { panic!() };
     assert_eq!(kb.client_write_mac_key.0, v.key_block("client_write_mac_key"));
@@ -107,10 +116,28 @@ fn every_client_record_matches_the_published_connection() {
     let fin = events(&recorder, "finished_verify");
     assert_eq!(fin.len(), 2);
     for (e, label, hash, verify) in [
-        (fin[0], "client finished", "client_finished_handshake_hash", "client_verify_data"),
-        (fin[1], "server finished", "server_finished_handshake_hash", "server_verify_data"),
+        (
+            fin[0],
+            "client finished",
+            "client_finished_handshake_hash",
+            "client_verify_data",
+        ),
+        (
+            fin[1],
+            "server finished",
+            "server_finished_handshake_hash",
+            "server_verify_data",
+        ),
     ] {
-        let OwnedEvent::FinishedVerify { label: l, handshake_hash, computed, received } = e else { panic!() };
+        let OwnedEvent::FinishedVerify {
+            label: l,
+            handshake_hash,
+            computed,
+            received,
+        } = e
+        else {
+            panic!()
+        };
         assert_eq!(*l, label);
         assert_eq!(handshake_hash.to_vec(), v.hex(hash), "{label} handshake hash");
         assert_eq!(computed.to_vec(), v.hex(verify), "{label} verify_data");
@@ -121,13 +148,25 @@ fn every_client_record_matches_the_published_connection() {
     {
         let mut w = tlslab::observer::KeyLogWriter::new(&mut keylog);
         for e in &recorder.events {
-            if let OwnedEvent::MasterSecret { client_random, server_random, master_secret } = e {
+            if let OwnedEvent::MasterSecret {
+                client_random,
+                server_random,
+                master_secret,
+            } = e
+            {
                 use tlslab::observer::{Event, Observer};
-                w.on_event(&Event::MasterSecret { client_random, server_random, master_secret });
+                w.on_event(&Event::MasterSecret {
+                    client_random,
+                    server_random,
+                    master_secret,
+                });
             }
         }
     }
-    assert_eq!(String::from_utf8(keylog).unwrap(), include_str!("../vectors/illustrated-tls12/keylog.txt"));
+    assert_eq!(
+        String::from_utf8(keylog).unwrap(),
+        include_str!("../vectors/illustrated-tls12/keylog.txt")
+    );
 }
 
 #[test]
@@ -183,7 +222,21 @@ fn tampered_server_finished_is_a_bad_record_mac_with_evidence() {
     assert_eq!(client.receive(&[], &mut out).unwrap_err(), err);
     drop(client);
     let compared = events(&recorder, "mac_compared");
-    assert!(matches!(compared.last(), Some(OwnedEvent::MacCompared { equal: false, seq: 0, .. })));
+    assert!(matches!(
+        compared.last(),
+        Some(OwnedEvent::MacCompared {
+            equal: false,
+            seq: 0,
+            ..
+        })
+    ));
     let padding = events(&recorder, "cbc_padding");
-    assert!(matches!(padding.last(), Some(OwnedEvent::CbcPadding { well_formed: true, padding_length: 11, .. })));
+    assert!(matches!(
+        padding.last(),
+        Some(OwnedEvent::CbcPadding {
+            well_formed: true,
+            padding_length: 11,
+            ..
+        })
+    ));
 }

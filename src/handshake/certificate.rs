@@ -28,7 +28,8 @@ pub(super) fn handle_certificate(
     body: &[u8],
 ) -> Result<State, Error> {
     let certificate = Certificate::decode(body)?;
-    cx.transcript.append(HandshakeType::CERTIFICATE, raw, &mut cx.hooks);
+    cx.transcript
+        .append(HandshakeType::CERTIFICATE, raw, &mut cx.hooks);
 
     // 1.
     let Some(leaf) = certificate.chain.first() else {
@@ -68,7 +69,10 @@ pub(super) fn handle_certificate(
     let fits = matches!(
         (st.suite.kx, &server_key.kind),
         (KeyExchange::EcdheRsa, PublicKeyKind::Rsa { .. })
-            | (KeyExchange::EcdheEcdsa, PublicKeyKind::EcP256 | PublicKeyKind::EcP384)
+            | (
+                KeyExchange::EcdheEcdsa,
+                PublicKeyKind::EcP256 | PublicKeyKind::EcP384
+            )
     );
     if !fits {
         return Err(Error::BadCertificate {

@@ -17,7 +17,9 @@ use crate::wire::{ContentType, HandshakeType};
 /// An empty client Certificate (RFC 5246 §7.4.6): we have no client certificate.
 #[inline(never)]
 pub(super) fn send_empty_certificate(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Result<(), Error> {
-    let raw = encode_handshake(HandshakeType::CERTIFICATE, |o| Certificate { chain: vec![] }.encode(o));
+    let raw = encode_handshake(HandshakeType::CERTIFICATE, |o| {
+        Certificate { chain: vec![] }.encode(o)
+    });
     cx.send_handshake(HandshakeType::CERTIFICATE, &raw, out)
 }
 
@@ -47,8 +49,12 @@ pub(super) fn send_client_key_exchange(
     let pre_master_secret: Vec<u8> = key_pair.agree(&server_params.public)?;
     cx.hooks.emit(&Event::PreMasterSecret(&pre_master_secret));
     // 2.
-    let client_key_exchange = ClientKeyExchangeEcdhe { public: client_public };
-    let raw = encode_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, |o| client_key_exchange.encode(o));
+    let client_key_exchange = ClientKeyExchangeEcdhe {
+        public: client_public,
+    };
+    let raw = encode_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, |o| {
+        client_key_exchange.encode(o)
+    });
     cx.send_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, &raw, out)?;
     Ok(pre_master_secret)
 }
@@ -65,7 +71,11 @@ pub(super) fn send_client_key_exchange(
 /// up to and including ClientKeyExchange). EMS binds the master secret to the
 /// whole handshake (the triple-handshake attack).
 #[inline(never)]
-pub(super) fn derive_master_secret(cx: &mut Context<'_>, pre_master_secret: &[u8], randoms: &Randoms) -> [u8; 48] {
+pub(super) fn derive_master_secret(
+    cx: &mut Context<'_>,
+    pre_master_secret: &[u8],
+    randoms: &Randoms,
+) -> [u8; 48] {
     let hash = cx.transcript.hash_alg();
     let master_secret: [u8; 48] = if cx.session.extended_master_secret {
         let session_hash = cx.transcript.current_hash();
@@ -141,8 +151,13 @@ pub(super) fn send_finished(
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
     let handshake_hash = cx.transcript.current_hash();
-    let verify_data: [u8; 12] =
-        prf::compute_verify_data(suite.prf, master_secret, "client finished", &handshake_hash, &mut cx.hooks);
+    let verify_data: [u8; 12] = prf::compute_verify_data(
+        suite.prf,
+        master_secret,
+        "client finished",
+        &handshake_hash,
+        &mut cx.hooks,
+    );
     cx.hooks.emit(&Event::FinishedVerify {
         label: "client finished",
         handshake_hash: &handshake_hash,

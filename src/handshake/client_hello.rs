@@ -41,7 +41,12 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
         client_version: ProtocolVersion::TLS12,
         random: client_random,
         session_id: vec![],
-        cipher_suites: cx.config.suites.iter().map(|s| s.id).collect::<Vec<CipherSuite>>(),
+        cipher_suites: cx
+            .config
+            .suites
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<CipherSuite>>(),
         compression_methods: vec![CompressionMethod::NULL],
         extensions: Some(extensions),
     };
@@ -63,8 +68,12 @@ fn send_custom_client_hello(
     }
     let client_random = client_hello.random;
     let raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
-    cx.hooks.emit(&crate::observer::Event::HandshakeOut { typ: HandshakeType::CLIENT_HELLO, raw: &raw });
-    cx.transcript.append(HandshakeType::CLIENT_HELLO, &raw, &mut cx.hooks);
+    cx.hooks.emit(&crate::observer::Event::HandshakeOut {
+        typ: HandshakeType::CLIENT_HELLO,
+        raw: &raw,
+    });
+    cx.transcript
+        .append(HandshakeType::CLIENT_HELLO, &raw, &mut cx.hooks);
     cx.write.seal(
         crate::wire::ContentType::HANDSHAKE,
         custom.record_version,

@@ -73,8 +73,13 @@ pub(super) fn verify_server_finished(
 ) -> Result<State, Error> {
     let finished = Finished::decode(body)?;
     let handshake_hash = cx.transcript.current_hash();
-    let verify_data: [u8; 12] =
-        prf::compute_verify_data(st.suite.prf, &st.master_secret, "server finished", &handshake_hash, &mut cx.hooks);
+    let verify_data: [u8; 12] = prf::compute_verify_data(
+        st.suite.prf,
+        &st.master_secret,
+        "server finished",
+        &handshake_hash,
+        &mut cx.hooks,
+    );
     cx.hooks.emit(&Event::FinishedVerify {
         label: "server finished",
         handshake_hash: &handshake_hash,
@@ -84,10 +89,17 @@ pub(super) fn verify_server_finished(
     // Constant-time: the comparison must not tell an attacker how many leading
     // bytes of a forged verify_data were right.
     if !constant_time_eq(&verify_data, &finished.verify_data) {
-        return Err(Error::FinishedMismatch { computed: verify_data.to_vec(), received: finished.verify_data });
+        return Err(Error::FinishedMismatch {
+            computed: verify_data.to_vec(),
+            received: finished.verify_data,
+        });
     }
     cx.transcript.append(HandshakeType::FINISHED, raw, &mut cx.hooks);
-    Ok(State::Established(Established { randoms: st.randoms, suite: st.suite, master_secret: st.master_secret }))
+    Ok(State::Established(Established {
+        randoms: st.randoms,
+        suite: st.suite,
+        master_secret: st.master_secret,
+    }))
 }
 
 /// Compares two byte strings without an early exit: the time taken depends on

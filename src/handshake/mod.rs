@@ -45,7 +45,9 @@ use crate::error::Error;
 use crate::observer::{Event, Hooks};
 use crate::record::{Protection, RecordLayerState, MAX_PLAINTEXT};
 use crate::wire::messages::{split_handshake, ServerEcdhParams};
-use crate::wire::{Alert, AlertDescription, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion};
+use crate::wire::{
+    Alert, AlertDescription, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
+};
 use transcript::Transcript;
 
 /// The name of a state, for events and errors.
@@ -286,7 +288,14 @@ impl<'o> Context<'o> {
             );
         }
         for chunk in data.chunks(MAX_PLAINTEXT) {
-            self.write.seal(typ, ProtocolVersion::TLS12, chunk, out, &mut *self.config.rng, &mut self.hooks)?;
+            self.write.seal(
+                typ,
+                ProtocolVersion::TLS12,
+                chunk,
+                out,
+                &mut *self.config.rng,
+                &mut self.hooks,
+            )?;
         }
         Ok(())
     }
@@ -326,7 +335,9 @@ pub(crate) fn handle_handshake(
         (State::ExpectServerHelloDone(st), HandshakeType::SERVER_HELLO_DONE) => {
             server_hello_done::handle_server_hello_done(st, cx, raw, body, out)
         }
-        (State::ExpectFinished(st), HandshakeType::FINISHED) => finished::verify_server_finished(st, cx, raw, body),
+        (State::ExpectFinished(st), HandshakeType::FINISHED) => {
+            finished::verify_server_finished(st, cx, raw, body)
+        }
         (state, typ) => Err(Error::UnexpectedMessage {
             state: state.name(),
             expected: state.expects(),

@@ -41,7 +41,9 @@ pub(super) fn handle_server_hello(
         .copied()
         .find(|s| s.id == server_hello.cipher_suite)
         .ok_or_else(|| {
-            let known = suites::lookup(server_hello.cipher_suite).map(|s| s.openssl_name).unwrap_or("unknown");
+            let known = suites::lookup(server_hello.cipher_suite)
+                .map(|s| s.openssl_name)
+                .unwrap_or("unknown");
             Error::IllegalParameter(format!(
                 "server picked cipher suite {} ({known}), which we did not offer",
                 server_hello.cipher_suite
@@ -90,13 +92,17 @@ pub(super) fn handle_server_hello(
     }
 
     cx.transcript.set_hash(suite.prf);
-    cx.transcript.append(HandshakeType::SERVER_HELLO, raw, &mut cx.hooks);
+    cx.transcript
+        .append(HandshakeType::SERVER_HELLO, raw, &mut cx.hooks);
     cx.session.suite = Some(suite);
     cx.session.extended_master_secret = extended_master_secret;
     cx.session.secure_renegotiation = secure_renegotiation;
     cx.session.server_random = Some(server_hello.random);
     cx.session.session_id = Bytes(server_hello.session_id);
 
-    let randoms = Randoms { client_random: st.client_random, server_random: server_hello.random };
+    let randoms = Randoms {
+        client_random: st.client_random,
+        server_random: server_hello.random,
+    };
     Ok(State::ExpectCertificate(ExpectCertificate { randoms, suite }))
 }

@@ -24,11 +24,15 @@ pub(super) fn handle_certificate_request(
     let mut r = Reader::new(body);
     let types = r.vec_u8("CertificateRequest.certificate_types")?;
     if types.is_empty() {
-        return Err(r.invalid("CertificateRequest.certificate_types", "empty list").into());
+        return Err(r
+            .invalid("CertificateRequest.certificate_types", "empty list")
+            .into());
     }
     let algs = r.vec_u16("CertificateRequest.supported_signature_algorithms")?;
     if algs.remaining() % 2 != 0 {
-        return Err(r.invalid("CertificateRequest.supported_signature_algorithms", "odd length").into());
+        return Err(r
+            .invalid("CertificateRequest.supported_signature_algorithms", "odd length")
+            .into());
     }
     r.vec_u16("CertificateRequest.certificate_authorities")?;
     r.expect_empty("CertificateRequest")?;
@@ -39,7 +43,8 @@ pub(super) fn handle_certificate_request(
             got: "a second CertificateRequest".into(),
         });
     }
-    cx.transcript.append(HandshakeType::CERTIFICATE_REQUEST, raw, &mut cx.hooks);
+    cx.transcript
+        .append(HandshakeType::CERTIFICATE_REQUEST, raw, &mut cx.hooks);
     st.certificate_requested = true;
     Ok(State::ExpectServerHelloDone(st))
 }
@@ -61,7 +66,8 @@ pub(super) fn handle_server_hello_done(
     out: &mut Vec<u8>,
 ) -> Result<State, Error> {
     decode_empty(body, "ServerHelloDone")?;
-    cx.transcript.append(HandshakeType::SERVER_HELLO_DONE, raw, &mut cx.hooks);
+    cx.transcript
+        .append(HandshakeType::SERVER_HELLO_DONE, raw, &mut cx.hooks);
 
     // 1.
     if st.certificate_requested {

@@ -23,7 +23,8 @@ pub(super) fn handle_server_key_exchange(
     body: &[u8],
 ) -> Result<State, Error> {
     let server_key_exchange = ServerKeyExchangeEcdhe::decode(body)?;
-    cx.transcript.append(HandshakeType::SERVER_KEY_EXCHANGE, raw, &mut cx.hooks);
+    cx.transcript
+        .append(HandshakeType::SERVER_KEY_EXCHANGE, raw, &mut cx.hooks);
     let params = &server_key_exchange.params;
 
     // 1.
@@ -47,7 +48,12 @@ pub(super) fn handle_server_key_exchange(
     signed.extend_from_slice(&server_key_exchange.params_raw);
     let signature = &server_key_exchange.signed.signature;
     let verdict = verify_server_signature(&st.server_key, scheme, &signed, signature);
-    cx.hooks.emit(&Event::SignatureChecked { scheme, signed: &signed, signature, valid: verdict.is_ok() });
+    cx.hooks.emit(&Event::SignatureChecked {
+        scheme,
+        signed: &signed,
+        signature,
+        valid: verdict.is_ok(),
+    });
     verdict?;
 
     cx.session.group = Some(params.named_curve);

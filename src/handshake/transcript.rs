@@ -37,13 +37,19 @@ impl Transcript {
         self.messages.extend_from_slice(raw);
         if hooks.active() {
             let running_hash = self.current_hash();
-            hooks.emit(&Event::TranscriptAppended { typ, raw, running_hash: &running_hash });
+            hooks.emit(&Event::TranscriptAppended {
+                typ,
+                raw,
+                running_hash: &running_hash,
+            });
         }
     }
 
     /// Hash(handshake_messages) so far.
     pub fn current_hash(&self) -> Vec<u8> {
-        ring::digest::digest(self.hash_alg().digest(), &self.messages).as_ref().to_vec()
+        ring::digest::digest(self.hash_alg().digest(), &self.messages)
+            .as_ref()
+            .to_vec()
     }
 
     /// The raw concatenation of every message so far.

@@ -15,8 +15,10 @@ mod text;
 pub use event::{Event, MacInput, NonceParts, PaddingView, PrfCall, RecordView};
 pub use json::JsonLog;
 pub use keylog::KeyLogWriter;
-pub use recorder::{OwnedEvent, Recorder};
-pub use text::TextLog;
+pub use recorder::{
+    OwnedEvent, OwnedMacInput, OwnedNonceParts, OwnedPaddingView, OwnedPrfCall, OwnedRecordView, Recorder,
+};
+pub use text::{format_event, TextLog};
 
 /// Receives every event of a connection, in order.
 pub trait Observer {

@@ -53,31 +53,54 @@ impl Extension {
             o.push(0); // name_type host_name
             put_vec(o, 2, host.as_bytes());
         });
-        Extension { typ: ExtensionType::SERVER_NAME, data }
+        Extension {
+            typ: ExtensionType::SERVER_NAME,
+            data,
+        }
     }
 
     /// `supported_groups` (RFC 8422 §5.1.1).
     pub fn supported_groups(groups: &[NamedGroup]) -> Extension {
         let mut data = vec![];
-        with_len(&mut data, 2, |o| groups.iter().for_each(|g| o.extend_from_slice(&g.0.to_be_bytes())));
-        Extension { typ: ExtensionType::SUPPORTED_GROUPS, data }
+        with_len(&mut data, 2, |o| {
+            groups
+                .iter()
+                .for_each(|g| o.extend_from_slice(&g.0.to_be_bytes()))
+        });
+        Extension {
+            typ: ExtensionType::SUPPORTED_GROUPS,
+            data,
+        }
     }
 
     /// `ec_point_formats` with only `uncompressed` (RFC 8422 §5.1.2).
     pub fn ec_point_formats() -> Extension {
-        Extension { typ: ExtensionType::EC_POINT_FORMATS, data: vec![1, EcPointFormat::UNCOMPRESSED.0] }
+        Extension {
+            typ: ExtensionType::EC_POINT_FORMATS,
+            data: vec![1, EcPointFormat::UNCOMPRESSED.0],
+        }
     }
 
     /// `signature_algorithms` (RFC 5246 §7.4.1.4.1).
     pub fn signature_algorithms(schemes: &[SignatureScheme]) -> Extension {
         let mut data = vec![];
-        with_len(&mut data, 2, |o| schemes.iter().for_each(|s| o.extend_from_slice(&s.0.to_be_bytes())));
-        Extension { typ: ExtensionType::SIGNATURE_ALGORITHMS, data }
+        with_len(&mut data, 2, |o| {
+            schemes
+                .iter()
+                .for_each(|s| o.extend_from_slice(&s.0.to_be_bytes()))
+        });
+        Extension {
+            typ: ExtensionType::SIGNATURE_ALGORITHMS,
+            data,
+        }
     }
 
     /// `extended_master_secret`, empty (RFC 7627 §5.1).
     pub fn extended_master_secret() -> Extension {
-        Extension { typ: ExtensionType::EXTENDED_MASTER_SECRET, data: vec![] }
+        Extension {
+            typ: ExtensionType::EXTENDED_MASTER_SECRET,
+            data: vec![],
+        }
     }
 
     /// `renegotiation_info` carrying `renegotiated_connection` (RFC 5746 §3.2);
@@ -85,7 +108,10 @@ impl Extension {
     pub fn renegotiation_info(verify_data: &[u8]) -> Extension {
         let mut data = vec![];
         put_vec(&mut data, 1, verify_data);
-        Extension { typ: ExtensionType::RENEGOTIATION_INFO, data }
+        Extension {
+            typ: ExtensionType::RENEGOTIATION_INFO,
+            data,
+        }
     }
 }
 
@@ -147,8 +173,14 @@ impl ClientHello {
         out.extend_from_slice(&self.client_version.0.to_be_bytes());
         out.extend_from_slice(&self.random);
         put_vec(out, 1, &self.session_id);
-        with_len(out, 2, |o| self.cipher_suites.iter().for_each(|c| o.extend_from_slice(&c.0.to_be_bytes())));
-        with_len(out, 1, |o| self.compression_methods.iter().for_each(|c| o.push(c.0)));
+        with_len(out, 2, |o| {
+            self.cipher_suites
+                .iter()
+                .for_each(|c| o.extend_from_slice(&c.0.to_be_bytes()))
+        });
+        with_len(out, 1, |o| {
+            self.compression_methods.iter().for_each(|c| o.push(c.0))
+        });
         encode_extensions(out, &self.extensions);
     }
 
@@ -169,11 +201,22 @@ impl ClientHello {
         while !suites.is_empty() {
             cipher_suites.push(CipherSuite(suites.u16("CipherSuite")?));
         }
-        let compression_methods =
-            r.vec_u8("ClientHello.compression_methods")?.rest_slice().iter().map(|&c| CompressionMethod(c)).collect();
+        let compression_methods = r
+            .vec_u8("ClientHello.compression_methods")?
+            .rest_slice()
+            .iter()
+            .map(|&c| CompressionMethod(c))
+            .collect();
         let extensions = decode_extensions(&mut r, "ClientHello.extensions")?;
         r.expect_empty("ClientHello")?;
-        Ok(ClientHello { client_version, random, session_id, cipher_suites, compression_methods, extensions })
+        Ok(ClientHello {
+            client_version,
+            random,
+            session_id,
+            cipher_suites,
+            compression_methods,
+            extensions,
+        })
     }
 }
 
@@ -208,7 +251,14 @@ impl ServerHello {
         let compression_method = CompressionMethod(r.u8("ServerHello.compression_method")?);
         let extensions = decode_extensions(&mut r, "ServerHello.extensions")?;
         r.expect_empty("ServerHello")?;
-        Ok(ServerHello { server_version, random, session_id, cipher_suite, compression_method, extensions })
+        Ok(ServerHello {
+            server_version,
+            random,
+            session_id,
+            cipher_suite,
+            compression_method,
+            extensions,
+        })
     }
 
     /// Encodes the body.
@@ -334,7 +384,10 @@ impl ClientKeyExchangeEcdhe {
     /// Decodes a body.
     pub fn decode(body: &[u8]) -> Result<ClientKeyExchangeEcdhe, DecodeError> {
         let mut r = Reader::new(body);
-        let public = r.vec_u8("ClientECDiffieHellmanPublic.ecdh_Yc")?.rest_slice().to_vec();
+        let public = r
+            .vec_u8("ClientECDiffieHellmanPublic.ecdh_Yc")?
+            .rest_slice()
+            .to_vec();
         r.expect_empty("ClientKeyExchange")?;
         Ok(ClientKeyExchangeEcdhe { public })
     }
@@ -377,7 +430,10 @@ pub fn decode_named_group_list(data: &[u8]) -> Result<Vec<NamedGroup>, DecodeErr
 /// The `renegotiated_connection` of a renegotiation_info extension (RFC 5746 §3.2).
 pub fn decode_renegotiation_info(data: &[u8]) -> Result<Vec<u8>, DecodeError> {
     let mut r = Reader::new(data);
-    let v = r.vec_u8("renegotiation_info.renegotiated_connection")?.rest_slice().to_vec();
+    let v = r
+        .vec_u8("renegotiation_info.renegotiated_connection")?
+        .rest_slice()
+        .to_vec();
     r.expect_empty("renegotiation_info")?;
     Ok(v)
 }
@@ -385,7 +441,12 @@ pub fn decode_renegotiation_info(data: &[u8]) -> Result<Vec<u8>, DecodeError> {
 /// The `ECPointFormatList` of an ec_point_formats extension (RFC 8422 §5.1.2).
 pub fn decode_ec_point_formats(data: &[u8]) -> Result<Vec<EcPointFormat>, DecodeError> {
     let mut r = Reader::new(data);
-    let v = r.vec_u8("ec_point_formats.ec_point_format_list")?.rest_slice().iter().map(|&b| EcPointFormat(b)).collect();
+    let v = r
+        .vec_u8("ec_point_formats.ec_point_format_list")?
+        .rest_slice()
+        .iter()
+        .map(|&b| EcPointFormat(b))
+        .collect();
     r.expect_empty("ec_point_formats")?;
     Ok(v)
 }
@@ -439,11 +500,17 @@ mod tests {
             session_id: vec![],
             cipher_suite: CipherSuite(0xabcd),
             compression_method: CompressionMethod::NULL,
-            extensions: Some(vec![Extension { typ: ExtensionType(0x7777), data: vec![1, 2] }]),
+            extensions: Some(vec![Extension {
+                typ: ExtensionType(0x7777),
+                data: vec![1, 2],
+            }]),
         };
         sh.encode(&mut body);
         assert_eq!(ServerHello::decode(&body).unwrap(), sh);
-        sh.extensions = Some(vec![Extension::extended_master_secret(), Extension::extended_master_secret()]);
+        sh.extensions = Some(vec![
+            Extension::extended_master_secret(),
+            Extension::extended_master_secret(),
+        ]);
         body.clear();
         sh.encode(&mut body);
         assert!(ServerHello::decode(&body).is_err());
@@ -453,9 +520,15 @@ mod tests {
     fn server_key_exchange_keeps_signed_params() {
         let body = {
             let ske = ServerKeyExchangeEcdhe {
-                params: ServerEcdhParams { named_curve: NamedGroup::X25519, public: vec![9; 32] },
+                params: ServerEcdhParams {
+                    named_curve: NamedGroup::X25519,
+                    public: vec![9; 32],
+                },
                 params_raw: vec![],
-                signed: DigitallySigned { scheme: SignatureScheme::RSA_PKCS1_SHA256, signature: vec![1; 256] },
+                signed: DigitallySigned {
+                    scheme: SignatureScheme::RSA_PKCS1_SHA256,
+                    signature: vec![1; 256],
+                },
             };
             let mut b = vec![];
             ske.encode(&mut b);
@@ -466,12 +539,17 @@ mod tests {
         assert_eq!(ske.params_raw[..4], [3, 0x00, 0x1d, 32]);
         let mut bad = body.clone();
         bad[0] = 1;
-        assert_eq!(ServerKeyExchangeEcdhe::decode(&bad).unwrap_err().what, "ServerECDHParams.curve_type");
+        assert_eq!(
+            ServerKeyExchangeEcdhe::decode(&bad).unwrap_err().what,
+            "ServerECDHParams.curve_type"
+        );
     }
 
     #[test]
     fn certificate_and_finished() {
-        let c = Certificate { chain: vec![vec![0x30, 1, 2], vec![0x30]] };
+        let c = Certificate {
+            chain: vec![vec![0x30, 1, 2], vec![0x30]],
+        };
         let mut b = vec![];
         c.encode(&mut b);
         assert_eq!(Certificate::decode(&b).unwrap(), c);
