@@ -37,6 +37,8 @@ pub struct Client<'o> {
     payload: Vec<u8>,
     received: Vec<u8>,
     records_in: u64,
+    /// The state name last reported in a `StateChanged` event.
+    reported: StateName,
 }
 
 impl Client<'static> {
@@ -61,6 +63,7 @@ impl<'o> Client<'o> {
             payload: Vec::with_capacity(crate::record::MAX_CIPHERTEXT),
             received: Vec::new(),
             records_in: 0,
+            reported: StateName::Start,
         }
     }
 
@@ -172,23 +175,24 @@ impl<'o> Client<'o> {
                 return Err(e);
             }
         };
-        let from = state.name();
         match step(self, state, out) {
             Ok(next) => {
-                let to = next.name();
-                if to != from {
-                    self.cx.hooks.emit(&Event::StateChanged { from, to });
-                }
+                self.report_state(next.name());
                 self.state = Ok(next);
                 Ok(())
             }
             Err(e) => {
-                self.cx.hooks.emit(&Event::StateChanged {
-                    from,
-                    to: StateName::Failed,
-                });
+                self.report_state(StateName::Failed);
                 self.fail(e, out)
             }
+        }
+    }
+
+    /// Emits `StateChanged` when the state differs from the one last reported.
+    fn report_state(&mut self, to: StateName) {
+        if to != self.reported {
+            self.cx.hooks.emit(&Event::StateChanged { from: self.reported, to });
+            self.reported = to;
         }
     }
 
@@ -221,6 +225,7 @@ impl<'o> Client<'o> {
             let result = self.dispatch(state, header.content_type, &payload, out);
             self.payload = payload;
             state = result?;
+            self.report_state(state.name());
             if let State::Closed = state {
                 break;
             }
@@ -249,6 +254,7 @@ impl<'o> Client<'o> {
                 let mut state = state;
                 while let Some(message) = self.joiner.next_message()? {
                     state = handshake::handle_handshake(state, &mut self.cx, &message, out)?;
+                    self.report_state(state.name());
                 }
                 Ok(state)
             }

@@ -182,8 +182,14 @@ fn a_server_that_closes_mid_record_is_reported() {
     let v = vector();
     let partial = record(&v, 2)[..100].to_vec();
     let server = std::thread::spawn(move || {
+        use std::io::Read;
         let (mut sock, _) = listener.accept().unwrap();
+        let mut hello = [0u8; 4096];
+        let _ = sock.read(&mut hello).unwrap();
         sock.write_all(&partial).unwrap();
+        // A clean FIN (not a reset): read until the client gives up.
+        sock.shutdown(std::net::Shutdown::Write).unwrap();
+        let _ = sock.read_to_end(&mut Vec::new());
     });
     let mut c = ClientConfig::new("localhost");
     c.verification = Verification::Insecure;

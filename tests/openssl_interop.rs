@@ -76,7 +76,7 @@ fn round_trip(suite: &str, group: NamedGroup, ems: bool) -> Result<(), String> {
         }
         got.extend_from_slice(&more);
     }
-    if got != b"baltls olleh\n" {
+    if got != b"balslt olleh\n" {
         return Err(format!("server answered {:?}", String::from_utf8_lossy(&got)));
     }
     let client_random = stream.client().session().client_random.unwrap();
@@ -228,7 +228,7 @@ fn a_flipped_bit_in_a_real_server_record_is_bad_record_mac_with_evidence() {
         assert!(alert_sent, "{suite}: no AlertSent(bad_record_mac)");
         let evidence = recorder.events.iter().any(|e| match e {
             OwnedEvent::MacCompared { equal, seq, .. } => !equal && *seq == 1,
-            OwnedEvent::CbcPadding { well_formed, seq, .. } => !well_formed && *seq == 1,
+            OwnedEvent::CbcPadding(p) => !p.well_formed && p.seq == 1,
             OwnedEvent::AeadOpenFailed { seq, .. } => *seq == 1,
             _ => false,
         });
