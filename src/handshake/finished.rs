@@ -47,7 +47,7 @@ pub(crate) fn handle_change_cipher_spec(
             got: "ChangeCipherSpec".into(),
         });
     }
-    cx.read.change_protection(st.pending_read);
+    cx.read.change_protection(*st.pending_read);
     Ok(State::ExpectFinished(ExpectFinished {
         randoms: st.randoms,
         suite: st.suite,

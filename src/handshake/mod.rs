@@ -138,7 +138,7 @@ pub struct ExpectChangeCipherSpec {
     /// `master_secret`.
     pub master_secret: [u8; 48],
     /// The read protection (server_write_* keys), installed at ChangeCipherSpec.
-    pub pending_read: Protection,
+    pub pending_read: Box<Protection>,
 }
 
 /// After the server's ChangeCipherSpec.

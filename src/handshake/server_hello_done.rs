@@ -90,6 +90,6 @@ pub(super) fn handle_server_hello_done(
         randoms: st.randoms,
         suite: st.suite,
         master_secret,
-        pending_read,
+        pending_read: Box::new(pending_read),
     }))
 }
