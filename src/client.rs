@@ -191,7 +191,10 @@ impl<'o> Client<'o> {
     /// Emits `StateChanged` when the state differs from the one last reported.
     fn report_state(&mut self, to: StateName) {
         if to != self.reported {
-            self.cx.hooks.emit(&Event::StateChanged { from: self.reported, to });
+            self.cx.hooks.emit(&Event::StateChanged {
+                from: self.reported,
+                to,
+            });
             self.reported = to;
         }
     }

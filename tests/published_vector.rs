@@ -148,9 +148,11 @@ fn every_client_record_matches_the_published_connection() {
         .events
         .iter()
         .find_map(|e| match e {
-            OwnedEvent::MasterSecret { client_random, master_secret, .. } => {
-                Some((client_random.to_vec(), master_secret.to_vec()))
-            }
+            OwnedEvent::MasterSecret {
+                client_random,
+                master_secret,
+                ..
+            } => Some((client_random.to_vec(), master_secret.to_vec())),
             _ => None,
         })
         .unwrap();
@@ -223,5 +225,7 @@ fn tampered_server_finished_is_a_bad_record_mac_with_evidence() {
         })
     ));
     let padding = events(&recorder, "cbc_padding");
-    assert!(matches!(padding.last(), Some(OwnedEvent::CbcPadding(p)) if p.well_formed && p.padding_length == 11));
+    assert!(
+        matches!(padding.last(), Some(OwnedEvent::CbcPadding(p)) if p.well_formed && p.padding_length == 11)
+    );
 }
