@@ -22,9 +22,10 @@
 
 use crate::config::ClientConfig;
 use crate::error::{DecodeError, DecodeReason, Error};
-use crate::handshake::{self, Context, SessionInfo, State, StateName};
+use crate::handshake::{self, Context, Established, SessionInfo, State, StateName};
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::{Deframer, HandshakeJoiner};
+use crate::session::StoredSession;
 use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction};
 
 /// A TLS 1.2 client connection, without I/O.
@@ -39,6 +40,8 @@ pub struct Client<'o> {
     records_in: u64,
     /// The state name last reported in a `StateChanged` event.
     reported: StateName,
+    /// The session, once the handshake completed (kept after close).
+    resumable: Option<StoredSession>,
 }
 
 impl Client<'static> {
@@ -64,6 +67,7 @@ impl<'o> Client<'o> {
             received: Vec::new(),
             records_in: 0,
             reported: StateName::Start,
+            resumable: None,
         }
     }
 
@@ -161,6 +165,35 @@ impl<'o> Client<'o> {
         }
     }
 
+    /// The session this connection can be resumed with later (by ticket if the
+    /// server sent one, else by session ID), once the handshake completed.
+    /// `None` if the server gave neither.
+    pub fn session_to_resume(&self) -> Option<StoredSession> {
+        self.resumable.clone()
+    }
+
+    fn remember_session(&mut self, st: &Established) {
+        let s = &self.cx.session;
+        let (ticket_lifetime_hint, ticket) = match (&s.new_ticket, &s.resumed_from) {
+            (Some((hint, t)), _) => (*hint, Some(t.clone())),
+            (None, Some(old)) => (old.ticket_lifetime_hint, old.ticket.clone()),
+            (None, None) => (0, None),
+        };
+        if s.session_id.is_empty() && ticket.is_none() {
+            return;
+        }
+        self.resumable = Some(StoredSession {
+            server_name: self.cx.config.server_name.clone(),
+            cipher_suite: st.suite.id,
+            session_id: s.session_id.clone(),
+            master_secret: st.master_secret,
+            extended_master_secret: s.extended_master_secret,
+            encrypt_then_mac: false,
+            ticket,
+            ticket_lifetime_hint,
+        });
+    }
+
     /// Runs one step with the state taken out; records the new state or the
     /// sticky error, reports the transition, and sends the error's alert.
     fn run(
@@ -229,6 +262,9 @@ impl<'o> Client<'o> {
             self.payload = payload;
             state = result?;
             self.report_state(state.name());
+            if let (State::Established(st), None) = (&state, &self.resumable) {
+                self.remember_session(st);
+            }
             if let State::Closed = state {
                 break;
             }

@@ -36,6 +36,15 @@ pub struct ClientConfig {
     pub verify_time: Option<SystemTime>,
     /// Source of client_random, ephemeral keys and CBC IVs.
     pub rng: Box<dyn Rng>,
+    /// Protocols offered in application_layer_protocol_negotiation (RFC 7301),
+    /// in preference order; empty: the extension is not sent.
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// Offer the session_ticket extension (RFC 5077), so the server may send a
+    /// NewSessionTicket to resume with later.
+    pub offer_session_ticket: bool,
+    /// Resume this session (abbreviated handshake, RFC 5246 §7.3) if the
+    /// server agrees; otherwise a full handshake follows.
+    pub resume: Option<crate::session::StoredSession>,
     /// Send this ClientHello instead of building one (its `random` is
     /// replaced by one from `rng` unless `keep_random` is set). For replaying
     /// a published or recorded handshake byte for byte, and for probing how a
@@ -70,6 +79,9 @@ impl ClientConfig {
             verify_time: None,
             rng: Box::new(OsRng::new()),
             custom_client_hello: None,
+            alpn_protocols: vec![],
+            offer_session_ticket: true,
+            resume: None,
         }
     }
 

@@ -65,6 +65,7 @@ pub mod net;
 pub mod observer;
 pub mod record;
 pub mod rng;
+pub mod session;
 pub mod wire;
 
 pub use client::Client;

@@ -235,3 +235,44 @@ fn a_flipped_bit_in_a_real_server_record_is_bad_record_mac_with_evidence() {
         assert!(evidence, "{suite}: no event shows where the record broke");
     }
 }
+
+#[test]
+fn alpn_is_negotiated_and_a_mismatch_is_named() {
+    let alpn_server = LocalServer::start(&ServerOptions {
+        mode: ServerMode::Rev,
+        extra_args: vec!["-alpn".into(), "http/1.1".into()],
+        ..ServerOptions::default()
+    })
+    .unwrap();
+    let mut c = ClientConfig::new("localhost");
+    c.verification = Verification::Verify(CertVerifier::from_ca_file(&alpn_server.ca_pem_path()).unwrap());
+    c.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let mut s = net::connect(
+        &alpn_server.addr().to_string(),
+        Client::new(c),
+        Timeouts::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        s.client()
+            .session()
+            .alpn_protocol
+            .as_deref()
+            .map(|p| p.as_slice()),
+        Some(&b"http/1.1"[..])
+    );
+    s.close().unwrap();
+    drop(s);
+    // Only h2 offered: OpenSSL refuses with no_application_protocol (RFC 7301 §3.2).
+    let mut c = ClientConfig::new("localhost");
+    c.verification = Verification::Verify(CertVerifier::from_ca_file(&alpn_server.ca_pem_path()).unwrap());
+    c.alpn_protocols = vec![b"h2".to_vec()];
+    let err = net::connect(
+        &alpn_server.addr().to_string(),
+        Client::new(c),
+        Timeouts::default(),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(err.to_string(), "server sent alert fatal no_application_protocol");
+}

@@ -11,7 +11,8 @@ use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{self, ALL_SUITES};
 use tlslab::net::Timeouts;
 use tlslab::observer::{JsonLog, KeyLogWriter, Observer, Tee, TextLog};
-use tlslab::wire::NamedGroup;
+use tlslab::session::StoredSession;
+use tlslab::wire::{NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, Verification};
 
 /// What can end a command.
@@ -47,6 +48,12 @@ pub struct Options {
     keylog: Option<PathBuf>,
     send: Option<String>,
     timeout: Option<u64>,
+    alpn: Option<String>,
+    sigalgs: Option<String>,
+    no_tickets: bool,
+    sess_in: Option<PathBuf>,
+    sess_out: Option<PathBuf>,
+    reconnect: bool,
 }
 
 impl Options {
@@ -71,6 +78,12 @@ impl Options {
                 "--redact" => o.redact = true,
                 "--keylog" => o.keylog = Some(value(a)?.into()),
                 "--send" => o.send = Some(value(a)?),
+                "--alpn" => o.alpn = Some(value(a)?),
+                "--sigalgs" => o.sigalgs = Some(value(a)?),
+                "--no-tickets" => o.no_tickets = true,
+                "--sess-in" => o.sess_in = Some(value(a)?.into()),
+                "--sess-out" => o.sess_out = Some(value(a)?.into()),
+                "--reconnect" => o.reconnect = true,
                 "--timeout" => {
                     let v = value(a)?;
                     o.timeout = Some(
@@ -133,6 +146,30 @@ impl Options {
                 .collect::<Result<_, _>>()?;
         }
         config.offer_extended_master_secret = !self.no_ems;
+        config.offer_session_ticket = !self.no_tickets;
+        if let Some(list) = &self.alpn {
+            config.alpn_protocols = list
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| s.as_bytes().to_vec())
+                .collect();
+        }
+        if let Some(list) = &self.sigalgs {
+            config.signature_schemes = list
+                .split([',', ':'])
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    SignatureScheme::from_name(s).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "unknown signature scheme '{s}' (e.g. rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ecdsa_secp256r1_sha256)"
+                        ))
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(path) = &self.sess_in {
+            config.resume = Some(StoredSession::load(path)?);
+        }
         if self.insecure {
             eprintln!(
                 "WARNING: --insecure: the server's certificate is NOT verified; anyone on the path can impersonate it"
@@ -240,6 +277,17 @@ pub fn print_session(client: &Client<'_>) {
     if let Some(g) = s.group {
         println!("key exchange group: {g}");
     }
+    if let Some(p) = &s.alpn_protocol {
+        println!("ALPN: {}", String::from_utf8_lossy(p));
+    }
+    println!(
+        "session: {}",
+        if s.resumed {
+            "resumed (abbreviated handshake)"
+        } else {
+            "new (full handshake)"
+        }
+    );
     println!(
         "extended_master_secret: {}; secure renegotiation: {}",
         if s.extended_master_secret { "yes" } else { "no" },

@@ -3,8 +3,10 @@
 use super::{Context, ExpectServerHello, State};
 use crate::config::CustomClientHello;
 use crate::error::Error;
+use crate::observer::Event;
+use crate::session::StoredSession;
 use crate::wire::messages::{encode_handshake, ClientHello, Extension};
-use crate::wire::{CipherSuite, CompressionMethod, HandshakeType, ProtocolVersion};
+use crate::wire::{CipherSuite, CompressionMethod, ExtensionType, HandshakeType, ProtocolVersion};
 
 /// Builds and sends our ClientHello.
 ///
@@ -14,7 +16,8 @@ use crate::wire::{CipherSuite, CompressionMethod, HandshakeType, ProtocolVersion
 ///    empty renegotiation_info extension says the same (RFC 5746 §3.4).
 /// 3. Extensions: server_name (unless the name is an IP address, RFC 6066 §3),
 ///    supported_groups, ec_point_formats, signature_algorithms,
-///    extended_master_secret (when enabled), renegotiation_info (empty).
+///    extended_master_secret (when enabled), renegotiation_info (empty),
+///    ALPN (when protocols are configured), session_ticket.
 #[inline(never)]
 pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Result<State, Error> {
     cx.config.validate()?;
@@ -32,15 +35,45 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
     extensions.push(Extension::supported_groups(&cx.config.groups));
     extensions.push(Extension::ec_point_formats());
     extensions.push(Extension::signature_algorithms(&cx.config.signature_schemes));
-    if cx.config.offer_extended_master_secret {
+    // RFC 7627 §5.3: a session made with the extended master secret may only be
+    // resumed by a handshake that offers it again.
+    let resuming = cx.config.resume.clone();
+    let offer_ems =
+        cx.config.offer_extended_master_secret || resuming.as_ref().is_some_and(|s| s.extended_master_secret);
+    if offer_ems {
         extensions.push(Extension::extended_master_secret());
     }
     extensions.push(Extension::renegotiation_info(&[]));
+    if !cx.config.alpn_protocols.is_empty() {
+        extensions.push(Extension::alpn(&cx.config.alpn_protocols));
+    }
+    // 4. Resumption: by ticket (RFC 5077 §3.4: send the ticket and a fresh
+    //    session_id, which the server echoes if it accepts) or by session ID.
+    let mut session_id = vec![];
+    if let Some(stored) = &resuming {
+        check_resumable(cx, stored)?;
+        match &stored.ticket {
+            Some(ticket) => {
+                session_id = vec![0; 32];
+                cx.config.rng.fill(&mut session_id);
+                extensions.push(Extension::session_ticket(ticket));
+            }
+            None => session_id = stored.session_id.to_vec(),
+        }
+        cx.hooks.emit(&Event::ResumptionOffered {
+            session_id: &session_id,
+            ticket: stored.ticket.as_deref().map(|t| t.as_slice()),
+            master_secret: &stored.master_secret,
+        });
+    }
+    if cx.config.offer_session_ticket && !extensions.iter().any(|e| e.typ == ExtensionType::SESSION_TICKET) {
+        extensions.push(Extension::session_ticket(&[]));
+    }
 
     let client_hello = ClientHello {
         client_version: ProtocolVersion::TLS12,
         random: client_random,
-        session_id: vec![],
+        session_id: session_id.clone(),
         cipher_suites: cx
             .config
             .suites
@@ -53,7 +86,30 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
     let raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
     cx.send_handshake(HandshakeType::CLIENT_HELLO, &raw, out)?;
     cx.session.client_random = Some(client_random);
-    Ok(State::ExpectServerHello(ExpectServerHello { client_random }))
+    cx.session.extended_master_secret = false;
+    Ok(State::ExpectServerHello(ExpectServerHello {
+        client_random,
+        offered_session_id: session_id,
+        resuming,
+    }))
+}
+
+/// A session can only be resumed under the name it was made with, and with a
+/// suite we still offer.
+fn check_resumable(cx: &Context<'_>, stored: &StoredSession) -> Result<(), Error> {
+    if stored.server_name != cx.config.server_name {
+        return Err(Error::Config(format!(
+            "the session was made with {}, not {}: resuming it would skip the certificate check for {}",
+            stored.server_name, cx.config.server_name, cx.config.server_name
+        )));
+    }
+    if !cx.config.suites.iter().any(|s| s.id == stored.cipher_suite) {
+        return Err(Error::Config(format!(
+            "the session uses {}, which is not among the suites offered",
+            stored.cipher_suite
+        )));
+    }
+    Ok(())
 }
 
 /// Sends a caller-supplied ClientHello (see `ClientConfig::custom_client_hello`).
@@ -83,5 +139,9 @@ fn send_custom_client_hello(
         &mut cx.hooks,
     )?;
     cx.session.client_random = Some(client_random);
-    Ok(State::ExpectServerHello(ExpectServerHello { client_random }))
+    Ok(State::ExpectServerHello(ExpectServerHello {
+        client_random,
+        offered_session_id: client_hello.session_id.clone(),
+        resuming: None,
+    }))
 }

@@ -1,10 +1,12 @@
 //! The server's ChangeCipherSpec (RFC 5246 §7.1) and Finished (§7.4.9).
 
-use super::{Context, Established, ExpectFinished, State};
+use super::client_flight::{send_change_cipher_spec, send_finished};
+use super::{Context, Established, ExpectChangeCipherSpec, ExpectFinished, State};
+use crate::bytes::Bytes;
 use crate::crypto::prf;
 use crate::error::Error;
 use crate::observer::Event;
-use crate::wire::messages::Finished;
+use crate::wire::messages::{Finished, NewSessionTicket};
 use crate::wire::HandshakeType;
 
 /// The server's ChangeCipherSpec: from the next record on, the server's records
@@ -23,6 +25,8 @@ pub(crate) fn handle_change_cipher_spec(
     handshake_pending: bool,
 ) -> Result<State, Error> {
     // 1.
+    // (In ExpectNewSessionTicket this is refused too: RFC 5077 §3.3 says a server
+    // that acknowledged session_ticket sends NewSessionTicket, even empty, first.)
     let State::ExpectChangeCipherSpec(st) = state else {
         return Err(Error::UnexpectedMessage {
             state: state.name(),
@@ -52,6 +56,7 @@ pub(crate) fn handle_change_cipher_spec(
         randoms: st.randoms,
         suite: st.suite,
         master_secret: st.master_secret,
+        pending_write: st.pending_write,
     }))
 }
 
@@ -70,6 +75,7 @@ pub(super) fn verify_server_finished(
     cx: &mut Context<'_>,
     raw: &[u8],
     body: &[u8],
+    out: &mut Vec<u8>,
 ) -> Result<State, Error> {
     let finished = Finished::decode(body)?;
     let handshake_hash = cx.transcript.current_hash();
@@ -95,6 +101,11 @@ pub(super) fn verify_server_finished(
         });
     }
     cx.transcript.append(HandshakeType::FINISHED, raw, &mut cx.hooks);
+    // Abbreviated handshake: now our ChangeCipherSpec and Finished (RFC 5246 §7.3, Figure 2).
+    if let Some(write) = st.pending_write {
+        send_change_cipher_spec(cx, *write, out)?;
+        send_finished(cx, st.suite, &st.master_secret, out)?;
+    }
     Ok(State::Established(Established {
         randoms: st.randoms,
         suite: st.suite,
@@ -106,4 +117,23 @@ pub(super) fn verify_server_finished(
 /// the lengths only, never on where the first difference is.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// NewSessionTicket (RFC 5077 §3.3): a ticket to resume this session with later,
+/// sent after our Finished and before the server's ChangeCipherSpec.
+#[inline(never)]
+pub(super) fn handle_new_session_ticket(
+    st: ExpectChangeCipherSpec,
+    cx: &mut Context<'_>,
+    raw: &[u8],
+    body: &[u8],
+) -> Result<State, Error> {
+    let ticket = NewSessionTicket::decode(body)?;
+    cx.transcript
+        .append(HandshakeType::NEW_SESSION_TICKET, raw, &mut cx.hooks);
+    // An empty ticket means "no ticket this time" (RFC 5077 §3.3).
+    if !ticket.ticket.is_empty() {
+        cx.session.new_ticket = Some((ticket.ticket_lifetime_hint, Bytes(ticket.ticket)));
+    }
+    Ok(State::ExpectChangeCipherSpec(st))
 }

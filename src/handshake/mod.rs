@@ -44,6 +44,7 @@ use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
 use crate::observer::{Event, Hooks};
 use crate::record::{Protection, RecordLayerState, MAX_PLAINTEXT};
+use crate::session::StoredSession;
 use crate::wire::messages::{split_handshake, ServerEcdhParams};
 use crate::wire::{
     Alert, AlertDescription, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
@@ -63,7 +64,9 @@ pub enum StateName {
     ExpectServerKeyExchange,
     /// Waiting for ServerHelloDone (or a CertificateRequest before it).
     ExpectServerHelloDone,
-    /// Our Finished is sent; waiting for the server's ChangeCipherSpec.
+    /// Waiting for the server's NewSessionTicket (RFC 5077).
+    ExpectNewSessionTicket,
+    /// Waiting for the server's ChangeCipherSpec.
     ExpectChangeCipherSpec,
     /// Waiting for the server's Finished.
     ExpectFinished,
@@ -95,6 +98,10 @@ pub struct Randoms {
 pub struct ExpectServerHello {
     /// Our random.
     pub client_random: [u8; 32],
+    /// The session_id we sent (empty unless resuming).
+    pub offered_session_id: Vec<u8>,
+    /// The session we offered to resume, if any.
+    pub resuming: Option<StoredSession>,
 }
 
 /// After ServerHello.
@@ -139,6 +146,9 @@ pub struct ExpectChangeCipherSpec {
     pub master_secret: [u8; 48],
     /// The read protection (server_write_* keys), installed at ChangeCipherSpec.
     pub pending_read: Box<Protection>,
+    /// In an abbreviated handshake (resumption) the server's ChangeCipherSpec
+    /// and Finished come first: our write protection waits here until then.
+    pub pending_write: Option<Box<Protection>>,
 }
 
 /// After the server's ChangeCipherSpec.
@@ -149,6 +159,8 @@ pub struct ExpectFinished {
     pub suite: &'static SuiteInfo,
     /// `master_secret`.
     pub master_secret: [u8; 48],
+    /// Abbreviated handshake: our ChangeCipherSpec and Finished follow the server's.
+    pub pending_write: Option<Box<Protection>>,
 }
 
 /// The handshake is complete.
@@ -173,6 +185,9 @@ pub enum State {
     ExpectServerKeyExchange(ExpectServerKeyExchange),
     /// See [`ExpectServerHelloDone`].
     ExpectServerHelloDone(ExpectServerHelloDone),
+    /// The server acknowledged session_ticket: a NewSessionTicket (RFC 5077
+    /// §3.3) comes before its ChangeCipherSpec.
+    ExpectNewSessionTicket(ExpectChangeCipherSpec),
     /// See [`ExpectChangeCipherSpec`].
     ExpectChangeCipherSpec(ExpectChangeCipherSpec),
     /// See [`ExpectFinished`].
@@ -192,6 +207,7 @@ impl State {
             State::ExpectCertificate(_) => StateName::ExpectCertificate,
             State::ExpectServerKeyExchange(_) => StateName::ExpectServerKeyExchange,
             State::ExpectServerHelloDone(_) => StateName::ExpectServerHelloDone,
+            State::ExpectNewSessionTicket(_) => StateName::ExpectNewSessionTicket,
             State::ExpectChangeCipherSpec(_) => StateName::ExpectChangeCipherSpec,
             State::ExpectFinished(_) => StateName::ExpectFinished,
             State::Established(_) => StateName::Established,
@@ -207,6 +223,7 @@ impl State {
             State::ExpectCertificate(_) => "Certificate",
             State::ExpectServerKeyExchange(_) => "ServerKeyExchange",
             State::ExpectServerHelloDone(_) => "ServerHelloDone or CertificateRequest",
+            State::ExpectNewSessionTicket(_) => "NewSessionTicket",
             State::ExpectChangeCipherSpec(_) => "ChangeCipherSpec",
             State::ExpectFinished(_) => "Finished",
             State::Established(_) => "application data",
@@ -234,6 +251,17 @@ pub struct SessionInfo {
     pub server_random: Option<[u8; 32]>,
     /// The session ID the server assigned.
     pub session_id: Bytes,
+    /// Whether this was an abbreviated handshake resuming an earlier session.
+    pub resumed: bool,
+    /// The protocol the server selected with ALPN (RFC 7301).
+    pub alpn_protocol: Option<Bytes>,
+    /// Whether the server acknowledged session_ticket and will send a ticket.
+    pub ticket_expected: bool,
+    /// The ticket from NewSessionTicket: (lifetime hint, ticket).
+    pub new_ticket: Option<(u32, Bytes)>,
+    /// The session this handshake resumed, if any (its ticket is reused when
+    /// the server sends no new one).
+    pub resumed_from: Option<StoredSession>,
 }
 
 /// Everything the steps share: configuration, observer, transcript, and both
@@ -335,8 +363,11 @@ pub(crate) fn handle_handshake(
         (State::ExpectServerHelloDone(st), HandshakeType::SERVER_HELLO_DONE) => {
             server_hello_done::handle_server_hello_done(st, cx, raw, body, out)
         }
+        (State::ExpectNewSessionTicket(st), HandshakeType::NEW_SESSION_TICKET) => {
+            finished::handle_new_session_ticket(st, cx, raw, body)
+        }
         (State::ExpectFinished(st), HandshakeType::FINISHED) => {
-            finished::verify_server_finished(st, cx, raw, body)
+            finished::verify_server_finished(st, cx, raw, body, out)
         }
         (state, typ) => Err(Error::UnexpectedMessage {
             state: state.name(),

@@ -1,11 +1,17 @@
 //! ServerHello (RFC 5246 §7.4.1.3).
 
-use super::{Context, ExpectCertificate, ExpectServerHello, Randoms, State};
+use super::{Context, ExpectCertificate, ExpectChangeCipherSpec, ExpectServerHello, Randoms, State};
 use crate::bytes::Bytes;
 use crate::crypto::suites;
+use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
-use crate::wire::messages::{decode_ec_point_formats, decode_renegotiation_info, ServerHello};
-use crate::wire::{CompressionMethod, EcPointFormat, ExtensionType, HandshakeType, ProtocolVersion};
+use crate::observer::Event;
+use crate::record::Protection;
+use crate::session::StoredSession;
+use crate::wire::messages::{decode_alpn, decode_ec_point_formats, decode_renegotiation_info, ServerHello};
+use crate::wire::{
+    CompressionMethod, Direction, EcPointFormat, ExtensionType, HandshakeType, ProtocolVersion,
+};
 
 /// Checks the server's choices against what we offered and records them.
 ///
@@ -16,7 +22,9 @@ use crate::wire::{CompressionMethod, EcPointFormat, ExtensionType, HandshakeType
 /// 3. Every extension must be one we offered (RFC 5246 §7.4.1.4:
 ///    `unsupported_extension`); renegotiation_info must be empty on an initial
 ///    handshake (RFC 5746 §3.4); ec_point_formats must include uncompressed
-///    (RFC 8422 §5.2).
+///    (RFC 8422 §5.2); ALPN must name exactly one protocol we offered
+///    (RFC 7301 §3.1); session_ticket must be empty (RFC 5077 §3.2).
+/// 4. If the server echoed the session_id we offered, the session is resumed.
 #[inline(never)]
 pub(super) fn handle_server_hello(
     st: ExpectServerHello,
@@ -58,9 +66,15 @@ pub(super) fn handle_server_hello(
     // 3.
     let mut extended_master_secret = false;
     let mut secure_renegotiation = false;
+    let mut ticket_expected = false;
+    let offered_ticket =
+        cx.config.offer_session_ticket || st.resuming.as_ref().is_some_and(|s| s.ticket.is_some());
     for ext in server_hello.extensions.iter().flatten() {
         match ext.typ {
-            ExtensionType::EXTENDED_MASTER_SECRET if cx.config.offer_extended_master_secret => {
+            ExtensionType::EXTENDED_MASTER_SECRET
+                if cx.config.offer_extended_master_secret
+                    || st.resuming.as_ref().is_some_and(|s| s.extended_master_secret) =>
+            {
                 if !ext.data.is_empty() {
                     return Err(Error::Decode(crate::error::DecodeError {
                         what: "extended_master_secret",
@@ -87,6 +101,34 @@ pub(super) fn handle_server_hello(
             }
             // RFC 6066 §3: the server's server_name, when present, is empty.
             ExtensionType::SERVER_NAME if ext.data.is_empty() => {}
+            ExtensionType::ALPN if !cx.config.alpn_protocols.is_empty() => {
+                // RFC 7301 §3.1: exactly one protocol, one we offered.
+                let list = decode_alpn(&ext.data)?;
+                match list.as_slice() {
+                    [one] if cx.config.alpn_protocols.contains(one) => {
+                        cx.session.alpn_protocol = Some(Bytes(one.clone()))
+                    }
+                    _ => {
+                        return Err(Error::IllegalParameter(format!(
+                            "server selected ALPN {:?}, not exactly one protocol we offered",
+                            list.iter()
+                                .map(|p| String::from_utf8_lossy(p).into_owned())
+                                .collect::<Vec<_>>()
+                        )))
+                    }
+                }
+            }
+            ExtensionType::SESSION_TICKET if offered_ticket => {
+                // RFC 5077 §3.2: the server's extension is empty; a NewSessionTicket follows.
+                if !ext.data.is_empty() {
+                    return Err(Error::Decode(crate::error::DecodeError {
+                        what: "session_ticket",
+                        offset: 0,
+                        reason: crate::error::DecodeReason::Invalid("server's extension data must be empty"),
+                    }));
+                }
+                ticket_expected = true;
+            }
             other => return Err(Error::UnsupportedExtension(other)),
         }
     }
@@ -98,11 +140,78 @@ pub(super) fn handle_server_hello(
     cx.session.extended_master_secret = extended_master_secret;
     cx.session.secure_renegotiation = secure_renegotiation;
     cx.session.server_random = Some(server_hello.random);
-    cx.session.session_id = Bytes(server_hello.session_id);
-
+    cx.session.ticket_expected = ticket_expected;
     let randoms = Randoms {
         client_random: st.client_random,
         server_random: server_hello.random,
     };
-    Ok(State::ExpectCertificate(ExpectCertificate { randoms, suite }))
+
+    // 4.
+    let resumed = !st.offered_session_id.is_empty() && server_hello.session_id == st.offered_session_id;
+    cx.session.session_id = Bytes(server_hello.session_id);
+    match st.resuming {
+        Some(stored) if resumed => resume_session(cx, stored, suite, randoms),
+        _ => Ok(State::ExpectCertificate(ExpectCertificate { randoms, suite })),
+    }
+}
+
+/// The server echoed our session_id: an abbreviated handshake (RFC 5246 §7.3,
+/// Figure 2) that reuses the stored master secret with the new randoms.
+///
+/// 1. The suite must be the session's (RFC 5246 §7.4.1.3).
+/// 2. The extended master secret must be used exactly when the session used it
+///    (RFC 7627 §5.3): otherwise a session made without it could be resumed
+///    into a connection that believes it is protected (triple handshake).
+/// 3. New keys from the old master secret; the server's ChangeCipherSpec and
+///    Finished come first, ours after.
+#[inline(never)]
+fn resume_session(
+    cx: &mut Context<'_>,
+    stored: StoredSession,
+    suite: &'static SuiteInfo,
+    randoms: Randoms,
+) -> Result<State, Error> {
+    // 1.
+    if suite.id != stored.cipher_suite {
+        return Err(Error::IllegalParameter(format!(
+            "server resumed the session with {} but it was made with {}",
+            suite.id, stored.cipher_suite
+        )));
+    }
+    // 2.
+    if stored.extended_master_secret != cx.session.extended_master_secret {
+        return Err(Error::HandshakeFailure(format!(
+            "resumed session used extended_master_secret={} but this ServerHello says {} (RFC 7627 §5.3)",
+            stored.extended_master_secret, cx.session.extended_master_secret
+        )));
+    }
+    cx.hooks.emit(&Event::SessionResumed {
+        session_id: &cx.session.session_id,
+        master_secret: &stored.master_secret,
+    });
+    // 3.
+    let master_secret = stored.master_secret;
+    let key_block = crate::crypto::key_block::derive_key_block(
+        suite,
+        &master_secret,
+        &randoms.client_random,
+        &randoms.server_random,
+        &mut cx.hooks,
+    );
+    let pending_read = Protection::from_key_block(suite, &key_block, Direction::ServerToClient)?;
+    let pending_write = Protection::from_key_block(suite, &key_block, Direction::ClientToServer)?;
+    cx.session.resumed = true;
+    cx.session.resumed_from = Some(stored);
+    let next = ExpectChangeCipherSpec {
+        randoms,
+        suite,
+        master_secret,
+        pending_read: Box::new(pending_read),
+        pending_write: Some(Box::new(pending_write)),
+    };
+    Ok(if cx.session.ticket_expected {
+        State::ExpectNewSessionTicket(next)
+    } else {
+        State::ExpectChangeCipherSpec(next)
+    })
 }

@@ -86,10 +86,16 @@ pub(super) fn handle_server_hello_done(
     // 6.
     send_finished(cx, st.suite, &master_secret, out)?;
 
-    Ok(State::ExpectChangeCipherSpec(ExpectChangeCipherSpec {
+    let next = ExpectChangeCipherSpec {
         randoms: st.randoms,
         suite: st.suite,
         master_secret,
         pending_read: Box::new(pending_read),
-    }))
+        pending_write: None,
+    };
+    Ok(if cx.session.ticket_expected {
+        State::ExpectNewSessionTicket(next)
+    } else {
+        State::ExpectChangeCipherSpec(next)
+    })
 }

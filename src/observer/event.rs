@@ -235,6 +235,22 @@ pub enum Event<'a> {
     AlertSent(Alert),
     /// An alert we received.
     AlertReceived(Alert),
+    /// We offered to resume a session (RFC 5246 §7.4.1.2, RFC 5077 §3.4).
+    ResumptionOffered {
+        /// The session_id sent in ClientHello.
+        session_id: &'a [u8],
+        /// The ticket sent in session_ticket, if resuming by ticket.
+        ticket: Option<&'a [u8]>,
+        /// The master secret of the session offered.
+        master_secret: &'a [u8; 48],
+    },
+    /// The server accepted: an abbreviated handshake reuses this master secret.
+    SessionResumed {
+        /// The session_id the server echoed.
+        session_id: &'a [u8],
+        /// The master secret reused (no new key exchange).
+        master_secret: &'a [u8; 48],
+    },
 }
 
 impl Event<'_> {
@@ -264,6 +280,8 @@ impl Event<'_> {
             Event::ApplicationData { .. } => "application_data",
             Event::AlertSent(_) => "alert_sent",
             Event::AlertReceived(_) => "alert_received",
+            Event::ResumptionOffered { .. } => "resumption_offered",
+            Event::SessionResumed { .. } => "session_resumed",
         }
     }
 }

@@ -358,6 +358,30 @@ fn json_line(event: &Event<'_>, redact: bool) -> String {
         Event::AlertSent(a) | Event::AlertReceived(a) => {
             o.display("level", a.level).display("description", a.description);
         }
+        Event::ResumptionOffered {
+            session_id,
+            ticket,
+            master_secret,
+        } => {
+            o.hex("session_id", session_id);
+            match ticket {
+                Some(t) => {
+                    o.hex("ticket", t);
+                }
+                None => {
+                    o.key("ticket");
+                    o.s.push_str("null");
+                }
+            }
+            o.secret("master_secret", master_secret);
+        }
+        Event::SessionResumed {
+            session_id,
+            master_secret,
+        } => {
+            o.hex("session_id", session_id)
+                .secret("master_secret", master_secret);
+        }
     }
     o.s.push('}');
     o.s

@@ -192,6 +192,14 @@ pub enum OwnedEvent {
     AlertSent(Alert),
     /// See [`Event::AlertReceived`].
     AlertReceived(Alert),
+    /// See [`Event::ResumptionOffered`].
+    ResumptionOffered {
+        session_id: Bytes,
+        ticket: Option<Bytes>,
+        master_secret: Bytes,
+    },
+    /// See [`Event::SessionResumed`].
+    SessionResumed { session_id: Bytes, master_secret: Bytes },
 }
 
 fn b(v: &[u8]) -> Bytes {
@@ -340,6 +348,22 @@ impl From<&Event<'_>> for OwnedEvent {
             },
             Event::AlertSent(a) => OwnedEvent::AlertSent(a),
             Event::AlertReceived(a) => OwnedEvent::AlertReceived(a),
+            Event::ResumptionOffered {
+                session_id,
+                ticket,
+                master_secret,
+            } => OwnedEvent::ResumptionOffered {
+                session_id: b(session_id),
+                ticket: ticket.map(b),
+                master_secret: b(master_secret),
+            },
+            Event::SessionResumed {
+                session_id,
+                master_secret,
+            } => OwnedEvent::SessionResumed {
+                session_id: b(session_id),
+                master_secret: b(master_secret),
+            },
         }
     }
 }
@@ -371,6 +395,8 @@ impl OwnedEvent {
             OwnedEvent::ApplicationData { .. } => "application_data",
             OwnedEvent::AlertSent(_) => "alert_sent",
             OwnedEvent::AlertReceived(_) => "alert_received",
+            OwnedEvent::ResumptionOffered { .. } => "resumption_offered",
+            OwnedEvent::SessionResumed { .. } => "session_resumed",
         }
     }
 }

@@ -335,6 +335,26 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             Quoted(data)
         ),
         Event::AlertSent(a) | Event::AlertReceived(a) => write!(s, "{a}"),
+        Event::ResumptionOffered {
+            session_id,
+            ticket,
+            master_secret,
+        } => write!(
+            s,
+            "session_id={} ticket={} master_secret={}",
+            Hex(session_id),
+            ticket.map_or_else(|| "none".to_string(), |t| Hex(t).to_string()),
+            Secret(master_secret, redact)
+        ),
+        Event::SessionResumed {
+            session_id,
+            master_secret,
+        } => write!(
+            s,
+            "session_id={} master_secret={} (reused: no key exchange)",
+            Hex(session_id),
+            Secret(master_secret, redact)
+        ),
     }
 }
 

@@ -103,6 +103,32 @@ impl Extension {
         }
     }
 
+    /// `application_layer_protocol_negotiation` (RFC 7301 §3.1).
+    pub fn alpn(protocols: &[Vec<u8>]) -> Extension {
+        let mut data = vec![];
+        with_len(&mut data, 2, |o| protocols.iter().for_each(|p| put_vec(o, 1, p)));
+        Extension {
+            typ: ExtensionType::ALPN,
+            data,
+        }
+    }
+
+    /// `session_ticket` carrying a ticket, or empty to ask for one (RFC 5077 §3.2).
+    pub fn session_ticket(ticket: &[u8]) -> Extension {
+        Extension {
+            typ: ExtensionType::SESSION_TICKET,
+            data: ticket.to_vec(),
+        }
+    }
+
+    /// `encrypt_then_mac`, empty (RFC 7366 §2).
+    pub fn encrypt_then_mac() -> Extension {
+        Extension {
+            typ: ExtensionType::ENCRYPT_THEN_MAC,
+            data: vec![],
+        }
+    }
+
     /// `renegotiation_info` carrying `renegotiated_connection` (RFC 5746 §3.2);
     /// empty on an initial handshake.
     pub fn renegotiation_info(verify_data: &[u8]) -> Extension {
@@ -413,6 +439,51 @@ impl Finished {
 /// An empty-bodied message (ServerHelloDone, HelloRequest): checks the body is empty.
 pub fn decode_empty(body: &[u8], what: &'static str) -> Result<(), DecodeError> {
     Reader::new(body).expect_empty(what)
+}
+
+/// The protocol list of an ALPN extension body (RFC 7301 §3.1).
+pub fn decode_alpn(data: &[u8]) -> Result<Vec<Vec<u8>>, DecodeError> {
+    let mut r = Reader::new(data);
+    let mut list = r.vec_u16("application_layer_protocol_negotiation.protocol_name_list")?;
+    r.expect_empty("application_layer_protocol_negotiation")?;
+    let mut out = vec![];
+    while !list.is_empty() {
+        let name = list.vec_u8("ProtocolName")?.rest_slice();
+        if name.is_empty() {
+            return Err(list.invalid("ProtocolName", "empty protocol name"));
+        }
+        out.push(name.to_vec());
+    }
+    Ok(out)
+}
+
+/// NewSessionTicket (RFC 5077 §3.3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewSessionTicket {
+    /// `ticket_lifetime_hint`, seconds (0: unspecified).
+    pub ticket_lifetime_hint: u32,
+    /// `ticket`, opaque to the client.
+    pub ticket: Vec<u8>,
+}
+
+impl NewSessionTicket {
+    /// Decodes a body.
+    pub fn decode(body: &[u8]) -> Result<NewSessionTicket, DecodeError> {
+        let mut r = Reader::new(body);
+        let hint = r.take_array::<4>("NewSessionTicket.ticket_lifetime_hint")?;
+        let ticket = r.vec_u16("NewSessionTicket.ticket")?.rest_slice().to_vec();
+        r.expect_empty("NewSessionTicket")?;
+        Ok(NewSessionTicket {
+            ticket_lifetime_hint: u32::from_be_bytes(hint),
+            ticket,
+        })
+    }
+
+    /// Encodes the body.
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.ticket_lifetime_hint.to_be_bytes());
+        put_vec(out, 2, &self.ticket);
+    }
 }
 
 /// The supported_groups list of a ClientHello-style extension body.
