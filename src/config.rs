@@ -45,6 +45,8 @@ pub struct ClientConfig {
     /// Resume this session (abbreviated handshake, RFC 5246 §7.3) if the
     /// server agrees; otherwise a full handshake follows.
     pub resume: Option<crate::session::StoredSession>,
+    /// Deliberate mistakes to make (labs, tests, `diagnose`); empty normally.
+    pub faults: crate::faults::Faults,
     /// Send this ClientHello instead of building one (its `random` is
     /// replaced by one from `rng` unless `keep_random` is set). For replaying
     /// a published or recorded handshake byte for byte, and for probing how a
@@ -82,6 +84,7 @@ impl ClientConfig {
             alpn_protocols: vec![],
             offer_session_ticket: true,
             resume: None,
+            faults: crate::faults::Faults::default(),
         }
     }
 

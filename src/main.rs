@@ -14,6 +14,7 @@ USAGE:
     tlslab demo [OPTIONS]                start a local `openssl s_server -tls1_2`, run a traced
                                          handshake and an HTTP exchange against it, stop it
     tlslab suites                        list the cipher suites this client implements
+    tlslab faults                        list the named faults --fault can inject
     tlslab help                          this text
 
 OPTIONS (connect and demo):
@@ -28,6 +29,7 @@ OPTIONS (connect and demo):
     --sess-out FILE        save the session (ID or ticket, and master secret) to FILE (mode 0600)
     --sess-in FILE         resume the session saved in FILE (abbreviated handshake)
     --reconnect            after the first handshake, connect again resuming its session
+    --fault NAME[:ARG]     make a deliberate mistake (see `tlslab faults`); may be repeated
     --ca FILE              trust the PEM certificates in FILE instead of the built-in roots
     --insecure             do NOT verify the server's certificate (prints a warning every time)
     --trace text|json      print every handshake and record event (text: readable; json: JSON Lines)
@@ -52,6 +54,10 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "connect" => Options::parse(&args[1..], true).and_then(|o| cli::connect::run(&o)),
         "demo" => Options::parse(&args[1..], false).and_then(|o| cli::demo::run(&o)),
+        "faults" => {
+            cli::list_faults();
+            Ok(())
+        }
         "suites" => {
             cli::list_suites();
             Ok(())

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{self, ALL_SUITES};
+use tlslab::faults::{Fault, Faults};
 use tlslab::net::Timeouts;
 use tlslab::observer::{JsonLog, KeyLogWriter, Observer, Tee, TextLog};
 use tlslab::session::StoredSession;
@@ -54,6 +55,7 @@ pub struct Options {
     sess_in: Option<PathBuf>,
     sess_out: Option<PathBuf>,
     reconnect: bool,
+    faults: Vec<Fault>,
 }
 
 impl Options {
@@ -84,6 +86,9 @@ impl Options {
                 "--sess-in" => o.sess_in = Some(value(a)?.into()),
                 "--sess-out" => o.sess_out = Some(value(a)?.into()),
                 "--reconnect" => o.reconnect = true,
+                "--fault" => o
+                    .faults
+                    .push(Fault::parse(&value(a)?).map_err(|e| CliError::Usage(e.to_string()))?),
                 "--timeout" => {
                     let v = value(a)?;
                     o.timeout = Some(
@@ -147,6 +152,10 @@ impl Options {
         }
         config.offer_extended_master_secret = !self.no_ems;
         config.offer_session_ticket = !self.no_tickets;
+        config.faults = Faults(self.faults.clone());
+        for f in &self.faults {
+            eprintln!("FAULT: {f}: this connection makes a deliberate mistake");
+        }
         if let Some(list) = &self.alpn {
             config.alpn_protocols = list
                 .split(',')
@@ -247,6 +256,18 @@ pub fn unescape(s: &str) -> String {
     s.replace("\\r", "\r").replace("\\n", "\n").replace("\\t", "\t")
 }
 
+/// `tlslab faults`: the fault catalogue.
+pub fn list_faults() {
+    println!("{:<26} {:<16} what it does", "fault", "argument");
+    for (name, arg, what) in tlslab::faults::CATALOGUE {
+        println!("{name:<26} {arg:<16} {what}");
+    }
+    println!(
+        "\nRecord numbers count our protected records from 0 (0 = our Finished, 1 = first application data)."
+    );
+}
+
+/// `tlslab suites`: the suite table.
 pub fn list_suites() {
     println!("{:<8} {:<48} {:<32} PRF", "code", "IANA name", "OpenSSL name");
     for s in ALL_SUITES {

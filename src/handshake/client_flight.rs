@@ -9,6 +9,7 @@ use crate::crypto::kx::EcdheKeyPair;
 use crate::crypto::prf;
 use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
+use crate::faults::Fault;
 use crate::observer::Event;
 use crate::record::Protection;
 use crate::wire::messages::{encode_handshake, Certificate, ClientKeyExchangeEcdhe, ServerEcdhParams};
@@ -46,7 +47,19 @@ pub(super) fn send_client_key_exchange(
         server_public: &server_params.public,
     });
     // 3. (computed before sending so that a bad server point fails before we send anything)
-    let pre_master_secret: Vec<u8> = key_pair.agree(&server_params.public)?;
+    let mut pre_master_secret: Vec<u8> = key_pair.agree(&server_params.public)?;
+    if cx.config.faults.has(Fault::WrongPreMasterSecret) {
+        let before = pre_master_secret.clone();
+        if let Some(last) = pre_master_secret.last_mut() {
+            *last ^= 0x01;
+        }
+        cx.hooks.emit(&Event::FaultApplied {
+            fault: Fault::WrongPreMasterSecret,
+            what: "pre_master_secret",
+            before: &before,
+            after: &pre_master_secret,
+        });
+    }
     cx.hooks.emit(&Event::PreMasterSecret(&pre_master_secret));
     // 2.
     let client_key_exchange = ClientKeyExchangeEcdhe {
@@ -77,7 +90,22 @@ pub(super) fn derive_master_secret(
     randoms: &Randoms,
 ) -> [u8; 48] {
     let hash = cx.transcript.hash_alg();
-    let master_secret: [u8; 48] = if cx.session.extended_master_secret {
+    let mut use_extended_master_secret = cx.session.extended_master_secret;
+    let ems_fault = if use_extended_master_secret {
+        Fault::EmsExpectedNotUsed
+    } else {
+        Fault::EmsUsedNotNegotiated
+    };
+    if cx.config.faults.has(ems_fault) {
+        use_extended_master_secret = !use_extended_master_secret;
+        cx.hooks.emit(&Event::FaultApplied {
+            fault: ems_fault,
+            what: "master secret derivation (extended_master_secret on/off)",
+            before: &[cx.session.extended_master_secret as u8],
+            after: &[use_extended_master_secret as u8],
+        });
+    }
+    let master_secret: [u8; 48] = if use_extended_master_secret {
         let session_hash = cx.transcript.current_hash();
         prf::derive_extended_master_secret(hash, pre_master_secret, &session_hash, &mut cx.hooks)
     } else {
@@ -112,13 +140,28 @@ pub(super) fn derive_key_block(
     master_secret: &[u8; 48],
     randoms: &Randoms,
 ) -> KeyBlock {
-    let key_block: KeyBlock = key_block::derive_key_block(
+    let mut key_block: KeyBlock = key_block::derive_key_block(
         suite,
         master_secret,
         &randoms.client_random,
         &randoms.server_random,
         &mut cx.hooks,
     );
+    if cx.config.faults.has(Fault::SwapDirectionKeys) {
+        let before = key_block.client_write_key.clone();
+        std::mem::swap(
+            &mut key_block.client_write_mac_key,
+            &mut key_block.server_write_mac_key,
+        );
+        std::mem::swap(&mut key_block.client_write_key, &mut key_block.server_write_key);
+        std::mem::swap(&mut key_block.client_write_iv, &mut key_block.server_write_iv);
+        cx.hooks.emit(&Event::FaultApplied {
+            fault: Fault::SwapDirectionKeys,
+            what: "client_write_key (and MAC key, IV) taken from the server's part of the key block",
+            before: &before,
+            after: &key_block.client_write_key,
+        });
+    }
     key_block
 }
 
@@ -150,14 +193,40 @@ pub(super) fn send_finished(
     master_secret: &[u8; 48],
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let handshake_hash = cx.transcript.current_hash();
-    let verify_data: [u8; 12] = prf::compute_verify_data(
+    let mut handshake_hash = cx.transcript.current_hash();
+    if let Some(message) = cx.config.faults.find(|f| {
+        if let Fault::TranscriptMissing { message } = f {
+            Some(*message)
+        } else {
+            None
+        }
+    }) {
+        let before = handshake_hash.clone();
+        handshake_hash = cx.transcript.hash_without(message);
+        cx.hooks.emit(&Event::FaultApplied {
+            fault: Fault::TranscriptMissing { message },
+            what: "Hash(handshake_messages) for our Finished",
+            before: &before,
+            after: &handshake_hash,
+        });
+    }
+    let mut verify_data: [u8; 12] = prf::compute_verify_data(
         suite.prf,
         master_secret,
         "client finished",
         &handshake_hash,
         &mut cx.hooks,
     );
+    if cx.config.faults.has(Fault::BadFinished) {
+        let before = verify_data;
+        verify_data[0] ^= 0x01;
+        cx.hooks.emit(&Event::FaultApplied {
+            fault: Fault::BadFinished,
+            what: "verify_data",
+            before: &before,
+            after: &verify_data,
+        });
+    }
     cx.hooks.emit(&Event::FinishedVerify {
         label: "client finished",
         handshake_hash: &handshake_hash,

@@ -42,6 +42,7 @@ use crate::config::ClientConfig;
 use crate::crypto::signature::ServerPublicKey;
 use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
+use crate::faults::Fault;
 use crate::observer::{Event, Hooks};
 use crate::record::{Protection, RecordLayerState, MAX_PLAINTEXT};
 use crate::session::StoredSession;
@@ -279,6 +280,8 @@ pub struct Context<'o> {
     pub write: RecordLayerState,
     /// What has been negotiated.
     pub session: SessionInfo,
+    /// Records protected so far (the record numbers faults refer to).
+    pub records_protected: u64,
 }
 
 impl<'o> Context<'o> {
@@ -291,6 +294,7 @@ impl<'o> Context<'o> {
             read: RecordLayerState::new(Direction::ServerToClient),
             write: RecordLayerState::new(Direction::ClientToServer),
             session: SessionInfo::default(),
+            records_protected: 0,
         }
     }
 
@@ -303,27 +307,122 @@ impl<'o> Context<'o> {
 
     /// Protects `data` into records of at most 2^14 bytes each (RFC 5246 §6.2.1).
     pub fn send_record(&mut self, typ: ContentType, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        if data.is_empty() {
-            // A zero-length application data record is legal (and used against
-            // BEAST by some stacks); other types must not be empty.
+        let mut size = MAX_PLAINTEXT;
+        if typ == ContentType::HANDSHAKE {
+            if let Some(n) = self.config.faults.find(|f| match f {
+                Fault::SplitRecords { size } => Some(*size),
+                _ => None,
+            }) {
+                size = n.min(MAX_PLAINTEXT);
+            }
+        }
+        // A zero-length application data record is legal (some stacks send one
+        // against BEAST); `chunks` of an empty slice would send nothing.
+        let empty: &[u8] = &[];
+        let chunks: Vec<&[u8]> = if data.is_empty() {
+            vec![empty]
+        } else {
+            data.chunks(size).collect()
+        };
+        for chunk in chunks {
+            self.seal_one(typ, chunk, out)?;
+        }
+        Ok(())
+    }
+
+    /// Seals one record, applying the record-level faults configured for it.
+    fn seal_one(&mut self, typ: ContentType, fragment: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        if !self.write.is_protected() {
             return self.write.seal(
                 typ,
                 ProtocolVersion::TLS12,
-                data,
+                fragment,
                 out,
                 &mut *self.config.rng,
                 &mut self.hooks,
             );
         }
-        for chunk in data.chunks(MAX_PLAINTEXT) {
-            self.write.seal(
+        let record = self.records_protected;
+        self.records_protected += 1;
+        if self.config.faults.is_empty() {
+            return self.write.seal(
                 typ,
                 ProtocolVersion::TLS12,
-                chunk,
+                fragment,
                 out,
                 &mut *self.config.rng,
                 &mut self.hooks,
-            )?;
+            );
+        }
+        let faults = self.config.faults.clone();
+        let honest_seq = self.write.seq;
+        for f in &faults.0 {
+            match *f {
+                Fault::SeqOffByOne { record: r } if r == record => {
+                    self.write.seq = honest_seq.wrapping_add(1)
+                }
+                Fault::SeqReused { record: r } if r == record => self.write.seq = honest_seq.wrapping_sub(1),
+                _ => {}
+            }
+        }
+        if self.write.seq != honest_seq {
+            let fault = faults.find(|f| match f {
+                Fault::SeqOffByOne { record: r } | Fault::SeqReused { record: r } if *r == record => Some(*f),
+                _ => None,
+            });
+            if let Some(fault) = fault {
+                self.hooks.emit(&Event::FaultApplied {
+                    fault,
+                    what: "seq_num of the record",
+                    before: &honest_seq.to_be_bytes(),
+                    after: &self.write.seq.to_be_bytes(),
+                });
+            }
+        }
+        let at = out.len();
+        let sealed = self.write.seal(
+            typ,
+            ProtocolVersion::TLS12,
+            fragment,
+            out,
+            &mut *self.config.rng,
+            &mut self.hooks,
+        );
+        // Only this record was numbered wrongly; the next one continues honestly.
+        self.write.seq = honest_seq.wrapping_add(1);
+        sealed?;
+        for f in &faults.0 {
+            match *f {
+                Fault::FlipCiphertextBit { record: r, bit } if r == record => {
+                    let payload = &mut out[at + 5..];
+                    if let Some(byte) = payload.get_mut(bit / 8) {
+                        let before = [*byte];
+                        *byte ^= 0x80 >> (bit % 8);
+                        let after = [*byte];
+                        self.hooks.emit(&Event::FaultApplied {
+                            fault: *f,
+                            what: "one ciphertext byte of the record, after sealing",
+                            before: &before,
+                            after: &after,
+                        });
+                    }
+                }
+                Fault::TruncateRecord { record: r, bytes } if r == record => {
+                    let len = out.len() - at - 5;
+                    let cut = bytes.min(len);
+                    let before = (len as u16).to_be_bytes();
+                    out.truncate(out.len() - cut);
+                    let after = ((len - cut) as u16).to_be_bytes();
+                    out[at + 3..at + 5].copy_from_slice(&after);
+                    self.hooks.emit(&Event::FaultApplied {
+                        fault: *f,
+                        what: "record length (bytes cut from the end)",
+                        before: &before,
+                        after: &after,
+                    });
+                }
+                _ => {}
+            }
         }
         Ok(())
     }

@@ -13,6 +13,8 @@ use crate::wire::HandshakeType;
 #[derive(Clone, Debug, Default)]
 pub struct Transcript {
     messages: Vec<u8>,
+    /// Where each message starts in `messages`, with its type.
+    starts: Vec<(HandshakeType, usize)>,
     hash: Option<PrfHash>,
 }
 
@@ -34,6 +36,7 @@ impl Transcript {
 
     /// Appends a whole message (header included) and tells the observer the running hash.
     pub fn append(&mut self, typ: HandshakeType, raw: &[u8], hooks: &mut Hooks<'_>) {
+        self.starts.push((typ, self.messages.len()));
         self.messages.extend_from_slice(raw);
         if hooks.active() {
             let running_hash = self.current_hash();
@@ -50,6 +53,31 @@ impl Transcript {
         ring::digest::digest(self.hash_alg().digest(), &self.messages)
             .as_ref()
             .to_vec()
+    }
+
+    /// Hash of every message so far except those of type `left_out`: what a
+    /// peer computes when its transcript misses a message.
+    pub fn hash_without(&self, left_out: HandshakeType) -> Vec<u8> {
+        let mut ctx = ring::digest::Context::new(self.hash_alg().digest());
+        for (i, &(typ, start)) in self.starts.iter().enumerate() {
+            let end = self.starts.get(i + 1).map_or(self.messages.len(), |&(_, e)| e);
+            if typ != left_out {
+                ctx.update(&self.messages[start..end]);
+            }
+        }
+        ctx.finish().as_ref().to_vec()
+    }
+
+    /// The messages so far, in order, with their types.
+    pub fn message_list(&self) -> Vec<(HandshakeType, &[u8])> {
+        self.starts
+            .iter()
+            .enumerate()
+            .map(|(i, &(typ, start))| {
+                let end = self.starts.get(i + 1).map_or(self.messages.len(), |&(_, e)| e);
+                (typ, &self.messages[start..end])
+            })
+            .collect()
     }
 
     /// The raw concatenation of every message so far.

@@ -251,6 +251,17 @@ pub enum Event<'a> {
         /// The master secret reused (no new key exchange).
         master_secret: &'a [u8; 48],
     },
+    /// A configured fault changed a value (see [`crate::faults`]).
+    FaultApplied {
+        /// The fault.
+        fault: crate::faults::Fault,
+        /// What it changed, in RFC terms.
+        what: &'static str,
+        /// The value before.
+        before: &'a [u8],
+        /// The value after.
+        after: &'a [u8],
+    },
 }
 
 impl Event<'_> {
@@ -282,6 +293,7 @@ impl Event<'_> {
             Event::AlertReceived(_) => "alert_received",
             Event::ResumptionOffered { .. } => "resumption_offered",
             Event::SessionResumed { .. } => "session_resumed",
+            Event::FaultApplied { .. } => "fault_applied",
         }
     }
 }

@@ -375,6 +375,17 @@ fn json_line(event: &Event<'_>, redact: bool) -> String {
             }
             o.secret("master_secret", master_secret);
         }
+        Event::FaultApplied {
+            fault,
+            what,
+            before,
+            after,
+        } => {
+            o.display("fault", fault)
+                .str("what", what)
+                .hex("before", before)
+                .hex("after", after);
+        }
         Event::SessionResumed {
             session_id,
             master_secret,

@@ -200,6 +200,13 @@ pub enum OwnedEvent {
     },
     /// See [`Event::SessionResumed`].
     SessionResumed { session_id: Bytes, master_secret: Bytes },
+    /// See [`Event::FaultApplied`].
+    FaultApplied {
+        fault: crate::faults::Fault,
+        what: &'static str,
+        before: Bytes,
+        after: Bytes,
+    },
 }
 
 fn b(v: &[u8]) -> Bytes {
@@ -357,6 +364,17 @@ impl From<&Event<'_>> for OwnedEvent {
                 ticket: ticket.map(b),
                 master_secret: b(master_secret),
             },
+            Event::FaultApplied {
+                fault,
+                what,
+                before,
+                after,
+            } => OwnedEvent::FaultApplied {
+                fault,
+                what,
+                before: b(before),
+                after: b(after),
+            },
             Event::SessionResumed {
                 session_id,
                 master_secret,
@@ -397,6 +415,7 @@ impl OwnedEvent {
             OwnedEvent::AlertReceived(_) => "alert_received",
             OwnedEvent::ResumptionOffered { .. } => "resumption_offered",
             OwnedEvent::SessionResumed { .. } => "session_resumed",
+            OwnedEvent::FaultApplied { .. } => "fault_applied",
         }
     }
 }

@@ -346,6 +346,19 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             ticket.map_or_else(|| "none".to_string(), |t| Hex(t).to_string()),
             Secret(master_secret, redact)
         ),
+        Event::FaultApplied {
+            fault,
+            what,
+            before,
+            after,
+        } => {
+            write!(
+                s,
+                "{fault} changed {what}: before={} after={}",
+                Hex(before),
+                Hex(after)
+            )
+        }
         Event::SessionResumed {
             session_id,
             master_secret,
