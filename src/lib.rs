@@ -65,6 +65,7 @@ pub mod local_server;
 pub mod net;
 pub mod observer;
 pub mod record;
+pub mod replay;
 pub mod rng;
 pub mod session;
 pub mod wire;

@@ -15,6 +15,8 @@ USAGE:
                                          handshake and an HTTP exchange against it, stop it
     tlslab suites                        list the cipher suites this client implements
     tlslab faults                        list the named faults --fault can inject
+    tlslab replay DIR                    replay a bundle written by --bundle, offline, and check
+                                         that every client byte and event matches
     tlslab help                          this text
 
 OPTIONS (connect and demo):
@@ -30,6 +32,8 @@ OPTIONS (connect and demo):
     --sess-in FILE         resume the session saved in FILE (abbreviated handshake)
     --reconnect            after the first handshake, connect again resuming its session
     --fault NAME[:ARG]     make a deliberate mistake (see `tlslab faults`); may be repeated
+    --seed N               derive client_random, keys and IVs from N (reproducible runs)
+    --bundle DIR           write a replay bundle (seed, flights, events, key log) to DIR
     --ca FILE              trust the PEM certificates in FILE instead of the built-in roots
     --insecure             do NOT verify the server's certificate (prints a warning every time)
     --trace text|json      print every handshake and record event (text: readable; json: JSON Lines)
@@ -54,6 +58,7 @@ fn main() -> ExitCode {
     let result = match cmd.as_str() {
         "connect" => Options::parse(&args[1..], true).and_then(|o| cli::connect::run(&o)),
         "demo" => Options::parse(&args[1..], false).and_then(|o| cli::demo::run(&o)),
+        "replay" => cli::connect::replay(&args[1..]),
         "faults" => {
             cli::list_faults();
             Ok(())

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::client::Client;
 use crate::error::Error;
+use crate::replay::{Action, StepLog};
 
 /// Timeouts for the blocking helper.
 #[derive(Clone, Copy, Debug)]
@@ -37,6 +38,7 @@ pub struct TlsStream<'o> {
     out: Vec<u8>,
     buf: Vec<u8>,
     peer: SocketAddr,
+    log: Option<StepLog>,
 }
 
 /// Opens a TCP connection to `addr` (`host:port`), then runs the handshake.
@@ -44,6 +46,22 @@ pub struct TlsStream<'o> {
 pub fn connect<'o>(addr: &str, client: Client<'o>, timeouts: Timeouts) -> Result<TlsStream<'o>, Error> {
     let sock = tcp_connect(addr, timeouts)?;
     let mut stream = TlsStream::new(sock, client, timeouts)?;
+    stream.handshake()?;
+    Ok(stream)
+}
+
+/// Like [`connect`], and every step (the bytes read and written) is appended
+/// to `log`, which the caller keeps even if the handshake fails: the raw
+/// material of a replay bundle ([`crate::replay`]).
+pub fn connect_logged<'o>(
+    addr: &str,
+    client: Client<'o>,
+    timeouts: Timeouts,
+    log: &StepLog,
+) -> Result<TlsStream<'o>, Error> {
+    let sock = tcp_connect(addr, timeouts)?;
+    let mut stream = TlsStream::new(sock, client, timeouts)?;
+    stream.log = Some(log.clone());
     stream.handshake()?;
     Ok(stream)
 }
@@ -76,12 +94,14 @@ impl<'o> TlsStream<'o> {
             out: Vec::new(),
             buf: vec![0; 32 * 1024],
             peer,
+            log: None,
         })
     }
 
     /// Sends the ClientHello and runs the handshake to completion.
     pub fn handshake(&mut self) -> Result<(), Error> {
         let started = self.client.start(&mut self.out);
+        self.note(Action::Start);
         self.flush()?;
         started?;
         while !self.client.is_established() {
@@ -93,6 +113,7 @@ impl<'o> TlsStream<'o> {
     /// Sends application data.
     pub fn write_all(&mut self, data: &[u8]) -> Result<(), Error> {
         let sent = self.client.send(data, &mut self.out);
+        self.note(Action::Send(data.to_vec()));
         self.flush()?;
         sent
     }
@@ -135,6 +156,7 @@ impl<'o> TlsStream<'o> {
     /// Sends close_notify.
     pub fn close(&mut self) -> Result<(), Error> {
         let closed = self.client.close(&mut self.out);
+        self.note(Action::Close);
         let _ = self.flush();
         closed
     }
@@ -178,12 +200,21 @@ impl<'o> TlsStream<'o> {
             )));
         }
         let result = self.client.receive(&self.buf[..n], &mut self.out);
+        if self.log.is_some() {
+            self.note(Action::Receive(self.buf[..n].to_vec()));
+        }
         // Whatever the outcome, send what the client produced (our next flight,
         // or the alert that explains a failure to the server).
         let flushed = self.flush();
         result?;
         flushed?;
         Ok(true)
+    }
+
+    fn note(&self, action: Action) {
+        if let Some(log) = &self.log {
+            log.push(action, &self.out);
+        }
     }
 
     fn flush(&mut self) -> Result<(), Error> {

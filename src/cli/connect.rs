@@ -4,8 +4,11 @@ use std::io::Write;
 use std::time::Duration;
 
 use tlslab::net;
+use tlslab::observer::{Event, JsonLog, KeyLogWriter, Observer, Tee};
+use tlslab::replay::{Bundle, BundleSettings, SharedBuf, StepLog};
+use tlslab::rng::{OsRng, Rng, SeededRng};
 use tlslab::session::StoredSession;
-use tlslab::Client;
+use tlslab::{Client, ClientConfig, Error};
 
 use super::{host_of, print_session, CliError, Options};
 
@@ -13,7 +16,18 @@ use super::{host_of, print_session, CliError, Options};
 pub fn run(o: &Options) -> Result<(), CliError> {
     let payload = o.payload()?;
     let mut observers = o.observers()?;
-    let session = exchange(o, o.config(host_of(&o.addr))?, &payload, &mut observers)?;
+    // A bundle must be replayable: without --seed, pick one and say which.
+    let seed = o.seed.or_else(|| {
+        o.bundle.as_ref().map(|_| {
+            let mut b = [0u8; 8];
+            OsRng::new().fill(&mut b);
+            u64::from_be_bytes(b) >> 12
+        })
+    });
+    if let Some(seed) = seed {
+        println!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
+    }
+    let session = exchange(o, o.config(host_of(&o.addr))?, seed, 0, &payload, &mut observers)?;
     if o.reconnect {
         let Some(session) = session else {
             return Err(CliError::Other(
@@ -23,21 +37,87 @@ pub fn run(o: &Options) -> Result<(), CliError> {
         println!("== reconnecting to resume the session");
         let mut config = o.config(host_of(&o.addr))?;
         config.resume = Some(session);
-        exchange(o, config, &payload, &mut observers)?;
+        exchange(o, config, seed, 1, &payload, &mut observers)?;
     }
     Ok(())
 }
 
+/// The user's observers plus the bundle's own (JSON events, key log).
+struct Both<'a>(&'a mut Tee, Tee);
+
+impl Observer for Both<'_> {
+    fn on_event(&mut self, e: &Event<'_>) {
+        self.0.on_event(e);
+        self.1.on_event(e);
+    }
+}
+
 /// One connection: handshake, send, print the reply, close. Returns the
-/// session to resume with, saved to `--sess-out` if asked.
+/// session to resume with, saved to `--sess-out` if asked. With `--bundle`,
+/// the bundle is written whether the connection succeeds or not.
 fn exchange(
     o: &Options,
-    config: tlslab::ClientConfig,
+    mut config: ClientConfig,
+    seed: Option<u64>,
+    connection: u64,
     payload: &[u8],
-    observers: &mut tlslab::observer::Tee,
+    observers: &mut Tee,
 ) -> Result<Option<StoredSession>, CliError> {
-    let client = Client::with_observer(config, observers);
-    let mut stream = net::connect(&o.addr, client, o.timeouts())?;
+    if let Some(seed) = seed {
+        config.rng = Box::new(SeededRng::new(seed, connection));
+    }
+    let Some(dir) = &o.bundle else {
+        let client = Client::with_observer(config, observers);
+        let stream = net::connect(&o.addr, client, o.timeouts())?;
+        return talk(o, stream, payload);
+    };
+    // With --reconnect the second connection goes to DIR/reconnect.
+    let dir = if connection == 0 {
+        dir.clone()
+    } else {
+        dir.join("reconnect")
+    };
+    let settings =
+        BundleSettings::from_config(&config, seed.unwrap_or(0), connection, &format!("{}", o.addr));
+    let ca_pem = match &o.ca {
+        Some(path) => {
+            Some(std::fs::read(path).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?)
+        }
+        None => None,
+    };
+    let (events, keylog, log) = (SharedBuf::default(), SharedBuf::default(), StepLog::default());
+    let mut own = Tee::default();
+    own.observers.push(Box::new(JsonLog::new(events.clone())));
+    own.observers.push(Box::new(KeyLogWriter::new(keylog.clone())));
+    let mut both = Both(observers, own);
+    let result = (|| {
+        let client = Client::with_observer(config, &mut both);
+        let stream = net::connect_logged(&o.addr, client, o.timeouts(), &log)?;
+        talk(o, stream, payload)
+    })();
+    drop(both);
+    let bundle = Bundle {
+        settings,
+        ca_pem,
+        steps: log.steps(),
+        events: String::from_utf8_lossy(&events.contents()).into_owned(),
+        keylog: String::from_utf8_lossy(&keylog.contents()).into_owned(),
+    };
+    bundle.write(&dir)?;
+    println!(
+        "bundle written to {} (replay with: tlslab replay {})",
+        dir.display(),
+        dir.display()
+    );
+    result
+}
+
+/// After the handshake: print, send, read, close.
+fn talk(
+    o: &Options,
+    mut stream: net::TlsStream<'_>,
+    payload: &[u8],
+) -> Result<Option<StoredSession>, CliError> {
     print_session(stream.client());
     let session = stream.client().session_to_resume();
     if let (Some(path), Some(s)) = (&o.sess_out, &session) {
@@ -58,4 +138,30 @@ fn exchange(
     }
     stream.close()?;
     Ok(session)
+}
+
+/// `tlslab replay DIR`: replays a bundle offline and reports the first difference.
+pub fn replay(args: &[String]) -> Result<(), CliError> {
+    let [dir] = args else {
+        return Err(CliError::Usage(
+            "replay needs exactly one argument: the bundle directory".into(),
+        ));
+    };
+    let bundle = Bundle::read(std::path::Path::new(dir))?;
+    let report = bundle.replay()?;
+    match report.mismatch() {
+        None => {
+            println!(
+                "replay OK: {} steps and {} events match the recording byte for byte",
+                report.steps, report.events
+            );
+            if let Some(e) = &report.final_error {
+                println!("(the connection ended, as recorded, with: {e})");
+            }
+            Ok(())
+        }
+        Some(m) => Err(CliError::Tls(Error::Internal(format!(
+            "replay differs from the recording: {m}"
+        )))),
+    }
 }

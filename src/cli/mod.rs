@@ -56,6 +56,8 @@ pub struct Options {
     sess_out: Option<PathBuf>,
     reconnect: bool,
     faults: Vec<Fault>,
+    seed: Option<u64>,
+    bundle: Option<PathBuf>,
 }
 
 impl Options {
@@ -86,6 +88,14 @@ impl Options {
                 "--sess-in" => o.sess_in = Some(value(a)?.into()),
                 "--sess-out" => o.sess_out = Some(value(a)?.into()),
                 "--reconnect" => o.reconnect = true,
+                "--seed" => {
+                    let v = value(a)?;
+                    o.seed = Some(
+                        v.parse()
+                            .map_err(|_| CliError::Usage(format!("--seed: '{v}' is not a number")))?,
+                    );
+                }
+                "--bundle" => o.bundle = Some(value(a)?.into()),
                 "--fault" => o
                     .faults
                     .push(Fault::parse(&value(a)?).map_err(|e| CliError::Usage(e.to_string()))?),

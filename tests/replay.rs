@@ -1,0 +1,209 @@
+//! Recorded transcripts, replayed offline byte for byte (Go's crypto/tls
+//! approach). Each bundle in `vectors/transcripts/` was recorded against a real
+//! server named in its `bundle.txt` (`recorded_with`). The replay feeds the
+//! recorded server bytes into a client built from the same seed and settings:
+//! every client byte and every event must match.
+//!
+//! `TLSLAB_UPDATE=1 cargo test --test replay` re-records the bundles that no
+//! longer replay (starting the servers); CI never re-records.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use tlslab::crypto::cert::CertVerifier;
+use tlslab::crypto::suites;
+use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab::replay::{self, Action, Bundle};
+use tlslab::{ClientConfig, Verification};
+
+/// (directory, OpenSSL suite name, seed)
+const OPENSSL: &[(&str, &str, u64)] = &[
+    (
+        "openssl-ecdhe-rsa-aes128-gcm-sha256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        11,
+    ),
+    (
+        "openssl-ecdhe-rsa-aes256-gcm-sha384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+        12,
+    ),
+    ("openssl-ecdhe-rsa-aes128-sha", "ECDHE-RSA-AES128-SHA", 13),
+    ("openssl-ecdhe-rsa-aes256-sha384", "ECDHE-RSA-AES256-SHA384", 14),
+    (
+        "openssl-ecdhe-rsa-chacha20-poly1305",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+        15,
+    ),
+];
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("vectors/transcripts")
+        .join(name)
+}
+
+fn replays_cleanly(path: &Path) -> bool {
+    Bundle::read(path)
+        .ok()
+        .and_then(|b| b.replay().ok())
+        .is_some_and(|r| r.mismatch().is_none())
+}
+
+/// Re-records the OpenSSL bundles that no longer replay (TLSLAB_UPDATE=1 only).
+fn update_openssl() {
+    let stale: Vec<_> = OPENSSL
+        .iter()
+        .filter(|(d, _, _)| !replays_cleanly(&dir(d)))
+        .collect();
+    if stale.is_empty() {
+        return;
+    }
+    let server = LocalServer::start(&ServerOptions {
+        mode: ServerMode::Rev,
+        ..Default::default()
+    })
+    .unwrap();
+    let version = std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .unwrap();
+    let recorded_with = format!(
+        "{} `{}`",
+        String::from_utf8_lossy(&version.stdout).trim(),
+        server.command.join(" ")
+    );
+    for (name, suite, seed) in stale {
+        let mut c = ClientConfig::new("localhost");
+        c.suites = vec![suites::find_by_name(suite).unwrap()];
+        c.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path()).unwrap());
+        let ca = std::fs::read(server.ca_pem_path()).unwrap();
+        let (bundle, result) = replay::record(
+            &server.addr().to_string(),
+            c,
+            *seed,
+            Some(ca),
+            b"hello replay\n",
+            Duration::from_millis(300),
+            &recorded_with,
+        );
+        result.unwrap();
+        bundle.write(&dir(name)).unwrap();
+        eprintln!("re-recorded {name}");
+    }
+}
+
+#[test]
+fn recorded_transcripts_replay_byte_for_byte() {
+    if std::env::var("TLSLAB_UPDATE").as_deref() == Ok("1") {
+        update_openssl();
+    }
+    for (name, _, _) in OPENSSL {
+        let bundle = Bundle::read(&dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            bundle.settings.recorded_with.contains("OpenSSL"),
+            "{name}: provenance missing"
+        );
+        let report = bundle.replay().unwrap();
+        assert!(
+            report.mismatch().is_none(),
+            "{name}: {}",
+            report.mismatch().unwrap()
+        );
+        assert!(report.final_error.is_none(), "{name}: {:?}", report.final_error);
+        assert!(report.events > 30, "{name}: only {} events", report.events);
+    }
+}
+
+/// `vectors/transcripts/tamper.txt`: bundle, step, offset, xor, expected alert,
+/// expected first event that records a failed check.
+#[test]
+fn tampered_server_flights_fail_with_the_expected_alert_and_first_event() {
+    let cases = std::fs::read_to_string(dir("tamper.txt")).unwrap();
+    let mut n = 0;
+    for line in cases
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [name, step, offset, xor, alert, event] = f[..] else {
+            panic!("bad line: {line}")
+        };
+        let mut bundle = Bundle::read(&dir(name)).unwrap();
+        let step: usize = step.parse().unwrap();
+        let offset: usize = offset.parse().unwrap();
+        let Action::Receive(bytes) = &mut bundle.steps[step - 1].action else {
+            panic!("{line}: step {step} is not a receive step")
+        };
+        bytes[offset] ^= u8::from_str_radix(xor.trim_start_matches("0x"), 16).unwrap();
+        let report = bundle.replay().unwrap();
+        let err = report
+            .final_error
+            .as_ref()
+            .unwrap_or_else(|| panic!("{line}: the tampered replay succeeded"));
+        assert_eq!(
+            err.alert().map(|a| a.to_string()).as_deref(),
+            Some(alert),
+            "{line}: {err}"
+        );
+        let (first, line_text) = tlslab::replay::first_failing_event(&report.replayed_events)
+            .unwrap_or_else(|| panic!("{line}: no failing event"));
+        assert_eq!(first, event, "{line}: first failing event {line_text}");
+        n += 1;
+    }
+    assert!(n >= 3, "only {n} tamper cases");
+}
+
+#[test]
+fn a_live_bundle_from_the_command_line_replays() {
+    let server = LocalServer::start(&ServerOptions {
+        mode: ServerMode::Rev,
+        ..Default::default()
+    })
+    .unwrap();
+    let out_dir = std::env::temp_dir().join(format!("tlslab-bundle-{}", std::process::id()));
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "connect",
+        &server.addr().to_string(),
+        "--servername",
+        "localhost",
+        "--ca",
+        server.ca_pem_path().to_str().unwrap(),
+        "--seed",
+        "7",
+        "--send",
+        "abc\\n",
+        "--bundle",
+        out_dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let flights = std::fs::read_to_string(out_dir.join("flights.txt")).unwrap();
+    assert!(flights.contains("## step 1: start"), "{flights}");
+    let out = run(&["replay", out_dir.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("replay OK"), "{stdout}");
+    // Same seed, same server bytes: a second replay of an edited flight fails, naming the step.
+    let edited = flights.replacen("> 16", "> 17", 1);
+    std::fs::write(out_dir.join("flights.txt"), edited).unwrap();
+    let out = run(&["replay", out_dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("step 1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&out_dir).unwrap();
+}
