@@ -585,37 +585,6 @@ pub fn parse_flights(text: &str) -> Result<Vec<Step>, Error> {
     Ok(steps)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flights_text_round_trips() {
-        let steps = vec![
-            Step {
-                action: Action::Start,
-                output: vec![22, 3, 3, 0, 2, 1, 0],
-            },
-            Step {
-                action: Action::Receive((0..100).collect()),
-                output: vec![],
-            },
-            Step {
-                action: Action::Send(b"ping".to_vec()),
-                output: vec![23, 3, 3, 0, 1, 9],
-            },
-            Step {
-                action: Action::Close,
-                output: vec![21, 3, 3, 0, 2, 1, 0],
-            },
-        ];
-        let text = flights_text(&steps);
-        assert!(text.contains("# handshake TLSv1.2 len=2"), "{text}");
-        assert_eq!(parse_flights(&text).unwrap(), steps);
-        assert!(parse_flights("< 00\n").is_err());
-    }
-}
-
 /// Records one connection as a bundle: handshake, `payload` sent, the reply
 /// read until the server is quiet for `quiet`, close_notify. The bundle is
 /// returned even when the connection fails (with the error beside it).
@@ -688,4 +657,35 @@ pub fn first_failing_event(events: &str) -> Option<(String, String)> {
         };
         failed.then(|| (name, line.to_string()))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flights_text_round_trips() {
+        let steps = vec![
+            Step {
+                action: Action::Start,
+                output: vec![22, 3, 3, 0, 2, 1, 0],
+            },
+            Step {
+                action: Action::Receive((0..100).collect()),
+                output: vec![],
+            },
+            Step {
+                action: Action::Send(b"ping".to_vec()),
+                output: vec![23, 3, 3, 0, 1, 9],
+            },
+            Step {
+                action: Action::Close,
+                output: vec![21, 3, 3, 0, 2, 1, 0],
+            },
+        ];
+        let text = flights_text(&steps);
+        assert!(text.contains("# handshake TLSv1.2 len=2"), "{text}");
+        assert_eq!(parse_flights(&text).unwrap(), steps);
+        assert!(parse_flights("< 00\n").is_err());
+    }
 }

@@ -77,8 +77,12 @@ fn exchange(
     } else {
         dir.join("reconnect")
     };
-    let settings =
-        BundleSettings::from_config(&config, seed.unwrap_or(0), connection, &format!("{}", o.addr));
+    let settings = BundleSettings::from_config(
+        &config,
+        seed.unwrap_or(0),
+        connection,
+        &format!("the server at {}", o.addr),
+    );
     let ca_pem = match &o.ca {
         Some(path) => {
             Some(std::fs::read(path).map_err(|e| CliError::Other(format!("{}: {e}", path.display())))?)
