@@ -45,6 +45,9 @@ pub struct ClientConfig {
     /// Resume this session (abbreviated handshake, RFC 5246 §7.3) if the
     /// server agrees; otherwise a full handshake follows.
     pub resume: Option<crate::session::StoredSession>,
+    /// Called at each derivation point with `&mut` access to the value
+    /// (break and edit; see [`crate::intercept`]).
+    pub interceptor: Option<Box<dyn crate::intercept::Interceptor>>,
     /// Deliberate mistakes to make (labs, tests, `diagnose`); empty normally.
     pub faults: crate::faults::Faults,
     /// Send this ClientHello instead of building one (its `random` is
@@ -85,6 +88,7 @@ impl ClientConfig {
             offer_session_ticket: true,
             resume: None,
             faults: crate::faults::Faults::default(),
+            interceptor: None,
         }
     }
 

@@ -61,6 +61,7 @@ pub mod crypto;
 pub mod error;
 pub mod faults;
 pub mod handshake;
+pub mod intercept;
 pub mod local_server;
 pub mod net;
 pub mod observer;

@@ -10,6 +10,7 @@ use crate::crypto::prf;
 use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
 use crate::faults::Fault;
+use crate::intercept::{key_block_bytes, Point};
 use crate::observer::Event;
 use crate::record::Protection;
 use crate::wire::messages::{encode_handshake, Certificate, ClientKeyExchangeEcdhe, ServerEcdhParams};
@@ -60,6 +61,12 @@ pub(super) fn send_client_key_exchange(
             after: &pre_master_secret,
         });
     }
+    intercept(
+        cx,
+        &mut pre_master_secret,
+        |v| Point::PreMasterSecret(v),
+        |v| v.clone(),
+    );
     cx.hooks.emit(&Event::PreMasterSecret(&pre_master_secret));
     // 2.
     let client_key_exchange = ClientKeyExchangeEcdhe {
@@ -117,6 +124,8 @@ pub(super) fn derive_master_secret(
             &mut cx.hooks,
         )
     };
+    let mut master_secret = master_secret;
+    intercept(cx, &mut master_secret, |v| Point::MasterSecret(v), |v| v.to_vec());
     cx.hooks.emit(&Event::MasterSecret {
         client_random: &randoms.client_random,
         server_random: &randoms.server_random,
@@ -162,6 +171,7 @@ pub(super) fn derive_key_block(
             after: &key_block.client_write_key,
         });
     }
+    intercept(cx, &mut key_block, |v| Point::KeyBlock(v), key_block_bytes);
     key_block
 }
 
@@ -227,6 +237,12 @@ pub(super) fn send_finished(
             after: &verify_data,
         });
     }
+    intercept(
+        cx,
+        &mut verify_data,
+        |v| Point::ClientVerifyData(v),
+        |v| v.to_vec(),
+    );
     cx.hooks.emit(&Event::FinishedVerify {
         label: "client finished",
         handshake_hash: &handshake_hash,
@@ -235,4 +251,29 @@ pub(super) fn send_finished(
     });
     let raw = encode_handshake(HandshakeType::FINISHED, |o| o.extend_from_slice(&verify_data));
     cx.send_handshake(HandshakeType::FINISHED, &raw, out)
+}
+
+/// Hands `value` to the configured interceptor (break and edit) and reports
+/// the edit, if it made one.
+fn intercept<T>(
+    cx: &mut Context<'_>,
+    value: &mut T,
+    point: impl FnOnce(&mut T) -> Point<'_>,
+    bytes: impl Fn(&T) -> Vec<u8>,
+) {
+    let Some(interceptor) = cx.config.interceptor.as_mut() else {
+        return;
+    };
+    let before = bytes(value);
+    let p = point(value);
+    let name = p.name();
+    interceptor.intercept(p);
+    let after = bytes(value);
+    if after != before {
+        cx.hooks.emit(&Event::Intercepted {
+            point: name,
+            before: &before,
+            after: &after,
+        });
+    }
 }

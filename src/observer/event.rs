@@ -251,6 +251,15 @@ pub enum Event<'a> {
         /// The master secret reused (no new key exchange).
         master_secret: &'a [u8; 48],
     },
+    /// An interceptor changed a value at a derivation point (see [`crate::intercept`]).
+    Intercepted {
+        /// The point's RFC name.
+        point: &'static str,
+        /// The value before.
+        before: &'a [u8],
+        /// The value after.
+        after: &'a [u8],
+    },
     /// A configured fault changed a value (see [`crate::faults`]).
     FaultApplied {
         /// The fault.
@@ -294,6 +303,7 @@ impl Event<'_> {
             Event::ResumptionOffered { .. } => "resumption_offered",
             Event::SessionResumed { .. } => "session_resumed",
             Event::FaultApplied { .. } => "fault_applied",
+            Event::Intercepted { .. } => "intercepted",
         }
     }
 }

@@ -375,6 +375,9 @@ fn json_line(event: &Event<'_>, redact: bool) -> String {
             }
             o.secret("master_secret", master_secret);
         }
+        Event::Intercepted { point, before, after } => {
+            o.str("point", point).hex("before", before).hex("after", after);
+        }
         Event::FaultApplied {
             fault,
             what,

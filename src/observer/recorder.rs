@@ -200,6 +200,12 @@ pub enum OwnedEvent {
     },
     /// See [`Event::SessionResumed`].
     SessionResumed { session_id: Bytes, master_secret: Bytes },
+    /// See [`Event::Intercepted`].
+    Intercepted {
+        point: &'static str,
+        before: Bytes,
+        after: Bytes,
+    },
     /// See [`Event::FaultApplied`].
     FaultApplied {
         fault: crate::faults::Fault,
@@ -364,6 +370,11 @@ impl From<&Event<'_>> for OwnedEvent {
                 ticket: ticket.map(b),
                 master_secret: b(master_secret),
             },
+            Event::Intercepted { point, before, after } => OwnedEvent::Intercepted {
+                point,
+                before: b(before),
+                after: b(after),
+            },
             Event::FaultApplied {
                 fault,
                 what,
@@ -416,6 +427,7 @@ impl OwnedEvent {
             OwnedEvent::ResumptionOffered { .. } => "resumption_offered",
             OwnedEvent::SessionResumed { .. } => "session_resumed",
             OwnedEvent::FaultApplied { .. } => "fault_applied",
+            OwnedEvent::Intercepted { .. } => "intercepted",
         }
     }
 }

@@ -346,6 +346,9 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             ticket.map_or_else(|| "none".to_string(), |t| Hex(t).to_string()),
             Secret(master_secret, redact)
         ),
+        Event::Intercepted { point, before, after } => {
+            write!(s, "{point} edited: before={} after={}", Hex(before), Hex(after))
+        }
         Event::FaultApplied {
             fault,
             what,
