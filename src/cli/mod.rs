@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod demo;
+pub mod explain;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -47,6 +48,7 @@ pub struct Options {
     keylog: Option<PathBuf>,
     send: Option<String>,
     timeout: Option<u64>,
+    pcap: Option<PathBuf>,
 }
 
 impl Options {
@@ -71,6 +73,7 @@ impl Options {
                 "--redact" => o.redact = true,
                 "--keylog" => o.keylog = Some(value(a)?.into()),
                 "--send" => o.send = Some(value(a)?),
+                "--pcap" if needs_addr => o.pcap = Some(value(a)?.into()),
                 "--timeout" => {
                     let v = value(a)?;
                     o.timeout = Some(
@@ -174,6 +177,9 @@ impl Options {
         if let Some(k) = keylog {
             tee.observers.push(Box::new(k));
         }
+        if let Some(p) = &self.pcap {
+            tee.observers.push(Box::new(pcap_writer(p, &self.addr)?));
+        }
         Ok(tee)
     }
 
@@ -193,6 +199,22 @@ impl Options {
             .map_err(|e| CliError::Other(format!("reading standard input: {e}")))?;
         Ok(v)
     }
+}
+
+/// The `--pcap` writer. The server address is `addr` resolved (its first
+/// address, the one connected to first); the client's own address and port
+/// are not known before the connection exists, so a placeholder stands in
+/// (see [`tlslab::capture::placeholder_client_addr`]).
+fn pcap_writer(path: &std::path::Path, addr: &str) -> Result<tlslab::capture::PcapWriter, CliError> {
+    use std::net::ToSocketAddrs;
+    let server = addr
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| CliError::Other(format!("--pcap: cannot resolve {addr}")))?;
+    let client = tlslab::capture::placeholder_client_addr(server);
+    tlslab::capture::PcapWriter::create(path, client, server)
+        .map_err(|e| CliError::Other(format!("cannot create {}: {e}", path.display())))
 }
 
 fn parse_group(s: &str) -> Result<NamedGroup, CliError> {
