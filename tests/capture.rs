@@ -796,3 +796,30 @@ fn tcpdump_captures_of_our_connections_are_explained() {
     assert_eq!(f["gap_offset"], before as u64, "{f}");
     assert_eq!(s[1]["all_verified"], true);
 }
+
+#[test]
+fn encrypt_then_mac_is_detected_and_named() {
+    // The published ServerHello with encrypt_then_mac (RFC 7366) added.
+    let mut records = published_records();
+    let sh_record = &records[1].1;
+    let mut sh = ServerHello::decode(&sh_record[9..]).unwrap();
+    sh.extensions.get_or_insert_with(Vec::new).push(Extension {
+        typ: ExtensionType::ENCRYPT_THEN_MAC,
+        data: vec![],
+    });
+    let body = encode_handshake(HandshakeType::SERVER_HELLO, |o| sh.encode(o));
+    let mut rec = vec![22, 3, 3];
+    rec.extend_from_slice(&(body.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&body);
+    records[1].1 = rec;
+    let lines = explain_json(&capture_of(&records), &published_keylog(), "etm.pcap");
+    let s = summaries(&lines)[0];
+    assert_eq!(s["encrypt_then_mac"], true);
+    assert!(
+        s["notes"]
+            .to_string()
+            .contains("encrypt_then_mac negotiated (RFC 7366)"),
+        "{s}"
+    );
+    assert_eq!(s["all_verified"], false);
+}
