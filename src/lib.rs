@@ -55,6 +55,7 @@
 #![warn(missing_docs)]
 
 pub mod bytes;
+pub mod capture;
 pub mod client;
 pub mod config;
 pub mod crypto;

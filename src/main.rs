@@ -13,6 +13,10 @@ USAGE:
     tlslab connect HOST:PORT [OPTIONS]   handshake with a server, send data, print what comes back
     tlslab demo [OPTIONS]                start a local `openssl s_server -tls1_2`, run a traced
                                          handshake and an HTTP exchange against it, stop it
+    tlslab explain CAPTURE [--keylog FILE] [--server-key FILE] [--json]
+                                         read a pcap/pcapng capture, find its TLS 1.2 connections,
+                                         decrypt and verify every record and both Finished messages,
+                                         and name the first record that fails and why
     tlslab suites                        list the cipher suites this client implements
     tlslab faults                        list the named faults --fault can inject
     tlslab replay DIR                    replay a bundle written by --bundle, offline, and check
@@ -44,6 +48,15 @@ OPTIONS (connect and demo):
     --send TEXT            send TEXT after the handshake (\\r and \\n escapes allowed);
                            without it, standard input is sent when it is not a terminal
     --timeout SECS         connect/read timeout in seconds (default 10)
+    --pcap FILE            (connect) write the connection to FILE as a pcap capture (synthetic
+                           TCP/IP framing around the exact TLS bytes; open it in Wireshark with
+                           the --keylog file to decrypt it)
+
+OPTIONS (explain):
+    --keylog FILE          NSS key log (CLIENT_RANDOM / PMS_CLIENT_RANDOM lines) to find the secrets
+    --server-key FILE      the server's PEM private key (only RSA key transport can use it)
+    --json                 JSON Lines instead of text (the trace events plus connection_summary
+                           and capture_summary objects)
 
 EXIT STATUS:
     0 success; 1 the connection failed (the alert name is printed); 2 usage error
@@ -63,6 +76,7 @@ fn main() -> ExitCode {
             cli::list_faults();
             Ok(())
         }
+        "explain" => cli::explain::ExplainOptions::parse(&args[1..]).and_then(|o| cli::explain::run(&o)),
         "suites" => {
             cli::list_suites();
             Ok(())

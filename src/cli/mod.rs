@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod demo;
+pub mod explain;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -58,6 +59,7 @@ pub struct Options {
     faults: Vec<Fault>,
     seed: Option<u64>,
     bundle: Option<PathBuf>,
+    pcap: Option<PathBuf>,
 }
 
 impl Options {
@@ -99,6 +101,7 @@ impl Options {
                 "--fault" => o
                     .faults
                     .push(Fault::parse(&value(a)?).map_err(|e| CliError::Usage(e.to_string()))?),
+                "--pcap" if needs_addr => o.pcap = Some(value(a)?.into()),
                 "--timeout" => {
                     let v = value(a)?;
                     o.timeout = Some(
@@ -230,6 +233,9 @@ impl Options {
         if let Some(k) = keylog {
             tee.observers.push(Box::new(k));
         }
+        if let Some(p) = &self.pcap {
+            tee.observers.push(Box::new(pcap_writer(p, &self.addr)?));
+        }
         Ok(tee)
     }
 
@@ -249,6 +255,22 @@ impl Options {
             .map_err(|e| CliError::Other(format!("reading standard input: {e}")))?;
         Ok(v)
     }
+}
+
+/// The `--pcap` writer. The server address is `addr` resolved (its first
+/// address, the one connected to first); the client's own address and port
+/// are not known before the connection exists, so a placeholder stands in
+/// (see [`tlslab::capture::placeholder_client_addr`]).
+fn pcap_writer(path: &std::path::Path, addr: &str) -> Result<tlslab::capture::PcapWriter, CliError> {
+    use std::net::ToSocketAddrs;
+    let server = addr
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| CliError::Other(format!("--pcap: cannot resolve {addr}")))?;
+    let client = tlslab::capture::placeholder_client_addr(server);
+    tlslab::capture::PcapWriter::create(path, client, server)
+        .map_err(|e| CliError::Other(format!("cannot create {}: {e}", path.display())))
 }
 
 fn parse_group(s: &str) -> Result<NamedGroup, CliError> {

@@ -1,0 +1,1187 @@
+//! Offline analysis of one TLS 1.2 connection out of a capture, with the
+//! client's own record layer, key schedule and verifier twins.
+//!
+//! The analyser is a passive twin of both peers. It cuts each direction's
+//! reassembled bytes into records ([`RecordHeader`], RFC 5246 §6.2.1), puts
+//! the records of both directions in capture order (the frame in which each
+//! record became complete), and replays them:
+//!
+//! 1. every record goes through [`RecordLayerState::open`] for its direction,
+//!    so the same events as in a live connection come out (`record_out` for
+//!    client records, `record_in` for server records, then `mac_input`,
+//!    `cbc_padding`, `mac_compared` or `aead_nonce`, `aead_aad`);
+//! 2. handshake records go through a [`HandshakeJoiner`] per direction, and
+//!    every message into the one [`Transcript`] (RFC 5246 §7.4.9);
+//! 3. at ClientKeyExchange (or at ServerHello for a resumed session) the
+//!    master secret is taken from the key log by `ClientHello.random`, the key
+//!    block derived with [`derive_key_block`], and each direction's
+//!    [`Protection`] built with [`Protection::from_key_block`]; each
+//!    ChangeCipherSpec switches its direction to it, from `seq_num` 0;
+//! 4. each Finished is checked with [`prf::compute_verify_data`] over the
+//!    transcript hash up to it;
+//! 5. a record that fails is diagnosed ([`diagnose_record`]) and the replay
+//!    goes on with the next sequence number, so one damaged record does not
+//!    hide the state of the rest.
+
+use std::net::SocketAddr;
+
+use super::diagnose::{diagnose_record, Cause, Diagnosis, RecordFailureContext, Witness, WitnessTap};
+use super::keylog::KeyLog;
+use super::tcp::{Stream, TcpConnection};
+use crate::crypto::key_block::{derive_key_block, KeyBlock};
+use crate::crypto::prf;
+use crate::crypto::suites::{self, BulkCipher, KeyExchange, PrfHash, SuiteInfo};
+use crate::handshake::transcript::Transcript;
+use crate::observer::{Event, Hooks, Observer, RecordView};
+use crate::record::{HandshakeJoiner, Protection, RecordLayerState, MAX_CIPHERTEXT};
+use crate::wire::messages::{find_extension, split_handshake, ClientHello, Finished, ServerHello};
+use crate::wire::{
+    Alert, CipherSuite, ContentType, Direction, ExtensionType, HandshakeType, ProtocolVersion, RecordHeader,
+};
+
+/// The secrets the analysis may use.
+#[derive(Clone, Debug, Default)]
+pub struct Secrets {
+    /// The NSS key log (`--keylog`).
+    pub keylog: KeyLog,
+    /// The server's private key (`--server-key`), for RSA key transport.
+    pub server_key: Option<ServerKey>,
+}
+
+/// A server private key, as given with `--server-key`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerKey {
+    /// The PEM label: `RSA PRIVATE KEY` (PKCS#1), `PRIVATE KEY` (PKCS#8) or `EC PRIVATE KEY`.
+    pub label: String,
+    /// The DER bytes.
+    pub der: Vec<u8>,
+}
+
+impl ServerKey {
+    /// Reads the first private key of a PEM file.
+    pub fn from_pem(text: &str) -> Result<ServerKey, String> {
+        let mut lines = text.lines();
+        let label = loop {
+            let Some(line) = lines.next() else {
+                return Err("no '-----BEGIN ... PRIVATE KEY-----' line: not a PEM private key".into());
+            };
+            if let Some(l) = line
+                .trim()
+                .strip_prefix("-----BEGIN ")
+                .and_then(|l| l.strip_suffix("-----"))
+            {
+                if l.ends_with("PRIVATE KEY") {
+                    break l.to_string();
+                }
+            }
+        };
+        let mut b64 = String::new();
+        for line in lines.by_ref() {
+            if line.trim().starts_with("-----END ") {
+                let der = base64_decode(&b64).ok_or("the PEM body is not valid base64")?;
+                return Ok(ServerKey { label, der });
+            }
+            if !line.contains(':') {
+                b64.push_str(line.trim());
+            }
+        }
+        Err(format!("no '-----END {label}-----' line"))
+    }
+}
+
+/// Standard base64 (RFC 4648 §4), padding optional.
+fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Where a record sits in the capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordRef {
+    /// Position in the connection, from 1, in capture order over both directions.
+    pub index: usize,
+    /// Its direction.
+    pub direction: Direction,
+    /// The frame in which it became complete.
+    pub packet: u64,
+    /// Stream offset of its header.
+    pub stream_offset: u64,
+}
+
+/// The first (or any) failure of a connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// The record, if the failure belongs to one.
+    pub record: Option<RecordRef>,
+    /// Its sequence number, if it was protected.
+    pub seq: Option<u64>,
+    /// The cause.
+    pub cause: Cause,
+    /// Whether a recomputation proved the cause.
+    pub proven: bool,
+    /// Supporting facts.
+    pub evidence: Vec<String>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.record, self.seq) {
+            (Some(r), Some(seq)) => write!(
+                f,
+                "record #{} ({}, seq {seq}, frame {}): {}",
+                r.index, r.direction, r.packet, self.cause
+            ),
+            (Some(r), None) => write!(
+                f,
+                "record #{} ({}, frame {}): {}",
+                r.index, r.direction, r.packet, self.cause
+            ),
+            (None, _) => write!(f, "{}", self.cause),
+        }
+    }
+}
+
+/// Everything found about one TCP connection.
+#[derive(Clone, Debug)]
+pub struct ConnectionReport {
+    /// The client (the side that sent ClientHello).
+    pub client: SocketAddr,
+    /// The server.
+    pub server: SocketAddr,
+    /// The first frame of the connection.
+    pub first_packet: u64,
+    /// Why the connection was not analysed (not TLS, another TLS version, an
+    /// unsupported suite), if it was not.
+    pub skipped: Option<String>,
+    /// `ClientHello.client_version`.
+    pub client_version: Option<ProtocolVersion>,
+    /// The negotiated version (ServerHello, or its supported_versions extension).
+    pub version: Option<ProtocolVersion>,
+    /// The suite the server picked.
+    pub suite: Option<CipherSuite>,
+    /// `ClientHello.random`.
+    pub client_random: Option<[u8; 32]>,
+    /// `ServerHello.random`.
+    pub server_random: Option<[u8; 32]>,
+    /// The extensions of the ServerHello, i.e. those negotiated.
+    pub extensions: Vec<ExtensionType>,
+    /// extended_master_secret negotiated (RFC 7627).
+    pub extended_master_secret: bool,
+    /// encrypt_then_mac negotiated (RFC 7366).
+    pub encrypt_then_mac: bool,
+    /// A resumed session (abbreviated handshake).
+    pub resumed: bool,
+    /// Where the master secret came from.
+    pub master_secret_source: Option<String>,
+    /// Records, per direction `[client->server, server->client]`.
+    pub records: [u64; 2],
+    /// Protected records, per direction.
+    pub protected: [u64; 2],
+    /// Protected records whose MAC or tag verified, per direction.
+    pub verified: [u64; 2],
+    /// Protected records that could not be opened for want of keys.
+    pub undecrypted: [u64; 2],
+    /// The verdict on each Finished: `None` if not checked.
+    pub finished_ok: [Option<bool>; 2],
+    /// Application data bytes decrypted, per direction.
+    pub application_data: [u64; 2],
+    /// Every failure, in capture order.
+    pub failures: Vec<Failure>,
+    /// Everything else worth knowing, one sentence each.
+    pub notes: Vec<String>,
+}
+
+impl ConnectionReport {
+    fn new(conn: &TcpConnection) -> ConnectionReport {
+        ConnectionReport {
+            client: conn.client,
+            server: conn.server,
+            first_packet: conn.first_packet,
+            skipped: None,
+            client_version: None,
+            version: None,
+            suite: None,
+            client_random: None,
+            server_random: None,
+            extensions: vec![],
+            extended_master_secret: false,
+            encrypt_then_mac: false,
+            resumed: false,
+            master_secret_source: None,
+            records: [0; 2],
+            protected: [0; 2],
+            verified: [0; 2],
+            undecrypted: [0; 2],
+            finished_ok: [None; 2],
+            application_data: [0; 2],
+            failures: vec![],
+            notes: vec![],
+        }
+    }
+
+    /// The first failure, if any.
+    pub fn first_failure(&self) -> Option<&Failure> {
+        self.failures.first()
+    }
+
+    /// Whether the connection was analysed and every protected record and
+    /// both Finished messages verified.
+    pub fn all_verified(&self) -> bool {
+        self.skipped.is_none()
+            && self.failures.is_empty()
+            && self.undecrypted == [0, 0]
+            && self.finished_ok.iter().all(|f| *f != Some(false))
+    }
+}
+
+/// Index of a direction in the `[client->server, server->client]` arrays.
+fn idx(d: Direction) -> usize {
+    match d {
+        Direction::ClientToServer => 0,
+        Direction::ServerToClient => 1,
+    }
+}
+
+const DIRECTIONS: [Direction; 2] = [Direction::ClientToServer, Direction::ServerToClient];
+
+/// Whether `data` starts with a TLS record carrying a ClientHello.
+fn starts_with_client_hello(data: &[u8]) -> bool {
+    matches!(data, [22, 3, _, _, _, 1, ..])
+}
+
+/// An SSLv2-format ClientHello (RFC 5246 Appendix E.2): a 2-byte length with
+/// the top bit set, message type 1, then the highest version offered.
+fn sslv2_client_hello(data: &[u8]) -> Option<ProtocolVersion> {
+    match data {
+        [h, _, 1, major, minor, ..] if h & 0x80 != 0 => {
+            Some(ProtocolVersion(u16::from_be_bytes([*major, *minor])))
+        }
+        _ => None,
+    }
+}
+
+fn version_name(v: ProtocolVersion) -> String {
+    match v {
+        ProtocolVersion::SSL3 => "SSLv3 (0x0300)".into(),
+        ProtocolVersion::TLS10 => "TLS 1.0 (0x0301)".into(),
+        ProtocolVersion::TLS11 => "TLS 1.1 (0x0302)".into(),
+        ProtocolVersion::TLS12 => "TLS 1.2 (0x0303)".into(),
+        ProtocolVersion::TLS13 => "TLS 1.3 (0x0304)".into(),
+        other => format!("unknown version {other}"),
+    }
+}
+
+/// One record cut from a stream.
+struct Cut {
+    dir: Direction,
+    offset: u64,
+    header: RecordHeader,
+    packet: u64,
+}
+
+/// Something that happens at a point of the capture.
+enum Step {
+    Record(Cut),
+    /// The stream of `dir` cannot be read past here.
+    Stop {
+        dir: Direction,
+        cause: Cause,
+        packet: u64,
+        offset: u64,
+    },
+}
+
+impl Step {
+    fn packet(&self) -> u64 {
+        match self {
+            Step::Record(c) => c.packet,
+            Step::Stop { packet, .. } => *packet,
+        }
+    }
+}
+
+/// Cuts one direction into records; a gap or bytes that are not a record end it.
+fn cut_records(dir: Direction, s: &Stream, steps: &mut Vec<Step>, notes: &mut Vec<String>) {
+    let data = &s.data;
+    let mut at = 0usize;
+    while at < data.len() {
+        let packet = s.completed_by(at as u64, at as u64 + 1);
+        let Some(head) = data.get(at..at + 5) else {
+            if s.gaps.is_empty() {
+                notes.push(format!(
+                    "{dir} stream ends inside a record header at offset {at} ({} bytes)",
+                    data.len() - at
+                ));
+            }
+            break;
+        };
+        let header = RecordHeader::decode(&[head[0], head[1], head[2], head[3], head[4]]);
+        if !(20..=24).contains(&header.content_type.0) || head[1] != 3 {
+            steps.push(Step::Stop {
+                dir,
+                cause: Cause::Malformed(format!(
+                    "{dir} bytes at stream offset {at} are not a TLS record header: {}",
+                    hex::encode(head)
+                )),
+                packet,
+                offset: at as u64,
+            });
+            return;
+        }
+        let len = usize::from(header.length);
+        if len > MAX_CIPHERTEXT {
+            steps.push(Step::Stop {
+                dir,
+                cause: Cause::Malformed(format!(
+                    "{dir} record at stream offset {at} announces {len} bytes, more than 2^14 + 2048 (RFC 5246 §6.2.3)"
+                )),
+                packet,
+                offset: at as u64,
+            });
+            return;
+        }
+        let end = at + 5 + len;
+        if end > data.len() {
+            if s.gaps.is_empty() {
+                notes.push(format!(
+                    "{dir} stream ends inside a record: {} of its {} bytes were captured",
+                    data.len() - at,
+                    5 + len
+                ));
+            }
+            break;
+        }
+        steps.push(Step::Record(Cut {
+            dir,
+            offset: at as u64,
+            header,
+            packet: s.completed_by(at as u64, end as u64),
+        }));
+        at = end;
+    }
+    if let Some(g) = s.gaps.first() {
+        steps.push(Step::Stop {
+            dir,
+            cause: Cause::TcpGap {
+                offset: g.offset,
+                len: g.len,
+            },
+            packet: g.next_packet,
+            offset: g.offset,
+        });
+    }
+}
+
+/// Maps the record layer's `record_in` to `record_out` for client records, so
+/// the stream reads as the client's own trace (`out` = client to server).
+struct AsClientTrace<'a, 'o> {
+    tap: &'a mut WitnessTap<'o>,
+    dir: Direction,
+}
+
+impl Observer for AsClientTrace<'_, '_> {
+    fn on_event(&mut self, event: &Event<'_>) {
+        match (event, self.dir) {
+            (Event::RecordIn(v), Direction::ClientToServer) => self.tap.on_event(&Event::RecordOut(*v)),
+            _ => self.tap.on_event(event),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Side {
+    layer: Option<RecordLayerState>,
+    joiner: HandshakeJoiner,
+    /// The protection the next ChangeCipherSpec installs.
+    pending: Option<Protection>,
+    /// A ChangeCipherSpec was seen but no keys are known: records stay opaque.
+    opaque: bool,
+    /// The stream cannot be read further.
+    stopped: bool,
+    /// Protected records verified since the last ChangeCipherSpec.
+    verified_since_ccs: u64,
+}
+
+struct Analyzer<'s, 'o> {
+    secrets: &'s Secrets,
+    tap: WitnessTap<'o>,
+    sides: [Side; 2],
+    transcript: Transcript,
+    client_hello: Option<ClientHello>,
+    server_hello: Option<ServerHello>,
+    suite: Option<&'static SuiteInfo>,
+    master_secret: Option<[u8; 48]>,
+    key_block: Option<KeyBlock>,
+    /// Why records cannot be decrypted, when keys are missing.
+    no_keys_reason: Option<String>,
+    record_index: usize,
+    done: bool,
+    report: ConnectionReport,
+}
+
+/// Analyses one TCP connection. Events go to `observer` as the replay
+/// produces them; the report sums them up.
+pub fn analyze_connection(
+    conn: &TcpConnection,
+    secrets: &Secrets,
+    observer: &mut dyn Observer,
+) -> ConnectionReport {
+    let mut conn = conn.clone();
+    // The client is whoever sent the ClientHello, whatever the SYN said.
+    if !starts_with_client_hello(&conn.streams[0].data) && starts_with_client_hello(&conn.streams[1].data) {
+        conn.swap_roles();
+    }
+    let mut report = ConnectionReport::new(&conn);
+    for (d, s) in DIRECTIONS.iter().zip(&conn.streams) {
+        for c in s.conflicts.iter().take(3) {
+            report.notes.push(format!(
+                "{d}: frame {} retransmits stream offset {} with different bytes (the first copy is used)",
+                c.packet, c.offset
+            ));
+        }
+    }
+    let c2s = &conn.streams[0].data;
+    let s2c = &conn.streams[1].data;
+    if !starts_with_client_hello(c2s) {
+        report.skipped = Some(
+            if let Some(v) = sslv2_client_hello(c2s).or(sslv2_client_hello(s2c)) {
+                format!(
+                    "SSLv2-format ClientHello offering up to {}: not analysed",
+                    version_name(v)
+                )
+            } else if c2s.is_empty() && s2c.is_empty() {
+                "no payload in either direction".into()
+            } else if matches!(c2s.as_slice(), [20..=23, 3, ..]) || matches!(s2c.as_slice(), [20..=23, 3, ..])
+            {
+                "TLS records, but the capture starts after the handshake (no ClientHello): without it there is no client random to find keys by"
+                .into()
+            } else {
+                let first = if c2s.is_empty() { s2c } else { c2s };
+                format!(
+                    "not TLS: no ClientHello; first bytes {:?}",
+                    String::from_utf8_lossy(&first[..first.len().min(16)])
+                )
+            },
+        );
+        return report;
+    }
+    let mut steps = vec![];
+    for (d, s) in DIRECTIONS.iter().zip(&conn.streams) {
+        cut_records(*d, s, &mut steps, &mut report.notes);
+    }
+    // Capture order: by the frame that completed each record; within a frame
+    // (and direction), stream order. The sort is stable.
+    steps.sort_by_key(|s| s.packet());
+    let mut a = Analyzer {
+        secrets,
+        tap: WitnessTap {
+            inner: observer,
+            witness: Witness::default(),
+        },
+        sides: [Side::default(), Side::default()],
+        transcript: Transcript::new(),
+        client_hello: None,
+        server_hello: None,
+        suite: None,
+        master_secret: None,
+        key_block: None,
+        no_keys_reason: None,
+        record_index: 0,
+        done: false,
+        report,
+    };
+    a.sides[0].layer = Some(RecordLayerState::new(Direction::ClientToServer));
+    a.sides[1].layer = Some(RecordLayerState::new(Direction::ServerToClient));
+    for step in steps {
+        if a.done {
+            break;
+        }
+        match step {
+            Step::Record(cut) => {
+                let s = &conn.streams[idx(cut.dir)];
+                let start = cut.offset as usize + 5;
+                let payload = &s.data[start..start + usize::from(cut.header.length)];
+                a.record(&cut, payload);
+            }
+            Step::Stop {
+                dir,
+                cause,
+                packet,
+                offset,
+            } => {
+                let side = &mut a.sides[idx(dir)];
+                if side.stopped {
+                    continue;
+                }
+                side.stopped = true;
+                a.record_index += 1;
+                let seq = side.layer.as_ref().filter(|l| l.is_protected()).map(|l| l.seq);
+                a.report.failures.push(Failure {
+                    record: Some(RecordRef {
+                        index: a.record_index,
+                        direction: dir,
+                        packet,
+                        stream_offset: offset,
+                    }),
+                    seq,
+                    cause,
+                    proven: true,
+                    evidence: vec![],
+                });
+            }
+        }
+    }
+    a.finish()
+}
+
+impl Analyzer<'_, '_> {
+    fn fail(&mut self, record: Option<RecordRef>, seq: Option<u64>, d: Diagnosis) {
+        self.report.failures.push(Failure {
+            record,
+            seq,
+            cause: d.cause,
+            proven: d.proven,
+            evidence: d.evidence,
+        });
+    }
+
+    fn malformed(&mut self, record: RecordRef, what: String) {
+        self.fail(
+            Some(record),
+            None,
+            Diagnosis {
+                cause: Cause::Malformed(what),
+                proven: true,
+                evidence: vec![],
+            },
+        );
+        self.sides[idx(record.direction)].stopped = true;
+    }
+
+    fn record(&mut self, cut: &Cut, wire_payload: &[u8]) {
+        let di = idx(cut.dir);
+        if self.sides[di].stopped {
+            return;
+        }
+        self.record_index += 1;
+        let rref = RecordRef {
+            index: self.record_index,
+            direction: cut.dir,
+            packet: cut.packet,
+            stream_offset: cut.offset,
+        };
+        self.report.records[di] += 1;
+        let Some(mut layer) = self.sides[di].layer.take() else {
+            return;
+        };
+        let protected = layer.is_protected() || self.sides[di].opaque;
+        if protected {
+            self.report.protected[di] += 1;
+        }
+        if self.sides[di].opaque {
+            // Keys unknown: show the record as captured, count it, move on.
+            let header = cut.header.encode();
+            let view = RecordView {
+                content_type: cut.header.content_type,
+                version: cut.header.version,
+                header: &header,
+                payload: wire_payload,
+                seq: layer.seq,
+                protected: true,
+            };
+            let event = match cut.dir {
+                Direction::ClientToServer => Event::RecordOut(view),
+                Direction::ServerToClient => Event::RecordIn(view),
+            };
+            self.tap.on_event(&event);
+            self.report.undecrypted[di] += 1;
+            layer.seq += 1;
+            self.sides[di].layer = Some(layer);
+            return;
+        }
+        let seq = layer.seq;
+        let mut payload = wire_payload.to_vec();
+        self.tap.witness = Witness::default();
+        let opened = {
+            let mut trace = AsClientTrace {
+                tap: &mut self.tap,
+                dir: cut.dir,
+            };
+            let mut hooks = Hooks::new(&mut trace);
+            layer.open(&cut.header, &mut payload, &mut hooks)
+        };
+        let witness = self.tap.witness;
+        let verified_before = self.sides[di].verified_since_ccs;
+        self.sides[di].layer = Some(layer);
+        if let Err(e) = opened {
+            if let (true, Some(suite), Some(kb)) = (protected, self.suite, self.key_block.as_ref()) {
+                // Hand-off point: a record that failed, with everything known
+                // about it. The cause catalogue (hypothesis testing) runs here.
+                let ctx = RecordFailureContext {
+                    suite,
+                    key_block: kb,
+                    direction: cut.dir,
+                    seq,
+                    header: &cut.header,
+                    payload: wire_payload,
+                    witness,
+                    verified_before,
+                };
+                let diagnosis = diagnose_record(&ctx);
+                self.fail(Some(rref), Some(seq), diagnosis);
+            } else {
+                self.malformed(rref, e.to_string());
+                return;
+            }
+            // The sender used up this sequence number: carry on with the next.
+            if let Some(l) = self.sides[di].layer.as_mut() {
+                l.seq += 1;
+            }
+            if cut.header.content_type == ContentType::HANDSHAKE {
+                self.report.notes.push(format!(
+                    "{} handshake record #{} could not be decrypted: its messages are lost",
+                    cut.dir, rref.index
+                ));
+            }
+            return;
+        }
+        if protected {
+            self.report.verified[di] += 1;
+            self.sides[di].verified_since_ccs += 1;
+        }
+        match cut.header.content_type {
+            ContentType::CHANGE_CIPHER_SPEC => self.change_cipher_spec(rref, &payload),
+            ContentType::ALERT => match Alert::decode(&payload) {
+                Ok(alert) => {
+                    self.tap.on_event(&match cut.dir {
+                        Direction::ClientToServer => Event::AlertSent(alert),
+                        Direction::ServerToClient => Event::AlertReceived(alert),
+                    });
+                    self.report.notes.push(format!("{} alert: {alert}", cut.dir));
+                }
+                Err(e) => self.malformed(rref, format!("alert: {e}")),
+            },
+            ContentType::HANDSHAKE => {
+                self.sides[di].joiner.push(&payload);
+                loop {
+                    match self.sides[di].joiner.next_message() {
+                        Ok(Some(raw)) => self.handshake_message(rref, &raw),
+                        Ok(None) => break,
+                        Err(e) => {
+                            self.malformed(rref, e.to_string());
+                            break;
+                        }
+                    }
+                    if self.done || self.sides[di].stopped {
+                        break;
+                    }
+                }
+            }
+            ContentType::APPLICATION_DATA => {
+                self.report.application_data[di] += payload.len() as u64;
+                self.tap.on_event(&Event::ApplicationData {
+                    direction: cut.dir,
+                    data: &payload,
+                });
+            }
+            other => self.report.notes.push(format!(
+                "{} record #{} of content type {other} ignored",
+                cut.dir, rref.index
+            )),
+        }
+    }
+
+    /// ChangeCipherSpec (RFC 5246 §7.1): the sender's next records use the
+    /// pending keys, from seq_num 0.
+    fn change_cipher_spec(&mut self, rref: RecordRef, body: &[u8]) {
+        let di = idx(rref.direction);
+        if body != [1] {
+            self.malformed(
+                rref,
+                format!(
+                    "ChangeCipherSpec body {} (must be the single byte 01)",
+                    hex::encode(body)
+                ),
+            );
+            return;
+        }
+        if !self.sides[di].joiner.is_empty() {
+            self.report.notes.push(format!(
+                "{}: ChangeCipherSpec interrupts a fragmented handshake message (RFC 5246 §6.2.1 forbids this)",
+                rref.direction
+            ));
+        }
+        self.sides[di].verified_since_ccs = 0;
+        match self.sides[di].pending.take() {
+            Some(p) => {
+                if let Some(l) = self.sides[di].layer.as_mut() {
+                    l.change_protection(p);
+                }
+            }
+            None => {
+                self.sides[di].opaque = true;
+                if let Some(l) = self.sides[di].layer.as_mut() {
+                    l.seq = 0;
+                }
+                let why = self
+                    .no_keys_reason
+                    .clone()
+                    .unwrap_or_else(|| "no keys were derived before it".into());
+                self.report.notes.push(format!(
+                    "{} records after ChangeCipherSpec (record #{}) are not decrypted: {why}",
+                    rref.direction, rref.index
+                ));
+            }
+        }
+    }
+
+    fn handshake_message(&mut self, rref: RecordRef, raw: &[u8]) {
+        let dir = rref.direction;
+        let (typ, body) = match split_handshake(raw) {
+            Ok(x) => x,
+            Err(e) => return self.malformed(rref, format!("handshake message: {e}")),
+        };
+        let raw_event = match dir {
+            Direction::ClientToServer => Event::HandshakeOut { typ, raw },
+            Direction::ServerToClient => Event::HandshakeIn { typ, raw },
+        };
+        self.tap.on_event(&raw_event);
+        match typ {
+            // RFC 5246 §7.4.1.1: HelloRequest is not part of the transcript.
+            HandshakeType::HELLO_REQUEST => {
+                self.report
+                    .notes
+                    .push("the server asked for renegotiation (HelloRequest)".into());
+                return;
+            }
+            HandshakeType::CLIENT_HELLO => {
+                if self.client_hello.is_some() {
+                    self.report.notes.push(format!(
+                        "record #{}: a second ClientHello (renegotiation): the renegotiated handshake is not analysed",
+                        rref.index
+                    ));
+                    self.done = true;
+                    return;
+                }
+                let ch = match ClientHello::decode(body) {
+                    Ok(ch) => ch,
+                    Err(e) => return self.malformed(rref, format!("ClientHello: {e}")),
+                };
+                self.report.client_version = Some(ch.client_version);
+                self.report.client_random = Some(ch.random);
+                self.client_hello = Some(ch);
+            }
+            HandshakeType::SERVER_HELLO => {
+                if self.server_hello.is_some() {
+                    self.done = true;
+                    return;
+                }
+                let sh = match ServerHello::decode(body) {
+                    Ok(sh) => sh,
+                    Err(e) => return self.malformed(rref, format!("ServerHello: {e}")),
+                };
+                if !self.server_hello(sh, raw) {
+                    self.done = true;
+                }
+                return;
+            }
+            HandshakeType::CLIENT_KEY_EXCHANGE => {
+                // The session hash of RFC 7627 §3 includes ClientKeyExchange.
+                self.append(typ, raw);
+                if self.master_secret.is_none() {
+                    self.derive_keys(Some(body));
+                }
+                return;
+            }
+            HandshakeType::FINISHED => {
+                self.finished(rref, body);
+                self.append(typ, raw);
+                return;
+            }
+            _ => {}
+        }
+        self.append(typ, raw);
+    }
+
+    fn append(&mut self, typ: HandshakeType, raw: &[u8]) {
+        let mut hooks = Hooks::new(&mut self.tap);
+        self.transcript.append(typ, raw, &mut hooks);
+    }
+
+    /// ServerHello: version, suite, extensions. `false` stops the analysis.
+    fn server_hello(&mut self, sh: ServerHello, raw: &[u8]) -> bool {
+        // TLS 1.3 keeps 0x0303 in server_version and names itself in
+        // supported_versions (RFC 8446 §4.1.3, §4.2.1).
+        let version = find_extension(&sh.extensions, ExtensionType::SUPPORTED_VERSIONS)
+            .and_then(|e| <[u8; 2]>::try_from(e.data.as_slice()).ok())
+            .map(|b| ProtocolVersion(u16::from_be_bytes(b)))
+            .unwrap_or(sh.server_version);
+        self.report.version = Some(version);
+        self.report.server_random = Some(sh.random);
+        self.report.suite = Some(sh.cipher_suite);
+        self.report.extensions = sh.extensions.iter().flatten().map(|e| e.typ).collect();
+        if version != ProtocolVersion::TLS12 {
+            let cr_has_13 = self
+                .report
+                .client_random
+                .is_some_and(|cr| self.secrets.keylog.has_tls13_secrets(&cr));
+            self.report.skipped = Some(match version {
+                ProtocolVersion::TLS13 => format!(
+                    "{} connection: only TLS 1.2 is analysed (TLS 1.3 derives its keys with HKDF from traffic secrets{})",
+                    version_name(version),
+                    if cr_has_13 { "; the key log has them, but this analyser does not use them" } else { "" }
+                ),
+                ProtocolVersion::TLS10 | ProtocolVersion::TLS11 => format!(
+                    "{} connection: only TLS 1.2 is analysed (TLS 1.0/1.1 use an MD5+SHA-1 PRF and, in 1.0, implicit CBC IVs)",
+                    version_name(version)
+                ),
+                ProtocolVersion::SSL3 => format!(
+                    "{} connection: only TLS 1.2 is analysed (SSLv3 is broken by POODLE, RFC 7568)",
+                    version_name(version)
+                ),
+                _ => format!("{} connection: only TLS 1.2 is analysed", version_name(version)),
+            });
+            return false;
+        }
+        let Some(suite) = suites::lookup(sh.cipher_suite) else {
+            let name = sh.cipher_suite.name().unwrap_or("an unknown suite");
+            let why = if name.starts_with("TLS_RSA_") {
+                format!(
+                    "{name} ({}) uses RSA key transport: its records need the pre-master secret from the key log \
+                     or from the server key (--server-key), and RSA key transport analysis requires the rsa module, \
+                     which this build lacks",
+                    sh.cipher_suite
+                )
+            } else {
+                format!(
+                    "{name} ({}) is not in this build's suite table (`tlslab suites`)",
+                    sh.cipher_suite
+                )
+            };
+            self.report.skipped = Some(why);
+            return false;
+        };
+        self.suite = Some(suite);
+        self.transcript.set_hash(suite.prf);
+        self.report.extended_master_secret =
+            find_extension(&sh.extensions, ExtensionType::EXTENDED_MASTER_SECRET).is_some();
+        self.report.encrypt_then_mac =
+            find_extension(&sh.extensions, ExtensionType::ENCRYPT_THEN_MAC).is_some();
+        let resumed = self
+            .client_hello
+            .as_ref()
+            .is_some_and(|ch| !sh.session_id.is_empty() && ch.session_id == sh.session_id);
+        self.report.resumed = resumed;
+        self.server_hello = Some(sh);
+        self.append(HandshakeType::SERVER_HELLO, raw);
+        if resumed {
+            // Abbreviated handshake (RFC 5246 §7.3): the master secret is the
+            // resumed session's; the key log line for this client_random has it.
+            self.report.notes.push(
+                "session resumed (abbreviated handshake): the master secret comes from the earlier session"
+                    .into(),
+            );
+            self.derive_keys(None);
+        }
+        true
+    }
+
+    /// The master secret (key log, or the server key) and the key block.
+    fn derive_keys(&mut self, client_key_exchange: Option<&[u8]>) {
+        let (Some(suite), Some(ch), Some(sh)) = (self.suite, &self.client_hello, &self.server_hello) else {
+            return;
+        };
+        let (cr, sr) = (ch.random, sh.random);
+        let ems = self.report.extended_master_secret;
+        let keylog = &self.secrets.keylog;
+        let mut hooks = Hooks::new(&mut self.tap);
+        let master_secret = if let Some(ms) = keylog.master_secret(&cr) {
+            self.report.master_secret_source = Some("key log (CLIENT_RANDOM line)".into());
+            *ms
+        } else if let Some(pms) = keylog.pre_master_secret(&cr) {
+            self.report.master_secret_source = Some(format!(
+                "key log (PMS_CLIENT_RANDOM line), {}",
+                if ems {
+                    "extended master secret (RFC 7627)"
+                } else {
+                    "RFC 5246 §8.1"
+                }
+            ));
+            let pms = pms.to_vec();
+            hooks.emit(&Event::PreMasterSecret(&pms));
+            master_secret_from_pre_master(suite.prf, &pms, ems, &cr, &sr, &self.transcript, &mut hooks)
+        } else {
+            let why = match (&self.secrets.server_key, client_key_exchange) {
+                (Some(key), Some(cke)) => match pre_master_secret_from_server_key(suite, cke, key) {
+                    Ok(pms) => {
+                        self.report.master_secret_source =
+                            Some("pre-master secret decrypted with the server key".into());
+                        hooks.emit(&Event::PreMasterSecret(&pms));
+                        let ms = master_secret_from_pre_master(
+                            suite.prf,
+                            &pms,
+                            ems,
+                            &cr,
+                            &sr,
+                            &self.transcript,
+                            &mut hooks,
+                        );
+                        self.install_keys(suite, ms, cr, sr);
+                        return;
+                    }
+                    Err(why) => why,
+                },
+                (Some(_), None) => "a resumed session's master secret can only come from the key log".into(),
+                (None, _) if keylog.is_empty() => {
+                    "no key log given (--keylog): the master secret is unknown".into()
+                }
+                (None, _) => format!("the key log has no line for client_random {}", hex::encode(cr)),
+            };
+            self.no_keys_reason = Some(why);
+            return;
+        };
+        self.install_keys(suite, master_secret, cr, sr);
+    }
+
+    fn install_keys(
+        &mut self,
+        suite: &'static SuiteInfo,
+        master_secret: [u8; 48],
+        cr: [u8; 32],
+        sr: [u8; 32],
+    ) {
+        let mut hooks = Hooks::new(&mut self.tap);
+        hooks.emit(&Event::MasterSecret {
+            client_random: &cr,
+            server_random: &sr,
+            master_secret: &master_secret,
+        });
+        let kb = derive_key_block(suite, &master_secret, &cr, &sr, &mut hooks);
+        self.master_secret = Some(master_secret);
+        let cbc = matches!(suite.cipher, BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc);
+        if self.report.encrypt_then_mac && cbc {
+            // RFC 7366 moves the MAC after the encryption: the record layer of
+            // this build implements MAC-then-encrypt only, and opening an EtM
+            // record as MtE would report every record as a failure.
+            self.no_keys_reason = Some(
+                "encrypt_then_mac negotiated (RFC 7366): this record layer verifies CBC records \
+                 MAC-then-encrypt only, so these records are not checked"
+                    .into(),
+            );
+        } else {
+            for d in DIRECTIONS {
+                match Protection::from_key_block(suite, &kb, d) {
+                    Ok(p) => self.sides[idx(d)].pending = Some(p),
+                    Err(e) => self.no_keys_reason = Some(e.to_string()),
+                }
+            }
+        }
+        self.key_block = Some(kb);
+    }
+
+    /// Finished (RFC 5246 §7.4.9): verify_data = PRF(master_secret,
+    /// finished_label, Hash(handshake_messages))[0..11], the hash over every
+    /// message before this one.
+    fn finished(&mut self, rref: RecordRef, body: &[u8]) {
+        let (Some(suite), Some(ms)) = (self.suite, self.master_secret) else {
+            return;
+        };
+        let finished = match Finished::decode(body) {
+            Ok(f) => f,
+            Err(e) => return self.malformed(rref, format!("Finished: {e}")),
+        };
+        let label = match rref.direction {
+            Direction::ClientToServer => "client finished",
+            Direction::ServerToClient => "server finished",
+        };
+        let handshake_hash = self.transcript.current_hash();
+        let mut hooks = Hooks::new(&mut self.tap);
+        let computed = prf::compute_verify_data(suite.prf, &ms, label, &handshake_hash, &mut hooks);
+        hooks.emit(&Event::FinishedVerify {
+            label,
+            handshake_hash: &handshake_hash,
+            computed: &computed,
+            received: &finished.verify_data,
+        });
+        let ok = computed[..] == finished.verify_data[..];
+        self.report.finished_ok[idx(rref.direction)] = Some(ok);
+        if ok {
+            return;
+        }
+        let mut evidence = vec![];
+        let records_intact = self.report.failures.is_empty();
+        if records_intact {
+            evidence.push(
+                "every protected record so far verified, so the key block (and the master secret) are right: \
+                 the two sides hashed different handshake messages (one was altered, dropped or reordered, \
+                 or a sender hashed other bytes than it sent)"
+                    .into(),
+            );
+        }
+        // Cheap recomputations under other assumptions.
+        let other_label = if label == "client finished" {
+            "server finished"
+        } else {
+            "client finished"
+        };
+        let none = &mut Hooks::none();
+        if prf::compute_verify_data(suite.prf, &ms, other_label, &handshake_hash, none)[..]
+            == finished.verify_data[..]
+        {
+            evidence.push(format!(
+                "it verifies with the label \"{other_label}\": the sender used the wrong label"
+            ));
+        }
+        let other_hash = match suite.prf {
+            PrfHash::Sha256 => PrfHash::Sha384,
+            PrfHash::Sha384 => PrfHash::Sha256,
+        };
+        let h = ring::digest::digest(other_hash.digest(), self.transcript.messages());
+        if prf::compute_verify_data(other_hash, &ms, label, h.as_ref(), none)[..] == finished.verify_data[..]
+        {
+            evidence.push(format!(
+                "it verifies with PRF and transcript hash {} instead of the suite's {}",
+                other_hash.name(),
+                suite.prf.name()
+            ));
+        }
+        self.report.failures.push(Failure {
+            record: Some(rref),
+            seq: Some(0),
+            cause: Cause::FinishedMismatch {
+                label,
+                computed: computed.to_vec(),
+                received: finished.verify_data.clone(),
+            },
+            proven: true,
+            evidence,
+        });
+    }
+
+    fn finish(mut self) -> ConnectionReport {
+        if self.report.skipped.is_none() {
+            if self.client_hello.is_some() && self.server_hello.is_none() && !self.done {
+                let v = self.report.client_version.map(version_name).unwrap_or_default();
+                self.report.notes.push(format!(
+                    "no ServerHello in the capture (the ClientHello offered up to {v})"
+                ));
+            }
+            if let Some(why) = &self.no_keys_reason {
+                if self.report.undecrypted == [0, 0] && self.suite.is_some() {
+                    self.report.notes.push(format!("keys: {why}"));
+                }
+            }
+        }
+        self.report
+    }
+}
+
+/// `master_secret` from a pre-master secret: the extended master secret over
+/// the session hash (RFC 7627 §4, the transcript through ClientKeyExchange)
+/// when negotiated, else the RFC 5246 §8.1 derivation over both randoms.
+fn master_secret_from_pre_master(
+    hash: PrfHash,
+    pre_master_secret: &[u8],
+    extended_master_secret: bool,
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    transcript: &Transcript,
+    hooks: &mut Hooks<'_>,
+) -> [u8; 48] {
+    if extended_master_secret {
+        let session_hash = transcript.current_hash();
+        prf::derive_extended_master_secret(hash, pre_master_secret, &session_hash, hooks)
+    } else {
+        prf::derive_master_secret(hash, pre_master_secret, client_random, server_random, hooks)
+    }
+}
+
+/// The pre-master secret recovered with the server's private key, from the
+/// body of ClientKeyExchange.
+///
+/// Only RSA key transport (RFC 5246 §7.4.7.1) sends the pre-master secret at
+/// all, encrypted to the server's certificate key. With (EC)DHE the
+/// pre-master secret is the Diffie-Hellman result of two ephemeral keys that
+/// never cross the wire; the certificate key only signs the server's
+/// ephemeral public value. Holding it therefore decrypts nothing: that is
+/// forward secrecy, and only a key log (or the ephemeral private key) helps.
+#[allow(unreachable_patterns)] // the catch-all covers key exchanges added to the suite table later
+fn pre_master_secret_from_server_key(
+    suite: &SuiteInfo,
+    _client_key_exchange: &[u8],
+    _server_key: &ServerKey,
+) -> Result<Vec<u8>, String> {
+    match suite.kx {
+        KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => Err(format!(
+            "{} uses ephemeral ECDHE: the server's private key only signs the key exchange and cannot \
+             recover the pre-master secret (forward secrecy); a key log (--keylog) is needed",
+            suite.name()
+        )),
+        // RSA key transport: PKCS#1 v1.5-decrypt `EncryptedPreMasterSecret`
+        // with the server key and check its first two bytes against
+        // ClientHello.client_version (RFC 5246 §7.4.7.1).
+        _ => Err("RSA key transport analysis requires the rsa module".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_private_keys_are_read_and_other_files_refused() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nAAEC\nAwQF\n-----END PRIVATE KEY-----\n";
+        let k = ServerKey::from_pem(pem).unwrap();
+        assert_eq!(k.label, "PRIVATE KEY");
+        assert_eq!(k.der, vec![0, 1, 2, 3, 4, 5]);
+        assert!(
+            ServerKey::from_pem("-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n").is_err()
+        );
+        assert!(ServerKey::from_pem(
+            "-----BEGIN RSA PRIVATE KEY-----\n!!!!\n-----END RSA PRIVATE KEY-----\n"
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn base64_matches_rfc4648_test_vectors() {
+        // RFC 4648 §10.
+        for (plain, enc) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64_decode(enc).unwrap(), plain.as_bytes());
+        }
+    }
+
+    #[test]
+    fn ecdhe_server_key_explains_forward_secrecy() {
+        let suite = suites::find_by_name("ECDHE-RSA-AES128-GCM-SHA256").unwrap();
+        let key = ServerKey {
+            label: "PRIVATE KEY".into(),
+            der: vec![],
+        };
+        let e = pre_master_secret_from_server_key(suite, &[], &key).unwrap_err();
+        assert!(e.contains("forward secrecy"), "{e}");
+    }
+}

@@ -1,0 +1,530 @@
+//! Link-layer, IP and TCP headers: decoded from captured frames, and built for
+//! the frames [`PcapWriter`](super::PcapWriter) writes.
+//!
+//! Only what TCP reassembly needs is decoded: the two addresses and ports, the
+//! sequence and acknowledgement numbers, the flags and the payload.
+//! Checksums are *not* verified on input: captures taken on the sending host
+//! see segments before the network card computes their checksum (checksum
+//! offload), so a wrong checksum there is normal and rejecting it would drop
+//! good data. They are computed correctly on output (RFC 791 §3.1, RFC 9293
+//! §3.1), since Wireshark flags bad ones.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+/// Link-layer header types (<https://www.tcpdump.org/linktypes.html>).
+pub mod link_type {
+    /// `LINKTYPE_NULL`: BSD loopback, a 4-byte address family in host byte order.
+    pub const NULL: u32 = 0;
+    /// `LINKTYPE_ETHERNET`: IEEE 802.3 Ethernet.
+    pub const ETHERNET: u32 = 1;
+    /// `LINKTYPE_RAW`: a raw IPv4 or IPv6 packet, told apart by its version nibble.
+    pub const RAW: u32 = 101;
+    /// `DLT_RAW` as some BSDs number it in files (12 and 14 both occur).
+    pub const RAW_BSD_12: u32 = 12;
+    /// `DLT_RAW` as OpenBSD numbers it.
+    pub const RAW_BSD_14: u32 = 14;
+    /// `LINKTYPE_LOOP`: OpenBSD loopback, the address family in network byte order.
+    pub const LOOP: u32 = 108;
+    /// `LINKTYPE_LINUX_SLL`: Linux "cooked" capture v1 (`tcpdump -i any`).
+    pub const LINUX_SLL: u32 = 113;
+    /// `LINKTYPE_IPV4`: raw IPv4.
+    pub const IPV4: u32 = 228;
+    /// `LINKTYPE_IPV6`: raw IPv6.
+    pub const IPV6: u32 = 229;
+    /// `LINKTYPE_LINUX_SLL2`: Linux "cooked" capture v2 (newer `tcpdump -i any`).
+    pub const LINUX_SLL2: u32 = 276;
+}
+
+/// TCP flag bits (RFC 9293 §3.1).
+pub mod tcp_flags {
+    /// No more data from the sender.
+    pub const FIN: u8 = 0x01;
+    /// Synchronize sequence numbers: the first segment of each direction.
+    pub const SYN: u8 = 0x02;
+    /// Reset the connection.
+    pub const RST: u8 = 0x04;
+    /// Push.
+    pub const PSH: u8 = 0x08;
+    /// The acknowledgment field is significant.
+    pub const ACK: u8 = 0x10;
+}
+
+const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_IPV6: u16 = 0x86dd;
+const ETHERTYPE_VLAN: u16 = 0x8100;
+const ETHERTYPE_QINQ: u16 = 0x88a8;
+const IPPROTO_TCP: u8 = 6;
+
+/// One TCP segment out of a captured frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpSegment<'a> {
+    /// Source address and port.
+    pub src: SocketAddr,
+    /// Destination address and port.
+    pub dst: SocketAddr,
+    /// Sequence number of the first payload byte (or of the SYN/FIN).
+    pub seq: u32,
+    /// Acknowledgment number.
+    pub ack: u32,
+    /// Flag bits, see [`tcp_flags`].
+    pub flags: u8,
+    /// The payload, trimmed to the length the IP header announces (Ethernet
+    /// pads short frames).
+    pub payload: &'a [u8],
+}
+
+/// What a frame turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoded<'a> {
+    /// A TCP segment over IPv4 or IPv6.
+    Tcp(TcpSegment<'a>),
+    /// Something else (ARP, UDP, ICMP, ...): named for the statistics.
+    NotTcp(&'static str),
+    /// An IPv4 or IPv6 fragment. TLS stacks never send fragmented TCP in
+    /// practice (path MTU discovery), so fragments are counted, not reassembled.
+    IpFragment,
+}
+
+/// Why a frame could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FrameError {
+    /// A link-layer type this reader does not know.
+    UnknownLinkType(u32),
+    /// A header that is cut short or inconsistent.
+    Malformed(String),
+}
+
+impl std::fmt::Display for FrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameError::UnknownLinkType(t) => write!(
+                f,
+                "unknown link-layer type {t} (known: Ethernet 1, raw IP 101/228/229, Linux cooked 113/276, BSD loopback 0/108)"
+            ),
+            FrameError::Malformed(s) => f.write_str(s),
+        }
+    }
+}
+
+fn malformed(what: &str, need: usize, have: usize) -> FrameError {
+    FrameError::Malformed(format!("{what}: needs {need} bytes, frame has {have}"))
+}
+
+fn be16(b: &[u8], at: usize) -> u16 {
+    u16::from_be_bytes([b[at], b[at + 1]])
+}
+
+fn be32(b: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
+}
+
+/// Decodes one captured frame of link-layer type `link_type` down to TCP.
+pub fn decode_frame(link_type: u32, frame: &[u8]) -> Result<Decoded<'_>, FrameError> {
+    match link_type {
+        link_type::ETHERNET => {
+            if frame.len() < 14 {
+                return Err(malformed("Ethernet header", 14, frame.len()));
+            }
+            let mut ethertype = be16(frame, 12);
+            let mut at = 14;
+            // 802.1Q / 802.1ad tags: 4 bytes each, the real type follows.
+            while ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ {
+                if frame.len() < at + 4 {
+                    return Err(malformed("802.1Q tag", at + 4, frame.len()));
+                }
+                ethertype = be16(frame, at + 2);
+                at += 4;
+            }
+            by_ethertype(ethertype, &frame[at..])
+        }
+        link_type::RAW | link_type::RAW_BSD_12 | link_type::RAW_BSD_14 => match frame.first().map(|b| b >> 4)
+        {
+            Some(4) => ipv4(frame),
+            Some(6) => ipv6(frame),
+            Some(_) => Ok(Decoded::NotTcp("raw frame that is neither IPv4 nor IPv6")),
+            None => Err(malformed("IP header", 1, 0)),
+        },
+        link_type::IPV4 => ipv4(frame),
+        link_type::IPV6 => ipv6(frame),
+        link_type::NULL | link_type::LOOP => {
+            if frame.len() < 4 {
+                return Err(malformed("loopback header", 4, frame.len()));
+            }
+            let raw = [frame[0], frame[1], frame[2], frame[3]];
+            // NULL stores the family in the *capturing* host's byte order, so
+            // try both; the values are small, so only one reading makes sense.
+            let family = if link_type == link_type::LOOP {
+                u32::from_be_bytes(raw)
+            } else if u32::from_le_bytes(raw) < 256 {
+                u32::from_le_bytes(raw)
+            } else {
+                u32::from_be_bytes(raw)
+            };
+            match family {
+                2 => ipv4(&frame[4..]),
+                // AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS).
+                24 | 28 | 30 => ipv6(&frame[4..]),
+                _ => Ok(Decoded::NotTcp("loopback frame of another address family")),
+            }
+        }
+        link_type::LINUX_SLL => {
+            // packet type(2) ARPHRD(2) address length(2) address(8) protocol(2)
+            if frame.len() < 16 {
+                return Err(malformed("Linux cooked (SLL) header", 16, frame.len()));
+            }
+            by_ethertype(be16(frame, 14), &frame[16..])
+        }
+        link_type::LINUX_SLL2 => {
+            // protocol(2) reserved(2) interface index(4) ARPHRD(2) packet type(1)
+            // address length(1) address(8)
+            if frame.len() < 20 {
+                return Err(malformed("Linux cooked v2 (SLL2) header", 20, frame.len()));
+            }
+            by_ethertype(be16(frame, 0), &frame[20..])
+        }
+        other => Err(FrameError::UnknownLinkType(other)),
+    }
+}
+
+fn by_ethertype(ethertype: u16, packet: &[u8]) -> Result<Decoded<'_>, FrameError> {
+    match ethertype {
+        ETHERTYPE_IPV4 => ipv4(packet),
+        ETHERTYPE_IPV6 => ipv6(packet),
+        0x0806 => Ok(Decoded::NotTcp("ARP")),
+        _ => Ok(Decoded::NotTcp("neither IPv4 nor IPv6")),
+    }
+}
+
+/// IPv4 (RFC 791 §3.1).
+fn ipv4(p: &[u8]) -> Result<Decoded<'_>, FrameError> {
+    if p.len() < 20 {
+        return Err(malformed("IPv4 header", 20, p.len()));
+    }
+    let ihl = usize::from(p[0] & 0x0f) * 4;
+    let total = usize::from(be16(p, 2));
+    if ihl < 20 || total < ihl {
+        return Err(FrameError::Malformed(format!(
+            "IPv4 header length {ihl} / total length {total} inconsistent"
+        )));
+    }
+    if p.len() < total {
+        // Cut by the capture's snap length: the payload is incomplete.
+        return Err(malformed("IPv4 packet (total length)", total, p.len()));
+    }
+    let flags_fragment = be16(p, 6);
+    let more_fragments = flags_fragment & 0x2000 != 0;
+    let offset = flags_fragment & 0x1fff;
+    if more_fragments || offset != 0 {
+        return Ok(Decoded::IpFragment);
+    }
+    let src = IpAddr::V4(Ipv4Addr::new(p[12], p[13], p[14], p[15]));
+    let dst = IpAddr::V4(Ipv4Addr::new(p[16], p[17], p[18], p[19]));
+    match p[9] {
+        IPPROTO_TCP => tcp(src, dst, &p[ihl..total]),
+        17 => Ok(Decoded::NotTcp("UDP")),
+        1 => Ok(Decoded::NotTcp("ICMP")),
+        _ => Ok(Decoded::NotTcp("IPv4, not TCP")),
+    }
+}
+
+/// IPv6 (RFC 8200 §3), following the extension-header chain to TCP.
+fn ipv6(p: &[u8]) -> Result<Decoded<'_>, FrameError> {
+    if p.len() < 40 {
+        return Err(malformed("IPv6 header", 40, p.len()));
+    }
+    let payload_len = usize::from(be16(p, 4));
+    if p.len() < 40 + payload_len {
+        return Err(malformed(
+            "IPv6 packet (payload length)",
+            40 + payload_len,
+            p.len(),
+        ));
+    }
+    let mut src = [0u8; 16];
+    src.copy_from_slice(&p[8..24]);
+    let mut dst = [0u8; 16];
+    dst.copy_from_slice(&p[24..40]);
+    let (src, dst) = (IpAddr::V6(Ipv6Addr::from(src)), IpAddr::V6(Ipv6Addr::from(dst)));
+    let mut next = p[6];
+    let mut body = &p[40..40 + payload_len];
+    loop {
+        match next {
+            IPPROTO_TCP => return tcp(src, dst, body),
+            // Hop-by-hop, routing, destination options: (next, length in 8-octet units - 1).
+            0 | 43 | 60 => {
+                if body.len() < 8 {
+                    return Err(malformed("IPv6 extension header", 8, body.len()));
+                }
+                let len = (usize::from(body[1]) + 1) * 8;
+                if body.len() < len {
+                    return Err(malformed("IPv6 extension header", len, body.len()));
+                }
+                next = body[0];
+                body = &body[len..];
+            }
+            44 => return Ok(Decoded::IpFragment),
+            17 => return Ok(Decoded::NotTcp("UDP")),
+            58 => return Ok(Decoded::NotTcp("ICMPv6")),
+            _ => return Ok(Decoded::NotTcp("IPv6, not TCP")),
+        }
+    }
+}
+
+/// TCP (RFC 9293 §3.1).
+fn tcp(src: IpAddr, dst: IpAddr, s: &[u8]) -> Result<Decoded<'_>, FrameError> {
+    if s.len() < 20 {
+        return Err(malformed("TCP header", 20, s.len()));
+    }
+    let data_offset = usize::from(s[12] >> 4) * 4;
+    if data_offset < 20 || data_offset > s.len() {
+        return Err(FrameError::Malformed(format!(
+            "TCP data offset {data_offset} in a segment of {} bytes",
+            s.len()
+        )));
+    }
+    Ok(Decoded::Tcp(TcpSegment {
+        src: SocketAddr::new(src, be16(s, 0)),
+        dst: SocketAddr::new(dst, be16(s, 2)),
+        seq: be32(s, 4),
+        ack: be32(s, 8),
+        flags: s[13],
+        payload: &s[data_offset..],
+    }))
+}
+
+/// The Internet checksum (RFC 1071): the one's complement of the one's
+/// complement sum of 16-bit words, an odd last byte padded with zero.
+pub fn internet_checksum(parts: &[&[u8]]) -> u16 {
+    let mut sum: u64 = 0;
+    let mut odd: Option<u8> = None;
+    for part in parts {
+        for &b in *part {
+            match odd.take() {
+                Some(hi) => sum += u64::from(u16::from_be_bytes([hi, b])),
+                None => odd = Some(b),
+            }
+        }
+    }
+    if let Some(hi) = odd {
+        sum += u64::from(u16::from_be_bytes([hi, 0]));
+    }
+    while sum >> 16 != 0 {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// One outgoing segment, before framing.
+#[derive(Clone, Copy, Debug)]
+pub struct SegmentSpec<'a> {
+    /// Source address and port.
+    pub src: SocketAddr,
+    /// Destination address and port (same address family as `src`).
+    pub dst: SocketAddr,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number (meaningful with [`tcp_flags::ACK`]).
+    pub ack: u32,
+    /// Flag bits.
+    pub flags: u8,
+    /// The IPv4 identification field (ignored for IPv6).
+    pub ip_id: u16,
+    /// Payload.
+    pub payload: &'a [u8],
+}
+
+/// The largest payload [`build_ethernet_frame`] accepts: an IPv4 packet's
+/// total length is 16 bits (65535 - 20 - 20).
+pub const MAX_SEGMENT_PAYLOAD: usize = 65495;
+
+/// Builds an Ethernet II frame (zero MAC addresses, as on a Linux loopback)
+/// carrying IPv4 or IPv6 and TCP, with correct checksums. `None` if the
+/// address families differ or the payload exceeds [`MAX_SEGMENT_PAYLOAD`].
+pub fn build_ethernet_frame(s: &SegmentSpec<'_>) -> Option<Vec<u8>> {
+    if s.payload.len() > MAX_SEGMENT_PAYLOAD {
+        return None;
+    }
+    // TCP header: 20 bytes, no options; window 65535.
+    let mut tcp = Vec::with_capacity(20 + s.payload.len());
+    tcp.extend_from_slice(&s.src.port().to_be_bytes());
+    tcp.extend_from_slice(&s.dst.port().to_be_bytes());
+    tcp.extend_from_slice(&s.seq.to_be_bytes());
+    tcp.extend_from_slice(&if s.flags & tcp_flags::ACK != 0 { s.ack } else { 0 }.to_be_bytes());
+    tcp.push(5 << 4);
+    tcp.push(s.flags);
+    tcp.extend_from_slice(&65535u16.to_be_bytes());
+    tcp.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
+    let tcp_len = (20 + s.payload.len()) as u32;
+    let mut frame = vec![0u8; 12];
+    match (s.src.ip(), s.dst.ip()) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            // Pseudo-header: src, dst, zero, protocol, TCP length (RFC 9293 §3.1).
+            let mut pseudo = Vec::with_capacity(12);
+            pseudo.extend_from_slice(&a.octets());
+            pseudo.extend_from_slice(&b.octets());
+            pseudo.extend_from_slice(&[0, IPPROTO_TCP]);
+            pseudo.extend_from_slice(&(tcp_len as u16).to_be_bytes());
+            let c = internet_checksum(&[&pseudo, &tcp, s.payload]);
+            tcp[16..18].copy_from_slice(&c.to_be_bytes());
+            let mut ip = [0u8; 20];
+            ip[0] = 0x45;
+            ip[2..4].copy_from_slice(&((20 + tcp_len) as u16).to_be_bytes());
+            ip[4..6].copy_from_slice(&s.ip_id.to_be_bytes());
+            ip[6] = 0x40; // don't fragment
+            ip[8] = 64;
+            ip[9] = IPPROTO_TCP;
+            ip[12..16].copy_from_slice(&a.octets());
+            ip[16..20].copy_from_slice(&b.octets());
+            let c = internet_checksum(&[&ip]);
+            ip[10..12].copy_from_slice(&c.to_be_bytes());
+            frame.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
+            frame.extend_from_slice(&ip);
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            // Pseudo-header: src, dst, upper-layer length(4), zero(3), next header (RFC 8200 §8.1).
+            let mut pseudo = Vec::with_capacity(40);
+            pseudo.extend_from_slice(&a.octets());
+            pseudo.extend_from_slice(&b.octets());
+            pseudo.extend_from_slice(&tcp_len.to_be_bytes());
+            pseudo.extend_from_slice(&[0, 0, 0, IPPROTO_TCP]);
+            let c = internet_checksum(&[&pseudo, &tcp, s.payload]);
+            tcp[16..18].copy_from_slice(&c.to_be_bytes());
+            let mut ip = [0u8; 40];
+            ip[0] = 0x60;
+            ip[4..6].copy_from_slice(&(tcp_len as u16).to_be_bytes());
+            ip[6] = IPPROTO_TCP;
+            ip[7] = 64;
+            ip[8..24].copy_from_slice(&a.octets());
+            ip[24..40].copy_from_slice(&b.octets());
+            frame.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
+            frame.extend_from_slice(&ip);
+        }
+        _ => return None,
+    }
+    frame.extend_from_slice(&tcp);
+    frame.extend_from_slice(s.payload);
+    Some(frame)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 1071 §3's worked example: the words 0001 f203 f4f5 f6f7 sum to
+    /// ddf2, whose complement is 220d.
+    #[test]
+    fn internet_checksum_matches_rfc1071_example() {
+        assert_eq!(
+            internet_checksum(&[&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]]),
+            0x220d
+        );
+        // Split at an odd boundary: the same sum.
+        assert_eq!(
+            internet_checksum(&[&[0x00, 0x01, 0xf2], &[0x03, 0xf4, 0xf5, 0xf6, 0xf7]]),
+            0x220d
+        );
+    }
+
+    #[test]
+    fn built_frames_decode_back_and_checksums_verify() {
+        for (src, dst) in [
+            ("127.0.0.1:50000", "127.0.0.1:443"),
+            ("[::1]:50000", "[2001:db8::7]:8443"),
+        ] {
+            let spec = SegmentSpec {
+                src: src.parse().unwrap(),
+                dst: dst.parse().unwrap(),
+                seq: 0xfffffff0,
+                ack: 7,
+                flags: tcp_flags::PSH | tcp_flags::ACK,
+                ip_id: 9,
+                payload: b"hello, odd length",
+            };
+            let frame = build_ethernet_frame(&spec).unwrap();
+            let Decoded::Tcp(seg) = decode_frame(link_type::ETHERNET, &frame).unwrap() else {
+                panic!("not TCP");
+            };
+            assert_eq!(
+                (seg.src, seg.dst, seg.seq, seg.ack),
+                (spec.src, spec.dst, spec.seq, spec.ack)
+            );
+            assert_eq!(seg.payload, spec.payload);
+            // A correct checksum sums (with the pseudo-header) to 0xffff, i.e. complements to 0.
+            if spec.src.is_ipv4() {
+                assert_eq!(internet_checksum(&[&frame[14..34]]), 0, "IPv4 header checksum");
+            }
+        }
+        let mixed = SegmentSpec {
+            src: "127.0.0.1:1".parse().unwrap(),
+            dst: "[::1]:2".parse().unwrap(),
+            seq: 0,
+            ack: 0,
+            flags: 0,
+            ip_id: 0,
+            payload: b"",
+        };
+        assert!(build_ethernet_frame(&mixed).is_none());
+    }
+
+    #[test]
+    fn every_link_type_reaches_tcp() {
+        let spec = SegmentSpec {
+            src: "10.0.0.1:1234".parse().unwrap(),
+            dst: "10.0.0.2:443".parse().unwrap(),
+            seq: 1,
+            ack: 2,
+            flags: tcp_flags::ACK,
+            ip_id: 1,
+            payload: b"x",
+        };
+        let eth = build_ethernet_frame(&spec).unwrap();
+        let ip = &eth[14..];
+        let mut sll = vec![0, 0, 3, 4, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0, 8, 0];
+        sll.extend_from_slice(ip);
+        let mut sll2 = vec![8, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0];
+        sll2.extend_from_slice(ip);
+        let mut null_le = vec![2, 0, 0, 0];
+        null_le.extend_from_slice(ip);
+        let mut null_be = vec![0, 0, 0, 2];
+        null_be.extend_from_slice(ip);
+        let mut vlan = eth[..12].to_vec();
+        vlan.extend_from_slice(&[0x81, 0, 0, 5, 8, 0]);
+        vlan.extend_from_slice(ip);
+        for (lt, f) in [
+            (link_type::RAW, ip.to_vec()),
+            (link_type::IPV4, ip.to_vec()),
+            (link_type::LINUX_SLL, sll),
+            (link_type::LINUX_SLL2, sll2),
+            (link_type::NULL, null_le),
+            (link_type::NULL, null_be.clone()),
+            (link_type::LOOP, null_be),
+            (link_type::ETHERNET, vlan),
+        ] {
+            match decode_frame(lt, &f) {
+                Ok(Decoded::Tcp(s)) => assert_eq!(s.payload, b"x", "link type {lt}"),
+                other => panic!("link type {lt}: {other:?}"),
+            }
+        }
+        assert_eq!(decode_frame(147, ip), Err(FrameError::UnknownLinkType(147)));
+    }
+
+    #[test]
+    fn truncated_frames_are_named_errors() {
+        let spec = SegmentSpec {
+            src: "[::1]:1".parse().unwrap(),
+            dst: "[::1]:2".parse().unwrap(),
+            seq: 1,
+            ack: 2,
+            flags: tcp_flags::ACK,
+            ip_id: 1,
+            payload: b"xyz",
+        };
+        let eth = build_ethernet_frame(&spec).unwrap();
+        for cut in 0..eth.len() {
+            assert!(matches!(
+                decode_frame(link_type::ETHERNET, &eth[..cut]),
+                Err(FrameError::Malformed(_))
+            ));
+        }
+    }
+}
