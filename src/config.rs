@@ -4,7 +4,7 @@ use std::time::SystemTime;
 
 use crate::crypto::cert::CertVerifier;
 use crate::crypto::signature::supported_schemes;
-use crate::crypto::suites::{SuiteInfo, ALL_SUITES};
+use crate::crypto::suites::{default_suites, SuiteInfo};
 use crate::error::Error;
 use crate::rng::{OsRng, Rng};
 use crate::wire::{NamedGroup, SignatureScheme};
@@ -71,12 +71,12 @@ pub struct CustomClientHello {
 }
 
 impl ClientConfig {
-    /// Defaults: every suite and group we implement, certificates verified
+    /// Defaults: the suites of [`default_suites`] and every group we implement, certificates verified
     /// against the Mozilla roots shipped by `webpki-roots`.
     pub fn new(server_name: &str) -> ClientConfig {
         ClientConfig {
             server_name: server_name.to_string(),
-            suites: ALL_SUITES.iter().collect(),
+            suites: default_suites(),
             groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1, NamedGroup::SECP384R1],
             signature_schemes: supported_schemes().to_vec(),
             offer_extended_master_secret: true,

@@ -129,6 +129,13 @@ pub enum Error {
     Timeout(String),
     /// The peer closed the TCP connection. No alert.
     ConnectionClosed(String),
+    /// The server's finite-field Diffie-Hellman parameters fail a check
+    /// (RFC 5246 §7.4.3, §8.1.2). The alert depends on the check: see
+    /// [`crate::crypto::dhe::DhParamError::alert`].
+    DhParameter(crate::crypto::dhe::DhParamError),
+    /// A private key given for offline analysis is malformed, or does not
+    /// decrypt what it was given. No alert: no connection uses private keys.
+    PrivateKey(String),
 }
 
 impl Error {
@@ -148,7 +155,9 @@ impl Error {
             Error::BadCertificate { alert, .. } => *alert,
             Error::BadSignature(_) | Error::FinishedMismatch { .. } => AlertDescription::DECRYPT_ERROR,
             Error::Internal(_) => AlertDescription::INTERNAL_ERROR,
+            Error::DhParameter(e) => e.alert(),
             Error::AlertReceived(_)
+            | Error::PrivateKey(_)
             | Error::NotTls(_)
             | Error::Config(_)
             | Error::Io(_)
@@ -207,6 +216,8 @@ impl fmt::Display for Error {
             Error::Io(s) => write!(f, "i/o: {s}"),
             Error::Timeout(s) => write!(f, "timeout: {s}"),
             Error::ConnectionClosed(s) => write!(f, "connection closed: {s}"),
+            Error::DhParameter(e) => write!(f, "{}: ServerDHParams: {e}", e.alert()),
+            Error::PrivateKey(s) => write!(f, "private key: {s}"),
         }
     }
 }

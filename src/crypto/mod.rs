@@ -6,15 +6,19 @@
 //! | [`prf`] | P_hash, master secret, extended master secret, verify_data | RFC 5246 §5, §8.1, §7.4.9; RFC 7627 §4 |
 //! | [`key_block`] | key expansion and its named split | RFC 5246 §6.3 |
 //! | [`kx`] | ECDHE key pairs and the pre-master secret | RFC 8422 §5.10 |
+//! | [`dhe`] | finite-field DHE: parameter checks, Yc, Z, the pre-master secret | RFC 5246 §7.4.3, §8.1.2 |
+//! | [`rsa_kx`] | RSA key transport: PKCS#1 v1.5 encryption of the pre-master secret | RFC 5246 §7.4.7.1, RFC 8017 §7.2 |
 //! | [`signature`] | the server's public key, ServerKeyExchange signatures | RFC 5246 §7.4.3, RFC 8422 §5.4 |
 //! | [`cert`] | chain and name verification (rustls-webpki) | RFC 5246 §7.4.2, RFC 5280 |
 //! | [`suites`] | the cipher-suite table | RFC 5246 Appendix C |
 
 pub mod cert;
 mod der;
+pub mod dhe;
 pub mod key_block;
 pub mod kx;
 pub mod prf;
+pub mod rsa_kx;
 pub mod signature;
 pub mod suites;
 #[cfg(test)]

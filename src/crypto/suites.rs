@@ -12,6 +12,21 @@ pub enum KeyExchange {
     EcdheRsa,
     /// Ephemeral elliptic-curve Diffie-Hellman, signed with the server's ECDSA key.
     EcdheEcdsa,
+    /// RSA key transport (RFC 5246 §7.4.7.1): the client encrypts the
+    /// pre-master secret to the key in the server's certificate. No forward
+    /// secrecy: whoever gets that key later decrypts every recorded session.
+    Rsa,
+    /// Ephemeral finite-field Diffie-Hellman (RFC 5246 §7.4.3, §8.1.2), the
+    /// server's parameters signed with its RSA key.
+    DheRsa,
+}
+
+impl KeyExchange {
+    /// Whether the key exchange is elliptic-curve Diffie-Hellman (the suite
+    /// needs `supported_groups` and a ServerECDHParams).
+    pub fn is_ecdhe(self) -> bool {
+        matches!(self, KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa)
+    }
 }
 
 /// The bulk cipher that protects records.
@@ -200,7 +215,29 @@ pub static ALL_SUITES: &[SuiteInfo] = &[
     suite!(TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, "ECDHE-RSA-AES128-SHA", EcdheRsa, Aes128Cbc, HmacSha1, Sha256),
     suite!(TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, "ECDHE-ECDSA-AES256-SHA", EcdheEcdsa, Aes256Cbc, HmacSha1, Sha256),
     suite!(TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA, "ECDHE-RSA-AES256-SHA", EcdheRsa, Aes256Cbc, HmacSha1, Sha256),
+    // Below ECDHE on purpose: finite-field DHE is slower for the same strength
+    // and its parameters are the server's choice (Logjam), RSA key transport
+    // has no forward secrecy. Kept for the servers that speak nothing else.
+    suite!(TLS_DHE_RSA_WITH_AES_128_GCM_SHA256, "DHE-RSA-AES128-GCM-SHA256", DheRsa, Aes128Gcm, Aead, Sha256),
+    suite!(TLS_DHE_RSA_WITH_AES_256_GCM_SHA384, "DHE-RSA-AES256-GCM-SHA384", DheRsa, Aes256Gcm, Aead, Sha384),
+    suite!(TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256, "DHE-RSA-CHACHA20-POLY1305", DheRsa, Chacha20Poly1305, Aead, Sha256),
+    suite!(TLS_DHE_RSA_WITH_AES_128_CBC_SHA256, "DHE-RSA-AES128-SHA256", DheRsa, Aes128Cbc, HmacSha256, Sha256),
+    suite!(TLS_DHE_RSA_WITH_AES_256_CBC_SHA256, "DHE-RSA-AES256-SHA256", DheRsa, Aes256Cbc, HmacSha256, Sha256),
+    suite!(TLS_DHE_RSA_WITH_AES_128_CBC_SHA, "DHE-RSA-AES128-SHA", DheRsa, Aes128Cbc, HmacSha1, Sha256),
+    suite!(TLS_DHE_RSA_WITH_AES_256_CBC_SHA, "DHE-RSA-AES256-SHA", DheRsa, Aes256Cbc, HmacSha1, Sha256),
+    suite!(TLS_RSA_WITH_AES_128_GCM_SHA256, "AES128-GCM-SHA256", Rsa, Aes128Gcm, Aead, Sha256),
+    suite!(TLS_RSA_WITH_AES_256_GCM_SHA384, "AES256-GCM-SHA384", Rsa, Aes256Gcm, Aead, Sha384),
+    suite!(TLS_RSA_WITH_AES_128_CBC_SHA256, "AES128-SHA256", Rsa, Aes128Cbc, HmacSha256, Sha256),
+    suite!(TLS_RSA_WITH_AES_256_CBC_SHA256, "AES256-SHA256", Rsa, Aes256Cbc, HmacSha256, Sha256),
+    suite!(TLS_RSA_WITH_AES_128_CBC_SHA, "AES128-SHA", Rsa, Aes128Cbc, HmacSha1, Sha256),
+    suite!(TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", Rsa, Aes256Cbc, HmacSha1, Sha256),
 ];
+
+/// The suites a client offers by default: the ECDHE rows of [`ALL_SUITES`],
+/// in table order.
+pub fn default_suites() -> Vec<&'static SuiteInfo> {
+    ALL_SUITES.iter().filter(|s| s.kx.is_ecdhe()).collect()
+}
 
 /// The table row for a code point, if we implement it.
 pub fn lookup(id: CipherSuite) -> Option<&'static SuiteInfo> {
@@ -239,6 +276,38 @@ mod tests {
             "ECDHE-RSA-AES128-GCM-SHA256"
         );
         assert!(find_by_name("RC4-MD5").is_none());
+        // RSA and DHE rows: code points and names as `openssl ciphers -V` (OpenSSL 3.0) lists them.
+        for (name, id) in [
+            ("AES128-SHA", 0x002f),
+            ("AES256-SHA", 0x0035),
+            ("AES128-SHA256", 0x003c),
+            ("AES256-SHA256", 0x003d),
+            ("AES128-GCM-SHA256", 0x009c),
+            ("AES256-GCM-SHA384", 0x009d),
+            ("DHE-RSA-AES128-SHA", 0x0033),
+            ("DHE-RSA-AES256-SHA", 0x0039),
+            ("DHE-RSA-AES128-SHA256", 0x0067),
+            ("DHE-RSA-AES256-SHA256", 0x006b),
+            ("DHE-RSA-AES128-GCM-SHA256", 0x009e),
+            ("DHE-RSA-AES256-GCM-SHA384", 0x009f),
+            ("DHE-RSA-CHACHA20-POLY1305", 0xccaa),
+        ] {
+            let s = find_by_name(name).unwrap_or_else(|| panic!("{name}"));
+            assert_eq!(s.id.0, id, "{name}");
+            assert!(s.id.name().is_some(), "{name} has no IANA name");
+        }
+    }
+
+    #[test]
+    fn default_suites_are_the_ecdhe_rows_in_order() {
+        let d = default_suites();
+        assert_eq!(d.len(), 14);
+        assert!(d.iter().all(|s| s.kx.is_ecdhe()));
+        assert_eq!(d[0].id, ALL_SUITES[0].id);
+        // Every RSA and DHE row sorts after every ECDHE row.
+        let first_other = ALL_SUITES.iter().position(|s| !s.kx.is_ecdhe()).unwrap();
+        assert!(ALL_SUITES[first_other..].iter().all(|s| !s.kx.is_ecdhe()));
+        assert_eq!(ALL_SUITES.len() - first_other, 13);
     }
 
     #[test]
@@ -249,5 +318,9 @@ mod tests {
         assert_eq!(lookup(CipherSuite(0xc013)).unwrap().key_block_len(), 72);
         // AES_128_GCM: 2*(16+4) = 40 (RFC 5288 §3).
         assert_eq!(lookup(CipherSuite(0xc02f)).unwrap().key_block_len(), 40);
+        // TLS_RSA_WITH_AES_256_CBC_SHA256: 2*(32+32) = 128.
+        assert_eq!(lookup(CipherSuite(0x003d)).unwrap().key_block_len(), 128);
+        // TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 2*(32+12) = 88 (RFC 7905 §2).
+        assert_eq!(lookup(CipherSuite(0xccaa)).unwrap().key_block_len(), 88);
     }
 }

@@ -271,6 +271,47 @@ pub enum Event<'a> {
         /// The value after.
         after: &'a [u8],
     },
+    /// RSA key transport, step 1: the PKCS#1 v1.5 encryption block built
+    /// around the pre-master secret (RFC 8017 §7.2.1, RFC 5246 §7.4.7.1).
+    /// Both values are secret: `encoded_block` contains the pre-master secret,
+    /// and with a small public exponent, knowing all of the block but the
+    /// 48 secret bytes lets Coppersmith's method recover them.
+    RsaPadding {
+        /// `PS`: nonzero random bytes, at least 8.
+        padding_string: &'a [u8],
+        /// `EM = 0x00 ‖ 0x02 ‖ PS ‖ 0x00 ‖ pre_master_secret`, as long as the modulus.
+        encoded_block: &'a [u8],
+    },
+    /// RSA key transport, step 2: `EM` encrypted to the server's certificate
+    /// key, as sent in `EncryptedPreMasterSecret`.
+    RsaEncrypted {
+        /// Bits in the server's modulus `n`.
+        modulus_bits: usize,
+        /// `c = EM^e mod n`, as many bytes as the modulus.
+        ciphertext: &'a [u8],
+    },
+    /// Finite-field Diffie-Hellman shares (RFC 5246 §7.4.3, §7.4.7.2).
+    DhKeyShare {
+        /// Bits in `dh_p`.
+        p_bits: usize,
+        /// `dh_p`, the prime modulus, as the server sent it.
+        p: &'a [u8],
+        /// `dh_g`, the generator, as the server sent it.
+        g: &'a [u8],
+        /// `dh_Yc = g^x mod p`, our public value, as sent in ClientKeyExchange.
+        client_public: &'a [u8],
+        /// `dh_Ys`, the server's public value.
+        server_public: &'a [u8],
+    },
+    /// The finite-field Diffie-Hellman result `Z = Ys^x mod p` (RFC 5246
+    /// §8.1.2), before its leading zero bytes are stripped to form the
+    /// pre-master secret.
+    DhSharedSecret {
+        /// `Z`, big-endian, as many bytes as `dh_p` (leading zeros kept).
+        z: &'a [u8],
+        /// How many leading zero bytes were stripped (0 in 255 of 256 handshakes).
+        leading_zeros_stripped: usize,
+    },
 }
 
 impl Event<'_> {
@@ -304,6 +345,10 @@ impl Event<'_> {
             Event::SessionResumed { .. } => "session_resumed",
             Event::FaultApplied { .. } => "fault_applied",
             Event::Intercepted { .. } => "intercepted",
+            Event::RsaPadding { .. } => "rsa_padding",
+            Event::RsaEncrypted { .. } => "rsa_encrypted",
+            Event::DhKeyShare { .. } => "dh_key_share",
+            Event::DhSharedSecret { .. } => "dh_shared_secret",
         }
     }
 }

@@ -38,6 +38,10 @@ use super::{Event, Observer};
 /// | `finished_verify` | `label`, `handshake_hash`, `computed`, `received` |
 /// | `application_data` | `direction`, `data` |
 /// | `alert_sent`, `alert_received` | `level`, `description` |
+/// | `rsa_padding` | `padding_string`, `encoded_block` (both secret) |
+/// | `rsa_encrypted` | `modulus_bits`, `ciphertext` |
+/// | `dh_key_share` | `p_bits`, `p`, `g`, `client_public`, `server_public` |
+/// | `dh_shared_secret` | `z` (secret), `leading_zeros_stripped` |
 ///
 /// `direction` is `"client->server"` or `"server->client"`. With
 /// [`JsonLog::redacted`], the same secrets as in `TextLog::redacted` become the
@@ -395,6 +399,40 @@ fn json_line(event: &Event<'_>, redact: bool) -> String {
         } => {
             o.hex("session_id", session_id)
                 .secret("master_secret", master_secret);
+        }
+        Event::RsaPadding {
+            padding_string,
+            encoded_block,
+        } => {
+            o.secret("padding_string", padding_string)
+                .secret("encoded_block", encoded_block);
+        }
+        Event::RsaEncrypted {
+            modulus_bits,
+            ciphertext,
+        } => {
+            o.num("modulus_bits", modulus_bits as u64)
+                .hex("ciphertext", ciphertext);
+        }
+        Event::DhKeyShare {
+            p_bits,
+            p,
+            g,
+            client_public,
+            server_public,
+        } => {
+            o.num("p_bits", p_bits as u64)
+                .hex("p", p)
+                .hex("g", g)
+                .hex("client_public", client_public)
+                .hex("server_public", server_public);
+        }
+        Event::DhSharedSecret {
+            z,
+            leading_zeros_stripped,
+        } => {
+            o.secret("z", z)
+                .num("leading_zeros_stripped", leading_zeros_stripped as u64);
         }
     }
     o.s.push('}');

@@ -213,6 +213,23 @@ pub enum OwnedEvent {
         before: Bytes,
         after: Bytes,
     },
+    /// See [`Event::RsaPadding`].
+    RsaPadding {
+        padding_string: Bytes,
+        encoded_block: Bytes,
+    },
+    /// See [`Event::RsaEncrypted`].
+    RsaEncrypted { modulus_bits: usize, ciphertext: Bytes },
+    /// See [`Event::DhKeyShare`].
+    DhKeyShare {
+        p_bits: usize,
+        p: Bytes,
+        g: Bytes,
+        client_public: Bytes,
+        server_public: Bytes,
+    },
+    /// See [`Event::DhSharedSecret`].
+    DhSharedSecret { z: Bytes, leading_zeros_stripped: usize },
 }
 
 fn b(v: &[u8]) -> Bytes {
@@ -393,6 +410,40 @@ impl From<&Event<'_>> for OwnedEvent {
                 session_id: b(session_id),
                 master_secret: b(master_secret),
             },
+            Event::RsaPadding {
+                padding_string,
+                encoded_block,
+            } => OwnedEvent::RsaPadding {
+                padding_string: b(padding_string),
+                encoded_block: b(encoded_block),
+            },
+            Event::RsaEncrypted {
+                modulus_bits,
+                ciphertext,
+            } => OwnedEvent::RsaEncrypted {
+                modulus_bits,
+                ciphertext: b(ciphertext),
+            },
+            Event::DhKeyShare {
+                p_bits,
+                p,
+                g,
+                client_public,
+                server_public,
+            } => OwnedEvent::DhKeyShare {
+                p_bits,
+                p: b(p),
+                g: b(g),
+                client_public: b(client_public),
+                server_public: b(server_public),
+            },
+            Event::DhSharedSecret {
+                z,
+                leading_zeros_stripped,
+            } => OwnedEvent::DhSharedSecret {
+                z: b(z),
+                leading_zeros_stripped,
+            },
         }
     }
 }
@@ -428,6 +479,10 @@ impl OwnedEvent {
             OwnedEvent::SessionResumed { .. } => "session_resumed",
             OwnedEvent::FaultApplied { .. } => "fault_applied",
             OwnedEvent::Intercepted { .. } => "intercepted",
+            OwnedEvent::RsaPadding { .. } => "rsa_padding",
+            OwnedEvent::RsaEncrypted { .. } => "rsa_encrypted",
+            OwnedEvent::DhKeyShare { .. } => "dh_key_share",
+            OwnedEvent::DhSharedSecret { .. } => "dh_shared_secret",
         }
     }
 }
@@ -611,6 +666,25 @@ mod tests {
             },
             Event::AlertSent(Alert::fatal(AlertDescription(0xee))),
             Event::AlertReceived(Alert::warning(AlertDescription::CLOSE_NOTIFY)),
+            Event::RsaPadding {
+                padding_string: &[1; 8],
+                encoded_block: &[2; 16],
+            },
+            Event::RsaEncrypted {
+                modulus_bits: 128,
+                ciphertext: &[3; 16],
+            },
+            Event::DhKeyShare {
+                p_bits: 8,
+                p: &[0xfb],
+                g: &[2],
+                client_public: &[4],
+                server_public: &[5],
+            },
+            Event::DhSharedSecret {
+                z: &[0, 7],
+                leading_zeros_stripped: 1,
+            },
         ];
         let mut rec = Recorder::new();
         for e in &events {

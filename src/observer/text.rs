@@ -371,6 +371,43 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             Hex(session_id),
             Secret(master_secret, redact)
         ),
+        Event::RsaPadding {
+            padding_string,
+            encoded_block,
+        } => write!(
+            s,
+            "padding_string_len={} padding_string={} encoded_block={}",
+            padding_string.len(),
+            Secret(padding_string, redact),
+            Secret(encoded_block, redact)
+        ),
+        Event::RsaEncrypted {
+            modulus_bits,
+            ciphertext,
+        } => write!(s, "modulus_bits={modulus_bits} ciphertext={}", Hex(ciphertext)),
+        Event::DhKeyShare {
+            p_bits,
+            p,
+            g,
+            client_public,
+            server_public,
+        } => write!(
+            s,
+            "p_bits={p_bits} p={} g={} client_public={} server_public={}",
+            Hex(p),
+            Hex(g),
+            Hex(client_public),
+            Hex(server_public)
+        ),
+        Event::DhSharedSecret {
+            z,
+            leading_zeros_stripped,
+        } => write!(
+            s,
+            "len={} leading_zeros_stripped={leading_zeros_stripped} z={}",
+            z.len(),
+            Secret(z, redact)
+        ),
     }
 }
 

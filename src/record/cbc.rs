@@ -1,11 +1,25 @@
-//! TLS 1.2 block-cipher records: MAC-then-encrypt with an explicit IV
-//! (RFC 5246 §6.2.3.2), AES-CBC chaining written out here over the raw block
-//! cipher of the `aes` crate.
+//! TLS 1.2 block-cipher records with an explicit IV, AES-CBC chaining written
+//! out here over the raw block cipher of the `aes` crate, in both orders:
+//!
+//! MAC-then-encrypt, the RFC 5246 default (§6.2.3.2):
 //!
 //! ```text
 //! MAC       = HMAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length ‖ plaintext)    §6.2.3.1
 //! on wire   = IV(16) ‖ CBC-Encrypt(write_key, IV, plaintext ‖ MAC ‖ padding ‖ padding_length)
 //! ```
+//!
+//! Encrypt-then-MAC, when both sides negotiated the `encrypt_then_mac`
+//! extension (RFC 7366 §3):
+//!
+//! ```text
+//! ciphertext = CBC-Encrypt(write_key, IV, plaintext ‖ padding ‖ padding_length)
+//! MAC        = HMAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length(IV ‖ ciphertext) ‖ IV ‖ ciphertext)
+//! on wire    = IV(16) ‖ ciphertext ‖ MAC
+//! ```
+//!
+//! With EtM the receiver checks the MAC on the ciphertext before decrypting,
+//! so a tampered record never reaches the padding check: the padding oracles
+//! of MAC-then-encrypt (Vaudenay, Lucky13) have nothing to measure.
 
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
@@ -13,7 +27,10 @@ use aes::{Aes128, Aes256};
 use ring::hmac;
 
 use super::pseudo_header;
-use super::verify::{explain, verify_constant_time};
+use super::verify::{
+    etm_padding_constant_time, explain, explain_etm, explain_etm_padding, verify_constant_time,
+    verify_etm_mac_constant_time,
+};
 use crate::crypto::suites::{BulkCipher, MacAlgorithm};
 use crate::error::Error;
 use crate::observer::{Event, Hooks, MacInput};
@@ -95,6 +112,8 @@ pub struct CbcState {
     mac_key: hmac::Key,
     /// Boxed: an expanded AES-256 key is ~1 KB, allocated once per ChangeCipherSpec.
     aes: Box<AesKey>,
+    /// RFC 7366 encrypt-then-MAC instead of RFC 5246 MAC-then-encrypt.
+    encrypt_then_mac: bool,
 }
 
 impl std::fmt::Debug for CbcState {
@@ -104,6 +123,7 @@ impl std::fmt::Debug for CbcState {
             .field("direction", &self.direction)
             .field("cipher", &self.cipher)
             .field("mac", &self.mac)
+            .field("encrypt_then_mac", &self.encrypt_then_mac)
             .finish_non_exhaustive()
     }
 }
@@ -139,7 +159,20 @@ impl CbcState {
             mac,
             mac_key: hmac::Key::new(alg, mac_key),
             aes: Box::new(aes),
+            encrypt_then_mac: false,
         })
+    }
+
+    /// The same keys with encrypt-then-MAC (RFC 7366) on or off. [`CbcState::new`]
+    /// starts with it off: MAC-then-encrypt, the RFC 5246 default.
+    pub fn with_encrypt_then_mac(mut self, on: bool) -> CbcState {
+        self.encrypt_then_mac = on;
+        self
+    }
+
+    /// Whether records use encrypt-then-MAC (RFC 7366).
+    pub fn encrypt_then_mac(&self) -> bool {
+        self.encrypt_then_mac
     }
 
     /// `mac_length` (RFC 5246 §6.2.3.1).
@@ -160,6 +193,9 @@ impl CbcState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) {
+        if self.encrypt_then_mac {
+            return self.seal_etm(seq, typ, version, fragment, out, rng, hooks);
+        }
         let iv_at = out.len();
         // Explicit IV, fresh per record (RFC 5246 §6.2.3.2): an IV the attacker
         // can predict (TLS 1.0's chained IV) is what BEAST exploited.
@@ -198,6 +234,9 @@ impl CbcState {
         payload: &mut Vec<u8>,
         hooks: &mut Hooks<'_>,
     ) -> bool {
+        if self.encrypt_then_mac {
+            return self.open_etm(seq, header, payload, hooks);
+        }
         let len = payload.len(); // public
                                  // Public checks (lengths only): an IV, whole blocks, and at least one
                                  // block of data with room for the MAC and the padding_length byte.
@@ -226,6 +265,100 @@ impl CbcState {
                 payload.truncate(n);
                 true
             }
+            Err(_) => false,
+        }
+    }
+
+    /// Encrypt-then-MAC sealing (RFC 7366 §3): appends `IV ‖ ciphertext ‖
+    /// MAC`. Emits `MacInput` with `IV ‖ ciphertext` as the fragment.
+    #[allow(clippy::too_many_arguments)]
+    fn seal_etm(
+        &self,
+        seq: u64,
+        typ: ContentType,
+        version: ProtocolVersion,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+    ) {
+        let iv_at = out.len();
+        // Explicit IV, fresh per record, as for MAC-then-encrypt.
+        out.resize(iv_at + BLOCK, 0);
+        rng.fill(&mut out[iv_at..]);
+        out.extend_from_slice(fragment);
+        // Minimal padding: plaintext ‖ padding ‖ padding_length fills whole
+        // blocks. No MAC inside: it comes after the ciphertext.
+        let used = fragment.len() + 1;
+        let pad = (BLOCK - used % BLOCK) % BLOCK;
+        out.resize(out.len() + pad + 1, pad as u8);
+        cbc_encrypt(&self.aes, &mut out[iv_at..]);
+
+        // MAC over seq_num ‖ type ‖ version ‖ length ‖ IV ‖ ciphertext, where
+        // length counts IV ‖ ciphertext, not the plaintext (RFC 7366 §3).
+        let iv_and_ciphertext = &out[iv_at..];
+        let ph = pseudo_header(seq, typ, version, iv_and_ciphertext.len());
+        let mut ctx = hmac::Context::with_key(&self.mac_key);
+        ctx.update(&ph);
+        ctx.update(iv_and_ciphertext);
+        let mac = ctx.sign();
+        hooks.emit(&Event::MacInput(MacInput {
+            direction: self.direction,
+            seq,
+            pseudo_header: &ph,
+            fragment: iv_and_ciphertext,
+            mac: mac.as_ref(),
+        }));
+        out.extend_from_slice(mac.as_ref());
+    }
+
+    /// Encrypt-then-MAC opening (RFC 7366 §3): MAC first, on the ciphertext;
+    /// decryption and the padding check only if it verified.
+    fn open_etm(
+        &self,
+        seq: u64,
+        header: &RecordHeader,
+        payload: &mut Vec<u8>,
+        hooks: &mut Hooks<'_>,
+    ) -> bool {
+        let len = payload.len(); // public
+        let mac_len = self.mac_len(); // public
+                                      // Public checks (lengths only): IV, at least one block, MAC, and whole blocks before the MAC.
+        if len < 2 * BLOCK + mac_len || !(len - mac_len).is_multiple_of(BLOCK) {
+            return false;
+        }
+        // 1. The MAC, on the ciphertext: only this result decides whether we decrypt.
+        let mac_verdict =
+            verify_etm_mac_constant_time(&self.mac_key, seq, header.content_type, header.version, payload);
+        if hooks.active() {
+            explain_etm(&self.mac_key, seq, header.content_type, header.version, payload).emit(
+                payload,
+                self.direction,
+                seq,
+                hooks,
+            );
+        }
+        let Ok(body_len) = mac_verdict else {
+            // Not decrypted, padding never examined: no oracle.
+            return false;
+        };
+        // 2. Decrypt IV ‖ ciphertext; the MAC is dropped.
+        payload.truncate(body_len);
+        cbc_decrypt(&self.aes, payload);
+        let fragment = payload.get(BLOCK..).unwrap_or_default();
+        // 3. The padding of an authenticated record.
+        let padding_verdict = etm_padding_constant_time(fragment);
+        if hooks.active() {
+            explain_etm_padding(fragment).emit(fragment, self.direction, seq, hooks);
+        }
+        match padding_verdict {
+            Ok(n) => {
+                payload.copy_within(BLOCK..BLOCK + n, 0);
+                payload.truncate(n);
+                true
+            }
+            // A bad padding under a good MAC: the peer is broken, not under
+            // attack. Still bad_record_mac, like every record failure.
             Err(_) => false,
         }
     }

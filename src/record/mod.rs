@@ -14,11 +14,13 @@
 //!   several messages carried by one record (§6.2.1).
 //! * [`RecordLayerState`] holds one direction's [`Protection`] and its 64-bit
 //!   sequence number (§6.1), and seals or opens one record at a time:
-//!   * [`cbc`]: MAC-then-encrypt with an explicit IV (§6.2.3.2), AES chaining
-//!     written out over the raw block cipher;
+//!   * [`cbc`]: MAC-then-encrypt with an explicit IV (§6.2.3.2), or
+//!     encrypt-then-MAC when negotiated (RFC 7366, [`RecordOptions`]), AES
+//!     chaining written out over the raw block cipher;
 //!   * [`aead`]: AES-GCM (RFC 5288) and ChaCha20-Poly1305 (RFC 7905);
-//!   * [`verify`]: the two CBC verifier twins. `verify_constant_time` decides;
-//!     `explain` tells the observer what it saw.
+//!   * [`verify`]: the CBC verifier twins. `verify_constant_time` decides;
+//!     `explain` tells the observer what it saw (and their encrypt-then-MAC
+//!     counterparts, MAC before decryption).
 //!
 //! Every failure of a protected record, whatever the cause (MAC, padding, tag,
 //! too short, not a multiple of the block size), is the same
@@ -76,7 +78,7 @@ pub fn pseudo_header(seq: u64, typ: ContentType, version: ProtocolVersion, lengt
 pub enum Protection {
     /// `TLS_NULL_WITH_NULL_NULL`: before the first ChangeCipherSpec (§6.1).
     Null,
-    /// Block cipher, MAC-then-encrypt (§6.2.3.2).
+    /// Block cipher, MAC-then-encrypt (§6.2.3.2) or encrypt-then-MAC (RFC 7366).
     Cbc(CbcState),
     /// AEAD cipher (§6.2.3.3).
     Aead(AeadState),
@@ -92,16 +94,38 @@ impl std::fmt::Debug for Protection {
     }
 }
 
+/// Negotiated options that change how records are protected.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecordOptions {
+    /// Both sides sent the `encrypt_then_mac` extension (RFC 7366): CBC
+    /// records are `IV ‖ ciphertext ‖ MAC`, the MAC over the ciphertext.
+    /// Ignored for AEAD suites, which have no separate MAC (RFC 7366 §3: a
+    /// server must not accept the extension with them).
+    pub encrypt_then_mac: bool,
+}
+
 impl Protection {
     /// Builds the protection for `direction` from the key block (RFC 5246
     /// §6.3): `ClientToServer` (our write side) takes the `client_write_*`
     /// keys, `ServerToClient` (our read side) the `server_write_*` keys.
+    /// CBC suites use MAC-then-encrypt; see [`Protection::from_key_block_with`]
+    /// for encrypt-then-MAC.
     ///
     /// Fails with [`Error::Internal`] if a key's length does not match the suite.
     pub fn from_key_block(
         suite: &SuiteInfo,
         kb: &KeyBlock,
         direction: Direction,
+    ) -> Result<Protection, Error> {
+        Protection::from_key_block_with(suite, kb, direction, RecordOptions::default())
+    }
+
+    /// [`Protection::from_key_block`] with negotiated [`RecordOptions`].
+    pub fn from_key_block_with(
+        suite: &SuiteInfo,
+        kb: &KeyBlock,
+        direction: Direction,
+        options: RecordOptions,
     ) -> Result<Protection, Error> {
         let (mac_key, enc_key, iv) = match direction {
             Direction::ClientToServer => (
@@ -128,13 +152,10 @@ impl Protection {
         match suite.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => {
                 // TLS 1.2 CBC ignores the key block's IVs: the IV is explicit per record.
-                Ok(Protection::Cbc(CbcState::new(
-                    direction,
-                    suite.cipher,
-                    suite.mac,
-                    mac_key,
-                    enc_key,
-                )?))
+                Ok(Protection::Cbc(
+                    CbcState::new(direction, suite.cipher, suite.mac, mac_key, enc_key)?
+                        .with_encrypt_then_mac(options.encrypt_then_mac),
+                ))
             }
             BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm | BulkCipher::Chacha20Poly1305 => {
                 if iv.len() != suite.fixed_iv_len() {
@@ -279,7 +300,9 @@ impl RecordLayerState {
     /// truncates it to the plaintext.
     ///
     /// CBC emits `CbcPadding`, `MacInput`, `MacCompared` (only when an observer
-    /// listens, and only after the constant-time verdict is fixed); AEAD emits
+    /// listens, and only after the constant-time verdict is fixed; with
+    /// encrypt-then-MAC, `MacInput` and `MacCompared` first, then `CbcPadding`
+    /// only if the MAC verified, since nothing else is decrypted); AEAD emits
     /// `AeadNonce`, `AeadAad` and, on failure, `AeadOpenFailed`.
     ///
     /// Errors: [`Error::BadRecordMac`] for any failure of a protected record

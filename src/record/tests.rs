@@ -805,3 +805,252 @@ fn joiner_truncated_leftover_and_length_cap() {
     j.push(&[11, (too_long >> 16) as u8, (too_long >> 8) as u8, too_long as u8]);
     assert!(matches!(j.next_message(), Err(Error::Decode(_))));
 }
+
+// ---------------------------------------------------------------------------
+// 7. Encrypt-then-MAC (RFC 7366). Known answers built with Python's
+//    `cryptography` 48.0.0 and the standard library's hmac, by this script
+//    (`python3 kat_etm.py`):
+//
+//    import struct, hmac, hashlib
+//    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+//    def etm(mk, ek, iv, seq, typ, body, h):
+//        e = Cipher(algorithms.AES(ek), modes.CBC(iv)).encryptor()
+//        ivct = iv + e.update(body) + e.finalize()
+//        mac = hmac.new(mk, struct.pack(">QBHH", seq, typ, 0x0303, len(ivct)) + ivct, h).digest()
+//        payload = ivct + mac
+//        return struct.pack(">BHH", typ, 0x0303, len(payload)) + payload
+//    def pad(pt):
+//        n = 15 - len(pt) % 16
+//        return pt + bytes([n]) * (n + 1)
+//    pt = b"GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
+//    print("etm_sha1", etm(bytes(range(0x10, 0x24)), bytes(range(0x30, 0x40)), bytes(range(0x50, 0x60)), 1, 23, pad(pt), hashlib.sha1).hex())
+//    print("etm_sha384", etm(bytes(range(0x60, 0x90)), bytes(range(0x90, 0xb0)), bytes(range(0xe0, 0xf0)), 3, 23, pad(b"pong pong pong"), hashlib.sha384).hex())
+//    bad = b"abc" + b"\x0c" * 12 + b"\x0b"
+//    print("etm_bad_padding", etm(bytes(range(0x10, 0x24)), bytes(range(0x30, 0x40)), bytes(range(0x50, 0x60)), 0, 23, bad, hashlib.sha1).hex())
+// ---------------------------------------------------------------------------
+
+const KAT_ETM_SHA1: &str = "1703030054505152535455565758595a5b5c5d5e5fc4fed682fdec9da4a0482489b0adb344c0d563cb1259f25236c3982d4ae77271d38c9ccd5c075e8f2e93cb66f85e72ce2c9eaea72c6c105ff892317295b8a749b10c00d9";
+const KAT_ETM_SHA384: &str = "1703030050e0e1e2e3e4e5e6e7e8e9eaebecedeeef65c2b9a989b12b04a991b0717c8b18ca502fafb5c770da09dc800156ccdf06e6e2aa76cc5df6f40be5b1c6d76674b3c43835ea4f2cb01712d2334e7610df46d9";
+const KAT_ETM_BAD_PADDING: &str = "1703030034505152535455565758595a5b5c5d5e5f28fa3b6322e5905d9e6acfe24d4e11e2370ab4805b239f05820deed8b99774dfef9e280e";
+
+const ETM: RecordOptions = RecordOptions {
+    encrypt_then_mac: true,
+};
+
+fn protected_etm(id: u16, kb: &KeyBlock, direction: Direction) -> RecordLayerState {
+    let mut s = RecordLayerState::new(direction);
+    s.change_protection(Protection::from_key_block_with(suite(id), kb, direction, ETM).unwrap());
+    s
+}
+
+fn etm_sha1_kb() -> KeyBlock {
+    symmetric_kb(range_bytes(0x10..0x24), range_bytes(0x30..0x40), vec![])
+}
+
+/// Seals `pt` at `seq` with the scripted IV, compares with `expected`, opens it again.
+fn check_etm_kat(id: u16, kb: &KeyBlock, seq: u64, pt: &[u8], iv: Vec<u8>, expected: &str) -> Log {
+    let mut w = protected_etm(id, kb, Direction::ClientToServer);
+    w.seq = seq;
+    let mut out = Vec::new();
+    let mut log = Log::default();
+    let mut rng = ScriptedRng::new(vec![iv], SeededRng::new(1, 1));
+    w.seal(
+        ContentType::APPLICATION_DATA,
+        ProtocolVersion::TLS12,
+        pt,
+        &mut out,
+        &mut rng,
+        &mut Hooks::new(&mut log),
+    )
+    .unwrap();
+    assert_eq!(hex::encode(&out), expected, "suite {id:#06x}");
+    let mut r = protected_etm(id, kb, Direction::ServerToClient);
+    r.seq = seq;
+    assert_eq!(open_hex(&mut r, &out, &mut Hooks::new(&mut log)).unwrap(), pt);
+    assert_eq!(r.seq, seq + 1);
+    log
+}
+
+#[test]
+fn etm_aes128_cbc_sha1_known_answer() {
+    let log = check_etm_kat(
+        0xc013,
+        &etm_sha1_kb(),
+        1,
+        KAT_PT,
+        range_bytes(0x50..0x60),
+        KAT_ETM_SHA1,
+    );
+    let record = hex::decode(KAT_ETM_SHA1).unwrap();
+    // The MAC input: seq 1, type 23, version 0303, length 0x40 = IV(16) +
+    // ciphertext(48), the length of what is MACed, not of the plaintext.
+    let mac = hex::encode(&record[record.len() - 20..]);
+    let expect_input = format!("mac_input seq=1 00000000000000011703030040 {mac}");
+    assert_eq!(log.0[0], expect_input, "{:?}", log.0);
+    assert!(log.0[1].starts_with("record_out"));
+    // Opening: MAC events first (on the ciphertext), then the padding.
+    let open: Vec<&str> = log.0[2..].iter().map(|l| l.split(' ').next().unwrap()).collect();
+    assert_eq!(open, ["record_in", "mac_input", "mac_compared", "cbc_padding"]);
+    assert_eq!(log.0[3], expect_input);
+    assert_eq!(log.0[4], format!("mac_compared seq=1 equal=true {mac} {mac}"));
+    // 37 bytes of plaintext + 10 padding bytes + the length byte = 48.
+    assert_eq!(log.0[5], "cbc_padding len=10 ok=true bad=None");
+}
+
+#[test]
+fn etm_aes256_cbc_sha384_known_answer() {
+    let kb = symmetric_kb(range_bytes(0x60..0x90), range_bytes(0x90..0xb0), vec![]);
+    check_etm_kat(
+        0xc028,
+        &kb,
+        3,
+        b"pong pong pong",
+        range_bytes(0xe0..0xf0),
+        KAT_ETM_SHA384,
+    );
+}
+
+#[test]
+fn etm_and_mte_records_do_not_open_as_each_other() {
+    let kb = etm_sha1_kb();
+    let etm = hex::decode(KAT_ETM_SHA1).unwrap();
+    let mut mte_reader = protected(0xc013, &kb, Direction::ServerToClient);
+    mte_reader.seq = 1;
+    assert!(matches!(
+        open_hex(&mut mte_reader, &etm, &mut Hooks::none()),
+        Err(Error::BadRecordMac { .. })
+    ));
+    // And a MAC-then-encrypt record of the same plaintext under the same keys.
+    let mut w = protected(0xc013, &kb, Direction::ClientToServer);
+    let mut mte = Vec::new();
+    w.seal(
+        ContentType::APPLICATION_DATA,
+        ProtocolVersion::TLS12,
+        KAT_PT,
+        &mut mte,
+        &mut SeededRng::new(4, 0),
+        &mut Hooks::none(),
+    )
+    .unwrap();
+    let mut etm_reader = protected_etm(0xc013, &kb, Direction::ServerToClient);
+    assert!(open_hex(&mut etm_reader, &mte, &mut Hooks::none()).is_err());
+    // from_key_block is still MAC-then-encrypt; AEAD suites ignore the option.
+    match Protection::from_key_block(suite(0xc013), &kb, Direction::ServerToClient).unwrap() {
+        Protection::Cbc(c) => assert!(!c.encrypt_then_mac()),
+        other => panic!("{other:?}"),
+    }
+    let gcm = symmetric_kb(vec![], range_bytes(0..16), vec![1; 4]);
+    assert!(matches!(
+        Protection::from_key_block_with(suite(0xc02f), &gcm, Direction::ServerToClient, ETM).unwrap(),
+        Protection::Aead(_)
+    ));
+}
+
+/// A record whose MAC is right but whose padding is not (built by the
+/// script above): rejected, and the events show the MAC passed and where
+/// the padding broke.
+#[test]
+fn etm_good_mac_bad_padding_is_rejected_after_decryption() {
+    let mut r = protected_etm(0xc013, &etm_sha1_kb(), Direction::ServerToClient);
+    let mut log = Log::default();
+    let err = open_hex(
+        &mut r,
+        &hex::decode(KAT_ETM_BAD_PADDING).unwrap(),
+        &mut Hooks::new(&mut log),
+    )
+    .unwrap_err();
+    assert!(matches!(err, Error::BadRecordMac { seq: 0, .. }));
+    assert!(
+        log.0
+            .iter()
+            .any(|l| l.starts_with("mac_compared seq=0 equal=true")),
+        "{:?}",
+        log.0
+    );
+    assert!(
+        log.0
+            .contains(&"cbc_padding len=11 ok=false bad=Some(0)".to_string()),
+        "{:?}",
+        log.0
+    );
+}
+
+#[test]
+fn etm_every_bit_flip_is_rejected_before_decryption() {
+    for id in [0xc013, 0xc027, 0xc028] {
+        let s = suite(id);
+        let kb = symmetric_kb(vec![0x5a; s.mac.len()], vec![0xa5; s.enc_key_len()], vec![]);
+        let mut w = protected_etm(id, &kb, Direction::ClientToServer);
+        let mut rec = Vec::new();
+        w.seal(
+            ContentType::APPLICATION_DATA,
+            ProtocolVersion::TLS12,
+            &[0x42; 33],
+            &mut rec,
+            &mut SeededRng::new(3, 0),
+            &mut Hooks::none(),
+        )
+        .unwrap();
+        // IV(16) + 3 blocks (33 + 15 padding) + MAC.
+        assert_eq!(rec.len(), RecordHeader::LEN + 16 + 48 + s.mac.len());
+        for pos in (0..3).chain(RecordHeader::LEN..rec.len()) {
+            for bit in [0x01u8, 0x80] {
+                let mut bad = rec.clone();
+                bad[pos] ^= bit;
+                let mut r = protected_etm(id, &kb, Direction::ServerToClient);
+                let mut log = Log::default();
+                let result = open_hex(&mut r, &bad, &mut Hooks::new(&mut log));
+                assert!(
+                    matches!(result, Err(Error::BadRecordMac { .. })),
+                    "suite {id:#06x} pos {pos} bit {bit:#x}"
+                );
+                // The explaining twin saw a MAC mismatch, and the padding was
+                // never looked at: the record was not decrypted.
+                assert!(
+                    log.0
+                        .iter()
+                        .any(|l| l.starts_with("mac_compared seq=0 equal=false")),
+                    "{:?}",
+                    log.0
+                );
+                assert!(!log.0.iter().any(|l| l.starts_with("cbc_padding")), "{:?}", log.0);
+            }
+        }
+        let mut r = protected_etm(id, &kb, Direction::ServerToClient);
+        assert_eq!(open_hex(&mut r, &rec, &mut Hooks::none()).unwrap(), [0x42; 33]);
+        // Truncated or misaligned records: refused on length alone.
+        for cut in [1, 16, s.mac.len()] {
+            let mut short = rec[..rec.len() - cut].to_vec();
+            let l = (short.len() - RecordHeader::LEN) as u16;
+            short[3..5].copy_from_slice(&l.to_be_bytes());
+            let mut r = protected_etm(id, &kb, Direction::ServerToClient);
+            assert!(open_hex(&mut r, &short, &mut Hooks::none()).is_err(), "cut {cut}");
+        }
+    }
+}
+
+#[test]
+fn etm_round_trips_every_plaintext_length_around_block_boundaries() {
+    let kb = etm_sha1_kb();
+    for len in (0..=48).chain([MAX_PLAINTEXT - 1, MAX_PLAINTEXT]) {
+        let pt: Vec<u8> = (0..len).map(|i| i as u8).collect();
+        let mut w = protected_etm(0xc013, &kb, Direction::ClientToServer);
+        let mut rec = Vec::new();
+        w.seal(
+            ContentType::APPLICATION_DATA,
+            ProtocolVersion::TLS12,
+            &pt,
+            &mut rec,
+            &mut SeededRng::new(len as u64, 0),
+            &mut Hooks::none(),
+        )
+        .unwrap();
+        assert_eq!((rec.len() - RecordHeader::LEN - 20) % 16, 0);
+        let mut r = protected_etm(0xc013, &kb, Direction::ServerToClient);
+        assert_eq!(
+            open_hex(&mut r, &rec, &mut Hooks::none()).unwrap(),
+            pt,
+            "len {len}"
+        );
+    }
+}

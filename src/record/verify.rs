@@ -359,6 +359,237 @@ pub fn explain(
     v
 }
 
+// ---------------------------------------------------------------------------
+// Encrypt-then-MAC (RFC 7366). The record is
+//
+//     IV ‖ CBC-Encrypt(plaintext ‖ padding ‖ padding_length) ‖ MAC
+//     MAC = HMAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length ‖ IV ‖ ciphertext)
+//
+// with `length` the length of IV ‖ ciphertext (RFC 7366 §3). The MAC is
+// checked on the ciphertext, *before* anything is decrypted: a tampered record
+// is rejected without its padding ever being looked at, so there is no
+// padding oracle to time or to read (Vaudenay, Lucky13), whatever the
+// padding check does afterwards. The twins below split along that line: one
+// pair for the MAC (on the ciphertext), one for the padding (after
+// decryption, only when the MAC verified).
+// ---------------------------------------------------------------------------
+
+/// The EtM MAC check on a still-encrypted `payload` (`IV ‖ ciphertext ‖
+/// MAC`), with a constant-time comparison. Returns the length of `IV ‖
+/// ciphertext`, or [`Rejected`].
+///
+/// Nothing here is secret except the expected MAC: the input is ciphertext
+/// and its length is on the wire.
+pub fn verify_etm_mac_constant_time(
+    mac_key: &hmac::Key,
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    payload: &[u8],
+) -> Result<usize, Rejected> {
+    let mac_len = mac_key.algorithm().digest_algorithm().output_len(); // public
+    if mac_len > MAX_MAC_LEN || payload.len() < mac_len {
+        return Err(Rejected);
+    }
+    let body_len = payload.len() - mac_len; // public
+    let (body, received) = payload.split_at(body_len);
+    let mut ctx = hmac::Context::with_key(mac_key);
+    ctx.update(&pseudo_header(seq, typ, version, body_len));
+    ctx.update(body);
+    let computed = ctx.sign();
+    // OR of XORs over the public MAC length: no early exit.
+    let mut diff = 0u8;
+    for (c, r) in computed.as_ref().iter().zip(received) {
+        diff |= c ^ r;
+    }
+    if ct_eq(u32::from(diff), 0) == u32::MAX {
+        Ok(body_len)
+    } else {
+        Err(Rejected)
+    }
+}
+
+/// The EtM padding check on a decrypted fragment (`plaintext ‖ padding ‖
+/// padding_length`, IV removed), run only after the MAC verified. Returns
+/// the plaintext length, or [`Rejected`].
+///
+/// Written with masks like [`verify_constant_time`], although after a good
+/// MAC the padding is the authenticated choice of the peer and its timing
+/// tells an attacker nothing he could not forge: constant time here costs
+/// nothing and keeps the two CBC paths alike.
+pub fn etm_padding_constant_time(fragment: &[u8]) -> Result<usize, Rejected> {
+    let len = fragment.len(); // public
+    if len == 0 {
+        return Err(Rejected);
+    }
+    let pad_len = u32::from(std::hint::black_box(fragment[len - 1]));
+    // padding_length + 1 <= len
+    let mut good = ct_lt(pad_len, len as u32);
+    let window = len.min(256); // public
+    for (i, &b) in fragment.iter().rev().take(window).enumerate() {
+        let in_padding = ct_ge(pad_len, i as u32);
+        good &= !(in_padding & !ct_eq(u32::from(b), pad_len));
+    }
+    if good == u32::MAX {
+        Ok(len - 1 - pad_len as usize)
+    } else {
+        Err(Rejected)
+    }
+}
+
+/// What [`explain_etm`] found in an EtM record's MAC. Ranges index the
+/// `payload` given to it (`IV ‖ ciphertext ‖ MAC`, still encrypted).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EtmMacVerdict {
+    /// The MAC length of the suite.
+    pub mac_len: usize,
+    /// The payload is shorter than a MAC: nothing was computed.
+    pub too_short: bool,
+    /// seq_num ‖ type ‖ version ‖ length, with length = the length of IV ‖ ciphertext.
+    pub pseudo_header: [u8; 13],
+    /// `IV ‖ ciphertext`: what the MAC covers after the pseudo-header.
+    pub authenticated: Range<usize>,
+    /// The MAC found at the end of the record.
+    pub received_mac: Range<usize>,
+    computed_mac: [u8; MAX_MAC_LEN],
+    /// Whether the computed MAC equals the received one. Always equal to
+    /// whether [`verify_etm_mac_constant_time`] accepts.
+    pub mac_ok: bool,
+}
+
+impl EtmMacVerdict {
+    /// The MAC computed over `pseudo_header ‖ IV ‖ ciphertext` (empty if `too_short`).
+    pub fn computed_mac(&self) -> &[u8] {
+        if self.too_short {
+            &[]
+        } else {
+            self.computed_mac.get(..self.mac_len).unwrap_or_default()
+        }
+    }
+
+    /// Feeds the observer `MacInput` and `MacCompared`. `payload` must be
+    /// the one given to [`explain_etm`].
+    pub fn emit(&self, payload: &[u8], direction: Direction, seq: u64, hooks: &mut Hooks<'_>) {
+        if self.too_short {
+            return;
+        }
+        let slice = |r: &Range<usize>| payload.get(r.clone()).unwrap_or_default();
+        hooks.emit(&Event::MacInput(MacInput {
+            direction,
+            seq,
+            pseudo_header: &self.pseudo_header,
+            fragment: slice(&self.authenticated),
+            mac: self.computed_mac(),
+        }));
+        hooks.emit(&Event::MacCompared {
+            direction,
+            seq,
+            computed: self.computed_mac(),
+            received: slice(&self.received_mac),
+            equal: self.mac_ok,
+        });
+    }
+}
+
+/// The EtM MAC check written to be read: the twin of
+/// [`verify_etm_mac_constant_time`]. It compares with `==`, which stops at the
+/// first difference, so **it leaks timing and exists to teach**; the record
+/// layer calls it only when an observer listens, after the verdict is fixed.
+pub fn explain_etm(
+    mac_key: &hmac::Key,
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    payload: &[u8],
+) -> EtmMacVerdict {
+    let mac_len = mac_key.algorithm().digest_algorithm().output_len();
+    let mut v = EtmMacVerdict {
+        mac_len,
+        too_short: payload.len() < mac_len || mac_len > MAX_MAC_LEN,
+        pseudo_header: [0; 13],
+        authenticated: 0..0,
+        received_mac: 0..0,
+        computed_mac: [0; MAX_MAC_LEN],
+        mac_ok: false,
+    };
+    if v.too_short {
+        return v;
+    }
+    // 1. The MAC is the last mac_length bytes; everything before it is IV ‖ ciphertext.
+    let body_len = payload.len() - mac_len;
+    v.authenticated = 0..body_len;
+    v.received_mac = body_len..payload.len();
+    // 2. HMAC(mac_key, seq_num ‖ type ‖ version ‖ length(IV ‖ ciphertext) ‖ IV ‖ ciphertext).
+    v.pseudo_header = pseudo_header(seq, typ, version, body_len);
+    let mut ctx = hmac::Context::with_key(mac_key);
+    ctx.update(&v.pseudo_header);
+    ctx.update(&payload[v.authenticated.clone()]);
+    let computed = ctx.sign();
+    v.computed_mac[..mac_len].copy_from_slice(computed.as_ref());
+    // 3. Compare.
+    v.mac_ok = computed.as_ref() == &payload[v.received_mac.clone()];
+    v
+}
+
+/// What [`explain_etm_padding`] found in a decrypted EtM fragment. Ranges
+/// index that fragment (IV removed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EtmPaddingVerdict {
+    /// The last byte (0 if the fragment is empty).
+    pub padding_length: u8,
+    /// Whether `padding_length` bytes and the length byte fit in the fragment.
+    pub padding_fits: bool,
+    /// The padding bytes, without the length byte; empty when they do not fit.
+    pub padding: Range<usize>,
+    /// Index, into `padding`, of the first byte not equal to `padding_length`.
+    pub first_bad_padding_byte: Option<usize>,
+    /// The verdict. Always equal to whether [`etm_padding_constant_time`] accepts.
+    pub padding_ok: bool,
+    /// The plaintext, when the padding is good (empty otherwise).
+    pub plaintext: Range<usize>,
+}
+
+impl EtmPaddingVerdict {
+    /// Feeds the observer `CbcPadding`. `fragment` must be the one given to
+    /// [`explain_etm_padding`].
+    pub fn emit(&self, fragment: &[u8], direction: Direction, seq: u64, hooks: &mut Hooks<'_>) {
+        hooks.emit(&Event::CbcPadding(PaddingView {
+            direction,
+            seq,
+            padding_length: self.padding_length,
+            padding: fragment.get(self.padding.clone()).unwrap_or_default(),
+            well_formed: self.padding_ok,
+            first_bad: self.first_bad_padding_byte,
+        }));
+    }
+}
+
+/// The EtM padding check written to be read: the twin of
+/// [`etm_padding_constant_time`].
+pub fn explain_etm_padding(fragment: &[u8]) -> EtmPaddingVerdict {
+    let len = fragment.len();
+    let padding_length = fragment.last().copied().unwrap_or(0);
+    let pad = usize::from(padding_length);
+    let mut v = EtmPaddingVerdict {
+        padding_length,
+        padding_fits: len > 0 && pad < len,
+        padding: len..len,
+        first_bad_padding_byte: None,
+        padding_ok: false,
+        plaintext: 0..0,
+    };
+    if v.padding_fits {
+        let start = len - 1 - pad;
+        v.padding = start..len - 1;
+        v.first_bad_padding_byte = fragment[start..len - 1].iter().position(|&b| b != padding_length);
+        v.padding_ok = v.first_bad_padding_byte.is_none();
+        if v.padding_ok {
+            v.plaintext = 0..start;
+        }
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -491,5 +722,100 @@ mod tests {
                 assert_eq!(verdict.is_ok(), a == 1 && b == 1, "a={a} b={b}");
             }
         }
+    }
+    // --- Encrypt-then-MAC twins ---
+
+    /// IV ‖ "ciphertext" ‖ MAC: the MAC check never decrypts, so any bytes
+    /// serve as ciphertext here.
+    fn build_etm(key: &hmac::Key, seq: u64, body: &[u8]) -> Vec<u8> {
+        let mut mac_input = pseudo_header(seq, TYP, VER, body.len()).to_vec();
+        mac_input.extend_from_slice(body);
+        let mut p = body.to_vec();
+        p.extend_from_slice(hmac::sign(key, &mac_input).as_ref());
+        p
+    }
+
+    fn both_etm_mac(key: &hmac::Key, seq: u64, p: &[u8]) -> Result<usize, Rejected> {
+        let ct = verify_etm_mac_constant_time(key, seq, TYP, VER, p);
+        let ex = explain_etm(key, seq, TYP, VER, p);
+        assert_eq!(
+            ct.is_ok(),
+            ex.mac_ok,
+            "EtM MAC twins disagree on {}",
+            hex::encode(p)
+        );
+        if let Ok(n) = ct {
+            assert_eq!(ex.authenticated, 0..n);
+        }
+        ct
+    }
+
+    fn both_etm_padding(f: &[u8]) -> Result<usize, Rejected> {
+        let ct = etm_padding_constant_time(f);
+        let ex = explain_etm_padding(f);
+        assert_eq!(
+            ct.is_ok(),
+            ex.padding_ok,
+            "EtM padding twins disagree on {}",
+            hex::encode(f)
+        );
+        if let Ok(n) = ct {
+            assert_eq!(ex.plaintext, 0..n);
+        }
+        ct
+    }
+
+    #[test]
+    fn etm_mac_twins_agree_on_every_bit_flip() {
+        for key in &keys() {
+            let body: Vec<u8> = (0..48u8).collect();
+            let p = build_etm(key, 5, &body);
+            assert_eq!(both_etm_mac(key, 5, &p), Ok(48));
+            let ex = explain_etm(key, 5, TYP, VER, &p);
+            // The pseudo-header's length is that of IV ‖ ciphertext (RFC 7366 §3).
+            assert_eq!(ex.pseudo_header[11..], [0, 48]);
+            assert_eq!(ex.computed_mac(), &p[48..]);
+            for i in 0..p.len() {
+                for bit in [0x01u8, 0x80] {
+                    let mut bad = p.clone();
+                    bad[i] ^= bit;
+                    assert_eq!(both_etm_mac(key, 5, &bad), Err(Rejected), "byte {i}");
+                }
+            }
+            assert_eq!(both_etm_mac(key, 6, &p), Err(Rejected));
+            for len in 0..p.len() {
+                let _ = both_etm_mac(key, 5, &p[..len]);
+            }
+            assert!(explain_etm(key, 5, TYP, VER, &[]).too_short);
+        }
+    }
+
+    #[test]
+    fn etm_padding_twins_agree_exhaustively() {
+        for pt_len in [0usize, 5, 15, 16, 40] {
+            for pad in 0..=255u8 {
+                let mut f: Vec<u8> = (0..pt_len).map(|i| i as u8).collect();
+                f.extend(std::iter::repeat_n(pad, usize::from(pad) + 1));
+                assert_eq!(both_etm_padding(&f), Ok(pt_len));
+            }
+        }
+        // Every value of the last two bytes of a 32-byte fragment.
+        let base = [0x41u8; 32];
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                let mut f = base;
+                f[30] = a;
+                f[31] = b;
+                let v = both_etm_padding(&f);
+                // 0x41 padding would need 65 bytes; the fragment has 32.
+                let expect = b == 0 || (b == 1 && a == 1);
+                assert_eq!(v.is_ok(), expect, "a={a} b={b}");
+            }
+        }
+        assert_eq!(both_etm_padding(&[]), Err(Rejected));
+        assert_eq!(both_etm_padding(&[1]), Err(Rejected));
+        let ex = explain_etm_padding(&[9, 3, 7, 3, 3]);
+        assert_eq!(ex.first_bad_padding_byte, Some(1));
+        assert!(!ex.padding_ok && ex.padding_fits);
     }
 }

@@ -5,6 +5,7 @@
 //! those bytes (RFC 5246 §7.4.9), never a re-encoding.
 
 mod enums;
+pub mod kx_messages;
 pub mod messages;
 mod reader;
 
