@@ -188,7 +188,7 @@ impl<'o> Client<'o> {
             session_id: s.session_id.clone(),
             master_secret: st.master_secret,
             extended_master_secret: s.extended_master_secret,
-            encrypt_then_mac: false,
+            encrypt_then_mac: s.encrypt_then_mac,
             ticket,
             ticket_lifetime_hint,
         });

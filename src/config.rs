@@ -39,6 +39,10 @@ pub struct ClientConfig {
     /// Protocols offered in application_layer_protocol_negotiation (RFC 7301),
     /// in preference order; empty: the extension is not sent.
     pub alpn_protocols: Vec<Vec<u8>>,
+    /// Offer encrypt_then_mac (RFC 7366) when a CBC suite is offered: the MAC
+    /// then covers the ciphertext and is checked before decryption, which
+    /// closes the padding oracle (Lucky13, POODLE-style attacks).
+    pub offer_encrypt_then_mac: bool,
     /// Offer the session_ticket extension (RFC 5077), so the server may send a
     /// NewSessionTicket to resume with later.
     pub offer_session_ticket: bool,
@@ -86,6 +90,7 @@ impl ClientConfig {
             custom_client_hello: None,
             alpn_protocols: vec![],
             offer_session_ticket: true,
+            offer_encrypt_then_mac: true,
             resume: None,
             faults: crate::faults::Faults::default(),
             interceptor: None,

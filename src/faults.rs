@@ -63,6 +63,14 @@ pub enum Fault {
     EmsExpectedNotUsed,
     /// Derive the extended master secret although it was not negotiated.
     EmsUsedNotNegotiated,
+    /// RSA key transport: encrypt the pre-master secret to a key that is not
+    /// the server's (the certificate's modulus with one bit changed), as when
+    /// a server's private key does not match its certificate.
+    RsaWrongKey,
+    /// RSA key transport: TLS 1.0 instead of the offered TLS 1.2 in the first
+    /// two bytes of the pre-master secret (RFC 5246 §7.4.7.1: the version
+    /// rollback check).
+    RsaWrongClientVersion,
     /// Split our handshake messages into records of this many bytes. Not a
     /// fault at all: RFC 5246 §6.2.1 allows any fragmentation, and a server
     /// that fails here has a bug.
@@ -142,6 +150,8 @@ impl Fault {
             Fault::EmsExpectedNotUsed => "ems-expected-not-used",
             Fault::EmsUsedNotNegotiated => "ems-used-not-negotiated",
             Fault::SplitRecords { .. } => "split-records",
+            Fault::RsaWrongKey => "rsa-wrong-key",
+            Fault::RsaWrongClientVersion => "rsa-wrong-client-version",
         }
     }
 
@@ -190,6 +200,8 @@ impl Fault {
             }
             "ems-expected-not-used" => Fault::EmsExpectedNotUsed,
             "ems-used-not-negotiated" => Fault::EmsUsedNotNegotiated,
+            "rsa-wrong-key" => Fault::RsaWrongKey,
+            "rsa-wrong-client-version" => Fault::RsaWrongClientVersion,
             "split-records" => {
                 let size = num(0, 1)? as usize;
                 if size == 0 {

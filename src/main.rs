@@ -29,6 +29,7 @@ OPTIONS (connect and demo):
                            (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or ECDHE-RSA-AES128-GCM-SHA256)
     --groups LIST          offer only these groups: x25519, P-256 (secp256r1), P-384 (secp384r1)
     --no-ems               do not offer extended_master_secret (RFC 7627)
+    --no-etm               do not offer encrypt_then_mac (RFC 7366)
     --sigalgs LIST         offer only these signature schemes (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ...)
     --alpn LIST            offer these ALPN protocols, comma-separated (h2,http/1.1)
     --no-tickets           do not offer session_ticket (RFC 5077)

@@ -119,6 +119,8 @@ pub struct BundleSettings {
     pub extended_master_secret: bool,
     /// session_ticket offered.
     pub session_ticket: bool,
+    /// encrypt_then_mac offered.
+    pub encrypt_then_mac: bool,
     /// ALPN protocols offered.
     pub alpn: Vec<Vec<u8>>,
     /// Faults applied.
@@ -149,6 +151,7 @@ impl BundleSettings {
             signature_schemes: config.signature_schemes.clone(),
             extended_master_secret: config.offer_extended_master_secret,
             session_ticket: config.offer_session_ticket,
+            encrypt_then_mac: config.offer_encrypt_then_mac,
             alpn: config.alpn_protocols.clone(),
             faults: config.faults.0.clone(),
             verify_time: config
@@ -186,6 +189,7 @@ impl BundleSettings {
         );
         let _ = writeln!(s, "extended_master_secret={}", self.extended_master_secret as u8);
         let _ = writeln!(s, "session_ticket={}", self.session_ticket as u8);
+        let _ = writeln!(s, "encrypt_then_mac={}", self.encrypt_then_mac as u8);
         let alpn: Vec<String> = self.alpn.iter().map(hex::encode).collect();
         let _ = writeln!(s, "alpn={}", alpn.join(","));
         let faults: Vec<String> = self.faults.iter().map(|f| f.to_string()).collect();
@@ -232,6 +236,7 @@ impl BundleSettings {
                 .collect(),
             extended_master_secret: get("extended_master_secret")? == "1",
             session_ticket: get("session_ticket")? == "1",
+            encrypt_then_mac: get("encrypt_then_mac")? == "1",
             alpn: get("alpn")?
                 .split(',')
                 .filter(|s| !s.is_empty())
@@ -263,6 +268,7 @@ impl BundleSettings {
         c.signature_schemes = self.signature_schemes.clone();
         c.offer_extended_master_secret = self.extended_master_secret;
         c.offer_session_ticket = self.session_ticket;
+        c.offer_encrypt_then_mac = self.encrypt_then_mac;
         c.alpn_protocols = self.alpn.clone();
         c.faults = Faults(self.faults.clone());
         c.verify_time = Some(UNIX_EPOCH + Duration::from_secs(self.verify_time));

@@ -16,25 +16,17 @@ use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::replay::{self, Action, Bundle};
 use tlslab::{ClientConfig, Verification};
 
-/// (directory, OpenSSL suite name, seed)
-const OPENSSL: &[(&str, &str, u64)] = &[
-    (
-        "openssl-ecdhe-rsa-aes128-gcm-sha256",
-        "ECDHE-RSA-AES128-GCM-SHA256",
-        11,
-    ),
-    (
-        "openssl-ecdhe-rsa-aes256-gcm-sha384",
-        "ECDHE-RSA-AES256-GCM-SHA384",
-        12,
-    ),
-    ("openssl-ecdhe-rsa-aes128-sha", "ECDHE-RSA-AES128-SHA", 13),
-    ("openssl-ecdhe-rsa-aes256-sha384", "ECDHE-RSA-AES256-SHA384", 14),
-    (
-        "openssl-ecdhe-rsa-chacha20-poly1305",
-        "ECDHE-RSA-CHACHA20-POLY1305",
-        15,
-    ),
+/// (directory, OpenSSL suite name, seed, offer encrypt_then_mac)
+#[rustfmt::skip]
+const OPENSSL: &[(&str, &str, u64, bool)] = &[
+    ("openssl-ecdhe-rsa-aes128-gcm-sha256", "ECDHE-RSA-AES128-GCM-SHA256", 11, true),
+    ("openssl-ecdhe-rsa-aes256-gcm-sha384", "ECDHE-RSA-AES256-GCM-SHA384", 12, true),
+    ("openssl-ecdhe-rsa-aes128-sha", "ECDHE-RSA-AES128-SHA", 13, false),
+    ("openssl-ecdhe-rsa-aes128-sha-etm", "ECDHE-RSA-AES128-SHA", 16, true),
+    ("openssl-ecdhe-rsa-aes256-sha384", "ECDHE-RSA-AES256-SHA384", 14, true),
+    ("openssl-ecdhe-rsa-chacha20-poly1305", "ECDHE-RSA-CHACHA20-POLY1305", 15, true),
+    ("openssl-dhe-rsa-aes128-gcm-sha256", "DHE-RSA-AES128-GCM-SHA256", 17, true),
+    ("openssl-rsa-aes256-sha256", "AES256-SHA256", 18, true),
 ];
 
 fn dir(name: &str) -> PathBuf {
@@ -54,7 +46,7 @@ fn replays_cleanly(path: &Path) -> bool {
 fn update_openssl() {
     let stale: Vec<_> = OPENSSL
         .iter()
-        .filter(|(d, _, _)| !replays_cleanly(&dir(d)))
+        .filter(|(d, _, _, _)| !replays_cleanly(&dir(d)))
         .collect();
     if stale.is_empty() {
         return;
@@ -73,8 +65,9 @@ fn update_openssl() {
         String::from_utf8_lossy(&version.stdout).trim(),
         server.command.join(" ")
     );
-    for (name, suite, seed) in stale {
+    for (name, suite, seed, etm) in stale {
         let mut c = ClientConfig::new("localhost");
+        c.offer_encrypt_then_mac = *etm;
         c.suites = vec![suites::find_by_name(suite).unwrap()];
         c.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path()).unwrap());
         let ca = std::fs::read(server.ca_pem_path()).unwrap();
@@ -98,7 +91,7 @@ fn recorded_transcripts_replay_byte_for_byte() {
     if std::env::var("TLSLAB_UPDATE").as_deref() == Ok("1") {
         update_openssl();
     }
-    for (name, _, _) in OPENSSL {
+    for (name, _, _, _) in OPENSSL {
         let bundle = Bundle::read(&dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(
             bundle.settings.recorded_with.contains("OpenSSL"),

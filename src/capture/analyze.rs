@@ -15,7 +15,7 @@
 //! 3. at ClientKeyExchange (or at ServerHello for a resumed session) the
 //!    master secret is taken from the key log by `ClientHello.random`, the key
 //!    block derived with [`derive_key_block`], and each direction's
-//!    [`Protection`] built with [`Protection::from_key_block`]; each
+//!    [`Protection`] built with [`Protection::from_key_block_with`]; each
 //!    ChangeCipherSpec switches its direction to it, from `seq_num` 0;
 //! 4. each Finished is checked with [`prf::compute_verify_data`] over the
 //!    transcript hash up to it;
@@ -30,10 +30,10 @@ use super::keylog::KeyLog;
 use super::tcp::{Stream, TcpConnection};
 use crate::crypto::key_block::{derive_key_block, KeyBlock};
 use crate::crypto::prf;
-use crate::crypto::suites::{self, BulkCipher, KeyExchange, PrfHash, SuiteInfo};
+use crate::crypto::suites::{self, KeyExchange, PrfHash, SuiteInfo};
 use crate::handshake::transcript::Transcript;
 use crate::observer::{Event, Hooks, Observer, RecordView};
-use crate::record::{HandshakeJoiner, Protection, RecordLayerState, MAX_CIPHERTEXT};
+use crate::record::{HandshakeJoiner, Protection, RecordLayerState, RecordOptions, MAX_CIPHERTEXT};
 use crate::wire::messages::{find_extension, split_handshake, ClientHello, Finished, ServerHello};
 use crate::wire::{
     Alert, CipherSuite, ContentType, Direction, ExtensionType, HandshakeType, ProtocolVersion, RecordHeader,
@@ -975,22 +975,14 @@ impl Analyzer<'_, '_> {
         });
         let kb = derive_key_block(suite, &master_secret, &cr, &sr, &mut hooks);
         self.master_secret = Some(master_secret);
-        let cbc = matches!(suite.cipher, BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc);
-        if self.report.encrypt_then_mac && cbc {
-            // RFC 7366 moves the MAC after the encryption: the record layer of
-            // this build implements MAC-then-encrypt only, and opening an EtM
-            // record as MtE would report every record as a failure.
-            self.no_keys_reason = Some(
-                "encrypt_then_mac negotiated (RFC 7366): this record layer verifies CBC records \
-                 MAC-then-encrypt only, so these records are not checked"
-                    .into(),
-            );
-        } else {
-            for d in DIRECTIONS {
-                match Protection::from_key_block(suite, &kb, d) {
-                    Ok(p) => self.sides[idx(d)].pending = Some(p),
-                    Err(e) => self.no_keys_reason = Some(e.to_string()),
-                }
+        // RFC 7366: with encrypt_then_mac the MAC covers the CBC ciphertext.
+        let options = RecordOptions {
+            encrypt_then_mac: self.report.encrypt_then_mac,
+        };
+        for d in DIRECTIONS {
+            match Protection::from_key_block_with(suite, &kb, d, options) {
+                Ok(p) => self.sides[idx(d)].pending = Some(p),
+                Err(e) => self.no_keys_reason = Some(e.to_string()),
             }
         }
         self.key_block = Some(kb);

@@ -53,6 +53,7 @@ pub struct Options {
     alpn: Option<String>,
     sigalgs: Option<String>,
     no_tickets: bool,
+    no_etm: bool,
     sess_in: Option<PathBuf>,
     sess_out: Option<PathBuf>,
     reconnect: bool,
@@ -87,6 +88,7 @@ impl Options {
                 "--alpn" => o.alpn = Some(value(a)?),
                 "--sigalgs" => o.sigalgs = Some(value(a)?),
                 "--no-tickets" => o.no_tickets = true,
+                "--no-etm" => o.no_etm = true,
                 "--sess-in" => o.sess_in = Some(value(a)?.into()),
                 "--sess-out" => o.sess_out = Some(value(a)?.into()),
                 "--reconnect" => o.reconnect = true,
@@ -165,6 +167,7 @@ impl Options {
         }
         config.offer_extended_master_secret = !self.no_ems;
         config.offer_session_ticket = !self.no_tickets;
+        config.offer_encrypt_then_mac = !self.no_etm;
         config.faults = Faults(self.faults.clone());
         for f in &self.faults {
             eprintln!("FAULT: {f}: this connection makes a deliberate mistake");
@@ -341,6 +344,16 @@ pub fn print_session(client: &Client<'_>) {
             "new (full handshake)"
         }
     );
+    if s.suite.is_some_and(|s| !s.is_aead()) {
+        println!(
+            "encrypt_then_mac: {}",
+            if s.encrypt_then_mac {
+                "yes"
+            } else {
+                "no (MAC-then-encrypt)"
+            }
+        );
+    }
     println!(
         "extended_master_secret: {}; secure renegotiation: {}",
         if s.extended_master_secret { "yes" } else { "no" },

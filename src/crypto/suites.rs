@@ -233,10 +233,12 @@ pub static ALL_SUITES: &[SuiteInfo] = &[
     suite!(TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", Rsa, Aes256Cbc, HmacSha1, Sha256),
 ];
 
-/// The suites a client offers by default: the ECDHE rows of [`ALL_SUITES`],
-/// in table order.
+/// The suites a client offers by default: every row of [`ALL_SUITES`], in
+/// table order, so forward-secret ECDHE comes first and DHE, then RSA key
+/// transport (no forward secrecy), only reach servers that speak nothing
+/// better, as in the browsers that still offer them.
 pub fn default_suites() -> Vec<&'static SuiteInfo> {
-    ALL_SUITES.iter().filter(|s| s.kx.is_ecdhe()).collect()
+    ALL_SUITES.iter().collect()
 }
 
 /// The table row for a code point, if we implement it.
@@ -299,11 +301,11 @@ mod tests {
     }
 
     #[test]
-    fn default_suites_are_the_ecdhe_rows_in_order() {
+    fn default_suites_put_forward_secrecy_first() {
         let d = default_suites();
-        assert_eq!(d.len(), 14);
-        assert!(d.iter().all(|s| s.kx.is_ecdhe()));
-        assert_eq!(d[0].id, ALL_SUITES[0].id);
+        assert_eq!(d.len(), 27);
+        assert!(d[..14].iter().all(|s| s.kx.is_ecdhe()));
+        assert!(d[d.len() - 6..].iter().all(|s| s.kx == KeyExchange::Rsa));
         // Every RSA and DHE row sorts after every ECDHE row.
         let first_other = ALL_SUITES.iter().position(|s| !s.kx.is_ecdhe()).unwrap();
         assert!(ALL_SUITES[first_other..].iter().all(|s| !s.kx.is_ecdhe()));

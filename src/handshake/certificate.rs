@@ -2,9 +2,10 @@
 
 use std::time::SystemTime;
 
-use super::{Context, ExpectCertificate, ExpectServerKeyExchange, State};
+use super::{Context, ExpectCertificate, ExpectServerHelloDone, ExpectServerKeyExchange, ServerKx, State};
 use crate::bytes::Bytes;
 use crate::config::Verification;
+use crate::crypto::rsa_kx::RsaPublicKey;
 use crate::crypto::signature::{server_public_key, PublicKeyKind};
 use crate::crypto::suites::KeyExchange;
 use crate::error::Error;
@@ -20,6 +21,7 @@ use crate::wire::{AlertDescription, HandshakeType};
 ///    path could answer for the server: a man in the middle).
 /// 3. The leaf's key type must fit the suite (RSA for ECDHE_RSA, ECDSA for
 ///    ECDHE_ECDSA, RFC 8422 §5.3), or its signature on ServerKeyExchange means nothing.
+/// 4. With RSA key transport the key must also be strong enough to encrypt to.
 #[inline(never)]
 pub(super) fn handle_certificate(
     st: ExpectCertificate,
@@ -68,24 +70,39 @@ pub(super) fn handle_certificate(
     let server_key = server_public_key(leaf)?;
     let fits = matches!(
         (st.suite.kx, &server_key.kind),
-        (KeyExchange::EcdheRsa, PublicKeyKind::Rsa { .. })
-            | (
-                KeyExchange::EcdheEcdsa,
-                PublicKeyKind::EcP256 | PublicKeyKind::EcP384
-            )
+        (
+            KeyExchange::EcdheRsa | KeyExchange::DheRsa | KeyExchange::Rsa,
+            PublicKeyKind::Rsa { .. }
+        ) | (
+            KeyExchange::EcdheEcdsa,
+            PublicKeyKind::EcP256 | PublicKeyKind::EcP384
+        )
     );
     if !fits {
         return Err(Error::BadCertificate {
             alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
             reason: format!(
-                "the certificate's key ({:?}) cannot sign for {} ({:?} key exchange)",
+                "the certificate's key ({:?}) cannot serve {} ({:?} key exchange)",
                 server_key.kind,
                 st.suite.name(),
                 st.suite.kx
             ),
         });
     }
+    let leaf = leaf.clone();
     cx.session.peer_certificates = certificate.chain.into_iter().map(Bytes).collect();
+    // 4. RSA key transport: no ServerKeyExchange; the certificate's key
+    //    encrypts the pre-master secret, so its size is checked now (a
+    //    512-bit export-grade key is factored in hours: FREAK, Logjam era).
+    if st.suite.kx == KeyExchange::Rsa {
+        RsaPublicKey::from_certificate(&leaf)?.check_for_key_transport()?;
+        return Ok(State::ExpectServerHelloDone(ExpectServerHelloDone {
+            randoms: st.randoms,
+            suite: st.suite,
+            key_exchange: ServerKx::Rsa { certificate: leaf },
+            certificate_requested: false,
+        }));
+    }
     Ok(State::ExpectServerKeyExchange(ExpectServerKeyExchange {
         randoms: st.randoms,
         suite: st.suite,

@@ -3,18 +3,23 @@
 //! `break tlslab::handshake::client_flight::derive_key_block` works in rust-gdb,
 //! and each derived value is a named local of the size the RFC gives.
 
-use super::{Context, Randoms};
+use super::{Context, Randoms, ServerKx};
+use crate::crypto::dhe;
 use crate::crypto::key_block::{self, KeyBlock};
 use crate::crypto::kx::EcdheKeyPair;
 use crate::crypto::prf;
+use crate::crypto::rsa_kx::{self, RsaPublicKey};
 use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
 use crate::faults::Fault;
 use crate::intercept::{key_block_bytes, Point};
 use crate::observer::Event;
 use crate::record::Protection;
+use crate::wire::kx_messages::{ClientDiffieHellmanPublic, EncryptedPreMasterSecret, ServerDhParams};
 use crate::wire::messages::{encode_handshake, Certificate, ClientKeyExchangeEcdhe, ServerEcdhParams};
+use crate::wire::ProtocolVersion;
 use crate::wire::{ContentType, HandshakeType};
+use num_bigint::BigUint;
 
 /// An empty client Certificate (RFC 5246 §7.4.6): we have no client certificate.
 #[inline(never)]
@@ -25,30 +30,26 @@ pub(super) fn send_empty_certificate(cx: &mut Context<'_>, out: &mut Vec<u8>) ->
     cx.send_handshake(HandshakeType::CERTIFICATE, &raw, out)
 }
 
-/// ClientKeyExchange for ECDHE (RFC 5246 §7.4.7, RFC 8422 §5.7).
+/// ClientKeyExchange (RFC 5246 §7.4.7).
 ///
-/// 1. Generate an ephemeral key pair on the server's group.
-/// 2. Send our public value as `ecdh_Yc`.
-/// 3. `pre_master_secret` = ECDH(our private key, the server's public value):
-///    the x-coordinate for NIST curves, the X25519 output for x25519
-///    (RFC 8422 §5.10). The peer's point is validated on the way (invalid-curve
-///    attacks).
+/// 1. Compute the pre-master secret and our ClientKeyExchange body with the
+///    suite's key exchange: ECDHE (RFC 8422 §5.7), finite-field DHE
+///    (§7.4.7.2) or RSA key transport (§7.4.7.1).
+/// 2. Apply the faults and the interceptor configured for the pre-master secret.
+/// 3. Send ClientKeyExchange.
 #[inline(never)]
 pub(super) fn send_client_key_exchange(
     cx: &mut Context<'_>,
-    server_params: &ServerEcdhParams,
+    key_exchange: &ServerKx,
     out: &mut Vec<u8>,
 ) -> Result<Vec<u8>, Error> {
-    // 1.
-    let key_pair = EcdheKeyPair::generate(server_params.named_curve, &mut *cx.config.rng)?;
-    let client_public = key_pair.public_key().to_vec();
-    cx.hooks.emit(&Event::KeyShare {
-        group: server_params.named_curve,
-        client_public: &client_public,
-        server_public: &server_params.public,
-    });
-    // 3. (computed before sending so that a bad server point fails before we send anything)
-    let mut pre_master_secret: Vec<u8> = key_pair.agree(&server_params.public)?;
+    // 1. (computed before sending, so that bad server parameters fail before we send anything)
+    let (mut pre_master_secret, client_key_exchange) = match key_exchange {
+        ServerKx::Ecdhe(params) => ecdhe_key_exchange(cx, params)?,
+        ServerKx::Dhe(params) => dhe_key_exchange(cx, params)?,
+        ServerKx::Rsa { certificate } => rsa_key_exchange(cx, certificate)?,
+    };
+    // 2.
     if cx.config.faults.has(Fault::WrongPreMasterSecret) {
         let before = pre_master_secret.clone();
         if let Some(last) = pre_master_secret.last_mut() {
@@ -68,15 +69,101 @@ pub(super) fn send_client_key_exchange(
         |v| v.clone(),
     );
     cx.hooks.emit(&Event::PreMasterSecret(&pre_master_secret));
-    // 2.
-    let client_key_exchange = ClientKeyExchangeEcdhe {
-        public: client_public,
-    };
+    // 3.
     let raw = encode_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, |o| {
-        client_key_exchange.encode(o)
+        o.extend_from_slice(&client_key_exchange)
     });
     cx.send_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, &raw, out)?;
     Ok(pre_master_secret)
+}
+
+/// ECDHE (RFC 8422 §5.7, §5.10): an ephemeral key pair on the server's group;
+/// the pre-master secret is the shared x-coordinate (the X25519 output for
+/// x25519). The server's point is validated (invalid-curve attacks).
+#[inline(never)]
+fn ecdhe_key_exchange(cx: &mut Context<'_>, params: &ServerEcdhParams) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let key_pair = EcdheKeyPair::generate(params.named_curve, &mut *cx.config.rng)?;
+    let client_public = key_pair.public_key().to_vec();
+    cx.hooks.emit(&Event::KeyShare {
+        group: params.named_curve,
+        client_public: &client_public,
+        server_public: &params.public,
+    });
+    let pre_master_secret: Vec<u8> = key_pair.agree(&params.public)?;
+    let mut body = vec![];
+    ClientKeyExchangeEcdhe {
+        public: client_public,
+    }
+    .encode(&mut body);
+    Ok((pre_master_secret, body))
+}
+
+/// Finite-field DHE (RFC 5246 §7.4.7.2, §8.1.2): Yc = g^x mod p; the
+/// pre-master secret is Z = Ys^x mod p with its leading zero bytes stripped.
+#[inline(never)]
+fn dhe_key_exchange(cx: &mut Context<'_>, params: &ServerDhParams) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let agreement = dhe::agree(params, &mut *cx.config.rng)?;
+    agreement.emit(params, &mut cx.hooks);
+    let mut body = vec![];
+    ClientDiffieHellmanPublic {
+        dh_yc: agreement.client_public.clone(),
+    }
+    .encode(&mut body);
+    Ok((agreement.pre_master_secret.clone(), body))
+}
+
+/// RSA key transport (RFC 5246 §7.4.7.1): 48 bytes, client_version first,
+/// PKCS#1 v1.5-encrypted to the certificate's key. There is no forward
+/// secrecy: whoever holds the server's private key can decrypt it later.
+///
+/// Faults: `rsa-wrong-key` encrypts to a modulus one bit off the
+/// certificate's (standing for any key that is not the server's: its private
+/// key does not match its certificate); `rsa-wrong-client-version` puts
+/// TLS 1.0 in the first two bytes. Either way a correct server carries on with
+/// a random pre-master secret (the Bleichenbacher countermeasure) and the
+/// failure shows only at Finished.
+#[inline(never)]
+fn rsa_key_exchange(cx: &mut Context<'_>, certificate: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    let mut pre_master_secret: [u8; 48] =
+        rsa_kx::make_pre_master_secret(ProtocolVersion::TLS12, &mut *cx.config.rng);
+    if cx.config.faults.has(Fault::RsaWrongClientVersion) {
+        let before = pre_master_secret[..2].to_vec();
+        pre_master_secret[..2].copy_from_slice(&ProtocolVersion::TLS10.0.to_be_bytes());
+        cx.hooks.emit(&Event::FaultApplied {
+            fault: Fault::RsaWrongClientVersion,
+            what: "client_version inside the pre-master secret",
+            before: &before,
+            after: &pre_master_secret[..2],
+        });
+    }
+    let encrypted = if cx.config.faults.has(Fault::RsaWrongKey) {
+        let real = RsaPublicKey::from_certificate(certificate)?;
+        real.check_for_key_transport()?;
+        let mut n = real.modulus();
+        if let Some(last) = n.last_mut() {
+            *last ^= 0x02; // stays odd, same size
+        }
+        let other = RsaPublicKey::new(
+            BigUint::from_bytes_be(&n),
+            BigUint::from_bytes_be(&real.exponent()),
+        );
+        cx.hooks.emit(&Event::FaultApplied {
+            fault: Fault::RsaWrongKey,
+            what: "RSA modulus the pre-master secret is encrypted to",
+            before: &real.modulus(),
+            after: &n,
+        });
+        rsa_kx::encrypt_pkcs1_v1_5(&other, &pre_master_secret, &mut *cx.config.rng)?
+    } else {
+        rsa_kx::encrypt_pre_master_secret(certificate, &pre_master_secret, &mut *cx.config.rng)?
+    };
+    encrypted.emit(&mut cx.hooks);
+    let mut body = vec![];
+    EncryptedPreMasterSecret {
+        ciphertext: encrypted.ciphertext.clone(),
+    }
+    .encode(&mut body);
+    Ok((pre_master_secret.to_vec(), body))
 }
 
 /// master_secret (RFC 5246 §8.1):

@@ -44,6 +44,14 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
         extensions.push(Extension::extended_master_secret());
     }
     extensions.push(Extension::renegotiation_info(&[]));
+    // RFC 7366 §2: only meaningful with a block cipher; a session that used it
+    // must be resumed with it (§3.1).
+    let offers_cbc = cx.config.suites.iter().any(|s| !s.is_aead());
+    if (cx.config.offer_encrypt_then_mac && offers_cbc)
+        || resuming.as_ref().is_some_and(|s| s.encrypt_then_mac)
+    {
+        extensions.push(Extension::encrypt_then_mac());
+    }
     if !cx.config.alpn_protocols.is_empty() {
         extensions.push(Extension::alpn(&cx.config.alpn_protocols));
     }

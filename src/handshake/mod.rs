@@ -124,6 +124,21 @@ pub struct ExpectServerKeyExchange {
     pub server_key: ServerPublicKey,
 }
 
+/// The server's side of the key exchange, as our ClientKeyExchange needs it.
+#[derive(Debug)]
+pub enum ServerKx {
+    /// ECDHE: the group and the server's public point (RFC 8422 §5.4).
+    Ecdhe(ServerEcdhParams),
+    /// Finite-field DHE: p, g and Ys (RFC 5246 §7.4.3).
+    Dhe(crate::wire::kx_messages::ServerDhParams),
+    /// RSA key transport: the leaf certificate whose key encrypts the
+    /// pre-master secret (RFC 5246 §7.4.7.1).
+    Rsa {
+        /// The leaf certificate, DER.
+        certificate: Vec<u8>,
+    },
+}
+
 /// After ServerKeyExchange.
 #[derive(Debug)]
 pub struct ExpectServerHelloDone {
@@ -131,8 +146,9 @@ pub struct ExpectServerHelloDone {
     pub randoms: Randoms,
     /// The suite.
     pub suite: &'static SuiteInfo,
-    /// The server's signed ECDHE parameters.
-    pub server_params: ServerEcdhParams,
+    /// What our ClientKeyExchange will use: the server's signed (EC)DHE
+    /// parameters, or its certificate for RSA key transport.
+    pub key_exchange: ServerKx,
     /// Whether the server sent a CertificateRequest.
     pub certificate_requested: bool,
 }
@@ -252,6 +268,8 @@ pub struct SessionInfo {
     pub server_random: Option<[u8; 32]>,
     /// The session ID the server assigned.
     pub session_id: Bytes,
+    /// Whether encrypt_then_mac (RFC 7366) protects the CBC records.
+    pub encrypt_then_mac: bool,
     /// Whether this was an abbreviated handshake resuming an earlier session.
     pub resumed: bool,
     /// The protocol the server selected with ALPN (RFC 7301).

@@ -6,7 +6,7 @@ use crate::crypto::suites;
 use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
 use crate::observer::Event;
-use crate::record::Protection;
+use crate::record::{Protection, RecordOptions};
 use crate::session::StoredSession;
 use crate::wire::messages::{decode_alpn, decode_ec_point_formats, decode_renegotiation_info, ServerHello};
 use crate::wire::{
@@ -67,6 +67,9 @@ pub(super) fn handle_server_hello(
     let mut extended_master_secret = false;
     let mut secure_renegotiation = false;
     let mut ticket_expected = false;
+    let mut encrypt_then_mac = false;
+    let offered_etm = (cx.config.offer_encrypt_then_mac && cx.config.suites.iter().any(|s| !s.is_aead()))
+        || st.resuming.as_ref().is_some_and(|s| s.encrypt_then_mac);
     let offered_ticket =
         cx.config.offer_session_ticket || st.resuming.as_ref().is_some_and(|s| s.ticket.is_some());
     for ext in server_hello.extensions.iter().flatten() {
@@ -83,6 +86,24 @@ pub(super) fn handle_server_hello(
                     }));
                 }
                 extended_master_secret = true;
+            }
+            ExtensionType::ENCRYPT_THEN_MAC if offered_etm => {
+                // RFC 7366 §3: a server that picks an AEAD (or stream) suite
+                // MUST NOT answer with encrypt_then_mac.
+                if suite.is_aead() {
+                    return Err(Error::IllegalParameter(format!(
+                        "server answered encrypt_then_mac with the AEAD suite {} (RFC 7366 §3)",
+                        suite.name()
+                    )));
+                }
+                if !ext.data.is_empty() {
+                    return Err(Error::Decode(crate::error::DecodeError {
+                        what: "encrypt_then_mac",
+                        offset: 0,
+                        reason: crate::error::DecodeReason::Invalid("extension data must be empty"),
+                    }));
+                }
+                encrypt_then_mac = true;
             }
             ExtensionType::RENEGOTIATION_INFO => {
                 if !decode_renegotiation_info(&ext.data)?.is_empty() {
@@ -141,6 +162,7 @@ pub(super) fn handle_server_hello(
     cx.session.secure_renegotiation = secure_renegotiation;
     cx.session.server_random = Some(server_hello.random);
     cx.session.ticket_expected = ticket_expected;
+    cx.session.encrypt_then_mac = encrypt_then_mac;
     let randoms = Randoms {
         client_random: st.client_random,
         server_random: server_hello.random,
@@ -185,6 +207,13 @@ fn resume_session(
             stored.extended_master_secret, cx.session.extended_master_secret
         )));
     }
+    // RFC 7366 §3.1: the resumed connection keeps the session's record protection.
+    if stored.encrypt_then_mac != cx.session.encrypt_then_mac {
+        return Err(Error::HandshakeFailure(format!(
+            "resumed session used encrypt_then_mac={} but this ServerHello says {} (RFC 7366 §3.1)",
+            stored.encrypt_then_mac, cx.session.encrypt_then_mac
+        )));
+    }
     cx.hooks.emit(&Event::SessionResumed {
         session_id: &cx.session.session_id,
         master_secret: &stored.master_secret,
@@ -198,8 +227,13 @@ fn resume_session(
         &randoms.server_random,
         &mut cx.hooks,
     );
-    let pending_read = Protection::from_key_block(suite, &key_block, Direction::ServerToClient)?;
-    let pending_write = Protection::from_key_block(suite, &key_block, Direction::ClientToServer)?;
+    let options = RecordOptions {
+        encrypt_then_mac: cx.session.encrypt_then_mac,
+    };
+    let pending_read =
+        Protection::from_key_block_with(suite, &key_block, Direction::ServerToClient, options)?;
+    let pending_write =
+        Protection::from_key_block_with(suite, &key_block, Direction::ClientToServer, options)?;
     cx.session.resumed = true;
     cx.session.resumed_from = Some(stored);
     let next = ExpectChangeCipherSpec {

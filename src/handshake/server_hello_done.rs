@@ -7,7 +7,7 @@ use super::client_flight::{
 };
 use super::{Context, ExpectChangeCipherSpec, ExpectServerHelloDone, State};
 use crate::error::Error;
-use crate::record::Protection;
+use crate::record::{Protection, RecordOptions};
 use crate::wire::messages::decode_empty;
 use crate::wire::{Direction, HandshakeType, Reader};
 
@@ -74,13 +74,17 @@ pub(super) fn handle_server_hello_done(
         send_empty_certificate(cx, out)?;
     }
     // 2.
-    let pre_master_secret = send_client_key_exchange(cx, &st.server_params, out)?;
+    let pre_master_secret = send_client_key_exchange(cx, &st.key_exchange, out)?;
     // 3.
     let master_secret = derive_master_secret(cx, &pre_master_secret, &st.randoms);
     // 4.
     let key_block = derive_key_block(cx, st.suite, &master_secret, &st.randoms);
-    let pending_read = Protection::from_key_block(st.suite, &key_block, Direction::ServerToClient)?;
-    let write = Protection::from_key_block(st.suite, &key_block, Direction::ClientToServer)?;
+    let options = RecordOptions {
+        encrypt_then_mac: cx.session.encrypt_then_mac,
+    };
+    let pending_read =
+        Protection::from_key_block_with(st.suite, &key_block, Direction::ServerToClient, options)?;
+    let write = Protection::from_key_block_with(st.suite, &key_block, Direction::ClientToServer, options)?;
     // 5.
     send_change_cipher_spec(cx, write, out)?;
     // 6.
