@@ -59,6 +59,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod error;
+pub mod explain;
 pub mod handshake;
 pub mod local_server;
 pub mod net;
