@@ -24,7 +24,9 @@ use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::observer::Hooks;
 use tlslab::record::{Protection, RecordLayerState};
 use tlslab::rng::OsRng;
-use tlslab::wire::{AlertDescription, CipherSuite, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion};
+use tlslab::wire::{
+    AlertDescription, CipherSuite, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
+};
 use tlslab::{Client, ClientConfig, Verification};
 
 // ---------------------------------------------------------------------------
@@ -107,14 +109,34 @@ fn seal(
     };
     let mut out = vec![];
     state
-        .seal(typ, version, fragment, &mut out, &mut OsRng::new(), &mut Hooks::none())
+        .seal(
+            typ,
+            version,
+            fragment,
+            &mut out,
+            &mut OsRng::new(),
+            &mut Hooks::none(),
+        )
         .unwrap();
     out
 }
 
 /// The server's Finished (published plaintext) re-sealed under some wrong assumption.
-fn server_finished_record(kb: &KeyBlock, keys: Direction, seq: u64, version: ProtocolVersion) -> FailedRecord {
-    let mut rec = seal(c013(), kb, keys, seq, ContentType::HANDSHAKE, version, &vrec(9, "plaintext"));
+fn server_finished_record(
+    kb: &KeyBlock,
+    keys: Direction,
+    seq: u64,
+    version: ProtocolVersion,
+) -> FailedRecord {
+    let mut rec = seal(
+        c013(),
+        kb,
+        keys,
+        seq,
+        ContentType::HANDSHAKE,
+        version,
+        &vrec(9, "plaintext"),
+    );
     rec[1..3].copy_from_slice(&[3, 3]); // the header always says TLS 1.2
     FailedRecord::from_wire(Direction::ServerToClient, 0, &rec).unwrap()
 }
@@ -148,7 +170,14 @@ fn openssl_prf(digest: &str, secret: &[u8], label: &str, seed: &[u8], len: usize
         .output()
         .expect("run openssl kdf");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    hex::decode(String::from_utf8(out.stdout).unwrap().trim().replace(':', "").to_lowercase()).unwrap()
+    hex::decode(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .replace(':', "")
+            .to_lowercase(),
+    )
+    .unwrap()
 }
 
 /// SHA-256 of the messages, by OpenSSL (`openssl dgst -sha256 -binary`).
@@ -195,16 +224,28 @@ fn the_published_server_finished_is_not_a_failure() {
 
 #[test]
 fn sequence_number_off_by_one_is_proven() {
-    let rec = server_finished_record(&published_key_block(), Direction::ServerToClient, 1, ProtocolVersion::TLS12);
+    let rec = server_finished_record(
+        &published_key_block(),
+        Direction::ServerToClient,
+        1,
+        ProtocolVersion::TLS12,
+    );
     let e = explain_record(&vector_secrets(), &rec);
-    assert_eq!(certain(&e), &Cause::SequenceNumber { expected: 0, used: 1 }, "{e}");
+    assert_eq!(
+        certain(&e),
+        &Cause::SequenceNumber { expected: 0, used: 1 },
+        "{e}"
+    );
     // The failure itself is shown: computed and received MAC differ.
     let expected = e.expected.as_ref().unwrap();
     assert_eq!(expected.computed.len(), 20);
     assert_ne!(expected.computed, expected.received);
     let text = e.to_string();
     assert!(text.starts_with("CERTAIN: record seq 0 server->client"), "{text}");
-    assert!(text.contains("computed  ") && text.contains("received  "), "{text}");
+    assert!(
+        text.contains("computed  ") && text.contains("received  "),
+        "{text}"
+    );
     let json: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();
     assert_eq!(json["verdict"]["kind"], "certain");
     assert_eq!(json["verdict"]["causes"][0], "sequence_number");
@@ -213,14 +254,24 @@ fn sequence_number_off_by_one_is_proven() {
 
 #[test]
 fn keys_of_the_other_direction_are_proven() {
-    let rec = server_finished_record(&published_key_block(), Direction::ClientToServer, 0, ProtocolVersion::TLS12);
+    let rec = server_finished_record(
+        &published_key_block(),
+        Direction::ClientToServer,
+        0,
+        ProtocolVersion::TLS12,
+    );
     let e = explain_record(&vector_secrets(), &rec);
     assert_eq!(certain(&e), &Cause::OtherDirectionKeys, "{e}");
 }
 
 #[test]
 fn other_version_bytes_in_the_mac_are_proven() {
-    let rec = server_finished_record(&published_key_block(), Direction::ServerToClient, 0, ProtocolVersion::TLS10);
+    let rec = server_finished_record(
+        &published_key_block(),
+        Direction::ServerToClient,
+        0,
+        ProtocolVersion::TLS10,
+    );
     let e = explain_record(&vector_secrets(), &rec);
     assert_eq!(
         certain(&e),
@@ -236,7 +287,12 @@ fn other_version_bytes_in_the_mac_are_proven() {
 fn sequence_number_not_reset_at_change_cipher_spec_is_proven() {
     // The server sent ServerHello, Certificate, ServerKeyExchange,
     // ServerHelloDone and ChangeCipherSpec: five records before its Finished.
-    let mut rec = server_finished_record(&published_key_block(), Direction::ServerToClient, 5, ProtocolVersion::TLS12);
+    let mut rec = server_finished_record(
+        &published_key_block(),
+        Direction::ServerToClient,
+        5,
+        ProtocolVersion::TLS12,
+    );
     rec.records_before_change_cipher_spec = Some(5);
     let e = explain_record(&vector_secrets(), &rec);
     assert_eq!(
@@ -250,7 +306,11 @@ fn sequence_number_not_reset_at_change_cipher_spec_is_proven() {
     // Found by the search when the count is not given.
     rec.records_before_change_cipher_spec = None;
     let e = explain_record(&vector_secrets(), &rec);
-    assert_eq!(e.top().unwrap().cause.id(), "sequence_not_reset_at_change_cipher_spec", "{e}");
+    assert_eq!(
+        e.top().unwrap().cause.id(),
+        "sequence_not_reset_at_change_cipher_spec",
+        "{e}"
+    );
 }
 
 #[test]
@@ -273,7 +333,13 @@ fn openssl_extended_master_secret() -> Vec<u8> {
     let t = client_transcript();
     let msgs: Vec<&[u8]> = t.iter().map(|(_, m)| m.as_slice()).collect();
     let session_hash = openssl_sha("sha256", &msgs);
-    openssl_prf("SHA256", &vhex("premaster"), "extended master secret", &session_hash, 48)
+    openssl_prf(
+        "SHA256",
+        &vhex("premaster"),
+        "extended master secret",
+        &session_hash,
+        48,
+    )
 }
 
 #[test]
@@ -313,7 +379,10 @@ fn encrypt_then_mac_when_it_was_not_negotiated_is_proven() {
         body.extend_from_slice(&block);
         prev = block;
     }
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &kb.server_write_mac_key.0);
+    let key = ring::hmac::Key::new(
+        ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        &kb.server_write_mac_key.0,
+    );
     let mut mac_input = vec![0u8; 8];
     mac_input.extend([22, 3, 3]);
     mac_input.extend((body.len() as u16).to_be_bytes());
@@ -327,7 +396,11 @@ fn encrypt_then_mac_when_it_was_not_negotiated_is_proven() {
 
     let rec = FailedRecord::from_wire(Direction::ServerToClient, 0, &wire).unwrap();
     let e = explain_record(&vector_secrets(), &rec);
-    assert_eq!(certain(&e), &Cause::EncryptThenMacMismatch { negotiated: false }, "{e}");
+    assert_eq!(
+        certain(&e),
+        &Cause::EncryptThenMacMismatch { negotiated: false },
+        "{e}"
+    );
     // And when encrypt_then_mac was negotiated, the same record is fine.
     let mut s = vector_secrets();
     s.encrypt_then_mac = true;
@@ -364,7 +437,13 @@ fn two_flipped_bits_rank_corruption_first_without_certainty() {
     assert!(matches!(top.certainty, Certainty::Plausible(_)));
     assert!(top.decide_by.as_deref().unwrap().contains("later record"), "{e}");
     // Every catalogued assumption was tested and none verifies.
-    for id in ["other_direction_keys", "sequence_number", "mac_version", "prf_hash", "extended_master_secret"] {
+    for id in [
+        "other_direction_keys",
+        "sequence_number",
+        "mac_version",
+        "prf_hash",
+        "extended_master_secret",
+    ] {
         assert_eq!(e.finding(id).unwrap().certainty, Certainty::RuledOut, "{id}\n{e}");
     }
     assert!(e.to_string().starts_with("NOT PROVEN:"), "{e}");
@@ -405,9 +484,25 @@ fn aead_first_record_wrong_key_and_corruption_are_not_told_apart() {
     };
     let finished = [20u8, 0, 0, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
     // (a) the server used another master secret.
-    let wrong = seal(suite, &kb_of(&[8; 48]), Direction::ServerToClient, 0, ContentType::HANDSHAKE, ProtocolVersion::TLS12, &finished);
+    let wrong = seal(
+        suite,
+        &kb_of(&[8; 48]),
+        Direction::ServerToClient,
+        0,
+        ContentType::HANDSHAKE,
+        ProtocolVersion::TLS12,
+        &finished,
+    );
     // (b) right keys, two bytes changed in transit.
-    let mut corrupt = seal(suite, &kb_of(&[7; 48]), Direction::ServerToClient, 0, ContentType::HANDSHAKE, ProtocolVersion::TLS12, &finished);
+    let mut corrupt = seal(
+        suite,
+        &kb_of(&[7; 48]),
+        Direction::ServerToClient,
+        0,
+        ContentType::HANDSHAKE,
+        ProtocolVersion::TLS12,
+        &finished,
+    );
     // Sanity: unaltered, it verifies.
     let ok = FailedRecord::from_wire(Direction::ServerToClient, 0, &corrupt).unwrap();
     assert_eq!(certain(&explain_record(&secrets, &ok)), &Cause::NotReproduced);
@@ -420,11 +515,17 @@ fn aead_first_record_wrong_key_and_corruption_are_not_told_apart() {
             panic!("must not be certain:\n{e}")
         };
         let ids: Vec<&str> = causes.iter().take(2).map(Cause::id).collect();
-        assert!(ids.contains(&"keys_differ") && ids.contains(&"corrupted_in_transit"), "{e}");
+        assert!(
+            ids.contains(&"keys_differ") && ids.contains(&"corrupted_in_transit"),
+            "{e}"
+        );
         for f in e.ranked.iter().filter(|f| f.certainty != Certainty::RuledOut) {
             assert!(f.decide_by.is_some(), "{e}");
         }
-        assert!(e.facts.iter().any(|f| f.contains("cannot tell them apart")), "{e}");
+        assert!(
+            e.facts.iter().any(|f| f.contains("cannot tell them apart")),
+            "{e}"
+        );
     }
 }
 
@@ -432,7 +533,11 @@ fn aead_first_record_wrong_key_and_corruption_are_not_told_apart() {
 // Finished
 // ---------------------------------------------------------------------------
 
-fn finished(label: FinishedLabel, transcript: Vec<(HandshakeType, Vec<u8>)>, received: Vec<u8>) -> FailedFinished {
+fn finished(
+    label: FinishedLabel,
+    transcript: Vec<(HandshakeType, Vec<u8>)>,
+    received: Vec<u8>,
+) -> FailedFinished {
     FailedFinished {
         label,
         transcript,
@@ -450,9 +555,23 @@ fn openssl_verify_data(ms: &[u8], label: &str, messages: &[&[u8]]) -> Vec<u8> {
 #[test]
 fn the_published_finished_values_are_not_failures() {
     let s = vector_secrets();
-    let e = explain_finished(&s, &finished(FinishedLabel::Server, server_transcript(), vhex("server_verify_data")));
+    let e = explain_finished(
+        &s,
+        &finished(
+            FinishedLabel::Server,
+            server_transcript(),
+            vhex("server_verify_data"),
+        ),
+    );
     assert_eq!(certain(&e), &Cause::NotReproduced, "{e}");
-    let e = explain_finished(&s, &finished(FinishedLabel::Client, client_transcript(), vhex("client_verify_data")));
+    let e = explain_finished(
+        &s,
+        &finished(
+            FinishedLabel::Client,
+            client_transcript(),
+            vhex("client_verify_data"),
+        ),
+    );
     assert_eq!(certain(&e), &Cause::NotReproduced, "{e}");
 }
 
@@ -481,7 +600,10 @@ fn swapped_label_and_extended_master_secret_are_proven() {
     let t = client_transcript();
     let msgs: Vec<&[u8]> = t.iter().map(|(_, m)| m.as_slice()).collect();
     let swapped = openssl_verify_data(&vhex("master_secret"), "server finished", &msgs);
-    let e = explain_finished(&vector_secrets(), &finished(FinishedLabel::Client, t.clone(), swapped));
+    let e = explain_finished(
+        &vector_secrets(),
+        &finished(FinishedLabel::Client, t.clone(), swapped),
+    );
     assert_eq!(
         certain(&e),
         &Cause::FinishedLabelSwapped {
@@ -557,7 +679,10 @@ fn bad_record_mac_after_a_correct_rsa_finished_ranks_the_random_pre_master_secre
     let top = e.top().unwrap();
     assert_eq!(top.cause, Cause::PreMasterSecretDiffers, "{e}");
     assert!(top.decide_by.as_deref().unwrap().contains("--server-key"), "{e}");
-    assert!(e.facts.iter().any(|f| f.contains("verifies under our own")), "{e}");
+    assert!(
+        e.facts.iter().any(|f| f.contains("verifies under our own")),
+        "{e}"
+    );
 
     // With the operator's key checked against the certificate: proven.
     let mut c = c;
@@ -565,7 +690,10 @@ fn bad_record_mac_after_a_correct_rsa_finished_ranks_the_random_pre_master_secre
         certificate_public_key: vec![1, 2, 3],
         server_key_public_key: vec![1, 2, 4],
     });
-    assert_eq!(certain(&explain_peer_complaint(&s, &c)), &Cause::ServerKeyMismatch);
+    assert_eq!(
+        certain(&explain_peer_complaint(&s, &c)),
+        &Cause::ServerKeyMismatch
+    );
 
     // A pre-master secret whose version is not ClientHello.client_version (0303).
     let mut pms = vhex("premaster");
@@ -588,7 +716,10 @@ fn decrypt_error_after_a_correct_finished_points_at_the_transcript() {
     let e = explain_peer_complaint(&vector_secrets(), &c);
     assert!(!e.is_certain(), "{e}");
     assert_eq!(e.top().unwrap().cause, Cause::TranscriptDiffers, "{e}");
-    assert_eq!(e.finding("pre_master_secret_differs").unwrap().certainty, Certainty::RuledOut);
+    assert_eq!(
+        e.finding("pre_master_secret_differs").unwrap().certainty,
+        Certainty::RuledOut
+    );
 }
 
 #[test]
@@ -601,7 +732,10 @@ fn our_own_wrong_finished_is_proven_before_blaming_the_server() {
         .map(|(_, m)| m.as_slice())
         .collect();
     let wrong = openssl_verify_data(&vhex("master_secret"), "client finished", &without);
-    let e = explain_peer_complaint(&vector_secrets(), &complaint(AlertDescription::DECRYPT_ERROR, wrong));
+    let e = explain_peer_complaint(
+        &vector_secrets(),
+        &complaint(AlertDescription::DECRYPT_ERROR, wrong),
+    );
     assert_eq!(
         certain(&e),
         &Cause::TranscriptMissing {
@@ -613,7 +747,10 @@ fn our_own_wrong_finished_is_proven_before_blaming_the_server() {
     // A verify_data nothing explains is still proven wrong.
     let mut junk = vhex("client_verify_data");
     junk[0] ^= 1;
-    let e = explain_peer_complaint(&vector_secrets(), &complaint(AlertDescription::DECRYPT_ERROR, junk));
+    let e = explain_peer_complaint(
+        &vector_secrets(),
+        &complaint(AlertDescription::DECRYPT_ERROR, junk),
+    );
     assert_eq!(certain(&e), &Cause::WrongVerifyData, "{e}");
     // Our record sealed with seq 1: proven from the server's side.
     let mut c = complaint(AlertDescription::BAD_RECORD_MAC, vhex("client_verify_data"));
@@ -628,7 +765,11 @@ fn our_own_wrong_finished_is_proven_before_blaming_the_server() {
     );
     c.record_sent = FailedRecord::from_wire(Direction::ClientToServer, 0, &wire);
     let e = explain_peer_complaint(&vector_secrets(), &c);
-    assert_eq!(certain(&e), &Cause::SequenceNumber { expected: 0, used: 1 }, "{e}");
+    assert_eq!(
+        certain(&e),
+        &Cause::SequenceNumber { expected: 0, used: 1 },
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -680,7 +821,11 @@ fn live_reply(suite: &str) -> (Secrets, Vec<u8>) {
     let ms = server()
         .wait_master_secret(&client_random, Duration::from_secs(2))
         .expect("OpenSSL key log line");
-    let mut s = Secrets::new(session.suite.unwrap(), client_random, session.server_random.unwrap());
+    let mut s = Secrets::new(
+        session.suite.unwrap(),
+        client_random,
+        session.server_random.unwrap(),
+    );
     s.master_secret = Some(ms.try_into().unwrap());
     s.extended_master_secret = session.extended_master_secret;
     (s, record)
@@ -688,7 +833,11 @@ fn live_reply(suite: &str) -> (Secrets, Vec<u8>) {
 
 #[test]
 fn real_openssl_records_under_wrong_assumptions() {
-    for suite in ["ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-CHACHA20-POLY1305"] {
+    for suite in [
+        "ECDHE-RSA-AES128-SHA",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-CHACHA20-POLY1305",
+    ] {
         let (secrets, wire) = live_reply(suite);
         let at = |dir, seq| {
             let mut r = FailedRecord::from_wire(dir, seq, &wire).unwrap();
@@ -699,7 +848,11 @@ fn real_openssl_records_under_wrong_assumptions() {
         assert_eq!(certain(&e), &Cause::NotReproduced, "{suite}\n{e}");
         // We expected seq 2 (we lost count): the server used 1.
         let e = explain_record(&secrets, &at(Direction::ServerToClient, 2));
-        assert_eq!(certain(&e), &Cause::SequenceNumber { expected: 2, used: 1 }, "{suite}\n{e}");
+        assert_eq!(
+            certain(&e),
+            &Cause::SequenceNumber { expected: 2, used: 1 },
+            "{suite}\n{e}"
+        );
         // Checked with the client keys: the record is the server's.
         let e = explain_record(&secrets, &at(Direction::ClientToServer, 1));
         assert_eq!(certain(&e), &Cause::OtherDirectionKeys, "{suite}\n{e}");
@@ -723,7 +876,11 @@ fn real_openssl_records_under_wrong_assumptions() {
         let e = explain_record(&secrets, &flipped);
         let worst = t.elapsed();
         assert!(!e.is_certain(), "{suite}\n{e}");
-        assert_eq!(e.top().unwrap().cause.id(), "corrupted_in_transit", "{suite}\n{e}");
+        assert_eq!(
+            e.top().unwrap().cause.id(),
+            "corrupted_in_transit",
+            "{suite}\n{e}"
+        );
         println!(
             "{suite}: {} payload bytes, one-bit case {one_bit:?}, nothing-verifies case {worst:?} ({} recomputations)",
             flipped.payload.len(),
@@ -732,19 +889,34 @@ fn real_openssl_records_under_wrong_assumptions() {
     }
 }
 
-/// Not an assertion: prints the worst-case time (a record of the largest size
+/// Not an assertion: prints the worst-case time (a record near the largest size
 /// the single-bit search accepts, where nothing verifies) for each cipher.
 #[test]
 fn worst_case_time_report() {
-    let plain = vec![0x61u8; tlslab::explain::FLIP_SEARCH_MAX_PAYLOAD - 64];
     for id in [0xc013u16, 0xc02f, 0xcca8, 0xc028] {
         let suite = suites::lookup(CipherSuite(id)).unwrap();
+        // The largest plaintext whose record the search still accepts.
+        let plain = vec![0x61u8; tlslab::explain::flip_search_limit(suite) - 80];
         let mut secrets = Secrets::new(suite, [1; 32], [2; 32]);
         secrets.master_secret = Some([3; 48]);
         secrets.pre_master_secret = Some(vec![4; 32]);
         secrets.session_hash = Some(vec![5; suite.prf.len()]);
-        let kb = tlslab::crypto::key_block::derive_key_block(suite, &[3; 48], &[1; 32], &[2; 32], &mut Hooks::none());
-        let mut wire = seal(suite, &kb, Direction::ServerToClient, 0, ContentType::APPLICATION_DATA, ProtocolVersion::TLS12, &plain);
+        let kb = tlslab::crypto::key_block::derive_key_block(
+            suite,
+            &[3; 48],
+            &[1; 32],
+            &[2; 32],
+            &mut Hooks::none(),
+        );
+        let mut wire = seal(
+            suite,
+            &kb,
+            Direction::ServerToClient,
+            0,
+            ContentType::APPLICATION_DATA,
+            ProtocolVersion::TLS12,
+            &plain,
+        );
         wire[10] ^= 1;
         wire[40] ^= 1;
         let rec = FailedRecord::from_wire(Direction::ServerToClient, 0, &wire).unwrap();

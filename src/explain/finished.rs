@@ -28,7 +28,13 @@ fn verify_data(
         ctx.update(m);
     }
     let handshake_hash = ctx.finish();
-    compute_verify_data(prf, master_secret, label.label(), handshake_hash.as_ref(), &mut Hooks::none())
+    compute_verify_data(
+        prf,
+        master_secret,
+        label.label(),
+        handshake_hash.as_ref(),
+        &mut Hooks::none(),
+    )
 }
 
 /// Records one recomputation: proven if it reproduces `received`.
@@ -140,7 +146,11 @@ pub fn explain_finished(secrets: &Secrets, finished: &FailedFinished) -> Explana
         findings.push(match found {
             Some(pos) => Finding::proven(
                 cause(pos),
-                Evidence::bytes(format!("transcript with {typ} hashed at position {pos}"), received, received),
+                Evidence::bytes(
+                    format!("transcript with {typ} hashed at position {pos}"),
+                    received,
+                    received,
+                ),
             ),
             None => Finding::ruled_out(
                 cause(0),
@@ -157,7 +167,11 @@ pub fn explain_finished(secrets: &Secrets, finished: &FailedFinished) -> Explana
             let typ = finished.transcript[i].0;
             findings.push(Finding::proven(
                 Cause::TranscriptExtra { index: i + 1, typ },
-                Evidence::bytes(format!("transcript with message {i} ({typ}) hashed twice"), &value, received),
+                Evidence::bytes(
+                    format!("transcript with message {i} ({typ}) hashed twice"),
+                    &value,
+                    received,
+                ),
             ));
         }
     }

@@ -52,7 +52,10 @@ mod report;
 pub use cause::{BitPosition, Cause, FinishedLabel};
 pub use finished::explain_finished;
 pub use peer::explain_peer_complaint;
-pub use record::{explain_record, encrypt_then_mac_tag, FLIP_SEARCH_MAX_PAYLOAD, SEQ_SEARCH_LIMIT};
+pub use record::{
+    encrypt_then_mac_tag, explain_record, flip_search_limit, FLIP_SEARCH_MAX_AEAD, FLIP_SEARCH_MAX_CBC,
+    SEQ_SEARCH_LIMIT,
+};
 pub use report::{Certainty, Evidence, Explanation, Finding, Verdict};
 
 use crate::crypto::key_block::{derive_key_block, KeyBlock};

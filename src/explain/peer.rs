@@ -55,7 +55,11 @@ pub fn explain_peer_complaint(secrets: &Secrets, complaint: &PeerComplaint) -> E
                     "our record seq {} does NOT verify under our own keys: we sent a bad record",
                     rec.seq
                 ));
-                findings.extend(e.ranked.into_iter().filter(|f| f.certainty != Certainty::RuledOut));
+                findings.extend(
+                    e.ranked
+                        .into_iter()
+                        .filter(|f| f.certainty != Certainty::RuledOut),
+                );
             }
         }
     }
@@ -90,7 +94,14 @@ pub fn explain_peer_complaint(secrets: &Secrets, complaint: &PeerComplaint) -> E
 
     let proven_on_our_side = findings.iter().any(|f| f.certainty == Certainty::Proven);
     if !proven_on_our_side {
-        findings.extend(server_side(secrets, complaint, record_ok, finished_ok, &mut facts, &mut n));
+        findings.extend(server_side(
+            secrets,
+            complaint,
+            record_ok,
+            finished_ok,
+            &mut facts,
+            &mut n,
+        ));
     }
     Explanation::new(
         subject,
@@ -115,7 +126,8 @@ fn server_side(
     let mut out = vec![];
     let alert = complaint.alert;
     let after_finished = complaint.after != ComplaintPoint::AfterClientHello;
-    let keys_alert = alert == AlertDescription::BAD_RECORD_MAC || alert == AlertDescription::DECRYPTION_FAILED;
+    let keys_alert =
+        alert == AlertDescription::BAD_RECORD_MAC || alert == AlertDescription::DECRYPTION_FAILED;
     let handshake_failure = alert == AlertDescription::HANDSHAKE_FAILURE;
 
     if alert == AlertDescription::HANDSHAKE_FAILURE && !after_finished {
@@ -224,7 +236,9 @@ fn server_side(
                         used: !secrets.extended_master_secret,
                     },
                     35 / weight,
-                    Evidence::reason("one side may derive the master secret with the session hash and the other without"),
+                    Evidence::reason(
+                        "one side may derive the master secret with the session hash and the other without",
+                    ),
                     format!("{KEYLOG}: the explainer then tests both derivations"),
                 ));
             }
@@ -234,7 +248,9 @@ fn server_side(
                     used: super::other_hash(secrets.suite.prf),
                 },
                 15 / weight,
-                Evidence::reason("a server that runs the key schedule with the wrong hash derives other keys"),
+                Evidence::reason(
+                    "a server that runs the key schedule with the wrong hash derives other keys",
+                ),
                 KEYLOG,
             ));
         }
@@ -299,13 +315,18 @@ fn server_side(
             ));
         }
         if alert == AlertDescription::DECRYPT_ERROR {
-            for cause in [Cause::PreMasterSecretDiffers, Cause::ExtendedMasterSecret {
-                expected: secrets.extended_master_secret,
-                used: !secrets.extended_master_secret,
-            }] {
+            for cause in [
+                Cause::PreMasterSecretDiffers,
+                Cause::ExtendedMasterSecret {
+                    expected: secrets.extended_master_secret,
+                    used: !secrets.extended_master_secret,
+                },
+            ] {
                 out.push(Finding::ruled_out(
                     cause,
-                    Evidence::reason("the server decrypted and verified our record, so the master secrets agree"),
+                    Evidence::reason(
+                        "the server decrypted and verified our record, so the master secrets agree",
+                    ),
                 ));
             }
         }
@@ -315,7 +336,10 @@ fn server_side(
         out.push(Finding::plausible(
             Cause::PeerAlert { alert },
             50,
-            Evidence::reason(format!("{alert} {}", if after_finished { "after our Finished" } else { "" })),
+            Evidence::reason(format!(
+                "{alert} {}",
+                if after_finished { "after our Finished" } else { "" }
+            )),
             "The server's log names the check that failed",
         ));
     }

@@ -14,9 +14,24 @@ use crate::record::cbc::BLOCK;
 use crate::record::{pseudo_header, Protection, RecordLayerState};
 use crate::wire::{ContentType, Direction, ProtocolVersion, RecordHeader};
 
-/// The largest payload for which every single flipped bit is tried (8 × this
-/// many recomputations). Larger records skip the search, and the report says so.
-pub const FLIP_SEARCH_MAX_PAYLOAD: usize = 1024;
+/// The largest AEAD payload for which every single flipped bit is tried (8 ×
+/// this many recomputations, about 6–13 ms in a release build). Larger
+/// records skip the search, and the report says so.
+pub const FLIP_SEARCH_MAX_AEAD: usize = 1024;
+
+/// The same bound for CBC records, lower because each CBC recomputation
+/// decrypts the whole record and runs the constant-time verifier (about
+/// 20 ms at this size in a release build).
+pub const FLIP_SEARCH_MAX_CBC: usize = 512;
+
+/// The single-bit search bound for `suite`.
+pub fn flip_search_limit(suite: &SuiteInfo) -> usize {
+    if suite.is_aead() {
+        FLIP_SEARCH_MAX_AEAD
+    } else {
+        FLIP_SEARCH_MAX_CBC
+    }
+}
 
 /// How far ahead of the expected `seq_num` the search for a counter that was
 /// not reset at ChangeCipherSpec goes.
@@ -66,7 +81,9 @@ struct Capture {
 impl Observer for Capture {
     fn on_event(&mut self, event: &Event<'_>) {
         match event {
-            Event::MacCompared { computed, received, .. } => {
+            Event::MacCompared {
+                computed, received, ..
+            } => {
                 self.mac = Some((computed.to_vec(), received.to_vec()));
             }
             Event::CbcPadding(p) => self.padding = Some((p.well_formed, p.padding_length)),
@@ -164,7 +181,9 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
     let mut cap = Capture::default();
     let ok = state.open(&h, &mut buf, &mut Hooks::new(&mut cap)).is_ok();
     if suite.is_aead() {
-        let tag = payload.get(payload.len().saturating_sub(TAG_LEN)..).unwrap_or_default();
+        let tag = payload
+            .get(payload.len().saturating_sub(TAG_LEN)..)
+            .unwrap_or_default();
         Outcome {
             ok,
             // ring does not reveal the tag it expected; when the tag verifies it is the received one.
@@ -195,10 +214,56 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
     }
 }
 
+/// One trial's keys, set up once and reused over many candidate payloads
+/// (the single-bit search): the AES and HMAC key schedules run once, and the
+/// scratch buffer is allocated once.
+struct Opener {
+    state: RecordLayerState,
+    seq: u64,
+    version: ProtocolVersion,
+    scratch: Vec<u8>,
+}
+
+impl Opener {
+    /// `None` for encrypt-then-MAC trials (they need no decryption: [`run`]
+    /// checks them directly) or if the keys do not fit the suite.
+    fn new(suite: &SuiteInfo, t: &Trial<'_>) -> Option<Opener> {
+        if t.mode == MacMode::EncryptThenMac && !suite.is_aead() {
+            return None;
+        }
+        let protection = Protection::from_key_block(suite, t.key_block, t.keys).ok()?;
+        Some(Opener {
+            state: RecordLayerState {
+                direction: t.keys,
+                protection,
+                seq: t.seq,
+            },
+            seq: t.seq,
+            version: t.version,
+            scratch: Vec::new(),
+        })
+    }
+
+    fn verifies(&mut self, header: &RecordHeader, payload: &[u8]) -> bool {
+        self.state.seq = self.seq;
+        self.scratch.clear();
+        self.scratch.extend_from_slice(payload);
+        let h = RecordHeader {
+            version: self.version,
+            ..*header
+        };
+        self.state.open(&h, &mut self.scratch, &mut Hooks::none()).is_ok()
+    }
+}
+
 /// Whether the payload length is possible for the suite and mode, and if not why.
 fn impossible_length(suite: &SuiteInfo, mode: MacMode, len: usize) -> Option<&'static str> {
     if suite.is_aead() {
-        let explicit = if suite.record_iv_len() == 0 { 0 } else { GCM_EXPLICIT_LEN };
+        let explicit = if suite.record_iv_len() == 0 {
+            0
+        } else {
+            GCM_EXPLICIT_LEN
+        };
         return (len < explicit + TAG_LEN).then_some("shorter than the explicit nonce and the 16-byte tag");
     }
     let mac = suite.mac.len();
@@ -321,7 +386,10 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
             expected: prf,
             used: alt,
         },
-        format!("key block expanded with P_{} from the same master secret", alt.name()),
+        format!(
+            "key block expanded with P_{} from the same master secret",
+            alt.name()
+        ),
     ));
     if let Some(ms_alt) = secrets.master_secret_under(secrets.extended_master_secret, alt) {
         if ms_alt != ms {
@@ -360,10 +428,16 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     trials.push((
         Trial { keys: od, ..baseline },
         Cause::OtherDirectionKeys,
-        format!("{} keys instead of {}", keys_name(od), keys_name(record.direction)),
+        format!(
+            "{} keys instead of {}",
+            keys_name(od),
+            keys_name(record.direction)
+        ),
     ));
     for d in -SEQ_WINDOW..=SEQ_WINDOW {
-        let Some(seq) = record.seq.checked_add_signed(d) else { continue };
+        let Some(seq) = record.seq.checked_add_signed(d) else {
+            continue;
+        };
         if d == 0 {
             continue;
         }
@@ -384,7 +458,10 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     ] {
         if v != header.version {
             trials.push((
-                Trial { version: v, ..baseline },
+                Trial {
+                    version: v,
+                    ..baseline
+                },
                 Cause::MacVersion {
                     header: header.version,
                     used: v,
@@ -439,7 +516,9 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     let mut ks: Vec<u64> = hint.into_iter().collect();
     ks.extend((SEQ_WINDOW as u64 + 1..=SEQ_SEARCH_LIMIT).filter(|k| Some(*k) != hint));
     for k in ks {
-        let Some(seq) = record.seq.checked_add(k) else { continue };
+        let Some(seq) = record.seq.checked_add(k) else {
+            continue;
+        };
         n += 1;
         let t = Trial { seq, ..baseline };
         if run(suite, &t, &header, payload, false).ok {
@@ -463,7 +542,11 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
             };
             findings.push(Finding::proven(
                 cause,
-                Evidence::bytes(format!("seq_num {seq}: {} verifies", o.detail), &o.computed, &o.received),
+                Evidence::bytes(
+                    format!("seq_num {seq}: {} verifies", o.detail),
+                    &o.computed,
+                    &o.received,
+                ),
             ));
         }
         None => findings.push(Finding::ruled_out(
@@ -483,27 +566,36 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     // Every single flipped bit, restored, under the baseline: proof of corruption.
     let mut flip_searched = false;
-    if !proven && payload.len() <= FLIP_SEARCH_MAX_PAYLOAD {
+    if !proven && payload.len() <= flip_search_limit(suite) {
         flip_searched = true;
-        let mut buf = payload.clone();
-        'search: for byte in 0..buf.len() {
-            for bit in 0..8u8 {
-                buf[byte] ^= 1 << bit;
-                n += 1;
-                if run(suite, &baseline, &header, &buf, false).ok {
-                    findings.push(Finding::proven(
-                        Cause::CorruptedInTransit {
-                            bit: Some(BitPosition { byte, bit }),
-                        },
-                        Evidence::bytes(
-                            format!("payload byte {byte}: this value verifies (computed) where this one arrived (received)"),
-                            &[buf[byte]],
-                            &[payload[byte]],
-                        ),
-                    ));
-                    break 'search;
+        let mut opener = Opener::new(suite, &baseline);
+        let mut verifies = |candidate: &[u8]| match opener.as_mut() {
+            Some(o) => o.verifies(&header, candidate),
+            None => run(suite, &baseline, &header, candidate, false).ok,
+        };
+        {
+            let mut candidate = payload.clone();
+            'search: for byte in 0..candidate.len() {
+                for bit in 0..8u8 {
+                    candidate[byte] ^= 1 << bit;
+                    n += 1;
+                    if verifies(&candidate) {
+                        findings.push(Finding::proven(
+                            Cause::CorruptedInTransit {
+                                bit: Some(BitPosition { byte, bit }),
+                            },
+                            Evidence::bytes(
+                                format!(
+                                    "payload byte {byte}: this value verifies (computed) where this one arrived (received)"
+                                ),
+                                &[candidate[byte]],
+                                &[payload[byte]],
+                            ),
+                        ));
+                        break 'search;
+                    }
+                    candidate[byte] ^= 1 << bit;
                 }
-                buf[byte] ^= 1 << bit;
             }
         }
     }
@@ -519,7 +611,11 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
                 Evidence::reason(format!(
                     "{} {}: {} bytes",
                     suite.name(),
-                    if base_mode == MacMode::EncryptThenMac { "with encrypt-then-MAC" } else { "" },
+                    if base_mode == MacMode::EncryptThenMac {
+                        "with encrypt-then-MAC"
+                    } else {
+                        ""
+                    },
                     payload.len()
                 )),
             ));
@@ -592,8 +688,9 @@ fn rank_unproven(
         ));
     } else {
         why.push(format!(
-            "the single-bit search was skipped: {} bytes exceed {FLIP_SEARCH_MAX_PAYLOAD}",
-            record.payload.len()
+            "the single-bit search was skipped: {} bytes exceed {}",
+            record.payload.len(),
+            flip_search_limit(secrets.suite)
         ));
     }
     facts.extend(why.iter().cloned());
@@ -628,10 +725,17 @@ fn rank_unproven(
     if peer_ms_equal {
         out.push(Finding::ruled_out(
             Cause::KeysDiffer,
-            Evidence::reason("the peer logged the same master secret; the key-block variants were tested above"),
+            Evidence::reason(
+                "the peer logged the same master secret; the key-block variants were tested above",
+            ),
         ));
     } else {
-        out.push(Finding::plausible(Cause::KeysDiffer, keys, Evidence::reason(why.clone()), keys_decide));
+        out.push(Finding::plausible(
+            Cause::KeysDiffer,
+            keys,
+            Evidence::reason(why.clone()),
+            keys_decide,
+        ));
     }
     if mac_key > 0 {
         out.push(Finding::plausible(

@@ -394,7 +394,12 @@ mod tests {
             vec![
                 Finding::ruled_out(Cause::OtherDirectionKeys, Evidence::reason("r")),
                 Finding::plausible(Cause::KeysDiffer, 10, Evidence::reason("k"), "d"),
-                Finding::plausible(Cause::CorruptedInTransit { bit: None }, 60, Evidence::reason("c"), "d"),
+                Finding::plausible(
+                    Cause::CorruptedInTransit { bit: None },
+                    60,
+                    Evidence::reason("c"),
+                    "d",
+                ),
             ],
             3,
             "nothing",
@@ -405,7 +410,10 @@ mod tests {
         );
         assert_eq!(e.top().unwrap().cause.id(), "corrupted_in_transit");
         let json = e.to_json();
-        assert!(json.starts_with("{\"subject\":\"x\",\"verdict\":{\"kind\":\"plausible\""), "{json}");
+        assert!(
+            json.starts_with("{\"subject\":\"x\",\"verdict\":{\"kind\":\"plausible\""),
+            "{json}"
+        );
         let text = e.to_string();
         assert!(text.starts_with("NOT PROVEN: x:"), "{text}");
         assert!(text.contains("decide by: d"));
