@@ -447,6 +447,7 @@ fn two_flipped_bits_rank_corruption_first_without_certainty() {
         assert_eq!(e.finding(id).unwrap().certainty, Certainty::RuledOut, "{id}\n{e}");
     }
     assert!(e.to_string().starts_with("NOT PROVEN:"), "{e}");
+    println!("{e}");
 }
 
 #[test]

@@ -368,8 +368,17 @@ impl fmt::Display for Explanation {
         }
         if !ruled_out.is_empty() {
             writeln!(f, "ruled out ({} recomputations in all):", self.recomputations)?;
+            // One line per cause: "sequence_number: seq_num 0 …; seq_num 2 …".
+            let mut groups: Vec<(&str, Vec<&str>)> = vec![];
             for finding in ruled_out {
-                writeln!(f, "  - {}: {}", finding.cause.id(), finding.evidence.what)?;
+                let id = finding.cause.id();
+                match groups.iter_mut().find(|(g, _)| *g == id) {
+                    Some((_, whats)) => whats.push(&finding.evidence.what),
+                    None => groups.push((id, vec![&finding.evidence.what])),
+                }
+            }
+            for (id, whats) in groups {
+                writeln!(f, "  - {id}: {}", whats.join("; "))?;
             }
         }
         Ok(())
