@@ -61,6 +61,7 @@ pub mod config;
 pub mod crypto;
 pub mod error;
 pub mod faults;
+pub mod explain;
 pub mod handshake;
 pub mod intercept;
 pub mod local_server;

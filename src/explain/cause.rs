@@ -1,0 +1,366 @@
+//! The catalogue of causes: every assumption the explainer can test, named,
+//! described for a person, and tied to the RFC text it violates.
+
+use std::fmt;
+
+use crate::crypto::suites::PrfHash;
+use crate::wire::{AlertDescription, HandshakeType, ProtocolVersion};
+
+/// Which Finished message: the label that enters its PRF (RFC 5246 §7.4.9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FinishedLabel {
+    /// `"client finished"`: the Finished the client sends.
+    Client,
+    /// `"server finished"`: the Finished the server sends.
+    Server,
+}
+
+impl FinishedLabel {
+    /// The PRF label, exactly as RFC 5246 §7.4.9 spells it.
+    pub fn label(self) -> &'static str {
+        match self {
+            FinishedLabel::Client => "client finished",
+            FinishedLabel::Server => "server finished",
+        }
+    }
+
+    /// The other side's label.
+    pub fn other(self) -> FinishedLabel {
+        match self {
+            FinishedLabel::Client => FinishedLabel::Server,
+            FinishedLabel::Server => FinishedLabel::Client,
+        }
+    }
+}
+
+/// Where a single flipped bit was found (see [`Cause::CorruptedInTransit`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BitPosition {
+    /// Index into the record payload (after the 5-byte header).
+    pub byte: usize,
+    /// Bit within that byte, 0 = least significant.
+    pub bit: u8,
+}
+
+/// One cause of a failed record, Finished, or peer alert.
+///
+/// Record-level causes describe what the *sender* of the record did
+/// differently from what the receiver assumed; the fields say what was
+/// expected and what verifies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cause {
+    /// The recomputation under the connection's own assumptions verifies:
+    /// these bytes are not what failed.
+    NotReproduced,
+    /// The bytes changed after they were protected (on the wire, in a
+    /// middlebox, or in a buffer). `bit` is the one flipped bit whose
+    /// restoration makes the record verify, when the search found one.
+    CorruptedInTransit {
+        /// The flipped bit, if a single-bit search found it.
+        bit: Option<BitPosition>,
+    },
+    /// Fewer bytes arrived than the record header announces.
+    TruncatedRecord {
+        /// `length` in the record header.
+        declared: usize,
+        /// Bytes actually present.
+        received: usize,
+    },
+    /// The payload length is impossible for the cipher (not whole blocks, or
+    /// too short for the explicit IV/nonce, MAC or tag).
+    ImpossibleLength {
+        /// The payload length.
+        length: usize,
+        /// Why it cannot be a record of this suite.
+        why: &'static str,
+    },
+    /// The sender protected the record with the keys of the other direction
+    /// (client_write_* and server_write_* swapped).
+    OtherDirectionKeys,
+    /// The sender used another `seq_num` than the receiver expected.
+    SequenceNumber {
+        /// The receiver's `seq_num`.
+        expected: u64,
+        /// The `seq_num` that verifies.
+        used: u64,
+    },
+    /// The sender kept counting records across ChangeCipherSpec instead of
+    /// starting again at 0. `used` is `None` in a ruled-out finding: no value
+    /// in the searched range verifies.
+    SequenceNotResetAtChangeCipherSpec {
+        /// The receiver's `seq_num`.
+        expected: u64,
+        /// The `seq_num` that verifies.
+        used: Option<u64>,
+    },
+    /// The MAC pseudo-header (or AEAD additional data) carries other version
+    /// bytes than the record header.
+    MacVersion {
+        /// The version in the record header.
+        header: ProtocolVersion,
+        /// The version that verifies.
+        used: ProtocolVersion,
+    },
+    /// One side used encrypt-then-MAC (RFC 7366), the other MAC-then-encrypt.
+    EncryptThenMacMismatch {
+        /// Whether encrypt_then_mac was negotiated (what the receiver assumed).
+        negotiated: bool,
+    },
+    /// The key schedule (master secret and/or key block) used another PRF hash.
+    PrfHash {
+        /// The suite's PRF hash.
+        expected: PrfHash,
+        /// The hash that verifies.
+        used: PrfHash,
+    },
+    /// The master secret was derived with (or without) the extended master
+    /// secret of RFC 7627 against what was negotiated.
+    ExtendedMasterSecret {
+        /// Whether EMS was negotiated.
+        expected: bool,
+        /// Whether the value that verifies used EMS.
+        used: bool,
+    },
+    /// The sender's record keys differ from ours in a way the catalogue does
+    /// not name (a different master secret, pre-master secret or randoms).
+    KeysDiffer,
+    /// The CBC padding decrypts intact (so the encryption key is right) but
+    /// the MAC key differs: a key-block split or MAC-key selection error.
+    MacKeyDiffers,
+    /// verify_data was computed with the other side's label.
+    FinishedLabelSwapped {
+        /// The label the receiver expected.
+        expected: FinishedLabel,
+        /// The label that verifies.
+        used: FinishedLabel,
+    },
+    /// The sender's Hash(handshake_messages) left one message out.
+    TranscriptMissing {
+        /// Position of the message in the receiver's transcript.
+        index: usize,
+        /// Its handshake type.
+        typ: HandshakeType,
+    },
+    /// The sender's Hash(handshake_messages) contains one more message.
+    TranscriptExtra {
+        /// Position at which the extra message was hashed.
+        index: usize,
+        /// Its handshake type.
+        typ: HandshakeType,
+    },
+    /// verify_data was computed with another hash for the transcript hash or
+    /// for the PRF.
+    FinishedHash {
+        /// The hash over handshake_messages that verifies.
+        transcript_hash: PrfHash,
+        /// The PRF hash that verifies.
+        prf: PrfHash,
+    },
+    /// The two sides hashed different handshake messages, in a way no single
+    /// missing or extra message explains (a message altered in transit).
+    TranscriptDiffers,
+    /// The verify_data sent is not the correct value, for no reason the
+    /// catalogue names.
+    WrongVerifyData,
+    /// The two sides hold different master secrets.
+    MasterSecretDiffers,
+    /// The two sides hold different pre-master secrets (with RSA key
+    /// exchange: the server could not decrypt it and went on with a random
+    /// one, RFC 5246 §7.4.7.1).
+    PreMasterSecretDiffers,
+    /// The RSA pre-master secret starts with another version than
+    /// ClientHello.client_version, so the server replaces it with a random one.
+    RsaPreMasterVersion {
+        /// ClientHello.client_version.
+        client_hello: ProtocolVersion,
+        /// The first two bytes of the pre-master secret.
+        in_pre_master: ProtocolVersion,
+    },
+    /// The server's private key does not match the public key in its certificate.
+    ServerKeyMismatch,
+    /// The server rejected the client's CertificateVerify signature.
+    CertificateVerifyRejected,
+    /// The server found no acceptable parameters (suite, group, signature
+    /// algorithm, a required extension).
+    NegotiationFailed,
+    /// The peer sent an alert the catalogue has no recomputation for.
+    PeerAlert {
+        /// The alert.
+        alert: AlertDescription,
+    },
+}
+
+impl Cause {
+    /// A stable snake_case name (used in JSON and by tests).
+    pub fn id(&self) -> &'static str {
+        match self {
+            Cause::NotReproduced => "not_reproduced",
+            Cause::CorruptedInTransit { .. } => "corrupted_in_transit",
+            Cause::TruncatedRecord { .. } => "truncated_record",
+            Cause::ImpossibleLength { .. } => "impossible_length",
+            Cause::OtherDirectionKeys => "other_direction_keys",
+            Cause::SequenceNumber { .. } => "sequence_number",
+            Cause::SequenceNotResetAtChangeCipherSpec { .. } => "sequence_not_reset_at_change_cipher_spec",
+            Cause::MacVersion { .. } => "mac_version",
+            Cause::EncryptThenMacMismatch { .. } => "encrypt_then_mac_mismatch",
+            Cause::PrfHash { .. } => "prf_hash",
+            Cause::ExtendedMasterSecret { .. } => "extended_master_secret",
+            Cause::KeysDiffer => "keys_differ",
+            Cause::MacKeyDiffers => "mac_key_differs",
+            Cause::FinishedLabelSwapped { .. } => "finished_label_swapped",
+            Cause::TranscriptMissing { .. } => "transcript_missing",
+            Cause::TranscriptExtra { .. } => "transcript_extra",
+            Cause::FinishedHash { .. } => "finished_hash",
+            Cause::TranscriptDiffers => "transcript_differs",
+            Cause::WrongVerifyData => "wrong_verify_data",
+            Cause::MasterSecretDiffers => "master_secret_differs",
+            Cause::PreMasterSecretDiffers => "pre_master_secret_differs",
+            Cause::RsaPreMasterVersion { .. } => "rsa_pre_master_version",
+            Cause::ServerKeyMismatch => "server_key_mismatch",
+            Cause::CertificateVerifyRejected => "certificate_verify_rejected",
+            Cause::NegotiationFailed => "negotiation_failed",
+            Cause::PeerAlert { .. } => "peer_alert",
+        }
+    }
+
+    /// The RFC text the cause violates (or that defines the check).
+    pub fn rfc(&self) -> &'static str {
+        match self {
+            Cause::NotReproduced => "RFC 5246 §6.2.3",
+            Cause::CorruptedInTransit { .. } => "RFC 5246 §6.2.3.1",
+            Cause::TruncatedRecord { .. } => "RFC 5246 §6.2.1",
+            Cause::ImpossibleLength { .. } => "RFC 5246 §6.2.3",
+            Cause::OtherDirectionKeys => "RFC 5246 §6.3",
+            Cause::SequenceNumber { .. } => "RFC 5246 §6.1",
+            Cause::SequenceNotResetAtChangeCipherSpec { .. } => "RFC 5246 §6.1",
+            Cause::MacVersion { .. } => "RFC 5246 §6.2.3.1",
+            Cause::EncryptThenMacMismatch { .. } => "RFC 7366 §3",
+            Cause::PrfHash { .. } => "RFC 5246 §5",
+            Cause::ExtendedMasterSecret { .. } => "RFC 7627 §4",
+            Cause::KeysDiffer => "RFC 5246 §6.3",
+            Cause::MacKeyDiffers => "RFC 5246 §6.3",
+            Cause::FinishedLabelSwapped { .. } => "RFC 5246 §7.4.9",
+            Cause::TranscriptMissing { .. } => "RFC 5246 §7.4.9",
+            Cause::TranscriptExtra { .. } => "RFC 5246 §7.4.9",
+            Cause::FinishedHash { .. } => "RFC 5246 §7.4.9",
+            Cause::TranscriptDiffers => "RFC 5246 §7.4.9",
+            Cause::WrongVerifyData => "RFC 5246 §7.4.9",
+            Cause::MasterSecretDiffers => "RFC 5246 §8.1",
+            Cause::PreMasterSecretDiffers => "RFC 5246 §7.4.7.1",
+            Cause::RsaPreMasterVersion { .. } => "RFC 5246 §7.4.7.1",
+            Cause::ServerKeyMismatch => "RFC 5246 §7.4.7.1",
+            Cause::CertificateVerifyRejected => "RFC 5246 §7.4.8",
+            Cause::NegotiationFailed => "RFC 5246 §7.4.1.3",
+            Cause::PeerAlert { .. } => "RFC 5246 §7.2",
+        }
+    }
+
+    /// One sentence for a person.
+    pub fn description(&self) -> String {
+        match self {
+            Cause::NotReproduced => {
+                "the bytes verify under the connection's own keys and sequence number: they are not what failed".into()
+            }
+            Cause::CorruptedInTransit { bit: Some(p) } => format!(
+                "the record was altered after it was protected: bit {} of payload byte {} is flipped, and restoring it makes the record verify",
+                p.bit, p.byte
+            ),
+            Cause::CorruptedInTransit { bit: None } => {
+                "the record was altered after it was protected (on the wire, by a middlebox, or in a buffer)".into()
+            }
+            Cause::TruncatedRecord { declared, received } => format!(
+                "the record is truncated: its header announces {declared} bytes, {received} arrived"
+            ),
+            Cause::ImpossibleLength { length, why } => {
+                format!("a payload of {length} bytes cannot be a record of this suite: {why}")
+            }
+            Cause::OtherDirectionKeys => {
+                "the sender used the other direction's keys (client_write_* and server_write_* swapped)".into()
+            }
+            Cause::SequenceNumber { expected, used } => {
+                let d = i128::from(*used) - i128::from(*expected);
+                let off = if d.abs() == 1 { " (off by one)".to_string() } else { format!(" ({d:+})") };
+                format!("the sender used seq_num {used} where the receiver expected {expected}{off}")
+            }
+            Cause::SequenceNotResetAtChangeCipherSpec { expected, used: Some(u) } => format!(
+                "the sender did not reset seq_num to 0 at ChangeCipherSpec: it used {u} where {expected} was due, counting the {} records it sent before",
+                u.saturating_sub(*expected)
+            ),
+            Cause::SequenceNotResetAtChangeCipherSpec { expected, used: None } => format!(
+                "the sender did not reset seq_num at ChangeCipherSpec (receiver expected {expected})"
+            ),
+            Cause::MacVersion { header, used } => format!(
+                "the sender put version {:04x} ({used}) into the MAC input / additional data, but {:04x} ({header}) in the record header",
+                used.0, header.0
+            ),
+            Cause::EncryptThenMacMismatch { negotiated: true } => {
+                "encrypt_then_mac was negotiated, but the sender used MAC-then-encrypt".into()
+            }
+            Cause::EncryptThenMacMismatch { negotiated: false } => {
+                "encrypt_then_mac was not negotiated, but the sender used encrypt-then-MAC".into()
+            }
+            Cause::PrfHash { expected, used } => format!(
+                "the key schedule ran with P_{} instead of the suite's P_{}",
+                used.name(),
+                expected.name()
+            ),
+            Cause::ExtendedMasterSecret { expected, used } => format!(
+                "the master secret was derived {} the extended master secret, but it was {}negotiated",
+                if *used { "with" } else { "without" },
+                if *expected { "" } else { "not " }
+            ),
+            Cause::KeysDiffer => {
+                "the sender's record keys differ from ours (a different master secret, pre-master secret or randoms)".into()
+            }
+            Cause::MacKeyDiffers => {
+                "the padding decrypts intact, so the encryption key is right, but the MAC key differs".into()
+            }
+            Cause::FinishedLabelSwapped { expected, used } => format!(
+                "verify_data was computed with the label \"{}\" instead of \"{}\"",
+                used.label(),
+                expected.label()
+            ),
+            Cause::TranscriptMissing { index, typ } => format!(
+                "the sender's handshake hash leaves out message {index} ({typ})"
+            ),
+            Cause::TranscriptExtra { index, typ } => format!(
+                "the sender's handshake hash includes an extra {typ} message at position {index}"
+            ),
+            Cause::FinishedHash { transcript_hash, prf } => format!(
+                "verify_data was computed with {} over the handshake messages and P_{} as the PRF",
+                transcript_hash.name(),
+                prf.name()
+            ),
+            Cause::TranscriptDiffers => {
+                "the two sides hashed different handshake messages (a message altered in transit, or hashed differently)".into()
+            }
+            Cause::WrongVerifyData => "the verify_data sent is not the correct value for this handshake".into(),
+            Cause::MasterSecretDiffers => "the two sides hold different master secrets".into(),
+            Cause::PreMasterSecretDiffers => {
+                "the two sides hold different pre-master secrets (with RSA key exchange: the server could not decrypt ours and went on with a random one)".into()
+            }
+            Cause::RsaPreMasterVersion {
+                client_hello,
+                in_pre_master,
+            } => format!(
+                "the RSA pre-master secret starts with version {:04x} but ClientHello offered {:04x}: the server replaces it with a random one",
+                in_pre_master.0, client_hello.0
+            ),
+            Cause::ServerKeyMismatch => {
+                "the server's private key does not match the public key in its certificate: it decrypts garbage and uses a random pre-master secret".into()
+            }
+            Cause::CertificateVerifyRejected => "the server rejected our CertificateVerify signature".into(),
+            Cause::NegotiationFailed => {
+                "the server found no acceptable combination of suite, group, signature algorithm or extensions".into()
+            }
+            Cause::PeerAlert { alert } => format!("the peer sent {alert}, which no recomputation here explains"),
+        }
+    }
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.description(), self.rfc())
+    }
+}

@@ -1,0 +1,749 @@
+//! A record that did not verify: recompute it under every assumption of the
+//! catalogue and see which one makes the MAC (or the AEAD tag) verify.
+
+use ring::hmac;
+
+use super::cause::{BitPosition, Cause};
+use super::report::{Certainty, Evidence, Explanation, Finding};
+use super::{master_secret_findings, other_hash, FailedRecord, Secrets};
+use crate::crypto::key_block::KeyBlock;
+use crate::crypto::suites::{MacAlgorithm, SuiteInfo};
+use crate::observer::{Event, Hooks, Observer};
+use crate::record::aead::{GCM_EXPLICIT_LEN, TAG_LEN};
+use crate::record::cbc::BLOCK;
+use crate::record::{pseudo_header, Protection, RecordLayerState};
+use crate::wire::{ContentType, Direction, ProtocolVersion, RecordHeader};
+
+/// The largest AEAD payload for which every single flipped bit is tried (8 ×
+/// this many recomputations, about 6–13 ms in a release build). Larger
+/// records skip the search, and the report says so.
+pub const FLIP_SEARCH_MAX_AEAD: usize = 1024;
+
+/// The same bound for CBC records, lower because each CBC recomputation
+/// decrypts the whole record and runs the constant-time verifier (about
+/// 20 ms at this size in a release build).
+pub const FLIP_SEARCH_MAX_CBC: usize = 512;
+
+/// The single-bit search bound for `suite`.
+pub fn flip_search_limit(suite: &SuiteInfo) -> usize {
+    if suite.is_aead() {
+        FLIP_SEARCH_MAX_AEAD
+    } else {
+        FLIP_SEARCH_MAX_CBC
+    }
+}
+
+/// How far ahead of the expected `seq_num` the search for a counter that was
+/// not reset at ChangeCipherSpec goes.
+pub const SEQ_SEARCH_LIMIT: u64 = 64;
+
+/// The `seq_num` window tried around the expected value.
+const SEQ_WINDOW: i64 = 3;
+
+/// How a CBC record is protected: RFC 5246 §6.2.3.2 or RFC 7366.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MacMode {
+    MacThenEncrypt,
+    EncryptThenMac,
+}
+
+/// One recomputation: which keys, whose direction, which `seq_num`, which
+/// version bytes in the MAC input, which MAC mode.
+#[derive(Clone, Copy, Debug)]
+struct Trial<'k> {
+    key_block: &'k KeyBlock,
+    keys: Direction,
+    seq: u64,
+    version: ProtocolVersion,
+    mode: MacMode,
+}
+
+/// The result of one recomputation.
+#[derive(Debug, Default)]
+struct Outcome {
+    ok: bool,
+    computed: Vec<u8>,
+    received: Vec<u8>,
+    detail: String,
+    /// CBC MAC-then-encrypt only: (well formed, padding_length).
+    padding: Option<(bool, u8)>,
+}
+
+/// Collects the record layer's own evidence events for one `open`.
+#[derive(Default)]
+struct Capture {
+    mac: Option<(Vec<u8>, Vec<u8>)>,
+    padding: Option<(bool, u8)>,
+    nonce: Vec<u8>,
+    aad: Vec<u8>,
+}
+
+impl Observer for Capture {
+    fn on_event(&mut self, event: &Event<'_>) {
+        match event {
+            Event::MacCompared {
+                computed, received, ..
+            } => {
+                self.mac = Some((computed.to_vec(), received.to_vec()));
+            }
+            Event::CbcPadding(p) => self.padding = Some((p.well_formed, p.padding_length)),
+            Event::AeadNonce(n) => self.nonce = n.nonce.to_vec(),
+            Event::AeadAad { aad, .. } => self.aad = aad.to_vec(),
+            _ => {}
+        }
+    }
+}
+
+/// The encrypt-then-MAC tag of a CBC record (RFC 7366 §3):
+///
+/// ```text
+/// MAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length ‖ IV ‖ ENC(content ‖ padding ‖ padding_length))
+/// ```
+///
+/// where `length` is the length of `IV ‖ ciphertext` (the MAC covers the
+/// ciphertext, so a receiver can reject a forged record before decrypting:
+/// no padding oracle, no Lucky13). `body` is `IV ‖ ciphertext`, without the
+/// MAC. Returns `None` for an AEAD suite.
+///
+/// This is the one composition the explainer writes itself, because the
+/// record layer protects CBC records with MAC-then-encrypt only; it is the
+/// RFC's definition and nothing more.
+pub fn encrypt_then_mac_tag(
+    mac: MacAlgorithm,
+    mac_key: &[u8],
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    body: &[u8],
+) -> Option<Vec<u8>> {
+    let key = hmac::Key::new(mac.hmac()?, mac_key);
+    let mut ctx = hmac::Context::with_key(&key);
+    ctx.update(&pseudo_header(seq, typ, version, body.len()));
+    ctx.update(body);
+    Some(ctx.sign().as_ref().to_vec())
+}
+
+/// Recomputes the record under `t`. `evidence` attaches an observer to the
+/// record layer to collect the computed and received MAC (costs an extra
+/// plain-text verification pass, so only the reported trials ask for it).
+fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], evidence: bool) -> Outcome {
+    if t.mode == MacMode::EncryptThenMac && !suite.is_aead() {
+        let mac_key = match t.keys {
+            Direction::ClientToServer => &t.key_block.client_write_mac_key,
+            Direction::ServerToClient => &t.key_block.server_write_mac_key,
+        };
+        let mac_len = suite.mac.len();
+        let Some(split) = payload.len().checked_sub(mac_len) else {
+            return Outcome {
+                detail: "encrypt-then-MAC: too short for a MAC".into(),
+                ..Outcome::default()
+            };
+        };
+        let (body, received) = payload.split_at(split);
+        let computed = encrypt_then_mac_tag(suite.mac, mac_key, t.seq, header.content_type, t.version, body)
+            .unwrap_or_default();
+        return Outcome {
+            ok: computed == received,
+            computed,
+            received: received.to_vec(),
+            detail: "encrypt-then-MAC tag over IV ‖ ciphertext (RFC 7366 §3)".into(),
+            padding: None,
+        };
+    }
+
+    let protection = match Protection::from_key_block(suite, t.key_block, t.keys) {
+        Ok(p) => p,
+        Err(e) => {
+            return Outcome {
+                detail: format!("keys unusable: {e}"),
+                ..Outcome::default()
+            }
+        }
+    };
+    let mut state = RecordLayerState {
+        direction: t.keys,
+        protection,
+        seq: t.seq,
+    };
+    // The record layer takes the MAC's version bytes from the header it is given.
+    let h = RecordHeader {
+        version: t.version,
+        ..*header
+    };
+    let mut buf = payload.to_vec();
+    if !evidence {
+        let ok = state.open(&h, &mut buf, &mut Hooks::none()).is_ok();
+        return Outcome {
+            ok,
+            ..Outcome::default()
+        };
+    }
+    let mut cap = Capture::default();
+    let ok = state.open(&h, &mut buf, &mut Hooks::new(&mut cap)).is_ok();
+    if suite.is_aead() {
+        let tag = payload
+            .get(payload.len().saturating_sub(TAG_LEN)..)
+            .unwrap_or_default();
+        Outcome {
+            ok,
+            // ring does not reveal the tag it expected; when the tag verifies it is the received one.
+            computed: if ok { tag.to_vec() } else { Vec::new() },
+            received: tag.to_vec(),
+            detail: format!(
+                "AEAD tag with nonce {} and additional data {}",
+                hex::encode(&cap.nonce),
+                hex::encode(&cap.aad)
+            ),
+            padding: None,
+        }
+    } else {
+        let (computed, received) = cap.mac.unwrap_or_default();
+        let padding = cap.padding;
+        let pad_text = match padding {
+            Some((true, n)) => format!("padding intact (padding_length {n})"),
+            Some((false, n)) => format!("padding broken (last byte {n})"),
+            None => "no room for a MAC".into(),
+        };
+        Outcome {
+            ok,
+            computed,
+            received,
+            detail: format!("MAC-then-encrypt record MAC; {pad_text}"),
+            padding,
+        }
+    }
+}
+
+/// One trial's keys, set up once and reused over many candidate payloads
+/// (the single-bit search): the AES and HMAC key schedules run once, and the
+/// scratch buffer is allocated once.
+struct Opener {
+    state: RecordLayerState,
+    seq: u64,
+    version: ProtocolVersion,
+    scratch: Vec<u8>,
+}
+
+impl Opener {
+    /// `None` for encrypt-then-MAC trials (they need no decryption: [`run`]
+    /// checks them directly) or if the keys do not fit the suite.
+    fn new(suite: &SuiteInfo, t: &Trial<'_>) -> Option<Opener> {
+        if t.mode == MacMode::EncryptThenMac && !suite.is_aead() {
+            return None;
+        }
+        let protection = Protection::from_key_block(suite, t.key_block, t.keys).ok()?;
+        Some(Opener {
+            state: RecordLayerState {
+                direction: t.keys,
+                protection,
+                seq: t.seq,
+            },
+            seq: t.seq,
+            version: t.version,
+            scratch: Vec::new(),
+        })
+    }
+
+    fn verifies(&mut self, header: &RecordHeader, payload: &[u8]) -> bool {
+        self.state.seq = self.seq;
+        self.scratch.clear();
+        self.scratch.extend_from_slice(payload);
+        let h = RecordHeader {
+            version: self.version,
+            ..*header
+        };
+        self.state.open(&h, &mut self.scratch, &mut Hooks::none()).is_ok()
+    }
+}
+
+/// Whether the payload length is possible for the suite and mode, and if not why.
+fn impossible_length(suite: &SuiteInfo, mode: MacMode, len: usize) -> Option<&'static str> {
+    if suite.is_aead() {
+        let explicit = if suite.record_iv_len() == 0 {
+            0
+        } else {
+            GCM_EXPLICIT_LEN
+        };
+        return (len < explicit + TAG_LEN).then_some("shorter than the explicit nonce and the 16-byte tag");
+    }
+    let mac = suite.mac.len();
+    match mode {
+        MacMode::MacThenEncrypt => {
+            if !len.is_multiple_of(BLOCK) {
+                Some("not a whole number of 16-byte cipher blocks")
+            } else if len < BLOCK + (mac + 1).div_ceil(BLOCK) * BLOCK {
+                Some("too short for an IV, a MAC and the padding_length byte")
+            } else {
+                None
+            }
+        }
+        MacMode::EncryptThenMac => {
+            let body = len.checked_sub(mac)?;
+            if !body.is_multiple_of(BLOCK) || body < 2 * BLOCK {
+                Some("IV ‖ ciphertext before the MAC is not whole cipher blocks")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn keys_name(d: Direction) -> &'static str {
+    match d {
+        Direction::ClientToServer => "client_write",
+        Direction::ServerToClient => "server_write",
+    }
+}
+
+fn other(d: Direction) -> Direction {
+    match d {
+        Direction::ClientToServer => Direction::ServerToClient,
+        Direction::ServerToClient => Direction::ClientToServer,
+    }
+}
+
+/// Explains why `record` did not verify. See the [module](super) doc for
+/// the catalogue; the result is proven only when a recomputation verifies.
+pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
+    let header = RecordHeader::decode(&record.header);
+    let suite = secrets.suite;
+    let subject = format!(
+        "record seq {} {} ({}, {} bytes)",
+        record.seq,
+        record.direction,
+        header.content_type,
+        record.payload.len()
+    );
+    let mut n = 0usize; // recomputations
+    let Some(ms) = secrets.master_secret() else {
+        return Explanation::new(
+            subject,
+            None,
+            vec![],
+            vec![],
+            0,
+            "neither the master secret nor the pre-master secret was given: nothing can be recomputed",
+        );
+    };
+    let base_mode = if secrets.encrypt_then_mac && !suite.is_aead() {
+        MacMode::EncryptThenMac
+    } else {
+        MacMode::MacThenEncrypt
+    };
+    let kb = secrets.key_block(&ms, suite.prf);
+    let payload = &record.payload;
+    let baseline = Trial {
+        key_block: &kb,
+        keys: record.direction,
+        seq: record.seq,
+        version: header.version,
+        mode: base_mode,
+    };
+    let expected_outcome = run(suite, &baseline, &header, payload, true);
+    n += 1;
+    let expected = Evidence::bytes(
+        format!(
+            "{} keys, seq_num {}, version {:04x}: {}",
+            keys_name(record.direction),
+            record.seq,
+            header.version.0,
+            expected_outcome.detail
+        ),
+        &expected_outcome.computed,
+        &expected_outcome.received,
+    );
+    if expected_outcome.ok {
+        let f = Finding::proven(Cause::NotReproduced, expected.clone());
+        return Explanation::new(subject, Some(expected), vec![], vec![f], n, "");
+    }
+
+    let mut findings = master_secret_findings(secrets, &ms, &mut n);
+    let mut facts = vec![];
+
+    // Fewer bytes than the header announces: nothing can verify, and no
+    // recomputation is needed to see it.
+    if record.payload.len() < usize::from(header.length) {
+        findings.push(Finding::proven(
+            Cause::TruncatedRecord {
+                declared: usize::from(header.length),
+                received: record.payload.len(),
+            },
+            Evidence::reason(format!(
+                "header length {} against {} payload bytes",
+                header.length,
+                record.payload.len()
+            )),
+        ));
+    }
+
+    // Alternative key blocks: each a different derivation from our secrets.
+    let mut key_sets: Vec<(KeyBlock, Cause, String)> = vec![];
+    let prf = suite.prf;
+    let alt = other_hash(prf);
+    key_sets.push((
+        secrets.key_block(&ms, alt),
+        Cause::PrfHash {
+            expected: prf,
+            used: alt,
+        },
+        format!(
+            "key block expanded with P_{} from the same master secret",
+            alt.name()
+        ),
+    ));
+    if let Some(ms_alt) = secrets.master_secret_under(secrets.extended_master_secret, alt) {
+        if ms_alt != ms {
+            key_sets.push((
+                secrets.key_block(&ms_alt, alt),
+                Cause::PrfHash {
+                    expected: prf,
+                    used: alt,
+                },
+                format!("master secret and key block both with P_{}", alt.name()),
+            ));
+        }
+    }
+    let ems = secrets.extended_master_secret;
+    let ems_testable = match secrets.master_secret_under(!ems, prf) {
+        Some(ms_alt) => {
+            key_sets.push((
+                secrets.key_block(&ms_alt, prf),
+                Cause::ExtendedMasterSecret {
+                    expected: ems,
+                    used: !ems,
+                },
+                format!(
+                    "master secret {} the extended master secret",
+                    if ems { "without" } else { "with" }
+                ),
+            ));
+            true
+        }
+        None => false,
+    };
+
+    // Each hypothesis changes exactly one assumption of the baseline.
+    let mut trials: Vec<(Trial<'_>, Cause, String)> = vec![];
+    let od = other(record.direction);
+    trials.push((
+        Trial { keys: od, ..baseline },
+        Cause::OtherDirectionKeys,
+        format!(
+            "{} keys instead of {}",
+            keys_name(od),
+            keys_name(record.direction)
+        ),
+    ));
+    for d in -SEQ_WINDOW..=SEQ_WINDOW {
+        let Some(seq) = record.seq.checked_add_signed(d) else {
+            continue;
+        };
+        if d == 0 {
+            continue;
+        }
+        trials.push((
+            Trial { seq, ..baseline },
+            Cause::SequenceNumber {
+                expected: record.seq,
+                used: seq,
+            },
+            format!("seq_num {seq}"),
+        ));
+    }
+    for v in [
+        ProtocolVersion::SSL3,
+        ProtocolVersion::TLS10,
+        ProtocolVersion::TLS11,
+        ProtocolVersion::TLS12,
+    ] {
+        if v != header.version {
+            trials.push((
+                Trial {
+                    version: v,
+                    ..baseline
+                },
+                Cause::MacVersion {
+                    header: header.version,
+                    used: v,
+                },
+                format!("version {:04x} in the MAC input", v.0),
+            ));
+        }
+    }
+    if !suite.is_aead() {
+        let (mode, name) = match base_mode {
+            MacMode::MacThenEncrypt => (MacMode::EncryptThenMac, "encrypt-then-MAC"),
+            MacMode::EncryptThenMac => (MacMode::MacThenEncrypt, "MAC-then-encrypt"),
+        };
+        trials.push((
+            Trial { mode, ..baseline },
+            Cause::EncryptThenMacMismatch {
+                negotiated: secrets.encrypt_then_mac,
+            },
+            name.to_string(),
+        ));
+    }
+    for (kb_alt, cause, what) in &key_sets {
+        trials.push((
+            Trial {
+                key_block: kb_alt,
+                ..baseline
+            },
+            cause.clone(),
+            what.clone(),
+        ));
+    }
+
+    for (trial, cause, what) in &trials {
+        n += 1;
+        if run(suite, trial, &header, payload, false).ok {
+            let o = run(suite, trial, &header, payload, true);
+            findings.push(Finding::proven(
+                cause.clone(),
+                Evidence::bytes(format!("{what}: {} verifies", o.detail), &o.computed, &o.received),
+            ));
+        } else {
+            findings.push(Finding::ruled_out(
+                cause.clone(),
+                Evidence::reason(format!("{what}: does not verify")),
+            ));
+        }
+    }
+
+    // A sender that kept counting across ChangeCipherSpec: seq_num + k.
+    let mut seq_found = None;
+    let hint = record.records_before_change_cipher_spec;
+    let mut ks: Vec<u64> = hint.into_iter().collect();
+    ks.extend((SEQ_WINDOW as u64 + 1..=SEQ_SEARCH_LIMIT).filter(|k| Some(*k) != hint));
+    for k in ks {
+        let Some(seq) = record.seq.checked_add(k) else {
+            continue;
+        };
+        n += 1;
+        let t = Trial { seq, ..baseline };
+        if run(suite, &t, &header, payload, false).ok {
+            let o = run(suite, &t, &header, payload, true);
+            seq_found = Some((seq, o));
+            break;
+        }
+    }
+    match seq_found {
+        Some((seq, o)) => {
+            let cause = if hint.is_none_or(|h| record.seq + h == seq) {
+                Cause::SequenceNotResetAtChangeCipherSpec {
+                    expected: record.seq,
+                    used: Some(seq),
+                }
+            } else {
+                Cause::SequenceNumber {
+                    expected: record.seq,
+                    used: seq,
+                }
+            };
+            findings.push(Finding::proven(
+                cause,
+                Evidence::bytes(
+                    format!("seq_num {seq}: {} verifies", o.detail),
+                    &o.computed,
+                    &o.received,
+                ),
+            ));
+        }
+        None => findings.push(Finding::ruled_out(
+            Cause::SequenceNotResetAtChangeCipherSpec {
+                expected: record.seq,
+                used: None,
+            },
+            Evidence::reason(format!(
+                "seq_num {} … {}: none verifies",
+                record.seq.saturating_add(SEQ_WINDOW as u64 + 1),
+                record.seq.saturating_add(SEQ_SEARCH_LIMIT)
+            )),
+        )),
+    }
+
+    let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
+
+    // Every single flipped bit, restored, under the baseline: proof of corruption.
+    let mut flip_searched = false;
+    if !proven && payload.len() <= flip_search_limit(suite) {
+        flip_searched = true;
+        let mut opener = Opener::new(suite, &baseline);
+        let mut verifies = |candidate: &[u8]| match opener.as_mut() {
+            Some(o) => o.verifies(&header, candidate),
+            None => run(suite, &baseline, &header, candidate, false).ok,
+        };
+        {
+            let mut candidate = payload.clone();
+            'search: for byte in 0..candidate.len() {
+                for bit in 0..8u8 {
+                    candidate[byte] ^= 1 << bit;
+                    n += 1;
+                    if verifies(&candidate) {
+                        findings.push(Finding::proven(
+                            Cause::CorruptedInTransit {
+                                bit: Some(BitPosition { byte, bit }),
+                            },
+                            Evidence::bytes(
+                                format!(
+                                    "payload byte {byte}: this value verifies (computed) where this one arrived (received)"
+                                ),
+                                &[candidate[byte]],
+                                &[payload[byte]],
+                            ),
+                        ));
+                        break 'search;
+                    }
+                    candidate[byte] ^= 1 << bit;
+                }
+            }
+        }
+    }
+
+    let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
+    if !proven {
+        if let Some(why) = impossible_length(suite, base_mode, payload.len()) {
+            findings.push(Finding::proven(
+                Cause::ImpossibleLength {
+                    length: payload.len(),
+                    why,
+                },
+                Evidence::reason(format!(
+                    "{} {}: {} bytes",
+                    suite.name(),
+                    if base_mode == MacMode::EncryptThenMac {
+                        "with encrypt-then-MAC"
+                    } else {
+                        ""
+                    },
+                    payload.len()
+                )),
+            ));
+        }
+    }
+    let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
+    if !proven {
+        findings.extend(rank_unproven(
+            secrets,
+            record,
+            &expected_outcome,
+            flip_searched,
+            ems_testable,
+            &mut facts,
+        ));
+    }
+    Explanation::new(
+        subject,
+        Some(expected),
+        facts,
+        findings,
+        n,
+        "no assumption in the catalogue verifies and nothing ranks the rest",
+    )
+}
+
+/// When nothing verifies: rank corruption against different keys by what
+/// the record and its neighbours show.
+fn rank_unproven(
+    secrets: &Secrets,
+    record: &FailedRecord,
+    baseline: &Outcome,
+    flip_searched: bool,
+    ems_testable: bool,
+    facts: &mut Vec<String>,
+) -> Vec<Finding> {
+    let keys_known_good = record.previous_records_ok > 0;
+    let peer_ms_equal = secrets
+        .peer_master_secret
+        .is_some_and(|p| Some(p) == secrets.master_secret());
+    // A wrong CBC key decrypts the last byte to a random value; an intact
+    // padding of n+1 bytes then happens with probability 256^-(n+1). With
+    // n >= 1 that is evidence the encryption key is right.
+    let padding_vouches = matches!(baseline.padding, Some((true, n)) if n >= 1);
+
+    let mut why = vec![];
+    if keys_known_good {
+        why.push(format!(
+            "{} earlier record(s) from this sender verified under the same keys",
+            record.previous_records_ok
+        ));
+    }
+    if let Some((ok, n)) = baseline.padding {
+        why.push(if ok {
+            format!("the CBC padding decrypts intact (padding_length {n})")
+        } else {
+            format!("the CBC padding decrypts broken (last byte {n})")
+        });
+    }
+    if secrets.suite.is_aead() && !keys_known_good {
+        why.push(
+            "an AEAD tag failure looks the same whether the key is wrong or the bytes changed: this record alone cannot tell them apart"
+                .into(),
+        );
+    }
+    if flip_searched {
+        why.push(format!(
+            "no single flipped bit explains it ({} candidates tried)",
+            record.payload.len() * 8
+        ));
+    } else {
+        why.push(format!(
+            "the single-bit search was skipped: {} bytes exceed {}",
+            record.payload.len(),
+            flip_search_limit(secrets.suite)
+        ));
+    }
+    facts.extend(why.iter().cloned());
+    let why = why.join("; ");
+
+    let (corrupt, keys, mac_key) = if keys_known_good || peer_ms_equal {
+        (80, 10, 0)
+    } else if padding_vouches {
+        (60, 10, 35)
+    } else if secrets.suite.is_aead() {
+        (40, 50, 0)
+    } else {
+        // CBC with broken padding on a first record: a wrong key garbles the
+        // whole record; corruption garbles it only if it hit the last blocks.
+        (30, 55, 0)
+    };
+    let later = "A later record from the same sender under the same keys decides it: if one verifies, the keys are right and these bytes were altered; a capture taken at the sender, compared byte for byte with what arrived, shows where";
+    let mut keys_decide = String::from(
+        "The peer's master secret for this client_random decides it (its key log: `openssl s_server -keylogfile`, SSLKEYLOGFILE): a different value proves different keys and is then traced to EMS, the PRF hash or the pre-master secret",
+    );
+    if !ems_testable {
+        keys_decide.push_str(
+            "; giving the pre-master secret (and the handshake messages) also tests EMS and PRF-hash variants of the master secret",
+        );
+    }
+    let mut out = vec![Finding::plausible(
+        Cause::CorruptedInTransit { bit: None },
+        corrupt,
+        Evidence::reason(why.clone()),
+        later,
+    )];
+    if peer_ms_equal {
+        out.push(Finding::ruled_out(
+            Cause::KeysDiffer,
+            Evidence::reason(
+                "the peer logged the same master secret; the key-block variants were tested above",
+            ),
+        ));
+    } else {
+        out.push(Finding::plausible(
+            Cause::KeysDiffer,
+            keys,
+            Evidence::reason(why.clone()),
+            keys_decide,
+        ));
+    }
+    if mac_key > 0 {
+        out.push(Finding::plausible(
+            Cause::MacKeyDiffers,
+            mac_key,
+            Evidence::reason(why),
+            "Decrypt the plaintext (it is readable if the encryption key is right) and compare the MAC keys of both sides' key blocks",
+        ));
+    }
+    out
+}
