@@ -22,11 +22,14 @@
 
 use crate::config::ClientConfig;
 use crate::error::{DecodeError, DecodeReason, Error};
+use crate::explain::{
+    self, ComplaintPoint, Explanation, FailedFinished, FailedRecord, FinishedLabel, PeerComplaint, Secrets,
+};
 use crate::handshake::{self, Context, Established, SessionInfo, State, StateName};
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::{Deframer, HandshakeJoiner};
 use crate::session::StoredSession;
-use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction};
+use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType};
 
 /// A TLS 1.2 client connection, without I/O.
 pub struct Client<'o> {
@@ -42,6 +45,29 @@ pub struct Client<'o> {
     reported: StateName,
     /// The session, once the handshake completed (kept after close).
     resumable: Option<StoredSession>,
+    /// The last protected record as received, until it verifies (explainer).
+    raw_record: Vec<u8>,
+    /// Protected records from the server that verified.
+    records_ok: u64,
+    /// What failed, for [`Client::explain_failure`].
+    failure: Option<Failure>,
+}
+
+/// What went wrong, kept for the explainer.
+#[derive(Clone, Debug)]
+enum Failure {
+    /// A server record did not verify.
+    Record { seq: u64, record: Vec<u8> },
+    /// The server's Finished did not match.
+    ServerFinished {
+        transcript: Vec<(HandshakeType, Vec<u8>)>,
+        received: Vec<u8>,
+    },
+    /// The server sent a fatal alert after we had sent protected records.
+    Complaint {
+        alert: AlertDescription,
+        after_finished: bool,
+    },
 }
 
 impl Client<'static> {
@@ -68,6 +94,9 @@ impl<'o> Client<'o> {
             records_in: 0,
             reported: StateName::Start,
             resumable: None,
+            raw_record: Vec::new(),
+            records_ok: 0,
+            failure: None,
         }
     }
 
@@ -172,6 +201,102 @@ impl<'o> Client<'o> {
         self.resumable.clone()
     }
 
+    /// Why the connection failed, recomputed under the explainer's catalogue of
+    /// causes (see [`crate::explain`]): for a server record that did not
+    /// verify, a server Finished that did not match, or a fatal alert from the
+    /// server after our Finished. `None` when nothing of that kind failed.
+    pub fn explain_failure(&self) -> Option<Explanation> {
+        self.explain_failure_given(self.cx.config.peer_master_secret)
+    }
+
+    /// [`Client::explain_failure`] with the server's master secret from its
+    /// own key log (for example `openssl s_server -keylogfile`), which turns
+    /// "the keys probably differ" into a proof either way.
+    pub fn explain_failure_given(&self, peer_master_secret: Option<[u8; 48]>) -> Option<Explanation> {
+        let failure = self.failure.as_ref()?;
+        let s = &self.cx.session;
+        let d = &self.cx.debrief;
+        let mut secrets = Secrets::new(s.suite?, s.client_random?, s.server_random?);
+        secrets.master_secret = d
+            .master_secret
+            .or(s.resumed_from.as_ref().map(|r| r.master_secret));
+        secrets.pre_master_secret = d.pre_master_secret.clone();
+        // What our key schedule did (a fault may have made it differ from what
+        // was negotiated): the explainer recomputes the alternatives from there.
+        secrets.extended_master_secret = if d.master_secret.is_some() {
+            d.used_extended_master_secret
+        } else {
+            s.extended_master_secret
+        };
+        secrets.encrypt_then_mac = s.encrypt_then_mac;
+        secrets.session_hash = d.session_hash.clone();
+        secrets.handshake_messages = self
+            .cx
+            .transcript
+            .message_list()
+            .into_iter()
+            .map(|(t, m)| (t, m.to_vec()))
+            .collect();
+        secrets.peer_master_secret = peer_master_secret;
+        secrets.negotiated_extended_master_secret = Some(s.extended_master_secret);
+        Some(match failure {
+            Failure::Record { seq, record } => {
+                let mut failed = FailedRecord::from_wire(Direction::ServerToClient, *seq, record)?;
+                failed.previous_records_ok = self.records_ok;
+                failed.records_before_change_cipher_spec = Some(d.server_records_before_ccs);
+                explain::explain_record(&secrets, &failed)
+            }
+            Failure::ServerFinished { transcript, received } => explain::explain_finished(
+                &secrets,
+                &FailedFinished {
+                    label: FinishedLabel::Server,
+                    transcript: transcript.clone(),
+                    received_verify_data: received.clone(),
+                    record_verified: true,
+                    unhashed_messages: vec![],
+                },
+            ),
+            Failure::Complaint {
+                alert,
+                after_finished,
+            } => {
+                // The record the server complained about: our Finished, or the
+                // latest application record (its seq_num is its record number).
+                let record_sent = match (&d.last_record_sent, after_finished) {
+                    (Some((n, r)), false) => FailedRecord::from_wire(Direction::ClientToServer, *n, r),
+                    _ => d
+                        .first_record_sent
+                        .as_ref()
+                        .and_then(|r| FailedRecord::from_wire(Direction::ClientToServer, 0, r)),
+                };
+                let finished_sent = d.finished_sent.as_ref().map(|(transcript, vd)| FailedFinished {
+                    label: FinishedLabel::Client,
+                    transcript: transcript.clone(),
+                    received_verify_data: vd.clone(),
+                    record_verified: false,
+                    unhashed_messages: vec![],
+                });
+                let after = if *after_finished {
+                    ComplaintPoint::AfterOurFinished
+                } else {
+                    ComplaintPoint::AfterOurRecord {
+                        seq: self.cx.records_protected.saturating_sub(1),
+                    }
+                };
+                explain::explain_peer_complaint(
+                    &secrets,
+                    &PeerComplaint {
+                        alert: *alert,
+                        after,
+                        record_sent,
+                        finished_sent,
+                        server_key: None,
+                    },
+                )
+            }
+        })
+    }
+
     fn remember_session(&mut self, st: &Established) {
         let s = &self.cx.session;
         let (ticket_lifetime_hint, ticket) = match (&s.new_ticket, &s.resumed_from) {
@@ -254,12 +379,41 @@ impl<'o> Client<'o> {
                     reason: DecodeReason::Invalid("record version is not 3.x"),
                 }));
             }
-            self.cx
-                .read
-                .open(&header, &mut self.payload, &mut self.cx.hooks)?;
+            if self.cx.config.explain_failures && self.cx.read.is_protected() {
+                self.raw_record.clear();
+                self.raw_record.extend_from_slice(&header.encode());
+                self.raw_record.extend_from_slice(&self.payload);
+            }
+            if !self.cx.read.is_protected() {
+                self.cx.debrief.server_records_before_ccs += 1;
+            }
+            let seq = self.cx.read.seq;
+            if let Err(e) = self.cx.read.open(&header, &mut self.payload, &mut self.cx.hooks) {
+                if matches!(e, Error::BadRecordMac { .. }) && self.cx.config.explain_failures {
+                    self.failure = Some(Failure::Record {
+                        seq,
+                        record: self.raw_record.clone(),
+                    });
+                }
+                return Err(e);
+            }
+            self.records_ok += u64::from(self.cx.read.is_protected());
             let payload = std::mem::take(&mut self.payload);
             let result = self.dispatch(state, header.content_type, &payload, out);
             self.payload = payload;
+            if let Err(Error::FinishedMismatch { received, .. }) = &result {
+                let transcript = self
+                    .cx
+                    .transcript
+                    .message_list()
+                    .into_iter()
+                    .map(|(t, m)| (t, m.to_vec()))
+                    .collect();
+                self.failure = Some(Failure::ServerFinished {
+                    transcript,
+                    received: received.clone(),
+                });
+            }
             state = result?;
             self.report_state(state.name());
             if let (State::Established(st), None) = (&state, &self.resumable) {
@@ -332,6 +486,20 @@ impl<'o> Client<'o> {
         }
         if alert.level == AlertLevel::WARNING {
             return Ok(state);
+        }
+        // A fatal alert after we protected something: the server disagrees with
+        // what we sent. Keep what the explainer needs to reconstruct its side.
+        if self.cx.records_protected > 0 {
+            let after_finished = matches!(
+                state,
+                State::ExpectNewSessionTicket(_)
+                    | State::ExpectChangeCipherSpec(_)
+                    | State::ExpectFinished(_)
+            );
+            self.failure = Some(Failure::Complaint {
+                alert: alert.description,
+                after_finished,
+            });
         }
         Err(Error::AlertReceived(alert))
     }

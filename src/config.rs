@@ -52,6 +52,13 @@ pub struct ClientConfig {
     /// Called at each derivation point with `&mut` access to the value
     /// (break and edit; see [`crate::intercept`]).
     pub interceptor: Option<Box<dyn crate::intercept::Interceptor>>,
+    /// Keep a copy of each received record's bytes until it verifies, so that
+    /// a failure can be explained ([`crate::Client::explain_failure`]). Costs
+    /// one copy per record into a reused buffer; off for the fastest bulk path.
+    pub explain_failures: bool,
+    /// The server's master secret, if the operator has the server's key log:
+    /// it lets the explainer prove whether the two sides' keys differ.
+    pub peer_master_secret: Option<[u8; 48]>,
     /// Deliberate mistakes to make (labs, tests, `diagnose`); empty normally.
     pub faults: crate::faults::Faults,
     /// Send this ClientHello instead of building one (its `random` is
@@ -94,6 +101,8 @@ impl ClientConfig {
             resume: None,
             faults: crate::faults::Faults::default(),
             interceptor: None,
+            explain_failures: true,
+            peer_master_secret: None,
         }
     }
 

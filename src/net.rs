@@ -50,6 +50,13 @@ pub fn connect<'o>(addr: &str, client: Client<'o>, timeouts: Timeouts) -> Result
     Ok(stream)
 }
 
+/// Opens the TCP connection only; call [`TlsStream::handshake`] next. Unlike
+/// [`connect`], a failed handshake leaves the stream (and its client) in the
+/// caller's hands, so [`Client::explain_failure`] can say why it failed.
+pub fn connect_tcp<'o>(addr: &str, client: Client<'o>, timeouts: Timeouts) -> Result<TlsStream<'o>, Error> {
+    TlsStream::new(tcp_connect(addr, timeouts)?, client, timeouts)
+}
+
 /// Like [`connect`], and every step (the bytes read and written) is appended
 /// to `log`, which the caller keeps even if the handshake fails: the raw
 /// material of a replay bundle ([`crate::replay`]).
@@ -159,6 +166,11 @@ impl<'o> TlsStream<'o> {
         self.note(Action::Close);
         let _ = self.flush();
         closed
+    }
+
+    /// Keeps a log of every step (see [`crate::replay`]).
+    pub fn set_step_log(&mut self, log: &StepLog) {
+        self.log = Some(log.clone());
     }
 
     /// The protocol state.

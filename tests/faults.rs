@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
+use tlslab::explain::Explanation;
 use tlslab::faults::{Fault, Faults};
 use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::net::{self, Timeouts};
@@ -27,21 +28,24 @@ fn server() -> &'static LocalServer {
 }
 
 /// Runs one connection with `fault`: handshake, then one line round trip.
-/// Returns the error (if any) and the events.
-fn run(suite: &str, ems: bool, fault: Fault) -> (Result<(), Error>, Recorder) {
+/// Returns the error (if any), the events, and the explainer's verdict (given
+/// OpenSSL's own master secret from its key log when OpenSSL wrote one: it
+/// logs only handshakes that complete).
+fn run(suite: &str, ems: bool, fault: Fault) -> (Result<(), Error>, Recorder, Option<Explanation>) {
     let mut c = ClientConfig::new("localhost");
     c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c.offer_extended_master_secret = ems;
     c.faults = Faults(vec![fault]);
     let mut recorder = Recorder::new();
+    let client = Client::with_observer(c, &mut recorder);
+    let timeouts = Timeouts {
+        read: Duration::from_secs(5),
+        ..Timeouts::default()
+    };
+    let mut s = net::connect_tcp(&server().addr().to_string(), client, timeouts).unwrap();
     let result = (|| {
-        let client = Client::with_observer(c, &mut recorder);
-        let timeouts = Timeouts {
-            read: Duration::from_secs(5),
-            ..Timeouts::default()
-        };
-        let mut s = net::connect(&server().addr().to_string(), client, timeouts)?;
+        s.handshake()?;
         s.write_all(b"fault\n")?;
         let mut got = vec![];
         while !got.ends_with(b"\n") {
@@ -54,7 +58,15 @@ fn run(suite: &str, ems: bool, fault: Fault) -> (Result<(), Error>, Recorder) {
         assert_eq!(got, b"tluaf\n");
         s.close()
     })();
-    (result, recorder)
+    let peer = s
+        .client()
+        .session()
+        .client_random
+        .and_then(|cr| server().wait_master_secret(&cr, Duration::from_millis(200)))
+        .map(|ms| <[u8; 48]>::try_from(ms.as_slice()).unwrap());
+    let explanation = s.client().explain_failure_given(peer);
+    drop(s);
+    (result, recorder, explanation)
 }
 
 fn server_alert(r: &Result<(), Error>) -> Option<AlertDescription> {
@@ -64,98 +76,40 @@ fn server_alert(r: &Result<(), Error>) -> Option<AlertDescription> {
     }
 }
 
+#[rustfmt::skip]
 #[test]
-fn each_fault_gets_the_alert_openssl_must_send() {
+fn each_fault_gets_the_alert_openssl_must_send_and_the_explainer_names_it() {
     use AlertDescription as A;
-    let cases: Vec<(&str, bool, Fault, AlertDescription)> = vec![
-        (
-            "ECDHE-RSA-AES128-SHA",
-            true,
-            Fault::FlipCiphertextBit { record: 0, bit: 200 },
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES128-GCM-SHA256",
-            true,
-            Fault::FlipCiphertextBit { record: 0, bit: 100 },
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES128-GCM-SHA256",
-            true,
-            Fault::TruncateRecord { record: 0, bytes: 1 },
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES128-SHA256",
-            true,
-            Fault::SeqOffByOne { record: 0 },
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-CHACHA20-POLY1305",
-            true,
-            Fault::SeqReused { record: 1 },
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES256-SHA384",
-            true,
-            Fault::SwapDirectionKeys,
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES128-GCM-SHA256",
-            true,
-            Fault::WrongPreMasterSecret,
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES128-GCM-SHA256",
-            true,
-            Fault::EmsExpectedNotUsed,
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES128-GCM-SHA256",
-            false,
-            Fault::EmsUsedNotNegotiated,
-            A::BAD_RECORD_MAC,
-        ),
-        (
-            "ECDHE-RSA-AES128-GCM-SHA256",
-            true,
-            Fault::BadFinished,
-            A::DECRYPT_ERROR,
-        ),
-        (
-            "ECDHE-RSA-AES128-SHA",
-            true,
-            Fault::TranscriptMissing {
-                message: HandshakeType::SERVER_KEY_EXCHANGE,
-            },
-            A::DECRYPT_ERROR,
-        ),
+    // (suite, EMS offered, fault, OpenSSL's alert, the cause the explainer must rank first)
+    let cases: Vec<(&str, bool, Fault, AlertDescription, &str)> = vec![
+        ("ECDHE-RSA-AES128-SHA", true, Fault::FlipCiphertextBit { record: 0, bit: 200 }, A::BAD_RECORD_MAC, "corrupted_in_transit"),
+        ("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::FlipCiphertextBit { record: 0, bit: 100 }, A::BAD_RECORD_MAC, "corrupted_in_transit"),
+        ("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::TruncateRecord { record: 0, bytes: 1 }, A::BAD_RECORD_MAC, "truncated_record"),
+        ("ECDHE-RSA-AES128-SHA256", true, Fault::SeqOffByOne { record: 0 }, A::BAD_RECORD_MAC, "sequence_number"),
+        ("ECDHE-RSA-CHACHA20-POLY1305", true, Fault::SeqReused { record: 1 }, A::BAD_RECORD_MAC, "sequence_number"),
+        ("ECDHE-RSA-AES256-SHA384", true, Fault::SwapDirectionKeys, A::BAD_RECORD_MAC, "other_direction_keys"),
+        ("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::WrongPreMasterSecret, A::BAD_RECORD_MAC, "pre_master_secret_differs"),
+        ("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::EmsExpectedNotUsed, A::BAD_RECORD_MAC, "extended_master_secret"),
+        ("ECDHE-RSA-AES128-GCM-SHA256", false, Fault::EmsUsedNotNegotiated, A::BAD_RECORD_MAC, "extended_master_secret"),
+        ("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::BadFinished, A::DECRYPT_ERROR, "wrong_verify_data"),
+        ("ECDHE-RSA-AES128-SHA", true, Fault::TranscriptMissing { message: HandshakeType::SERVER_KEY_EXCHANGE }, A::DECRYPT_ERROR, "transcript_missing"),
+        ("AES128-GCM-SHA256", true, Fault::RsaWrongKey, A::BAD_RECORD_MAC, "pre_master_secret_differs"),
+        ("AES128-SHA256", true, Fault::RsaWrongClientVersion, A::BAD_RECORD_MAC, "rsa_pre_master_version"),
     ];
     let mut failures = vec![];
-    for (suite, ems, fault, expected) in cases {
-        let (result, recorder) = run(suite, ems, fault);
+    for (suite, ems, fault, expected, cause) in cases {
+        let (result, recorder, explanation) = run(suite, ems, fault);
         let got = server_alert(&result);
-        println!(
-            "{fault:<40} {suite:<30} server sent {:?}",
-            got.map(|a| a.to_string())
-        );
+        let top = explanation.as_ref().and_then(|e| e.top()).map(|f| f.cause.id());
+        println!("{:<40} {suite:<30} server sent {:<16} explainer: {top:?}", fault.to_string(), got.map_or("-".into(), |a| a.to_string()));
         if got != Some(expected) {
-            failures.push(format!(
-                "{fault} with {suite}: expected {expected}, got {result:?}"
-            ));
+            failures.push(format!("{fault} with {suite}: expected {expected}, got {result:?}"));
+        }
+        if top != Some(cause) {
+            failures.push(format!("{fault}: explainer ranked {top:?} first, not {cause}:\n{}", explanation.map_or(String::new(), |e| e.to_string())));
         }
         // The trace shows what the fault changed.
-        if !recorder
-            .events
-            .iter()
-            .any(|e| matches!(e, OwnedEvent::FaultApplied { fault: f, .. } if *f == fault))
-        {
+        if !recorder.events.iter().any(|e| matches!(e, OwnedEvent::FaultApplied { fault: f, .. } if *f == fault)) {
             failures.push(format!("{fault}: no FaultApplied event"));
         }
     }
@@ -165,7 +119,7 @@ fn each_fault_gets_the_alert_openssl_must_send() {
 #[test]
 fn splitting_records_at_odd_boundaries_still_works() {
     for size in [1, 3, 7, 100] {
-        let (result, _) = run("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::SplitRecords { size });
+        let (result, _, _) = run("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::SplitRecords { size });
         assert!(result.is_ok(), "split-records:{size}: {result:?}");
     }
 }

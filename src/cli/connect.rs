@@ -68,8 +68,8 @@ fn exchange(
     }
     let Some(dir) = &o.bundle else {
         let client = Client::with_observer(config, observers);
-        let stream = net::connect(&o.addr, client, o.timeouts())?;
-        return talk(o, stream, payload);
+        let mut stream = net::connect_tcp(&o.addr, client, o.timeouts())?;
+        return talk_or_explain(o, &mut stream, payload);
     };
     // With --reconnect the second connection goes to DIR/reconnect.
     let dir = if connection == 0 {
@@ -96,8 +96,9 @@ fn exchange(
     let mut both = Both(observers, own);
     let result = (|| {
         let client = Client::with_observer(config, &mut both);
-        let stream = net::connect_logged(&o.addr, client, o.timeouts(), &log)?;
-        talk(o, stream, payload)
+        let mut stream = net::connect_tcp(&o.addr, client, o.timeouts())?;
+        stream.set_step_log(&log);
+        talk_or_explain(o, &mut stream, payload)
     })();
     drop(both);
     let bundle = Bundle {
@@ -116,10 +117,29 @@ fn exchange(
     result
 }
 
+/// Handshake and exchange; when it fails, print why (the explainer's verdict)
+/// before returning the error.
+fn talk_or_explain(
+    o: &Options,
+    stream: &mut net::TlsStream<'_>,
+    payload: &[u8],
+) -> Result<Option<StoredSession>, CliError> {
+    let result = stream
+        .handshake()
+        .map_err(CliError::from)
+        .and_then(|()| talk(o, stream, payload));
+    if result.is_err() {
+        if let Some(explanation) = stream.client().explain_failure() {
+            println!("== why it failed (tlslab's recomputation)\n{explanation}");
+        }
+    }
+    result
+}
+
 /// After the handshake: print, send, read, close.
 fn talk(
     o: &Options,
-    mut stream: net::TlsStream<'_>,
+    stream: &mut net::TlsStream<'_>,
     payload: &[u8],
 ) -> Result<Option<StoredSession>, CliError> {
     print_session(stream.client());

@@ -36,7 +36,13 @@ pub fn run(o: &Options) -> Result<(), CliError> {
     println!("== handshake (every event of the client, in order)");
     let addr = server.addr().to_string();
     let client = Client::with_observer(config, &mut observers);
-    let mut stream = net::connect(&addr, client, o.timeouts())?;
+    let mut stream = net::connect_tcp(&addr, client, o.timeouts())?;
+    if let Err(e) = stream.handshake() {
+        if let Some(explanation) = stream.client().explain_failure() {
+            println!("== why it failed (tlslab's recomputation)\n{explanation}");
+        }
+        return Err(e.into());
+    }
     let master_secret = stream.client().master_secret();
     let client_random = stream.client().session().client_random;
     println!("== handshake complete");

@@ -97,6 +97,10 @@ pub struct Secrets {
     /// available (`openssl s_server -keylogfile`, an `SSLKEYLOGFILE`): it
     /// turns "the keys probably differ" into a proof either way.
     pub peer_master_secret: Option<[u8; 48]>,
+    /// Whether the hellos agreed on extended_master_secret, when known. If it
+    /// differs from `extended_master_secret` (what our key schedule did), our
+    /// side broke RFC 7627 §4 and that alone explains a peer's complaint.
+    pub negotiated_extended_master_secret: Option<bool>,
 }
 
 impl Secrets {
@@ -113,6 +117,7 @@ impl Secrets {
             session_hash: None,
             handshake_messages: Vec::new(),
             peer_master_secret: None,
+            negotiated_extended_master_secret: None,
         }
     }
 

@@ -17,6 +17,7 @@
 //!   they cannot verify.
 
 use super::cause::Cause;
+use super::master_secret_findings;
 use super::report::{Certainty, Evidence, Explanation, Finding, Verdict};
 use super::{explain_finished, explain_record, ComplaintPoint, PeerComplaint, Secrets};
 use crate::wire::{AlertDescription, HandshakeType, ProtocolVersion};
@@ -36,8 +37,23 @@ pub fn explain_peer_complaint(secrets: &Secrets, complaint: &PeerComplaint) -> E
     let mut facts = vec![];
     let mut n = 0usize;
 
-    // 1. Our record, checked as the server checks it.
+    // 1. Our record, checked as the server checks it. Our Finished always
+    //    carries 16 bytes of plaintext, so its protected length is known: a
+    //    shorter record was cut (the header length fixed up to match).
     let mut record_ok = None;
+    if let (Some(rec), ComplaintPoint::AfterOurFinished) = (&complaint.record_sent, complaint.after) {
+        let expected = finished_record_len(secrets);
+        if rec.payload.len() < expected {
+            findings.push(Finding::proven(
+                Cause::TruncatedRecord { declared: expected, received: rec.payload.len() },
+                Evidence::reason(format!(
+                    "our Finished (16 bytes of plaintext) protected with {} is {expected} bytes; the record we sent has {}",
+                    secrets.suite.name(),
+                    rec.payload.len()
+                )),
+            ));
+        }
+    }
     if let Some(rec) = &complaint.record_sent {
         let e = explain_record(secrets, rec);
         n += e.recomputations;
@@ -92,6 +108,19 @@ pub fn explain_peer_complaint(secrets: &Secrets, complaint: &PeerComplaint) -> E
         }
     }
 
+    // 3. Our key schedule against what the hellos agreed.
+    if let Some(agreed) = secrets.negotiated_extended_master_secret {
+        if agreed != secrets.extended_master_secret {
+            findings.push(Finding::proven(
+                Cause::ExtendedMasterSecret { expected: agreed, used: secrets.extended_master_secret },
+                Evidence::reason(format!(
+                    "the hellos agreed extended_master_secret={agreed}, but our master secret was derived {} it (RFC 7627 §4): the server derived another master secret",
+                    if secrets.extended_master_secret { "with" } else { "without" }
+                )),
+            ));
+        }
+    }
+
     let proven_on_our_side = findings.iter().any(|f| f.certainty == Certainty::Proven);
     if !proven_on_our_side {
         findings.extend(server_side(
@@ -138,6 +167,22 @@ fn server_side(
             "`tlslab diagnose HOST:PORT` tries suites, groups and extensions one by one and shows which the server accepts",
         ));
         return out;
+    }
+
+    // The server's own key log settles whether the keys differ, and a variant
+    // of our derivation that reproduces its master secret says why.
+    if let (true, Some(ours), Some(_)) = (keys_alert, secrets.master_secret, secrets.peer_master_secret) {
+        let found = master_secret_findings(secrets, &ours, n);
+        if found.iter().any(|f| f.certainty == Certainty::Proven) {
+            facts.push("the server's key log shows a different master secret from ours".into());
+            // The specific cause first, the generic "master secrets differ" after it.
+            let (generic, specific): (Vec<_>, Vec<_>) = found
+                .into_iter()
+                .partition(|f| f.cause == Cause::MasterSecretDiffers);
+            out.extend(specific);
+            out.extend(generic);
+            return out;
+        }
     }
 
     if keys_alert || handshake_failure {
@@ -344,4 +389,22 @@ fn server_side(
         ));
     }
     out
+}
+
+/// The payload length of a record carrying our 16-byte Finished message under
+/// the suite (RFC 5246 §6.2.3): explicit nonce + plaintext + tag (AEAD), or
+/// IV + whole blocks of plaintext, MAC and padding (CBC, either MAC order).
+fn finished_record_len(secrets: &Secrets) -> usize {
+    const FINISHED: usize = 16;
+    let suite = secrets.suite;
+    if suite.is_aead() {
+        return suite.record_iv_len() + FINISHED + 16;
+    }
+    let mac = suite.mac.len();
+    let blocks = |n: usize| (n / 16 + 1) * 16; // padding always adds 1..=16 bytes
+    if secrets.encrypt_then_mac {
+        16 + blocks(FINISHED) + mac
+    } else {
+        16 + blocks(FINISHED + mac)
+    }
 }

@@ -69,6 +69,7 @@ pub(super) fn send_client_key_exchange(
         |v| v.clone(),
     );
     cx.hooks.emit(&Event::PreMasterSecret(&pre_master_secret));
+    cx.debrief.pre_master_secret = Some(pre_master_secret.clone());
     // 3.
     let raw = encode_handshake(HandshakeType::CLIENT_KEY_EXCHANGE, |o| {
         o.extend_from_slice(&client_key_exchange)
@@ -199,6 +200,8 @@ pub(super) fn derive_master_secret(
             after: &[use_extended_master_secret as u8],
         });
     }
+    cx.debrief.session_hash = Some(cx.transcript.current_hash());
+    cx.debrief.used_extended_master_secret = use_extended_master_secret;
     let master_secret: [u8; 48] = if use_extended_master_secret {
         let session_hash = cx.transcript.current_hash();
         prf::derive_extended_master_secret(hash, pre_master_secret, &session_hash, &mut cx.hooks)
@@ -213,6 +216,7 @@ pub(super) fn derive_master_secret(
     };
     let mut master_secret = master_secret;
     intercept(cx, &mut master_secret, |v| Point::MasterSecret(v), |v| v.to_vec());
+    cx.debrief.master_secret = Some(master_secret);
     cx.hooks.emit(&Event::MasterSecret {
         client_random: &randoms.client_random,
         server_random: &randoms.server_random,
@@ -330,6 +334,14 @@ pub(super) fn send_finished(
         |v| Point::ClientVerifyData(v),
         |v| v.to_vec(),
     );
+    cx.debrief.finished_sent = Some((
+        cx.transcript
+            .message_list()
+            .into_iter()
+            .map(|(t, m)| (t, m.to_vec()))
+            .collect(),
+        verify_data.to_vec(),
+    ));
     cx.hooks.emit(&Event::FinishedVerify {
         label: "client finished",
         handshake_hash: &handshake_hash,

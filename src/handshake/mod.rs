@@ -300,6 +300,31 @@ pub struct Context<'o> {
     pub session: SessionInfo,
     /// Records protected so far (the record numbers faults refer to).
     pub records_protected: u64,
+    /// What the explainer needs if the connection fails.
+    pub debrief: Debrief,
+}
+
+/// The values the explainer needs after a failure: what we derived and what
+/// we sent, kept as the handshake goes (a few hundred bytes).
+#[derive(Clone, Debug, Default)]
+pub struct Debrief {
+    /// The pre-master secret we used (after any fault or edit).
+    pub pre_master_secret: Option<Vec<u8>>,
+    /// The master secret we used.
+    pub master_secret: Option<[u8; 48]>,
+    /// session_hash (RFC 7627 §3) at the time the master secret was derived.
+    pub session_hash: Option<Vec<u8>>,
+    /// Whether our master secret was derived the RFC 7627 way (normally: when
+    /// negotiated; a fault can make it differ).
+    pub used_extended_master_secret: bool,
+    /// Our first protected record (the Finished), exactly as sent.
+    pub first_record_sent: Option<Vec<u8>>,
+    /// Our latest protected record after the Finished: (record number, bytes as sent).
+    pub last_record_sent: Option<(u64, Vec<u8>)>,
+    /// The transcript our Finished covered, and the verify_data we sent.
+    pub finished_sent: Option<(Vec<(HandshakeType, Vec<u8>)>, Vec<u8>)>,
+    /// Plaintext records the server sent before its ChangeCipherSpec.
+    pub server_records_before_ccs: u64,
 }
 
 impl<'o> Context<'o> {
@@ -313,6 +338,7 @@ impl<'o> Context<'o> {
             write: RecordLayerState::new(Direction::ClientToServer),
             session: SessionInfo::default(),
             records_protected: 0,
+            debrief: Debrief::default(),
         }
     }
 
@@ -362,16 +388,41 @@ impl<'o> Context<'o> {
         }
         let record = self.records_protected;
         self.records_protected += 1;
+        let at = out.len();
         if self.config.faults.is_empty() {
-            return self.write.seal(
+            self.write.seal(
                 typ,
                 ProtocolVersion::TLS12,
                 fragment,
                 out,
                 &mut *self.config.rng,
                 &mut self.hooks,
-            );
+            )?;
+        } else {
+            self.seal_with_faults(record, typ, fragment, out)?;
         }
+        if record == 0 {
+            self.debrief.first_record_sent = Some(out[at..].to_vec());
+        } else if self.config.explain_failures {
+            let last = self
+                .debrief
+                .last_record_sent
+                .get_or_insert_with(|| (0, Vec::new()));
+            last.0 = record;
+            last.1.clear();
+            last.1.extend_from_slice(&out[at..]);
+        }
+        Ok(())
+    }
+
+    /// Seals protected record number `record`, applying its faults.
+    fn seal_with_faults(
+        &mut self,
+        record: u64,
+        typ: ContentType,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         let faults = self.config.faults.clone();
         let honest_seq = self.write.seq;
         for f in &faults.0 {
