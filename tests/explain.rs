@@ -829,6 +829,7 @@ fn live_reply(suite: &str) -> (Secrets, Vec<u8>) {
     );
     s.master_secret = Some(ms.try_into().unwrap());
     s.extended_master_secret = session.extended_master_secret;
+    s.encrypt_then_mac = session.encrypt_then_mac;
     (s, record)
 }
 

@@ -304,6 +304,9 @@ pub struct Context<'o> {
     pub debrief: Debrief,
 }
 
+/// Handshake messages in order, each with its type and raw bytes.
+pub type Messages = Vec<(HandshakeType, Vec<u8>)>;
+
 /// The values the explainer needs after a failure: what we derived and what
 /// we sent, kept as the handshake goes (a few hundred bytes).
 #[derive(Clone, Debug, Default)]
@@ -322,7 +325,7 @@ pub struct Debrief {
     /// Our latest protected record after the Finished: (record number, bytes as sent).
     pub last_record_sent: Option<(u64, Vec<u8>)>,
     /// The transcript our Finished covered, and the verify_data we sent.
-    pub finished_sent: Option<(Vec<(HandshakeType, Vec<u8>)>, Vec<u8>)>,
+    pub finished_sent: Option<(Messages, Vec<u8>)>,
     /// Plaintext records the server sent before its ChangeCipherSpec.
     pub server_records_before_ccs: u64,
 }
