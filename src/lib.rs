@@ -63,6 +63,7 @@ pub mod handshake;
 pub mod local_server;
 pub mod net;
 pub mod observer;
+pub mod peers;
 pub mod record;
 pub mod rng;
 pub mod wire;
