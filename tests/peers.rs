@@ -268,3 +268,77 @@ fn default_options_start_and_serve_every_kind_with_rsa_and_ecdsa_keys() {
         println!("{:<12} {key_type:?} default: {suite}", peer.name());
     }
 }
+
+/// The extensions in the ServerHello that `openssl s_client -trace` (an
+/// independent client that offers both) reports, for a CBC suite.
+fn server_hello_extensions(peer: &Peer) -> String {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("openssl")
+        .args([
+            "s_client",
+            "-tls1_2",
+            "-trace",
+            "-cipher",
+            "ECDHE-RSA-AES128-SHA",
+            "-connect",
+        ])
+        .arg(peer.addr().to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let start = out
+        .find("ServerHello, Length")
+        .unwrap_or_else(|| panic!("{}: no ServerHello:\n{out}", peer.name()));
+    let hello = &out[start..];
+    let end = hello.find("Certificate, Length").unwrap_or(hello.len());
+    hello[..end].to_owned()
+}
+
+#[test]
+fn ems_and_etm_switches_show_in_the_server_hello_seen_by_openssl_s_client() {
+    for kind in PeerKind::ALL {
+        let caps = kind.capabilities();
+        if !caps.cbc {
+            continue;
+        }
+        let on = Peer::start(kind, &PeerOptions::default()).unwrap();
+        let hello = server_hello_extensions(&on);
+        assert!(
+            hello.contains("extended_master_secret(23)"),
+            "{}:\n{hello}",
+            on.name()
+        );
+        assert!(hello.contains("encrypt_then_mac(22)"), "{}:\n{hello}", on.name());
+        drop(on);
+        if caps.disable_ems && caps.disable_etm {
+            let opts = PeerOptions {
+                ems: false,
+                etm: false,
+                ..PeerOptions::default()
+            };
+            let off = Peer::start(kind, &opts).unwrap();
+            let hello = server_hello_extensions(&off);
+            assert!(
+                !hello.contains("extended_master_secret(23)"),
+                "{}:\n{hello}",
+                off.name()
+            );
+            assert!(
+                !hello.contains("encrypt_then_mac(22)"),
+                "{}:\n{hello}",
+                off.name()
+            );
+        }
+    }
+}

@@ -116,7 +116,9 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
             args,
             env: vec![("SSLKEYLOGFILE".into(), keylog.display().to_string())],
             files: vec![],
-            ready_line: "listening on IPv4",
+            // "Echo Server listening on IPv4 0.0.0.0 port N...done"; on a failed
+            // bind the line ends "...bind() failed: Address already in use".
+            ready_line: format!("IPv4 0.0.0.0 port {PORT}...done"),
             install_hint: HINT,
         },
         suites: SuiteSource::Known(suites),

@@ -102,7 +102,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
             args: vec!["-D".into(), "-f".into(), "lighttpd.conf".into()],
             env: vec![],
             files: vec![("lighttpd.conf".into(), conf)],
-            ready_line: "server started",
+            ready_line: "server started".into(),
             install_hint: "install the Debian packages lighttpd and lighttpd-mod-mbedtls",
         },
         suites: SuiteSource::Known(suites),

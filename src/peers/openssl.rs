@@ -73,7 +73,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
             args,
             env,
             files,
-            ready_line: "ACCEPT",
+            ready_line: "ACCEPT".into(),
             install_hint: "install the Debian package openssl",
         },
         suites: SuiteSource::Known(

@@ -27,8 +27,9 @@ pub(crate) struct Plan {
     pub env: Vec<(String, String)>,
     /// Files to write into the directory before each start (name, contents).
     pub files: Vec<(String, String)>,
-    /// A substring of stdout or stderr that means "listening now".
-    pub ready_line: &'static str,
+    /// A substring of stdout or stderr that means "listening now"
+    /// ([`PORT`] replaced).
+    pub ready_line: String,
     /// What to tell the user when `program` is missing.
     pub install_hint: &'static str,
 }
@@ -120,10 +121,22 @@ impl ServerProcess {
             dir: dir.to_path_buf(),
             _stdin: stdin,
         };
+        let ready_line = plan.ready_line.replace(PORT, &port_s);
         let started = Instant::now();
         loop {
             let (out, err) = (p.stdout(), p.stderr());
-            if out.contains(plan.ready_line) || err.contains(plan.ready_line) {
+            // gnutls-serv reports a failed bind and goes on running without
+            // a socket, so this is checked before the ready line and does not
+            // wait for an exit.
+            if out.contains("already in use") || err.contains("already in use") {
+                return Ok(Err(format!(
+                    "address in use\n{}\nstdout:\n{}\nstderr:\n{}",
+                    p.command.join(" "),
+                    tail(&out, 20),
+                    tail(&err, 20)
+                )));
+            }
+            if out.contains(&ready_line) || err.contains(&ready_line) {
                 // A server that picks its own port says which.
                 if let Some(n) = out
                     .lines()
@@ -139,7 +152,7 @@ impl ServerProcess {
                 let why = if exited {
                     format!("exited ({:?})", p.child.try_wait().ok().flatten())
                 } else {
-                    format!("no `{}` after {START_DEADLINE:?}", plan.ready_line)
+                    format!("no `{ready_line}` after {START_DEADLINE:?}")
                 };
                 return Ok(Err(format!(
                     "{why}\n{}\nstdout:\n{}\nstderr:\n{}",
@@ -172,7 +185,7 @@ mod tests {
             args: vec![],
             env: vec![],
             files: vec![],
-            ready_line: "never",
+            ready_line: "never".into(),
             install_hint: "install the Debian package no-such-package",
         };
         let err = ServerProcess::start(&plan, &dir).err().unwrap().to_string();
@@ -191,11 +204,39 @@ mod tests {
             args: vec!["-c".into(), format!("echo port {PORT} is wrong >&2; exit 3")],
             env: vec![],
             files: vec![],
-            ready_line: "never",
+            ready_line: "never".into(),
             install_hint: "",
         };
         let err = ServerProcess::start(&plan, &dir).err().unwrap().to_string();
         let _ = fs::remove_dir_all(&dir);
         assert!(err.contains("is wrong") && err.contains("exited"), "{err}");
+    }
+
+    #[test]
+    fn a_port_in_use_is_retried_on_another_port() {
+        let dir = crate::peers::certs::fresh_dir("tlslab-process-test").unwrap();
+        // Says "in use" (and keeps running) unless started on a second port:
+        // the first attempt's port is remembered in a file.
+        let script = format!(
+            "if [ -e first ]; then echo ready {PORT}; else echo {PORT} > first; \
+             echo bind: Address already in use; fi; exec sleep 30"
+        );
+        let plan = Plan {
+            program: "sh".into(),
+            args: vec!["-c".into(), script],
+            env: vec![],
+            files: vec![],
+            ready_line: format!("ready {PORT}"),
+            install_hint: "",
+        };
+        let p = ServerProcess::start(&plan, &dir).unwrap();
+        let first: u16 = fs::read_to_string(dir.join("first"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        assert_ne!(p.port, first);
+        drop(p);
+        let _ = fs::remove_dir_all(&dir);
     }
 }

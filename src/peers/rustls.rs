@@ -143,7 +143,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
             args,
             env: vec![("SSLKEYLOGFILE".into(), keylog.display().to_string())],
             files: vec![],
-            ready_line: "LISTENING",
+            ready_line: "LISTENING".into(),
             install_hint: "run `cargo build --example rustls_server`",
         },
         suites: SuiteSource::PrintedByServer,

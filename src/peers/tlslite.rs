@@ -71,7 +71,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
             // Unbuffered, so the LISTENING line shows up at once.
             env: vec![("PYTHONUNBUFFERED".into(), "1".into())],
             files: vec![("tlslite_launcher.py".into(), LAUNCHER.into())],
-            ready_line: "LISTENING",
+            ready_line: "LISTENING".into(),
             install_hint:
                 "install Python 3 (Debian package python3) and then `python3 -m pip install tlslite-ng`",
         },
