@@ -67,6 +67,7 @@ pub mod intercept;
 pub mod local_server;
 pub mod net;
 pub mod observer;
+pub mod peers;
 pub mod record;
 pub mod replay;
 pub mod rng;
