@@ -208,6 +208,7 @@ impl LocalServer {
             .stderr(stderr)
             .spawn()
             .map_err(|e| io_err(&format!("running {} (is OpenSSL installed?)", openssl_bin()), e))?;
+        crate::peers::reaper::register(child.id());
         let mut command = vec![openssl_bin()];
         command.extend(args);
         let mut server = LocalServer {
@@ -374,6 +375,7 @@ impl Drop for LocalServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        crate::peers::reaper::unregister(self.child.id());
         self.stdin = None;
         if self.dir.as_os_str().is_empty() {
             return;

@@ -38,6 +38,7 @@ mod mbedtls;
 pub mod names;
 mod openssl;
 mod process;
+pub mod reaper;
 pub mod rustls;
 mod tlslite;
 

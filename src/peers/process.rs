@@ -113,6 +113,7 @@ impl ServerProcess {
                     io_err(&format!("running {}", plan.program), e)
                 }
             })?;
+        super::reaper::register(child.id());
         let stdin = child.stdin.take();
         let mut p = ServerProcess {
             child,
@@ -170,6 +171,7 @@ impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        super::reaper::unregister(self.child.id());
     }
 }
 
