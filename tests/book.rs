@@ -24,11 +24,13 @@
 //!
 //! # Output that varies between runs
 //!
-//! Only three placeholders exist, each documented in the book's introduction:
+//! Only four placeholders exist, each documented in the book's introduction:
 //!
 //! * a line that is exactly `...` matches any number of lines (zero or more);
 //! * `<hex>` inside a line matches one or more lowercase hex digits;
-//! * `<num>` inside a line matches one or more decimal digits.
+//! * `<num>` inside a line matches one or more decimal digits;
+//! * `<path>` inside a line matches one or more characters other than
+//!   whitespace and `)` (a temporary directory).
 //!
 //! Everything else is compared literally, line by line (trailing spaces
 //! ignored). Pages whose values come from frozen inputs use no placeholders.
@@ -161,11 +163,15 @@ fn parse_session(body: &[&str]) -> Vec<Step> {
 // ---------------------------------------------------------------------------
 // Matching
 
-/// Does `got` match the expected line (with `<hex>` and `<num>` placeholders)?
+/// Does `got` match the expected line (with `<hex>`, `<num>` and `<path>` placeholders)?
 fn line_matches(expected: &str, got: &str) -> bool {
     let (expected, got) = (expected.trim_end(), got.trim_end());
     if let Some(i) = expected.find('<') {
-        for (placeholder, class) in [("<hex>", hex_char as fn(char) -> bool), ("<num>", digit_char)] {
+        for (placeholder, class) in [
+            ("<hex>", hex_char as fn(char) -> bool),
+            ("<num>", digit_char),
+            ("<path>", path_char),
+        ] {
             if expected[i..].starts_with(placeholder) {
                 let (lit, rest) = (&expected[..i], &expected[i + placeholder.len()..]);
                 let Some(tail) = got.strip_prefix(lit) else {
@@ -188,6 +194,10 @@ fn hex_char(c: char) -> bool {
 
 fn digit_char(c: char) -> bool {
     c.is_ascii_digit()
+}
+
+fn path_char(c: char) -> bool {
+    !c.is_whitespace() && c != ')'
 }
 
 /// Does the output match the expected lines (with `...` lines)?
@@ -274,7 +284,8 @@ fn run_session(dir: &Path, session: &Session) -> Result<Vec<Vec<String>>, String
         return Err(format!("the session did not finish within {SESSION_TIMEOUT:?}"));
     }
     let text = std::fs::read_to_string(&out_path).map_err(|e| e.to_string())?;
-    let mut parts = text.split(&format!("\n{MARK}\n"));
+    let separator = format!("\n{MARK}\n");
+    let mut parts = text.split(&separator);
     parts.next(); // before the first command: nothing
     Ok(parts
         .map(|p| {
@@ -418,14 +429,25 @@ fn the_comparison_fails_when_one_value_changes() {
     // match only what they say.
     let book = |s: &str| s.lines().map(str::to_string).collect::<Vec<_>>();
     let got = ["master_secret=916abf9d", "listening on 127.0.0.1:4433", "done"];
-    assert!(output_matches(&book("master_secret=916abf9d\nlistening on 127.0.0.1:<num>\ndone"), &got));
-    assert!(!output_matches(&book("master_secret=916abf9e\nlistening on 127.0.0.1:<num>\ndone"), &got));
+    assert!(output_matches(
+        &book("master_secret=916abf9d\nlistening on 127.0.0.1:<num>\ndone"),
+        &got
+    ));
+    assert!(!output_matches(
+        &book("master_secret=916abf9e\nlistening on 127.0.0.1:<num>\ndone"),
+        &got
+    ));
     assert!(output_matches(&book("master_secret=<hex>\n...\ndone"), &got));
-    assert!(!output_matches(&book("master_secret=<hex>\n..."), &["master_secret=XYZ"]));
+    assert!(!output_matches(
+        &book("master_secret=<hex>\n..."),
+        &["master_secret=XYZ"]
+    ));
     assert!(!output_matches(&book("master_secret=<hex>"), &["master_secret="]));
     assert!(!output_matches(&book("a\nb"), &["a"]));
     assert!(!output_matches(&book("a"), &["a", "b"]));
     assert!(line_matches("x <y> z", "x <y> z"));
+    assert!(line_matches("(CA: <path>)", "(CA: /tmp/d-1/ca.pem)"));
+    assert!(!line_matches("(CA: <path>)", "(CA: /tmp/a b)"));
 
     // And end to end: a page with one changed digit fails when it runs.
     let session = Session {
