@@ -289,6 +289,7 @@ pub fn agree(params: &ServerDhParams, rng: &mut dyn Rng) -> Result<DhAgreement, 
 }
 
 /// The arithmetic of [`agree`] for a given `x`, with the check on `Z`.
+// ANCHOR: dhe_compute
 fn compute(checked: &CheckedDhParams, x: &BigUint) -> Result<DhAgreement, Error> {
     let p = &checked.p;
     let yc = checked.g.modpow(x, p);
@@ -307,6 +308,7 @@ fn compute(checked: &CheckedDhParams, x: &BigUint) -> Result<DhAgreement, Error>
         pre_master_secret,
     })
 }
+// ANCHOR_END: dhe_compute
 
 #[cfg(test)]
 mod tests;

@@ -40,6 +40,7 @@ pub struct KeyBlock {
 /// [`Event::KeyBlock`] with the named parts.
 ///
 /// [RFC 5246 §6.3]: https://www.rfc-editor.org/rfc/rfc5246#section-6.3
+// ANCHOR: derive_key_block
 #[inline(never)]
 pub fn derive_key_block(
     suite: &SuiteInfo,
@@ -91,6 +92,7 @@ pub fn derive_key_block(
     hooks.emit(&Event::KeyBlock(&split));
     split
 }
+// ANCHOR_END: derive_key_block
 
 #[cfg(test)]
 mod tests {

@@ -35,6 +35,7 @@ use crate::observer::{Event, Hooks, PrfCall};
 /// intermediate values live in ring's fixed-size tags on the stack.
 ///
 /// [RFC 5246 §5]: https://www.rfc-editor.org/rfc/rfc5246#section-5
+// ANCHOR: prf
 #[inline(never)]
 pub fn prf(
     hash: PrfHash,
@@ -95,6 +96,7 @@ pub fn prf(
         }));
     }
 }
+// ANCHOR_END: prf
 
 /// `master_secret = PRF(pre_master_secret, "master secret", ClientHello.random
 /// + ServerHello.random)[0..47]` ([RFC 5246 §8.1]).
@@ -104,6 +106,7 @@ pub fn prf(
 /// the extended master secret is in use.
 ///
 /// [RFC 5246 §8.1]: https://www.rfc-editor.org/rfc/rfc5246#section-8.1
+// ANCHOR: derive_master_secret
 #[inline(never)]
 pub fn derive_master_secret(
     hash: PrfHash,
@@ -130,6 +133,7 @@ pub fn derive_master_secret(
     );
     master_secret
 }
+// ANCHOR_END: derive_master_secret
 
 /// `master_secret = PRF(pre_master_secret, "extended master secret",
 /// session_hash)[0..47]` ([RFC 7627 §4]), where `session_hash` is the hash of
@@ -138,6 +142,7 @@ pub fn derive_master_secret(
 /// Emits the [`Event::Prf`] of the derivation (purpose `extended_master_secret`).
 ///
 /// [RFC 7627 §4]: https://www.rfc-editor.org/rfc/rfc7627#section-4
+// ANCHOR: derive_extended_master_secret
 #[inline(never)]
 pub fn derive_extended_master_secret(
     hash: PrfHash,
@@ -157,6 +162,7 @@ pub fn derive_extended_master_secret(
     );
     master_secret
 }
+// ANCHOR_END: derive_extended_master_secret
 
 /// `verify_data = PRF(master_secret, finished_label,
 /// Hash(handshake_messages))[0..verify_data_length-1]`, with
@@ -168,6 +174,7 @@ pub fn derive_extended_master_secret(
 /// [`Event::FinishedVerify`], which also needs the received value.
 ///
 /// [RFC 5246 §7.4.9]: https://www.rfc-editor.org/rfc/rfc5246#section-7.4.9
+// ANCHOR: compute_verify_data
 #[inline(never)]
 pub fn compute_verify_data(
     hash: PrfHash,
@@ -188,6 +195,7 @@ pub fn compute_verify_data(
     );
     verify_data
 }
+// ANCHOR_END: compute_verify_data
 
 #[cfg(test)]
 mod tests {

@@ -65,12 +65,14 @@ const OCTET_STRING: u8 = 0x04;
 /// `client_version` is the version the client *offered* in its ClientHello,
 /// not the one negotiated: the server checks it to detect a version
 /// rollback by a man in the middle.
+// ANCHOR: make_pre_master_secret
 pub fn make_pre_master_secret(client_version: ProtocolVersion, rng: &mut dyn Rng) -> [u8; 48] {
     let mut pms = [0u8; 48];
     pms[..2].copy_from_slice(&client_version.0.to_be_bytes());
     rng.fill(&mut pms[2..]);
     pms
 }
+// ANCHOR_END: make_pre_master_secret
 
 /// An RSA public key (RFC 8017 §3.1): modulus `n` and public exponent `e`.
 #[derive(Clone, PartialEq, Eq)]

@@ -81,6 +81,7 @@ pub(super) fn send_client_key_exchange(
 /// ECDHE (RFC 8422 §5.7, §5.10): an ephemeral key pair on the server's group;
 /// the pre-master secret is the shared x-coordinate (the X25519 output for
 /// x25519). The server's point is validated (invalid-curve attacks).
+// ANCHOR: ecdhe_key_exchange
 #[inline(never)]
 fn ecdhe_key_exchange(cx: &mut Context<'_>, params: &ServerEcdhParams) -> Result<(Vec<u8>, Vec<u8>), Error> {
     let key_pair = EcdheKeyPair::generate(params.named_curve, &mut *cx.config.rng)?;
@@ -98,9 +99,11 @@ fn ecdhe_key_exchange(cx: &mut Context<'_>, params: &ServerEcdhParams) -> Result
     .encode(&mut body);
     Ok((pre_master_secret, body))
 }
+// ANCHOR_END: ecdhe_key_exchange
 
 /// Finite-field DHE (RFC 5246 §7.4.7.2, §8.1.2): Yc = g^x mod p; the
 /// pre-master secret is Z = Ys^x mod p with its leading zero bytes stripped.
+// ANCHOR: dhe_key_exchange
 #[inline(never)]
 fn dhe_key_exchange(cx: &mut Context<'_>, params: &ServerDhParams) -> Result<(Vec<u8>, Vec<u8>), Error> {
     let agreement = dhe::agree(params, &mut *cx.config.rng)?;
@@ -112,6 +115,7 @@ fn dhe_key_exchange(cx: &mut Context<'_>, params: &ServerDhParams) -> Result<(Ve
     .encode(&mut body);
     Ok((agreement.pre_master_secret.clone(), body))
 }
+// ANCHOR_END: dhe_key_exchange
 
 /// RSA key transport (RFC 5246 §7.4.7.1): 48 bytes, client_version first,
 /// PKCS#1 v1.5-encrypted to the certificate's key. There is no forward
@@ -287,6 +291,7 @@ pub(super) fn send_change_cipher_spec(
 ///
 /// It is the first record under the new keys, so it proves both that the keys
 /// match and that both sides saw the same handshake (downgrade protection).
+// ANCHOR: send_finished
 #[inline(never)]
 pub(super) fn send_finished(
     cx: &mut Context<'_>,
@@ -351,6 +356,7 @@ pub(super) fn send_finished(
     let raw = encode_handshake(HandshakeType::FINISHED, |o| o.extend_from_slice(&verify_data));
     cx.send_handshake(HandshakeType::FINISHED, &raw, out)
 }
+// ANCHOR_END: send_finished
 
 /// Hands `value` to the configured interceptor (break and edit) and reports
 /// the edit, if it made one.

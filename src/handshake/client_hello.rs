@@ -18,6 +18,7 @@ use crate::wire::{CipherSuite, CompressionMethod, ExtensionType, HandshakeType, 
 ///    supported_groups, ec_point_formats, signature_algorithms,
 ///    extended_master_secret (when enabled), renegotiation_info (empty),
 ///    ALPN (when protocols are configured), session_ticket.
+// ANCHOR: send_client_hello
 #[inline(never)]
 pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Result<State, Error> {
     cx.config.validate()?;
@@ -101,6 +102,7 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
         resuming,
     }))
 }
+// ANCHOR_END: send_client_hello
 
 /// A session can only be resumed under the name it was made with, and with a
 /// suite we still offer.

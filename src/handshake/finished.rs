@@ -69,6 +69,7 @@ pub(crate) fn handle_change_cipher_spec(
 /// where handshake_messages runs up to our own Finished. A mismatch means the
 /// two sides do not share the master secret or saw different handshakes
 /// (tampering, a downgrade), so it is fatal: `decrypt_error` (RFC 5246 §7.4.9).
+// ANCHOR: verify_server_finished
 #[inline(never)]
 pub(super) fn verify_server_finished(
     st: ExpectFinished,
@@ -112,6 +113,7 @@ pub(super) fn verify_server_finished(
         master_secret: st.master_secret,
     }))
 }
+// ANCHOR_END: verify_server_finished
 
 /// Compares two byte strings without an early exit: the time taken depends on
 /// the lengths only, never on where the first difference is.

@@ -186,6 +186,7 @@ pub(super) fn handle_server_hello(
 ///    into a connection that believes it is protected (triple handshake).
 /// 3. New keys from the old master secret; the server's ChangeCipherSpec and
 ///    Finished come first, ours after.
+// ANCHOR: resume_session
 #[inline(never)]
 fn resume_session(
     cx: &mut Context<'_>,
@@ -249,3 +250,4 @@ fn resume_session(
         State::ExpectChangeCipherSpec(next)
     })
 }
+// ANCHOR_END: resume_session

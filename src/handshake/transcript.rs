@@ -35,6 +35,7 @@ impl Transcript {
     }
 
     /// Appends a whole message (header included) and tells the observer the running hash.
+    // ANCHOR: append
     pub fn append(&mut self, typ: HandshakeType, raw: &[u8], hooks: &mut Hooks<'_>) {
         self.starts.push((typ, self.messages.len()));
         self.messages.extend_from_slice(raw);
@@ -47,6 +48,7 @@ impl Transcript {
             });
         }
     }
+    // ANCHOR_END: append
 
     /// Hash(handshake_messages) so far.
     pub fn current_hash(&self) -> Vec<u8> {

@@ -90,6 +90,7 @@ impl AeadState {
 
     /// The 12-byte nonce for `seq`, given the explicit part (GCM: from the
     /// record or our `seq_num`; ChaCha20: always `seq_num`).
+    // ANCHOR: nonce
     pub fn nonce(&self, seq: u64, explicit: &[u8; 8]) -> [u8; 12] {
         let mut n = [0u8; 12];
         match self.cipher {
@@ -108,6 +109,7 @@ impl AeadState {
         }
         n
     }
+    // ANCHOR_END: nonce
 
     fn emit_nonce(&self, seq: u64, explicit: &[u8; 8], nonce: &[u8; 12], hooks: &mut Hooks<'_>) {
         hooks.emit(&Event::AeadNonce(NonceParts {

@@ -314,6 +314,7 @@ impl CbcState {
 
     /// Encrypt-then-MAC opening (RFC 7366 §3): MAC first, on the ciphertext;
     /// decryption and the padding check only if it verified.
+    // ANCHOR: open_etm
     fn open_etm(
         &self,
         seq: u64,
@@ -362,6 +363,7 @@ impl CbcState {
             Err(_) => false,
         }
     }
+    // ANCHOR_END: open_etm
 }
 
 #[cfg(test)]

@@ -44,6 +44,7 @@ impl Deframer {
     /// §6.2.3), without waiting for a body that a hostile peer may never send
     /// and that would otherwise grow the buffer without bound. The error is
     /// sticky: the same header is found again on the next call.
+    // ANCHOR: next_record
     pub fn next_record(&mut self, payload: &mut Vec<u8>) -> Result<Option<RecordHeader>, Error> {
         let avail = self.buf.get(self.pos..).unwrap_or_default();
         let Some((head, rest)) = avail.split_first_chunk::<{ RecordHeader::LEN }>() else {
@@ -65,6 +66,7 @@ impl Deframer {
         self.pos += RecordHeader::LEN + len;
         Ok(Some(header))
     }
+    // ANCHOR_END: next_record
 
     /// Bytes received but not yet returned as a record.
     pub fn buffered(&self) -> usize {

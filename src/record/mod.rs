@@ -60,6 +60,7 @@ pub const MAX_CIPHERTEXT: usize = (1 << 14) + 2048;
 /// ```
 ///
 /// `length` is the **plaintext** length, not the length on the wire.
+// ANCHOR: pseudo_header
 pub fn pseudo_header(seq: u64, typ: ContentType, version: ProtocolVersion, length: usize) -> [u8; 13] {
     let mut h = [0u8; 13];
     h[..8].copy_from_slice(&seq.to_be_bytes());
@@ -70,6 +71,7 @@ pub fn pseudo_header(seq: u64, typ: ContentType, version: ProtocolVersion, lengt
     h[11..13].copy_from_slice(&len.to_be_bytes());
     h
 }
+// ANCHOR_END: pseudo_header
 
 /// How one direction's records are protected (RFC 5246 §6.2.3).
 // One value per direction for the whole connection, never moved per record: an

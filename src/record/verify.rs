@@ -104,6 +104,7 @@ fn ct_eq(a: u32, b: u32) -> u32 {
 /// that depends on `n`, and LLVM is in principle free to turn mask arithmetic
 /// back into branches (we pass the secret through `black_box` to discourage
 /// value-range reasoning; the `subtle` crate does the same).
+// ANCHOR: verify_constant_time
 pub fn verify_constant_time(
     mac_key: &hmac::Key,
     seq: u64,
@@ -200,6 +201,7 @@ pub fn verify_constant_time(
         Err(Rejected)
     }
 }
+// ANCHOR_END: verify_constant_time
 
 /// Everything [`explain`] found in a decrypted CBC fragment. Ranges index the
 /// fragment passed to `explain` (IV removed).
@@ -292,6 +294,7 @@ impl CbcVerdict {
 /// When the padding is bad, it still reports a MAC comparison, done the way
 /// TLS stacks do it: as if `padding_length` were 0 (see
 /// [`CbcVerdict::assumed_padding_length`]).
+// ANCHOR: cbc_explain
 pub fn explain(
     mac_key: &hmac::Key,
     seq: u64,
@@ -358,6 +361,7 @@ pub fn explain(
     v.ok = v.padding_ok && v.mac_ok;
     v
 }
+// ANCHOR_END: cbc_explain
 
 // ---------------------------------------------------------------------------
 // Encrypt-then-MAC (RFC 7366). The record is
@@ -380,6 +384,7 @@ pub fn explain(
 ///
 /// Nothing here is secret except the expected MAC: the input is ciphertext
 /// and its length is on the wire.
+// ANCHOR: verify_etm_mac_constant_time
 pub fn verify_etm_mac_constant_time(
     mac_key: &hmac::Key,
     seq: u64,
@@ -408,6 +413,7 @@ pub fn verify_etm_mac_constant_time(
         Err(Rejected)
     }
 }
+// ANCHOR_END: verify_etm_mac_constant_time
 
 /// The EtM padding check on a decrypted fragment (`plaintext ‖ padding ‖
 /// padding_length`, IV removed), run only after the MAC verified. Returns
