@@ -63,7 +63,18 @@ EXIT STATUS:
     0 success; 1 the connection failed (the alert name is printed); 2 usage error
 ";
 
+extern "C" {
+    fn signal(signum: i32, handler: usize) -> usize;
+}
+
 fn main() -> ExitCode {
+    // Like other command-line tools, end quietly when the reader of our output
+    // goes away (`tlslab connect ... | head`) instead of panicking on EPIPE.
+    // SAFETY: SIGPIPE (13) back to its default action (SIG_DFL = 0) before any
+    // thread exists.
+    unsafe {
+        signal(13, 0);
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(cmd) = args.first() else {
         eprint!("{USAGE}");

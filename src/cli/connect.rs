@@ -8,7 +8,7 @@ use tlslab::observer::{Event, JsonLog, KeyLogWriter, Observer, Tee};
 use tlslab::replay::{Bundle, BundleSettings, SharedBuf, StepLog};
 use tlslab::rng::{OsRng, Rng, SeededRng};
 use tlslab::session::StoredSession;
-use tlslab::{Client, ClientConfig, Error};
+use tlslab::{Client, ClientConfig};
 
 use super::{host_of, print_session, CliError, Options};
 
@@ -184,8 +184,6 @@ pub fn replay(args: &[String]) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Some(m) => Err(CliError::Tls(Error::Internal(format!(
-            "replay differs from the recording: {m}"
-        )))),
+        Some(m) => Err(CliError::Other(format!("replay differs from the recording: {m}"))),
     }
 }
