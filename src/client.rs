@@ -23,7 +23,8 @@
 use crate::config::ClientConfig;
 use crate::error::{DecodeError, DecodeReason, Error};
 use crate::explain::{
-    self, ComplaintPoint, Explanation, FailedFinished, FailedRecord, FinishedLabel, PeerComplaint, Secrets,
+        self, ComplaintPoint, Explanation, FailedFinished, FailedRecord, FinishedLabel, KeyPairCheck, PeerComplaint,
+    Secrets,
 };
 use crate::handshake::{self, Context, Established, SessionInfo, State, StateName};
 use crate::observer::{Event, Hooks, Observer};
@@ -283,15 +284,21 @@ impl<'o> Client<'o> {
                         seq: self.cx.records_protected.saturating_sub(1),
                     }
                 };
+                                // --server-key: both public halves as moduli, for the explainer to compare.
+                let server_key = match (&self.cx.config.server_key, s.peer_certificates.first()) {
+                    (Some(key), Some(leaf)) => {
+                        let private = crate::crypto::rsa_kx::RsaPrivateKey::from_pem_or_der(key).ok();
+                        let public = crate::crypto::rsa_kx::RsaPublicKey::from_certificate(leaf).ok();
+                        private.zip(public).map(|(k, c)| KeyPairCheck {
+                            certificate_public_key: c.modulus(),
+                            server_key_public_key: k.public_key().modulus(),
+                        })
+                    }
+                    _ => None,
+                };
                 explain::explain_peer_complaint(
                     &secrets,
-                    &PeerComplaint {
-                        alert: *alert,
-                        after,
-                        record_sent,
-                        finished_sent,
-                        server_key: None,
-                    },
+                    &PeerComplaint { alert: *alert, after, record_sent, finished_sent, server_key },
                 )
             }
         })

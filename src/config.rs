@@ -59,6 +59,10 @@ pub struct ClientConfig {
     /// The server's master secret, if the operator has the server's key log:
     /// it lets the explainer prove whether the two sides' keys differ.
     pub peer_master_secret: Option<[u8; 48]>,
+    /// The private key (PEM or DER, RSA) the operator believes the server
+    /// uses (`--server-key`): checked against the certificate the server
+    /// sends, before the handshake goes on.
+    pub server_key: Option<Vec<u8>>,
     /// Deliberate mistakes to make (labs, tests, `diagnose`); empty normally.
     pub faults: crate::faults::Faults,
     /// Send this ClientHello instead of building one (its `random` is
@@ -101,6 +105,7 @@ impl ClientConfig {
             resume: None,
             faults: crate::faults::Faults::default(),
             interceptor: None,
+            server_key: None,
             explain_failures: true,
             peer_master_secret: None,
         }

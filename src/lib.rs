@@ -59,6 +59,7 @@ pub mod capture;
 pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod diagnose;
 pub mod error;
 pub mod explain;
 pub mod faults;

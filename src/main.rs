@@ -38,7 +38,9 @@ OPTIONS (connect and demo):
     --reconnect            after the first handshake, connect again resuming its session
     --fault NAME[:ARG]     make a deliberate mistake (see `tlslab faults`); may be repeated
     --seed N               derive client_random, keys and IVs from N (reproducible runs)
-    --bundle DIR           write a replay bundle (seed, flights, events, key log) to DIR
+        --bundle DIR           write a replay bundle (seed, flights, events, key log) to DIR
+    --server-key FILE      the RSA private key the server should be using: checked against
+                           its certificate before the handshake goes on
     --ca FILE              trust the PEM certificates in FILE instead of the built-in roots
     --insecure             do NOT verify the server's certificate (prints a warning every time)
     --trace text|json      print every handshake and record event (text: readable; json: JSON Lines)

@@ -58,7 +58,8 @@ pub struct Options {
     sess_out: Option<PathBuf>,
     reconnect: bool,
     faults: Vec<Fault>,
-    seed: Option<u64>,
+        seed: Option<u64>,
+    server_key: Option<PathBuf>,
     bundle: Option<PathBuf>,
     pcap: Option<PathBuf>,
 }
@@ -99,7 +100,8 @@ impl Options {
                             .map_err(|_| CliError::Usage(format!("--seed: '{v}' is not a number")))?,
                     );
                 }
-                "--bundle" => o.bundle = Some(value(a)?.into()),
+                                "--bundle" => o.bundle = Some(value(a)?.into()),
+                "--server-key" => o.server_key = Some(value(a)?.into()),
                 "--fault" => o
                     .faults
                     .push(Fault::parse(&value(a)?).map_err(|e| CliError::Usage(e.to_string()))?),
@@ -166,7 +168,12 @@ impl Options {
                 .collect::<Result<_, _>>()?;
         }
         config.offer_extended_master_secret = !self.no_ems;
-        config.offer_session_ticket = !self.no_tickets;
+                config.offer_session_ticket = !self.no_tickets;
+        if let Some(path) = &self.server_key {
+            config.server_key = Some(
+                std::fs::read(path).map_err(|e| CliError::Other(format!("--server-key {}: {e}", path.display())))?,
+            );
+        }
         config.offer_encrypt_then_mac = !self.no_etm;
         config.faults = Faults(self.faults.clone());
         for f in &self.faults {
@@ -332,6 +339,11 @@ pub fn print_session(client: &Client<'_>) {
     println!("negotiated: TLSv1.2 {suite}");
     if let Some(g) = s.group {
         println!("key exchange group: {g}");
+    }
+        match s.server_key_matches {
+        Some(true) => println!("server key: matches the certificate"),
+        Some(false) => println!("server key: DOES NOT match the certificate (see the explanation if the handshake fails)"),
+        None => {}
     }
     if let Some(p) = &s.alpn_protocol {
         println!("ALPN: {}", String::from_utf8_lossy(p));

@@ -5,7 +5,7 @@ use std::time::SystemTime;
 use super::{Context, ExpectCertificate, ExpectServerHelloDone, ExpectServerKeyExchange, ServerKx, State};
 use crate::bytes::Bytes;
 use crate::config::Verification;
-use crate::crypto::rsa_kx::RsaPublicKey;
+use crate::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use crate::crypto::signature::{server_public_key, PublicKeyKind};
 use crate::crypto::suites::KeyExchange;
 use crate::error::Error;
@@ -22,6 +22,8 @@ use crate::wire::{AlertDescription, HandshakeType};
 /// 3. The leaf's key type must fit the suite (RSA for ECDHE_RSA, ECDSA for
 ///    ECDHE_ECDSA, RFC 8422 §5.3), or its signature on ServerKeyExchange means nothing.
 /// 4. With RSA key transport the key must also be strong enough to encrypt to.
+/// 5. With `--server-key`, the operator's key is compared with the
+///    certificate's before anything else is sent.
 #[inline(never)]
 pub(super) fn handle_certificate(
     st: ExpectCertificate,
@@ -90,6 +92,10 @@ pub(super) fn handle_certificate(
         });
     }
     let leaf = leaf.clone();
+    // 5.
+    if let Some(key) = cx.config.server_key.clone() {
+        check_server_key(cx, &key, &leaf, st.suite.kx)?;
+    }
     cx.session.peer_certificates = certificate.chain.into_iter().map(Bytes).collect();
     // 4. RSA key transport: no ServerKeyExchange; the certificate's key
     //    encrypts the pre-master secret, so its size is checked now (a
@@ -108,4 +114,31 @@ pub(super) fn handle_certificate(
         suite: st.suite,
         server_key,
     }))
+}
+
+/// Compares the operator's private key (`--server-key`) with the certificate
+/// the server sent. A mismatch does not stop the handshake (the point is to
+/// watch what happens); with RSA key transport it predicts the outcome: the
+/// server decrypts our pre-master secret with a key that does not fit,
+/// gets garbage, carries on with a random pre-master secret (RFC 5246
+/// §7.4.7.1, the Bleichenbacher countermeasure) and answers our Finished
+/// with bad_record_mac.
+#[inline(never)]
+fn check_server_key(cx: &mut Context<'_>, key: &[u8], leaf: &[u8], kx: KeyExchange) -> Result<(), Error> {
+    let private = RsaPrivateKey::from_pem_or_der(key)
+        .map_err(|e| Error::Config(format!("--server-key: {e} (only RSA keys can be checked)")))?;
+    let certificate = RsaPublicKey::from_certificate(leaf);
+    let matches = certificate.as_ref().is_ok_and(|c| private.matches(c));
+    cx.session.server_key_matches = Some(matches);
+    let detail = match (matches, kx) {
+        (true, _) => "the server key matches the certificate's public key".to_string(),
+        (false, KeyExchange::Rsa) => "the server key does NOT match the certificate: with RSA key exchange the \
+             server will decrypt garbage, use a random pre-master secret, and answer Finished with bad_record_mac"
+            .to_string(),
+        (false, _) => "the server key does NOT match the certificate: with (EC)DHE the server signs with its key, \
+             so a server really using this key would fail our ServerKeyExchange signature check (decrypt_error)"
+            .to_string(),
+    };
+    cx.hooks.emit(&Event::ServerKeyChecked { matches, detail: &detail });
+    Ok(())
 }

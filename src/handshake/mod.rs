@@ -270,6 +270,8 @@ pub struct SessionInfo {
     pub session_id: Bytes,
     /// Whether encrypt_then_mac (RFC 7366) protects the CBC records.
     pub encrypt_then_mac: bool,
+    /// With `--server-key`: whether that key matches the certificate.
+    pub server_key_matches: Option<bool>,
     /// Whether this was an abbreviated handshake resuming an earlier session.
     pub resumed: bool,
     /// The protocol the server selected with ALPN (RFC 7301).

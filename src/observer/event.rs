@@ -260,6 +260,14 @@ pub enum Event<'a> {
         /// The value after.
         after: &'a [u8],
     },
+    /// The operator's server key (`--server-key`) checked against the
+    /// certificate the server sent.
+    ServerKeyChecked {
+        /// Whether the key's public half is the certificate's.
+        matches: bool,
+        /// What was compared and what it means for this handshake.
+        detail: &'a str,
+    },
     /// A configured fault changed a value (see [`crate::faults`]).
     FaultApplied {
         /// The fault.
@@ -344,6 +352,7 @@ impl Event<'_> {
             Event::ResumptionOffered { .. } => "resumption_offered",
             Event::SessionResumed { .. } => "session_resumed",
             Event::FaultApplied { .. } => "fault_applied",
+            Event::ServerKeyChecked { .. } => "server_key_checked",
             Event::Intercepted { .. } => "intercepted",
             Event::RsaPadding { .. } => "rsa_padding",
             Event::RsaEncrypted { .. } => "rsa_encrypted",

@@ -206,6 +206,8 @@ pub enum OwnedEvent {
         before: Bytes,
         after: Bytes,
     },
+    /// See [`Event::ServerKeyChecked`].
+    ServerKeyChecked { matches: bool, detail: String },
     /// See [`Event::FaultApplied`].
     FaultApplied {
         fault: crate::faults::Fault,
@@ -392,6 +394,10 @@ impl From<&Event<'_>> for OwnedEvent {
                 before: b(before),
                 after: b(after),
             },
+            Event::ServerKeyChecked { matches, detail } => OwnedEvent::ServerKeyChecked {
+                matches,
+                detail: detail.to_string(),
+            },
             Event::FaultApplied {
                 fault,
                 what,
@@ -478,6 +484,7 @@ impl OwnedEvent {
             OwnedEvent::ResumptionOffered { .. } => "resumption_offered",
             OwnedEvent::SessionResumed { .. } => "session_resumed",
             OwnedEvent::FaultApplied { .. } => "fault_applied",
+            OwnedEvent::ServerKeyChecked { .. } => "server_key_checked",
             OwnedEvent::Intercepted { .. } => "intercepted",
             OwnedEvent::RsaPadding { .. } => "rsa_padding",
             OwnedEvent::RsaEncrypted { .. } => "rsa_encrypted",
