@@ -1503,13 +1503,19 @@ mod tests {
         assert!(Lab::parse("name = X y\n", "t.lab").is_err());
     }
 
-    /// DER round trip against `openssl asn1parse`-style expectations: a
-    /// high-bit integer gets a leading zero, lengths above 127 use the long form.
+    /// DER per X.690 §8.3 and §10.1: a high-bit integer gets a leading zero
+    /// byte (it would be negative otherwise), zero is one 0x00 byte, lengths
+    /// above 127 use the long form.
     #[test]
     fn der_integers_round_trip() {
-        let big = vec![0xffu8; 200];
+        assert_eq!(der_integer(&[]), [0x02, 0x01, 0x00]);
+        assert_eq!(der_integer(&[0x80]), [0x02, 0x02, 0x00, 0x80]);
+        assert_eq!(der_integer(&[0x7f]), [0x02, 0x01, 0x7f]);
+        let big = vec![0xffu8; 300];
+        assert_eq!(&der_integer(&big)[..5], &[0x02, 0x82, 0x01, 0x2d, 0x00]);
         let der = der_sequence(&[der_integer(&[]), der_integer(&[0x80]), der_integer(&big)]);
-        assert_eq!(&der[..2], &[0x30, 0x82]);
+        // 3 + 4 + (4 + 301) = 312 = 0x0138 content bytes.
+        assert_eq!(&der[..4], &[0x30, 0x82, 0x01, 0x38]);
         let back = der_integers(&der).unwrap();
         assert_eq!(back, vec![vec![], vec![0x80], big]);
         assert!(der_integers(&der[..der.len() - 1]).is_err());
