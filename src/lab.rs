@@ -43,7 +43,7 @@ use crate::local_server::{KeyType, LocalServer, ServerMode, ServerOptions};
 use crate::net::{self, Timeouts};
 use crate::observer::{Event, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
 use crate::record::{pseudo_header, verify};
-use crate::replay::SharedBuf;
+use crate::replay::{flights_text, SharedBuf, StepLog};
 use crate::rng::SeededRng;
 use crate::{Client, ClientConfig, Verification};
 
@@ -463,6 +463,10 @@ pub struct LabRun {
     /// The client's trace (`TextLog`), without the `fault_applied` lines:
     /// what the student investigates.
     pub trace: String,
+    /// The bytes read from and written to the socket, as annotated hex (the
+    /// `flights.txt` format of [`crate::replay`]). A record changed after
+    /// sealing differs here from its `record_out` event in the trace.
+    pub wire: String,
     /// The `openssl s_server` command line.
     pub server_command: String,
     /// What the server printed (its errors name what it rejected).
@@ -774,12 +778,17 @@ fn server_key_file(server: &LocalServer) -> PathBuf {
 struct Attempt {
     result: Result<(), Error>,
     trace: String,
+    /// `flights.txt`-style annotated hex of the bytes as read from and
+    /// written to the socket (after any fault that changes them).
+    wire: String,
     keylog: String,
     recorder: Recorder,
     explanation: Option<Explanation>,
     suite: Option<&'static SuiteInfo>,
     encrypt_then_mac: bool,
     extended_master_secret: bool,
+    /// The master secret OpenSSL logged for our client_random.
+    peer_master_secret: Option<[u8; 48]>,
 }
 
 fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<Attempt, Error> {
@@ -792,7 +801,7 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
     config.offer_encrypt_then_mac = !client.no_etm;
     config.faults = Faults(client.faults.clone());
     config.rng = Box::new(SeededRng::new(seed, 0));
-    let (text, keylog) = (SharedBuf::default(), SharedBuf::default());
+    let (text, keylog, steps) = (SharedBuf::default(), SharedBuf::default(), StepLog::default());
     let mut obs = LabObserver {
         text: TextLog::new(text.clone()),
         keylog: KeyLogWriter::new(keylog.clone()),
@@ -803,9 +812,10 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
         read: Duration::from_secs(5),
         write: Duration::from_secs(5),
     };
-    let (result, explanation, suite, etm, ems) = {
+    let (result, explanation, suite, etm, ems, peer) = {
         let c = Client::with_observer(config, &mut obs);
         let mut s = net::connect_tcp(&server.addr().to_string(), c, timeouts)?;
+        s.set_step_log(&steps);
         let send = client.send.as_bytes();
         let result = (|| {
             s.handshake()?;
@@ -835,23 +845,26 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
             session.suite,
             session.encrypt_then_mac,
             session.extended_master_secret,
+            peer,
         )
     };
     Ok(Attempt {
         result,
         trace: String::from_utf8_lossy(&text.contents()).into_owned(),
+        wire: flights_text(&steps.steps()),
         keylog: String::from_utf8_lossy(&keylog.contents()).into_owned(),
         recorder: obs.recorder,
         explanation,
         suite,
         encrypt_then_mac: etm,
         extended_master_secret: ems,
+        peer_master_secret: peer,
     })
 }
 
 /// Runs the lab once against a fresh server: the trace, the outcome, and the
 /// evidence for grading. With `out_dir`, writes the student's files there
-/// (`trace.txt`, `client-keylog.txt`, `server-keylog.txt`, `server-log.txt`,
+/// (`trace.txt`, `wire.txt`, `client-keylog.txt`, `server-log.txt`,
 /// `server-command.txt`, `cert.pem`, `ca.pem` and the server's key file).
 /// The same `seed` gives the same client bytes.
 pub fn run(lab: &Lab, seed: u64, out_dir: Option<&Path>) -> Result<LabRun, Error> {
@@ -891,11 +904,8 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
             Ok(())
         };
         put("trace.txt", a.trace.as_bytes())?;
+        put("wire.txt", a.wire.as_bytes())?;
         put("client-keylog.txt", a.keylog.as_bytes())?;
-        put(
-            "server-keylog.txt",
-            &fs::read(server.keylog_path()).unwrap_or_default(),
-        )?;
         put("server-log.txt", server_log.as_bytes())?;
         put("server-command.txt", format!("{server_command}\n").as_bytes())?;
         put("cert.pem", &fs::read(server.cert_pem_path()).unwrap_or_default())?;
@@ -908,6 +918,7 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
     }
     Ok(LabRun {
         trace: a.trace,
+        wire: a.wire,
         server_command,
         server_log,
         result: a.result,
@@ -977,6 +988,29 @@ fn gather(
             }
         ),
     });
+
+    // 0. The two master secrets: ours (the trace) and OpenSSL's (its key log).
+    let ours = a.recorder.events.iter().rev().find_map(|e| match e {
+        OwnedEvent::MasterSecret { master_secret, .. } => Some(master_secret.0.clone()),
+        _ => None,
+    });
+    match (&ours, &a.peer_master_secret) {
+        (Some(o), Some(p)) => ev.observations.push(format!(
+            "master secrets: ours {}, OpenSSL's key log {}: {}",
+            hex(o),
+            hex(p),
+            if o[..] == p[..] {
+                "equal, so both sides hold the same keys"
+            } else {
+                "DIFFERENT, so every key differs"
+            }
+        )),
+        (Some(_), None) => ev.observations.push(
+            "OpenSSL's key log has no master secret for our client_random: s_server logs it only for handshakes it completes"
+                .into(),
+        ),
+        _ => {}
+    }
 
     // 1. The explainer.
     if let Some(x) = &a.explanation {
@@ -1187,8 +1221,8 @@ fn padding_probe(a: &Attempt) -> Option<PaddingProbe> {
             ),
         });
     }
-    // The keys our client installed (after any fault of the key schedule: the
-    // last key_block event).
+    // Our client_write keys as the trace shows them: the key block as derived
+    // from the master secret we used.
     let kb: &KeyBlock = a.recorder.events.iter().rev().find_map(|e| match e {
         OwnedEvent::KeyBlock(k) => Some(k),
         _ => None,

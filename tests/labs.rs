@@ -191,12 +191,29 @@ fn lab_start_prints_the_trace_but_never_the_fault() {
                                 failures.push(format!("{}: the output shows '{sec}'\n{all}", l.name));
                             }
                         }
-                        for f in [
-                            "client-keylog.txt",
-                            "server-keylog.txt",
-                            "server-log.txt",
-                            "cert.pem",
-                        ] {
+                        // The record layer's output (record_out in the trace) against
+                        // the bytes that went to the socket (wire.txt): equal, except
+                        // where a record was changed after sealing.
+                        let wire = std::fs::read_to_string(dir.join("wire.txt")).unwrap_or_default();
+                        let written: String = wire
+                            .lines()
+                            .filter_map(|l| l.strip_prefix("> "))
+                            .map(|l| l.split('#').next().unwrap_or("").trim())
+                            .collect();
+                        let sealed: Vec<&str> = file
+                            .lines()
+                            .filter(|l| l.starts_with("record_out") && l.contains("protected=true"))
+                            .filter_map(|l| l.split("payload=").nth(1))
+                            .collect();
+                        let changed = sealed.iter().filter(|p| !written.contains(*p)).count();
+                        let flips = l.client.faults.iter().any(|f| f.name() == "flip-ciphertext-bit");
+                        if written.is_empty() || changed != usize::from(flips) {
+                            failures.push(format!(
+                                "{}: {changed} sealed record(s) not on the wire as sealed\n{wire}",
+                                l.name
+                            ));
+                        }
+                        for f in ["wire.txt", "client-keylog.txt", "server-log.txt", "cert.pem"] {
                             if !dir.join(f).exists() {
                                 failures.push(format!("{}: {f} not written", l.name));
                             }
