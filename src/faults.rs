@@ -78,6 +78,15 @@ pub enum Fault {
         /// Bytes per record.
         size: usize,
     },
+    /// Seal CBC record `record` with a malformed padding: its first padding
+    /// byte differs from `padding_length` (RFC 5246 §6.2.3.2 says every
+    /// padding byte holds that value). The MAC is right. The receiver must
+    /// answer `bad_record_mac`, as for a bad MAC, so that it is not a padding
+    /// oracle (Vaudenay 2002). AEAD suites have no padding: nothing changes.
+    BadPadding {
+        /// Record number.
+        record: u64,
+    },
 }
 
 /// Every fault name the command line accepts, with its argument and meaning.
@@ -129,6 +138,11 @@ pub const CATALOGUE: &[(&str, &str, &str)] = &[
         "derive the extended master secret although it was not negotiated",
     ),
     (
+        "bad-padding",
+        "RECORD",
+        "seal a CBC record whose first padding byte differs from padding_length",
+    ),
+    (
         "split-records",
         "SIZE",
         "fragment our handshake into SIZE-byte records (legal: must still work)",
@@ -152,6 +166,7 @@ impl Fault {
             Fault::SplitRecords { .. } => "split-records",
             Fault::RsaWrongKey => "rsa-wrong-key",
             Fault::RsaWrongClientVersion => "rsa-wrong-client-version",
+            Fault::BadPadding { .. } => "bad-padding",
         }
     }
 
@@ -200,6 +215,7 @@ impl Fault {
             }
             "ems-expected-not-used" => Fault::EmsExpectedNotUsed,
             "ems-used-not-negotiated" => Fault::EmsUsedNotNegotiated,
+            "bad-padding" => Fault::BadPadding { record: num(0, 0)? },
             "rsa-wrong-key" => Fault::RsaWrongKey,
             "rsa-wrong-client-version" => Fault::RsaWrongClientVersion,
             "split-records" => {
@@ -227,7 +243,7 @@ impl fmt::Display for Fault {
         match self {
             Fault::FlipCiphertextBit { record, bit } => write!(f, "{}:{record},{bit}", self.name()),
             Fault::TruncateRecord { record, bytes } => write!(f, "{}:{record},{bytes}", self.name()),
-            Fault::SeqOffByOne { record } | Fault::SeqReused { record } => {
+            Fault::SeqOffByOne { record } | Fault::SeqReused { record } | Fault::BadPadding { record } => {
                 write!(f, "{}:{record}", self.name())
             }
             Fault::TranscriptMissing { message } => write!(f, "{}:{message}", self.name()),

@@ -65,6 +65,7 @@ pub mod explain;
 pub mod faults;
 pub mod handshake;
 pub mod intercept;
+pub mod lab;
 pub mod local_server;
 pub mod net;
 pub mod observer;

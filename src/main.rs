@@ -21,6 +21,14 @@ USAGE:
     tlslab faults                        list the named faults --fault can inject
     tlslab replay DIR                    replay a bundle written by --bundle, offline, and check
                                          that every client byte and event matches
+    tlslab lab list                      the course labs, and the causes a diagnosis can name
+    tlslab lab start NAME [--seed N] [--dir DIR]
+                                         run a lab's broken scenario against a local openssl s_server
+                                         and print the trace to investigate (files in ./tlslab-lab-NAME)
+    tlslab lab check NAME --answer CAUSE [--seed N]
+                                         grade a diagnosis: exit 0 and the evidence when right,
+                                         exit 1 and why the cause does not fit when wrong
+                                         (labs: --labs-dir DIR or TLSLAB_LABS_DIR add *.lab files)
     tlslab help                          this text
 
 OPTIONS (connect and demo):
@@ -91,6 +99,7 @@ fn main() -> ExitCode {
             Ok(())
         }
         "explain" => cli::explain::ExplainOptions::parse(&args[1..]).and_then(|o| cli::explain::run(&o)),
+        "lab" => cli::lab::run(&args[1..]),
         "suites" => {
             cli::list_suites();
             Ok(())

@@ -3,6 +3,7 @@
 pub mod connect;
 pub mod demo;
 pub mod explain;
+pub mod lab;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;

@@ -454,14 +454,40 @@ impl<'o> Context<'o> {
             }
         }
         let at = out.len();
-        let sealed = self.write.seal(
-            typ,
-            ProtocolVersion::TLS12,
-            fragment,
-            out,
-            &mut *self.config.rng,
-            &mut self.hooks,
-        );
+        let bad_padding = faults.find(|f| match f {
+            Fault::BadPadding { record: r } if *r == record => Some(*f),
+            _ => None,
+        });
+        let sealed = match bad_padding {
+            None => self.write.seal(
+                typ,
+                ProtocolVersion::TLS12,
+                fragment,
+                out,
+                &mut *self.config.rng,
+                &mut self.hooks,
+            ),
+            Some(fault) => self
+                .write
+                .seal_with_bad_padding(
+                    typ,
+                    ProtocolVersion::TLS12,
+                    fragment,
+                    out,
+                    &mut *self.config.rng,
+                    &mut self.hooks,
+                )
+                .map(|changed| {
+                    if let Some((before, after)) = changed {
+                        self.hooks.emit(&Event::FaultApplied {
+                            fault,
+                            what: "the first CBC padding byte of the record, before encryption",
+                            before: &[before],
+                            after: &[after],
+                        });
+                    }
+                }),
+        };
         // Only this record was numbered wrongly; the next one continues honestly.
         self.write.seq = honest_seq.wrapping_add(1);
         sealed?;

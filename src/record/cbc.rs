@@ -85,6 +85,31 @@ fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
     }
 }
 
+/// Appends `padding ‖ padding_length` so that `used` bytes plus the padding
+/// fill whole blocks, with the minimal padding (RFC 5246 §6.2.3.2: every
+/// padding byte, and the length byte, hold `padding_length`).
+///
+/// With `bad_padding` (the `bad-padding` fault) the first padding byte gets
+/// its lowest bit flipped, so the padding is malformed while everything else
+/// stays right. When the minimal padding is empty, one more block of padding
+/// (16 bytes, allowed: "up to 255") gives the fault a byte to change. Returns
+/// that byte before and after.
+fn pad_to_block(out: &mut Vec<u8>, used: usize, bad_padding: bool) -> Option<(u8, u8)> {
+    let mut pad = (BLOCK - used % BLOCK) % BLOCK;
+    if bad_padding && pad == 0 {
+        pad = BLOCK;
+    }
+    let start = out.len();
+    out.resize(start + pad + 1, pad as u8);
+    if !bad_padding {
+        return None;
+    }
+    let first = out.get_mut(start)?;
+    let before = *first;
+    *first ^= 0x01;
+    Some((before, *first))
+}
+
 /// CBC decryption in place: `buf` is `IV ‖ C1 ‖ … ‖ Cn`; each `Ci` becomes
 /// `Pi = D(Ci) ⊕ C(i-1)`. The IV stays in front.
 fn cbc_decrypt(key: &AesKey, buf: &mut [u8]) {
@@ -183,6 +208,7 @@ impl CbcState {
     /// Appends `IV ‖ ciphertext` for `fragment` to `out` (the header is
     /// written by the caller). Emits `MacInput`.
     #[allow(clippy::too_many_arguments)]
+    #[cfg(test)]
     pub(super) fn seal(
         &self,
         seq: u64,
@@ -193,8 +219,30 @@ impl CbcState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) {
+        self.seal_padded(seq, typ, version, fragment, out, rng, hooks, false);
+    }
+
+    /// [`CbcState::seal`], with a **deliberately malformed padding** when
+    /// `bad_padding` is set (the `bad-padding` fault): the first padding byte
+    /// differs from `padding_length` in its lowest bit, everything else
+    /// (plaintext, MAC, encryption) is correct. A receiver must reject the
+    /// record with `bad_record_mac`, the same alert as for a bad MAC (RFC
+    /// 5246 §7.2.2: a distinct answer is Vaudenay's padding oracle). Returns
+    /// the padding byte before and after the change, or `None` if unchanged.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn seal_padded(
+        &self,
+        seq: u64,
+        typ: ContentType,
+        version: ProtocolVersion,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+        bad_padding: bool,
+    ) -> Option<(u8, u8)> {
         if self.encrypt_then_mac {
-            return self.seal_etm(seq, typ, version, fragment, out, rng, hooks);
+            return self.seal_etm(seq, typ, version, fragment, out, rng, hooks, bad_padding);
         }
         let iv_at = out.len();
         // Explicit IV, fresh per record (RFC 5246 §6.2.3.2): an IV the attacker
@@ -219,10 +267,10 @@ impl CbcState {
 
         // Minimal padding: plaintext ‖ MAC ‖ padding ‖ padding_length fills whole blocks.
         let used = fragment.len() + mac.as_ref().len() + 1;
-        let pad = (BLOCK - used % BLOCK) % BLOCK;
-        out.resize(out.len() + pad + 1, pad as u8);
+        let changed = pad_to_block(out, used, bad_padding);
 
         cbc_encrypt(&self.aes, &mut out[iv_at..]);
+        changed
     }
 
     /// Decrypts and verifies `payload` (`IV ‖ ciphertext`) in place; on
@@ -281,7 +329,8 @@ impl CbcState {
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
-    ) {
+        bad_padding: bool,
+    ) -> Option<(u8, u8)> {
         let iv_at = out.len();
         // Explicit IV, fresh per record, as for MAC-then-encrypt.
         out.resize(iv_at + BLOCK, 0);
@@ -290,8 +339,7 @@ impl CbcState {
         // Minimal padding: plaintext ‖ padding ‖ padding_length fills whole
         // blocks. No MAC inside: it comes after the ciphertext.
         let used = fragment.len() + 1;
-        let pad = (BLOCK - used % BLOCK) % BLOCK;
-        out.resize(out.len() + pad + 1, pad as u8);
+        let changed = pad_to_block(out, used, bad_padding);
         cbc_encrypt(&self.aes, &mut out[iv_at..]);
 
         // MAC over seq_num ‖ type ‖ version ‖ length ‖ IV ‖ ciphertext, where
@@ -310,6 +358,7 @@ impl CbcState {
             mac: mac.as_ref(),
         }));
         out.extend_from_slice(mac.as_ref());
+        changed
     }
 
     /// Encrypt-then-MAC opening (RFC 7366 §3): MAC first, on the ciphertext;
@@ -389,5 +438,88 @@ mod tests {
         );
         cbc_decrypt(&key, &mut buf);
         assert_eq!(hex::encode(&buf[16..32]), "6bc1bee22e409f96e93d7e117393172a");
+    }
+
+    /// The `bad-padding` fault: only the first padding byte is wrong. The
+    /// readable verifier sees the padding break at byte 0 while the MAC,
+    /// taken where the padding_length byte says it ends, is the right one;
+    /// both verifiers reject the record. In both MAC orders, and for a
+    /// fragment whose minimal padding is empty (one block is added).
+    #[test]
+    fn bad_padding_breaks_only_the_padding() {
+        use crate::rng::SeededRng;
+        let (mac_key, enc_key) = ([7u8; 20], [9u8; 16]);
+        let alg = MacAlgorithm::HmacSha1;
+        for etm in [false, true] {
+            // 11 bytes: 11 + 20 + 1 = 32, whole blocks, minimal padding empty (MtE).
+            for len in [16usize, 11, 15] {
+                let state = CbcState::new(
+                    Direction::ClientToServer,
+                    BulkCipher::Aes128Cbc,
+                    alg,
+                    &mac_key,
+                    &enc_key,
+                )
+                .unwrap()
+                .with_encrypt_then_mac(etm);
+                let fragment = vec![0x42u8; len];
+                let (typ, v) = (ContentType::HANDSHAKE, ProtocolVersion::TLS12);
+                let mut out = Vec::new();
+                let changed = state
+                    .seal_padded(
+                        3,
+                        typ,
+                        v,
+                        &fragment,
+                        &mut out,
+                        &mut SeededRng::new(1, 0),
+                        &mut Hooks::none(),
+                        true,
+                    )
+                    .expect("a padding byte was changed");
+                assert_eq!(changed.0 ^ changed.1, 1);
+                let header = RecordHeader {
+                    content_type: typ,
+                    version: v,
+                    length: out.len() as u16,
+                };
+                assert!(
+                    !state.open(3, &header, &mut out.clone(), &mut Hooks::none()),
+                    "etm={etm} len={len}"
+                );
+
+                // Decrypt by hand and read the padding.
+                let mac_len = 20;
+                let mut body = out.clone();
+                if etm {
+                    let ok = explain_etm(&state.mac_key, 3, typ, v, &body);
+                    assert!(ok.mac_ok, "EtM: the MAC over the ciphertext is right");
+                    body.truncate(body.len() - mac_len);
+                }
+                cbc_decrypt(&state.aes, &mut body);
+                let plain = &body[BLOCK..];
+                let pad = usize::from(*plain.last().unwrap());
+                assert_eq!(
+                    usize::from(changed.0),
+                    pad,
+                    "the changed byte held padding_length"
+                );
+                let padding = &plain[plain.len() - 1 - pad..plain.len() - 1];
+                assert_eq!(padding[0], changed.1);
+                assert!(padding[1..].iter().all(|&b| usize::from(b) == pad));
+                if !etm {
+                    let verdict = explain(&state.mac_key, 3, typ, v, plain);
+                    assert!(!verdict.padding_ok && !verdict.ok);
+                    assert_eq!(verdict.first_bad_padding_byte, Some(0));
+                    // The MAC where padding_length says it is: right.
+                    let n = plain.len() - 1 - pad - mac_len;
+                    let mut ctx = hmac::Context::with_key(&state.mac_key);
+                    ctx.update(&pseudo_header(3, typ, v, n));
+                    ctx.update(&plain[..n]);
+                    assert_eq!(ctx.sign().as_ref(), &plain[n..n + mac_len]);
+                    assert_eq!(&plain[..n], &fragment[..]);
+                }
+            }
+        }
     }
 }

@@ -245,6 +245,40 @@ impl RecordLayerState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
+        self.seal_inner(typ, version, fragment, out, rng, hooks, false)
+            .map(|_| ())
+    }
+
+    /// [`RecordLayerState::seal`] with a malformed CBC padding: the `bad-padding`
+    /// fault of [`crate::faults`], for teaching what a receiver does with it
+    /// (`bad_record_mac`, never a distinct alert: Vaudenay's padding oracle).
+    /// Returns the padding byte before and after the change; `None` when the
+    /// protection has no padding (AEAD or none), and the record is then sealed
+    /// normally.
+    pub fn seal_with_bad_padding(
+        &mut self,
+        typ: ContentType,
+        version: ProtocolVersion,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+    ) -> Result<Option<(u8, u8)>, Error> {
+        self.seal_inner(typ, version, fragment, out, rng, hooks, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn seal_inner(
+        &mut self,
+        typ: ContentType,
+        version: ProtocolVersion,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+        bad_padding: bool,
+    ) -> Result<Option<(u8, u8)>, Error> {
+        let mut changed = None;
         if fragment.len() > MAX_PLAINTEXT {
             return Err(Error::Internal(format!(
                 "seal: fragment of {} bytes exceeds {MAX_PLAINTEXT}; the caller must split",
@@ -260,7 +294,7 @@ impl RecordLayerState {
                 Ok(())
             }
             Protection::Cbc(c) => {
-                c.seal(self.seq, typ, version, fragment, out, rng, hooks);
+                changed = c.seal_padded(self.seq, typ, version, fragment, out, rng, hooks, bad_padding);
                 Ok(())
             }
             Protection::Aead(a) => a.seal(self.seq, typ, version, fragment, out, hooks),
@@ -295,7 +329,7 @@ impl RecordLayerState {
             protected: self.is_protected(),
         }));
         self.seq += 1;
-        Ok(())
+        Ok(changed)
     }
 
     /// Emits `RecordIn`, then removes the protection of `payload` in place and

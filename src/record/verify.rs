@@ -357,11 +357,28 @@ pub fn explain(
     v.computed_mac[..mac_len].copy_from_slice(computed.as_ref());
 
     // 4. Compare (with ==, which stops at the first difference: fine here, not in production).
-    v.mac_ok = computed.as_ref() == &fragment[v.received_mac.clone()];
+    v.mac_ok = compare_macs(computed.as_ref(), &fragment[v.received_mac.clone()]);
     v.ok = v.padding_ok && v.mac_ok;
     v
 }
 // ANCHOR_END: cbc_explain
+
+/// Whether the MAC we computed equals the MAC the record carries: the
+/// comparison of the readable twins ([`explain`], [`explain_etm`]).
+///
+/// A function of its own, never inlined, so that a debugger has one stable
+/// place to stop at every MAC check of a received CBC record, with the two
+/// MACs as its arguments (`break tlslab::record::verify::compare_macs`, then
+/// `p/x *computed` and `p/x *received` in rust-gdb; see `tools/tlslab.gdb`).
+///
+/// It compares with `==`, which returns at the first differing byte: **it
+/// leaks timing**, like the twins that call it. The verdict that counts comes
+/// from the constant-time OR-of-XORs in [`verify_constant_time`] and
+/// [`verify_etm_mac_constant_time`].
+#[inline(never)]
+pub fn compare_macs(computed: &[u8], received: &[u8]) -> bool {
+    computed == received
+}
 
 // ---------------------------------------------------------------------------
 // Encrypt-then-MAC (RFC 7366). The record is
@@ -533,7 +550,7 @@ pub fn explain_etm(
     let computed = ctx.sign();
     v.computed_mac[..mac_len].copy_from_slice(computed.as_ref());
     // 3. Compare.
-    v.mac_ok = computed.as_ref() == &payload[v.received_mac.clone()];
+    v.mac_ok = compare_macs(computed.as_ref(), &payload[v.received_mac.clone()]);
     v
 }
 
