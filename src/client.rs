@@ -23,8 +23,8 @@
 use crate::config::ClientConfig;
 use crate::error::{DecodeError, DecodeReason, Error};
 use crate::explain::{
-        self, ComplaintPoint, Explanation, FailedFinished, FailedRecord, FinishedLabel, KeyPairCheck, PeerComplaint,
-    Secrets,
+    self, ComplaintPoint, Explanation, FailedFinished, FailedRecord, FinishedLabel, KeyPairCheck,
+    PeerComplaint, Secrets,
 };
 use crate::handshake::{self, Context, Established, SessionInfo, State, StateName};
 use crate::observer::{Event, Hooks, Observer};
@@ -52,6 +52,8 @@ pub struct Client<'o> {
     records_ok: u64,
     /// What failed, for [`Client::explain_failure`].
     failure: Option<Failure>,
+    /// The state the connection was in when it failed.
+    failed_in: Option<StateName>,
 }
 
 /// What went wrong, kept for the explainer.
@@ -98,6 +100,7 @@ impl<'o> Client<'o> {
             raw_record: Vec::new(),
             records_ok: 0,
             failure: None,
+            failed_in: None,
         }
     }
 
@@ -175,6 +178,12 @@ impl<'o> Client<'o> {
             Ok(s) => s.name(),
             Err(_) => StateName::Failed,
         }
+    }
+
+    /// The state the connection was in when it failed (where in the
+    /// handshake the failure happened).
+    pub fn failed_in(&self) -> Option<StateName> {
+        self.failed_in
     }
 
     /// The sticky error, if the connection failed.
@@ -284,7 +293,7 @@ impl<'o> Client<'o> {
                         seq: self.cx.records_protected.saturating_sub(1),
                     }
                 };
-                                // --server-key: both public halves as moduli, for the explainer to compare.
+                // --server-key: both public halves as moduli, for the explainer to compare.
                 let server_key = match (&self.cx.config.server_key, s.peer_certificates.first()) {
                     (Some(key), Some(leaf)) => {
                         let private = crate::crypto::rsa_kx::RsaPrivateKey::from_pem_or_der(key).ok();
@@ -298,7 +307,13 @@ impl<'o> Client<'o> {
                 };
                 explain::explain_peer_complaint(
                     &secrets,
-                    &PeerComplaint { alert: *alert, after, record_sent, finished_sent, server_key },
+                    &PeerComplaint {
+                        alert: *alert,
+                        after,
+                        record_sent,
+                        finished_sent,
+                        server_key,
+                    },
                 )
             }
         })
@@ -347,6 +362,7 @@ impl<'o> Client<'o> {
                 Ok(())
             }
             Err(e) => {
+                self.failed_in = Some(self.reported);
                 self.report_state(StateName::Failed);
                 self.fail(e, out)
             }

@@ -61,22 +61,54 @@ impl Probe {
 /// fragmentation, resumption.
 pub fn probes() -> Vec<Probe> {
     let mut v = vec![Probe::base("default offer", "")];
-    v.push(Probe { ems: false, ..Probe::base("without extended_master_secret", "--no-ems") });
-    v.push(Probe { etm: false, ..Probe::base("without encrypt_then_mac", "--no-etm") });
-    v.push(Probe { ems: false, etm: false, ..Probe::base("without EMS and EtM", "--no-ems --no-etm") });
-    for (g, name) in [(NamedGroup::X25519, "x25519"), (NamedGroup::SECP256R1, "P-256"), (NamedGroup::SECP384R1, "P-384")] {
-        v.push(Probe { group: Some(g), ..Probe::base(&format!("only group {g}"), &format!("--groups {name}")) });
+    v.push(Probe {
+        ems: false,
+        ..Probe::base("without extended_master_secret", "--no-ems")
+    });
+    v.push(Probe {
+        etm: false,
+        ..Probe::base("without encrypt_then_mac", "--no-etm")
+    });
+    v.push(Probe {
+        ems: false,
+        etm: false,
+        ..Probe::base("without EMS and EtM", "--no-ems --no-etm")
+    });
+    for (g, name) in [
+        (NamedGroup::X25519, "x25519"),
+        (NamedGroup::SECP256R1, "P-256"),
+        (NamedGroup::SECP384R1, "P-384"),
+    ] {
+        v.push(Probe {
+            group: Some(g),
+            ..Probe::base(&format!("only group {g}"), &format!("--groups {name}"))
+        });
     }
     for s in ALL_SUITES {
         v.push(Probe {
             suite: Some(s),
-            ..Probe::base(&format!("only {}", s.openssl_name), &format!("--cipher {}", s.openssl_name))
+            ..Probe::base(
+                &format!("only {}", s.openssl_name),
+                &format!("--cipher {}", s.openssl_name),
+            )
         });
     }
-    v.push(Probe { send: 16384, ..Probe::base("a full 16 KiB record", "--send <16384 bytes>") });
-    v.push(Probe { send: 40000, ..Probe::base("40000 bytes (3 records)", "--send <40000 bytes>") });
-    v.push(Probe { split: Some(1), ..Probe::base("handshake in 1-byte records", "--fault split-records:1") });
-    v.push(Probe { resume: true, ..Probe::base("resumption", "--reconnect") });
+    v.push(Probe {
+        send: 16384,
+        ..Probe::base("a full 16 KiB record", "--send <16384 bytes>")
+    });
+    v.push(Probe {
+        send: 40000,
+        ..Probe::base("40000 bytes (3 records)", "--send <40000 bytes>")
+    });
+    v.push(Probe {
+        split: Some(1),
+        ..Probe::base("handshake in 1-byte records", "--fault split-records:1")
+    });
+    v.push(Probe {
+        resume: true,
+        ..Probe::base("resumption", "--reconnect")
+    });
     v
 }
 
@@ -123,6 +155,9 @@ pub struct Report {
     pub addr: String,
     /// Every probe's row.
     pub rows: Vec<Row>,
+    /// The caller's own `tlslab connect` flags (`--servername`, `--ca`, ...),
+    /// repeated in every reproducing command.
+    pub base_flags: String,
 }
 
 /// Runs every probe against `addr`. `make_config` builds the base
@@ -139,11 +174,19 @@ pub fn diagnose(
     for (i, probe) in probes.iter().enumerate() {
         let started = Instant::now();
         let outcome = run_probe(addr, make_config, timeouts, probe)?;
-        let row = Row { probe: probe.clone(), outcome, elapsed: started.elapsed() };
+        let row = Row {
+            probe: probe.clone(),
+            outcome,
+            elapsed: started.elapsed(),
+        };
         progress(i + 1, probes.len(), &row);
         rows.push(row);
     }
-    Ok(Report { addr: addr.to_string(), rows })
+    Ok(Report {
+        addr: addr.to_string(),
+        rows,
+        base_flags: String::new(),
+    })
 }
 
 fn run_probe(
@@ -212,8 +255,10 @@ fn connect_once(
             }
         }
         Err(error) => Outcome::Fails {
-            state: client.state_name().to_string(),
-            cause: client.explain_failure().and_then(|e| e.top().map(|f| f.cause.to_string())),
+            state: client.failed_in().unwrap_or(client.state_name()).to_string(),
+            cause: client
+                .explain_failure()
+                .and_then(|e| e.top().map(|f| f.cause.to_string())),
             error: client.error().cloned().unwrap_or(error),
         },
     };
@@ -225,7 +270,9 @@ fn connect_once(
 impl Report {
     /// The probes that failed.
     pub fn failures(&self) -> impl Iterator<Item = &Row> {
-        self.rows.iter().filter(|r| matches!(r.outcome, Outcome::Fails { .. }))
+        self.rows
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fails { .. }))
     }
 
     /// A short verdict, then the evidence, for people.
@@ -238,15 +285,22 @@ impl Report {
         if failing.is_empty() {
             let _ = writeln!(s, "all {total} combinations work.");
         } else if default_fails {
-            let working: Vec<&Row> =
-                self.rows.iter().filter(|r| matches!(r.outcome, Outcome::Works { .. })).collect();
+            let working: Vec<&Row> = self
+                .rows
+                .iter()
+                .filter(|r| matches!(r.outcome, Outcome::Works { .. }))
+                .collect();
             let _ = writeln!(
                 s,
                 "the default offer FAILS; {} of {total} combinations work. Pinning any of these makes it work:",
                 working.len()
             );
             for r in working.iter().take(8) {
-                let _ = writeln!(s, "  tlslab connect {} {}", self.addr, r.probe.flags);
+                let _ = writeln!(
+                    s,
+                    "  tlslab connect {}{} {}",
+                    self.addr, self.base_flags, r.probe.flags
+                );
             }
         } else {
             let _ = writeln!(
@@ -255,16 +309,44 @@ impl Report {
                 failing.len()
             );
         }
+        let accepted: Vec<&str> = self
+            .rows
+            .iter()
+            .filter(|r| r.probe.suite.is_some() && matches!(r.outcome, Outcome::Works { .. }))
+            .filter_map(|r| r.probe.suite.map(|s| s.openssl_name))
+            .collect();
+        let _ = writeln!(
+            s,
+            "suites the server accepts: {}",
+            if accepted.is_empty() {
+                "none".into()
+            } else {
+                accepted.join(", ")
+            }
+        );
         let _ = writeln!(s, "\n== every combination");
         for r in &self.rows {
             let _ = match &r.outcome {
-                Outcome::Works { suite, ems, etm, resumed } => writeln!(
+                Outcome::Works {
+                    suite,
+                    ems,
+                    etm,
+                    resumed,
+                } => writeln!(
                     s,
                     "  ok    {:<44} {suite}{}{}{}",
                     r.probe.label,
                     if *ems { ", EMS" } else { "" },
                     if *etm { ", EtM" } else { "" },
-                    if r.probe.resume { if *resumed { ", resumed" } else { ", NOT resumed" } } else { "" }
+                    if r.probe.resume {
+                        if *resumed {
+                            ", resumed"
+                        } else {
+                            ", NOT resumed"
+                        }
+                    } else {
+                        ""
+                    }
                 ),
                 Outcome::Fails { error, state, .. } => {
                     writeln!(s, "  FAIL  {:<44} {} (in {state})", r.probe.label, short(error))
@@ -272,7 +354,10 @@ impl Report {
             };
         }
         if !failing.is_empty() {
-            let _ = writeln!(s, "\n== likely causes of the failures, with a command that reproduces each");
+            let _ = writeln!(
+                s,
+                "\n== likely causes of the failures, with a command that reproduces each"
+            );
             for r in failing {
                 if let Outcome::Fails { error, cause, .. } = &r.outcome {
                     let _ = writeln!(s, "  {}: {}", r.probe.label, short(error));
@@ -283,11 +368,16 @@ impl Report {
                             Error::AlertReceived(a) if a.description.0 == 40 =>
                                 "the server refuses this offer (negotiation: nothing in common)",
                             Error::Timeout(_) => "the server stopped answering",
-                            Error::ConnectionClosed(_) | Error::Io(_) => "the server dropped the connection without an alert",
+                            Error::ConnectionClosed(_) | Error::Io(_) =>
+                                "the server dropped the connection without an alert",
                             _ => "no recomputation applies; see the trace (--trace text)",
                         })
                     );
-                    let _ = writeln!(s, "    reproduce: tlslab connect {} {} --trace text", self.addr, r.probe.flags);
+                    let _ = writeln!(
+                        s,
+                        "    reproduce: tlslab connect {}{} {} --trace text",
+                        self.addr, self.base_flags, r.probe.flags
+                    );
                 }
             }
         }

@@ -701,7 +701,7 @@ AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F619172FE9CE98583FF
 
 /// Writes `dhparams.pem`: `DHParameter ::= SEQUENCE { prime, base }` (PKCS
 /// #3) with ffdhe2048's prime and `base = p − 1`.
-fn write_bad_dh_params(dir: &Path) -> Result<PathBuf, Error> {
+pub fn write_bad_dh_params(dir: &Path) -> Result<PathBuf, Error> {
     let p = hex::decode(FFDHE2048_P).map_err(|e| Error::Internal(format!("ffdhe2048: {e}")))?;
     let g = BigUint::from_bytes_be(&p) - 1u32;
     fs::write(

@@ -11,6 +11,9 @@ tlslab: a glass-box TLS 1.2 client
 
 USAGE:
     tlslab connect HOST:PORT [OPTIONS]   handshake with a server, send data, print what comes back
+    tlslab diagnose HOST:PORT [OPTIONS]  run a matrix of handshakes (suites, groups, EMS/EtM, record
+                                         sizes, fragmentation, resumption) and report which work, which
+                                         fail and why, with a command reproducing each (--json)
     tlslab demo [OPTIONS]                start a local `openssl s_server -tls1_2`, run a traced
                                          handshake and an HTTP exchange against it, stop it
     tlslab explain CAPTURE [--keylog FILE] [--server-key FILE] [--json]
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         "connect" => Options::parse(&args[1..], true).and_then(|o| cli::connect::run(&o)),
         "demo" => Options::parse(&args[1..], false).and_then(|o| cli::demo::run(&o)),
         "replay" => cli::connect::replay(&args[1..]),
+        "diagnose" => Options::parse(&args[1..], true).and_then(|o| cli::diagnose::run(&o)),
         "faults" => {
             cli::list_faults();
             Ok(())

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod demo;
+pub mod diagnose;
 pub mod explain;
 pub mod lab;
 
@@ -59,10 +60,13 @@ pub struct Options {
     sess_out: Option<PathBuf>,
     reconnect: bool,
     faults: Vec<Fault>,
-        seed: Option<u64>,
+    seed: Option<u64>,
     server_key: Option<PathBuf>,
+    json: bool,
     bundle: Option<PathBuf>,
     pcap: Option<PathBuf>,
+    /// The flags as given (without HOST:PORT), to repeat in suggested commands.
+    pub flags: Vec<String>,
 }
 
 impl Options {
@@ -101,8 +105,9 @@ impl Options {
                             .map_err(|_| CliError::Usage(format!("--seed: '{v}' is not a number")))?,
                     );
                 }
-                                "--bundle" => o.bundle = Some(value(a)?.into()),
+                "--bundle" => o.bundle = Some(value(a)?.into()),
                 "--server-key" => o.server_key = Some(value(a)?.into()),
+                "--json" => o.json = true,
                 "--fault" => o
                     .faults
                     .push(Fault::parse(&value(a)?).map_err(|e| CliError::Usage(e.to_string()))?),
@@ -119,6 +124,16 @@ impl Options {
                 s => return Err(CliError::Usage(format!("unexpected argument '{s}'"))),
             }
         }
+        let mut addr_seen = false;
+        o.flags = args
+            .iter()
+            .filter(|a| {
+                let is_addr = !addr_seen && **a == o.addr;
+                addr_seen |= is_addr;
+                !is_addr
+            })
+            .cloned()
+            .collect();
         if needs_addr && o.addr.is_empty() {
             return Err(CliError::Usage("connect needs HOST:PORT".into()));
         }
@@ -169,10 +184,11 @@ impl Options {
                 .collect::<Result<_, _>>()?;
         }
         config.offer_extended_master_secret = !self.no_ems;
-                config.offer_session_ticket = !self.no_tickets;
+        config.offer_session_ticket = !self.no_tickets;
         if let Some(path) = &self.server_key {
             config.server_key = Some(
-                std::fs::read(path).map_err(|e| CliError::Other(format!("--server-key {}: {e}", path.display())))?,
+                std::fs::read(path)
+                    .map_err(|e| CliError::Other(format!("--server-key {}: {e}", path.display())))?,
             );
         }
         config.offer_encrypt_then_mac = !self.no_etm;
@@ -341,9 +357,11 @@ pub fn print_session(client: &Client<'_>) {
     if let Some(g) = s.group {
         println!("key exchange group: {g}");
     }
-        match s.server_key_matches {
+    match s.server_key_matches {
         Some(true) => println!("server key: matches the certificate"),
-        Some(false) => println!("server key: DOES NOT match the certificate (see the explanation if the handshake fails)"),
+        Some(false) => println!(
+            "server key: DOES NOT match the certificate (see the explanation if the handshake fails)"
+        ),
         None => {}
     }
     if let Some(p) = &s.alpn_protocol {

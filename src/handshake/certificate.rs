@@ -139,6 +139,9 @@ fn check_server_key(cx: &mut Context<'_>, key: &[u8], leaf: &[u8], kx: KeyExchan
              so a server really using this key would fail our ServerKeyExchange signature check (decrypt_error)"
             .to_string(),
     };
-    cx.hooks.emit(&Event::ServerKeyChecked { matches, detail: &detail });
+    cx.hooks.emit(&Event::ServerKeyChecked {
+        matches,
+        detail: &detail,
+    });
     Ok(())
 }

@@ -1,0 +1,59 @@
+//! `tlslab diagnose HOST:PORT`: the matrix of handshakes against a live server.
+
+use std::io::Write;
+
+use tlslab::diagnose::{self, Outcome};
+
+use super::{host_of, CliError, Options};
+
+/// Runs the probes with a progress bar on standard error, then prints the
+/// report (text, or JSON with `--json`). Exit status 0 whatever the server
+/// does: the report is the result.
+pub fn run(o: &Options) -> Result<(), CliError> {
+    // Check the options (and --server-key, --ca files) once before probing.
+    o.config(host_of(&o.addr))?;
+    let make = || {
+        o.config(host_of(&o.addr)).map_err(|e| match e {
+            CliError::Tls(e) => e,
+            CliError::Usage(m) | CliError::Other(m) => tlslab::Error::Config(m),
+        })
+    };
+    let mut progress = |done: usize, total: usize, row: &diagnose::Row| {
+        let width = 30;
+        let filled = done * width / total;
+        let mark = match row.outcome {
+            Outcome::Works { .. } => "ok",
+            Outcome::Fails { .. } => "FAIL",
+        };
+        eprint!(
+            "\r[{}{}] {done}/{total} {:<4} {:<50}",
+            "#".repeat(filled),
+            " ".repeat(width - filled),
+            mark,
+            row.probe.label
+        );
+        let _ = std::io::stderr().flush();
+        if done == total {
+            eprintln!();
+        }
+    };
+    let mut report = diagnose::diagnose(&o.addr, &make, o.timeouts(), &mut progress)?;
+    report.base_flags = o
+        .flags
+        .iter()
+        .filter(|f| *f != "--json")
+        .map(|f| {
+            if f.contains(' ') {
+                format!(" '{f}'")
+            } else {
+                format!(" {f}")
+            }
+        })
+        .collect();
+    if o.json {
+        println!("{}", report.to_json());
+    } else {
+        print!("{}", report.to_text());
+    }
+    Ok(())
+}
