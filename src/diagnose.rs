@@ -232,7 +232,17 @@ fn connect_once(
     config.resume = resume;
     let mut stream = match net::connect_tcp(addr, Client::new(config), timeouts) {
         Ok(s) => s,
-        Err(e) => return Err(e),
+        // The server refused or dropped the TCP connection: a result, not a reason to stop.
+        Err(error) => {
+            return Ok((
+                Outcome::Fails {
+                    error,
+                    state: "TCP connect".into(),
+                    cause: None,
+                },
+                None,
+            ));
+        }
     };
     let result = (|| {
         stream.handshake()?;
