@@ -214,6 +214,11 @@ fn tampered_server_finished_is_a_bad_record_mac_with_evidence() {
     assert_eq!(&out[..3], &[21, 3, 3]);
     // Sticky.
     assert_eq!(client.receive(&[], &mut out).unwrap_err(), err);
+    // The explainer finds the flipped bit by flipping it back.
+    let explanation = client.explain_failure().expect("an explanation");
+    let top = explanation.top().expect("a ranked cause");
+    assert_eq!(top.cause.id(), "corrupted_in_transit", "{explanation}");
+    assert!(explanation.is_certain(), "{explanation}");
     drop(client);
     let compared = events(&recorder, "mac_compared");
     assert!(matches!(
