@@ -65,6 +65,8 @@ pub mod net;
 pub mod observer;
 pub mod record;
 pub mod rng;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 pub mod wire;
 
 pub use client::Client;
