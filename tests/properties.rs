@@ -310,6 +310,19 @@ proptest! {
         twins_agree(&mac_key(which, &key), seq, &fragment)?;
     }
 
+    /// Fragments that end in a run of equal bytes whose value is (about) the
+    /// run's length: padding that fits, fits exactly, or overhangs the MAC by
+    /// a byte or two. Random bytes almost never look like this.
+    #[test]
+    fn twins_agree_on_padding_shaped_fragments(which in any::<u8>(), key in any::<[u8; 48]>(), seq in any::<u64>(),
+                                              prefix in proptest::collection::vec(any::<u8>(), 0..64),
+                                              pad in any::<u8>(), shorter in 0usize..3) {
+        let mut fragment = prefix;
+        let run = (usize::from(pad) + 1).saturating_sub(shorter);
+        fragment.extend(std::iter::repeat_n(pad, run));
+        twins_agree(&mac_key(which, &key), seq, &fragment)?;
+    }
+
     /// Valid fragments, then one bit flipped in the plaintext, MAC, padding or
     /// padding-length byte: the valid one is accepted with the right length,
     /// every flipped one rejected, and the twins agree throughout.
