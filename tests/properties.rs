@@ -138,7 +138,7 @@ fn round_trip<T: PartialEq + std::fmt::Debug>(
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn client_hello_round_trips(v in strategies::client_hello(), c in any::<(usize, u8)>()) {
@@ -209,7 +209,7 @@ fn framing_independent(events: &[OwnedEvent]) -> Vec<&OwnedEvent> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     /// TCP may cut the server's bytes anywhere: the client must write the
     /// published records 5-7 and see exactly the same events (including the
@@ -300,14 +300,14 @@ fn twins_agree(key: &hmac::Key, seq: u64, fragment: &[u8]) -> Result<Result<usiz
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
 
     /// Arbitrary decrypted fragments: almost never a valid MAC, so this covers
     /// the padding shapes (too short, padding longer than the record, ...).
     #[test]
     fn twins_agree_on_arbitrary_fragments(which in any::<u8>(), key in any::<[u8; 48]>(), seq in any::<u64>(),
                                           fragment in proptest::collection::vec(any::<u8>(), 0..320)) {
-        twins_agree(&mac_key(which, &key), seq, &fragment)?;
+        let _verdict = twins_agree(&mac_key(which, &key), seq, &fragment)?;
     }
 
     /// Fragments that end in a run of equal bytes whose value is (about) the
@@ -320,7 +320,7 @@ proptest! {
         let mut fragment = prefix;
         let run = (usize::from(pad) + 1).saturating_sub(shorter);
         fragment.extend(std::iter::repeat_n(pad, run));
-        twins_agree(&mac_key(which, &key), seq, &fragment)?;
+        let _verdict = twins_agree(&mac_key(which, &key), seq, &fragment)?;
     }
 
     /// Valid fragments, then one bit flipped in the plaintext, MAC, padding or
@@ -790,7 +790,7 @@ fn outcome_of(v: &Vector, flight: &[Vec<u8>]) -> Outcome {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
     /// For each mutation of the server flight, the client's error carries an
     /// alert the model allows.
