@@ -74,6 +74,8 @@ pub mod record;
 pub mod replay;
 pub mod rng;
 pub mod session;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 pub mod wire;
 
 pub use client::Client;
