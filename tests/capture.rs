@@ -821,3 +821,58 @@ fn encrypt_then_mac_is_detected_and_applied() {
     assert_eq!(s["first_failure"]["seq"], 0, "{s}");
     assert_eq!(s["all_verified"], false);
 }
+
+/// RSA key transport: the server's private key alone recovers the
+/// pre-master secret from the capture (no key log), and every record verifies.
+#[test]
+fn an_rsa_capture_is_decrypted_with_the_server_key() {
+    let server = LocalServer::start(&ServerOptions {
+        mode: ServerMode::Rev,
+        ..ServerOptions::default()
+    })
+    .unwrap();
+    let pcap = temp_path("rsa.pcap");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "connect",
+        &server.addr().to_string(),
+        "--servername",
+        "localhost",
+        "--ca",
+        server.ca_pem_path().to_str().unwrap(),
+        "--cipher",
+        "AES128-SHA256",
+        "--send",
+        "rsa capture\\n",
+        "--pcap",
+        pcap.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&[
+        "explain",
+        pcap.to_str().unwrap(),
+        "--server-key",
+        server.key_pem_path().to_str().unwrap(),
+        "--json",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let summary: serde_json::Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v["event"] == "connection_summary")
+        .expect("a connection summary");
+    assert_eq!(summary["suite"], "TLS_RSA_WITH_AES_128_CBC_SHA256", "{summary}");
+    assert_eq!(
+        summary["master_secret_source"], "pre-master secret decrypted with the server key",
+        "{summary}"
+    );
+    assert_eq!(summary["all_verified"], true, "{summary}");
+    let _ = std::fs::remove_file(&pcap);
+}

@@ -30,10 +30,12 @@ use super::keylog::KeyLog;
 use super::tcp::{Stream, TcpConnection};
 use crate::crypto::key_block::{derive_key_block, KeyBlock};
 use crate::crypto::prf;
+use crate::crypto::rsa_kx;
 use crate::crypto::suites::{self, KeyExchange, PrfHash, SuiteInfo};
 use crate::handshake::transcript::Transcript;
 use crate::observer::{Event, Hooks, Observer, RecordView};
 use crate::record::{HandshakeJoiner, Protection, RecordLayerState, RecordOptions, MAX_CIPHERTEXT};
+use crate::wire::kx_messages::EncryptedPreMasterSecret;
 use crate::wire::messages::{find_extension, split_handshake, ClientHello, Finished, ServerHello};
 use crate::wire::{
     Alert, CipherSuite, ContentType, Direction, ExtensionType, HandshakeType, ProtocolVersion, RecordHeader,
@@ -1114,22 +1116,30 @@ fn master_secret_from_pre_master(
 /// never cross the wire; the certificate key only signs the server's
 /// ephemeral public value. Holding it therefore decrypts nothing: that is
 /// forward secrecy, and only a key log (or the ephemeral private key) helps.
-#[allow(unreachable_patterns)] // the catch-all covers key exchanges added to the suite table later
 fn pre_master_secret_from_server_key(
     suite: &SuiteInfo,
-    _client_key_exchange: &[u8],
-    _server_key: &ServerKey,
+    client_key_exchange: &[u8],
+    server_key: &ServerKey,
 ) -> Result<Vec<u8>, String> {
     match suite.kx {
-        KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa => Err(format!(
-            "{} uses ephemeral ECDHE: the server's private key only signs the key exchange and cannot \
+        KeyExchange::EcdheRsa | KeyExchange::EcdheEcdsa | KeyExchange::DheRsa => Err(format!(
+            "{} uses an ephemeral (EC)DHE key exchange: the server's private key only signs it and cannot \
              recover the pre-master secret (forward secrecy); a key log (--keylog) is needed",
             suite.name()
         )),
         // RSA key transport: PKCS#1 v1.5-decrypt `EncryptedPreMasterSecret`
-        // with the server key and check its first two bytes against
-        // ClientHello.client_version (RFC 5246 §7.4.7.1).
-        _ => Err("RSA key transport analysis requires the rsa module".into()),
+        // with the server key (RFC 5246 §7.4.7.1). Unlike a server, which must
+        // not say why decryption failed (Bleichenbacher), we name the step.
+        KeyExchange::Rsa => {
+            let encrypted = EncryptedPreMasterSecret::decode(client_key_exchange)
+                .map_err(|e| format!("ClientKeyExchange: {e}"))?;
+            rsa_kx::decrypt_pre_master_secret(&server_key.der, &encrypted.ciphertext).map_err(|e| {
+                format!(
+                    "the RSA ClientKeyExchange does not decrypt with --server-key ({e}): \
+                     is it the key of the certificate this server sent?"
+                )
+            })
+        }
     }
 }
 
@@ -1164,6 +1174,32 @@ mod tests {
         ] {
             assert_eq!(base64_decode(enc).unwrap(), plain.as_bytes());
         }
+    }
+
+    #[test]
+    fn rsa_pre_master_secret_is_recovered_with_the_server_key() {
+        // The Illustrated TLS 1.2 server key, and a ClientKeyExchange made
+        // here by encrypting a known pre-master secret to its certificate.
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("../../vectors/illustrated-tls12/vector.json")).unwrap();
+        let cert = hex::decode(v["server_certificate_der"].as_str().unwrap()).unwrap();
+        let pem = v["server_rsa_private_key_pem"].as_str().unwrap();
+        let pms = [
+            3u8, 3, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,
+            7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 9,
+        ];
+        let enc =
+            rsa_kx::encrypt_pre_master_secret(&cert, &pms, &mut crate::rng::SeededRng::new(1, 0)).unwrap();
+        let mut cke = vec![];
+        EncryptedPreMasterSecret {
+            ciphertext: enc.ciphertext,
+        }
+        .encode(&mut cke);
+        let suite = suites::find_by_name("AES128-SHA").unwrap();
+        let key = ServerKey::from_pem(pem).unwrap();
+        assert_eq!(pre_master_secret_from_server_key(suite, &cke, &key).unwrap(), pms);
+        let e = pre_master_secret_from_server_key(suite, &cke[..cke.len() - 1], &key).unwrap_err();
+        assert!(e.contains("ClientKeyExchange"), "{e}");
     }
 
     #[test]
