@@ -554,6 +554,35 @@ pub fn analyze_connection(
 }
 
 impl Analyzer<'_, '_> {
+    /// Runs the explainer (`crate::explain`) on a record that failed: the
+    /// same recomputations the live client makes.
+    fn explain_record(
+        &self,
+        suite: &'static SuiteInfo,
+        direction: Direction,
+        seq: u64,
+        header: &RecordHeader,
+        payload: &[u8],
+        verified_before: u64,
+    ) -> Option<crate::explain::Explanation> {
+        let mut secrets =
+            crate::explain::Secrets::new(suite, self.report.client_random?, self.report.server_random?);
+        secrets.master_secret = self.master_secret;
+        secrets.extended_master_secret = self.report.extended_master_secret;
+        secrets.encrypt_then_mac = self.report.encrypt_then_mac;
+        secrets.handshake_messages = self
+            .transcript
+            .message_list()
+            .into_iter()
+            .map(|(t, m)| (t, m.to_vec()))
+            .collect();
+        let mut wire = header.encode().to_vec();
+        wire.extend_from_slice(payload);
+        let mut record = crate::explain::FailedRecord::from_wire(direction, seq, &wire)?;
+        record.previous_records_ok = verified_before;
+        Some(crate::explain::explain_record(&secrets, &record))
+    }
+
     fn fail(&mut self, record: Option<RecordRef>, seq: Option<u64>, d: Diagnosis) {
         self.report.failures.push(Failure {
             record,
@@ -646,7 +675,30 @@ impl Analyzer<'_, '_> {
                     witness,
                     verified_before,
                 };
-                let diagnosis = diagnose_record(&ctx);
+                let mut diagnosis = diagnose_record(&ctx);
+                // The live client's cause catalogue, on the same record.
+                if let Some(explanation) =
+                    self.explain_record(suite, cut.dir, seq, &cut.header, wire_payload, verified_before)
+                {
+                    if explanation.is_certain() && !diagnosis.proven {
+                        diagnosis.proven = true;
+                    }
+                    if let Some(top) = explanation.top() {
+                        diagnosis.evidence.insert(
+                            0,
+                            format!(
+                                "explainer: {}{} ({})",
+                                if explanation.is_certain() {
+                                    "proven: "
+                                } else {
+                                    "most plausible: "
+                                },
+                                top.cause,
+                                top.evidence.what
+                            ),
+                        );
+                    }
+                }
                 self.fail(Some(rref), Some(seq), diagnosis);
             } else {
                 self.malformed(rref, e.to_string());
