@@ -29,6 +29,46 @@ const OPENSSL: &[(&str, &str, u64, bool)] = &[
     ("openssl-rsa-aes256-sha256", "AES256-SHA256", 18, true),
 ];
 
+/// (directory, suite, seed) recorded against gnutls-serv.
+#[rustfmt::skip]
+const GNUTLS: &[(&str, &str, u64)] = &[
+    ("gnutls-ecdhe-rsa-aes128-gcm-sha256", "ECDHE-RSA-AES128-GCM-SHA256", 21),
+    ("gnutls-ecdhe-rsa-aes128-sha", "ECDHE-RSA-AES128-SHA", 22),
+    ("gnutls-ecdhe-rsa-chacha20-poly1305", "ECDHE-RSA-CHACHA20-POLY1305", 23),
+];
+
+/// Re-records the GnuTLS bundles that no longer replay (TLSLAB_UPDATE=1 only).
+fn update_gnutls() {
+    use tlslab::peers::{Peer, PeerKind, PeerOptions};
+    let stale: Vec<_> = GNUTLS
+        .iter()
+        .filter(|(d, _, _)| !replays_cleanly(&dir(d)))
+        .collect();
+    if stale.is_empty() {
+        return;
+    }
+    let peer = Peer::start(PeerKind::GnuTls, &PeerOptions::default()).unwrap();
+    let recorded_with = format!("GnuTLS {} `{}`", peer.version(), peer.command());
+    for (name, suite, seed) in stale {
+        let mut c = ClientConfig::new(peer.server_name());
+        c.suites = vec![suites::find_by_name(suite).unwrap()];
+        c.verification = Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path()).unwrap());
+        let ca = std::fs::read(peer.ca_pem_path()).unwrap();
+        let (bundle, result) = replay::record(
+            &peer.addr().to_string(),
+            c,
+            *seed,
+            Some(ca),
+            b"hello replay\n",
+            Duration::from_millis(300),
+            &recorded_with,
+        );
+        result.unwrap();
+        bundle.write(&dir(name)).unwrap();
+        eprintln!("re-recorded {name}");
+    }
+}
+
 fn dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("vectors/transcripts")
@@ -90,6 +130,21 @@ fn update_openssl() {
 fn recorded_transcripts_replay_byte_for_byte() {
     if std::env::var("TLSLAB_UPDATE").as_deref() == Ok("1") {
         update_openssl();
+        update_gnutls();
+    }
+    for (name, _, _) in GNUTLS {
+        let bundle = Bundle::read(&dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(
+            bundle.settings.recorded_with.contains("GnuTLS"),
+            "{name}: provenance missing"
+        );
+        let report = bundle.replay().unwrap();
+        assert!(
+            report.mismatch().is_none(),
+            "{name}: {}",
+            report.mismatch().unwrap()
+        );
+        assert!(report.final_error.is_none(), "{name}: {:?}", report.final_error);
     }
     for (name, _, _, _) in OPENSSL {
         let bundle = Bundle::read(&dir(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
