@@ -208,6 +208,9 @@ pub(super) fn derive_master_secret(
     cx.debrief.used_extended_master_secret = use_extended_master_secret;
     let master_secret: [u8; 48] = if use_extended_master_secret {
         let session_hash = cx.transcript.current_hash();
+        cx.hooks.emit(&Event::SessionHash {
+            session_hash: &session_hash,
+        });
         prf::derive_extended_master_secret(hash, pre_master_secret, &session_hash, &mut cx.hooks)
     } else {
         prf::derive_master_secret(

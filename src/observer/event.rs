@@ -260,6 +260,12 @@ pub enum Event<'a> {
         /// The value after.
         after: &'a [u8],
     },
+    /// `session_hash` (RFC 7627 §3): the hash of the handshake messages up to
+    /// and including ClientKeyExchange, the seed of the extended master secret.
+    SessionHash {
+        /// Hash(handshake_messages) at that point.
+        session_hash: &'a [u8],
+    },
     /// The operator's server key (`--server-key`) checked against the
     /// certificate the server sent.
     ServerKeyChecked {
@@ -353,6 +359,7 @@ impl Event<'_> {
             Event::SessionResumed { .. } => "session_resumed",
             Event::FaultApplied { .. } => "fault_applied",
             Event::ServerKeyChecked { .. } => "server_key_checked",
+            Event::SessionHash { .. } => "session_hash",
             Event::Intercepted { .. } => "intercepted",
             Event::RsaPadding { .. } => "rsa_padding",
             Event::RsaEncrypted { .. } => "rsa_encrypted",

@@ -382,6 +382,9 @@ fn json_line(event: &Event<'_>, redact: bool) -> String {
         Event::Intercepted { point, before, after } => {
             o.str("point", point).hex("before", before).hex("after", after);
         }
+        Event::SessionHash { session_hash } => {
+            o.hex("session_hash", session_hash);
+        }
         Event::ServerKeyChecked { matches, detail } => {
             o.bool("matches", matches).str("detail", detail);
         }

@@ -206,6 +206,8 @@ pub enum OwnedEvent {
         before: Bytes,
         after: Bytes,
     },
+    /// See [`Event::SessionHash`].
+    SessionHash { session_hash: Bytes },
     /// See [`Event::ServerKeyChecked`].
     ServerKeyChecked { matches: bool, detail: String },
     /// See [`Event::FaultApplied`].
@@ -394,6 +396,9 @@ impl From<&Event<'_>> for OwnedEvent {
                 before: b(before),
                 after: b(after),
             },
+            Event::SessionHash { session_hash } => OwnedEvent::SessionHash {
+                session_hash: b(session_hash),
+            },
             Event::ServerKeyChecked { matches, detail } => OwnedEvent::ServerKeyChecked {
                 matches,
                 detail: detail.to_string(),
@@ -485,6 +490,7 @@ impl OwnedEvent {
             OwnedEvent::SessionResumed { .. } => "session_resumed",
             OwnedEvent::FaultApplied { .. } => "fault_applied",
             OwnedEvent::ServerKeyChecked { .. } => "server_key_checked",
+            OwnedEvent::SessionHash { .. } => "session_hash",
             OwnedEvent::Intercepted { .. } => "intercepted",
             OwnedEvent::RsaPadding { .. } => "rsa_padding",
             OwnedEvent::RsaEncrypted { .. } => "rsa_encrypted",

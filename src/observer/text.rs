@@ -349,6 +349,7 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
         Event::Intercepted { point, before, after } => {
             write!(s, "{point} edited: before={} after={}", Hex(before), Hex(after))
         }
+        Event::SessionHash { session_hash } => write!(s, "session_hash={}", Hex(session_hash)),
         Event::ServerKeyChecked { matches, detail } => write!(s, "matches={matches} {detail}"),
         Event::FaultApplied {
             fault,
