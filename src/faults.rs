@@ -87,10 +87,34 @@ pub enum Fault {
         /// Record number.
         record: u64,
     },
+    /// Compute record `record`'s MAC (or AEAD additional data) over TLS 1.0's
+    /// version bytes 03 01 while the header says 03 03: a sender that puts the
+    /// wrong version into the MAC pseudo-header (RFC 5246 §6.2.3.1).
+    MacWrongVersion {
+        /// Record number.
+        record: u64,
+    },
+    /// Corrupt the last byte of record `record`'s MAC (the AEAD tag; for
+    /// MAC-then-encrypt CBC, through the previous ciphertext block, which
+    /// also garbles that block).
+    CorruptMac {
+        /// Record number.
+        record: u64,
+    },
 }
 
 /// Every fault name the command line accepts, with its argument and meaning.
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
+    (
+        "mac-wrong-version",
+        "RECORD",
+        "compute a record's MAC (or AEAD additional data) over version 03 01",
+    ),
+    (
+        "corrupt-mac",
+        "RECORD",
+        "corrupt the last byte of a record's MAC or AEAD tag",
+    ),
     (
         "flip-ciphertext-bit",
         "RECORD[,BIT]",
@@ -167,6 +191,8 @@ impl Fault {
             Fault::RsaWrongKey => "rsa-wrong-key",
             Fault::RsaWrongClientVersion => "rsa-wrong-client-version",
             Fault::BadPadding { .. } => "bad-padding",
+            Fault::MacWrongVersion { .. } => "mac-wrong-version",
+            Fault::CorruptMac { .. } => "corrupt-mac",
         }
     }
 
@@ -216,6 +242,8 @@ impl Fault {
             "ems-expected-not-used" => Fault::EmsExpectedNotUsed,
             "ems-used-not-negotiated" => Fault::EmsUsedNotNegotiated,
             "bad-padding" => Fault::BadPadding { record: num(0, 0)? },
+            "mac-wrong-version" => Fault::MacWrongVersion { record: num(0, 0)? },
+            "corrupt-mac" => Fault::CorruptMac { record: num(0, 0)? },
             "rsa-wrong-key" => Fault::RsaWrongKey,
             "rsa-wrong-client-version" => Fault::RsaWrongClientVersion,
             "split-records" => {
@@ -243,7 +271,11 @@ impl fmt::Display for Fault {
         match self {
             Fault::FlipCiphertextBit { record, bit } => write!(f, "{}:{record},{bit}", self.name()),
             Fault::TruncateRecord { record, bytes } => write!(f, "{}:{record},{bytes}", self.name()),
-            Fault::SeqOffByOne { record } | Fault::SeqReused { record } | Fault::BadPadding { record } => {
+            Fault::SeqOffByOne { record }
+            | Fault::SeqReused { record }
+            | Fault::BadPadding { record }
+            | Fault::MacWrongVersion { record }
+            | Fault::CorruptMac { record } => {
                 write!(f, "{}:{record}", self.name())
             }
             Fault::TranscriptMissing { message } => write!(f, "{}:{message}", self.name()),

@@ -95,6 +95,12 @@ fn each_fault_gets_the_alert_openssl_must_send_and_the_explainer_names_it() {
         ("ECDHE-RSA-AES128-SHA", true, Fault::TranscriptMissing { message: HandshakeType::SERVER_KEY_EXCHANGE }, A::DECRYPT_ERROR, "transcript_missing"),
         ("AES128-GCM-SHA256", true, Fault::RsaWrongKey, A::BAD_RECORD_MAC, "pre_master_secret_differs"),
         ("AES128-SHA256", true, Fault::RsaWrongClientVersion, A::BAD_RECORD_MAC, "rsa_pre_master_version"),
+        ("ECDHE-RSA-AES128-SHA", true, Fault::MacWrongVersion { record: 0 }, A::BAD_RECORD_MAC, "mac_version"),
+        ("ECDHE-RSA-AES128-GCM-SHA256", true, Fault::MacWrongVersion { record: 0 }, A::BAD_RECORD_MAC, "mac_version"),
+        ("ECDHE-RSA-AES128-SHA256", true, Fault::CorruptMac { record: 0 }, A::BAD_RECORD_MAC, "corrupted_in_transit"),
+        ("ECDHE-RSA-CHACHA20-POLY1305", true, Fault::CorruptMac { record: 0 }, A::BAD_RECORD_MAC, "corrupted_in_transit"),
+        // The explainer has no "malformed padding, valid MAC" hypothesis yet: only the alert is checked.
+        ("ECDHE-RSA-AES128-SHA", true, Fault::BadPadding { record: 0 }, A::BAD_RECORD_MAC, "-"),
     ];
     let mut failures = vec![];
     for (suite, ems, fault, expected, cause) in cases {
@@ -105,7 +111,7 @@ fn each_fault_gets_the_alert_openssl_must_send_and_the_explainer_names_it() {
         if got != Some(expected) {
             failures.push(format!("{fault} with {suite}: expected {expected}, got {result:?}"));
         }
-        if top != Some(cause) {
+        if cause != "-" && top != Some(cause) {
             failures.push(format!("{fault}: explainer ranked {top:?} first, not {cause}:\n{}", explanation.map_or(String::new(), |e| e.to_string())));
         }
         // The trace shows what the fault changed.

@@ -420,6 +420,32 @@ impl<'o> Context<'o> {
         Ok(())
     }
 
+    /// corrupt-mac: flips the last byte of the record's MAC. AEAD: the tag is
+    /// the last 16 bytes; encrypt-then-MAC: the MAC is last, in the clear;
+    /// MAC-then-encrypt: the MAC's last plaintext byte is changed through the
+    /// ciphertext byte 16 bytes before it (CBC malleability).
+    fn corrupt_mac(&mut self, fault: Fault, fragment_len: usize, payload: &mut [u8]) {
+        let Some(suite) = self.session.suite else { return };
+        let at = if suite.is_aead() || self.session.encrypt_then_mac {
+            payload.len().checked_sub(1)
+        } else {
+            // payload = IV ‖ E(fragment ‖ MAC ‖ padding ‖ padding_length): plaintext
+            // byte k sits at payload offset 16 + k; flip offset k to change it.
+            Some(fragment_len + suite.mac.len() - 1)
+        };
+        if let Some(byte) = at.and_then(|i| payload.get_mut(i)) {
+            let before = [*byte];
+            *byte ^= 0x01;
+            let after = [*byte];
+            self.hooks.emit(&Event::FaultApplied {
+                fault,
+                what: "the record's MAC (last byte)",
+                before: &before,
+                after: &after,
+            });
+        }
+    }
+
     /// Seals protected record number `record`, applying its faults.
     fn seal_with_faults(
         &mut self,
@@ -458,10 +484,21 @@ impl<'o> Context<'o> {
             Fault::BadPadding { record: r } if *r == record => Some(*f),
             _ => None,
         });
+        // mac-wrong-version: the MAC pseudo-header (or AEAD additional data)
+        // takes its version from the seal call; the header is put back below.
+        let wrong_version = faults.find(|f| match f {
+            Fault::MacWrongVersion { record: r } if *r == record => Some(*f),
+            _ => None,
+        });
+        let mac_version = if wrong_version.is_some() {
+            ProtocolVersion::TLS10
+        } else {
+            ProtocolVersion::TLS12
+        };
         let sealed = match bad_padding {
             None => self.write.seal(
                 typ,
-                ProtocolVersion::TLS12,
+                mac_version,
                 fragment,
                 out,
                 &mut *self.config.rng,
@@ -491,6 +528,21 @@ impl<'o> Context<'o> {
         // Only this record was numbered wrongly; the next one continues honestly.
         self.write.seq = honest_seq.wrapping_add(1);
         sealed?;
+        if let Some(fault) = wrong_version {
+            out[at + 1..at + 3].copy_from_slice(&ProtocolVersion::TLS12.0.to_be_bytes());
+            self.hooks.emit(&Event::FaultApplied {
+                fault,
+                what: "version bytes in the MAC pseudo-header / additional data (the header says 03 03)",
+                before: &ProtocolVersion::TLS12.0.to_be_bytes(),
+                after: &ProtocolVersion::TLS10.0.to_be_bytes(),
+            });
+        }
+        if let Some(fault) = faults.find(|f| match f {
+            Fault::CorruptMac { record: r } if *r == record => Some(*f),
+            _ => None,
+        }) {
+            self.corrupt_mac(fault, fragment.len(), &mut out[at + 5..]);
+        }
         for f in &faults.0 {
             match *f {
                 Fault::FlipCiphertextBit { record: r, bit } if r == record => {
