@@ -60,6 +60,7 @@ impl<T: Observer + ?Sized> Observer for Box<T> {
 /// the few events that cost something to build (a running transcript hash, PRF
 /// intermediate values) skip the work entirely.
 pub struct Hooks<'o> {
+    #[cfg_attr(feature = "no-hooks", allow(dead_code))]
     observer: Option<&'o mut dyn Observer>,
 }
 
@@ -77,16 +78,33 @@ impl<'o> Hooks<'o> {
     }
 
     /// Whether anyone listens.
+    #[cfg(not(feature = "no-hooks"))]
     #[inline]
     pub fn active(&self) -> bool {
         self.observer.is_some()
     }
 
     /// Deliver one event.
+    #[cfg(not(feature = "no-hooks"))]
     #[inline]
     pub fn emit(&mut self, event: &Event<'_>) {
         if let Some(o) = self.observer.as_deref_mut() {
             o.on_event(event);
         }
     }
+
+    /// Whether anyone listens: never, in a build with the `no-hooks`
+    /// feature, which compiles the funnel out. It exists to measure what the
+    /// funnel costs when nobody listens (see `BENCHMARKS.md`); the glass box
+    /// is dark in such a build.
+    #[cfg(feature = "no-hooks")]
+    #[inline(always)]
+    pub fn active(&self) -> bool {
+        false
+    }
+
+    /// Deliver one event: nothing, in a build with the `no-hooks` feature.
+    #[cfg(feature = "no-hooks")]
+    #[inline(always)]
+    pub fn emit(&mut self, _event: &Event<'_>) {}
 }
