@@ -51,21 +51,45 @@ fn update_gnutls() {
     let recorded_with = format!("GnuTLS {} `{}`", peer.version(), peer.command());
     for (name, suite, seed) in stale {
         let addr = peer.addr().to_string();
-        record_one(&addr, peer.server_name(), &peer.ca_pem_path(), name, suite, *seed, true, &recorded_with);
+        record_one(
+            &addr,
+            peer.server_name(),
+            &peer.ca_pem_path(),
+            name,
+            suite,
+            *seed,
+            true,
+            &recorded_with,
+        );
     }
-}
 }
 
 /// Records one bundle against a running server and writes it to `vectors/transcripts/NAME`.
 #[allow(clippy::too_many_arguments)]
-fn record_one(addr: &str, server_name: &str, ca: &Path, name: &str, suite: &str, seed: u64, etm: bool, recorded_with: &str) {
+fn record_one(
+    addr: &str,
+    server_name: &str,
+    ca: &Path,
+    name: &str,
+    suite: &str,
+    seed: u64,
+    etm: bool,
+    recorded_with: &str,
+) {
     let mut c = ClientConfig::new(server_name);
     c.offer_encrypt_then_mac = etm;
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c.verification = Verification::Verify(CertVerifier::from_ca_file(ca).unwrap());
     let pem = std::fs::read(ca).unwrap();
-    let (bundle, result) =
-        replay::record(addr, c, seed, Some(pem), b"hello replay\n", Duration::from_millis(300), recorded_with);
+    let (bundle, result) = replay::record(
+        addr,
+        c,
+        seed,
+        Some(pem),
+        b"hello replay\n",
+        Duration::from_millis(300),
+        recorded_with,
+    );
     result.unwrap();
     bundle.write(&dir(name)).unwrap();
     eprintln!("re-recorded {name}");
@@ -109,9 +133,17 @@ fn update_openssl() {
     );
     for (name, suite, seed, etm) in stale {
         let addr = server.addr().to_string();
-        record_one(&addr, "localhost", &server.ca_pem_path(), name, suite, *seed, *etm, &recorded_with);
+        record_one(
+            &addr,
+            "localhost",
+            &server.ca_pem_path(),
+            name,
+            suite,
+            *seed,
+            *etm,
+            &recorded_with,
+        );
     }
-}
 }
 
 #[test]
