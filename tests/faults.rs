@@ -129,3 +129,39 @@ fn splitting_records_at_odd_boundaries_still_works() {
         assert!(result.is_ok(), "split-records:{size}: {result:?}");
     }
 }
+
+/// The server-visible faults against gnutls-serv too: a second, independent
+/// implementation must answer each with the alert RFC 5246 prescribes.
+#[rustfmt::skip]
+#[test]
+fn gnutls_answers_the_server_visible_faults_too() {
+    use tlslab::peers::{Peer, PeerKind, PeerOptions};
+    use AlertDescription as A;
+    let peer = Peer::start(PeerKind::GnuTls, &PeerOptions::default()).unwrap();
+    let cases: Vec<(&str, Fault, AlertDescription)> = vec![
+        ("ECDHE-RSA-AES128-SHA", Fault::FlipCiphertextBit { record: 0, bit: 200 }, A::BAD_RECORD_MAC),
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::SeqOffByOne { record: 0 }, A::BAD_RECORD_MAC),
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::SwapDirectionKeys, A::BAD_RECORD_MAC),
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::WrongPreMasterSecret, A::BAD_RECORD_MAC),
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::EmsExpectedNotUsed, A::BAD_RECORD_MAC),
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::MacWrongVersion { record: 0 }, A::BAD_RECORD_MAC),
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::BadFinished, A::DECRYPT_ERROR),
+        ("ECDHE-RSA-AES128-SHA", Fault::TranscriptMissing { message: HandshakeType::SERVER_KEY_EXCHANGE }, A::DECRYPT_ERROR),
+    ];
+    let mut failures = vec![];
+    for (suite, fault, expected) in cases {
+        let mut c = ClientConfig::new(peer.server_name());
+        c.verification = Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path()).unwrap());
+        c.suites = vec![suites::find_by_name(suite).unwrap()];
+        c.faults = Faults(vec![fault]);
+        let timeouts = Timeouts { read: Duration::from_secs(5), ..Timeouts::default() };
+        let result = net::connect(&peer.addr().to_string(), Client::new(c), timeouts)
+            .and_then(|mut s| { peer.round_trip(&mut s).map_err(Error::Internal)?; s.close() });
+        let got = server_alert(&result);
+        println!("{:<40} {suite:<30} gnutls sent {:?}", fault.to_string(), got.map(|a| a.to_string()));
+        if got != Some(expected) {
+            failures.push(format!("{fault} with {suite}: expected {expected}, got {result:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
