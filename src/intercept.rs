@@ -35,6 +35,22 @@ pub enum Point<'a> {
     KeyBlock(&'a mut KeyBlock),
     /// Our Finished `verify_data` (RFC 5246 §7.4.9), before it is sent.
     ClientVerifyData(&'a mut [u8; 12]),
+    /// The MAC input of each protected record we send: the fields of the
+    /// pseudo-header `seq_num ‖ type ‖ version ‖ length` (RFC 5246 §6.2.3.1;
+    /// the AEAD additional data, §6.2.3.3) that a sender can get wrong.
+    /// The record header on the wire keeps the real type and version.
+    MacInput(&'a mut MacInputFields),
+}
+
+/// The editable fields of a record's MAC input (see [`Point::MacInput`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MacInputFields {
+    /// The record number (0 = our Finished); not editable, for orientation.
+    pub record: u64,
+    /// `seq_num` the MAC covers.
+    pub seq: u64,
+    /// `version` the MAC covers.
+    pub version: crate::wire::ProtocolVersion,
 }
 
 impl Point<'_> {
@@ -45,6 +61,7 @@ impl Point<'_> {
             Point::MasterSecret(_) => "master_secret",
             Point::KeyBlock(_) => "key_block",
             Point::ClientVerifyData(_) => "verify_data",
+            Point::MacInput(_) => "mac_input",
         }
     }
 }

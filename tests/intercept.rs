@@ -91,9 +91,47 @@ fn an_interceptor_that_only_looks_changes_nothing() {
         log.borrow_mut().push(p.name())
     });
     r.unwrap();
+    // Then one MAC input per protected record: our Finished and the close_notify.
     assert_eq!(
         *seen.borrow(),
-        ["pre_master_secret", "master_secret", "key_block", "verify_data"]
+        [
+            "pre_master_secret",
+            "master_secret",
+            "key_block",
+            "verify_data",
+            "mac_input",
+            "mac_input"
+        ]
     );
     assert_eq!(rec.count("intercepted"), 0);
+}
+
+#[test]
+fn editing_a_mac_input_changes_what_the_server_sees() {
+    use tlslab::wire::ProtocolVersion;
+    // The MAC of our Finished over version 03 01 (the header still says 03 03).
+    let (r, rec) = connect("ECDHE-RSA-AES128-SHA256", |p| {
+        if let Point::MacInput(m) = p {
+            if m.record == 0 {
+                m.version = ProtocolVersion::TLS10;
+            }
+        }
+    });
+    assert_eq!(alert(&r), Some(AlertDescription::BAD_RECORD_MAC), "{r:?}");
+    assert!(rec.events.iter().any(|e| matches!(
+        e,
+        OwnedEvent::Intercepted {
+            point: "mac_input",
+            ..
+        }
+    )));
+    // Our Finished MAC'd with seq_num 1 instead of 0.
+    let (r, _) = connect("ECDHE-RSA-AES128-GCM-SHA256", |p| {
+        if let Point::MacInput(m) = p {
+            if m.record == 0 {
+                m.seq = 1;
+            }
+        }
+    });
+    assert_eq!(alert(&r), Some(AlertDescription::BAD_RECORD_MAC), "{r:?}");
 }

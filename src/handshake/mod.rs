@@ -43,6 +43,7 @@ use crate::crypto::signature::ServerPublicKey;
 use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
 use crate::faults::Fault;
+use crate::intercept::{MacInputFields, Point};
 use crate::observer::{Event, Hooks};
 use crate::record::{Protection, RecordLayerState, MAX_PLAINTEXT};
 use crate::session::StoredSession;
@@ -394,7 +395,9 @@ impl<'o> Context<'o> {
         let record = self.records_protected;
         self.records_protected += 1;
         let at = out.len();
-        if self.config.faults.is_empty() {
+        if self.config.interceptor.is_some() {
+            self.seal_intercepted(record, typ, fragment, out)?;
+        } else if self.config.faults.is_empty() {
             self.write.seal(
                 typ,
                 ProtocolVersion::TLS12,
@@ -417,6 +420,59 @@ impl<'o> Context<'o> {
             last.1.clear();
             last.1.extend_from_slice(&out[at..]);
         }
+        Ok(())
+    }
+
+    /// Seals one record after offering its MAC input to the interceptor
+    /// (break and edit at [`crate::intercept::Point::MacInput`]). An edited
+    /// sequence number or version goes into the MAC (or AEAD additional data)
+    /// only; the header on the wire keeps the real version.
+    fn seal_intercepted(
+        &mut self,
+        record: u64,
+        typ: ContentType,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
+        let honest = MacInputFields {
+            record,
+            seq: self.write.seq,
+            version: ProtocolVersion::TLS12,
+        };
+        let mut fields = honest;
+        if let Some(interceptor) = self.config.interceptor.as_mut() {
+            interceptor.intercept(Point::MacInput(&mut fields));
+        }
+        fields.record = record;
+        if fields != honest {
+            let bytes = |f: &MacInputFields| {
+                let mut b = f.seq.to_be_bytes().to_vec();
+                b.extend_from_slice(&f.version.0.to_be_bytes());
+                b
+            };
+            self.hooks.emit(&Event::Intercepted {
+                point: "mac_input",
+                before: &bytes(&honest),
+                after: &bytes(&fields),
+            });
+        }
+        if !self.config.faults.is_empty() && fields == honest {
+            return self.seal_with_faults(record, typ, fragment, out);
+        }
+        let at = out.len();
+        self.write.seq = fields.seq;
+        let sealed = self.write.seal(
+            typ,
+            fields.version,
+            fragment,
+            out,
+            &mut *self.config.rng,
+            &mut self.hooks,
+        );
+        // Only this record's MAC input was edited: the next one continues honestly.
+        self.write.seq = honest.seq.wrapping_add(1);
+        sealed?;
+        out[at + 1..at + 3].copy_from_slice(&ProtocolVersion::TLS12.0.to_be_bytes());
         Ok(())
     }
 
