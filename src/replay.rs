@@ -665,6 +665,50 @@ pub fn first_failing_event(events: &str) -> Option<(String, String)> {
     })
 }
 
+/// Builds a bundle offline from server bytes: a client with `settings`
+/// (and its seed) starts, then receives each chunk of `server_chunks` in
+/// turn. This is how a failing property-test case or fuzz input (arbitrary
+/// server bytes) becomes a bundle that `tlslab replay` reproduces byte for
+/// byte, with its events, and that a debugger can step through.
+pub fn offline(
+    settings: BundleSettings,
+    ca_pem: Option<Vec<u8>>,
+    server_chunks: &[&[u8]],
+) -> Result<Bundle, Error> {
+    let config = settings.config(ca_pem.as_deref())?;
+    let (events, keylog) = (SharedBuf::default(), SharedBuf::default());
+    let mut tee = Tee::default();
+    tee.observers.push(Box::new(JsonLog::new(events.clone())));
+    tee.observers
+        .push(Box::new(crate::observer::KeyLogWriter::new(keylog.clone())));
+    let mut steps = vec![];
+    {
+        let mut client = Client::with_observer(config, &mut tee);
+        let mut out = vec![];
+        let _ = client.start(&mut out);
+        steps.push(Step {
+            action: Action::Start,
+            output: out,
+        });
+        for chunk in server_chunks {
+            let mut out = vec![];
+            let _ = client.receive(chunk, &mut out);
+            steps.push(Step {
+                action: Action::Receive(chunk.to_vec()),
+                output: out,
+            });
+        }
+    }
+    drop(tee);
+    Ok(Bundle {
+        settings,
+        ca_pem,
+        steps,
+        events: String::from_utf8_lossy(&events.contents()).into_owned(),
+        keylog: String::from_utf8_lossy(&keylog.contents()).into_owned(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
