@@ -60,6 +60,12 @@ pub enum Cause {
         /// The flipped bit, if a single-bit search found it.
         bit: Option<BitPosition>,
     },
+    /// CBC padding bytes that do not all equal padding_length (RFC 5246
+    /// §6.2.3.2): the sender padded wrongly, or the padding was altered.
+    PaddingMalformed {
+        /// The record's padding_length byte.
+        padding_length: u8,
+    },
     /// Fewer bytes arrived than the record header announces.
     TruncatedRecord {
         /// `length` in the record header.
@@ -198,6 +204,7 @@ impl Cause {
             Cause::NotReproduced => "not_reproduced",
             Cause::CorruptedInTransit { .. } => "corrupted_in_transit",
             Cause::TruncatedRecord { .. } => "truncated_record",
+            Cause::PaddingMalformed { .. } => "padding_malformed",
             Cause::ImpossibleLength { .. } => "impossible_length",
             Cause::OtherDirectionKeys => "other_direction_keys",
             Cause::SequenceNumber { .. } => "sequence_number",
@@ -230,6 +237,7 @@ impl Cause {
             Cause::NotReproduced => "RFC 5246 §6.2.3",
             Cause::CorruptedInTransit { .. } => "RFC 5246 §6.2.3.1",
             Cause::TruncatedRecord { .. } => "RFC 5246 §6.2.1",
+            Cause::PaddingMalformed { .. } => "RFC 5246 §6.2.3.2",
             Cause::ImpossibleLength { .. } => "RFC 5246 §6.2.3",
             Cause::OtherDirectionKeys => "RFC 5246 §6.3",
             Cause::SequenceNumber { .. } => "RFC 5246 §6.1",
@@ -269,6 +277,9 @@ impl Cause {
             Cause::CorruptedInTransit { bit: None } => {
                 "the record was altered after it was protected (on the wire, by a middlebox, or in a buffer)".into()
             }
+            Cause::PaddingMalformed { padding_length } => format!(
+                "the CBC padding is malformed: not every padding byte equals padding_length {padding_length} (the sender padded wrongly, or the padding was altered)"
+            ),
             Cause::TruncatedRecord { declared, received } => format!(
                 "the record is truncated: its header announces {declared} bytes, {received} arrived"
             ),

@@ -105,9 +105,10 @@ impl Observer for Capture {
 /// no padding oracle, no Lucky13). `body` is `IV ‖ ciphertext`, without the
 /// MAC. Returns `None` for an AEAD suite.
 ///
-/// This is the one composition the explainer writes itself, because the
-/// record layer protects CBC records with MAC-then-encrypt only; it is the
-/// RFC's definition and nothing more.
+/// The explainer computes the tag itself so that it can show the computed
+/// and received tags side by side under every hypothesis; when the tag
+/// verifies, the record layer (`RecordOptions::encrypt_then_mac`) decrypts
+/// the record and checks its padding.
 pub fn encrypt_then_mac_tag(
     mac: MacAlgorithm,
     mac_key: &[u8],
@@ -142,12 +143,40 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
         let (body, received) = payload.split_at(split);
         let computed = encrypt_then_mac_tag(suite.mac, mac_key, t.seq, header.content_type, t.version, body)
             .unwrap_or_default();
+        let mac_ok = computed == received;
+        // The MAC verifies: only then is the record decrypted and its padding
+        // checked (RFC 7366 §3), by the record layer itself.
+        let (mut ok, mut padding) = (mac_ok, None);
+        if mac_ok {
+            let options = crate::record::RecordOptions {
+                encrypt_then_mac: true,
+            };
+            if let Ok(protection) = Protection::from_key_block_with(suite, t.key_block, t.keys, options) {
+                let mut state = RecordLayerState {
+                    direction: t.keys,
+                    protection,
+                    seq: t.seq,
+                };
+                let h = RecordHeader {
+                    version: t.version,
+                    ..*header
+                };
+                let mut cap = Capture::default();
+                let mut buf = payload.to_vec();
+                ok = state.open(&h, &mut buf, &mut Hooks::new(&mut cap)).is_ok();
+                padding = cap.padding;
+            }
+        }
+        let pad_text = match padding {
+            Some((false, n)) => format!("; padding broken (padding_length {n})"),
+            _ => String::new(),
+        };
         return Outcome {
-            ok: computed == received,
+            ok,
             computed,
             received: received.to_vec(),
-            detail: "encrypt-then-MAC tag over IV ‖ ciphertext (RFC 7366 §3)".into(),
-            padding: None,
+            detail: format!("encrypt-then-MAC tag over IV ‖ ciphertext (RFC 7366 §3){pad_text}"),
+            padding,
         };
     }
 
@@ -631,6 +660,24 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
             ems_testable,
             &mut facts,
         ));
+    }
+    // Nothing verifies, and under our own keys the padding is malformed: a
+    // sender that padded wrongly (or padding altered in transit) is the
+    // most direct reading of the record layer's own evidence.
+    if let Some((false, padding_length)) = expected_outcome.padding {
+        if !findings.iter().any(|f| f.certainty == Certainty::Proven) {
+            // With earlier records verified under the same keys, damage in
+            // transit is the likelier reading; the corruption finding ranks first.
+            let score = if record.previous_records_ok > 0 { 40 } else { 90 };
+            findings.push(Finding::plausible(
+                Cause::PaddingMalformed { padding_length },
+                score,
+                Evidence::reason(format!(
+                    "decrypted with the expected keys, the padding bytes do not all equal padding_length {padding_length}"
+                )),
+                "a capture of the same record from the sender's side (or its own trace) shows whether it left the sender like this",
+            ));
+        }
     }
     Explanation::new(
         subject,
