@@ -87,6 +87,13 @@ pub enum Fault {
         /// Record number.
         record: u64,
     },
+    /// Seal CBC record `record` with a wrong padding_length byte: it no
+    /// longer counts the padding bytes before it (RFC 5246 §6.2.3.2). The MAC
+    /// is right. AEAD suites have no padding: nothing changes.
+    BadPaddingLength {
+        /// Record number.
+        record: u64,
+    },
     /// Compute record `record`'s MAC (or AEAD additional data) over TLS 1.0's
     /// version bytes 03 01 while the header says 03 03: a sender that puts the
     /// wrong version into the MAC pseudo-header (RFC 5246 §6.2.3.1).
@@ -105,6 +112,11 @@ pub enum Fault {
 
 /// Every fault name the command line accepts, with its argument and meaning.
 pub const CATALOGUE: &[(&str, &str, &str)] = &[
+    (
+        "bad-padding-length",
+        "RECORD",
+        "seal a CBC record with a padding_length byte that does not count its padding",
+    ),
     (
         "mac-wrong-version",
         "RECORD",
@@ -192,6 +204,7 @@ impl Fault {
             Fault::RsaWrongClientVersion => "rsa-wrong-client-version",
             Fault::BadPadding { .. } => "bad-padding",
             Fault::MacWrongVersion { .. } => "mac-wrong-version",
+            Fault::BadPaddingLength { .. } => "bad-padding-length",
             Fault::CorruptMac { .. } => "corrupt-mac",
         }
     }
@@ -243,6 +256,7 @@ impl Fault {
             "ems-used-not-negotiated" => Fault::EmsUsedNotNegotiated,
             "bad-padding" => Fault::BadPadding { record: num(0, 0)? },
             "mac-wrong-version" => Fault::MacWrongVersion { record: num(0, 0)? },
+            "bad-padding-length" => Fault::BadPaddingLength { record: num(0, 0)? },
             "corrupt-mac" => Fault::CorruptMac { record: num(0, 0)? },
             "rsa-wrong-key" => Fault::RsaWrongKey,
             "rsa-wrong-client-version" => Fault::RsaWrongClientVersion,
@@ -275,6 +289,7 @@ impl fmt::Display for Fault {
             | Fault::SeqReused { record }
             | Fault::BadPadding { record }
             | Fault::MacWrongVersion { record }
+            | Fault::BadPaddingLength { record }
             | Fault::CorruptMac { record } => {
                 write!(f, "{}:{record}", self.name())
             }

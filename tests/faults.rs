@@ -100,6 +100,7 @@ fn each_fault_gets_the_alert_openssl_must_send_and_the_explainer_names_it() {
         ("ECDHE-RSA-AES128-SHA256", true, Fault::CorruptMac { record: 0 }, A::BAD_RECORD_MAC, "corrupted_in_transit"),
         ("ECDHE-RSA-CHACHA20-POLY1305", true, Fault::CorruptMac { record: 0 }, A::BAD_RECORD_MAC, "corrupted_in_transit"),
         ("ECDHE-RSA-AES128-SHA", true, Fault::BadPadding { record: 0 }, A::BAD_RECORD_MAC, "padding_malformed"),
+        ("ECDHE-RSA-AES256-SHA384", true, Fault::BadPaddingLength { record: 0 }, A::BAD_RECORD_MAC, "padding_malformed"),
     ];
     let mut failures = vec![];
     for (suite, ems, fault, expected, cause) in cases {

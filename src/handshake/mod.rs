@@ -537,7 +537,9 @@ impl<'o> Context<'o> {
         }
         let at = out.len();
         let bad_padding = faults.find(|f| match f {
-            Fault::BadPadding { record: r } if *r == record => Some(*f),
+            Fault::BadPadding { record: r } | Fault::BadPaddingLength { record: r } if *r == record => {
+                Some(*f)
+            }
             _ => None,
         });
         // mac-wrong-version: the MAC pseudo-header (or AEAD additional data)
@@ -562,19 +564,28 @@ impl<'o> Context<'o> {
             ),
             Some(fault) => self
                 .write
-                .seal_with_bad_padding(
+                .seal_with_padding_fault(
                     typ,
                     ProtocolVersion::TLS12,
                     fragment,
                     out,
                     &mut *self.config.rng,
                     &mut self.hooks,
+                    if matches!(fault, Fault::BadPaddingLength { .. }) {
+                        crate::record::cbc::PaddingFault::Length
+                    } else {
+                        crate::record::cbc::PaddingFault::Value
+                    },
                 )
                 .map(|changed| {
                     if let Some((before, after)) = changed {
                         self.hooks.emit(&Event::FaultApplied {
                             fault,
-                            what: "the first CBC padding byte of the record, before encryption",
+                            what: if matches!(fault, Fault::BadPaddingLength { .. }) {
+                                "the CBC padding_length byte of the record, before encryption"
+                            } else {
+                                "the first CBC padding byte of the record, before encryption"
+                            },
                             before: &[before],
                             after: &[after],
                         });

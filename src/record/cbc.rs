@@ -103,20 +103,34 @@ fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
 /// stays right. When the minimal padding is empty, one more block of padding
 /// (16 bytes, allowed: "up to 255") gives the fault a byte to change. Returns
 /// that byte before and after.
-fn pad_to_block(out: &mut Vec<u8>, used: usize, bad_padding: bool) -> Option<(u8, u8)> {
+fn pad_to_block(out: &mut Vec<u8>, used: usize, fault: PaddingFault) -> Option<(u8, u8)> {
     let mut pad = (BLOCK - used % BLOCK) % BLOCK;
-    if bad_padding && pad == 0 {
+    if fault != PaddingFault::None && pad == 0 {
         pad = BLOCK;
     }
     let start = out.len();
     out.resize(start + pad + 1, pad as u8);
-    if !bad_padding {
-        return None;
-    }
-    let first = out.get_mut(start)?;
-    let before = *first;
-    *first ^= 0x01;
-    Some((before, *first))
+    let changed = match fault {
+        PaddingFault::None => return None,
+        PaddingFault::Value => out.get_mut(start)?,
+        // The padding_length byte itself: it no longer counts the padding bytes.
+        PaddingFault::Length => out.last_mut()?,
+    };
+    let before = *changed;
+    *changed ^= 0x01;
+    Some((before, *changed))
+}
+
+/// A deliberate padding mistake (the `bad-padding` and `bad-padding-length`
+/// faults): the MAC stays right, the padding does not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaddingFault {
+    /// Correct padding.
+    None,
+    /// The first padding byte differs from padding_length.
+    Value,
+    /// The padding_length byte differs from the number of padding bytes.
+    Length,
 }
 
 /// CBC decryption in place: `buf` is `IV ‖ C1 ‖ … ‖ Cn`; each `Ci` becomes
@@ -256,7 +270,7 @@ impl CbcState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) {
-        self.seal_padded(seq, typ, version, fragment, out, rng, hooks, false);
+        self.seal_padded(seq, typ, version, fragment, out, rng, hooks, PaddingFault::None);
     }
 
     /// [`CbcState::seal`], with a **deliberately malformed padding** when
@@ -276,10 +290,10 @@ impl CbcState {
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
-        bad_padding: bool,
+        padding_fault: PaddingFault,
     ) -> Option<(u8, u8)> {
         if self.encrypt_then_mac {
-            return self.seal_etm(seq, typ, version, fragment, out, rng, hooks, bad_padding);
+            return self.seal_etm(seq, typ, version, fragment, out, rng, hooks, padding_fault);
         }
         let iv_at = out.len();
         // Explicit IV, fresh per record (RFC 5246 §6.2.3.2): an IV the attacker
@@ -304,7 +318,7 @@ impl CbcState {
 
         // Minimal padding: plaintext ‖ MAC ‖ padding ‖ padding_length fills whole blocks.
         let used = fragment.len() + mac.as_ref().len() + 1;
-        let changed = pad_to_block(out, used, bad_padding);
+        let changed = pad_to_block(out, used, padding_fault);
 
         cbc_encrypt(&self.aes, &mut out[iv_at..]);
         changed
@@ -366,7 +380,7 @@ impl CbcState {
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
-        bad_padding: bool,
+        padding_fault: PaddingFault,
     ) -> Option<(u8, u8)> {
         let iv_at = out.len();
         // Explicit IV, fresh per record, as for MAC-then-encrypt.
@@ -376,7 +390,7 @@ impl CbcState {
         // Minimal padding: plaintext ‖ padding ‖ padding_length fills whole
         // blocks. No MAC inside: it comes after the ciphertext.
         let used = fragment.len() + 1;
-        let changed = pad_to_block(out, used, bad_padding);
+        let changed = pad_to_block(out, used, padding_fault);
         cbc_encrypt(&self.aes, &mut out[iv_at..]);
 
         // MAC over seq_num ‖ type ‖ version ‖ length ‖ IV ‖ ciphertext, where
@@ -511,7 +525,7 @@ mod tests {
                         &mut out,
                         &mut SeededRng::new(1, 0),
                         &mut Hooks::none(),
-                        true,
+                        PaddingFault::Value,
                     )
                     .expect("a padding byte was changed");
                 assert_eq!(changed.0 ^ changed.1, 1);

@@ -245,7 +245,7 @@ impl RecordLayerState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
-        self.seal_inner(typ, version, fragment, out, rng, hooks, false)
+        self.seal_inner(typ, version, fragment, out, rng, hooks, cbc::PaddingFault::None)
             .map(|_| ())
     }
 
@@ -264,7 +264,23 @@ impl RecordLayerState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) -> Result<Option<(u8, u8)>, Error> {
-        self.seal_inner(typ, version, fragment, out, rng, hooks, true)
+        self.seal_inner(typ, version, fragment, out, rng, hooks, cbc::PaddingFault::Value)
+    }
+
+    /// Like [`RecordLayerState::seal_with_bad_padding`], with the mistake
+    /// chosen: a wrong padding byte or a wrong padding_length byte.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seal_with_padding_fault(
+        &mut self,
+        typ: ContentType,
+        version: ProtocolVersion,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+        fault: cbc::PaddingFault,
+    ) -> Result<Option<(u8, u8)>, Error> {
+        self.seal_inner(typ, version, fragment, out, rng, hooks, fault)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -276,7 +292,7 @@ impl RecordLayerState {
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
-        bad_padding: bool,
+        padding_fault: cbc::PaddingFault,
     ) -> Result<Option<(u8, u8)>, Error> {
         let mut changed = None;
         if fragment.len() > MAX_PLAINTEXT {
@@ -294,7 +310,7 @@ impl RecordLayerState {
                 Ok(())
             }
             Protection::Cbc(c) => {
-                changed = c.seal_padded(self.seq, typ, version, fragment, out, rng, hooks, bad_padding);
+                changed = c.seal_padded(self.seq, typ, version, fragment, out, rng, hooks, padding_fault);
                 Ok(())
             }
             Protection::Aead(a) => a.seal(self.seq, typ, version, fragment, out, hooks),
