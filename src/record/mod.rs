@@ -245,46 +245,19 @@ impl RecordLayerState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
-        self.seal_inner(typ, version, fragment, out, rng, hooks, cbc::PaddingFault::None)
+        self.seal_with_padding_fault(typ, version, fragment, out, rng, hooks, cbc::PaddingFault::None)
             .map(|_| ())
     }
 
-    /// [`RecordLayerState::seal`] with a malformed CBC padding: the `bad-padding`
-    /// fault of [`crate::faults`], for teaching what a receiver does with it
-    /// (`bad_record_mac`, never a distinct alert: Vaudenay's padding oracle).
-    /// Returns the padding byte before and after the change; `None` when the
-    /// protection has no padding (AEAD or none), and the record is then sealed
-    /// normally.
-    pub fn seal_with_bad_padding(
-        &mut self,
-        typ: ContentType,
-        version: ProtocolVersion,
-        fragment: &[u8],
-        out: &mut Vec<u8>,
-        rng: &mut dyn Rng,
-        hooks: &mut Hooks<'_>,
-    ) -> Result<Option<(u8, u8)>, Error> {
-        self.seal_inner(typ, version, fragment, out, rng, hooks, cbc::PaddingFault::Value)
-    }
-
-    /// Like [`RecordLayerState::seal_with_bad_padding`], with the mistake
-    /// chosen: a wrong padding byte or a wrong padding_length byte.
+    /// [`RecordLayerState::seal`] with a malformed CBC padding (`Value`: a
+    /// wrong padding byte; `Length`: a wrong padding_length byte), the
+    /// `bad-padding` and `bad-padding-length` faults of [`crate::faults`], for
+    /// teaching what a receiver does with it (`bad_record_mac`, never a
+    /// distinct alert: Vaudenay's padding oracle). Returns the byte before and
+    /// after the change; `None` when the protection has no padding (AEAD or
+    /// none), and the record is then sealed normally.
     #[allow(clippy::too_many_arguments)]
     pub fn seal_with_padding_fault(
-        &mut self,
-        typ: ContentType,
-        version: ProtocolVersion,
-        fragment: &[u8],
-        out: &mut Vec<u8>,
-        rng: &mut dyn Rng,
-        hooks: &mut Hooks<'_>,
-        fault: cbc::PaddingFault,
-    ) -> Result<Option<(u8, u8)>, Error> {
-        self.seal_inner(typ, version, fragment, out, rng, hooks, fault)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn seal_inner(
         &mut self,
         typ: ContentType,
         version: ProtocolVersion,
