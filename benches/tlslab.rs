@@ -36,14 +36,14 @@ use std::time::{Duration, Instant};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::key_block::KeyBlock;
 use tlslab::crypto::suites;
-use tlslab::local_server::{LocalServer, ServerOptions};
-use tlslab::net::{self, Timeouts};
 use tlslab::observer::{Hooks, JsonLog, Observer, Recorder};
 use tlslab::record::{Protection, RecordLayerState};
 use tlslab::replay::{Action, Bundle};
 use tlslab::rng::OsRng;
 use tlslab::wire::{ContentType, Direction, NamedGroup, ProtocolVersion, RecordHeader};
 use tlslab::{Client, ClientConfig, Verification};
+use tlslab_cli::net::{self, Timeouts};
+use tlslab_peers::local_server::{LocalServer, ServerOptions};
 
 // ---------------------------------------------------------------------------
 // A counting allocator, per thread: the client runs on the bench thread, so
@@ -1390,7 +1390,7 @@ fn section_explain(r: &mut Report, dir: &Path) {
 // ---------------------------------------------------------------------------
 
 /// The heap budget per connection this bench checks: peak while connecting
-/// through `tlslab::net` and echoing one 16 KiB record. Today's figure is
+/// through `tlslab_cli::net` and echoing one 16 KiB record. Today's figure is
 /// ~152 KiB: 32 KiB socket read buffer (`net.rs`), an 18 KiB receive payload
 /// preallocated at `MAX_CIPHERTEXT` (`client.rs`), the explainer's 18 KiB copy
 /// of the last record, the deframer's buffer, the handshake messages.

@@ -10,12 +10,12 @@
 use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
-use crate::crypto::suites::{SuiteInfo, ALL_SUITES};
-use crate::error::Error;
-use crate::faults::{Fault, Faults};
 use crate::net::{self, Timeouts};
-use crate::wire::NamedGroup;
-use crate::{Client, ClientConfig};
+use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
+use tlslab::error::Error;
+use tlslab::faults::{Fault, Faults};
+use tlslab::wire::NamedGroup;
+use tlslab::{Client, ClientConfig};
 
 /// One variation of the client's offer.
 #[derive(Clone, Debug)]
@@ -227,8 +227,8 @@ fn connect_once(
     mut config: ClientConfig,
     timeouts: Timeouts,
     send: usize,
-    resume: Option<crate::session::StoredSession>,
-) -> Result<(Outcome, Option<crate::session::StoredSession>), Error> {
+    resume: Option<tlslab::session::StoredSession>,
+) -> Result<(Outcome, Option<tlslab::session::StoredSession>), Error> {
     config.resume = resume;
     let mut stream = match net::connect_tcp(addr, Client::new(config), timeouts) {
         Ok(s) => s,

@@ -11,12 +11,12 @@
 //! ```
 //!
 //! A lab is a data file (format in `labs/README.md`): the scenario is either
-//! a named fault of [`crate::faults`] the client commits without saying so,
+//! a named fault of [`tlslab::faults`] the client commits without saying so,
 //! or a misconfigured server (a private key whose private half does not
 //! belong to its certificate; broken Diffie-Hellman parameters that only a
 //! pinned cipher suite avoids). Grading never trusts the lab file alone:
 //! [`run`] collects the evidence (the explainer's recomputations of
-//! [`crate::explain`], given OpenSSL's own key log, and probes of what we
+//! [`tlslab::explain`], given OpenSSL's own key log, and probes of what we
 //! sent: the padding of our record, whether the server's key decrypts our
 //! pre-master secret, whether a pinned option makes the handshake work), and
 //! [`grade`] shows the student that evidence, for a right answer and against
@@ -32,20 +32,20 @@ use std::time::Duration;
 use num_bigint::BigUint;
 use ring::hmac;
 
-use crate::crypto::cert::CertVerifier;
-use crate::crypto::key_block::KeyBlock;
-use crate::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
-use crate::crypto::suites::{self, BulkCipher, KeyExchange, SuiteInfo};
-use crate::error::Error;
-use crate::explain::{Certainty, Explanation, Verdict};
-use crate::faults::{Fault, Faults};
-use crate::local_server::{KeyType, LocalServer, ServerMode, ServerOptions};
 use crate::net::{self, Timeouts};
-use crate::observer::{Event, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
-use crate::record::{pseudo_header, verify};
-use crate::replay::{flights_text, SharedBuf, StepLog};
-use crate::rng::SeededRng;
-use crate::{Client, ClientConfig, Verification};
+use tlslab::crypto::cert::CertVerifier;
+use tlslab::crypto::key_block::KeyBlock;
+use tlslab::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
+use tlslab::crypto::suites::{self, BulkCipher, KeyExchange, SuiteInfo};
+use tlslab::error::Error;
+use tlslab::explain::{Certainty, Explanation, Verdict};
+use tlslab::faults::{Fault, Faults};
+use tlslab::observer::{Event, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
+use tlslab::record::{pseudo_header, verify};
+use tlslab::replay::{flights_text, SharedBuf, StepLog};
+use tlslab::rng::SeededRng;
+use tlslab::{Client, ClientConfig, Verification};
+use tlslab_peers::local_server::{KeyType, LocalServer, ServerMode, ServerOptions};
 
 /// One diagnosis a student can give: `tlslab lab check NAME --answer ID`.
 #[derive(Debug)]
@@ -56,7 +56,7 @@ pub struct LabCause {
     pub title: &'static str,
     /// What the evidence looks like when this is the cause.
     pub signature: &'static str,
-    /// The explainer's cause ids ([`crate::explain::Cause::id`]) that prove it.
+    /// The explainer's cause ids ([`tlslab::explain::Cause::id`]) that prove it.
     pub explainer: &'static [&'static str],
 }
 
@@ -464,7 +464,7 @@ pub struct LabRun {
     /// what the student investigates.
     pub trace: String,
     /// The bytes read from and written to the socket, as annotated hex (the
-    /// `flights.txt` format of [`crate::replay`]). A record changed after
+    /// `flights.txt` format of [`tlslab::replay`]). A record changed after
     /// sealing differs here from its `record_out` event in the trace.
     pub wire: String,
     /// The `openssl s_server` command line.

@@ -1,83 +1,11 @@
-//! # tlslab: a glass-box TLS 1.2 client
-//!
-//! tlslab speaks TLS 1.2 (RFC 5246) to real servers and shows every value the
-//! RFC names, at the moment it exists, through one event funnel
-//! ([`observer::Observer`]). It exists for the day a connection dies with
-//! `bad_record_mac` and nobody can say why.
-//!
-//! **Secrets are the product here.** An attached observer sees the pre-master
-//! secret, the master secret and every key. Attach none (or
-//! [`observer::TextLog::redacted`]) where secrets must stay secret.
-//!
-//! ## Map: which file handles which arrow of RFC 5246 Figure 1
-//!
-//! ```text
-//!  Client                                        Server
-//!  ClientHello         -------->                          handshake/client_hello.rs   send_client_hello
-//!                                          ServerHello    handshake/server_hello.rs   handle_server_hello
-//!                                          Certificate    handshake/certificate.rs    handle_certificate
-//!                                    ServerKeyExchange    handshake/server_key_exchange.rs
-//!                                 [CertificateRequest]    handshake/server_hello_done.rs
-//!                      <--------       ServerHelloDone    handshake/server_hello_done.rs
-//!  [Certificate]                                          handshake/client_flight.rs  send_empty_certificate
-//!  ClientKeyExchange                                      handshake/client_flight.rs  send_client_key_exchange
-//!    pre_master_secret  (ECDHE)                           crypto/kx.rs
-//!    master_secret      (§8.1, RFC 7627)                  crypto/prf.rs               derive_master_secret
-//!    key_block          (§6.3)                            crypto/key_block.rs         derive_key_block
-//!  [ChangeCipherSpec]                                     handshake/client_flight.rs  send_change_cipher_spec
-//!  Finished            -------->                          handshake/client_flight.rs  send_finished
-//!                                   [ChangeCipherSpec]    handshake/finished.rs       handle_change_cipher_spec
-//!                      <--------              Finished    handshake/finished.rs       verify_server_finished
-//!  Application Data    <------->      Application Data    client.rs                   send / receive
-//! ```
-//!
-//! Underneath: [`wire`] (bytes only), [`record`] (framing, CBC and AEAD
-//! protection, the MAC/padding verifier twins in `record/verify.rs`),
-//! [`crypto`] (PRF, key block, key exchange, signatures, certificates, the
-//! suite table), [`observer`] (events, `TextLog`, `JsonLog`, `KeyLogWriter`,
-//! `Recorder`). [`Client`] is sans-IO; [`net`] adds a blocking socket helper
-//! with timeouts; [`local_server`] starts a real `openssl s_server` for demos
-//! and tests.
-//!
-//! ## Example
-//!
-//! ```no_run
-//! use tlslab::{Client, ClientConfig};
-//! use tlslab::observer::TextLog;
-//!
-//! let mut log = TextLog::new(std::io::stdout());
-//! let client = Client::with_observer(ClientConfig::new("example.com"), &mut log);
-//! let mut tls = tlslab::net::connect("example.com:443", client, Default::default())?;
-//! tls.write_all(b"GET / HTTP/1.0\r\nHost: example.com\r\n\r\n")?;
-//! let reply = tls.read()?;
-//! # Ok::<(), tlslab::Error>(())
-//! ```
+//! The `tlslab` command's parts that are not the TLS library: blocking
+//! sockets with timeouts ([`net`]), the probe matrix and its diagnosis
+//! ([`diagnose`]), course labs ([`lab`]) and recording a live connection as a
+//! replay bundle ([`bundle`]). The protocol itself is in the `tlslab` crate;
+//! real servers for demos and labs come from `tlslab-peers`.
 #![warn(missing_docs)]
 
-pub mod bytes;
-pub mod capture;
-pub mod client;
-pub mod config;
-pub mod crypto;
+pub mod bundle;
 pub mod diagnose;
-pub mod error;
-pub mod explain;
-pub mod faults;
-pub mod handshake;
-pub mod intercept;
 pub mod lab;
-pub mod local_server;
 pub mod net;
-pub mod observer;
-pub mod peers;
-pub mod record;
-pub mod replay;
-pub mod rng;
-pub mod session;
-#[cfg(feature = "proptest")]
-pub mod strategies;
-pub mod wire;
-
-pub use client::Client;
-pub use config::{ClientConfig, CustomClientHello, Verification};
-pub use error::Error;

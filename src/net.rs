@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use crate::client::Client;
-use crate::error::Error;
-use crate::replay::{Action, StepLog};
+use tlslab::client::Client;
+use tlslab::error::Error;
+use tlslab::replay::{Action, StepLog};
 
 /// Timeouts for the blocking helper.
 #[derive(Clone, Copy, Debug)]
@@ -59,7 +59,7 @@ pub fn connect_tcp<'o>(addr: &str, client: Client<'o>, timeouts: Timeouts) -> Re
 
 /// Like [`connect`], and every step (the bytes read and written) is appended
 /// to `log`, which the caller keeps even if the handshake fails: the raw
-/// material of a replay bundle ([`crate::replay`]).
+/// material of a replay bundle ([`tlslab::replay`]).
 pub fn connect_logged<'o>(
     addr: &str,
     client: Client<'o>,
@@ -168,7 +168,7 @@ impl<'o> TlsStream<'o> {
         closed
     }
 
-    /// Keeps a log of every step (see [`crate::replay`]).
+    /// Keeps a log of every step (see [`tlslab::replay`]).
     pub fn set_step_log(&mut self, log: &StepLog) {
         self.log = Some(log.clone());
     }
@@ -236,5 +236,16 @@ impl<'o> TlsStream<'o> {
         let r = self.sock.write_all(&self.out).and_then(|()| self.sock.flush());
         self.out.clear();
         r.map_err(|e| Error::Io(format!("writing to {}: {e}", self.peer)))
+    }
+}
+
+/// Lets a test peer run its application-data round trip over this stream.
+impl tlslab_peers::AppData for TlsStream<'_> {
+    type Error = Error;
+    fn write_app(&mut self, data: &[u8]) -> Result<(), Error> {
+        self.write_all(data)
+    }
+    fn read_app(&mut self) -> Result<Vec<u8>, Error> {
+        self.read()
     }
 }

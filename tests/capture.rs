@@ -19,13 +19,13 @@ use serde_json::Value;
 use tlslab::capture::{explain_capture, KeyLog, PcapWriter, Secrets};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::observer::{Event, Observer, OwnedEvent, RecordView, Recorder};
 use tlslab::wire::messages::{encode_handshake, ClientHello, Extension, ServerHello};
 use tlslab::wire::{
     CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
 use tlslab::{Client, ClientConfig, Verification};
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/illustrated-tls12");
 
@@ -687,7 +687,8 @@ fn exchange(server: &LocalServer, suite: &str) -> Recorder {
     let mut rec = Recorder::new();
     {
         let client = Client::with_observer(config, &mut rec);
-        let mut tls = tlslab::net::connect(&server.addr().to_string(), client, Default::default()).unwrap();
+        let mut tls =
+            tlslab_cli::net::connect(&server.addr().to_string(), client, Default::default()).unwrap();
         tls.write_all(format!("line for {suite}\n").as_bytes()).unwrap();
         let got = tls
             .read_until_quiet(Duration::from_millis(300), Duration::from_secs(5))

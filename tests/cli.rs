@@ -4,7 +4,7 @@
 use std::process::Command;
 use std::sync::OnceLock;
 
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 fn server() -> &'static LocalServer {
     static SERVER: OnceLock<LocalServer> = OnceLock::new();

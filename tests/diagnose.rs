@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::diagnose::{self, Outcome, Report};
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
-use tlslab::net::Timeouts;
-use tlslab::peers::{Peer, PeerKind, PeerOptions};
 use tlslab::wire::AlertDescription;
 use tlslab::{ClientConfig, Error, Verification};
+use tlslab_cli::diagnose::{self, Outcome, Report};
+use tlslab_cli::net::Timeouts;
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::{Peer, PeerKind, PeerOptions};
 
 fn run(addr: &str, name: &str, ca: &std::path::Path) -> Report {
     let make = || {
@@ -92,7 +92,7 @@ fn a_server_restricted_to_two_suites_is_reported_exactly() {
 fn the_pin_that_makes_a_failing_server_work_is_found_in_one_run() {
     let dir = std::env::temp_dir().join(format!("tlslab-diagnose-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let dh = tlslab::lab::write_bad_dh_params(&dir).unwrap();
+    let dh = tlslab_cli::lab::write_bad_dh_params(&dir).unwrap();
     let server = LocalServer::start(&ServerOptions {
         mode: ServerMode::Rev,
         cipher: Some("DHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256".into()),

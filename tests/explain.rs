@@ -20,7 +20,6 @@ use tlslab::explain::{
     explain_finished, explain_peer_complaint, explain_record, BitPosition, Cause, Certainty, ComplaintPoint,
     FailedFinished, FailedRecord, FinishedLabel, KeyPairCheck, PeerComplaint, Secrets, Verdict,
 };
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::observer::Hooks;
 use tlslab::record::{Protection, RecordLayerState};
 use tlslab::rng::OsRng;
@@ -28,6 +27,7 @@ use tlslab::wire::{
     AlertDescription, CipherSuite, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
 };
 use tlslab::{Client, ClientConfig, Verification};
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 // ---------------------------------------------------------------------------
 // The published vector

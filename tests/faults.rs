@@ -10,11 +10,11 @@ use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::explain::Explanation;
 use tlslab::faults::{Fault, Faults};
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
-use tlslab::net::{self, Timeouts};
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::wire::{AlertDescription, HandshakeType};
 use tlslab::{Client, ClientConfig, Error, Verification};
+use tlslab_cli::net::{self, Timeouts};
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 fn server() -> &'static LocalServer {
     static SERVER: OnceLock<LocalServer> = OnceLock::new();
@@ -135,7 +135,7 @@ fn splitting_records_at_odd_boundaries_still_works() {
 #[rustfmt::skip]
 #[test]
 fn gnutls_answers_the_server_visible_faults_too() {
-    use tlslab::peers::{Peer, PeerKind, PeerOptions};
+    use tlslab_peers::{Peer, PeerKind, PeerOptions};
     use AlertDescription as A;
     let peer = Peer::start(PeerKind::GnuTls, &PeerOptions::default()).unwrap();
     let cases: Vec<(&str, Fault, AlertDescription)> = vec![

@@ -8,9 +8,9 @@ use std::io::Write;
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
-use tlslab::net::{self, Timeouts};
 use tlslab::wire::AlertDescription;
 use tlslab::{Client, ClientConfig, Error, Verification};
+use tlslab_cli::net::{self, Timeouts};
 
 fn vector() -> serde_json::Value {
     serde_json::from_str(include_str!("../vectors/illustrated-tls12/vector.json")).unwrap()

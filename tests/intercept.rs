@@ -6,11 +6,11 @@ use std::sync::OnceLock;
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::intercept::Point;
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
-use tlslab::net::{self, Timeouts};
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::wire::AlertDescription;
 use tlslab::{Client, ClientConfig, Error, Verification};
+use tlslab_cli::net::{self, Timeouts};
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 fn server() -> &'static LocalServer {
     static SERVER: OnceLock<LocalServer> = OnceLock::new();

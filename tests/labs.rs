@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use tlslab::error::Error;
-use tlslab::lab::{self, Lab, CAUSES};
+use tlslab_cli::lab::{self, Lab, CAUSES};
 
 fn tlslab(args: &[&str], env: &[(&str, &Path)]) -> Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tlslab"));

@@ -16,11 +16,11 @@ use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{KeyExchange, SuiteInfo, ALL_SUITES};
-use tlslab::net::{self, Timeouts};
-use tlslab::peers::{KeyType, Peer, PeerKind, PeerOptions};
 use tlslab::session::StoredSession;
 use tlslab::wire::NamedGroup;
 use tlslab::{Client, ClientConfig, Error, Verification};
+use tlslab_cli::net::{self, Timeouts};
+use tlslab_peers::{KeyType, Peer, PeerKind, PeerOptions};
 
 const GROUPS: [NamedGroup; 3] = [NamedGroup::X25519, NamedGroup::SECP256R1, NamedGroup::SECP384R1];
 

@@ -183,13 +183,13 @@ fn a_hello_request_is_refused_with_no_renegotiation() {
 /// ClientKeyExchange, recomputed here from the messages' raw bytes with ring.
 #[test]
 fn the_session_hash_event_is_the_hash_up_to_client_key_exchange() {
-    let server = tlslab::local_server::LocalServer::start(&Default::default()).unwrap();
+    let server = tlslab_peers::local_server::LocalServer::start(&Default::default()).unwrap();
     let mut c = ClientConfig::new("localhost");
     c.verification = Verification::Verify(
         tlslab::crypto::cert::CertVerifier::from_ca_file(&server.ca_pem_path()).unwrap(),
     );
     let mut rec = Recorder::new();
-    let s = tlslab::net::connect(
+    let s = tlslab_cli::net::connect(
         &server.addr().to_string(),
         Client::with_observer(c, &mut rec),
         Default::default(),

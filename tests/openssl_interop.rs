@@ -10,11 +10,11 @@ use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
-use tlslab::net::{self, Timeouts};
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::wire::NamedGroup;
 use tlslab::{Client, ClientConfig, Verification};
+use tlslab_cli::net::{self, Timeouts};
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 const SUITES: &[&str] = &[
     "ECDHE-RSA-AES128-SHA",

@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
-use tlslab::net::{self, Timeouts};
-use tlslab::peers::{KeyType, Peer, PeerKind, PeerOptions};
 use tlslab::wire::{AlertDescription, CipherSuite, NamedGroup};
 use tlslab::{Client, ClientConfig, Error, Verification};
+use tlslab_cli::net::{self, Timeouts};
+use tlslab_peers::{KeyType, Peer, PeerKind, PeerOptions};
 
 const GCM128: CipherSuite = CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
 const GCM256: CipherSuite = CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384;

@@ -12,9 +12,9 @@ use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab::replay::{self, Action, Bundle};
 use tlslab::{ClientConfig, Verification};
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 /// (directory, OpenSSL suite name, seed, offer encrypt_then_mac)
 #[rustfmt::skip]
@@ -39,7 +39,7 @@ const GNUTLS: &[(&str, &str, u64)] = &[
 
 /// Re-records the GnuTLS bundles that no longer replay (TLSLAB_UPDATE=1 only).
 fn update_gnutls() {
-    use tlslab::peers::{Peer, PeerKind, PeerOptions};
+    use tlslab_peers::{Peer, PeerKind, PeerOptions};
     let stale: Vec<_> = GNUTLS
         .iter()
         .filter(|(d, _, _)| !replays_cleanly(&dir(d)))
@@ -81,7 +81,7 @@ fn record_one(
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c.verification = Verification::Verify(CertVerifier::from_ca_file(ca).unwrap());
     let pem = std::fs::read(ca).unwrap();
-    let (bundle, result) = replay::record(
+    let (bundle, result) = tlslab_cli::bundle::record(
         addr,
         c,
         seed,

@@ -3,12 +3,12 @@
 use std::io::Write;
 use std::time::Duration;
 
-use tlslab::net;
 use tlslab::observer::{Event, JsonLog, KeyLogWriter, Observer, Tee};
 use tlslab::replay::{Bundle, BundleSettings, SharedBuf, StepLog};
 use tlslab::rng::{OsRng, Rng, SeededRng};
 use tlslab::session::StoredSession;
 use tlslab::{Client, ClientConfig};
+use tlslab_cli::net;
 
 use super::{host_of, print_session, CliError, Options};
 

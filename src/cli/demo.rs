@@ -3,10 +3,10 @@
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::local_server::{LocalServer, ServerMode, ServerOptions};
-use tlslab::net;
 use tlslab::observer::TextLog;
 use tlslab::{Client, Verification};
+use tlslab_cli::net;
+use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 
 use super::{print_session, unescape, CliError, Options};
 

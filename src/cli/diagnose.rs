@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use tlslab::diagnose::{self, Outcome};
+use tlslab_cli::diagnose::{self, Outcome};
 
 use super::{host_of, CliError, Options};
 

@@ -1,9 +1,9 @@
 //! `tlslab lab list | start NAME | check NAME --answer CAUSE`: graded labs
-//! against a local `openssl s_server` (see [`tlslab::lab`]).
+//! against a local `openssl s_server` (see [`tlslab_cli::lab`]).
 
 use std::path::PathBuf;
 
-use tlslab::lab::{self, Lab, CAUSES, LABS_DIR_ENV};
+use tlslab_cli::lab::{self, Lab, CAUSES, LABS_DIR_ENV};
 
 use super::CliError;
 

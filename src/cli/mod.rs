@@ -13,11 +13,11 @@ use std::time::Duration;
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{self, ALL_SUITES};
 use tlslab::faults::{Fault, Faults};
-use tlslab::net::Timeouts;
 use tlslab::observer::{JsonLog, KeyLogWriter, Observer, Tee, TextLog};
 use tlslab::session::StoredSession;
 use tlslab::wire::{NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, Verification};
+use tlslab_cli::net::Timeouts;
 
 /// What can end a command.
 pub enum CliError {

@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use super::process::Plan;
 use super::{PeerOptions, Prepared, SuiteSource};
-use crate::Error;
+use tlslab::Error;
 
 /// Where the `rustls_server` example binary is, building it first if it is
 /// missing and the program runs under Cargo.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::handshake::StateName;
+use crate::types::StateName;
 use crate::wire::{Alert, AlertDescription, ContentType, Direction, HandshakeType};
 
 /// A structure that could not be decoded: which one, where, and why.

@@ -13,8 +13,8 @@ use std::path::Path;
 use super::names::{openssl_ciphers, openssl_group, openssl_suite};
 use super::process::{Plan, PORT};
 use super::{PeerOptions, Prepared, SuiteSource};
-use crate::peers::certs::openssl_bin;
-use crate::Error;
+use crate::certs::openssl_bin;
+use tlslab::Error;
 
 const NO_EMS_CONF: &str = "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n\
 [ssl_sect]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n";
@@ -79,7 +79,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
         suites: SuiteSource::Known(
             enabled
                 .into_iter()
-                .map(|(c, _)| crate::wire::CipherSuite(c))
+                .map(|(c, _)| tlslab::wire::CipherSuite(c))
                 .collect(),
         ),
         keylog: Some(dir.join("keylog.txt")),

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::peers::certs::free_port;
-use crate::Error;
+use crate::certs::free_port;
+use tlslab::Error;
 
 /// How long a server may take to print its ready line.
 const START_DEADLINE: Duration = Duration::from_secs(20);
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn a_missing_program_is_named_with_its_package() {
-        let dir = crate::peers::certs::fresh_dir("tlslab-process-test").unwrap();
+        let dir = crate::certs::fresh_dir("tlslab-process-test").unwrap();
         let plan = Plan {
             program: "tlslab-no-such-server".into(),
             args: vec![],
@@ -200,7 +200,7 @@ mod tests {
 
     #[test]
     fn an_early_exit_reports_the_output() {
-        let dir = crate::peers::certs::fresh_dir("tlslab-process-test").unwrap();
+        let dir = crate::certs::fresh_dir("tlslab-process-test").unwrap();
         let plan = Plan {
             program: "sh".into(),
             args: vec!["-c".into(), format!("echo port {PORT} is wrong >&2; exit 3")],
@@ -216,7 +216,7 @@ mod tests {
 
     #[test]
     fn a_port_in_use_is_retried_on_another_port() {
-        let dir = crate::peers::certs::fresh_dir("tlslab-process-test").unwrap();
+        let dir = crate::certs::fresh_dir("tlslab-process-test").unwrap();
         // Says "in use" (and keeps running) unless started on a second port:
         // the first attempt's port is remembered in a file.
         let script = format!(

@@ -9,9 +9,9 @@ use std::collections::HashMap;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use crate::peers::certs::openssl_bin;
-use crate::wire::{CipherSuite, NamedGroup};
-use crate::Error;
+use crate::certs::openssl_bin;
+use tlslab::wire::{CipherSuite, NamedGroup};
+use tlslab::Error;
 
 /// The three parts of a TLS 1.2 suite name, `TLS_<kx>_WITH_<cipher>_<hash>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

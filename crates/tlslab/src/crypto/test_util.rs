@@ -16,7 +16,7 @@ use crate::observer::{Event, Observer};
 
 /// The Illustrated TLS 1.2 Connection, as copied into `vectors/` (see the
 /// README beside it for provenance).
-pub const ILLUSTRATED_TLS12: &str = include_str!("../../vectors/illustrated-tls12/vector.json");
+pub const ILLUSTRATED_TLS12: &str = include_str!("../../../../vectors/illustrated-tls12/vector.json");
 
 /// Hex to bytes; panics on bad hex (test input only).
 pub fn unhex(s: &str) -> Vec<u8> {

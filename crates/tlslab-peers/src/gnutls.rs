@@ -23,8 +23,8 @@ use std::process::{Command, Stdio};
 use super::names::{gnutls_group, gnutls_suite};
 use super::process::{Plan, PORT};
 use super::{PeerOptions, Prepared, SuiteSource};
-use crate::wire::CipherSuite;
-use crate::Error;
+use tlslab::wire::CipherSuite;
+use tlslab::Error;
 
 const HINT: &str = "install the Debian package gnutls-bin";
 

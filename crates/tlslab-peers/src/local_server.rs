@@ -39,9 +39,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub use crate::peers::certs::KeyType;
-use crate::peers::certs::{free_port, fresh_dir, make_material, openssl_bin, shared_material};
-use crate::Error;
+pub use crate::certs::KeyType;
+use crate::certs::{free_port, fresh_dir, make_material, openssl_bin, shared_material};
+use tlslab::Error;
 
 /// How long [`LocalServer::start`] waits for the server to listen.
 const START_DEADLINE: Duration = Duration::from_secs(10);
@@ -208,7 +208,7 @@ impl LocalServer {
             .stderr(stderr)
             .spawn()
             .map_err(|e| io_err(&format!("running {} (is OpenSSL installed?)", openssl_bin()), e))?;
-        crate::peers::reaper::register(child.id());
+        crate::reaper::register(child.id());
         let mut command = vec![openssl_bin()];
         command.extend(args);
         let mut server = LocalServer {
@@ -375,7 +375,7 @@ impl Drop for LocalServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        crate::peers::reaper::unregister(self.child.id());
+        crate::reaper::unregister(self.child.id());
         self.stdin = None;
         if self.dir.as_os_str().is_empty() {
             return;

@@ -24,7 +24,7 @@ use std::path::Path;
 use super::names::rfc_group;
 use super::process::{Plan, PORT};
 use super::{PeerOptions, Prepared, SuiteSource};
-use crate::Error;
+use tlslab::Error;
 
 const LAUNCHER: &str = include_str!("tlslite_launcher.py");
 

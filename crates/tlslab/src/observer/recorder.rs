@@ -9,7 +9,7 @@ use super::{Event, Observer};
 use crate::bytes::Bytes;
 use crate::crypto::key_block::KeyBlock;
 use crate::crypto::suites::PrfHash;
-use crate::handshake::StateName;
+use crate::types::StateName;
 use crate::wire::{
     Alert, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };

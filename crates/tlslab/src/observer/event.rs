@@ -3,7 +3,7 @@
 
 use crate::crypto::key_block::KeyBlock;
 use crate::crypto::suites::PrfHash;
-use crate::handshake::StateName;
+use crate::types::StateName;
 use crate::wire::{Alert, ContentType, Direction, HandshakeType, ProtocolVersion};
 
 /// A record as it crosses the wire (RFC 5246 §6.2).

@@ -8,7 +8,7 @@ use crate::observer::Observer;
 use crate::rng::{ScriptedRng, SeededRng};
 use crate::wire::CipherSuite;
 
-const VECTOR: &str = include_str!("../../vectors/illustrated-tls12/vector.json");
+const VECTOR: &str = include_str!("../../../../vectors/illustrated-tls12/vector.json");
 
 /// The string value of the first `"key": "..."` in `text`.
 fn field<'a>(text: &'a str, key: &str) -> &'a str {

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::Error;
+use tlslab::Error;
 
 /// The key type of the throwaway certificates.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -33,8 +33,8 @@ use std::path::Path;
 use super::names::{mbedtls_suite, rfc_group};
 use super::process::{Plan, PORT};
 use super::{PeerOptions, Prepared, SuiteSource};
-use crate::wire::CipherSuite;
-use crate::Error;
+use tlslab::wire::CipherSuite;
+use tlslab::Error;
 
 /// The file served, and the marker its body holds.
 pub(crate) const FILE: &str = "tlslab.txt";

@@ -32,8 +32,6 @@ mod server_hello_done;
 mod server_key_exchange;
 pub mod transcript;
 
-use std::fmt;
-
 pub(crate) use client_hello::send_client_hello;
 pub(crate) use finished::handle_change_cipher_spec;
 
@@ -53,38 +51,7 @@ use crate::wire::{
 };
 use transcript::Transcript;
 
-/// The name of a state, for events and errors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum StateName {
-    /// Nothing sent yet.
-    Start,
-    /// ClientHello sent; waiting for ServerHello.
-    ExpectServerHello,
-    /// Waiting for the server's Certificate.
-    ExpectCertificate,
-    /// Waiting for ServerKeyExchange.
-    ExpectServerKeyExchange,
-    /// Waiting for ServerHelloDone (or a CertificateRequest before it).
-    ExpectServerHelloDone,
-    /// Waiting for the server's NewSessionTicket (RFC 5077).
-    ExpectNewSessionTicket,
-    /// Waiting for the server's ChangeCipherSpec.
-    ExpectChangeCipherSpec,
-    /// Waiting for the server's Finished.
-    ExpectFinished,
-    /// Handshake complete; application data flows.
-    Established,
-    /// close_notify sent or received.
-    Closed,
-    /// A fatal error ended the connection.
-    Failed,
-}
-
-impl fmt::Display for StateName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self, f)
-    }
-}
+pub use crate::types::StateName;
 
 /// `ClientHello.random` and `ServerHello.random`, the seeds of every derivation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

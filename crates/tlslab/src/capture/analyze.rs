@@ -1233,7 +1233,7 @@ mod tests {
         // The Illustrated TLS 1.2 server key, and a ClientKeyExchange made
         // here by encrypting a known pre-master secret to its certificate.
         let v: serde_json::Value =
-            serde_json::from_str(include_str!("../../vectors/illustrated-tls12/vector.json")).unwrap();
+            serde_json::from_str(include_str!("../../../../vectors/illustrated-tls12/vector.json")).unwrap();
         let cert = hex::decode(v["server_certificate_der"].as_str().unwrap()).unwrap();
         let pem = v["server_rsa_private_key_pem"].as_str().unwrap();
         let pms = [

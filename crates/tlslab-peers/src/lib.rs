@@ -18,14 +18,13 @@
 //!
 //! ```no_run
 //! use tlslab::crypto::cert::CertVerifier;
-//! use tlslab::peers::{Peer, PeerKind, PeerOptions};
-//! use tlslab::{Client, ClientConfig, Verification};
+//! use tlslab::{ClientConfig, Verification};
+//! use tlslab_peers::{Peer, PeerKind, PeerOptions};
 //!
 //! let peer = Peer::start(PeerKind::GnuTls, &PeerOptions::default())?;
 //! let mut config = ClientConfig::new(peer.server_name());
 //! config.verification = Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path())?);
-//! let mut tls = tlslab::net::connect(&peer.addr().to_string(), Client::new(config), Default::default())?;
-//! let reply = peer.round_trip(&mut tls).map_err(tlslab::Error::Io)?;
+//! println!("{} listens on {}: {}", peer.name(), peer.addr(), peer.command());
 //! # Ok::<(), tlslab::Error>(())
 //! ```
 //!
@@ -34,6 +33,7 @@
 
 pub mod certs;
 mod gnutls;
+pub mod local_server;
 mod mbedtls;
 pub mod names;
 mod openssl;
@@ -48,12 +48,22 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::net::TlsStream;
-use crate::wire::{CipherSuite, NamedGroup};
-use crate::Error;
 pub use certs::KeyType;
 use names::SuiteParts;
 use process::{Plan, ServerProcess};
+use tlslab::wire::{CipherSuite, NamedGroup};
+use tlslab::Error;
+
+/// An established TLS connection as [`Peer::round_trip`] uses it: write
+/// application data, read what arrives (empty when the peer closed).
+pub trait AppData {
+    /// Why a read or write failed.
+    type Error: std::fmt::Display;
+    /// Sends application data.
+    fn write_app(&mut self, data: &[u8]) -> Result<(), Self::Error>;
+    /// Reads the next application data (empty: the peer closed).
+    fn read_app(&mut self) -> Result<Vec<u8>, Self::Error>;
+}
 
 /// Which server implementation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -417,16 +427,16 @@ impl Peer {
         }
     }
 
-    /// Sends [`Peer::round_trip_request`] on an established connection, reads
-    /// until the answer is complete or the server closes, and checks it.
-    /// Returns the answer, or what went wrong in words.
-    pub fn round_trip(&self, stream: &mut TlsStream<'_>) -> Result<Vec<u8>, String> {
+    /// Sends [`Peer::round_trip_request`] on an established connection,
+    /// reads until the answer is complete or the server closes (an empty
+    /// read), and checks it. Returns the answer, or what went wrong in words.
+    pub fn round_trip(&self, stream: &mut impl AppData) -> Result<Vec<u8>, String> {
         let (request, check) = self.round_trip_request();
-        stream.write_all(&request).map_err(|e| format!("write: {e}"))?;
+        stream.write_app(&request).map_err(|e| format!("write: {e}"))?;
         let mut got = vec![];
         while !check.is_complete(&got) {
             let more = stream
-                .read()
+                .read_app()
                 .map_err(|e| format!("read after {} bytes: {e}", got.len()))?;
             if more.is_empty() {
                 break;
