@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tlslab::wire::{ContentType, ExtensionType, ProtocolVersion};
 use tlslab_peers::hostile::{HostileServer, ServerFault};
-use tlslab_peers::proxy::{Proxy, ProxyEvent, ProxyMode, RecordFate};
+use tlslab_peers::proxy::{Proxy, ProxyEvent, ProxyMode, RecordFate, RecordSeen};
 use tlslab_peers::{KeyType, PeerOptions};
 
 /// One server per fault and key type for the whole file.
@@ -403,13 +403,14 @@ fn gcm_nonce_repeat_works_but_repeats_the_explicit_nonce() {
 #[test]
 fn sslv3_padding_breaks_cbc_only() {
     let s = rsa(ServerFault::Sslv3Padding);
-    let cbc = ["ECDHE-RSA-AES128-SHA", "ECDHE-RSA-AES128-SHA256", "AES256-SHA"];
+    let proxy = Proxy::start(s.addr(), ProxyMode::Pass).unwrap();
+    let cbc = ["ECDHE-RSA-AES128-SHA256", "ECDHE-RSA-AES128-SHA", "AES256-SHA"];
     let args: Vec<String> = cbc
         .iter()
         .chain(&["ECDHE-RSA-AES128-GCM-SHA256"])
         .map(|c| with_hello(c))
         .collect();
-    let results = py_clients(&each(s.addr(), args.iter().map(String::as_str)));
+    let results = py_clients(&each(proxy.addr(), args.iter().map(String::as_str)));
     for (cipher, r) in cbc.iter().zip(&results) {
         assert!(
             !r.ok && r.stage == "handshake" && r.error.contains("BAD_RECORD_MAC"),
@@ -420,6 +421,118 @@ fn sslv3_padding_breaks_cbc_only() {
         assert_eq!(client, server, "{cipher}");
     }
     assert_echo(&results[3]);
+
+    // The server's Finished of the first connection, opened with the keys
+    // from the client's own master secret: MAC right, padding-length byte
+    // right, padding bytes not.
+    let (client_random, ms) = results[0].keylog.iter().next().unwrap();
+    let opened = open_cbc_sha256_finished(&proxy.server_records(0), client_random, ms);
+    let (&len, padding) = opened.padding.split_last().unwrap();
+    assert!(opened.mac_ok, "{opened:?}");
+    assert!(opened.finished.starts_with(&[20, 0, 0, 12]), "{opened:?}");
+    assert_eq!(usize::from(len), padding.len());
+    assert!(len > 0 && len < 16, "{opened:?}");
+    assert!(padding.iter().all(|&b| b != len), "{opened:?}");
+}
+
+/// HMAC-SHA256 (ring) over the concatenation of `parts`.
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    let mut ctx = ring::hmac::Context::with_key(&key);
+    for p in parts {
+        ctx.update(p);
+    }
+    ctx.sign().as_ref().to_vec()
+}
+
+/// The TLS 1.2 PRF with P_SHA256, written here from RFC 5246 §5.
+fn prf_sha256(secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
+    let seed = [label, seed].concat();
+    let mut a = hmac_sha256(secret, &[&seed]);
+    let mut out = vec![];
+    while out.len() < len {
+        out.extend(hmac_sha256(secret, &[&a, &seed]));
+        a = hmac_sha256(secret, &[&a]);
+    }
+    out.truncate(len);
+    out
+}
+
+/// A server Finished record opened by hand.
+#[derive(Debug)]
+struct OpenedFinished {
+    finished: Vec<u8>,
+    /// The padding bytes and the padding-length byte last.
+    padding: Vec<u8>,
+    mac_ok: bool,
+}
+
+/// Opens the server's first encrypted record (its Finished) of a
+/// TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256 connection: key block from
+/// RFC 5246 §6.3, AES-128-CBC from the `aes` crate, HMAC-SHA256 over
+/// RFC 5246 §6.2.3.1's MAC input (sequence number 0), or over the IV and
+/// ciphertext when the ServerHello accepted encrypt_then_mac (RFC 7366 §3).
+fn open_cbc_sha256_finished(records: &[RecordSeen], client_random: &str, ms: &str) -> OpenedFinished {
+    use aes::cipher::{generic_array::GenericArray, BlockDecrypt, KeyInit};
+    let hello = &records[0].prefix;
+    assert_eq!(hello[0], 2, "ServerHello first: {records:?}");
+    let server_random = &hello[6..38];
+    // session_id, cipher_suite, compression_method, then the extensions.
+    let mut pos = 38 + 1 + usize::from(hello[38]) + 3 + 2;
+    let mut etm = false;
+    while pos + 4 <= hello.len() {
+        etm |= hello[pos..pos + 2] == [0, 22];
+        pos += 4 + usize::from(u16::from_be_bytes([hello[pos + 2], hello[pos + 3]]));
+    }
+    let ccs = records
+        .iter()
+        .position(|r| r.content_type == ContentType::CHANGE_CIPHER_SPEC)
+        .expect("ChangeCipherSpec");
+    let record = &records[ccs + 1];
+    assert!(record.length <= record.prefix.len(), "{record:?}");
+    let fragment = &record.prefix;
+    let key_block = prf_sha256(
+        &hex::decode(ms).unwrap(),
+        b"key expansion",
+        &[server_random, &hex::decode(client_random).unwrap()].concat(),
+        96,
+    );
+    let (server_mac_key, server_key) = (&key_block[32..64], &key_block[80..96]);
+    let mac_input = |body: &[u8]| {
+        let mut m = vec![0u8; 8];
+        m.extend_from_slice(&[22, 3, 3]);
+        m.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        m.extend_from_slice(body);
+        hmac_sha256(server_mac_key, &[&m])
+    };
+    let (iv, rest) = fragment.split_at(16);
+    let ciphertext = if etm { &rest[..rest.len() - 32] } else { rest };
+    let aes = aes::Aes128::new(GenericArray::from_slice(server_key));
+    let mut prev = iv.to_vec();
+    let mut plain = vec![];
+    for block in ciphertext.chunks(16) {
+        let mut b = GenericArray::clone_from_slice(block);
+        aes.decrypt_block(&mut b);
+        plain.extend(b.iter().zip(&prev).map(|(x, y)| x ^ y));
+        prev = block.to_vec();
+    }
+    let pad_len = usize::from(*plain.last().unwrap());
+    let padding = plain[plain.len() - pad_len - 1..].to_vec();
+    let content = &plain[..plain.len() - pad_len - 1];
+    if etm {
+        OpenedFinished {
+            finished: content.to_vec(),
+            padding,
+            mac_ok: mac_input(&fragment[..fragment.len() - 32]) == fragment[fragment.len() - 32..],
+        }
+    } else {
+        let (finished, mac) = content.split_at(content.len() - 32);
+        OpenedFinished {
+            finished: finished.to_vec(),
+            padding,
+            mac_ok: mac_input(finished) == mac,
+        }
+    }
 }
 
 #[test]

@@ -12,13 +12,15 @@
 //! Dropping the [`Proxy`] shuts every socket down and joins every thread.
 //!
 //! Server records are counted per connection **from 0, every record
-//! counting**: ServerHello is record 0 when the server sends one message per
-//! record, and a ChangeCipherSpec record and alert records count like any
-//! other. tlslite-ng and OpenSSL send one handshake message per record, so
-//! a full RSA-certificate ECDHE handshake from the server is: 0 ServerHello,
-//! 1 Certificate, 2 ServerKeyExchange, 3 ServerHelloDone, 4
-//! ChangeCipherSpec, 5 Finished, 6 the first application data (a server
-//! that coalesces messages into one record has fewer).
+//! counting**: ChangeCipherSpec and alert records count like any other.
+//! tlslite-ng ([`crate::hostile`]) and OpenSSL send one handshake message
+//! per record, so a full ECDHE handshake from the server is: 0 ServerHello,
+//! 1 Certificate, 2 ServerKeyExchange, 3 ServerHelloDone, then, when the
+//! client offered session_ticket (RFC 5077) and the server issues one, 4
+//! NewSessionTicket, and then ChangeCipherSpec, Finished and the application
+//! data (4, 5, 6... without a ticket; 5, 6, 7... with one). With RSA key
+//! transport there is no ServerKeyExchange. A server that coalesces
+//! messages into one record has fewer records.
 //!
 //! | mode | what happens on the wire | what the client sees |
 //! |---|---|---|
@@ -59,8 +61,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// is passed on without a look.
 const MAX_HELLO: usize = 1 << 17;
 /// How many bytes of each server record's fragment [`RecordSeen::prefix`]
-/// keeps.
-const PREFIX_LEN: usize = 16;
+/// keeps: enough for a ServerHello's random and session ID, and for a whole
+/// encrypted Finished.
+const PREFIX_LEN: usize = 256;
 
 /// What the proxy does to the connections it relays.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,8 +141,9 @@ pub struct RecordSeen {
     pub version: ProtocolVersion,
     /// The record header's length field (the fragment length).
     pub length: usize,
-    /// The first bytes of the fragment (up to 16): for an AES-GCM record
-    /// the first 8 are the explicit nonce (RFC 5288 §3).
+    /// The first bytes of the fragment (up to 256): for an AES-GCM record
+    /// the first 8 are the explicit nonce (RFC 5288 §3), for a CBC record
+    /// the first 16 the IV (RFC 5246 §6.2.3.2).
     pub prefix: Vec<u8>,
     /// What the proxy did with it.
     pub fate: RecordFate,
