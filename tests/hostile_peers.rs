@@ -62,7 +62,8 @@ fn rsa(fault: ServerFault) -> &'static HostileServer {
 /// SSL_OP_TLSEXT_PADDING, bit 4, which Python's default SSL_OP_ALL sets:
 /// OpenSSL then pads a ClientHello of 256..=511 bytes to 512, the RFC 7685
 /// workaround), `sni`, `min`/`max` (`ssl.TLSVersion` names), `send` (lines,
-/// each expected back), `read_to_end`, `keylog` (a file). Prints one JSON
+/// each expected back before the next is sent), `pipeline` (lines sent one
+/// record each, then all expected back), `read_to_end`, `keylog` (a file). Prints one JSON
 /// object per connection: `ok`, `stage`, `error`, `cipher`, `cert_sha256`,
 /// `echoes`, `clean_close`, `keylog` (the lines OpenSSL added to the key log
 /// during that connection).
@@ -95,6 +96,18 @@ def connect(a):
             s.sendall(msg.encode())
             got = b""
             while len(got) < len(msg):
+                d = s.recv(65536)
+                if not d:
+                    break
+                got += d
+            out["echoes"].append(got.decode("latin1"))
+        if a.get("pipeline"):
+            out["stage"] = "echo"
+            want = "".join(a["pipeline"])
+            for msg in a["pipeline"]:
+                s.sendall(msg.encode())
+            got = b""
+            while len(got) < len(want):
                 d = s.recv(65536)
                 if not d:
                     break
@@ -612,7 +625,11 @@ fn proxy_reorders_drops_and_truncates_server_records() {
         "{types:?}"
     );
 
-    assert!(!r[1].ok && r[1].stage == "handshake", "{:?}", r[1]);
+    assert!(
+        !r[1].ok && r[1].stage == "handshake" && r[1].error.contains("UNEXPECTED_MESSAGE"),
+        "{:?}",
+        r[1]
+    );
     let recs = reorder.server_records(0);
     assert_eq!(
         recs.iter().map(|r| (r.index, r.fate.clone())).collect::<Vec<_>>()[5..7],
@@ -633,6 +650,40 @@ fn proxy_reorders_drops_and_truncates_server_records() {
     );
     let rec = &cut.server_records(0)[1];
     assert_eq!(rec.fate, RecordFate::Truncated { sent: rec.length / 2 });
+}
+
+#[test]
+fn proxy_reorders_and_drops_encrypted_records() {
+    let up = rsa(ServerFault::Healthy).addr();
+    // Two lines, one record each, sent before reading: the server echoes
+    // them in records 7 and 8 (after 6, its Finished).
+    let args = r#""ciphers": "ECDHE-RSA-AES128-GCM-SHA256", "pipeline": ["one\n", "two\n"]"#.to_owned();
+    let pass = Proxy::start(up, ProxyMode::Pass).unwrap();
+    let reorder = Proxy::start(up, ProxyMode::ReorderServerRecords { first: 7 }).unwrap();
+    let drop = Proxy::start(up, ProxyMode::DropServerRecord(7)).unwrap();
+    let r = py_clients(&[
+        (pass.addr(), args.clone()),
+        (reorder.addr(), args.clone()),
+        (drop.addr(), args),
+    ]);
+    assert!(r[0].ok && r[0].echoes == ["one\ntwo\n"], "{:?}", r[0]);
+    let types: Vec<ContentType> = pass.server_records(0).iter().map(|r| r.content_type).collect();
+    assert_eq!(types[5..9], [20, 22, 23, 23].map(ContentType), "{types:?}");
+    // The record with sequence number 2 arrives where 1 is expected: its
+    // AEAD additional data differs, so it fails to authenticate.
+    for r in &r[1..] {
+        assert!(
+            !r.ok && r.stage == "echo" && r.error.contains("BAD_RECORD_MAC"),
+            "{r:?}"
+        );
+    }
+    // Logged in delivery order: 8 forwarded, then 7 delayed.
+    let order: Vec<(usize, RecordFate)> = reorder.server_records(0)[7..9]
+        .iter()
+        .map(|r| (r.index, r.fate.clone()))
+        .collect();
+    assert_eq!(order, [(8, RecordFate::Forwarded), (7, RecordFate::Delayed)]);
+    assert_eq!(drop.server_records(0)[7].fate, RecordFate::Dropped);
 }
 
 fn hello_lengths(proxy: &Proxy) -> Vec<usize> {

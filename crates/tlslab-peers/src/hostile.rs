@@ -178,6 +178,12 @@ impl HostileServer {
     /// [`ServerFault::WrongKey`] the server gets a fresh private key of
     /// `opts.key_type` instead of the certificate's.
     ///
+    /// A fault shows only where what it breaks is in use: `opts.ems = false`
+    /// leaves [`ServerFault::EmsAckedNotUsed`] nothing to acknowledge, and
+    /// `opts.suites` without a SHA-384, AES-GCM or CBC suite disarms
+    /// [`ServerFault::Sha384PrfAsSha256`], [`ServerFault::GcmNonceRepeat`]
+    /// or [`ServerFault::Sslv3Padding`].
+    ///
     /// Errors: as [`Peer::start`] ([`Error::Io`] when Python, tlslite-ng or
     /// `openssl` is missing or the server does not listen in time).
     pub fn start(fault: ServerFault, opts: &PeerOptions) -> Result<HostileServer, Error> {
