@@ -326,6 +326,54 @@ fn ems_acked_not_used_fails_at_finished_and_works_without_ems() {
     assert_echo(&r[1]);
     let (client, server) = both_master_secrets(s, &r[1]);
     assert_eq!(client, server);
+
+    // With RSA key transport the pre-master secret can be recovered from
+    // the ClientKeyExchange with the server's key (`openssl pkeyutl`): the
+    // server's master secret is exactly the RFC 5246 §8.1 one.
+    let proxy = Proxy::start(s.addr(), ProxyMode::Pass).unwrap();
+    let r = py_client(proxy.addr(), &with_hello("AES128-GCM-SHA256"));
+    assert!(!r.ok && r.error.contains("BAD_RECORD_MAC"), "{r:?}");
+    let (client_random, client_ms) = r.keylog.iter().next().unwrap();
+    let pms = rsa_premaster_secret(s, &proxy);
+    let seed = [hex::decode(client_random).unwrap(), server_random(&proxy)].concat();
+    let rfc5246 = hex::encode(prf(ring::hmac::HMAC_SHA256, &pms, b"master secret", &seed, 48));
+    let (_, server_ms) = both_master_secrets(s, &r);
+    assert_eq!(server_ms, rfc5246);
+    assert_ne!(client_ms, &rfc5246);
+}
+
+/// `ServerHello.random` of the proxy's first connection.
+fn server_random(proxy: &Proxy) -> Vec<u8> {
+    let hello = &proxy.server_records(0)[0].prefix;
+    assert_eq!(hello[0], 2, "ServerHello");
+    hello[6..38].to_vec()
+}
+
+/// The RSA-encrypted pre-master secret of the proxy's first connection
+/// (RFC 5246 §7.4.7.1), decrypted by `openssl pkeyutl` with the key of the
+/// server's certificate (`key.pem`; the wrong-key server uses another).
+fn rsa_premaster_secret(server: &HostileServer, proxy: &Proxy) -> Vec<u8> {
+    let records = proxy.client_records(0);
+    let cke = records
+        .iter()
+        .find(|r| r.content_type == ContentType::HANDSHAKE && r.prefix[0] == 16)
+        .unwrap_or_else(|| panic!("no ClientKeyExchange: {records:?}"));
+    let encrypted = &cke.prefix[6..];
+    assert_eq!(encrypted.len(), 256, "{cke:?}");
+    let file = fresh_keylog().with_extension("cke");
+    std::fs::write(&file, encrypted).unwrap();
+    let out = Command::new("openssl")
+        .args(["pkeyutl", "-decrypt", "-inkey"])
+        .arg(server.dir().join("key.pem"))
+        .arg("-in")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout.len(), 48);
+    assert_eq!(out.stdout[..2], [3, 3], "client_version first");
+    out.stdout
 }
 
 #[test]
@@ -352,6 +400,23 @@ fn sha384_prf_as_sha256_breaks_every_sha384_suite_only() {
         assert_echo(r);
         assert_eq!(&r.cipher, cipher);
     }
+
+    // RSA key transport without EMS: from the pre-master secret (recovered
+    // with the server's key), the client's master secret is P_SHA384's and
+    // the server's P_SHA256's (RFC 5246 §8.1 with either hash).
+    let proxy = Proxy::start(s.addr(), ProxyMode::Pass).unwrap();
+    let r = py_client(
+        proxy.addr(),
+        &format!(r#""no_ems": true, {}"#, with_hello("AES256-GCM-SHA384")),
+    );
+    assert!(!r.ok && r.error.contains("BAD_RECORD_MAC"), "{r:?}");
+    let pms = rsa_premaster_secret(s, &proxy);
+    let (client_ms, server_ms) = both_master_secrets(s, &r);
+    let (client_random, _) = r.keylog.iter().next().unwrap();
+    let seed = [hex::decode(client_random).unwrap(), server_random(&proxy)].concat();
+    let with = |alg| hex::encode(prf(alg, &pms, b"master secret", &seed, 48));
+    assert_eq!(client_ms, with(ring::hmac::HMAC_SHA384));
+    assert_eq!(server_ms, with(ring::hmac::HMAC_SHA256));
 }
 
 #[test]
@@ -376,6 +441,23 @@ fn wrong_key_fails_the_signature_or_the_finished() {
     assert!(!r[2].ok && r[2].error.contains("BAD_RECORD_MAC"), "{:?}", r[2]);
     let (client, server) = both_master_secrets(rsa_server, &r[2]);
     assert_ne!(client, server);
+
+    // Without EMS: the client's master secret follows from the pre-master
+    // secret it encrypted (recovered with the certificate's real key,
+    // `key.pem`), the server's does not.
+    let proxy = Proxy::start(rsa_server.addr(), ProxyMode::Pass).unwrap();
+    let r = py_client(
+        proxy.addr(),
+        &format!(r#""no_ems": true, {}"#, with_hello("AES128-SHA")),
+    );
+    assert!(!r.ok && r.error.contains("BAD_RECORD_MAC"), "{r:?}");
+    let pms = rsa_premaster_secret(rsa_server, &proxy);
+    let (client_ms, server_ms) = both_master_secrets(rsa_server, &r);
+    let (client_random, _) = r.keylog.iter().next().unwrap();
+    let seed = [hex::decode(client_random).unwrap(), server_random(&proxy)].concat();
+    let from_pms = hex::encode(prf(ring::hmac::HMAC_SHA256, &pms, b"master secret", &seed, 48));
+    assert_eq!(client_ms, from_pms);
+    assert_ne!(server_ms, from_pms);
 }
 
 /// The explicit nonces (first 8 fragment bytes) of the server's AES-GCM
@@ -450,7 +532,12 @@ fn sslv3_padding_breaks_cbc_only() {
 
 /// HMAC-SHA256 (ring) over the concatenation of `parts`.
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, key);
+    hmac(ring::hmac::HMAC_SHA256, key, parts)
+}
+
+/// HMAC (ring) over the concatenation of `parts`.
+fn hmac(alg: ring::hmac::Algorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let key = ring::hmac::Key::new(alg, key);
     let mut ctx = ring::hmac::Context::with_key(&key);
     for p in parts {
         ctx.update(p);
@@ -458,14 +545,14 @@ fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     ctx.sign().as_ref().to_vec()
 }
 
-/// The TLS 1.2 PRF with P_SHA256, written here from RFC 5246 §5.
-fn prf_sha256(secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
+/// The TLS 1.2 PRF, P_hash with `alg`, written here from RFC 5246 §5.
+fn prf(alg: ring::hmac::Algorithm, secret: &[u8], label: &[u8], seed: &[u8], len: usize) -> Vec<u8> {
     let seed = [label, seed].concat();
-    let mut a = hmac_sha256(secret, &[&seed]);
+    let mut a = hmac(alg, secret, &[&seed]);
     let mut out = vec![];
     while out.len() < len {
-        out.extend(hmac_sha256(secret, &[&a, &seed]));
-        a = hmac_sha256(secret, &[&a]);
+        out.extend(hmac(alg, secret, &[&a, &seed]));
+        a = hmac(alg, secret, &[&a]);
     }
     out.truncate(len);
     out
@@ -504,7 +591,8 @@ fn open_cbc_sha256_finished(records: &[RecordSeen], client_random: &str, ms: &st
     let record = &records[ccs + 1];
     assert!(record.length <= record.prefix.len(), "{record:?}");
     let fragment = &record.prefix;
-    let key_block = prf_sha256(
+    let key_block = prf(
+        ring::hmac::HMAC_SHA256,
         &hex::decode(ms).unwrap(),
         b"key expansion",
         &[server_random, &hex::decode(client_random).unwrap()].concat(),

@@ -8,7 +8,8 @@
 //! ClientHello, reassembled across records when it spans several), decides
 //! whether to let it through, and only then connects upstream. Server →
 //! client bytes are framed into records (5-byte header, RFC 5246 §6.2.1);
-//! client → server bytes after the ClientHello are copied as they come.
+//! client → server bytes after the ClientHello are copied as they come (and
+//! framed on the side, for the log only).
 //! Dropping the [`Proxy`] shuts every socket down and joins every thread.
 //!
 //! Server records are counted per connection **from 0, every record
@@ -33,7 +34,9 @@
 //! | [`ProxyMode::DropHelloVersionAbove`] | likewise when `ClientHello.client_version` (the body's version, not the record's) is above the given one (version intolerance, RFC 5246 Appendix E.1, RFC 7507 §1) | end of stream right after the ClientHello |
 //! | [`ProxyMode::RoundRobin`] | connection `k` goes to `[upstream, others...][k % (1 + others.len())]`: a load balancer with several backends | depends on the backend (one bad backend behind a good one fails every other connection) |
 //!
-//! What the proxy did is in [`Proxy::events`].
+//! What the proxy did is in [`Proxy::events`]; the records of each
+//! direction (their headers and first 1024 fragment bytes) are in
+//! [`Proxy::server_records`] and [`Proxy::client_records`].
 //!
 //! ```no_run
 //! use tlslab_peers::proxy::{Proxy, ProxyMode};
@@ -60,10 +63,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A ClientHello (or what the client sends before its end) longer than this
 /// is passed on without a look.
 const MAX_HELLO: usize = 1 << 17;
-/// How many bytes of each server record's fragment [`RecordSeen::prefix`]
-/// keeps: enough for a ServerHello's random and session ID, and for a whole
-/// encrypted Finished.
-const PREFIX_LEN: usize = 256;
+/// How many bytes of each record's fragment [`RecordSeen::prefix`] keeps:
+/// enough for a whole ServerHello, an encrypted Finished, or a
+/// ClientKeyExchange with a 4096-bit RSA key.
+const PREFIX_LEN: usize = 1024;
 
 /// What the proxy does to the connections it relays.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,10 +133,10 @@ pub enum RecordFate {
     },
 }
 
-/// One server → client record as the proxy saw it.
+/// One record as the proxy saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordSeen {
-    /// Its index in the server direction of its connection (from 0).
+    /// Its index in its direction of its connection (from 0).
     pub index: usize,
     /// `TLSPlaintext.type` (or the ciphertext's).
     pub content_type: ContentType,
@@ -141,12 +144,27 @@ pub struct RecordSeen {
     pub version: ProtocolVersion,
     /// The record header's length field (the fragment length).
     pub length: usize,
-    /// The first bytes of the fragment (up to 256): for an AES-GCM record
+    /// The first bytes of the fragment (up to 1024): for an AES-GCM record
     /// the first 8 are the explicit nonce (RFC 5288 §3), for a CBC record
     /// the first 16 the IV (RFC 5246 §6.2.3.2).
     pub prefix: Vec<u8>,
     /// What the proxy did with it.
     pub fate: RecordFate,
+}
+
+impl RecordSeen {
+    /// `record` is a whole record, header included.
+    fn of(index: usize, record: &[u8], fate: RecordFate) -> RecordSeen {
+        let length = record.len() - 5;
+        RecordSeen {
+            index,
+            content_type: ContentType(record[0]),
+            version: ProtocolVersion(u16::from_be_bytes([record[1], record[2]])),
+            length,
+            prefix: record[5..5 + length.min(PREFIX_LEN)].to_vec(),
+            fate,
+        }
+    }
 }
 
 /// One thing the proxy did; `conn` numbers accepted connections from 0.
@@ -196,6 +214,14 @@ pub enum ProxyEvent {
         /// The record and what happened to it.
         record: RecordSeen,
     },
+    /// A client → server record (always forwarded, once the ClientHello
+    /// passed; logged after it was passed on).
+    ClientRecord {
+        /// The connection.
+        conn: usize,
+        /// The record.
+        record: RecordSeen,
+    },
 }
 
 impl ProxyEvent {
@@ -207,7 +233,8 @@ impl ProxyEvent {
             | ProxyEvent::HelloDropped { conn, .. }
             | ProxyEvent::Connected { conn, .. }
             | ProxyEvent::ConnectFailed { conn, .. }
-            | ProxyEvent::ServerRecord { conn, .. } => *conn,
+            | ProxyEvent::ServerRecord { conn, .. }
+            | ProxyEvent::ClientRecord { conn, .. } => *conn,
         }
     }
 }
@@ -304,12 +331,25 @@ impl Proxy {
         lock(&self.shared.events).clone()
     }
 
-    /// The server → client records of connection `conn` seen so far.
+    /// The server → client records of connection `conn` seen so far, in
+    /// the order they were delivered (or dropped).
     pub fn server_records(&self, conn: usize) -> Vec<RecordSeen> {
         lock(&self.shared.events)
             .iter()
             .filter_map(|e| match e {
                 ProxyEvent::ServerRecord { conn: c, record } if *c == conn => Some(record.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The client → server records of connection `conn` passed on so far
+    /// (none when its ClientHello was dropped).
+    pub fn client_records(&self, conn: usize) -> Vec<RecordSeen> {
+        lock(&self.shared.events)
+            .iter()
+            .filter_map(|e| match e {
+                ProxyEvent::ClientRecord { conn: c, record } if *c == conn => Some(record.clone()),
                 _ => None,
             })
             .collect()
@@ -396,7 +436,10 @@ fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Sh
     let down = std::thread::Builder::new()
         .name(format!("tlslab-proxy-{conn}-down"))
         .spawn(move || server_to_client(conn, server2, client2, s));
-    // Client → server: what was read, then a plain copy.
+    // Client → server: what was read, then a plain copy; the records are
+    // framed on the side, for the log only.
+    let mut shadow = ClientRecords::default();
+    shadow.feed(conn, &first, &shared);
     if server.write_all(&first).is_ok() {
         let mut buf = [0u8; 16384];
         loop {
@@ -406,6 +449,7 @@ fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Sh
                     if server.write_all(&buf[..n]).is_err() {
                         break;
                     }
+                    shadow.feed(conn, &buf[..n], &shared);
                 }
             }
         }
@@ -413,6 +457,31 @@ fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Sh
     let _ = server.shutdown(Shutdown::Write);
     if let Ok(d) = down {
         let _ = d.join();
+    }
+}
+
+/// Frames the client → server bytes into records for [`ProxyEvent::ClientRecord`].
+#[derive(Default)]
+struct ClientRecords {
+    pending: Vec<u8>,
+    index: usize,
+}
+
+impl ClientRecords {
+    fn feed(&mut self, conn: usize, bytes: &[u8], shared: &Shared) {
+        self.pending.extend_from_slice(bytes);
+        while self.pending.len() >= 5 {
+            let len = usize::from(u16::from_be_bytes([self.pending[3], self.pending[4]]));
+            if self.pending.len() < 5 + len {
+                break;
+            }
+            let record: Vec<u8> = self.pending.drain(..5 + len).collect();
+            shared.log(ProxyEvent::ClientRecord {
+                conn,
+                record: RecordSeen::of(self.index, &record, RecordFate::Forwarded),
+            });
+            self.index += 1;
+        }
     }
 }
 
@@ -557,14 +626,7 @@ fn server_to_client(conn: usize, mut server: TcpStream, mut client: TcpStream, s
                 break;
             }
             let record: Vec<u8> = pending.drain(..5 + len).collect();
-            let seen = RecordSeen {
-                index,
-                content_type: ContentType(record[0]),
-                version: ProtocolVersion(u16::from_be_bytes([record[1], record[2]])),
-                length: len,
-                prefix: record[5..5 + len.min(PREFIX_LEN)].to_vec(),
-                fate: RecordFate::Forwarded,
-            };
+            let seen = RecordSeen::of(index, &record, RecordFate::Forwarded);
             index += 1;
             match act(&shared.mode, seen.index) {
                 Act::Forward => {
