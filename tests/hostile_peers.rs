@@ -7,7 +7,14 @@
 //!   reports, and only where the fault applies (EMS not offered, a SHA-256
 //!   suite, a GCM suite: the connection works). Where the server derives a
 //!   wrong master secret, its key log and the client's disagree for the same
-//!   client random; where it does not, they agree.
+//!   client random; where it does not, they agree. Under RSA key transport
+//!   the pre-master secret is recovered from the ClientKeyExchange with
+//!   `openssl pkeyutl` and the certificate's key, and the server's master
+//!   secret is recomputed here from RFC 5246 §5/§8.1 (HMAC from `ring`):
+//!   exactly the non-EMS one, exactly P_SHA256 instead of P_SHA384, or (wrong
+//!   key) not derived from the client's pre-master secret at all. The
+//!   SSL 3.0-padded Finished is opened by hand (`aes` crate): MAC right,
+//!   padding bytes wrong.
 //! - [`tlslab_peers::proxy`]: each mode changes the records or the
 //!   connection as documented (the proxy's own record log, and what the
 //!   client reports), and passes what it should.
