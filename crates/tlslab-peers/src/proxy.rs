@@ -28,7 +28,7 @@
 //! | [`ProxyMode::Pass`] | nothing | a transparent relay |
 //! | [`ProxyMode::ReorderServerRecords`] | server records `first` and `first + 1` are delivered swapped (a network reordering is hidden by TCP; this is what a buggy middlebox or load balancer does) | Finished before ChangeCipherSpec: `unexpected_message` (OpenSSL); two encrypted records swapped: a record fails to authenticate (`bad_record_mac`), its MAC or AEAD input has the other sequence number (RFC 5246 §6.2.3.1) |
 //! | [`ProxyMode::DropServerRecord`] | server record `n` is not delivered; the rest are | a missing handshake message: `unexpected_message` (OpenSSL, ServerKeyExchange dropped); an encrypted record dropped: the next one fails with `bad_record_mac` (sequence-number gap) |
-//! | [`ProxyMode::TruncateServerRecord`] | record `n`'s header is delivered with the first half of its body (at least one byte short), then both TCP connections are closed | end of stream inside a record (OpenSSL: `unexpected eof while reading`) |
+//! | [`ProxyMode::TruncateServerRecord`] | record `n`'s header is delivered with the first half of its fragment (rounded down; a record with an empty fragment loses the last two header bytes), then both TCP connections are closed | end of stream inside a record (OpenSSL: `unexpected eof while reading`) |
 //! | [`ProxyMode::DropHelloWithExtension`] | a ClientHello carrying that extension is answered by closing the connection (FIN, no alert); the server never sees it | end of stream right after the ClientHello (extension intolerance) |
 //! | [`ProxyMode::DropHelloSized`] | likewise when the ClientHello's **handshake message length including its 4-byte header** (= the record length when it travels in one record) is in the range: `256..=511` is the F5 bug behind the padding extension (RFC 7685 §1; OpenSSL and NSS measure the same length for their padding) | end of stream right after the ClientHello |
 //! | [`ProxyMode::DropHelloVersionAbove`] | likewise when `ClientHello.client_version` (the body's version, not the record's) is above the given one (version intolerance, RFC 5246 Appendix E.1, RFC 7507 §1) | end of stream right after the ClientHello |
@@ -85,7 +85,8 @@ pub enum ProxyMode {
     DropServerRecord(usize),
     /// Server → client record `n` (counted as above) is cut short: its
     /// header and the first half of its fragment (rounded down) are
-    /// delivered, then both TCP connections are closed.
+    /// delivered, then both TCP connections are closed. (An empty fragment:
+    /// only the first 3 header bytes.)
     TruncateServerRecord(usize),
     /// A connection whose ClientHello carries this extension is closed (no
     /// alert) before anything reaches the server.
@@ -659,7 +660,9 @@ fn server_to_client(conn: usize, mut server: TcpStream, mut client: TcpStream, s
                             ..seen
                         },
                     });
-                    let _ = client.write_all(&record[..5 + sent]);
+                    // An empty fragment has nothing to cut: its header is.
+                    let cut = if len == 0 { 3 } else { 5 + sent };
+                    let _ = client.write_all(&record[..cut]);
                     let _ = client.flush();
                     let _ = client.shutdown(Shutdown::Both);
                     let _ = server.shutdown(Shutdown::Both);
@@ -758,6 +761,88 @@ mod tests {
         assert!(drop_reason(&ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS10), &h).is_some());
         assert!(drop_reason(&ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS11), &h).is_none());
         assert!(drop_reason(&ProxyMode::Pass, &h).is_none());
+    }
+
+    /// Four server records, one of them empty.
+    const SERVER_RECORDS: [&[u8]; 4] = [
+        &[22, 3, 3, 0, 3, b'a', b'b', b'c'],
+        &[20, 3, 3, 0, 1, 1],
+        &[23, 3, 3, 0, 0],
+        &[23, 3, 3, 0, 4, 1, 2, 3, 4],
+    ];
+
+    /// Runs one connection through a proxy in `mode` to an upstream that
+    /// reads the ClientHello and answers with [`SERVER_RECORDS`] (in
+    /// separate writes, then end of stream). Returns what the client got.
+    fn through(mode: ProxyMode) -> (Vec<u8>, Proxy) {
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let up_addr = upstream.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = upstream.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).unwrap();
+            for r in SERVER_RECORDS {
+                s.write_all(r).unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        let proxy = Proxy::start(up_addr, mode).unwrap();
+        let mut c = TcpStream::connect(proxy.addr()).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(&records(&hello(0x0303, &[]), 1000)).unwrap();
+        let mut got = vec![];
+        let _ = c.read_to_end(&mut got);
+        server.join().unwrap();
+        (got, proxy)
+    }
+
+    #[test]
+    fn server_records_are_passed_reordered_dropped_and_truncated() {
+        let all = SERVER_RECORDS.concat();
+        let (got, proxy) = through(ProxyMode::Pass);
+        assert_eq!(got, all);
+        assert_eq!(proxy.server_records(0).len(), 4);
+        assert_eq!(proxy.client_records(0).len(), 1);
+
+        let (got, _) = through(ProxyMode::ReorderServerRecords { first: 1 });
+        let r = SERVER_RECORDS;
+        assert_eq!(got, [r[0], r[2], r[1], r[3]].concat());
+
+        let (got, proxy) = through(ProxyMode::ReorderServerRecords { first: 3 });
+        assert_eq!(got, all, "the held record is delivered at the end");
+        assert_eq!(proxy.server_records(0)[3].fate, RecordFate::Forwarded);
+
+        let (got, _) = through(ProxyMode::DropServerRecord(1));
+        assert_eq!(got, [r[0], r[2], r[3]].concat());
+
+        let (got, proxy) = through(ProxyMode::TruncateServerRecord(3));
+        assert_eq!(got, [r[0], r[1], r[2], &r[3][..7]].concat());
+        assert_eq!(proxy.server_records(0)[3].fate, RecordFate::Truncated { sent: 2 });
+
+        let (got, _) = through(ProxyMode::TruncateServerRecord(2));
+        assert_eq!(got, [r[0], r[1], &r[2][..3]].concat());
+    }
+
+    #[test]
+    fn a_dropped_hello_never_reaches_the_server() {
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy = Proxy::start(
+            upstream.local_addr().unwrap(),
+            ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS10),
+        )
+        .unwrap();
+        let mut c = TcpStream::connect(proxy.addr()).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(&records(&hello(0x0303, &[]), 1000)).unwrap();
+        let mut got = vec![];
+        let _ = c.read_to_end(&mut got);
+        assert!(got.is_empty());
+        upstream.set_nonblocking(true).unwrap();
+        assert!(upstream.accept().is_err(), "no connection upstream");
+        assert!(proxy
+            .events()
+            .iter()
+            .any(|e| matches!(e, ProxyEvent::HelloDropped { conn: 0, .. })));
     }
 
     #[test]
