@@ -29,6 +29,12 @@
 //! P_SHA256 one, with [`ServerFault::WrongKey`] under RSA key transport the
 //! one from the server's random pre-master secret.
 //!
+//! [`Peer::round_trip`] expects the exact echo, so it reports the
+//! record-oversize answer (the echo plus filler) as wrong even for a client
+//! that accepts the record; read the answer directly there. Records as they
+//! cross the network (explicit nonces, padding, lengths) are best seen
+//! through a [`crate::proxy::Proxy`] in [`crate::proxy::ProxyMode::Pass`].
+//!
 //! ```no_run
 //! use tlslab_peers::hostile::{HostileServer, ServerFault};
 //! use tlslab_peers::PeerOptions;
