@@ -6,6 +6,7 @@
 
 use tlslab::crypto::key_block::KeyBlock;
 use tlslab::crypto::suites;
+use tlslab::error::HandshakeError;
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::record::{Protection, RecordLayerState};
 use tlslab::rng::SeededRng;
@@ -74,7 +75,10 @@ fn an_extension_we_did_not_offer_is_unsupported_extension() {
             .push(Extension::alpn(&[b"h2".to_vec()]));
     });
     assert!(
-        matches!(err, Error::UnsupportedExtension(ExtensionType::ALPN)),
+        matches!(
+            err,
+            Error::Handshake(HandshakeError::UnsupportedExtension(ExtensionType::ALPN))
+        ),
         "{err:?}"
     );
     assert_eq!(alert(&out), AlertDescription::UNSUPPORTED_EXTENSION);

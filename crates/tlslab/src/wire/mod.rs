@@ -17,7 +17,8 @@ pub use enums::{
 };
 pub use reader::{put_vec, with_len, Reader};
 
-use crate::error::DecodeError;
+mod decode_error;
+pub use decode_error::{DecodeError, DecodeReason};
 
 /// Which way a record travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
