@@ -34,14 +34,14 @@ use ring::hmac;
 
 use crate::net::{self, Timeouts};
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::key_block::KeyBlock;
-use tlslab::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use tlslab::crypto::suites::{self, BulkCipher, KeyExchange, SuiteInfo};
 use tlslab::error::Error;
 use tlslab::explain::{Certainty, Explanation, Verdict};
 use tlslab::faults::{Fault, Faults};
+use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::record::{pseudo_header, verify};
+use tlslab::internal::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use tlslab::observer::{Event, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
-use tlslab::record::{pseudo_header, verify};
 use tlslab::replay::{flights_text, SharedBuf, StepLog};
 use tlslab::rng::SeededRng;
 use tlslab::{Client, ClientConfig, Verification};

@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use tlslab::client::Client;
 use tlslab::error::{Error, ToolError};
 use tlslab::replay::{Action, StepLog};
+use tlslab::Client;
 
 /// Timeouts for the blocking helper.
 #[derive(Clone, Copy, Debug)]

@@ -6,11 +6,11 @@
 //! and every value it derives must equal the published value. Expected values
 //! all come from the published vector, none from our own output.
 
-use tlslab::config::CustomClientHello;
+use tlslab::internal::messages::{split_handshake, ClientHello};
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::rng::{OsRng, ScriptedRng};
-use tlslab::wire::messages::{split_handshake, ClientHello};
 use tlslab::wire::ProtocolVersion;
+use tlslab::CustomClientHello;
 use tlslab::{Client, ClientConfig, Verification};
 
 struct Vector(serde_json::Value);

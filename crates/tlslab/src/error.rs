@@ -377,7 +377,7 @@ impl Error {
     }
 
     /// A certificate failure of this kind.
-    pub fn certificate(kind: CertificateKind, reason: impl Into<String>) -> Error {
+    pub(crate) fn certificate(kind: CertificateKind, reason: impl Into<String>) -> Error {
         Error::Certificate(CertificateError {
             kind,
             reason: reason.into(),

@@ -81,6 +81,7 @@ impl StepLog {
 /// A `Write` into a shared buffer (to keep an observer's output after the
 /// client that owns the observer is gone).
 #[derive(Clone, Default)]
+#[doc(hidden)]
 pub struct SharedBuf(pub Rc<RefCell<Vec<u8>>>);
 
 impl std::io::Write for SharedBuf {
@@ -483,6 +484,7 @@ impl Bundle {
 /// The annotated hex of `flights.txt`: a `## step N: ACTION` header per step,
 /// `<` lines for bytes read, `>` lines for bytes written, `#` comments naming
 /// the records.
+#[doc(hidden)]
 pub fn flights_text(steps: &[Step]) -> String {
     let mut s = String::from(
         "# tlslab flights: '<' bytes the client read, '>' bytes it wrote; '#' starts a comment.\n",
@@ -549,7 +551,7 @@ fn record_notes(bytes: &[u8]) -> Vec<(usize, String)> {
 }
 
 /// Parses `flights.txt`.
-pub fn parse_flights(text: &str) -> Result<Vec<Step>, Error> {
+pub(crate) fn parse_flights(text: &str) -> Result<Vec<Step>, Error> {
     let bad = |n: usize, w: &str| Error::config(format!("flights.txt line {n}: {w}"));
     let mut steps: Vec<Step> = vec![];
     for (n, raw) in text.lines().enumerate().map(|(n, l)| (n + 1, l)) {
@@ -594,6 +596,7 @@ pub fn parse_flights(text: &str) -> Result<Vec<Step>, Error> {
 /// The first event (JSON Lines) that records a failed check: a MAC or tag
 /// that did not verify, bad padding, a bad signature or certificate, a
 /// Finished mismatch, or an alert we sent. Returns its `event` name and line.
+#[doc(hidden)]
 pub fn first_failing_event(events: &str) -> Option<(String, String)> {
     let field = |line: &str, key: &str| -> Option<String> {
         let at = line.find(&format!("\"{key}\":\""))? + key.len() + 4;
