@@ -34,10 +34,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::key_block::KeyBlock;
 use tlslab::crypto::suites;
+use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::record::{Protection, RecordLayerState};
 use tlslab::observer::{Hooks, JsonLog, Observer, Recorder};
-use tlslab::record::{Protection, RecordLayerState};
 use tlslab::replay::{Action, Bundle};
 use tlslab::rng::OsRng;
 use tlslab::wire::{ContentType, Direction, NamedGroup, ProtocolVersion, RecordHeader};

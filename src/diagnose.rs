@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::net::{self, Timeouts};
 use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
-use tlslab::error::Error;
+use tlslab::error::{Error, ToolError};
 use tlslab::faults::{Fault, Faults};
 use tlslab::wire::NamedGroup;
 use tlslab::{Client, ClientConfig};
@@ -377,8 +377,8 @@ impl Report {
                         cause.as_deref().unwrap_or(match error {
                             Error::AlertReceived(a) if a.description.0 == 40 =>
                                 "the server refuses this offer (negotiation: nothing in common)",
-                            Error::Timeout(_) => "the server stopped answering",
-                            Error::ConnectionClosed(_) | Error::Io(_) =>
+                            Error::Tool(ToolError::Timeout(_)) => "the server stopped answering",
+                            Error::Tool(ToolError::ConnectionClosed(_)) | Error::Tool(ToolError::Io(_)) =>
                                 "the server dropped the connection without an alert",
                             _ => "no recomputation applies; see the trace (--trace text)",
                         })
@@ -435,9 +435,9 @@ impl Report {
 fn short(e: &Error) -> String {
     match e {
         Error::AlertReceived(a) => format!("server sent {a}"),
-        Error::Timeout(_) => "timeout".into(),
-        Error::ConnectionClosed(_) => "connection closed without an alert".into(),
-        Error::Io(m) if m.contains("reset") => "connection reset".into(),
+        Error::Tool(ToolError::Timeout(_)) => "timeout".into(),
+        Error::Tool(ToolError::ConnectionClosed(_)) => "connection closed without an alert".into(),
+        Error::Tool(ToolError::Io(m)) if m.contains("reset") => "connection reset".into(),
         other => other.to_string(),
     }
 }

@@ -34,14 +34,14 @@ use ring::hmac;
 
 use crate::net::{self, Timeouts};
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::key_block::KeyBlock;
-use tlslab::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use tlslab::crypto::suites::{self, BulkCipher, KeyExchange, SuiteInfo};
 use tlslab::error::Error;
 use tlslab::explain::{Certainty, Explanation, Verdict};
 use tlslab::faults::{Fault, Faults};
+use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::record::{pseudo_header, verify};
+use tlslab::internal::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use tlslab::observer::{Event, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
-use tlslab::record::{pseudo_header, verify};
 use tlslab::replay::{flights_text, SharedBuf, StepLog};
 use tlslab::rng::SeededRng;
 use tlslab::{Client, ClientConfig, Verification};
@@ -250,7 +250,7 @@ fn parse_bool(v: &str, at: &str) -> Result<bool, Error> {
     match v {
         "yes" | "true" | "on" => Ok(true),
         "no" | "false" | "off" => Ok(false),
-        _ => Err(Error::Config(format!("{at}: '{v}' is not yes or no"))),
+        _ => Err(Error::config(format!("{at}: '{v}' is not yes or no"))),
     }
 }
 
@@ -280,7 +280,7 @@ impl Lab {
             let (key, value) = line
                 .split_once('=')
                 .map(|(k, v)| (k.trim(), v.trim()))
-                .ok_or_else(|| Error::Config(format!("{at}: expected 'key = value', got '{line}'")))?;
+                .ok_or_else(|| Error::config(format!("{at}: expected 'key = value', got '{line}'")))?;
             match key {
                 "name" => {
                     if value.is_empty()
@@ -288,7 +288,7 @@ impl Lab {
                             .chars()
                             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     {
-                        return Err(Error::Config(format!(
+                        return Err(Error::config(format!(
                             "{at}: a lab name uses a-z, 0-9 and '-' only, not '{value}'"
                         )));
                     }
@@ -306,12 +306,12 @@ impl Lab {
                 "explanation" => explanation.push(value.to_owned()),
                 "answer" => {
                     answer = Some(cause(value).ok_or_else(|| {
-                        Error::Config(format!("{at}: unknown cause '{value}' (known: {})", cause_ids()))
+                        Error::config(format!("{at}: unknown cause '{value}' (known: {})", cause_ids()))
                     })?)
                 }
                 "client.fault" => client
                     .faults
-                    .push(Fault::parse(value).map_err(|e| Error::Config(format!("{at}: {e}")))?),
+                    .push(Fault::parse(value).map_err(|e| Error::config(format!("{at}: {e}")))?),
                 "client.cipher" => client.cipher = Some(value.to_owned()),
                 "client.no_ems" => client.no_ems = parse_bool(value, &at)?,
                 "client.no_etm" => client.no_etm = parse_bool(value, &at)?,
@@ -323,7 +323,7 @@ impl Lab {
                         "rsa" => KeyType::Rsa2048,
                         "ecdsa" => KeyType::EcdsaP256,
                         _ => {
-                            return Err(Error::Config(format!(
+                            return Err(Error::config(format!(
                                 "{at}: key_type is rsa or ecdsa, not '{value}'"
                             )))
                         }
@@ -335,7 +335,7 @@ impl Lab {
                         "matching" => ServerKey::Matching,
                         "foreign-private-half" => ServerKey::ForeignPrivateHalf,
                         _ => {
-                            return Err(Error::Config(format!(
+                            return Err(Error::config(format!(
                                 "{at}: private_key is matching or foreign-private-half, not '{value}'"
                             )))
                         }
@@ -346,7 +346,7 @@ impl Lab {
                         "default" => DhParams::Default,
                         "generator-p-minus-1" => DhParams::GeneratorPMinus1,
                         _ => {
-                            return Err(Error::Config(format!(
+                            return Err(Error::config(format!(
                                 "{at}: dh_params is default or generator-p-minus-1, not '{value}'"
                             )))
                         }
@@ -355,18 +355,18 @@ impl Lab {
                 "fix.cipher" => fix.get_or_insert_with(Fix::default).cipher = Some(value.to_owned()),
                 "fix.no_etm" => fix.get_or_insert_with(Fix::default).no_etm = parse_bool(value, &at)?,
                 "fix.no_ems" => fix.get_or_insert_with(Fix::default).no_ems = parse_bool(value, &at)?,
-                _ => return Err(Error::Config(format!("{at}: unknown key '{key}'"))),
+                _ => return Err(Error::config(format!("{at}: unknown key '{key}'"))),
             }
         }
         let need = |v: Option<String>, k: &str| {
-            v.ok_or_else(|| Error::Config(format!("{source}: no '{k} = ...' line")))
+            v.ok_or_else(|| Error::config(format!("{source}: no '{k} = ...' line")))
         };
         let lab = Lab {
             name: need(name, "name")?,
             title: need(title, "title")?,
             brief: need(brief, "brief")?,
             text: lines,
-            answer: answer.ok_or_else(|| Error::Config(format!("{source}: no 'answer = ...' line")))?,
+            answer: answer.ok_or_else(|| Error::config(format!("{source}: no 'answer = ...' line")))?,
             hint,
             explanation,
             client,
@@ -375,13 +375,13 @@ impl Lab {
             source: source.to_owned(),
         };
         if let Some(c) = &lab.client.cipher {
-            client_suites(c).map_err(|e| Error::Config(format!("{source}: client.cipher: {e}")))?;
+            client_suites(c).map_err(|e| Error::config(format!("{source}: client.cipher: {e}")))?;
         }
         if let Some(c) = lab.fix.as_ref().and_then(|f| f.cipher.as_ref()) {
-            client_suites(c).map_err(|e| Error::Config(format!("{source}: fix.cipher: {e}")))?;
+            client_suites(c).map_err(|e| Error::config(format!("{source}: fix.cipher: {e}")))?;
         }
         if lab.answer.id == "protocol-option-pinned" && lab.fix.is_none() {
-            return Err(Error::Config(format!(
+            return Err(Error::config(format!(
                 "{source}: a protocol-option-pinned lab needs a fix.* line (the option that works)"
             )));
         }
@@ -424,14 +424,14 @@ pub fn load(dirs: &[PathBuf]) -> Result<Vec<Lab>, Error> {
     }
     for dir in dirs {
         let entries =
-            fs::read_dir(dir).map_err(|e| Error::Config(format!("labs directory {}: {e}", dir.display())))?;
+            fs::read_dir(dir).map_err(|e| Error::config(format!("labs directory {}: {e}", dir.display())))?;
         let mut files: Vec<PathBuf> = entries
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "lab"))
             .collect();
         files.sort();
         for f in files {
-            let text = fs::read_to_string(&f).map_err(|e| Error::Config(format!("{}: {e}", f.display())))?;
+            let text = fs::read_to_string(&f).map_err(|e| Error::config(format!("{}: {e}", f.display())))?;
             add(Lab::parse(&text, &f.display().to_string())?);
         }
     }
@@ -442,7 +442,7 @@ pub fn load(dirs: &[PathBuf]) -> Result<Vec<Lab>, Error> {
 pub fn find<'l>(labs: &'l [Lab], name: &str) -> Result<&'l Lab, Error> {
     labs.iter().find(|l| l.name == name).ok_or_else(|| {
         let names: Vec<&str> = labs.iter().map(|l| l.name.as_str()).collect();
-        Error::Config(format!("no lab named '{name}' (labs: {})", names.join(", ")))
+        Error::config(format!("no lab named '{name}' (labs: {})", names.join(", ")))
     })
 }
 
@@ -450,7 +450,7 @@ pub fn find<'l>(labs: &'l [Lab], name: &str) -> Result<&'l Lab, Error> {
 fn client_suites(list: &str) -> Result<Vec<&'static SuiteInfo>, Error> {
     list.split([',', ':'])
         .filter(|s| !s.is_empty())
-        .map(|s| suites::find_by_name(s).ok_or_else(|| Error::Config(format!("unknown cipher suite '{s}'"))))
+        .map(|s| suites::find_by_name(s).ok_or_else(|| Error::config(format!("unknown cipher suite '{s}'"))))
         .collect()
 }
 
@@ -528,7 +528,7 @@ fn work_dir() -> Result<PathBuf, Error> {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     ));
-    fs::create_dir_all(&dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+    fs::create_dir_all(&dir).map_err(|e| Error::io(format!("{}: {e}", dir.display())))?;
     Ok(dir)
 }
 
@@ -543,14 +543,14 @@ fn openssl(dir: &Path, args: &[&str]) -> Result<String, Error> {
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::Io(format!("running openssl (is OpenSSL installed?): {e}")))?;
+        .map_err(|e| Error::io(format!("running openssl (is OpenSSL installed?): {e}")))?;
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
     if !out.status.success() {
-        return Err(Error::Io(format!("openssl {}: {}", args.join(" "), text.trim())));
+        return Err(Error::io(format!("openssl {}: {}", args.join(" "), text.trim())));
     }
     Ok(text)
 }
@@ -558,7 +558,7 @@ fn openssl(dir: &Path, args: &[&str]) -> Result<String, Error> {
 /// The INTEGERs of a DER `SEQUENCE { INTEGER, ... }` (an `RSAPrivateKey`),
 /// as unsigned big-endian bytes without leading zeros.
 fn der_integers(der: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    let bad = |why: &str| Error::PrivateKey(format!("RSAPrivateKey: {why}"));
+    let bad = |why: &str| Error::private_key(format!("RSAPrivateKey: {why}"));
     // (tag, content) at `at`, and the offset after it.
     let item = |at: usize| -> Result<(u8, std::ops::Range<usize>), Error> {
         let tag = *der.get(at).ok_or_else(|| bad("truncated"))?;
@@ -672,17 +672,17 @@ fn write_foreign_key(dir: &Path, certificate_key: &Path) -> Result<PathBuf, Erro
             "other.der",
         ],
     )?;
-    let read = |n: &str| fs::read(dir.join(n)).map_err(|e| Error::Io(format!("{n}: {e}")));
+    let read = |n: &str| fs::read(dir.join(n)).map_err(|e| Error::io(format!("{n}: {e}")));
     let a = der_integers(&read("cert-key.der")?)?;
     let b = der_integers(&read("other.der")?)?;
     if a.len() < 9 || b.len() < 9 {
-        return Err(Error::PrivateKey("RSAPrivateKey with fewer than 9 fields".into()));
+        return Err(Error::private_key("RSAPrivateKey with fewer than 9 fields"));
     }
     // version, n, e from the certificate's key; d, p, q, dP, dQ, qInv from the other.
     let mut fields = vec![der_integer(&[]), der_integer(&a[1]), der_integer(&a[2])];
     fields.extend(b[3..9].iter().map(|v| der_integer(v)));
     let path = dir.join("server-key.der");
-    fs::write(&path, der_sequence(&fields)).map_err(|e| Error::Io(format!("server-key.der: {e}")))?;
+    fs::write(&path, der_sequence(&fields)).map_err(|e| Error::io(format!("server-key.der: {e}")))?;
     for f in ["cert-key.der", "other.pem", "other.der"] {
         let _ = fs::remove_file(dir.join(f));
     }
@@ -708,7 +708,7 @@ pub fn write_bad_dh_params(dir: &Path) -> Result<PathBuf, Error> {
         dir.join("dhparams.der"),
         der_sequence(&[der_integer(&p), der_integer(&g.to_bytes_be())]),
     )
-    .map_err(|e| Error::Io(format!("dhparams.der: {e}")))?;
+    .map_err(|e| Error::io(format!("dhparams.der: {e}")))?;
     openssl(
         dir,
         &[
@@ -824,7 +824,7 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
             while got.len() < send.len() {
                 let more = s.read()?;
                 if more.is_empty() {
-                    return Err(Error::ConnectionClosed("the server closed the connection".into()));
+                    return Err(Error::connection_closed("the server closed the connection"));
                 }
                 got.extend(more);
             }
@@ -896,10 +896,10 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
     let server_command = server.command.join(" ");
     let mut files = vec![];
     if let Some(dir) = out_dir {
-        fs::create_dir_all(dir).map_err(|e| Error::Io(format!("{}: {e}", dir.display())))?;
+        fs::create_dir_all(dir).map_err(|e| Error::io(format!("{}: {e}", dir.display())))?;
         let mut put = |name: &str, bytes: &[u8]| -> Result<(), Error> {
             let p = dir.join(name);
-            fs::write(&p, bytes).map_err(|e| Error::Io(format!("{}: {e}", p.display())))?;
+            fs::write(&p, bytes).map_err(|e| Error::io(format!("{}: {e}", p.display())))?;
             files.push(p);
             Ok(())
         };
@@ -1427,7 +1427,7 @@ pub struct Grade {
 /// that is not in [`CAUSES`] is an error.
 pub fn grade(lab: &Lab, run: &LabRun, answer: &str) -> Result<Grade, Error> {
     let given = cause(answer)
-        .ok_or_else(|| Error::Config(format!("unknown cause '{answer}' (causes: {})", cause_ids())))?;
+        .ok_or_else(|| Error::config(format!("unknown cause '{answer}' (causes: {})", cause_ids())))?;
     let ev = &run.evidence;
     let reproduced = ev.proves(lab.answer.id);
     let mut t = String::new();

@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use tlslab::client::Client;
-use tlslab::error::Error;
+use tlslab::error::{Error, ToolError};
 use tlslab::replay::{Action, StepLog};
+use tlslab::Client;
 
 /// Timeouts for the blocking helper.
 #[derive(Clone, Copy, Debug)]
@@ -76,13 +76,13 @@ pub fn connect_logged<'o>(
 fn tcp_connect(addr: &str, timeouts: Timeouts) -> Result<TcpStream, Error> {
     let addrs: Vec<SocketAddr> = addr
         .to_socket_addrs()
-        .map_err(|e| Error::Io(format!("cannot resolve {addr}: {e}")))?
+        .map_err(|e| Error::io(format!("cannot resolve {addr}: {e}")))?
         .collect();
-    let mut last = Error::Io(format!("{addr} resolved to no address"));
+    let mut last = Error::io(format!("{addr} resolved to no address"));
     for a in addrs {
         match TcpStream::connect_timeout(&a, timeouts.connect) {
             Ok(s) => return Ok(s),
-            Err(e) => last = Error::Io(format!("cannot connect to {a}: {e}")),
+            Err(e) => last = Error::io(format!("cannot connect to {a}: {e}")),
         }
     }
     Err(last)
@@ -152,7 +152,7 @@ impl<'o> TlsStream<'o> {
             match self.read() {
                 Ok(got) if got.is_empty() => break Ok(()),
                 Ok(got) => all.extend_from_slice(&got),
-                Err(Error::Timeout(_)) => break Ok(()),
+                Err(Error::Tool(ToolError::Timeout(_))) => break Ok(()),
                 Err(e) => break Err(e),
             }
         };
@@ -193,19 +193,19 @@ impl<'o> TlsStream<'o> {
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(Error::Timeout(format!(
+                return Err(Error::timeout(format!(
                     "no data from {} in state {}",
                     self.peer,
                     self.client.state_name()
                 )))
             }
-            Err(e) => return Err(Error::Io(format!("reading from {}: {e}", self.peer))),
+            Err(e) => return Err(Error::io(format!("reading from {}: {e}", self.peer))),
         };
         if n == 0 {
             if self.client.is_established() || self.client.is_closed() {
                 return Ok(false);
             }
-            return Err(Error::ConnectionClosed(format!(
+            return Err(Error::connection_closed(format!(
                 "{} closed the TCP connection in state {} without an alert",
                 self.peer,
                 self.client.state_name()
@@ -235,7 +235,7 @@ impl<'o> TlsStream<'o> {
         }
         let r = self.sock.write_all(&self.out).and_then(|()| self.sock.flush());
         self.out.clear();
-        r.map_err(|e| Error::Io(format!("writing to {}: {e}", self.peer)))
+        r.map_err(|e| Error::io(format!("writing to {}: {e}", self.peer)))
     }
 }
 

@@ -19,8 +19,8 @@ use serde_json::Value;
 use tlslab::capture::{explain_capture, KeyLog, PcapWriter, Secrets};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
+use tlslab::internal::messages::{encode_handshake, ClientHello, Extension, ServerHello};
 use tlslab::observer::{Event, Observer, OwnedEvent, RecordView, Recorder};
-use tlslab::wire::messages::{encode_handshake, ClientHello, Extension, ServerHello};
 use tlslab::wire::{
     CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use tlslab::bytes::Bytes;
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::key_block::KeyBlock;
 use tlslab::crypto::suites::{self, BulkCipher, KeyExchange, MacAlgorithm, PrfHash, SuiteInfo};
 use tlslab::explain::{
     explain_finished, explain_peer_complaint, explain_record, BitPosition, Cause, Certainty, ComplaintPoint,
     FailedFinished, FailedRecord, FinishedLabel, KeyPairCheck, PeerComplaint, Secrets, Verdict,
 };
+use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::record::{Protection, RecordLayerState};
 use tlslab::observer::Hooks;
-use tlslab::record::{Protection, RecordLayerState};
 use tlslab::rng::OsRng;
 use tlslab::wire::{
     AlertDescription, CipherSuite, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
@@ -903,7 +903,7 @@ fn worst_case_time_report() {
         secrets.master_secret = Some([3; 48]);
         secrets.pre_master_secret = Some(vec![4; 32]);
         secrets.session_hash = Some(vec![5; suite.prf.len()]);
-        let kb = tlslab::crypto::key_block::derive_key_block(
+        let kb = tlslab::internal::key_block::derive_key_block(
             suite,
             &[3; 48],
             &[1; 32],

@@ -51,7 +51,7 @@ fn run(suite: &str, ems: bool, fault: Fault) -> (Result<(), Error>, Recorder, Op
         while !got.ends_with(b"\n") {
             let more = s.read()?;
             if more.is_empty() {
-                return Err(Error::ConnectionClosed("server closed".into()));
+                return Err(Error::connection_closed("server closed"));
             }
             got.extend(more);
         }

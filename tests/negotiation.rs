@@ -4,12 +4,13 @@
 //! the published Illustrated TLS 1.2 connection (vectors/illustrated-tls12),
 //! edited by the tests; the session_hash is recomputed here with ring.
 
-use tlslab::crypto::key_block::KeyBlock;
 use tlslab::crypto::suites;
+use tlslab::error::HandshakeError;
+use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::messages::{encode_handshake, split_handshake, Extension, ServerHello};
+use tlslab::internal::record::{Protection, RecordLayerState};
 use tlslab::observer::{OwnedEvent, Recorder};
-use tlslab::record::{Protection, RecordLayerState};
 use tlslab::rng::SeededRng;
-use tlslab::wire::messages::{encode_handshake, split_handshake, Extension, ServerHello};
 use tlslab::wire::{
     AlertDescription, ContentType, Direction, ExtensionType, HandshakeType, NamedGroup, ProtocolVersion,
     SignatureScheme,
@@ -74,7 +75,10 @@ fn an_extension_we_did_not_offer_is_unsupported_extension() {
             .push(Extension::alpn(&[b"h2".to_vec()]));
     });
     assert!(
-        matches!(err, Error::UnsupportedExtension(ExtensionType::ALPN)),
+        matches!(
+            err,
+            Error::Handshake(HandshakeError::UnsupportedExtension(ExtensionType::ALPN))
+        ),
         "{err:?}"
     );
     assert_eq!(alert(&out), AlertDescription::UNSUPPORTED_EXTENSION);
@@ -122,7 +126,7 @@ fn a_hello_request_is_refused_with_no_renegotiation() {
     let (_, body) = split_handshake(&hello[5..]).unwrap();
     let mut c = config();
     c.custom_client_hello = Some(tlslab::CustomClientHello {
-        hello: tlslab::wire::messages::ClientHello::decode(body).unwrap(),
+        hello: tlslab::internal::messages::ClientHello::decode(body).unwrap(),
         keep_random: true,
         record_version: ProtocolVersion::TLS10,
     });

@@ -217,7 +217,10 @@ fn a_flipped_bit_in_a_real_server_record_is_bad_record_mac_with_evidence() {
         let (err, recorder, out) = tampered_reply(suite);
         // seq 1: the server's Finished was record 0 under these keys.
         assert!(
-            matches!(err, tlslab::Error::BadRecordMac { seq: 1, .. }),
+            matches!(
+                err,
+                tlslab::Error::Record(tlslab::error::RecordError::BadRecordMac { seq: 1, .. })
+            ),
             "{suite}: {err:?}"
         );
         // The fatal alert went out, encrypted: an alert record.

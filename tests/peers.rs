@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
+use tlslab::error::ToolError;
 use tlslab::wire::{AlertDescription, CipherSuite, NamedGroup};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::{self, Timeouts};
@@ -194,7 +195,7 @@ fn check_without_ems(kind: PeerKind) {
     };
     if !kind.capabilities().disable_ems {
         let err = Peer::start(kind, &opts).err().expect("cannot honour ems = false");
-        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(matches!(err, Error::Tool(ToolError::Config(_))), "{err}");
         return;
     }
     let peer = Peer::start(kind, &opts).unwrap_or_else(|e| panic!("starting {}: {e}", kind.name()));

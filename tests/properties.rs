@@ -22,16 +22,16 @@ use proptest::test_runner::{
     Config as RunnerConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
 use ring::hmac;
-use tlslab::config::CustomClientHello;
-use tlslab::observer::{OwnedEvent, Recorder};
-use tlslab::record::verify::{explain, verify_constant_time};
-use tlslab::record::{pseudo_header, MAX_CIPHERTEXT, MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT};
-use tlslab::rng::{OsRng, ScriptedRng};
-use tlslab::strategies::{self, CbcLayout, FlightMutation};
-use tlslab::wire::messages::{
+use tlslab::internal::messages::{
     split_handshake, Certificate, ClientHello, ServerHello, ServerKeyExchangeEcdhe,
 };
+use tlslab::internal::record::verify::{explain, verify_constant_time};
+use tlslab::internal::record::{pseudo_header, MAX_CIPHERTEXT, MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT};
+use tlslab::observer::{OwnedEvent, Recorder};
+use tlslab::rng::{OsRng, ScriptedRng};
+use tlslab::strategies::{self, CbcLayout, FlightMutation};
 use tlslab::wire::{Alert, AlertDescription, ContentType, ProtocolVersion, RecordHeader, SignatureScheme};
+use tlslab::CustomClientHello;
 use tlslab::{Client, ClientConfig, Verification};
 
 // ---------------------------------------------------------------------------
@@ -173,7 +173,7 @@ proptest! {
         // Records within the limit come out of the deframer exactly as they went in,
         // whatever the read boundaries; the first oversized one is record_overflow.
         let stream: Vec<u8> = records.iter().flat_map(|r| r.encode()).collect();
-        let mut deframer = tlslab::record::Deframer::new();
+        let mut deframer = tlslab::internal::record::Deframer::new();
         let mut payload = vec![];
         let mut got = vec![];
         let mut overflow = false;
@@ -361,7 +361,7 @@ proptest! {
                                                        flip in strategies::cbc_flip()) {
         use tlslab::crypto::suites::{BulkCipher, MacAlgorithm};
         use tlslab::observer::Hooks;
-        use tlslab::record::{CbcState, Protection, RecordLayerState};
+        use tlslab::internal::record::{CbcState, Protection, RecordLayerState};
         use tlslab::wire::Direction;
         let mac = [MacAlgorithm::HmacSha1, MacAlgorithm::HmacSha256, MacAlgorithm::HmacSha384][usize::from(which % 3)];
         let state = || {

@@ -6,11 +6,11 @@
 //! and every value it derives must equal the published value. Expected values
 //! all come from the published vector, none from our own output.
 
-use tlslab::config::CustomClientHello;
+use tlslab::internal::messages::{split_handshake, ClientHello};
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::rng::{OsRng, ScriptedRng};
-use tlslab::wire::messages::{split_handshake, ClientHello};
 use tlslab::wire::ProtocolVersion;
+use tlslab::CustomClientHello;
 use tlslab::{Client, ClientConfig, Verification};
 
 struct Vector(serde_json::Value);
@@ -206,7 +206,10 @@ fn tampered_server_finished_is_a_bad_record_mac_with_evidence() {
     out.clear();
     let err = client.receive(&server, &mut out).unwrap_err();
     assert!(
-        matches!(err, tlslab::Error::BadRecordMac { seq: 0, .. }),
+        matches!(
+            err,
+            tlslab::Error::Record(tlslab::error::RecordError::BadRecordMac { seq: 0, .. })
+        ),
         "expected BadRecordMac at seq 0, got {err:?}"
     );
     assert_eq!(err.alert(), Some(tlslab::wire::AlertDescription::BAD_RECORD_MAC));

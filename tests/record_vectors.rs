@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 use tlslab::crypto::suites::{BulkCipher, MacAlgorithm};
+use tlslab::internal::record::{AeadState, CbcState, Protection, RecordLayerState};
 use tlslab::observer::{Hooks, OwnedEvent, Recorder};
-use tlslab::record::{AeadState, CbcState, Protection, RecordLayerState};
 use tlslab::rng::{OsRng, ScriptedRng};
 use tlslab::wire::{AlertDescription, ContentType, Direction, ProtocolVersion, RecordHeader};
 

@@ -13,8 +13,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use ring::hmac;
-use tlslab::record::pseudo_header;
-use tlslab::record::verify::{explain, verify_constant_time};
+use tlslab::internal::record::pseudo_header;
+use tlslab::internal::record::verify::{explain, verify_constant_time};
 use tlslab::wire::{ContentType, ProtocolVersion};
 
 const TYP: ContentType = ContentType::HANDSHAKE;

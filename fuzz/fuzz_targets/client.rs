@@ -13,9 +13,9 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use tlslab::config::CustomClientHello;
+use tlslab::CustomClientHello;
 use tlslab::rng::{ScriptedRng, SeededRng};
-use tlslab::wire::messages::{split_handshake, ClientHello};
+use tlslab::internal::messages::{split_handshake, ClientHello};
 use tlslab::wire::ProtocolVersion;
 use tlslab::{Client, ClientConfig, Verification};
 

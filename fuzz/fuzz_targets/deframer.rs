@@ -13,7 +13,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tlslab::record::{Deframer, HandshakeJoiner, MAX_CIPHERTEXT, MAX_HANDSHAKE_MESSAGE};
+use tlslab::internal::record::{Deframer, HandshakeJoiner, MAX_CIPHERTEXT, MAX_HANDSHAKE_MESSAGE};
 use tlslab::wire::ContentType;
 
 fuzz_target!(|data: &[u8]| {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tlslab::wire::messages::{
+use tlslab::internal::messages::{
     decode_ec_point_formats, decode_empty, decode_named_group_list, decode_renegotiation_info,
     encode_handshake, split_handshake, Certificate, ClientHello, ClientKeyExchangeEcdhe, Finished,
     ServerHello, ServerKeyExchangeEcdhe,

@@ -15,7 +15,7 @@ pub fn run(o: &Options) -> Result<(), CliError> {
     let make = || {
         o.config(host_of(&o.addr)).map_err(|e| match e {
             CliError::Tls(e) => e,
-            CliError::Usage(m) | CliError::Other(m) => tlslab::Error::Config(m),
+            CliError::Usage(m) | CliError::Other(m) => tlslab::Error::config(m),
         })
     };
     let mut progress = |done: usize, total: usize, row: &diagnose::Row| {

@@ -3,9 +3,8 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use tlslab::capture::{
-    analyze_connection, read_capture, reassemble, CaptureReport, KeyLog, Secrets, ServerKey,
-};
+use tlslab::capture::{analyze_connection, read_capture, CaptureReport, KeyLog, Secrets, ServerKey};
+use tlslab::internal::tcp::reassemble;
 use tlslab::observer::{JsonLog, Observer, TextLog};
 
 use super::CliError;

@@ -59,7 +59,7 @@ pub(crate) fn openssl_bin() -> String {
 }
 
 fn io_err(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Io(format!("local server: {what}: {e}"))
+    Error::io(format!("local server: {what}: {e}"))
 }
 
 /// A fresh directory under the system temp dir; pid, a counter and the clock

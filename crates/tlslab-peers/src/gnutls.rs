@@ -70,10 +70,10 @@ fn enabled_suites(priority: &str) -> Result<Vec<CipherSuite>, Error> {
         .args(["--list", "--priority", priority])
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::Io(format!("peer: `gnutls-serv` not found ({e}): {HINT}")))?;
+        .map_err(|e| Error::io(format!("peer: `gnutls-serv` not found ({e}): {HINT}")))?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() || text.trim().is_empty() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "gnutls-serv rejects the priority string {priority}: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )));

@@ -295,9 +295,9 @@ impl Peer {
     /// starts the server of `kind` there on a free port of 127.0.0.1 and
     /// returns once it listens.
     ///
-    /// Errors: [`Error::Io`] naming the missing program and the package that
+    /// Errors: [`ToolError::Io`](tlslab::error::ToolError::Io) naming the missing program and the package that
     /// provides it, or with the server's output when it exits or does not
-    /// listen within 20 s; [`Error::Config`] when `opts` asks for something
+    /// listen within 20 s; [`ToolError::Config`](tlslab::error::ToolError::Config) when `opts` asks for something
     /// this kind cannot do ([`PeerKind::capabilities`]) or cannot name.
     pub fn start(kind: PeerKind, opts: &PeerOptions) -> Result<Peer, Error> {
         let dir = certs::fresh_dir(&format!("tlslab-peer-{}", kind.name()))?;

@@ -107,7 +107,7 @@ pub struct LocalServer {
 }
 
 fn io_err(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Io(format!("local server: {what}: {e}"))
+    Error::io(format!("local server: {what}: {e}"))
 }
 
 fn tail(text: &str, lines: usize) -> String {

@@ -63,8 +63,8 @@ fn default_suites() -> Vec<CipherSuite> {
 
 pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error> {
     if !opts.ems || !opts.etm {
-        return Err(Error::Config(
-            "lighttpd's mod_mbedtls cannot turn extended_master_secret or encrypt_then_mac off".into(),
+        return Err(Error::config(
+            "lighttpd's mod_mbedtls cannot turn extended_master_secret or encrypt_then_mac off",
         ));
     }
     let suites = opts.suites.clone().unwrap_or_else(default_suites);
@@ -81,9 +81,9 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
         conf_cmd.push_str(&format!(", \"Curves\" => \"{}\"", g.join(":")));
     }
     let www = dir.join("www");
-    std::fs::create_dir_all(&www).map_err(|e| Error::Io(format!("peer: creating {}: {e}", www.display())))?;
+    std::fs::create_dir_all(&www).map_err(|e| Error::io(format!("peer: creating {}: {e}", www.display())))?;
     std::fs::write(www.join(FILE), format!("{MARKER}\n"))
-        .map_err(|e| Error::Io(format!("peer: writing {FILE}: {e}")))?;
+        .map_err(|e| Error::io(format!("peer: writing {FILE}: {e}")))?;
     let d = dir.display();
     let conf = format!(
         "server.port = {PORT}\nserver.bind = \"127.0.0.1\"\nserver.document-root = \"{d}/www\"\n\

@@ -67,9 +67,9 @@ pub(crate) fn openssl_ciphers(args: &[&str]) -> Result<Vec<(u16, String)>, Error
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::Io(format!("peer: running openssl ciphers: {e}")))?;
+        .map_err(|e| Error::io(format!("peer: running openssl ciphers: {e}")))?;
     if !out.status.success() {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "openssl ciphers {}: {}",
             args.join(" "),
             String::from_utf8_lossy(&out.stderr).trim()
@@ -92,7 +92,7 @@ pub(crate) fn openssl_ciphers(args: &[&str]) -> Result<Vec<(u16, String)>, Error
 /// OpenSSL's name for `suite` (`ECDHE-RSA-AES128-GCM-SHA256`).
 pub fn openssl_suite(suite: CipherSuite) -> Result<String, Error> {
     openssl_table().get(&suite.0).cloned().ok_or_else(|| {
-        Error::Config(format!(
+        Error::config(format!(
             "OpenSSL ({}) does not know the suite {suite}",
             openssl_bin()
         ))
@@ -110,7 +110,7 @@ pub fn openssl_group(group: NamedGroup) -> Result<String, Error> {
         other => other
             .name()
             .map(str::to_owned)
-            .ok_or_else(|| Error::Config(format!("no OpenSSL name for group {other}")))?,
+            .ok_or_else(|| Error::config(format!("no OpenSSL name for group {other}")))?,
     })
 }
 
@@ -118,7 +118,7 @@ pub fn openssl_group(group: NamedGroup) -> Result<String, Error> {
 /// e.g. `("ECDHE-RSA", "AES-128-GCM", "AEAD")` or `("RSA", "AES-256-CBC", "SHA1")`.
 pub fn gnutls_suite(suite: CipherSuite) -> Result<(String, String, String), Error> {
     let p =
-        SuiteParts::of(suite).ok_or_else(|| Error::Config(format!("no GnuTLS name for suite {suite}")))?;
+        SuiteParts::of(suite).ok_or_else(|| Error::config(format!("no GnuTLS name for suite {suite}")))?;
     let kx = p.kx.replace('_', "-");
     let cipher = match p.cipher {
         "3DES_EDE_CBC" => "3DES-CBC".to_owned(),
@@ -138,7 +138,7 @@ pub fn gnutls_suite(suite: CipherSuite) -> Result<(String, String, String), Erro
 pub fn gnutls_group(group: NamedGroup) -> Result<String, Error> {
     let n = group
         .name()
-        .ok_or_else(|| Error::Config(format!("no GnuTLS name for group {group}")))?;
+        .ok_or_else(|| Error::config(format!("no GnuTLS name for group {group}")))?;
     Ok(format!("GROUP-{}", n.to_ascii_uppercase()))
 }
 
@@ -147,7 +147,7 @@ pub fn gnutls_group(group: NamedGroup) -> Result<String, Error> {
 pub fn mbedtls_suite(suite: CipherSuite) -> Result<String, Error> {
     let n = suite
         .name()
-        .ok_or_else(|| Error::Config(format!("no mbedTLS name for suite {suite}")))?;
+        .ok_or_else(|| Error::config(format!("no mbedTLS name for suite {suite}")))?;
     Ok(n.replace('_', "-"))
 }
 
@@ -157,7 +157,7 @@ pub fn rfc_group(group: NamedGroup) -> Result<String, Error> {
     group
         .name()
         .map(str::to_owned)
-        .ok_or_else(|| Error::Config(format!("group {group} has no name")))
+        .ok_or_else(|| Error::config(format!("group {group} has no name")))
 }
 
 /// Parses a `SUITES c02f,c030` line printed by a server.

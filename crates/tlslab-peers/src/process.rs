@@ -51,7 +51,7 @@ pub(crate) fn tail(text: &str, lines: usize) -> String {
 }
 
 fn io_err(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Io(format!("peer: {what}: {e}"))
+    Error::io(format!("peer: {what}: {e}"))
 }
 
 impl ServerProcess {
@@ -105,7 +105,7 @@ impl ServerProcess {
             .spawn()
             .map_err(|e| {
                 if e.kind() == std::io::ErrorKind::NotFound {
-                    Error::Io(format!(
+                    Error::io(format!(
                         "peer: `{}` not found: {}",
                         plan.program, plan.install_hint
                     ))

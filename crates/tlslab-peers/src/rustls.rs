@@ -33,7 +33,7 @@ pub fn binary() -> Result<PathBuf, Error> {
     if let Some(p) = std::env::var_os("TLSLAB_RUSTLS_SERVER") {
         return Ok(PathBuf::from(p));
     }
-    let exe = std::env::current_exe().map_err(|e| Error::Io(format!("peer: current_exe: {e}")))?;
+    let exe = std::env::current_exe().map_err(|e| Error::io(format!("peer: current_exe: {e}")))?;
     let name = format!("rustls_server{}", std::env::consts::EXE_SUFFIX);
     let find = || {
         exe.ancestors()
@@ -52,7 +52,7 @@ pub fn binary() -> Result<PathBuf, Error> {
         return Ok(p);
     }
     let not_built = |why: String| {
-        Error::Io(format!(
+        Error::io(format!(
             "peer: the rustls server is not built next to {} ({why}): run `cargo build --example \
              rustls_server`, or set TLSLAB_RUSTLS_SERVER",
             exe.display()
@@ -120,8 +120,8 @@ pub fn binary() -> Result<PathBuf, Error> {
 
 pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error> {
     if !opts.ems {
-        return Err(Error::Config(
-            "a rustls server always accepts extended_master_secret; it cannot be turned off".into(),
+        return Err(Error::config(
+            "a rustls server always accepts extended_master_secret; it cannot be turned off",
         ));
     }
     let mut args: Vec<String> = ["--cert", "cert.pem", "--key", "key.pem"]

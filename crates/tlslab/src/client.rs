@@ -21,7 +21,7 @@
 //! connection can never be used by mistake.
 
 use crate::config::ClientConfig;
-use crate::error::{DecodeError, DecodeReason, Error};
+use crate::error::{DecodeError, DecodeReason, Error, HandshakeError, Received, RecordError};
 use crate::explain::{
     self, ComplaintPoint, Explanation, FailedFinished, FailedRecord, FinishedLabel, KeyPairCheck,
     PeerComplaint, Secrets,
@@ -108,7 +108,7 @@ impl<'o> Client<'o> {
     pub fn start(&mut self, out: &mut Vec<u8>) -> Result<(), Error> {
         self.run(out, |this, state, out| match state {
             State::Start => handshake::send_client_hello(&mut this.cx, out),
-            other => Err(Error::Config(format!("start() called in state {}", other.name()))),
+            other => Err(Error::config(format!("start() called in state {}", other.name()))),
         })
     }
 
@@ -138,7 +138,7 @@ impl<'o> Client<'o> {
                 this.cx.send_record(ContentType::APPLICATION_DATA, data, out)?;
                 Ok(State::Established(st))
             }
-            other => Err(Error::Config(format!(
+            other => Err(Error::config(format!(
                 "send() before the handshake completed (state {})",
                 other.name()
             ))),
@@ -412,7 +412,9 @@ impl<'o> Client<'o> {
             }
             let seq = self.cx.read.seq;
             if let Err(e) = self.cx.read.open(&header, &mut self.payload, &mut self.cx.hooks) {
-                if matches!(e, Error::BadRecordMac { .. }) && self.cx.config.explain_failures {
+                if matches!(e, Error::Record(RecordError::BadRecordMac { .. }))
+                    && self.cx.config.explain_failures
+                {
                     self.failure = Some(Failure::Record {
                         seq,
                         record: self.raw_record.clone(),
@@ -424,7 +426,7 @@ impl<'o> Client<'o> {
             let payload = std::mem::take(&mut self.payload);
             let result = self.dispatch(state, header.content_type, &payload, out);
             self.payload = payload;
-            if let Err(Error::FinishedMismatch { received, .. }) = &result {
+            if let Err(Error::Handshake(HandshakeError::FinishedMismatch { received, .. })) = &result {
                 let transcript = self
                     .cx
                     .transcript
@@ -489,13 +491,13 @@ impl<'o> Client<'o> {
                 }
                 // RFC 5246 §6.2.1: application data before the handshake completes
                 // would be unauthenticated.
-                other => Err(Error::UnexpectedMessage {
+                other => Err(Error::Handshake(HandshakeError::UnexpectedMessage {
                     state: other.name(),
                     expected: other.expects(),
-                    got: "application data".into(),
-                }),
+                    got: Received::ApplicationData,
+                })),
             },
-            other => Err(Error::UnexpectedContentType(other)),
+            other => Err(Error::Record(RecordError::UnexpectedContentType(other))),
         }
     }
 

@@ -114,18 +114,18 @@ impl ClientConfig {
     /// Checks the configuration before anything is sent.
     pub fn validate(&self) -> Result<(), Error> {
         if self.suites.is_empty() {
-            return Err(Error::Config("no cipher suite to offer".into()));
+            return Err(Error::config("no cipher suite to offer"));
         }
         if self.groups.is_empty() {
-            return Err(Error::Config(
-                "no group to offer (every suite we implement uses ECDHE)".into(),
+            return Err(Error::config(
+                "no group to offer (every suite we implement uses ECDHE)",
             ));
         }
         if self.signature_schemes.is_empty() {
-            return Err(Error::Config("no signature scheme to offer".into()));
+            return Err(Error::config("no signature scheme to offer"));
         }
         if self.server_name.is_empty() {
-            return Err(Error::Config("empty server name".into()));
+            return Err(Error::config("empty server name"));
         }
         Ok(())
     }

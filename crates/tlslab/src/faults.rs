@@ -219,7 +219,7 @@ impl Fault {
                 None => Ok(default),
                 Some(v) => v
                     .parse()
-                    .map_err(|_| Error::Config(format!("fault {name}: '{v}' is not a number"))),
+                    .map_err(|_| Error::config(format!("fault {name}: '{v}' is not a number"))),
             }
         };
         Ok(match name {
@@ -235,9 +235,7 @@ impl Fault {
             "seq-reused" => {
                 let record = num(0, 1)?;
                 if record == 0 {
-                    return Err(Error::Config(
-                        "fault seq-reused: record 0 has no previous record".into(),
-                    ));
+                    return Err(Error::config("fault seq-reused: record 0 has no previous record"));
                 }
                 Fault::SeqReused { record }
             }
@@ -246,7 +244,7 @@ impl Fault {
             "bad-finished" => Fault::BadFinished,
             "transcript-missing" => {
                 let message = HandshakeType::from_name(arg).ok_or_else(|| {
-                    Error::Config(format!(
+                    Error::config(format!(
                         "fault transcript-missing: '{arg}' is not a handshake message name (e.g. server_key_exchange)"
                     ))
                 })?;
@@ -263,15 +261,13 @@ impl Fault {
             "split-records" => {
                 let size = num(0, 1)? as usize;
                 if size == 0 {
-                    return Err(Error::Config(
-                        "fault split-records: size must be at least 1".into(),
-                    ));
+                    return Err(Error::config("fault split-records: size must be at least 1"));
                 }
                 Fault::SplitRecords { size }
             }
             other => {
                 let names: Vec<&str> = CATALOGUE.iter().map(|c| c.0).collect();
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                     "unknown fault '{other}' (known: {})",
                     names.join(", ")
                 )));

@@ -31,7 +31,7 @@
 //!  Application Data    <------->      Application Data    client.rs                   send / receive
 //! ```
 //!
-//! Underneath: [`wire`] (bytes only), [`record`] (framing, CBC and AEAD
+//! Underneath: [`wire`] (bytes only), `record` (framing, CBC and AEAD
 //! protection, the MAC/padding verifier twins in `record/verify.rs`),
 //! [`crypto`] (PRF, key block, key exchange, signatures, certificates, the
 //! suite table), [`observer`] (events, `TextLog`, `JsonLog`, `KeyLogWriter`,
@@ -40,6 +40,19 @@
 //! adds a blocking socket helper with timeouts; `tlslab-peers` starts real
 //! servers for tests and demos. Neither is part of this library: it opens no
 //! socket and starts no process.
+//!
+//! ## The public API
+//!
+//! Connect with [`Client`] and [`ClientConfig`]; watch with an
+//! [`observer::Observer`] ([`observer::TextLog`], [`observer::JsonLog`],
+//! [`observer::KeyLogWriter`], [`observer::Recorder`]); read failures as
+//! [`Error`] (grouped by layer, each with the alert it sends) and
+//! [`explain`] reports; pick suites from [`crypto::suites`] and trust roots
+//! with [`crypto::cert`]; resume with [`session`]; break things on purpose
+//! with [`faults`] and [`intercept`]; replay with [`replay`]; analyse someone
+//! else's capture with [`capture`]. The protocol machinery (record layer,
+//! handshake states, key schedule) is private: its values reach you as
+//! events, not as functions to call.
 //!
 //! ## Example
 //!
@@ -67,24 +80,27 @@
 
 pub mod bytes;
 pub mod capture;
-pub mod client;
-pub mod config;
+mod client;
+mod config;
 pub mod crypto;
 pub mod error;
 pub mod explain;
 pub mod faults;
-pub mod handshake;
+pub(crate) mod handshake;
 pub mod intercept;
+#[doc(hidden)]
+pub mod internal;
 pub mod observer;
-pub mod record;
+pub(crate) mod record;
 pub mod replay;
 pub mod rng;
 pub mod session;
 #[cfg(feature = "proptest")]
 pub mod strategies;
-pub mod types;
+mod types;
 pub mod wire;
 
 pub use client::Client;
 pub use config::{ClientConfig, CustomClientHello, Verification};
 pub use error::Error;
+pub use types::StateName;

@@ -81,6 +81,7 @@ impl StepLog {
 /// A `Write` into a shared buffer (to keep an observer's output after the
 /// client that owns the observer is gone).
 #[derive(Clone, Default)]
+#[doc(hidden)]
 pub struct SharedBuf(pub Rc<RefCell<Vec<u8>>>);
 
 impl std::io::Write for SharedBuf {
@@ -201,7 +202,7 @@ impl BundleSettings {
     }
 
     fn from_text(text: &str) -> Result<BundleSettings, Error> {
-        let bad = |w: String| Error::Config(format!("bundle.txt: {w}"));
+        let bad = |w: String| Error::config(format!("bundle.txt: {w}"));
         let mut map = std::collections::HashMap::new();
         for line in text
             .lines()
@@ -260,7 +261,7 @@ impl BundleSettings {
             .iter()
             .map(|&id| {
                 suites::lookup(crate::wire::CipherSuite(id)).ok_or_else(|| {
-                    Error::Config(format!("bundle offers suite {id:04x}, which this build lacks"))
+                    Error::config(format!("bundle offers suite {id:04x}, which this build lacks"))
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -277,7 +278,7 @@ impl BundleSettings {
             ("webpki-roots", _) => Verification::Verify(CertVerifier::webpki_roots()),
             ("ca.pem", Some(pem)) => Verification::Verify(CertVerifier::from_ca_pem(pem)?),
             (other, _) => {
-                return Err(Error::Config(format!(
+                return Err(Error::config(format!(
                     "bundle trust '{other}' without its ca.pem"
                 )))
             }
@@ -378,7 +379,7 @@ impl ReplayReport {
 impl Bundle {
     /// Writes the bundle into `dir` (created if needed).
     pub fn write(&self, dir: &Path) -> Result<(), Error> {
-        let io = |e: std::io::Error| Error::Config(format!("cannot write bundle {}: {e}", dir.display()));
+        let io = |e: std::io::Error| Error::config(format!("cannot write bundle {}: {e}", dir.display()));
         std::fs::create_dir_all(dir).map_err(io)?;
         std::fs::write(dir.join("bundle.txt"), self.settings.to_text()).map_err(io)?;
         std::fs::write(dir.join("flights.txt"), flights_text(&self.steps)).map_err(io)?;
@@ -406,7 +407,7 @@ impl Bundle {
     pub fn read(dir: &Path) -> Result<Bundle, Error> {
         let read = |name: &str| {
             std::fs::read_to_string(dir.join(name))
-                .map_err(|e| Error::Config(format!("cannot read {}: {e}", dir.join(name).display())))
+                .map_err(|e| Error::config(format!("cannot read {}: {e}", dir.join(name).display())))
         };
         Ok(Bundle {
             settings: BundleSettings::from_text(&read("bundle.txt")?)?,
@@ -483,6 +484,7 @@ impl Bundle {
 /// The annotated hex of `flights.txt`: a `## step N: ACTION` header per step,
 /// `<` lines for bytes read, `>` lines for bytes written, `#` comments naming
 /// the records.
+#[doc(hidden)]
 pub fn flights_text(steps: &[Step]) -> String {
     let mut s = String::from(
         "# tlslab flights: '<' bytes the client read, '>' bytes it wrote; '#' starts a comment.\n",
@@ -549,8 +551,8 @@ fn record_notes(bytes: &[u8]) -> Vec<(usize, String)> {
 }
 
 /// Parses `flights.txt`.
-pub fn parse_flights(text: &str) -> Result<Vec<Step>, Error> {
-    let bad = |n: usize, w: &str| Error::Config(format!("flights.txt line {n}: {w}"));
+pub(crate) fn parse_flights(text: &str) -> Result<Vec<Step>, Error> {
+    let bad = |n: usize, w: &str| Error::config(format!("flights.txt line {n}: {w}"));
     let mut steps: Vec<Step> = vec![];
     for (n, raw) in text.lines().enumerate().map(|(n, l)| (n + 1, l)) {
         let line = raw.split('#').next().unwrap_or("").trim();
@@ -594,6 +596,7 @@ pub fn parse_flights(text: &str) -> Result<Vec<Step>, Error> {
 /// The first event (JSON Lines) that records a failed check: a MAC or tag
 /// that did not verify, bad padding, a bad signature or certificate, a
 /// Finished mismatch, or an alert we sent. Returns its `event` name and line.
+#[doc(hidden)]
 pub fn first_failing_event(events: &str) -> Option<(String, String)> {
     let field = |line: &str, key: &str| -> Option<String> {
         let at = line.find(&format!("\"{key}\":\""))? + key.len() + 4;

@@ -53,7 +53,7 @@ impl StoredSession {
 
     /// Parses the text form, naming the line that is wrong.
     pub fn from_text(text: &str) -> Result<StoredSession, Error> {
-        let bad = |what: &str| Error::Config(format!("session file: {what}"));
+        let bad = |what: &str| Error::config(format!("session file: {what}"));
         let mut server_name = None;
         let mut cipher_suite = None;
         let mut session_id = Bytes::default();
@@ -125,15 +125,15 @@ impl StoredSession {
         }
         let mut f = opts
             .open(path)
-            .map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))?;
+            .map_err(|e| Error::config(format!("cannot write {}: {e}", path.display())))?;
         f.write_all(self.to_text().as_bytes())
-            .map_err(|e| Error::Config(format!("cannot write {}: {e}", path.display())))
+            .map_err(|e| Error::config(format!("cannot write {}: {e}", path.display())))
     }
 
     /// Reads a session from `path`.
     pub fn load(path: &Path) -> Result<StoredSession, Error> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::Config(format!("cannot read session file {}: {e}", path.display())))?;
+            .map_err(|e| Error::config(format!("cannot read session file {}: {e}", path.display())))?;
         StoredSession::from_text(&text)
     }
 }

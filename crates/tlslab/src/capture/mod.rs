@@ -19,20 +19,20 @@
 //! `TextLog` and `JsonLog` print a capture the way they print the client.
 
 mod analyze;
-pub mod diagnose;
+pub(crate) mod diagnose;
 mod keylog;
-pub mod packet;
+pub(crate) mod packet;
 mod pcap_in;
 mod pcap_out;
 mod summary;
-pub mod tcp;
+pub(crate) mod tcp;
 
 pub use analyze::{analyze_connection, ConnectionReport, Failure, RecordRef, Secrets, ServerKey};
-pub use diagnose::Cause;
 pub use keylog::KeyLog;
 pub use pcap_in::{read_capture, Capture, CaptureError, Format, Packet};
 pub use pcap_out::{placeholder_client_addr, PcapWriter};
-pub use tcp::{reassemble, Statistics, TcpConnection};
+pub(crate) use tcp::reassemble;
+pub use tcp::Statistics;
 
 use crate::observer::Observer;
 

@@ -38,6 +38,7 @@ const SERVER_ISN: u32 = 0x2000_0000;
 /// documentation ranges (192.0.2.0/24, RFC 5737; 2001:db8::/32, RFC 3849), so
 /// that nobody mistakes it for a real host. The port is an ephemeral one that
 /// differs from the server's.
+#[doc(hidden)]
 pub fn placeholder_client_addr(server: SocketAddr) -> SocketAddr {
     let ip = match server.ip() {
         IpAddr::V4(a) if a.is_loopback() => IpAddr::V4(Ipv4Addr::LOCALHOST),

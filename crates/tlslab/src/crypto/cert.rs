@@ -18,8 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
 
-use crate::error::Error;
-use crate::wire::AlertDescription;
+use crate::error::{CertificateKind, Error, ToolError};
 
 /// The trust anchors a [`CertVerifier`] checks chains against.
 #[derive(Clone)]
@@ -68,13 +67,13 @@ impl CertVerifier {
     /// Trusts the certificates in a PEM file (one or more `CERTIFICATE`
     /// blocks), as given with `--ca FILE`.
     ///
-    /// Errors (`Error::Config`): the file cannot be read, holds no
+    /// Errors (`ToolError::Config`): the file cannot be read, holds no
     /// certificate, or holds one that is not a usable trust anchor.
     pub fn from_ca_file(path: &Path) -> Result<CertVerifier, Error> {
         let pem = std::fs::read(path)
-            .map_err(|e| Error::Config(format!("cannot read CA file {}: {e}", path.display())))?;
+            .map_err(|e| Error::config(format!("cannot read CA file {}: {e}", path.display())))?;
         let mut v = Self::from_ca_pem(&pem).map_err(|e| match e {
-            Error::Config(m) => Error::Config(format!("CA file {}: {m}", path.display())),
+            Error::Tool(ToolError::Config(m)) => Error::config(format!("CA file {}: {m}", path.display())),
             other => other,
         })?;
         v.source = format!("CA file {}", path.display());
@@ -85,10 +84,10 @@ impl CertVerifier {
     pub fn from_ca_pem(pem: &[u8]) -> Result<CertVerifier, Error> {
         let mut anchors = Vec::new();
         for (i, item) in CertificateDer::pem_slice_iter(pem).enumerate() {
-            let der = item.map_err(|e| Error::Config(format!("PEM certificate #{}: {e}", i + 1)))?;
+            let der = item.map_err(|e| Error::config(format!("PEM certificate #{}: {e}", i + 1)))?;
             let anchor = webpki::anchor_from_trusted_cert(&der)
                 .map_err(|e| {
-                    Error::Config(format!(
+                    Error::config(format!(
                         "PEM certificate #{} is not a usable CA certificate: {e}",
                         i + 1
                     ))
@@ -97,7 +96,7 @@ impl CertVerifier {
             anchors.push(anchor);
         }
         if anchors.is_empty() {
-            return Err(Error::Config("no PEM CERTIFICATE block found".into()));
+            return Err(Error::config("no PEM CERTIFICATE block found"));
         }
         let n = anchors.len();
         Ok(CertVerifier {
@@ -117,24 +116,24 @@ impl CertVerifier {
     /// an IP address, matched against subjectAltName only, as RFC 6125 §6.4.4
     /// recommends).
     ///
-    /// Failures are `Error::BadCertificate` carrying the alert of RFC 5246
+    /// Failures are [`Error::Certificate`] whose kind gives the alert of RFC 5246
     /// §7.2.2: expired or not yet valid → `certificate_expired`, unknown issuer
     /// → `unknown_ca`, revoked → `certificate_revoked`, wrong name or malformed
     /// → `bad_certificate`, unsupported algorithm or key usage →
-    /// `unsupported_certificate`. An unusable `server_name` is `Error::Config`.
+    /// `unsupported_certificate`. An unusable `server_name` is `ToolError::Config`.
     #[inline(never)]
     pub fn verify(&self, chain: &[&[u8]], server_name: &str, now: SystemTime) -> Result<(), Error> {
         let name = ServerName::try_from(server_name)
-            .map_err(|_| Error::Config(format!("'{server_name}' is neither a DNS name nor an IP address")))?;
+            .map_err(|_| Error::config(format!("'{server_name}' is neither a DNS name nor an IP address")))?;
         let Some((end_entity, intermediates)) = chain.split_first() else {
-            return Err(Error::BadCertificate {
-                alert: AlertDescription::BAD_CERTIFICATE,
-                reason: "the server sent an empty certificate chain".into(),
-            });
+            return Err(Error::certificate(
+                CertificateKind::Malformed,
+                "the server sent an empty certificate chain",
+            ));
         };
         let time = UnixTime::since_unix_epoch(
             now.duration_since(UNIX_EPOCH)
-                .map_err(|_| Error::Config("verification time is before 1970".into()))?,
+                .map_err(|_| Error::config("verification time is before 1970"))?,
         );
 
         let end_entity_der = CertificateDer::from(*end_entity);
@@ -161,9 +160,9 @@ impl CertVerifier {
     /// A webpki error as the alert to send and a readable reason.
     fn map_error(&self, e: webpki::Error, what: &str) -> Error {
         use webpki::Error as W;
-        let (alert, reason) = match &e {
+        let (kind, reason) = match &e {
             W::CertExpired { time, not_after } => (
-                AlertDescription::CERTIFICATE_EXPIRED,
+                CertificateKind::Expired,
                 format!(
                     "certificate has expired: valid until {}, checked at {} ({what})",
                     utc(not_after.as_secs()),
@@ -171,7 +170,7 @@ impl CertVerifier {
                 ),
             ),
             W::CertNotValidYet { time, not_before } => (
-                AlertDescription::CERTIFICATE_EXPIRED,
+                CertificateKind::Expired,
                 format!(
                     "certificate is not valid yet: valid from {}, checked at {} ({what})",
                     utc(not_before.as_secs()),
@@ -179,7 +178,7 @@ impl CertVerifier {
                 ),
             ),
             W::UnknownIssuer => (
-                AlertDescription::UNKNOWN_CA,
+                CertificateKind::UnknownIssuer,
                 format!(
                     "{what} does not lead to a trusted root ({}): unknown issuer; \
                      the server may be missing an intermediate, or use --ca FILE",
@@ -197,16 +196,16 @@ impl CertVerifier {
                         .join(", ")
                 };
                 (
-                    AlertDescription::BAD_CERTIFICATE,
+                    CertificateKind::NotValidForName,
                     format!(
                         "certificate is not valid for name '{}' (it is for: {presented})",
                         server_name_text(&ctx.expected)
                     ),
                 )
             }
-            W::CertRevoked => (AlertDescription::CERTIFICATE_REVOKED, format!("{what}: revoked")),
+            W::CertRevoked => (CertificateKind::Revoked, format!("{what}: revoked")),
             W::UnknownRevocationStatus => (
-                AlertDescription::CERTIFICATE_UNKNOWN,
+                CertificateKind::RevocationUnknown,
                 format!("{what}: revocation status unknown"),
             ),
             // webpki 0.103 reports these with their `*Context` variants; the
@@ -215,12 +214,10 @@ impl CertVerifier {
             | W::UnsupportedSignatureAlgorithmForPublicKeyContext(_)
             | W::UnsupportedCertVersion
             | W::UnsupportedCriticalExtension
-            | W::RequiredEkuNotFoundContext(_) => {
-                (AlertDescription::UNSUPPORTED_CERTIFICATE, format!("{what}: {e}"))
-            }
-            _ => (AlertDescription::BAD_CERTIFICATE, format!("{what}: {e}")),
+            | W::RequiredEkuNotFoundContext(_) => (CertificateKind::Unsupported, format!("{what}: {e}")),
+            _ => (CertificateKind::Other, format!("{what}: {e}")),
         };
-        Error::BadCertificate { alert, reason }
+        Error::certificate(kind, reason)
     }
 }
 
@@ -268,11 +265,13 @@ fn utc(secs: u64) -> String {
 mod tests {
     use super::*;
     use crate::crypto::test_util::{test_pki, unhex, vector_field};
+    use crate::error::ToolError;
+    use crate::wire::AlertDescription;
     use std::time::Duration;
 
     fn alert_of(e: &Error) -> AlertDescription {
         match e {
-            Error::BadCertificate { alert, .. } => *alert,
+            Error::Certificate(c) => c.kind.alert(),
             other => panic!("expected BadCertificate, got {other:?}"),
         }
     }
@@ -364,7 +363,7 @@ mod tests {
         let missing = pki.dir.join("does-not-exist.pem");
         let err = CertVerifier::from_ca_file(&missing).unwrap_err();
         assert!(
-            matches!(err, Error::Config(ref m) if m.contains("cannot read CA file")),
+            matches!(err, Error::Tool(ToolError::Config(ref m)) if m.contains("cannot read CA file")),
             "{err}"
         );
 
@@ -372,14 +371,14 @@ mod tests {
         std::fs::write(&no_cert, "just some text\n").unwrap();
         let err = CertVerifier::from_ca_file(&no_cert).unwrap_err();
         assert!(
-            matches!(err, Error::Config(ref m) if m.contains("no PEM CERTIFICATE")),
+            matches!(err, Error::Tool(ToolError::Config(ref m)) if m.contains("no PEM CERTIFICATE")),
             "{err}"
         );
 
         // A key file is not a certificate either.
         let err = CertVerifier::from_ca_file(&pki.dir.join("ca.key")).unwrap_err();
         assert!(
-            matches!(err, Error::Config(ref m) if m.contains("no PEM CERTIFICATE")),
+            matches!(err, Error::Tool(ToolError::Config(ref m)) if m.contains("no PEM CERTIFICATE")),
             "{err}"
         );
 
@@ -391,7 +390,7 @@ mod tests {
         .unwrap();
         let err = CertVerifier::from_ca_file(&garbage).unwrap_err();
         assert!(
-            matches!(err, Error::Config(ref m) if m.contains("not a usable CA certificate")),
+            matches!(err, Error::Tool(ToolError::Config(ref m)) if m.contains("not a usable CA certificate")),
             "{err}"
         );
 
@@ -406,7 +405,7 @@ mod tests {
         let err = v.verify(&[], "localhost", SystemTime::now()).unwrap_err();
         assert_eq!(alert_of(&err), AlertDescription::BAD_CERTIFICATE);
         let err = v.verify(&[b"x"], "not a name!", SystemTime::now()).unwrap_err();
-        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(matches!(err, Error::Tool(ToolError::Config(_))), "{err}");
         let err = v
             .verify(&[b"not der"], "localhost", SystemTime::now())
             .unwrap_err();

@@ -6,8 +6,7 @@
 //! accepted, which covers every certificate structure we read (DER forbids
 //! indefinite lengths, X.690 §10.1).
 
-use crate::error::Error;
-use crate::wire::AlertDescription;
+use crate::error::{CertificateKind, Error};
 
 /// ASN.1 universal tags and the context tags we meet.
 pub mod tag {
@@ -26,10 +25,10 @@ pub mod tag {
 /// The error for a certificate that does not parse: `bad_certificate`, with
 /// the field and offset.
 pub fn bad(what: &str, offset: usize, why: &str) -> Error {
-    Error::BadCertificate {
-        alert: AlertDescription::BAD_CERTIFICATE,
-        reason: format!("malformed certificate: {what} at offset {offset}: {why}"),
-    }
+    Error::certificate(
+        CertificateKind::Malformed,
+        format!("malformed certificate: {what} at offset {offset}: {why}"),
+    )
 }
 
 /// A cursor over DER bytes; `base` is the offset of `bytes` inside the whole

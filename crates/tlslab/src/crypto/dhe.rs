@@ -22,11 +22,11 @@ use std::fmt;
 
 use num_bigint::BigUint;
 
-use crate::error::Error;
+pub use crate::error::DhParamError;
+use crate::error::{Error, HandshakeError};
 use crate::observer::{Event, Hooks};
 use crate::rng::Rng;
 use crate::wire::kx_messages::ServerDhParams;
-use crate::wire::AlertDescription;
 
 /// The smallest prime we accept, in bits. Logjam (Adrian et al., 2015) broke
 /// 512-bit export groups in minutes by precomputing the number field sieve
@@ -46,79 +46,6 @@ pub const MAX_PRIME_BITS: usize = 8192;
 /// of `r mod (p-3)` is then below 2^-64 (FIPS 186-4 Appendix B.1.1, "extra
 /// random bits").
 const EXTRA_RANDOM_BYTES: usize = 8;
-
-/// Which check of the server's DH parameters failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum DhParamError {
-    /// `dh_p` is shorter than [`MIN_PRIME_BITS`] (Logjam).
-    PrimeTooSmall {
-        /// Bits in the prime the server sent.
-        bits: usize,
-    },
-    /// `dh_p` is longer than [`MAX_PRIME_BITS`] (a denial of service, not a group).
-    PrimeTooLarge {
-        /// Bits in the prime the server sent.
-        bits: usize,
-    },
-    /// `dh_p` is even, so it is not an odd prime.
-    PrimeEven,
-    /// `dh_g` is not in `(1, p-1)`: 0 and 1 make every public value 0 or 1,
-    /// and `p-1` has order 2, so the shared secret would be 1 or `p-1`.
-    GeneratorOutOfRange,
-    /// `dh_Ys` is not in `(1, p-1)`: the degenerate keys 0, 1 and `p-1`
-    /// (order 1 or 2) would force the shared secret to one of a few known
-    /// values whatever our private key, so a man in the middle who substitutes
-    /// them knows the session keys.
-    PublicValueOutOfRange,
-    /// `Z = Ys^x mod p` came out as 0, 1 or `p-1`: only possible when `p` is
-    /// not prime or `Ys` lies in a tiny subgroup. NIST SP 800-56A Rev. 3
-    /// §5.7.1.1 requires an error for `Z = 1`; 0 and `p-1` are refused for the
-    /// same reason.
-    SharedSecretDegenerate,
-}
-
-impl DhParamError {
-    /// The alert to send: `insufficient_security` for a prime that is too
-    /// small (the parameters are well-formed but weaker than we accept: RFC
-    /// 5246 §7.2.2 defines this alert for a negotiation that failed
-    /// "specifically because" of a security requirement, which tells the
-    /// operator what to fix); `illegal_parameter` for everything else ("a
-    /// field in the handshake was out of range or inconsistent with other
-    /// fields", §7.2.2).
-    pub fn alert(&self) -> AlertDescription {
-        match self {
-            DhParamError::PrimeTooSmall { .. } => AlertDescription::INSUFFICIENT_SECURITY,
-            DhParamError::PrimeTooLarge { .. }
-            | DhParamError::PrimeEven
-            | DhParamError::GeneratorOutOfRange
-            | DhParamError::PublicValueOutOfRange
-            | DhParamError::SharedSecretDegenerate => AlertDescription::ILLEGAL_PARAMETER,
-        }
-    }
-}
-
-impl fmt::Display for DhParamError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DhParamError::PrimeTooSmall { bits } => write!(
-                f,
-                "dh_p is {bits} bits, below the {MIN_PRIME_BITS}-bit minimum (Logjam: small DH primes are \
-                 broken by precomputation); the server should use a 2048-bit group such as RFC 7919 ffdhe2048"
-            ),
-            DhParamError::PrimeTooLarge { bits } => {
-                write!(f, "dh_p is {bits} bits, above the {MAX_PRIME_BITS}-bit maximum")
-            }
-            DhParamError::PrimeEven => f.write_str("dh_p is even, so it is not a prime"),
-            DhParamError::GeneratorOutOfRange => f.write_str("dh_g is not in the range 1 < g < p-1"),
-            DhParamError::PublicValueOutOfRange => {
-                f.write_str("dh_Ys is not in the range 1 < Ys < p-1 (degenerate public key)")
-            }
-            DhParamError::SharedSecretDegenerate => {
-                f.write_str("the shared secret Z is 0, 1 or p-1 (p not prime, or Ys in a tiny subgroup)")
-            }
-        }
-    }
-}
 
 /// The server's parameters as numbers, after [`check_server_params`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -171,24 +98,40 @@ pub fn check_server_params(params: &ServerDhParams) -> Result<CheckedDhParams, E
     let bits = p.bits() as usize;
     // 1.
     if bits < MIN_PRIME_BITS {
-        return Err(Error::DhParameter(DhParamError::PrimeTooSmall { bits }));
+        return Err(Error::Handshake(HandshakeError::DhParameter(
+            DhParamError::PrimeTooSmall {
+                bits,
+                min: MIN_PRIME_BITS,
+            },
+        )));
     }
     if bits > MAX_PRIME_BITS {
-        return Err(Error::DhParameter(DhParamError::PrimeTooLarge { bits }));
+        return Err(Error::Handshake(HandshakeError::DhParameter(
+            DhParamError::PrimeTooLarge {
+                bits,
+                max: MAX_PRIME_BITS,
+            },
+        )));
     }
     // 2.
     if !p.bit(0) {
-        return Err(Error::DhParameter(DhParamError::PrimeEven));
+        return Err(Error::Handshake(HandshakeError::DhParameter(
+            DhParamError::PrimeEven,
+        )));
     }
     let one = BigUint::from(1u32);
     let p_minus_1 = &p - &one;
     // 3.
     if g <= one || g >= p_minus_1 {
-        return Err(Error::DhParameter(DhParamError::GeneratorOutOfRange));
+        return Err(Error::Handshake(HandshakeError::DhParameter(
+            DhParamError::GeneratorOutOfRange,
+        )));
     }
     // 4.
     if ys <= one || ys >= p_minus_1 {
-        return Err(Error::DhParameter(DhParamError::PublicValueOutOfRange));
+        return Err(Error::Handshake(HandshakeError::DhParameter(
+            DhParamError::PublicValueOutOfRange,
+        )));
     }
     Ok(CheckedDhParams { p, g, ys })
 }
@@ -296,7 +239,9 @@ fn compute(checked: &CheckedDhParams, x: &BigUint) -> Result<DhAgreement, Error>
     let z_num = checked.ys.modpow(x, p);
     let one = BigUint::from(1u32);
     if z_num <= one || z_num == p - &one {
-        return Err(Error::DhParameter(DhParamError::SharedSecretDegenerate));
+        return Err(Error::Handshake(HandshakeError::DhParameter(
+            DhParamError::SharedSecretDegenerate,
+        )));
     }
     let z = to_fixed_len(&z_num, checked.p_len());
     let pre_master_secret = strip_leading_zeros(&z).to_vec();

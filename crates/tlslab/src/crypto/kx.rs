@@ -13,7 +13,7 @@ use std::fmt;
 
 use ring::agreement;
 
-use crate::error::Error;
+use crate::error::{Error, HandshakeFailure, IllegalParameter};
 use crate::rng::Rng;
 use crate::wire::NamedGroup;
 
@@ -73,16 +73,15 @@ impl EcdheKeyPair {
     /// Draws a private key for `group` from `rng` and computes its public key.
     ///
     /// Implemented groups: x25519, secp256r1, secp384r1. Any other group is
-    /// `Error::HandshakeFailure` (the handshake code should already have
+    /// [`HandshakeFailure::GroupNotImplemented`] (the handshake code should already have
     /// refused a group we did not offer with `illegal_parameter`).
     ///
     /// For P-256/P-384 a candidate outside `[1, n)` is rejected by ring and a
     /// new one is drawn from `rng`, at most a few times.
     #[inline(never)]
     pub fn generate(group: NamedGroup, rng: &mut dyn Rng) -> Result<EcdheKeyPair, Error> {
-        let (alg, scalar_len) = algorithm(group).ok_or_else(|| {
-            Error::HandshakeFailure(format!("key exchange group {group} is not implemented by tlslab"))
-        })?;
+        let (alg, scalar_len) =
+            algorithm(group).ok_or_else(|| Error::from(HandshakeFailure::GroupNotImplemented(group)))?;
         for _ in 0..MAX_DRAWS {
             let mut private_bytes = vec![0u8; scalar_len];
             rng.fill(&mut private_bytes);
@@ -141,7 +140,7 @@ impl EcdheKeyPair {
     ///
     /// The peer value is validated (length and encoding here, point validity
     /// in ring, which also rejects an all-zero X25519 result from a
-    /// small-order point); any failure is `Error::IllegalParameter` naming the
+    /// small-order point); any failure is an [`IllegalParameter`] naming the
     /// group.
     ///
     /// [RFC 8422 §5.10]: https://www.rfc-editor.org/rfc/rfc8422#section-5.10
@@ -157,25 +156,28 @@ impl EcdheKeyPair {
             _ => 97,
         };
         if peer_public.len() != expected_len {
-            return Err(Error::IllegalParameter(format!(
-                "server's {group} public key is {} bytes, expected {expected_len}",
-                peer_public.len()
-            )));
+            return Err(IllegalParameter::EcPublicKeyLength {
+                group,
+                len: peer_public.len(),
+                expected: expected_len,
+            }
+            .into());
         }
         if group != NamedGroup::X25519 && peer_public[0] != 0x04 {
             // RFC 8422 §5.1.2: only the uncompressed point format is allowed.
-            return Err(Error::IllegalParameter(format!(
-                "server's {group} public key starts with 0x{:02x}, not 0x04 (uncompressed point)",
-                peer_public[0]
-            )));
+            return Err(IllegalParameter::EcPointNotUncompressed {
+                group,
+                first_byte: peer_public[0],
+            }
+            .into());
         }
         let peer = agreement::UnparsedPublicKey::new(alg, peer_public);
         let pre_master_secret: Vec<u8> =
             agreement::agree_ephemeral(self.private_key, &peer, |shared| shared.to_vec()).map_err(|_| {
-                Error::IllegalParameter(format!(
-                    "server's {group} public key {} is not a valid point (or gives a zero shared secret)",
-                    hex::encode(peer_public)
-                ))
+                Error::from(IllegalParameter::EcPointInvalid {
+                    group,
+                    public: peer_public.to_vec(),
+                })
             })?;
         Ok(pre_master_secret)
     }
@@ -185,6 +187,7 @@ impl EcdheKeyPair {
 mod tests {
     use super::*;
     use crate::crypto::test_util::{unhex, vector_field};
+    use crate::error::HandshakeError;
     use crate::rng::{OsRng, ScriptedRng, SeededRng};
 
     /// The client's x25519 key of The Illustrated TLS 1.2 Connection
@@ -251,7 +254,16 @@ mod tests {
         let kp = EcdheKeyPair::generate(NamedGroup::SECP256R1, &mut rng).unwrap();
         let err = kp.agree(&[0x04; 10]).unwrap_err();
         assert!(
-            matches!(err, Error::IllegalParameter(ref m) if m.contains("secp256r1")),
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::IllegalParameter(
+                    IllegalParameter::EcPublicKeyLength {
+                        group: NamedGroup::SECP256R1,
+                        len: 10,
+                        expected: 65
+                    }
+                ))
+            ),
             "{err}"
         );
 
@@ -259,7 +271,12 @@ mod tests {
         let kp = EcdheKeyPair::generate(NamedGroup::SECP256R1, &mut rng).unwrap();
         let err = kp.agree(&[0x02; 65]).unwrap_err();
         assert!(
-            matches!(err, Error::IllegalParameter(ref m) if m.contains("0x04")),
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::IllegalParameter(
+                    IllegalParameter::EcPointNotUncompressed { first_byte: 0x02, .. }
+                ))
+            ),
             "{err}"
         );
 
@@ -269,18 +286,32 @@ mod tests {
         not_on_curve[0] = 0x04;
         let err = kp.agree(&not_on_curve).unwrap_err();
         assert!(
-            matches!(err, Error::IllegalParameter(ref m) if m.contains("not a valid point")),
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::IllegalParameter(
+                    IllegalParameter::EcPointInvalid { .. }
+                ))
+            ),
             "{err}"
         );
 
         // x25519 small-order point (u = 0) gives an all-zero secret, which ring refuses.
         let kp = EcdheKeyPair::generate(NamedGroup::X25519, &mut rng).unwrap();
         let err = kp.agree(&[0u8; 32]).unwrap_err();
-        assert!(matches!(err, Error::IllegalParameter(_)), "{err}");
+        assert_eq!(
+            err.alert(),
+            Some(crate::wire::AlertDescription::ILLEGAL_PARAMETER),
+            "{err}"
+        );
 
         let err = EcdheKeyPair::generate(NamedGroup::X448, &mut rng).unwrap_err();
         assert!(
-            matches!(err, Error::HandshakeFailure(ref m) if m.contains("x448")),
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::HandshakeFailure(
+                    HandshakeFailure::GroupNotImplemented(NamedGroup::X448)
+                ))
+            ),
             "{err}"
         );
     }

@@ -29,10 +29,10 @@ use rustls_pki_types::pem::{PemObject, SectionKind};
 
 use crate::crypto::der::{tag, Der};
 use crate::crypto::signature::{server_public_key, PublicKeyKind};
-use crate::error::Error;
+use crate::error::{CertificateError, CertificateKind, Error};
 use crate::observer::{Event, Hooks};
 use crate::rng::Rng;
-use crate::wire::{AlertDescription, ProtocolVersion};
+use crate::wire::ProtocolVersion;
 
 /// The smallest modulus we encrypt to. RSA-512 was factored in 1999 and
 /// RSA-768 in 2009; 1024 bits is the floor every current TLS library keeps
@@ -93,16 +93,16 @@ impl fmt::Debug for RsaPublicKey {
 
 /// The error for a certificate key we refuse: `bad_certificate` unless a
 /// more precise alert applies.
-fn bad_key(alert: AlertDescription, why: String) -> Error {
-    Error::BadCertificate { alert, reason: why }
+fn bad_key(kind: CertificateKind, why: String) -> Error {
+    Error::certificate(kind, why)
 }
 
-/// Turns a DER error from the private-key parser into [`Error::PrivateKey`]
+/// Turns a DER error from the private-key parser into [`ToolError::PrivateKey`](crate::error::ToolError::PrivateKey)
 /// (the DER reader speaks of certificates).
 fn key_error(e: Error) -> Error {
     match e {
-        Error::BadCertificate { reason, .. } => {
-            Error::PrivateKey(reason.replacen("malformed certificate", "malformed private key", 1))
+        Error::Certificate(CertificateError { reason, .. }) => {
+            Error::private_key(reason.replacen("malformed certificate", "malformed private key", 1))
         }
         other => other,
     }
@@ -150,7 +150,7 @@ impl RsaPublicKey {
         match key.kind {
             PublicKeyKind::Rsa { .. } => RsaPublicKey::from_der(&key.spki_key),
             other => Err(bad_key(
-                AlertDescription::UNSUPPORTED_CERTIFICATE,
+                CertificateKind::Unsupported,
                 format!("RSA key transport needs an RSA key; the certificate has {other}"),
             )),
         }
@@ -195,7 +195,7 @@ impl RsaPublicKey {
         let bits = self.modulus_bits();
         if bits < MIN_MODULUS_BITS {
             return Err(bad_key(
-                AlertDescription::INSUFFICIENT_SECURITY,
+                CertificateKind::WeakKey,
                 format!(
                     "the server's RSA key is {bits} bits; RSA key transport needs at least \
                      {MIN_MODULUS_BITS} (a {bits}-bit modulus can be factored, and the pre-master \
@@ -205,19 +205,19 @@ impl RsaPublicKey {
         }
         if bits > MAX_MODULUS_BITS {
             return Err(bad_key(
-                AlertDescription::BAD_CERTIFICATE,
+                CertificateKind::Malformed,
                 format!("the server's RSA key is {bits} bits, above the {MAX_MODULUS_BITS}-bit maximum"),
             ));
         }
         if !self.n.bit(0) {
             return Err(bad_key(
-                AlertDescription::BAD_CERTIFICATE,
+                CertificateKind::Malformed,
                 "the server's RSA modulus is even, so it is not a product of two odd primes".into(),
             ));
         }
         if self.e < BigUint::from(3u32) || !self.e.bit(0) || self.e >= self.n {
             return Err(bad_key(
-                AlertDescription::BAD_CERTIFICATE,
+                CertificateKind::Malformed,
                 format!(
                     "the server's RSA public exponent {} is not an odd number with 3 <= e < n",
                     self.e
@@ -226,7 +226,7 @@ impl RsaPublicKey {
         }
         if self.e.bits() as usize > MAX_EXPONENT_BITS {
             return Err(bad_key(
-                AlertDescription::BAD_CERTIFICATE,
+                CertificateKind::Malformed,
                 format!(
                     "the server's RSA public exponent is {} bits, above the {MAX_EXPONENT_BITS}-bit maximum",
                     self.e.bits()
@@ -368,7 +368,7 @@ impl fmt::Debug for RsaPrivateKey {
 
 impl RsaPrivateKey {
     /// Reads a private key: PEM (`RSA PRIVATE KEY`, PKCS #1; or `PRIVATE
-    /// KEY`, PKCS #8) or DER of either. Errors are [`Error::PrivateKey`].
+    /// KEY`, PKCS #8) or DER of either. Errors are [`ToolError::PrivateKey`](crate::error::ToolError::PrivateKey).
     pub fn from_pem_or_der(bytes: &[u8]) -> Result<RsaPrivateKey, Error> {
         if bytes.first() == Some(&tag::SEQUENCE) {
             return Self::from_der(bytes);
@@ -378,11 +378,11 @@ impl RsaPrivateKey {
                 Ok((SectionKind::RsaPrivateKey, der)) => return Self::from_pkcs1_der(&der),
                 Ok((SectionKind::PrivateKey, der)) => return Self::from_pkcs8_der(&der),
                 Ok(_) => continue,
-                Err(e) => return Err(Error::PrivateKey(format!("bad PEM: {e:?}"))),
+                Err(e) => return Err(Error::private_key(format!("bad PEM: {e:?}"))),
             }
         }
-        Err(Error::PrivateKey(
-            "no RSA PRIVATE KEY or PRIVATE KEY section found (nor DER)".into(),
+        Err(Error::private_key(
+            "no RSA PRIVATE KEY or PRIVATE KEY section found (nor DER)",
         ))
     }
 
@@ -417,9 +417,7 @@ impl RsaPrivateKey {
         };
         let key = parse().map_err(key_error)?;
         if key.public.n.bits() == 0 || key.d.bits() == 0 {
-            return Err(Error::PrivateKey(
-                "RSAPrivateKey: zero modulus or exponent".into(),
-            ));
+            return Err(Error::private_key("RSAPrivateKey: zero modulus or exponent"));
         }
         Ok(key)
     }
@@ -436,7 +434,7 @@ impl RsaPrivateKey {
                 .read(tag::OID, "PrivateKeyInfo.privateKeyAlgorithm.algorithm")?
                 .rest();
             if oid != OID_RSA_ENCRYPTION {
-                return Err(Error::PrivateKey(format!(
+                return Err(Error::private_key(format!(
                     "not an RSA key (algorithm OID {})",
                     hex::encode(oid)
                 )));
@@ -462,7 +460,7 @@ impl RsaPrivateKey {
     pub fn decrypt_pkcs1_v1_5(&self, ciphertext: &[u8]) -> Result<Vec<u8>, Error> {
         let k = self.public.modulus_len();
         if ciphertext.len() != k {
-            return Err(Error::PrivateKey(format!(
+            return Err(Error::private_key(format!(
                 "the ciphertext is {} bytes, the {}-bit key needs exactly {k}",
                 ciphertext.len(),
                 self.public.modulus_bits()
@@ -470,25 +468,25 @@ impl RsaPrivateKey {
         }
         let c = BigUint::from_bytes_be(ciphertext);
         if c >= self.public.n {
-            return Err(Error::PrivateKey(
-                "the ciphertext is not below the modulus: it was not made for this key".into(),
+            return Err(Error::private_key(
+                "the ciphertext is not below the modulus: it was not made for this key",
             ));
         }
         let em = i2osp(&c.modpow(&self.d, &self.public.n), k);
         if em[0] != 0x00 || em[1] != 0x02 {
-            return Err(Error::PrivateKey(format!(
+            return Err(Error::private_key(format!(
                 "decryption gives a block starting {:02x} {:02x}, not 00 02: the ciphertext was \
                  encrypted to another key (or is corrupt)",
                 em[0], em[1]
             )));
         }
         let Some(sep) = em[2..].iter().position(|&b| b == 0) else {
-            return Err(Error::PrivateKey(
-                "no zero byte ends the padding string: not a PKCS#1 v1.5 block".into(),
+            return Err(Error::private_key(
+                "no zero byte ends the padding string: not a PKCS#1 v1.5 block",
             ));
         };
         if sep < MIN_PADDING_LEN {
-            return Err(Error::PrivateKey(format!(
+            return Err(Error::private_key(format!(
                 "the padding string is {sep} bytes, fewer than the {MIN_PADDING_LEN} RFC 8017 requires"
             )));
         }
@@ -502,7 +500,7 @@ const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x
 /// Decrypts an `EncryptedPreMasterSecret` with the server's private key
 /// (PEM or DER, PKCS #1 or PKCS #8), for offline analysis of a capture.
 ///
-/// Errors ([`Error::PrivateKey`]) say which step failed; a block that does
+/// Errors ([`ToolError::PrivateKey`](crate::error::ToolError::PrivateKey)) say which step failed; a block that does
 /// not start `00 02` almost always means the key is not the server's. A
 /// result that is not 48 bytes is refused: RFC 5246 §7.4.7.1 fixes the
 /// length of the pre-master secret.
@@ -510,7 +508,7 @@ pub fn decrypt_pre_master_secret(private_key: &[u8], ciphertext: &[u8]) -> Resul
     let key = RsaPrivateKey::from_pem_or_der(private_key)?;
     let pms = key.decrypt_pkcs1_v1_5(ciphertext)?;
     if pms.len() != 48 {
-        return Err(Error::PrivateKey(format!(
+        return Err(Error::private_key(format!(
             "the decrypted pre-master secret is {} bytes, not 48",
             pms.len()
         )));

@@ -13,8 +13,8 @@ use std::fmt;
 use ring::signature as rs;
 
 use crate::crypto::der::{bad, tag, Der};
-use crate::error::Error;
-use crate::wire::{AlertDescription, SignatureScheme};
+use crate::error::{CertificateError, CertificateKind, Error, HandshakeError, IllegalParameter};
+use crate::wire::SignatureScheme;
 
 /// `rsaEncryption`, 1.2.840.113549.1.1.1 (RFC 8017 Appendix C).
 const OID_RSA_ENCRYPTION: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
@@ -77,7 +77,7 @@ pub struct ServerPublicKey {
 ///     subjectPublicKey BIT STRING }
 /// ```
 ///
-/// Errors name the field (`Error::BadCertificate` with `bad_certificate`).
+/// Errors name the field ([`Error::Certificate`], `bad_certificate`).
 /// This reads the key only; chain and name checks are [`super::cert`]'s.
 ///
 /// [RFC 5280 §4.1]: https://www.rfc-editor.org/rfc/rfc5280#section-4.1
@@ -180,10 +180,10 @@ fn rsa_modulus_bits(rsa_public_key: &[u8], base: usize) -> Result<usize, Error> 
 /// Offsets inside the BIT STRING are relative to it; say so in the message.
 fn rebase(e: Error, base: usize) -> Error {
     match e {
-        Error::BadCertificate { alert, reason } => Error::BadCertificate {
-            alert,
-            reason: format!("{reason} (inside subjectPublicKey at certificate offset {base})"),
-        },
+        Error::Certificate(CertificateError { kind, reason }) => Error::certificate(
+            kind,
+            format!("{reason} (inside subjectPublicKey at certificate offset {base})"),
+        ),
         other => other,
     }
 }
@@ -230,9 +230,9 @@ fn ring_algorithm(
 /// SHA-256/384.
 ///
 /// Errors: a scheme that does not fit the key type (or that we do not
-/// implement) is `Error::IllegalParameter`; an RSA key outside ring's size
-/// range is `Error::BadCertificate` (`unsupported_certificate`); a signature
-/// that does not verify is `Error::BadSignature`.
+/// implement) is [`IllegalParameter::SignatureSchemeForKey`]; an RSA key outside ring's size
+/// range is [`Error::Certificate`] (`unsupported_certificate`); a signature
+/// that does not verify is [`HandshakeError::BadSignature`].
 ///
 /// [RFC 8422 §5.4]: https://www.rfc-editor.org/rfc/rfc8422#section-5.4
 #[inline(never)]
@@ -243,29 +243,26 @@ pub fn verify_server_signature(
     signature: &[u8],
 ) -> Result<(), Error> {
     let algorithm = ring_algorithm(&key.kind, scheme).ok_or_else(|| {
-        Error::IllegalParameter(format!(
-            "ServerKeyExchange uses signature scheme {scheme}, which tlslab cannot use with the \
-             certificate's {} key",
-            key.kind
-        ))
+        Error::from(IllegalParameter::SignatureSchemeForKey {
+            scheme,
+            key: key.kind.to_string(),
+        })
     })?;
     if let PublicKeyKind::Rsa { modulus_bits } = key.kind {
         if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&modulus_bits) {
-            return Err(Error::BadCertificate {
-                alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
-                reason: format!(
-                    "server RSA key is {modulus_bits} bits; tlslab verifies {RSA_MIN_BITS} to {RSA_MAX_BITS} bits"
-                ),
-            });
+            return Err(Error::certificate(
+                CertificateKind::Unsupported,
+                format!("server RSA key is {modulus_bits} bits; tlslab verifies {RSA_MIN_BITS} to {RSA_MAX_BITS} bits"),
+            ));
         }
     }
     rs::UnparsedPublicKey::new(algorithm, &key.spki_key).verify(signed, signature).map_err(|_| {
-        Error::BadSignature(format!(
+        Error::Handshake(HandshakeError::BadSignature(format!(
             "{scheme} signature ({} bytes) over {} signed bytes does not verify with the certificate's {} key",
             signature.len(),
             signed.len(),
             key.kind
-        ))
+        )))
     })
 }
 
@@ -292,6 +289,7 @@ pub fn supported_schemes() -> &'static [SignatureScheme] {
 mod tests {
     use super::*;
     use crate::crypto::test_util::{openssl_sign, test_pki, unhex, vector_field, vector_record};
+    use crate::wire::AlertDescription;
 
     /// The ServerKeyExchange of The Illustrated TLS 1.2 Connection (record 3 of
     /// `vectors/illustrated-tls12/vector.json`, from https://tls12.xargs.org/),
@@ -328,17 +326,31 @@ mod tests {
         let mut bad_signed = signed.clone();
         bad_signed[70] ^= 0x01;
         let err = verify_server_signature(&key, scheme, &bad_signed, signature).unwrap_err();
-        assert!(matches!(err, Error::BadSignature(_)), "{err}");
+        assert!(
+            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
+            "{err}"
+        );
         let mut bad_sig = signature.to_vec();
         bad_sig[100] ^= 0x80;
         let err = verify_server_signature(&key, scheme, &signed, &bad_sig).unwrap_err();
-        assert!(matches!(err, Error::BadSignature(_)), "{err}");
+        assert!(
+            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
+            "{err}"
+        );
         assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
 
         // An ECDSA scheme with an RSA key is the server's mistake.
         let err = verify_server_signature(&key, SignatureScheme::ECDSA_SECP256R1_SHA256, &signed, signature)
             .unwrap_err();
-        assert!(matches!(err, Error::IllegalParameter(_)), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::IllegalParameter(
+                    IllegalParameter::SignatureSchemeForKey { .. }
+                ))
+            ),
+            "{err}"
+        );
     }
 
     /// Key kinds of the OpenSSL-made leaves; signatures made by `openssl dgst`
@@ -398,7 +410,10 @@ mod tests {
             let sig = openssl_sign(key_file, digest, sigopts, data);
             verify_server_signature(key, scheme, data, &sig).unwrap_or_else(|e| panic!("{scheme}: {e}"));
             let err = verify_server_signature(key, scheme, b"other data", &sig).unwrap_err();
-            assert!(matches!(err, Error::BadSignature(_)), "{scheme}: {err}");
+            assert!(
+                matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
+                "{scheme}: {err}"
+            );
         }
     }
 
@@ -424,10 +439,10 @@ mod tests {
         let cert = unhex(vector_field("server_certificate_der"));
         for cut in [0, 1, 3, 20, 200, cert.len() - 1] {
             let err = server_public_key(&cert[..cut]).unwrap_err();
-            let Error::BadCertificate { alert, reason } = &err else {
+            let Error::Certificate(CertificateError { kind, reason }) = &err else {
                 panic!("{err:?}")
             };
-            assert_eq!(*alert, AlertDescription::BAD_CERTIFICATE);
+            assert_eq!(kind.alert(), AlertDescription::BAD_CERTIFICATE);
             assert!(
                 reason.contains("Certificate") || reason.contains("tbs"),
                 "{reason}"

@@ -69,11 +69,13 @@ impl MacAlgorithm {
     }
 
     /// Whether this is the AEAD placeholder (no separate MAC).
+    #[doc(hidden)]
     pub fn is_empty(self) -> bool {
         self.len() == 0
     }
 
     /// The ring HMAC algorithm, `None` for AEAD suites.
+    #[doc(hidden)]
     pub fn hmac(self) -> Option<ring::hmac::Algorithm> {
         match self {
             MacAlgorithm::HmacSha1 => Some(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
@@ -102,10 +104,12 @@ impl PrfHash {
         }
     }
     /// Never empty; present for clippy's `len_without_is_empty`.
+    #[doc(hidden)]
     pub fn is_empty(self) -> bool {
         false
     }
     /// The ring HMAC algorithm used by P_hash.
+    #[doc(hidden)]
     pub fn hmac(self) -> ring::hmac::Algorithm {
         match self {
             PrfHash::Sha256 => ring::hmac::HMAC_SHA256,
@@ -113,7 +117,7 @@ impl PrfHash {
         }
     }
     /// The ring digest algorithm used for the transcript hash.
-    pub fn digest(self) -> &'static ring::digest::Algorithm {
+    pub(crate) fn digest(self) -> &'static ring::digest::Algorithm {
         match self {
             PrfHash::Sha256 => &ring::digest::SHA256,
             PrfHash::Sha384 => &ring::digest::SHA384,
@@ -168,7 +172,7 @@ impl SuiteInfo {
         }
     }
     /// `record_iv_length`: the explicit bytes sent in front of each record.
-    pub fn record_iv_len(&self) -> usize {
+    pub(crate) fn record_iv_len(&self) -> usize {
         match self.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 16,
             BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => 8,
@@ -180,7 +184,7 @@ impl SuiteInfo {
         self.mac == MacAlgorithm::Aead
     }
     /// Length of the key block (RFC 5246 §6.3).
-    pub fn key_block_len(&self) -> usize {
+    pub(crate) fn key_block_len(&self) -> usize {
         2 * (self.mac.len() + self.enc_key_len() + self.fixed_iv_len())
     }
 }

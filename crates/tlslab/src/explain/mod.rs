@@ -33,8 +33,7 @@
 //! wire, and the report says so instead of guessing.
 //!
 //! Every recomputation uses the crate's own building blocks
-//! ([`prf`](crate::crypto::prf), [`derive_key_block`],
-//! [`RecordLayerState::open`](crate::record::RecordLayerState::open) and its
+//! (`crypto::prf`, `derive_key_block`, `RecordLayerState::open` and its
 //! verifier twins), never a second copy of them; the only composition written
 //! here is the encrypt-then-MAC check of RFC 7366 §3 (see `record.rs`), until
 //! the record layer offers it.
@@ -52,10 +51,9 @@ mod report;
 pub use cause::{BitPosition, Cause, FinishedLabel};
 pub use finished::explain_finished;
 pub use peer::explain_peer_complaint;
-pub use record::{
-    encrypt_then_mac_tag, explain_record, flip_search_limit, FLIP_SEARCH_MAX_AEAD, FLIP_SEARCH_MAX_CBC,
-    SEQ_SEARCH_LIMIT,
-};
+pub use record::explain_record;
+#[doc(hidden)]
+pub use record::flip_search_limit;
 pub use report::{Certainty, Evidence, Explanation, Finding, Verdict};
 
 use crate::crypto::key_block::{derive_key_block, KeyBlock};

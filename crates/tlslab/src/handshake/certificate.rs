@@ -8,10 +8,10 @@ use crate::config::Verification;
 use crate::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use crate::crypto::signature::{server_public_key, PublicKeyKind};
 use crate::crypto::suites::KeyExchange;
-use crate::error::Error;
+use crate::error::{CertificateKind, Error};
 use crate::observer::Event;
 use crate::wire::messages::Certificate;
-use crate::wire::{AlertDescription, HandshakeType};
+use crate::wire::HandshakeType;
 
 /// Verifies the chain and the name, then takes the leaf's public key.
 ///
@@ -37,10 +37,10 @@ pub(super) fn handle_certificate(
 
     // 1.
     let Some(leaf) = certificate.chain.first() else {
-        return Err(Error::BadCertificate {
-            alert: AlertDescription::HANDSHAKE_FAILURE,
-            reason: "server sent an empty certificate chain".into(),
-        });
+        return Err(Error::certificate(
+            CertificateKind::EmptyChain,
+            "server sent an empty certificate chain",
+        ));
     };
     // 2.
     let chain: Vec<&[u8]> = certificate.chain.iter().map(|c| c.as_slice()).collect();
@@ -81,15 +81,15 @@ pub(super) fn handle_certificate(
         )
     );
     if !fits {
-        return Err(Error::BadCertificate {
-            alert: AlertDescription::UNSUPPORTED_CERTIFICATE,
-            reason: format!(
+        return Err(Error::certificate(
+            CertificateKind::Unsupported,
+            format!(
                 "the certificate's key ({:?}) cannot serve {} ({:?} key exchange)",
                 server_key.kind,
                 st.suite.name(),
                 st.suite.kx
             ),
-        });
+        ));
     }
     let leaf = leaf.clone();
     // 5.
@@ -126,7 +126,7 @@ pub(super) fn handle_certificate(
 #[inline(never)]
 fn check_server_key(cx: &mut Context<'_>, key: &[u8], leaf: &[u8], kx: KeyExchange) -> Result<(), Error> {
     let private = RsaPrivateKey::from_pem_or_der(key)
-        .map_err(|e| Error::Config(format!("--server-key: {e} (only RSA keys can be checked)")))?;
+        .map_err(|e| Error::config(format!("--server-key: {e} (only RSA keys can be checked)")))?;
     let certificate = RsaPublicKey::from_certificate(leaf);
     let matches = certificate.as_ref().is_ok_and(|c| private.matches(c));
     cx.session.server_key_matches = Some(matches);

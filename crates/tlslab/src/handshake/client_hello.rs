@@ -108,13 +108,13 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
 /// suite we still offer.
 fn check_resumable(cx: &Context<'_>, stored: &StoredSession) -> Result<(), Error> {
     if stored.server_name != cx.config.server_name {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "the session was made with {}, not {}: resuming it would skip the certificate check for {}",
             stored.server_name, cx.config.server_name, cx.config.server_name
         )));
     }
     if !cx.config.suites.iter().any(|s| s.id == stored.cipher_suite) {
-        return Err(Error::Config(format!(
+        return Err(Error::config(format!(
             "the session uses {}, which is not among the suites offered",
             stored.cipher_suite
         )));

@@ -4,7 +4,7 @@ use super::client_flight::{send_change_cipher_spec, send_finished};
 use super::{Context, Established, ExpectChangeCipherSpec, ExpectFinished, State};
 use crate::bytes::Bytes;
 use crate::crypto::prf;
-use crate::error::Error;
+use crate::error::{Error, HandshakeError, Received};
 use crate::observer::Event;
 use crate::wire::messages::{Finished, NewSessionTicket};
 use crate::wire::HandshakeType;
@@ -28,11 +28,11 @@ pub(crate) fn handle_change_cipher_spec(
     // (In ExpectNewSessionTicket this is refused too: RFC 5077 §3.3 says a server
     // that acknowledged session_ticket sends NewSessionTicket, even empty, first.)
     let State::ExpectChangeCipherSpec(st) = state else {
-        return Err(Error::UnexpectedMessage {
+        return Err(Error::Handshake(HandshakeError::UnexpectedMessage {
             state: state.name(),
             expected: state.expects(),
-            got: "ChangeCipherSpec".into(),
-        });
+            got: Received::ChangeCipherSpec,
+        }));
     };
     // 2.
     if body != [1] {
@@ -45,11 +45,11 @@ pub(crate) fn handle_change_cipher_spec(
     }
     // 3.
     if handshake_pending {
-        return Err(Error::UnexpectedMessage {
+        return Err(Error::Handshake(HandshakeError::UnexpectedMessage {
             state: super::StateName::ExpectChangeCipherSpec,
             expected: "the rest of a fragmented handshake message",
-            got: "ChangeCipherSpec".into(),
-        });
+            got: Received::ChangeCipherSpec,
+        }));
     }
     cx.read.change_protection(*st.pending_read);
     Ok(State::ExpectFinished(ExpectFinished {
@@ -96,10 +96,10 @@ pub(super) fn verify_server_finished(
     // Constant-time: the comparison must not tell an attacker how many leading
     // bytes of a forged verify_data were right.
     if !constant_time_eq(&verify_data, &finished.verify_data) {
-        return Err(Error::FinishedMismatch {
+        return Err(Error::Handshake(HandshakeError::FinishedMismatch {
             computed: verify_data.to_vec(),
             received: finished.verify_data,
-        });
+        }));
     }
     cx.transcript.append(HandshakeType::FINISHED, raw, &mut cx.hooks);
     // Abbreviated handshake: now our ChangeCipherSpec and Finished (RFC 5246 §7.3, Figure 2).

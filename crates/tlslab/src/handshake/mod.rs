@@ -39,7 +39,7 @@ use crate::bytes::Bytes;
 use crate::config::ClientConfig;
 use crate::crypto::signature::ServerPublicKey;
 use crate::crypto::suites::SuiteInfo;
-use crate::error::Error;
+use crate::error::{Error, HandshakeError, Received};
 use crate::faults::Fault;
 use crate::intercept::{MacInputFields, Point};
 use crate::observer::{Event, Hooks};
@@ -654,11 +654,11 @@ pub(crate) fn handle_handshake(
         (State::ExpectFinished(st), HandshakeType::FINISHED) => {
             finished::verify_server_finished(st, cx, raw, body, out)
         }
-        (state, typ) => Err(Error::UnexpectedMessage {
+        (state, typ) => Err(Error::Handshake(HandshakeError::UnexpectedMessage {
             state: state.name(),
             expected: state.expects(),
-            got: format!("{typ} handshake message"),
-        }),
+            got: Received::Handshake(typ),
+        })),
     }
 }
 

@@ -2,9 +2,8 @@
 
 use super::{Context, ExpectCertificate, ExpectChangeCipherSpec, ExpectServerHello, Randoms, State};
 use crate::bytes::Bytes;
-use crate::crypto::suites;
 use crate::crypto::suites::SuiteInfo;
-use crate::error::Error;
+use crate::error::{Error, HandshakeError, HandshakeFailure, IllegalParameter};
 use crate::observer::Event;
 use crate::record::{Protection, RecordOptions};
 use crate::session::StoredSession;
@@ -36,9 +35,8 @@ pub(super) fn handle_server_hello(
 
     // 1.
     if server_hello.server_version != ProtocolVersion::TLS12 {
-        return Err(Error::ProtocolVersion(format!(
-            "server chose {} but this client speaks only TLSv1.2",
-            server_hello.server_version
+        return Err(Error::Handshake(HandshakeError::ProtocolVersion(
+            server_hello.server_version,
         )));
     }
     // 2.
@@ -48,20 +46,9 @@ pub(super) fn handle_server_hello(
         .iter()
         .copied()
         .find(|s| s.id == server_hello.cipher_suite)
-        .ok_or_else(|| {
-            let known = suites::lookup(server_hello.cipher_suite)
-                .map(|s| s.openssl_name)
-                .unwrap_or("unknown");
-            Error::IllegalParameter(format!(
-                "server picked cipher suite {} ({known}), which we did not offer",
-                server_hello.cipher_suite
-            ))
-        })?;
+        .ok_or(IllegalParameter::CipherSuiteNotOffered(server_hello.cipher_suite))?;
     if server_hello.compression_method != CompressionMethod::NULL {
-        return Err(Error::IllegalParameter(format!(
-            "server picked compression method {}, we offered only null",
-            server_hello.compression_method
-        )));
+        return Err(IllegalParameter::CompressionNotOffered(server_hello.compression_method).into());
     }
     // 3.
     let mut extended_master_secret = false;
@@ -91,10 +78,7 @@ pub(super) fn handle_server_hello(
                 // RFC 7366 §3: a server that picks an AEAD (or stream) suite
                 // MUST NOT answer with encrypt_then_mac.
                 if suite.is_aead() {
-                    return Err(Error::IllegalParameter(format!(
-                        "server answered encrypt_then_mac with the AEAD suite {} (RFC 7366 §3)",
-                        suite.name()
-                    )));
+                    return Err(IllegalParameter::EncryptThenMacWithAead(suite.id).into());
                 }
                 if !ext.data.is_empty() {
                     return Err(Error::Decode(crate::error::DecodeError {
@@ -107,17 +91,13 @@ pub(super) fn handle_server_hello(
             }
             ExtensionType::RENEGOTIATION_INFO => {
                 if !decode_renegotiation_info(&ext.data)?.is_empty() {
-                    return Err(Error::HandshakeFailure(
-                        "renegotiation_info is not empty on an initial handshake (RFC 5746 §3.4)".into(),
-                    ));
+                    return Err(HandshakeFailure::RenegotiationInfoNotEmpty.into());
                 }
                 secure_renegotiation = true;
             }
             ExtensionType::EC_POINT_FORMATS => {
                 if !decode_ec_point_formats(&ext.data)?.contains(&EcPointFormat::UNCOMPRESSED) {
-                    return Err(Error::IllegalParameter(
-                        "ec_point_formats does not include uncompressed (RFC 8422 §5.2)".into(),
-                    ));
+                    return Err(IllegalParameter::NoUncompressedPointFormat.into());
                 }
             }
             // RFC 6066 §3: the server's server_name, when present, is empty.
@@ -129,14 +109,7 @@ pub(super) fn handle_server_hello(
                     [one] if cx.config.alpn_protocols.contains(one) => {
                         cx.session.alpn_protocol = Some(Bytes(one.clone()))
                     }
-                    _ => {
-                        return Err(Error::IllegalParameter(format!(
-                            "server selected ALPN {:?}, not exactly one protocol we offered",
-                            list.iter()
-                                .map(|p| String::from_utf8_lossy(p).into_owned())
-                                .collect::<Vec<_>>()
-                        )))
-                    }
+                    _ => return Err(IllegalParameter::AlpnNotOffered(list).into()),
                 }
             }
             ExtensionType::SESSION_TICKET if offered_ticket => {
@@ -150,7 +123,7 @@ pub(super) fn handle_server_hello(
                 }
                 ticket_expected = true;
             }
-            other => return Err(Error::UnsupportedExtension(other)),
+            other => return Err(Error::Handshake(HandshakeError::UnsupportedExtension(other))),
         }
     }
 
@@ -196,24 +169,27 @@ fn resume_session(
 ) -> Result<State, Error> {
     // 1.
     if suite.id != stored.cipher_suite {
-        return Err(Error::IllegalParameter(format!(
-            "server resumed the session with {} but it was made with {}",
-            suite.id, stored.cipher_suite
-        )));
+        return Err(IllegalParameter::ResumedWithOtherSuite {
+            session: stored.cipher_suite,
+            server: suite.id,
+        }
+        .into());
     }
     // 2.
     if stored.extended_master_secret != cx.session.extended_master_secret {
-        return Err(Error::HandshakeFailure(format!(
-            "resumed session used extended_master_secret={} but this ServerHello says {} (RFC 7627 §5.3)",
-            stored.extended_master_secret, cx.session.extended_master_secret
-        )));
+        return Err(HandshakeFailure::ResumptionChangedExtendedMasterSecret {
+            session: stored.extended_master_secret,
+            server: cx.session.extended_master_secret,
+        }
+        .into());
     }
     // RFC 7366 §3.1: the resumed connection keeps the session's record protection.
     if stored.encrypt_then_mac != cx.session.encrypt_then_mac {
-        return Err(Error::HandshakeFailure(format!(
-            "resumed session used encrypt_then_mac={} but this ServerHello says {} (RFC 7366 §3.1)",
-            stored.encrypt_then_mac, cx.session.encrypt_then_mac
-        )));
+        return Err(HandshakeFailure::ResumptionChangedEncryptThenMac {
+            session: stored.encrypt_then_mac,
+            server: cx.session.encrypt_then_mac,
+        }
+        .into());
     }
     cx.hooks.emit(&Event::SessionResumed {
         session_id: &cx.session.session_id,

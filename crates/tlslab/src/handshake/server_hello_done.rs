@@ -6,7 +6,7 @@ use super::client_flight::{
     send_empty_certificate, send_finished,
 };
 use super::{Context, ExpectChangeCipherSpec, ExpectServerHelloDone, State};
-use crate::error::Error;
+use crate::error::{Error, HandshakeError, Received};
 use crate::record::{Protection, RecordOptions};
 use crate::wire::messages::decode_empty;
 use crate::wire::{Direction, HandshakeType, Reader};
@@ -37,11 +37,11 @@ pub(super) fn handle_certificate_request(
     r.vec_u16("CertificateRequest.certificate_authorities")?;
     r.expect_empty("CertificateRequest")?;
     if st.certificate_requested {
-        return Err(Error::UnexpectedMessage {
+        return Err(Error::Handshake(HandshakeError::UnexpectedMessage {
             state: super::StateName::ExpectServerHelloDone,
             expected: "ServerHelloDone",
-            got: "a second CertificateRequest".into(),
-        });
+            got: Received::Handshake(HandshakeType::CERTIFICATE_REQUEST),
+        }));
     }
     cx.transcript
         .append(HandshakeType::CERTIFICATE_REQUEST, raw, &mut cx.hooks);

@@ -5,7 +5,7 @@
 use super::{Context, ExpectServerHelloDone, ExpectServerKeyExchange, ServerKx, State};
 use crate::crypto::signature::verify_server_signature;
 use crate::crypto::suites::KeyExchange;
-use crate::error::Error;
+use crate::error::{Error, IllegalParameter};
 use crate::observer::Event;
 use crate::wire::kx_messages::ServerKeyExchangeDhe;
 use crate::wire::messages::{DigitallySigned, ServerKeyExchangeEcdhe};
@@ -38,10 +38,7 @@ pub(super) fn handle_server_key_exchange(
         _ => {
             let ske = ServerKeyExchangeEcdhe::decode(body)?;
             if !cx.config.groups.contains(&ske.params.named_curve) {
-                return Err(Error::IllegalParameter(format!(
-                    "server picked group {}, which we did not offer",
-                    ske.params.named_curve
-                )));
+                return Err(IllegalParameter::GroupNotOffered(ske.params.named_curve).into());
             }
             cx.session.group = Some(ske.params.named_curve);
             (ServerKx::Ecdhe(ske.params), ske.params_raw, ske.signed)
@@ -52,9 +49,7 @@ pub(super) fn handle_server_key_exchange(
     // 2.
     let DigitallySigned { scheme, signature } = signed;
     if !cx.config.signature_schemes.contains(&scheme) {
-        return Err(Error::IllegalParameter(format!(
-            "server signed with {scheme}, which we did not offer in signature_algorithms"
-        )));
+        return Err(IllegalParameter::SignatureSchemeNotOffered(scheme).into());
     }
     // 3.
     let mut signed = Vec::with_capacity(64 + params_raw.len());

@@ -59,6 +59,7 @@ impl<T: Observer + ?Sized> Observer for Box<T> {
 /// With no observer attached, `emit` is a branch on `None` and `active()` lets
 /// the few events that cost something to build (a running transcript hash, PRF
 /// intermediate values) skip the work entirely.
+#[doc(hidden)]
 pub struct Hooks<'o> {
     #[cfg_attr(feature = "no-hooks", allow(dead_code))]
     observer: Option<&'o mut dyn Observer>,

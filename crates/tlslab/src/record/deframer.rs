@@ -1,7 +1,7 @@
 //! Socket bytes to whole records (RFC 5246 §6.2.1).
 
 use super::MAX_CIPHERTEXT;
-use crate::error::Error;
+use crate::error::{Error, RecordError};
 use crate::wire::RecordHeader;
 
 /// Buffers bytes from the socket and yields whole records: a record may be
@@ -39,7 +39,7 @@ impl Deframer {
     /// The next complete record: returns its header and copies its payload into
     /// `payload` (cleared first, so one buffer serves every record).
     ///
-    /// `Ok(None)` while the record is incomplete. [`Error::RecordOverflow`] as
+    /// `Ok(None)` while the record is incomplete. [`RecordError::RecordOverflow`] as
     /// soon as a header announces more than [`MAX_CIPHERTEXT`] bytes (RFC 5246
     /// §6.2.3), without waiting for a body that a hostile peer may never send
     /// and that would otherwise grow the buffer without bound. The error is
@@ -53,10 +53,10 @@ impl Deframer {
         let header = RecordHeader::decode(head);
         let len = usize::from(header.length);
         if len > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow {
+            return Err(Error::Record(RecordError::RecordOverflow {
                 length: len,
                 limit: MAX_CIPHERTEXT,
-            });
+            }));
         }
         let Some(body) = rest.get(..len) else {
             return Ok(None);

@@ -24,7 +24,7 @@
 //!
 //! Every failure of a protected record, whatever the cause (MAC, padding, tag,
 //! too short, not a multiple of the block size), is the same
-//! [`Error::BadRecordMac`]: a distinct error for bad padding is the padding
+//! [`RecordError::BadRecordMac`]: a distinct error for bad padding is the padding
 //! oracle of Vaudenay (2002), and a distinct *time* is Lucky13 (2013).
 
 pub mod aead;
@@ -40,7 +40,7 @@ pub use joiner::{HandshakeJoiner, MAX_HANDSHAKE_MESSAGE};
 
 use crate::crypto::key_block::KeyBlock;
 use crate::crypto::suites::{BulkCipher, SuiteInfo};
-use crate::error::Error;
+use crate::error::{Error, RecordError};
 use crate::observer::{Event, Hooks, RecordView};
 use crate::rng::Rng;
 use crate::wire::{ContentType, Direction, ProtocolVersion, RecordHeader};
@@ -330,9 +330,9 @@ impl RecordLayerState {
     /// only if the MAC verified, since nothing else is decrypted); AEAD emits
     /// `AeadNonce`, `AeadAad` and, on failure, `AeadOpenFailed`.
     ///
-    /// Errors: [`Error::BadRecordMac`] for any failure of a protected record
+    /// Errors: [`RecordError::BadRecordMac`] for any failure of a protected record
     /// (MAC, padding, tag, too short, bad block alignment), never a distinct
-    /// one (padding oracle); [`Error::RecordOverflow`] if the payload exceeds
+    /// one (padding oracle); [`RecordError::RecordOverflow`] if the payload exceeds
     /// [`MAX_CIPHERTEXT`], the plaintext exceeds [`MAX_PLAINTEXT`] (§6.2.3),
     /// or an unprotected record exceeds [`MAX_PLAINTEXT`] (§6.2.1).
     /// `seq` increments on success only; after an error the connection is over.
@@ -354,16 +354,16 @@ impl RecordLayerState {
             }));
         }
         if payload.len() > MAX_CIPHERTEXT {
-            return Err(Error::RecordOverflow {
+            return Err(Error::Record(RecordError::RecordOverflow {
                 length: payload.len(),
                 limit: MAX_CIPHERTEXT,
-            });
+            }));
         }
-        let bad = Error::BadRecordMac {
+        let bad = Error::Record(RecordError::BadRecordMac {
             direction: self.direction,
             seq: self.seq,
             content_type: header.content_type,
-        };
+        });
         let ok = match &self.protection {
             Protection::Null => true,
             Protection::Cbc(c) => c.open(self.seq, header, payload, hooks),
@@ -375,10 +375,10 @@ impl RecordLayerState {
         // Checked after the MAC: before it, the plaintext length is the
         // attacker's choice and not worth an alert of its own.
         if payload.len() > MAX_PLAINTEXT {
-            return Err(Error::RecordOverflow {
+            return Err(Error::Record(RecordError::RecordOverflow {
                 length: payload.len(),
                 limit: MAX_PLAINTEXT,
-            });
+            }));
         }
         self.seq += 1;
         Ok(())

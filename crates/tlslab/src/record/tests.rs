@@ -410,11 +410,11 @@ fn record_sealed_at_seq_5_opens_only_at_seq_5() {
             let err = open_hex(&mut r, &rec, &mut Hooks::new(&mut log)).unwrap_err();
             assert_eq!(
                 err,
-                Error::BadRecordMac {
+                Error::Record(RecordError::BadRecordMac {
                     direction: Direction::ServerToClient,
                     seq,
                     content_type: ContentType::APPLICATION_DATA
-                }
+                })
             );
             assert_eq!(r.seq, seq, "seq must not advance on failure");
             if s.is_aead() {
@@ -499,7 +499,7 @@ fn every_bit_flip_is_rejected_and_twins_agree() {
                 let mut log = Log::default();
                 let result = open_hex(&mut r, &bad, &mut Hooks::new(&mut log));
                 assert!(
-                    matches!(result, Err(Error::BadRecordMac { .. })),
+                    matches!(result, Err(Error::Record(RecordError::BadRecordMac { .. }))),
                     "suite {id:#06x} pos {pos} bit {bit:#x}"
                 );
                 if !s.is_aead() {
@@ -552,11 +552,11 @@ fn malformed_protected_records_are_bad_record_mac() {
             assert!(
                 matches!(
                     err,
-                    Error::BadRecordMac {
+                    Error::Record(RecordError::BadRecordMac {
                         seq: 0,
                         content_type: ContentType::ALERT,
                         ..
-                    }
+                    })
                 ),
                 "{id:#x} {len}"
             );
@@ -611,10 +611,10 @@ fn overlong_plaintext_after_decryption_is_record_overflow() {
         let mut r = protected(id, &kb, Direction::ServerToClient);
         assert_eq!(
             r.open(&header, &mut payload, &mut Hooks::none()),
-            Err(Error::RecordOverflow {
+            Err(Error::Record(RecordError::RecordOverflow {
                 length: MAX_PLAINTEXT + 1,
                 limit: MAX_PLAINTEXT
-            })
+            }))
         );
     }
 }
@@ -633,10 +633,10 @@ fn null_protection_limits() {
     let mut payload = vec![0u8; MAX_PLAINTEXT + 1];
     assert_eq!(
         r.open(&header, &mut payload, &mut Hooks::none()),
-        Err(Error::RecordOverflow {
+        Err(Error::Record(RecordError::RecordOverflow {
             length: MAX_PLAINTEXT + 1,
             limit: MAX_PLAINTEXT
-        })
+        }))
     );
     let mut w = RecordLayerState::new(Direction::ClientToServer);
     let mut out = Vec::new();
@@ -737,10 +737,10 @@ fn deframer_rejects_oversized_header_before_body() {
     d.push(&len.to_be_bytes());
     assert_eq!(
         d.next_record(&mut payload),
-        Err(Error::RecordOverflow {
+        Err(Error::Record(RecordError::RecordOverflow {
             length: MAX_CIPHERTEXT + 1,
             limit: MAX_CIPHERTEXT
-        })
+        }))
     );
     // Exactly the limit is fine (and waits for the body).
     let mut d = Deframer::new();
@@ -918,7 +918,7 @@ fn etm_and_mte_records_do_not_open_as_each_other() {
     mte_reader.seq = 1;
     assert!(matches!(
         open_hex(&mut mte_reader, &etm, &mut Hooks::none()),
-        Err(Error::BadRecordMac { .. })
+        Err(Error::Record(RecordError::BadRecordMac { .. }))
     ));
     // And a MAC-then-encrypt record of the same plaintext under the same keys.
     let mut w = protected(0xc013, &kb, Direction::ClientToServer);
@@ -959,7 +959,10 @@ fn etm_good_mac_bad_padding_is_rejected_after_decryption() {
         &mut Hooks::new(&mut log),
     )
     .unwrap_err();
-    assert!(matches!(err, Error::BadRecordMac { seq: 0, .. }));
+    assert!(matches!(
+        err,
+        Error::Record(RecordError::BadRecordMac { seq: 0, .. })
+    ));
     assert!(
         log.0
             .iter()
@@ -1001,7 +1004,7 @@ fn etm_every_bit_flip_is_rejected_before_decryption() {
                 let mut log = Log::default();
                 let result = open_hex(&mut r, &bad, &mut Hooks::new(&mut log));
                 assert!(
-                    matches!(result, Err(Error::BadRecordMac { .. })),
+                    matches!(result, Err(Error::Record(RecordError::BadRecordMac { .. }))),
                     "suite {id:#06x} pos {pos} bit {bit:#x}"
                 );
                 // The explaining twin saw a MAC mismatch, and the padding was

@@ -10,7 +10,7 @@ use std::fmt;
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
-        $name:ident($int:ty), width $width:literal {
+        $name:ident($int:ty), width $width:literal $(, constants #[$cattr:meta])? {
             $( $(#[$vmeta:meta])* $konst:ident = $val:literal => $text:literal, )*
         }
     ) => {
@@ -18,9 +18,12 @@ macro_rules! wire_enum {
         #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
         pub struct $name(pub $int);
 
+        $(#[$cattr])?
         impl $name {
             $( $(#[$vmeta])* #[doc = concat!("`", $text, "`")] pub const $konst: $name = $name($val); )*
+        }
 
+        impl $name {
             /// The RFC name of this value, or `None` when it is unknown to us.
             pub fn name(self) -> Option<&'static str> {
                 match self.0 {
@@ -28,7 +31,11 @@ macro_rules! wire_enum {
                     _ => None,
                 }
             }
+        }
 
+        // Lookup by name, for parsing command-line arguments and text files.
+        #[doc(hidden)]
+        impl $name {
             /// Every value with a name, in declaration order.
             pub const KNOWN: &'static [$name] = &[$( $name($val), )*];
 
@@ -145,8 +152,10 @@ wire_enum! {
 }
 
 wire_enum! {
-    /// `CipherSuite` code points (IANA TLS Cipher Suites registry).
-    CipherSuite(u16), width 4 {
+    /// `CipherSuite` code points (IANA TLS Cipher Suites registry). The
+    /// suites themselves, with their OpenSSL names and parameters, are
+    /// the suite table `ALL_SUITES` in the `crypto` module; pick suites there.
+    CipherSuite(u16), width 4, constants #[doc(hidden)] {
         TLS_RSA_WITH_AES_128_CBC_SHA = 0x002f => "TLS_RSA_WITH_AES_128_CBC_SHA",
         TLS_RSA_WITH_AES_256_CBC_SHA = 0x0035 => "TLS_RSA_WITH_AES_256_CBC_SHA",
         TLS_RSA_WITH_AES_128_CBC_SHA256 = 0x003c => "TLS_RSA_WITH_AES_128_CBC_SHA256",
@@ -245,7 +254,7 @@ wire_enum! {
 
 wire_enum! {
     /// `CompressionMethod`, RFC 5246 §6.2.2.
-    CompressionMethod(u8), width 2 {
+    CompressionMethod(u8), width 2, constants #[doc(hidden)] {
         NULL = 0 => "null",
     }
 }

@@ -25,7 +25,7 @@
 use super::messages::DigitallySigned;
 use super::reader::{put_vec, Reader};
 use super::SignatureScheme;
-use crate::error::DecodeError;
+use crate::wire::DecodeError;
 
 /// `ServerDHParams` (RFC 5246 §7.4.3): the server's group and public value.
 /// Big-endian unsigned integers, kept as the bytes received (a leading zero
@@ -160,7 +160,7 @@ impl EncryptedPreMasterSecret {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::DecodeReason;
+    use crate::wire::DecodeReason;
 
     fn sample() -> ServerKeyExchangeDhe {
         ServerKeyExchangeDhe {

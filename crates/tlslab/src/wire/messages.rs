@@ -10,7 +10,7 @@ use super::{
     CipherSuite, CompressionMethod, EcCurveType, EcPointFormat, ExtensionType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
 };
-use crate::error::DecodeError;
+use crate::wire::DecodeError;
 
 /// Appends a handshake message: `msg_type(1) length(3) body` (RFC 5246 §7.4).
 pub fn encode_handshake(typ: HandshakeType, body: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {

@@ -3,21 +3,27 @@
 //! Nothing here knows about state or keys. Each handshake message keeps the raw
 //! bytes it was decoded from, because the Finished transcript hashes exactly
 //! those bytes (RFC 5246 §7.4.9), never a re-encoding.
+//!
+//! Public here: the registry types ([`AlertDescription`], [`NamedGroup`],
+//! [`SignatureScheme`], ...) that configuration, errors and events carry,
+//! [`Alert`] and [`Direction`]. The message decoders and encoders are internal.
 
-mod enums;
-pub mod kx_messages;
-pub mod messages;
-mod reader;
+pub(crate) mod enums;
+pub(crate) mod kx_messages;
+pub(crate) mod messages;
+pub(crate) mod reader;
 
 use std::fmt;
 
 pub use enums::{
-    AlertDescription, AlertLevel, CipherSuite, CompressionMethod, ContentType, EcCurveType, EcPointFormat,
-    ExtensionType, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
+    AlertDescription, AlertLevel, CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType,
+    NamedGroup, ProtocolVersion, SignatureScheme,
 };
-pub use reader::{put_vec, with_len, Reader};
+pub(crate) use enums::{EcCurveType, EcPointFormat};
+pub(crate) use reader::Reader;
 
-use crate::error::DecodeError;
+mod decode_error;
+pub use decode_error::{DecodeError, DecodeReason};
 
 /// Which way a record travels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -64,6 +70,7 @@ impl Alert {
     }
 
     /// Decodes the two alert bytes.
+    #[doc(hidden)]
     pub fn decode(body: &[u8]) -> Result<Alert, DecodeError> {
         let mut r = Reader::new(body);
         let level = AlertLevel(r.u8("Alert.level")?);
@@ -73,6 +80,7 @@ impl Alert {
     }
 
     /// The two alert bytes.
+    #[doc(hidden)]
     pub fn encode(&self) -> [u8; 2] {
         [self.level.0, self.description.0]
     }
@@ -86,6 +94,7 @@ impl fmt::Display for Alert {
 
 /// The 5-byte record header (RFC 5246 §6.2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct RecordHeader {
     /// `type`.
     pub content_type: ContentType,

@@ -1,6 +1,6 @@
 //! A bounds-checked reader whose errors name the structure and the offset.
 
-use crate::error::{DecodeError, DecodeReason};
+use super::decode_error::{DecodeError, DecodeReason};
 
 /// Reads a byte slice front to back. Every failure names `what` was being read
 /// and the absolute offset (relative to the outermost reader).

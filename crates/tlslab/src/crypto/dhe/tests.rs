@@ -7,6 +7,7 @@ use crate::crypto::der::{tag, Der};
 use crate::crypto::test_util::{openssl, unhex};
 use crate::observer::{OwnedEvent, Recorder};
 use crate::rng::{ScriptedRng, SeededRng};
+use crate::wire::AlertDescription;
 use std::path::{Path, PathBuf};
 
 /// ffdhe2048 `p`, copied from RFC 7919 Appendix A.1.
@@ -239,7 +240,7 @@ fn strip_leading_zeros_examples() {
 
 fn check_err(p: &[u8], g: &[u8], ys: &[u8]) -> DhParamError {
     match check_server_params(&params(p, g, ys)) {
-        Err(Error::DhParameter(e)) => e,
+        Err(Error::Handshake(HandshakeError::DhParameter(e))) => e,
         other => panic!("expected a DhParameter error, got {other:?}"),
     }
 }
@@ -257,13 +258,22 @@ fn each_parameter_check_fails_with_its_own_error() {
     let small = big(&((BigUint::from(1u32) << 1022u32) + 1u32));
     assert_eq!(
         check_err(&small, &[2], &ok_ys),
-        DhParamError::PrimeTooSmall { bits: 1023 }
+        DhParamError::PrimeTooSmall {
+            bits: 1023,
+            min: MIN_PRIME_BITS
+        }
     );
     assert_eq!(
         check_err(&[&[0u8][..], &small].concat(), &[2], &ok_ys),
-        DhParamError::PrimeTooSmall { bits: 1023 }
+        DhParamError::PrimeTooSmall {
+            bits: 1023,
+            min: MIN_PRIME_BITS
+        }
     );
-    let e = Error::DhParameter(DhParamError::PrimeTooSmall { bits: 1023 });
+    let e = Error::Handshake(HandshakeError::DhParameter(DhParamError::PrimeTooSmall {
+        bits: 1023,
+        min: MIN_PRIME_BITS,
+    }));
     assert_eq!(e.alert(), Some(AlertDescription::INSUFFICIENT_SECURITY));
     assert!(e.to_string().contains("Logjam"), "{e}");
     let k1024 = big(&((BigUint::from(1u32) << 1023u32) + 1u32));
@@ -271,11 +281,17 @@ fn each_parameter_check_fails_with_its_own_error() {
     let huge = big(&((BigUint::from(1u32) << 8192u32) + 1u32));
     assert_eq!(
         check_err(&huge, &[2], &ok_ys),
-        DhParamError::PrimeTooLarge { bits: 8193 }
+        DhParamError::PrimeTooLarge {
+            bits: 8193,
+            max: MAX_PRIME_BITS
+        }
     );
     assert_eq!(
         check_err(&[0xff; 1024 * 8], &[2], &ok_ys),
-        DhParamError::PrimeTooLarge { bits: 65536 }
+        DhParamError::PrimeTooLarge {
+            bits: 65536,
+            max: MAX_PRIME_BITS
+        }
     );
 
     // 2. Even p.
@@ -321,7 +337,9 @@ fn each_parameter_check_fails_with_its_own_error() {
     // The checks run inside `agree` too, before anything is drawn.
     assert!(matches!(
         agree(&params(&small, &[2], &ok_ys), &mut SeededRng::new(0, 0)),
-        Err(Error::DhParameter(DhParamError::PrimeTooSmall { .. }))
+        Err(Error::Handshake(HandshakeError::DhParameter(
+            DhParamError::PrimeTooSmall { .. }
+        )))
     ));
 }
 
@@ -336,6 +354,9 @@ fn shared_secret_of_one_is_refused() {
     script.extend_from_slice(&r);
     let mut rng = ScriptedRng::new(vec![script], SeededRng::new(0, 0));
     let e = agree(&params(&p2048(), &[2], &[2]), &mut rng).unwrap_err();
-    assert_eq!(e, Error::DhParameter(DhParamError::SharedSecretDegenerate));
+    assert_eq!(
+        e,
+        Error::Handshake(HandshakeError::DhParameter(DhParamError::SharedSecretDegenerate))
+    );
     assert_eq!(e.alert(), Some(AlertDescription::ILLEGAL_PARAMETER));
 }

@@ -5,8 +5,10 @@
 
 use super::*;
 use crate::crypto::test_util::{openssl, test_pki, unhex, vector_field};
+use crate::error::ToolError;
 use crate::observer::{format_event, Recorder};
 use crate::rng::{ScriptedRng, SeededRng};
+use crate::wire::AlertDescription;
 use std::path::PathBuf;
 
 fn dir(name: &str) -> PathBuf {
@@ -139,11 +141,11 @@ fn illustrated_key_matches_its_certificate_and_no_other() {
     assert!(!key_matches_certificate(b"not a key", &cert));
     assert!(matches!(
         RsaPrivateKey::from_pem_or_der(b"not a key"),
-        Err(Error::PrivateKey(_))
+        Err(Error::Tool(ToolError::PrivateKey(_)))
     ));
     assert!(matches!(
         RsaPrivateKey::from_pem_or_der(&[0x30, 0x05, 0x02]),
-        Err(Error::PrivateKey(m)) if m.contains("malformed private key")
+        Err(Error::Tool(ToolError::PrivateKey(m))) if m.contains("malformed private key")
     ));
 
     // A ciphertext made for the PKI key, decrypted with the Illustrated key:
@@ -153,7 +155,7 @@ fn illustrated_key_matches_its_certificate_and_no_other() {
     let enc = encrypt_pre_master_secret(&pki.rsa_leaf_der, &pms, &mut rng).unwrap();
     let err = decrypt_pre_master_secret(key.as_bytes(), &enc.ciphertext).unwrap_err();
     assert!(
-        matches!(&err, Error::PrivateKey(m) if m.contains("another key") || m.contains("not below the modulus")),
+        matches!(&err, Error::Tool(ToolError::PrivateKey(m)) if m.contains("another key") || m.contains("not below the modulus")),
         "{err}"
     );
     assert_eq!(err.alert(), None);
