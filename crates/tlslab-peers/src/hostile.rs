@@ -162,7 +162,7 @@ impl FromStr for ServerFault {
             .find(|f| f.name() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = ServerFault::ALL.iter().map(|f| f.name()).collect();
-                Error::Config(format!(
+                Error::config(format!(
                     "unknown server fault `{s}` (known: {})",
                     names.join(", ")
                 ))
@@ -190,7 +190,7 @@ impl HostileServer {
     /// [`ServerFault::Sha384PrfAsSha256`], [`ServerFault::GcmNonceRepeat`]
     /// or [`ServerFault::Sslv3Padding`].
     ///
-    /// Errors: as [`Peer::start`] ([`Error::Io`] when Python, tlslite-ng or
+    /// Errors: as [`Peer::start`] ([`ToolError::Io`](tlslab::error::ToolError::Io) when Python, tlslite-ng or
     /// `openssl` is missing or the server does not listen in time).
     pub fn start(fault: ServerFault, opts: &PeerOptions) -> Result<HostileServer, Error> {
         let dir = certs::fresh_dir(&format!("tlslab-hostile-{}", fault.name()))?;
@@ -228,7 +228,7 @@ fn start_in(fault: ServerFault, opts: &PeerOptions, dir: &Path) -> Result<Peer, 
     certs::shared_material(dir, opts.key_type)?.write_to(dir)?;
     let key_file = if fault == ServerFault::WrongKey {
         fs::write(dir.join("wrong-key.pem"), wrong_key(dir, opts.key_type)?)
-            .map_err(|e| Error::Io(format!("hostile server: writing wrong-key.pem: {e}")))?;
+            .map_err(|e| Error::io(format!("hostile server: writing wrong-key.pem: {e}")))?;
         "wrong-key.pem"
     } else {
         "key.pem"
@@ -283,9 +283,9 @@ fn wrong_key(dir: &Path, key_type: KeyType) -> Result<Vec<u8>, Error> {
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::Io(format!("hostile server: running openssl genpkey: {e}")))?;
+        .map_err(|e| Error::io(format!("hostile server: running openssl genpkey: {e}")))?;
     if !out.status.success() || out.stdout.is_empty() {
-        return Err(Error::Io(format!(
+        return Err(Error::io(format!(
             "hostile server: openssl genpkey failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )));

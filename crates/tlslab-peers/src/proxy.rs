@@ -280,9 +280,9 @@ impl Proxy {
     /// `upstream` (for [`ProxyMode::RoundRobin`], to `upstream` and the
     /// mode's backends in turn) as `mode` says.
     ///
-    /// Errors: [`Error::Io`] when no port can be bound.
+    /// Errors: [`ToolError::Io`](tlslab::error::ToolError::Io) when no port can be bound.
     pub fn start(upstream: SocketAddr, mode: ProxyMode) -> Result<Proxy, Error> {
-        let io = |what: &str, e: std::io::Error| Error::Io(format!("proxy: {what}: {e}"));
+        let io = |what: &str, e: std::io::Error| Error::io(format!("proxy: {what}: {e}"));
         let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| io("bind", e))?;
         let addr = listener.local_addr().map_err(|e| io("local_addr", e))?;
         let mut backends = vec![upstream];
