@@ -122,7 +122,7 @@ fn events<'a>(log: &'a [Value], name: &'a str) -> impl Iterator<Item = &'a Value
     log.iter().filter(move |v| v["event"] == name)
 }
 
-fn one<'a>(log: &'a [Value], name: &str) -> &'a Value {
+fn one<'a>(log: &'a [Value], name: &'a str) -> &'a Value {
     let all: Vec<&Value> = events(log, name).collect();
     assert_eq!(all.len(), 1, "{name}: {all:?}");
     all[0]
