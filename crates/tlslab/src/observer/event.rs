@@ -318,6 +318,10 @@ twin_structs! {
 
 twin_events! {
     /// An event: one value, at the point where the client computed or saw it.
+    ///
+    /// `Serialize` gives the JSON object [`super::JsonLog`] writes (described
+    /// there): `"event"` is [`Event::name`], then these fields. Values marked
+    /// *secret* are the ones the redacted logs hide.
     pub enum Event<'a> / OwnedEvent {
         /// The handshake state machine moved.
         StateChanged = "state_changed" {
