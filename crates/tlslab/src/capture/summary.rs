@@ -14,53 +14,13 @@
 
 use std::fmt::Write as _;
 
-use super::analyze::{ConnectionReport, Failure};
+use serde::Serialize;
+
+use super::analyze::ConnectionReport;
 use super::{CaptureReport, Format};
 use crate::capture::diagnose::Cause;
-
-fn json_str(s: &mut String, v: &str) {
-    s.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
-            }
-            c => s.push(c),
-        }
-    }
-    s.push('"');
-}
-
-fn json_opt_str(s: &mut String, v: Option<&str>) {
-    match v {
-        Some(v) => json_str(s, v),
-        None => s.push_str("null"),
-    }
-}
-
-fn json_list(s: &mut String, items: &[String]) {
-    s.push('[');
-    for (i, x) in items.iter().enumerate() {
-        if i > 0 {
-            s.push(',');
-        }
-        json_str(s, x);
-    }
-    s.push(']');
-}
-
-fn opt_bool(b: Option<bool>) -> &'static str {
-    match b {
-        Some(true) => "true",
-        Some(false) => "false",
-        None => "null",
-    }
-}
+use crate::observer::opt_hex;
+use crate::wire::{Direction, ExtensionType, ProtocolVersion};
 
 impl ConnectionReport {
     /// The summary as text, a dozen lines.
@@ -155,93 +115,131 @@ impl ConnectionReport {
 
     /// The summary as one JSON object (no newline), event `connection_summary`.
     pub fn summary_json(&self, number: usize) -> String {
-        let mut s = String::from("{\"event\":\"connection_summary\"");
-        let _ = write!(s, ",\"connection\":{number},\"client\":");
-        json_str(&mut s, &self.client.to_string());
-        s.push_str(",\"server\":");
-        json_str(&mut s, &self.server.to_string());
-        let _ = write!(s, ",\"first_frame\":{},\"skipped\":", self.first_packet);
-        json_opt_str(&mut s, self.skipped.as_deref());
-        s.push_str(",\"version\":");
-        json_opt_str(&mut s, self.version.map(|v| v.to_string()).as_deref());
-        s.push_str(",\"suite\":");
-        json_opt_str(
-            &mut s,
-            self.suite
-                .map(|c| c.name().unwrap_or("unknown").to_string())
-                .as_deref(),
-        );
-        s.push_str(",\"suite_id\":");
-        json_opt_str(&mut s, self.suite.map(|c| format!("{:04x}", c.0)).as_deref());
-        s.push_str(",\"client_random\":");
-        json_opt_str(&mut s, self.client_random.map(hex::encode).as_deref());
-        s.push_str(",\"server_random\":");
-        json_opt_str(&mut s, self.server_random.map(hex::encode).as_deref());
-        s.push_str(",\"extensions\":");
-        json_list(
-            &mut s,
-            &self.extensions.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
-        );
-        let _ = write!(
-            s,
-            ",\"extended_master_secret\":{},\"encrypt_then_mac\":{},\"resumed\":{},\"master_secret_source\":",
-            self.extended_master_secret, self.encrypt_then_mac, self.resumed
-        );
-        json_opt_str(&mut s, self.master_secret_source.as_deref());
-        for (k, v) in [
-            ("records", self.records),
-            ("protected", self.protected),
-            ("verified", self.verified),
-            ("undecrypted", self.undecrypted),
-            ("application_data", self.application_data),
-        ] {
-            let _ = write!(s, ",\"{k}\":[{},{}]", v[0], v[1]);
-        }
-        let _ = write!(
-            s,
-            ",\"finished_ok\":[{},{}],\"all_verified\":{},\"failures\":{},\"first_failure\":",
-            opt_bool(self.finished_ok[0]),
-            opt_bool(self.finished_ok[1]),
-            self.all_verified(),
-            self.failures.len()
-        );
-        match self.first_failure() {
-            Some(f) => failure_json(&mut s, f),
-            None => s.push_str("null"),
-        }
-        s.push_str(",\"notes\":");
-        json_list(&mut s, &self.notes);
-        s.push('}');
-        s
+        let failure = self.first_failure().map(|f| FailureJson {
+            record: f.record.as_ref().map(|r| r.index),
+            direction: f.record.as_ref().map(|r| r.direction),
+            frame: f.record.as_ref().map(|r| r.packet),
+            stream_offset: f.record.as_ref().map(|r| r.stream_offset),
+            seq: f.seq,
+            cause: f.cause.kind(),
+            message: f.cause.to_string(),
+            gap: match f.cause {
+                Cause::TcpGap { offset, len } => Some(GapJson {
+                    gap_offset: offset,
+                    gap_len: len,
+                }),
+                _ => None,
+            },
+            proven: f.proven,
+            evidence: &f.evidence,
+        });
+        to_json(&ConnectionJson {
+            connection: number,
+            client: self.client.to_string(),
+            server: self.server.to_string(),
+            first_frame: self.first_packet,
+            skipped: self.skipped.as_deref(),
+            version: self.version,
+            suite: self.suite.map(|c| c.name().unwrap_or("unknown")),
+            suite_id: self.suite.map(|c| format!("{:04x}", c.0)),
+            client_random: self.client_random,
+            server_random: self.server_random,
+            extensions: &self.extensions,
+            extended_master_secret: self.extended_master_secret,
+            encrypt_then_mac: self.encrypt_then_mac,
+            resumed: self.resumed,
+            master_secret_source: self.master_secret_source.as_deref(),
+            records: self.records,
+            protected: self.protected,
+            verified: self.verified,
+            undecrypted: self.undecrypted,
+            application_data: self.application_data,
+            finished_ok: self.finished_ok,
+            all_verified: self.all_verified(),
+            failures: self.failures.len(),
+            first_failure: failure,
+            notes: &self.notes,
+        })
     }
 }
 
-fn failure_json(s: &mut String, f: &Failure) {
-    s.push('{');
-    match &f.record {
-        Some(r) => {
-            let _ = write!(s, "\"record\":{},\"direction\":", r.index);
-            json_str(s, &r.direction.to_string());
-            let _ = write!(s, ",\"frame\":{},\"stream_offset\":{}", r.packet, r.stream_offset);
-        }
-        None => s.push_str("\"record\":null,\"direction\":null,\"frame\":null,\"stream_offset\":null"),
-    }
-    match f.seq {
-        Some(q) => {
-            let _ = write!(s, ",\"seq\":{q}");
-        }
-        None => s.push_str(",\"seq\":null"),
-    }
-    s.push_str(",\"cause\":");
-    json_str(s, f.cause.kind());
-    s.push_str(",\"message\":");
-    json_str(s, &f.cause.to_string());
-    if let Cause::TcpGap { offset, len } = f.cause {
-        let _ = write!(s, ",\"gap_offset\":{offset},\"gap_len\":{len}");
-    }
-    let _ = write!(s, ",\"proven\":{},\"evidence\":", f.proven);
-    json_list(s, &f.evidence);
-    s.push('}');
+/// One object, no newline. Serializing these plain structs into a string
+/// cannot fail; if it ever did, the line would say so rather than vanish.
+fn to_json(v: &impl Serialize) -> String {
+    serde_json::to_string(v)
+        .unwrap_or_else(|e| serde_json::json!({ "event": "error", "message": e.to_string() }).to_string())
+}
+
+/// `connection_summary`: the fields listed in the module documentation, in
+/// that order.
+#[derive(Serialize)]
+#[serde(tag = "event", rename = "connection_summary")]
+struct ConnectionJson<'a> {
+    connection: usize,
+    client: String,
+    server: String,
+    first_frame: u64,
+    skipped: Option<&'a str>,
+    version: Option<ProtocolVersion>,
+    suite: Option<&'static str>,
+    suite_id: Option<String>,
+    #[serde(serialize_with = "opt_hex")]
+    client_random: Option<[u8; 32]>,
+    #[serde(serialize_with = "opt_hex")]
+    server_random: Option<[u8; 32]>,
+    extensions: &'a [ExtensionType],
+    extended_master_secret: bool,
+    encrypt_then_mac: bool,
+    resumed: bool,
+    master_secret_source: Option<&'a str>,
+    records: [u64; 2],
+    protected: [u64; 2],
+    verified: [u64; 2],
+    undecrypted: [u64; 2],
+    application_data: [u64; 2],
+    finished_ok: [Option<bool>; 2],
+    all_verified: bool,
+    failures: usize,
+    first_failure: Option<FailureJson<'a>>,
+    notes: &'a [String],
+}
+
+/// `first_failure` of a `connection_summary`.
+#[derive(Serialize)]
+struct FailureJson<'a> {
+    record: Option<usize>,
+    direction: Option<Direction>,
+    frame: Option<u64>,
+    stream_offset: Option<u64>,
+    seq: Option<u64>,
+    cause: &'static str,
+    message: String,
+    /// Only for a TCP gap.
+    #[serde(flatten)]
+    gap: Option<GapJson>,
+    proven: bool,
+    evidence: &'a [String],
+}
+
+#[derive(Serialize)]
+struct GapJson {
+    gap_offset: u64,
+    gap_len: u64,
+}
+
+/// `capture_summary`.
+#[derive(Serialize)]
+#[serde(tag = "event", rename = "capture_summary")]
+struct CaptureJson {
+    format: &'static str,
+    frames: u64,
+    tcp_segments: u64,
+    connections: usize,
+    empty_connections: usize,
+    analysed: usize,
+    fully_verified: usize,
+    stopped: Option<String>,
+    other_traffic: Vec<String>,
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -313,22 +311,16 @@ impl CaptureReport {
     /// What the file contained, as one JSON object, event `capture_summary`.
     pub fn summary_json(&self) -> String {
         let st = &self.statistics;
-        let mut s = String::from("{\"event\":\"capture_summary\",\"format\":");
-        json_str(&mut s, self.format_name());
-        let _ = write!(
-            s,
-            ",\"frames\":{},\"tcp_segments\":{},\"connections\":{},\"empty_connections\":{},\"analysed\":{},\"fully_verified\":{},\"stopped\":",
-            st.packets,
-            st.tcp_segments,
-            self.connections.len(),
-            self.empty_connections,
-            self.connections.iter().filter(|c| c.skipped.is_none()).count(),
-            self.connections.iter().filter(|c| c.all_verified()).count()
-        );
-        json_opt_str(&mut s, self.stopped.as_ref().map(|e| e.to_string()).as_deref());
-        s.push_str(",\"other_traffic\":");
-        json_list(&mut s, &self.other_traffic());
-        s.push('}');
-        s
+        to_json(&CaptureJson {
+            format: self.format_name(),
+            frames: st.packets,
+            tcp_segments: st.tcp_segments,
+            connections: self.connections.len(),
+            empty_connections: self.empty_connections,
+            analysed: self.connections.iter().filter(|c| c.skipped.is_none()).count(),
+            fully_verified: self.connections.iter().filter(|c| c.all_verified()).count(),
+            stopped: self.stopped.as_ref().map(|e| e.to_string()),
+            other_traffic: self.other_traffic(),
+        })
     }
 }

@@ -15,19 +15,25 @@ use crate::observer::{Event, Hooks};
 /// client_write_IV[SecurityParameters.fixed_iv_length]
 /// server_write_IV[SecurityParameters.fixed_iv_length]
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct KeyBlock {
     /// `client_write_MAC_key` (empty for AEAD suites).
+    #[serde(serialize_with = "crate::observer::serialize_secret")]
     pub client_write_mac_key: Bytes,
     /// `server_write_MAC_key` (empty for AEAD suites).
+    #[serde(serialize_with = "crate::observer::serialize_secret")]
     pub server_write_mac_key: Bytes,
     /// `client_write_key`.
+    #[serde(serialize_with = "crate::observer::serialize_secret")]
     pub client_write_key: Bytes,
     /// `server_write_key`.
+    #[serde(serialize_with = "crate::observer::serialize_secret")]
     pub server_write_key: Bytes,
     /// `client_write_IV` (empty for TLS 1.2 CBC suites: their IV is explicit).
+    #[serde(serialize_with = "crate::observer::serialize_secret")]
     pub client_write_iv: Bytes,
     /// `server_write_IV`.
+    #[serde(serialize_with = "crate::observer::serialize_secret")]
     pub server_write_iv: Bytes,
 }
 

@@ -1,51 +1,76 @@
-//! JSON Lines: [`JsonLog`].
+//! JSON Lines: [`JsonLog`], and how each value an event carries is written in
+//! JSON (the `serialize_with` functions the declaration of [`Event`] names,
+//! and `Serialize` for the protocol enums it carries).
 
-use std::fmt::Write as _;
+use std::cell::{Cell, RefCell};
 use std::io::{self, Stdout, Write};
+
+use serde::ser::{SerializeSeq, SerializeStruct};
+use serde::{Serialize, Serializer};
 
 use super::text::prf_hash_name;
 use super::{Event, Observer};
+use crate::crypto::suites::PrfHash;
+use crate::faults::Fault;
+use crate::types::StateName;
+use crate::wire::{
+    Alert, AlertDescription, AlertLevel, ContentType, Direction, ExtensionType, HandshakeType, NamedGroup,
+    ProtocolVersion, SignatureScheme,
+};
 
 /// Writes one JSON object per event and line (JSON Lines).
 ///
+/// The format follows from the declaration of [`Event`] (its `Serialize`
+/// implementation, through `serde_json`), so every field below is documented
+/// there, once:
 ///
-/// Field names are the Rust field names of [`Event`] (snake_case) and stay
-/// stable. Byte strings are lowercase hex strings, enums are their RFC names
-/// (an unknown value is the hex text its `Display` gives, such as `"0xee"`),
-/// numbers and booleans are JSON numbers and booleans. Text the RFC defines as
-/// ASCII (the PRF label) is a JSON string; bytes that are not UTF-8 are
-/// replaced by U+FFFD there.
+/// * `"event"` comes first: [`Event::name`], the variant's snake_case name
+///   (`"record_out"`, `"mac_compared"`, ...).
+/// * Then the variant's fields, in declaration order, under their Rust names.
+///   A variant that carries a struct has that struct's fields:
+///   [`RecordView`](super::RecordView) (`record_out`, `record_in`),
+///   [`PrfCall`](super::PrfCall) (`prf`), [`MacInput`](super::MacInput)
+///   (`mac_input`), [`PaddingView`](super::PaddingView) (`cbc_padding`),
+///   [`NonceParts`](super::NonceParts) (`aead_nonce`),
+///   [`KeyBlock`](crate::crypto::key_block::KeyBlock) (`key_block`), and
+///   [`Alert`]'s `level` and `description` (`alert_sent`, `alert_received`).
+///   `pre_master_secret` has one field, `value`.
+/// * Byte strings are lowercase hex strings. Enums are their RFC names, as
+///   their `Display` writes them (an unknown value is its hex text, such as
+///   `"0xee"`); `direction` is `"client->server"` or `"server->client"`;
+///   states are names such as `"ExpectServerHello"`; the PRF `hash` is
+///   `"P_SHA256"` or `"P_SHA384"`. The PRF `label`, ASCII in the RFC, is a
+///   JSON string (bytes that are not UTF-8 become U+FFFD). Numbers and
+///   booleans are JSON numbers and booleans; an absent option is `null`.
+///   [`OwnedEvent`](super::OwnedEvent), which a [`Recorder`](super::Recorder)
+///   keeps, serializes to the same object.
 ///
-/// | `event` | fields |
-/// |---|---|
-/// | `state_changed` | `from`, `to` (state names, e.g. `"ExpectServerHello"`) |
-/// | `record_out`, `record_in` | `content_type`, `version`, `header` (hex, 5 bytes), `payload` (hex), `seq`, `protected` |
-/// | `handshake_out`, `handshake_in` | `typ`, `raw` (hex, 4-byte header included) |
-/// | `transcript_appended` | `typ`, `raw`, `running_hash` |
-/// | `certificate_checked` | `server_name`, `chain_len`, `verified`, `detail` |
-/// | `signature_checked` | `scheme`, `signed`, `signature`, `valid` |
-/// | `key_share` | `group`, `client_public`, `server_public` |
-/// | `pre_master_secret` | `value` |
-/// | `prf` | `purpose`, `hash` (`"P_SHA256"`/`"P_SHA384"`), `secret`, `label` (string), `seed`, `a` (array of hex: A(1), A(2), ...), `hmac_outputs` (array of hex), `output` |
-/// | `master_secret` | `client_random`, `server_random`, `master_secret` |
-/// | `key_block` | `client_write_mac_key`, `server_write_mac_key`, `client_write_key`, `server_write_key`, `client_write_iv`, `server_write_iv` |
-/// | `mac_input` | `direction`, `seq`, `pseudo_header`, `fragment`, `mac` |
-/// | `cbc_padding` | `direction`, `seq`, `padding_length`, `padding`, `well_formed`, `first_bad` (number or `null`) |
-/// | `mac_compared` | `direction`, `seq`, `computed`, `received`, `equal` |
-/// | `aead_nonce` | `direction`, `seq`, `fixed_iv`, `explicit`, `nonce` |
-/// | `aead_aad` | `direction`, `seq`, `aad` |
-/// | `aead_open_failed` | `direction`, `seq`, `tag` |
-/// | `finished_verify` | `label`, `handshake_hash`, `computed`, `received` |
-/// | `application_data` | `direction`, `data` |
-/// | `alert_sent`, `alert_received` | `level`, `description` |
-/// | `rsa_padding` | `padding_string`, `encoded_block` (both secret) |
-/// | `rsa_encrypted` | `modulus_bits`, `ciphertext` |
-/// | `dh_key_share` | `p_bits`, `p`, `g`, `client_public`, `server_public` |
-/// | `dh_shared_secret` | `z` (secret), `leading_zeros_stripped` |
+/// With [`JsonLog::redacted`], the secrets (the fields documented as such:
+/// the same values `TextLog::redacted` hides) become the string
+/// `"<redacted N bytes>"`; a list of secrets keeps its length.
 ///
-/// `direction` is `"client->server"` or `"server->client"`. With
-/// [`JsonLog::redacted`], the same secrets as in `TextLog::redacted` become the
-/// string `"<redacted N bytes>"` (arrays keep their length).
+/// ```
+/// use tlslab::observer::{Event, JsonLog};
+/// use tlslab::wire::Direction;
+///
+/// let e = Event::MacCompared {
+///     direction: Direction::ServerToClient,
+///     seq: 1,
+///     computed: &[0x11, 0x22],
+///     received: &[0x11, 0x23],
+///     equal: false,
+/// };
+/// assert_eq!(
+///     JsonLog::format_event(&e, false),
+///     r#"{"event":"mac_compared","direction":"server->client","seq":1,"computed":"1122","received":"1123","equal":false}"#
+/// );
+/// let e = Event::MasterSecret { client_random: &[1; 32], server_random: &[2; 32], master_secret: &[3; 48] };
+/// assert!(JsonLog::format_event(&e, true).ends_with(r#""master_secret":"<redacted 48 bytes>"}"#));
+/// ```
+///
+/// Each byte string is hex-encoded once per line, and a large one (a record's
+/// plaintext) that the next event carries again (the MAC input, then the
+/// application data) is not encoded again: the log keeps the last one.
 ///
 /// Write errors are ignored: an observer must never make a handshake fail. The
 /// first error is kept and can be read with [`JsonLog::take_error`].
@@ -53,6 +78,9 @@ pub struct JsonLog<W: Write = Stdout> {
     out: W,
     redact: bool,
     error: Option<io::Error>,
+    /// The line being written, kept for its allocation.
+    line: Vec<u8>,
+    cache: HexCache,
 }
 
 impl<W: Write> JsonLog<W> {
@@ -62,15 +90,16 @@ impl<W: Write> JsonLog<W> {
             out,
             redact: false,
             error: None,
+            line: Vec::new(),
+            cache: HexCache::default(),
         }
     }
 
     /// Logs with secret values replaced by `"<redacted N bytes>"`.
     pub fn redacted(out: W) -> JsonLog<W> {
         JsonLog {
-            out,
             redact: true,
-            error: None,
+            ..JsonLog::new(out)
         }
     }
 
@@ -98,351 +127,256 @@ impl JsonLog<Stdout> {
 
     /// The JSON object [`JsonLog`] writes for `event`, without the newline.
     pub fn format_event(event: &Event<'_>, redact: bool) -> String {
-        json_line(event, redact)
+        let mut line = Vec::new();
+        // Serializing into a Vec fails only if a Serialize impl fails, and
+        // none of the event's does.
+        let _ = write_json(&mut line, event, redact, &mut HexCache::default());
+        String::from_utf8_lossy(&line).into_owned()
     }
 }
 
 impl<W: Write> Observer for JsonLog<W> {
     fn on_event(&mut self, event: &Event<'_>) {
-        let mut line = json_line(event, self.redact);
-        line.push('\n');
-        // Flushed per line, as TextLog: the log must be complete up to a failure.
-        let r = self
-            .out
-            .write_all(line.as_bytes())
-            .and_then(|()| self.out.flush());
+        self.line.clear();
+        let r = write_json(&mut self.line, event, self.redact, &mut self.cache)
+            .map_err(io::Error::from)
+            .and_then(|()| {
+                self.line.push(b'\n');
+                // Flushed per line, as TextLog: the log must be complete up to a failure.
+                self.out.write_all(&self.line)?;
+                self.out.flush()
+            });
         if let Err(e) = r {
             self.error.get_or_insert(e);
         }
     }
 }
 
-/// Builds one object, field by field, with commas in the right places.
-struct Obj {
-    s: String,
+/// Serializes `event` into `out` with `redact` and `cache` in force.
+fn write_json(
+    out: &mut Vec<u8>,
+    event: &Event<'_>,
     redact: bool,
+    cache: &mut HexCache,
+) -> serde_json::Result<()> {
+    let _lent = Lent::new(redact, cache);
+    serde_json::to_writer(out, event)
 }
 
-impl Obj {
-    fn key(&mut self, k: &str) {
-        self.s.push(',');
-        push_str(&mut self.s, k);
-        self.s.push(':');
-    }
-    fn str(&mut self, k: &str, v: &str) -> &mut Self {
-        self.key(k);
-        push_str(&mut self.s, v);
-        self
-    }
-    fn display(&mut self, k: &str, v: impl std::fmt::Display) -> &mut Self {
-        self.str(k, &v.to_string())
-    }
-    fn hex(&mut self, k: &str, v: &[u8]) -> &mut Self {
-        self.key(k);
-        push_hex(&mut self.s, v);
-        self
-    }
-    fn secret(&mut self, k: &str, v: &[u8]) -> &mut Self {
-        self.key(k);
-        self.secret_value(v);
-        self
-    }
-    fn secret_value(&mut self, v: &[u8]) {
-        if self.redact {
-            push_str(&mut self.s, &format!("<redacted {} bytes>", v.len()));
-        } else {
-            push_hex(&mut self.s, v);
+// ---------------------------------------------------------------------------
+// What JsonLog lends the serializer for one line.
+//
+// `Serialize` has no room for a caller's settings, so the two things a field
+// needs from the log (redact or not; the hex of the last large byte string)
+// are lent through thread-locals for the duration of one line. Outside a
+// `JsonLog` line (an event given to `serde_json` directly), nothing is
+// redacted and nothing is cached.
+// ---------------------------------------------------------------------------
+
+thread_local! {
+    static REDACT: Cell<bool> = const { Cell::new(false) };
+    static CACHE: RefCell<Option<HexCache>> = const { RefCell::new(None) };
+}
+
+/// From this length up, the hex of a byte string is kept for the next
+/// event: below it, encoding costs less than comparing and copying.
+const CACHE_FROM: usize = 64;
+
+/// The last large byte string encoded and its hex.
+#[derive(Default)]
+struct HexCache {
+    bytes: Vec<u8>,
+    hex: Vec<u8>,
+}
+
+impl HexCache {
+    fn hex_of(&mut self, v: &[u8]) -> &str {
+        // Comparing 16 KiB costs a small fraction of encoding it.
+        if self.bytes != v {
+            self.bytes.clear();
+            self.bytes.extend_from_slice(v);
+            self.hex.resize(2 * v.len(), 0);
+            fill_hex(v, &mut self.hex);
         }
-    }
-    fn secret_list(&mut self, k: &str, v: &[Vec<u8>]) -> &mut Self {
-        self.key(k);
-        self.s.push('[');
-        for (i, x) in v.iter().enumerate() {
-            if i > 0 {
-                self.s.push(',');
-            }
-            self.secret_value(x);
-        }
-        self.s.push(']');
-        self
-    }
-    fn num(&mut self, k: &str, v: u64) -> &mut Self {
-        self.key(k);
-        let _ = write!(self.s, "{v}");
-        self
-    }
-    fn bool(&mut self, k: &str, v: bool) -> &mut Self {
-        self.key(k);
-        self.s.push_str(if v { "true" } else { "false" });
-        self
+        as_str(&self.hex)
     }
 }
 
-fn push_hex(s: &mut String, v: &[u8]) {
-    s.push('"');
-    let _ = write!(s, "{}", crate::bytes::Hex(v));
-    s.push('"');
+/// Settings and cache of one line, put back when dropped.
+struct Lent<'c> {
+    home: &'c mut HexCache,
 }
 
-/// A JSON string literal (RFC 8259 §7): quote, backslash and control
-/// characters escaped; everything else, non-ASCII included, as is.
-fn push_str(s: &mut String, v: &str) {
-    s.push('"');
-    for c in v.chars() {
-        match c {
-            '"' => s.push_str("\\\""),
-            '\\' => s.push_str("\\\\"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => {
-                let _ = write!(s, "\\u{:04x}", c as u32);
+impl<'c> Lent<'c> {
+    fn new(redact: bool, home: &'c mut HexCache) -> Lent<'c> {
+        REDACT.set(redact);
+        let cache = std::mem::take(home);
+        CACHE.with(|c| {
+            if let Ok(mut c) = c.try_borrow_mut() {
+                *c = Some(cache);
             }
-            c => s.push(c),
-        }
+        });
+        Lent { home }
     }
-    s.push('"');
 }
 
-fn json_line(event: &Event<'_>, redact: bool) -> String {
-    let mut o = Obj {
-        s: String::with_capacity(160),
-        redact,
-    };
-    o.s.push_str("{\"event\":");
-    push_str(&mut o.s, event.name());
-    match *event {
-        Event::StateChanged { from, to } => {
-            o.display("from", from).display("to", to);
-        }
-        Event::RecordOut(r) | Event::RecordIn(r) => {
-            o.display("content_type", r.content_type)
-                .display("version", r.version)
-                .hex("header", r.header)
-                .hex("payload", r.payload)
-                .num("seq", r.seq)
-                .bool("protected", r.protected);
-        }
-        Event::HandshakeOut { typ, raw } | Event::HandshakeIn { typ, raw } => {
-            o.display("typ", typ).hex("raw", raw);
-        }
-        Event::TranscriptAppended {
-            typ,
-            raw,
-            running_hash,
-        } => {
-            o.display("typ", typ)
-                .hex("raw", raw)
-                .hex("running_hash", running_hash);
-        }
-        Event::CertificateChecked {
-            server_name,
-            chain_len,
-            verified,
-            detail,
-        } => {
-            o.str("server_name", server_name)
-                .num("chain_len", chain_len as u64)
-                .bool("verified", verified)
-                .str("detail", detail);
-        }
-        Event::SignatureChecked {
-            scheme,
-            signed,
-            signature,
-            valid,
-        } => {
-            o.display("scheme", scheme)
-                .hex("signed", signed)
-                .hex("signature", signature)
-                .bool("valid", valid);
-        }
-        Event::KeyShare {
-            group,
-            client_public,
-            server_public,
-        } => {
-            o.display("group", group)
-                .hex("client_public", client_public)
-                .hex("server_public", server_public);
-        }
-        Event::PreMasterSecret(pms) => {
-            o.secret("value", pms);
-        }
-        Event::Prf(p) => {
-            o.str("purpose", p.purpose)
-                .str("hash", prf_hash_name(p.hash))
-                .secret("secret", p.secret)
-                .str("label", &String::from_utf8_lossy(p.label))
-                .hex("seed", p.seed)
-                .secret_list("a", p.a)
-                .secret_list("hmac_outputs", p.hmac_outputs)
-                .secret("output", p.output);
-        }
-        Event::MasterSecret {
-            client_random,
-            server_random,
-            master_secret,
-        } => {
-            o.hex("client_random", client_random)
-                .hex("server_random", server_random)
-                .secret("master_secret", master_secret);
-        }
-        Event::KeyBlock(kb) => {
-            o.secret("client_write_mac_key", &kb.client_write_mac_key)
-                .secret("server_write_mac_key", &kb.server_write_mac_key)
-                .secret("client_write_key", &kb.client_write_key)
-                .secret("server_write_key", &kb.server_write_key)
-                .secret("client_write_iv", &kb.client_write_iv)
-                .secret("server_write_iv", &kb.server_write_iv);
-        }
-        Event::MacInput(m) => {
-            o.display("direction", m.direction)
-                .num("seq", m.seq)
-                .hex("pseudo_header", m.pseudo_header)
-                .hex("fragment", m.fragment)
-                .hex("mac", m.mac);
-        }
-        Event::CbcPadding(p) => {
-            o.display("direction", p.direction)
-                .num("seq", p.seq)
-                .num("padding_length", p.padding_length.into())
-                .hex("padding", p.padding)
-                .bool("well_formed", p.well_formed);
-            match p.first_bad {
-                Some(i) => {
-                    o.num("first_bad", i as u64);
-                }
-                None => {
-                    o.key("first_bad");
-                    o.s.push_str("null");
-                }
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        REDACT.set(false);
+        CACHE.with(|c| {
+            if let Some(cache) = c.try_borrow_mut().ok().and_then(|mut c| c.take()) {
+                *self.home = cache;
             }
-        }
-        Event::MacCompared {
-            direction,
-            seq,
-            computed,
-            received,
-            equal,
-        } => {
-            o.display("direction", direction)
-                .num("seq", seq)
-                .hex("computed", computed)
-                .hex("received", received)
-                .bool("equal", equal);
-        }
-        Event::AeadNonce(n) => {
-            o.display("direction", n.direction)
-                .num("seq", n.seq)
-                .secret("fixed_iv", n.fixed_iv)
-                .hex("explicit", n.explicit)
-                .secret("nonce", n.nonce);
-        }
-        Event::AeadAad { direction, seq, aad } => {
-            o.display("direction", direction).num("seq", seq).hex("aad", aad);
-        }
-        Event::AeadOpenFailed { direction, seq, tag } => {
-            o.display("direction", direction).num("seq", seq).hex("tag", tag);
-        }
-        Event::FinishedVerify {
-            label,
-            handshake_hash,
-            computed,
-            received,
-        } => {
-            o.str("label", label)
-                .hex("handshake_hash", handshake_hash)
-                .hex("computed", computed)
-                .hex("received", received);
-        }
-        Event::ApplicationData { direction, data } => {
-            o.display("direction", direction).hex("data", data);
-        }
-        Event::AlertSent(a) | Event::AlertReceived(a) => {
-            o.display("level", a.level).display("description", a.description);
-        }
-        Event::ResumptionOffered {
-            session_id,
-            ticket,
-            master_secret,
-        } => {
-            o.hex("session_id", session_id);
-            match ticket {
-                Some(t) => {
-                    o.hex("ticket", t);
-                }
-                None => {
-                    o.key("ticket");
-                    o.s.push_str("null");
-                }
-            }
-            o.secret("master_secret", master_secret);
-        }
-        Event::Intercepted { point, before, after } => {
-            o.str("point", point).hex("before", before).hex("after", after);
-        }
-        Event::SessionHash { session_hash } => {
-            o.hex("session_hash", session_hash);
-        }
-        Event::ServerKeyChecked { matches, detail } => {
-            o.bool("matches", matches).str("detail", detail);
-        }
-        Event::FaultApplied {
-            fault,
-            what,
-            before,
-            after,
-        } => {
-            o.display("fault", fault)
-                .str("what", what)
-                .hex("before", before)
-                .hex("after", after);
-        }
-        Event::SessionResumed {
-            session_id,
-            master_secret,
-        } => {
-            o.hex("session_id", session_id)
-                .secret("master_secret", master_secret);
-        }
-        Event::RsaPadding {
-            padding_string,
-            encoded_block,
-        } => {
-            o.secret("padding_string", padding_string)
-                .secret("encoded_block", encoded_block);
-        }
-        Event::RsaEncrypted {
-            modulus_bits,
-            ciphertext,
-        } => {
-            o.num("modulus_bits", modulus_bits as u64)
-                .hex("ciphertext", ciphertext);
-        }
-        Event::DhKeyShare {
-            p_bits,
-            p,
-            g,
-            client_public,
-            server_public,
-        } => {
-            o.num("p_bits", p_bits as u64)
-                .hex("p", p)
-                .hex("g", g)
-                .hex("client_public", client_public)
-                .hex("server_public", server_public);
-        }
-        Event::DhSharedSecret {
-            z,
-            leading_zeros_stripped,
-        } => {
-            o.secret("z", z)
-                .num("leading_zeros_stripped", leading_zeros_stripped as u64);
-        }
+        });
     }
-    o.s.push('}');
-    o.s
+}
+
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex of `v` into `out`, which is exactly twice as long.
+fn fill_hex(v: &[u8], out: &mut [u8]) {
+    for (o, &b) in out.chunks_exact_mut(2).zip(v) {
+        o[0] = DIGITS[usize::from(b >> 4)];
+        o[1] = DIGITS[usize::from(b & 0x0f)];
+    }
+}
+
+/// Hex digits as text (they are ASCII, so this never fails).
+fn as_str(hex: &[u8]) -> &str {
+    std::str::from_utf8(hex).unwrap_or_default()
+}
+
+/// Calls `f` with the lowercase hex of `v`, encoded once: a large `v` equal
+/// to the last one encoded in this `JsonLog` reuses that text.
+fn with_hex<R>(v: &[u8], f: impl FnOnce(&str) -> R) -> R {
+    if v.len() < CACHE_FROM {
+        let mut buf = [0u8; 2 * CACHE_FROM];
+        let out = &mut buf[..2 * v.len()];
+        fill_hex(v, out);
+        return f(as_str(out));
+    }
+    CACHE.with(|c| {
+        let mut lent = c.try_borrow_mut().ok();
+        match lent.as_deref_mut().and_then(Option::as_mut) {
+            Some(cache) => f(cache.hex_of(v)),
+            None => {
+                let mut out = vec![0u8; 2 * v.len()];
+                fill_hex(v, &mut out);
+                f(as_str(&out))
+            }
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The `serialize_with` functions of the event declaration. Each takes any
+// byte container, so the borrowed `Event` and the owned `OwnedEvent` (with
+// `Bytes`) serialize alike.
+// ---------------------------------------------------------------------------
+
+/// Bytes as a lowercase hex string.
+pub(crate) fn hex<B: AsRef<[u8]>, S: Serializer>(v: &B, s: S) -> Result<S::Ok, S::Error> {
+    with_hex(v.as_ref(), |h| s.serialize_str(h))
+}
+
+/// A secret: lowercase hex, or `"<redacted N bytes>"` in a redacted log.
+pub(crate) fn secret<B: AsRef<[u8]>, S: Serializer>(v: &B, s: S) -> Result<S::Ok, S::Error> {
+    let v = v.as_ref();
+    if REDACT.get() {
+        s.collect_str(&format_args!("<redacted {} bytes>", v.len()))
+    } else {
+        hex(&v, s)
+    }
+}
+
+/// Bytes as hex, or `null`.
+pub(crate) fn opt_hex<B: AsRef<[u8]>, S: Serializer>(v: &Option<B>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(b) => hex(b, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// A list of secrets (the PRF's A(i) and HMAC outputs).
+pub(crate) fn secret_list<L, B, S>(v: &L, s: S) -> Result<S::Ok, S::Error>
+where
+    L: AsRef<[B]>,
+    B: AsRef<[u8]>,
+    S: Serializer,
+{
+    let v = v.as_ref();
+    let mut seq = s.serialize_seq(Some(v.len()))?;
+    for x in v {
+        seq.serialize_element(&Secret(x.as_ref()))?;
+    }
+    seq.end()
+}
+
+/// ASCII text the RFC gives as bytes (the PRF label), as a JSON string.
+pub(crate) fn lossy_text<B: AsRef<[u8]>, S: Serializer>(v: &B, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&String::from_utf8_lossy(v.as_ref()))
+}
+
+/// A secret that is an event's only value, as the field `value`.
+pub(crate) fn secret_value<B: AsRef<[u8]>, S: Serializer>(v: &B, s: S) -> Result<S::Ok, S::Error> {
+    let mut o = s.serialize_struct("Secret", 1)?;
+    o.serialize_field("value", &Secret(v.as_ref()))?;
+    o.end()
+}
+
+struct Secret<'a>(&'a [u8]);
+
+impl Serialize for Secret<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        secret(&self.0, s)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The protocol values events carry: enums by the RFC name their `Display`
+// gives, as in the text log.
+// ---------------------------------------------------------------------------
+
+macro_rules! serialize_as_display {
+    ($($t:ty),* $(,)?) => {$(
+        /// Its `Display` text (the RFC name) as a JSON string.
+        impl Serialize for $t {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    )*};
+}
+
+serialize_as_display!(
+    ContentType,
+    ProtocolVersion,
+    HandshakeType,
+    SignatureScheme,
+    NamedGroup,
+    ExtensionType,
+    AlertLevel,
+    AlertDescription,
+    Direction,
+    StateName,
+    Fault,
+);
+
+/// `"P_SHA256"` or `"P_SHA384"`, as RFC 5246 §5 writes them.
+impl Serialize for PrfHash {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(prf_hash_name(*self))
+    }
+}
+
+/// An object with `level` and `description`.
+impl Serialize for Alert {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = s.serialize_struct("Alert", 2)?;
+        o.serialize_field("level", &self.level)?;
+        o.serialize_field("description", &self.description)?;
+        o.end()
+    }
 }
 
 #[cfg(test)]
@@ -454,6 +388,10 @@ mod tests {
     use crate::types::StateName;
     use crate::wire::{Alert, AlertDescription, AlertLevel, Direction};
     use serde_json::{json, Value};
+
+    fn json_line(e: &Event<'_>, redact: bool) -> String {
+        JsonLog::format_event(e, redact)
+    }
 
     fn parse(e: &Event<'_>, redact: bool) -> Value {
         let line = json_line(e, redact);
@@ -574,5 +512,58 @@ mod tests {
             true,
         );
         assert!(redacted.contains(r#""master_secret":"<redacted 48 bytes>""#));
+    }
+
+    #[test]
+    fn large_values_are_reused_only_when_equal() {
+        let mut log = JsonLog::new(Vec::new());
+        let mut data = vec![0xab; 16384];
+        let d = Direction::ServerToClient;
+        log.on_event(&Event::ApplicationData {
+            direction: d,
+            data: &data,
+        });
+        log.on_event(&Event::ApplicationData {
+            direction: d,
+            data: &data,
+        });
+        assert_eq!(log.cache.bytes, data, "the last large value is kept");
+        // The same buffer with new contents (a record buffer reused).
+        data[16383] = 0xcd;
+        log.on_event(&Event::ApplicationData {
+            direction: d,
+            data: &data,
+        });
+        log.on_event(&Event::ApplicationData {
+            direction: d,
+            data: &data[..100],
+        });
+        let text = String::from_utf8(log.into_inner()).unwrap();
+        let got: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["data"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let first = "ab".repeat(16384);
+        let changed = format!("{}cd", "ab".repeat(16383));
+        assert_eq!(got, [first.clone(), first, changed, "ab".repeat(100)]);
+    }
+
+    #[test]
+    fn redaction_ends_with_the_line() {
+        let ms = [3u8; 48];
+        let e = Event::MasterSecret {
+            client_random: &[1; 32],
+            server_random: &[2; 32],
+            master_secret: &ms,
+        };
+        assert!(json_line(&e, true).contains("<redacted 48 bytes>"));
+        // Outside a redacted JsonLog line, an event serializes in full.
+        let v = serde_json::to_value(e).unwrap();
+        assert_eq!(v["master_secret"], json!("03".repeat(48)));
     }
 }

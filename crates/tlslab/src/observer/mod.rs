@@ -12,12 +12,14 @@ mod keylog;
 mod recorder;
 mod text;
 
-pub use event::{Event, MacInput, NonceParts, PaddingView, PrfCall, RecordView};
-pub use json::JsonLog;
-pub use keylog::KeyLogWriter;
-pub use recorder::{
-    OwnedEvent, OwnedMacInput, OwnedNonceParts, OwnedPaddingView, OwnedPrfCall, OwnedRecordView, Recorder,
+pub use event::{
+    Event, MacInput, NonceParts, OwnedEvent, OwnedMacInput, OwnedNonceParts, OwnedPaddingView, OwnedPrfCall,
+    OwnedRecordView, PaddingView, PrfCall, RecordView,
 };
+pub use json::JsonLog;
+pub(crate) use json::{opt_hex, secret as serialize_secret};
+pub use keylog::KeyLogWriter;
+pub use recorder::Recorder;
 pub use text::{format_event, TextLog};
 
 /// Receives every event of a connection, in order.
