@@ -21,7 +21,7 @@
 //! config.interceptor = Some(Box::new(ZeroMacKey));
 //! ```
 
-use crate::crypto::key_block::KeyBlock;
+use crate::types::KeyBlock;
 
 /// A derivation point and mutable access to its value.
 #[non_exhaustive]

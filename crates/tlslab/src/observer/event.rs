@@ -1,8 +1,8 @@
 //! The one event enum. Every value the RFC names passes through here, borrowed
 //! from the place where it exists, at the moment it exists.
 
-use crate::crypto::key_block::KeyBlock;
-use crate::crypto::suites::PrfHash;
+use crate::types::KeyBlock;
+use crate::types::PrfHash;
 use crate::types::StateName;
 use crate::wire::{Alert, ContentType, Direction, HandshakeType, ProtocolVersion};
 
@@ -251,7 +251,8 @@ pub enum Event<'a> {
         /// The master secret reused (no new key exchange).
         master_secret: &'a [u8; 48],
     },
-    /// An interceptor changed a value at a derivation point (see [`crate::intercept`]).
+    /// An interceptor changed a value at a derivation point (break and edit:
+    /// the `intercept` module).
     Intercepted {
         /// The point's RFC name.
         point: &'static str,
@@ -274,10 +275,10 @@ pub enum Event<'a> {
         /// What was compared and what it means for this handshake.
         detail: &'a str,
     },
-    /// A configured fault changed a value (see [`crate::faults`]).
+    /// A configured fault changed a value (the `faults` module names them).
     FaultApplied {
         /// The fault.
-        fault: crate::faults::Fault,
+        fault: crate::types::Fault,
         /// What it changed, in RFC terms.
         what: &'static str,
         /// The value before.

@@ -448,9 +448,9 @@ fn json_line(event: &Event<'_>, redact: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::suites::PrfHash;
     use crate::observer::text::tests::sample_key_block;
     use crate::observer::PrfCall;
+    use crate::types::PrfHash;
     use crate::types::StateName;
     use crate::wire::{Alert, AlertDescription, AlertLevel, Direction};
     use serde_json::{json, Value};

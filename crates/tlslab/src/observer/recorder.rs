@@ -7,8 +7,8 @@
 
 use super::{Event, Observer};
 use crate::bytes::Bytes;
-use crate::crypto::key_block::KeyBlock;
-use crate::crypto::suites::PrfHash;
+use crate::types::KeyBlock;
+use crate::types::PrfHash;
 use crate::types::StateName;
 use crate::wire::{
     Alert, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
@@ -212,7 +212,7 @@ pub enum OwnedEvent {
     ServerKeyChecked { matches: bool, detail: String },
     /// See [`Event::FaultApplied`].
     FaultApplied {
-        fault: crate::faults::Fault,
+        fault: crate::types::Fault,
         what: &'static str,
         before: Bytes,
         after: Bytes,
