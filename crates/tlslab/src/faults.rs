@@ -7,9 +7,23 @@
 //! [`crate::ClientConfig::faults`] or `--fault NAME[:ARG]` on the command line.
 //! Record numbers count the records we protect, from 0: record 0 is our
 //! Finished, record 1 our first application data record.
+//!
+//! Two kinds, applied in two places only:
+//!
+//! * a fault that changes a derived value is a canned
+//!   [`Interceptor`]: [`Fault::tamper`]
+//!   edits the value at its [`Point`], where the handshake offers it (each
+//!   step has one edit point);
+//! * a fault that changes how a record is sealed or what happens to it
+//!   afterwards is applied by [`Faults::seal_record`], a wrapper around the
+//!   record layer's honest seal.
 
 use crate::error::Error;
-use crate::wire::HandshakeType;
+use crate::intercept::{Interceptor, MacInputFields, Point};
+use crate::observer::{Event, Hooks};
+use crate::record::{PaddingFault, Plaintext, Protection, RecordLayerState, MAX_PLAINTEXT};
+use crate::rng::Rng;
+use crate::wire::{HandshakeType, ProtocolVersion};
 
 pub use crate::types::Fault;
 
@@ -160,6 +174,145 @@ impl Fault {
     }
 }
 
+/// What a fault changed at an edit point, for its `FaultApplied` event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tampered {
+    /// What it changed, in RFC terms.
+    pub what: &'static str,
+    /// The value before.
+    pub before: Vec<u8>,
+    /// The value after.
+    pub after: Vec<u8>,
+}
+
+impl Tampered {
+    fn new(what: &'static str, before: &[u8], after: &[u8]) -> Option<Tampered> {
+        Some(Tampered {
+            what,
+            before: before.to_vec(),
+            after: after.to_vec(),
+        })
+    }
+}
+
+impl Fault {
+    /// The canned edit: changes the value at `point` if this fault belongs
+    /// there, and says what it changed. Faults of the record layer's own
+    /// work (padding, the sealed bytes, record sizes) change nothing here:
+    /// [`Faults::seal_record`] and [`Faults::handshake_record_size`] apply them.
+    pub fn tamper(&self, point: Point<'_>) -> Option<Tampered> {
+        match (*self, point) {
+            (Fault::WrongPreMasterSecret, Point::PreMasterSecret(pre_master_secret)) => {
+                let before = pre_master_secret.clone();
+                *pre_master_secret.last_mut()? ^= 0x01;
+                Tampered::new("pre_master_secret", &before, pre_master_secret)
+            }
+            (
+                Fault::RsaWrongClientVersion,
+                Point::RsaKeyTransport {
+                    pre_master_secret, ..
+                },
+            ) => {
+                let before = [pre_master_secret[0], pre_master_secret[1]];
+                pre_master_secret[..2].copy_from_slice(&ProtocolVersion::TLS10.0.to_be_bytes());
+                Tampered::new(
+                    "client_version inside the pre-master secret",
+                    &before,
+                    &pre_master_secret[..2],
+                )
+            }
+            (Fault::RsaWrongKey, Point::RsaKeyTransport { modulus, .. }) => {
+                let before = modulus.clone();
+                *modulus.last_mut()? ^= 0x02; // stays odd, same size
+                Tampered::new(
+                    "RSA modulus the pre-master secret is encrypted to",
+                    &before,
+                    modulus,
+                )
+            }
+            (Fault::EmsExpectedNotUsed, Point::ExtendedMasterSecret(extended))
+            | (Fault::EmsUsedNotNegotiated, Point::ExtendedMasterSecret(extended)) => {
+                // Each fault turns one way only: the negotiated choice it names.
+                if *extended != matches!(self, Fault::EmsExpectedNotUsed) {
+                    return None;
+                }
+                let before = u8::from(*extended);
+                *extended = !*extended;
+                Tampered::new(
+                    "master secret derivation (extended_master_secret on/off)",
+                    &[before],
+                    &[u8::from(*extended)],
+                )
+            }
+            (Fault::SwapDirectionKeys, Point::KeyBlock(key_block)) => {
+                let before = key_block.client_write_key.clone();
+                std::mem::swap(
+                    &mut key_block.client_write_mac_key,
+                    &mut key_block.server_write_mac_key,
+                );
+                std::mem::swap(&mut key_block.client_write_key, &mut key_block.server_write_key);
+                std::mem::swap(&mut key_block.client_write_iv, &mut key_block.server_write_iv);
+                Tampered::new(
+                    "client_write_key (and MAC key, IV) taken from the server's part of the key block",
+                    &before,
+                    &key_block.client_write_key,
+                )
+            }
+            (
+                Fault::TranscriptMissing { message },
+                Point::HandshakeHash {
+                    hash,
+                    messages,
+                    handshake_hash,
+                },
+            ) => {
+                let before = handshake_hash.clone();
+                let mut ctx = ring::digest::Context::new(hash.digest());
+                for (_, raw) in messages.iter().filter(|(typ, _)| *typ != message) {
+                    ctx.update(raw);
+                }
+                *handshake_hash = ctx.finish().as_ref().to_vec();
+                Tampered::new(
+                    "Hash(handshake_messages) for our Finished",
+                    &before,
+                    handshake_hash,
+                )
+            }
+            (Fault::BadFinished, Point::ClientVerifyData(verify_data)) => {
+                let before = *verify_data;
+                verify_data[0] ^= 0x01;
+                Tampered::new("verify_data", &before, verify_data)
+            }
+            (Fault::SeqOffByOne { record }, Point::MacInput(fields)) if fields.record == record => {
+                let before = fields.seq;
+                fields.seq = before.wrapping_add(1);
+                Tampered::new(
+                    "seq_num of the record",
+                    &before.to_be_bytes(),
+                    &fields.seq.to_be_bytes(),
+                )
+            }
+            (Fault::SeqReused { record }, Point::MacInput(fields)) if fields.record == record => {
+                let before = fields.seq;
+                fields.seq = before.wrapping_sub(1);
+                Tampered::new(
+                    "seq_num of the record",
+                    &before.to_be_bytes(),
+                    &fields.seq.to_be_bytes(),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A fault is a canned interceptor: the same edit, without the event.
+impl Interceptor for Fault {
+    fn intercept(&mut self, point: Point<'_>) {
+        self.tamper(point);
+    }
+}
+
 /// The faults of one connection, asked for by the step that applies them.
 #[derive(Clone, Debug, Default)]
 pub struct Faults(pub Vec<Fault>);
@@ -178,6 +331,177 @@ impl Faults {
     /// Whether any fault is configured.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// Offers `point` to every configured fault in turn and reports each
+    /// change as a `FaultApplied` event.
+    pub fn tamper(&self, mut point: Point<'_>, hooks: &mut Hooks<'_>) {
+        for fault in &self.0 {
+            if let Some(t) = fault.tamper(point.reborrow()) {
+                hooks.emit(&Event::FaultApplied {
+                    fault: *fault,
+                    what: t.what,
+                    before: &t.before,
+                    after: &t.after,
+                });
+            }
+        }
+    }
+
+    /// The largest handshake record we send: [`MAX_PLAINTEXT`], or less
+    /// with `split-records`.
+    pub fn handshake_record_size(&self) -> usize {
+        self.find(|f| match f {
+            Fault::SplitRecords { size } => Some(*size),
+            _ => None,
+        })
+        .map_or(MAX_PLAINTEXT, |size| size.min(MAX_PLAINTEXT))
+    }
+
+    /// Seals one protected record through `write`, the record faults
+    /// wrapped around the record layer's honest seal:
+    ///
+    /// 1. the MAC input as the edit point left it (`seq-off-by-one`,
+    ///    `seq-reused`, or an interceptor), and `mac-wrong-version`'s
+    ///    version 03 01: the edited `seq_num` and version enter the MAC (or
+    ///    AEAD nonce and additional data) only, the header keeps
+    ///    `plaintext.version`, and the next record continues with the honest
+    ///    `seq_num`;
+    /// 2. `bad-padding`, `bad-padding-length`: a malformed CBC padding
+    ///    ([`RecordLayerState::seal_malformed`]);
+    /// 3. on the sealed bytes: `corrupt-mac`, `flip-ciphertext-bit`,
+    ///    `truncate-record`.
+    pub fn seal_record(
+        &self,
+        write: &mut RecordLayerState,
+        plaintext: Plaintext<'_>,
+        mac_input: MacInputFields,
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+    ) -> Result<(), Error> {
+        let record = mac_input.record;
+        let at = out.len();
+        let honest_seq = write.seq;
+        write.seq = mac_input.seq;
+        let wrong_version = self.find(|f| match f {
+            Fault::MacWrongVersion { record: r } if *r == record => Some(*f),
+            _ => None,
+        });
+        let mac_version = match wrong_version {
+            Some(_) => ProtocolVersion::TLS10,
+            None => mac_input.version,
+        };
+        let padding = self.find(|f| match f {
+            Fault::BadPadding { record: r } if *r == record => Some((*f, PaddingFault::Value)),
+            Fault::BadPaddingLength { record: r } if *r == record => Some((*f, PaddingFault::Length)),
+            _ => None,
+        });
+        let sealed = match padding {
+            None => write.seal(plaintext.typ, mac_version, plaintext.fragment, out, rng, hooks),
+            Some((fault, how)) => write
+                .seal_malformed(plaintext, how, out, rng, hooks)
+                .map(|changed| {
+                    if let Some((before, after)) = changed {
+                        hooks.emit(&Event::FaultApplied {
+                            fault,
+                            what: match how {
+                                PaddingFault::Length => {
+                                    "the CBC padding_length byte of the record, before encryption"
+                                }
+                                _ => "the first CBC padding byte of the record, before encryption",
+                            },
+                            before: &[before],
+                            after: &[after],
+                        });
+                    }
+                }),
+        };
+        // Only this record's MAC input was edited: the next one continues honestly.
+        write.seq = honest_seq.wrapping_add(1);
+        sealed?;
+        out[at + 1..at + 3].copy_from_slice(&plaintext.version.0.to_be_bytes());
+        if let Some(fault) = wrong_version {
+            hooks.emit(&Event::FaultApplied {
+                fault,
+                what: "version bytes in the MAC pseudo-header / additional data (the header says 03 03)",
+                before: &plaintext.version.0.to_be_bytes(),
+                after: &mac_version.0.to_be_bytes(),
+            });
+        }
+        if let Some(fault) = self.find(|f| match f {
+            Fault::CorruptMac { record: r } if *r == record => Some(*f),
+            _ => None,
+        }) {
+            let fragment_len = plaintext.fragment.len();
+            corrupt_mac(fault, &write.protection, fragment_len, &mut out[at + 5..], hooks);
+        }
+        for fault in &self.0 {
+            match *fault {
+                Fault::FlipCiphertextBit { record: r, bit } if r == record => {
+                    let payload = &mut out[at + 5..];
+                    if let Some(byte) = payload.get_mut(bit / 8) {
+                        let before = [*byte];
+                        *byte ^= 0x80 >> (bit % 8);
+                        let after = [*byte];
+                        hooks.emit(&Event::FaultApplied {
+                            fault: *fault,
+                            what: "one ciphertext byte of the record, after sealing",
+                            before: &before,
+                            after: &after,
+                        });
+                    }
+                }
+                Fault::TruncateRecord { record: r, bytes } if r == record => {
+                    let len = out.len() - at - 5;
+                    let cut = bytes.min(len);
+                    let before = (len as u16).to_be_bytes();
+                    out.truncate(out.len() - cut);
+                    let after = ((len - cut) as u16).to_be_bytes();
+                    out[at + 3..at + 5].copy_from_slice(&after);
+                    hooks.emit(&Event::FaultApplied {
+                        fault: *fault,
+                        what: "record length (bytes cut from the end)",
+                        before: &before,
+                        after: &after,
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// corrupt-mac: flips the last byte of the record's MAC. AEAD: the tag is
+/// the last 16 bytes; encrypt-then-MAC: the MAC is last, in the clear;
+/// MAC-then-encrypt: the MAC's last plaintext byte is changed through the
+/// ciphertext byte 16 bytes before it (CBC malleability).
+fn corrupt_mac(
+    fault: Fault,
+    protection: &Protection,
+    fragment_len: usize,
+    payload: &mut [u8],
+    hooks: &mut Hooks<'_>,
+) {
+    let at = match protection {
+        Protection::Null => return,
+        Protection::Aead(_) => payload.len().checked_sub(1),
+        Protection::Cbc(c) if c.encrypt_then_mac() => payload.len().checked_sub(1),
+        // payload = IV ‖ E(fragment ‖ MAC ‖ padding ‖ padding_length): plaintext
+        // byte k sits at payload offset 16 + k; flip offset k to change it.
+        Protection::Cbc(c) => Some(fragment_len + c.mac_len() - 1),
+    };
+    if let Some(byte) = at.and_then(|i| payload.get_mut(i)) {
+        let before = [*byte];
+        *byte ^= 0x01;
+        let after = [*byte];
+        hooks.emit(&Event::FaultApplied {
+            fault,
+            what: "the record's MAC (last byte)",
+            before: &before,
+            after: &after,
+        });
     }
 }
 

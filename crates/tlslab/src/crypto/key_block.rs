@@ -15,9 +15,9 @@ pub use crate::types::KeyBlock;
 /// [`Event::KeyBlock`] with the named parts.
 ///
 /// [RFC 5246 §6.3]: https://www.rfc-editor.org/rfc/rfc5246#section-6.3
-// ANCHOR: derive_key_block
+// ANCHOR: compute_key_block
 #[inline(never)]
-pub fn derive_key_block(
+pub fn compute_key_block(
     suite: &SuiteInfo,
     master_secret: &[u8; 48],
     client_random: &[u8; 32],
@@ -67,7 +67,7 @@ pub fn derive_key_block(
     hooks.emit(&Event::KeyBlock(&split));
     split
 }
-// ANCHOR_END: derive_key_block
+// ANCHOR_END: compute_key_block
 
 #[cfg(test)]
 mod tests {
@@ -91,7 +91,7 @@ mod tests {
         let mut rec = PrfRecorder::default();
         let kb = {
             let mut hooks = Hooks::new(&mut rec);
-            derive_key_block(suite, &master_secret, &client_random, &server_random, &mut hooks)
+            compute_key_block(suite, &master_secret, &client_random, &server_random, &mut hooks)
         };
         assert_eq!(
             kb.client_write_mac_key.0,
@@ -136,7 +136,7 @@ mod tests {
         let master_secret = [7u8; 48];
         let client_random = [1u8; 32];
         let server_random = [2u8; 32];
-        let kb = derive_key_block(
+        let kb = compute_key_block(
             suite,
             &master_secret,
             &client_random,
