@@ -417,8 +417,13 @@ impl Faults {
                     }
                 }),
         };
-        // Only this record's MAC input was edited: the next one continues honestly.
-        write.seq = honest_seq.wrapping_add(1);
+        // Only this record's MAC input was edited: the next one continues
+        // honestly. A record that failed to seal leaves the count as it was;
+        // at 2^64 - 1 the next seal refuses (RFC 5246 §6.1: no wrap).
+        write.seq = match sealed {
+            Ok(()) => honest_seq.saturating_add(1),
+            Err(_) => honest_seq,
+        };
         sealed?;
         out[at + 1..at + 3].copy_from_slice(&plaintext.version.0.to_be_bytes());
         if let Some(fault) = wrong_version {
@@ -508,6 +513,154 @@ fn corrupt_mac(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::suites::{BulkCipher, MacAlgorithm};
+    use crate::handshake::transcript::Transcript;
+    use crate::record::CbcState;
+    use crate::rng::SeededRng;
+    use crate::types::PrfHash;
+    use crate::wire::{ContentType, Direction};
+
+    /// A fault changes only the point it belongs to.
+    #[test]
+    fn a_fault_edits_its_own_point_only() {
+        let mut verify_data = [7u8; 12];
+        assert_eq!(
+            Fault::BadFinished
+                .tamper(Point::ClientVerifyData(&mut verify_data))
+                .map(|t| t.what),
+            Some("verify_data")
+        );
+        assert_eq!(verify_data[0], 6);
+        // No fault belongs at the master secret: each leaves it alone.
+        let mut master_secret = [1u8; 48];
+        let every_fault = CATALOGUE
+            .iter()
+            .map(|(name, arg, _)| match *arg {
+                "" => name.to_string(),
+                "MESSAGE" => format!("{name}:server_key_exchange"),
+                _ => format!("{name}:2"),
+            })
+            .chain(["rsa-wrong-key".into(), "rsa-wrong-client-version".into()]);
+        for text in every_fault {
+            let fault = Fault::parse(&text).unwrap();
+            assert_eq!(
+                fault.tamper(Point::MasterSecret(&mut master_secret)),
+                None,
+                "{fault}"
+            );
+        }
+        assert_eq!(master_secret, [1u8; 48]);
+        // As an interceptor of its own: the same edit, no event.
+        let mut fault = Fault::WrongPreMasterSecret;
+        let mut pre_master_secret = vec![0x10, 0x20];
+        fault.intercept(Point::PreMasterSecret(&mut pre_master_secret));
+        assert_eq!(pre_master_secret, [0x10, 0x21]);
+    }
+
+    /// Each EMS fault turns the negotiated choice one way only (RFC 7627 §4).
+    #[test]
+    fn ems_faults_turn_one_way() {
+        for (fault, negotiated, used) in [
+            (Fault::EmsExpectedNotUsed, true, false),
+            (Fault::EmsExpectedNotUsed, false, false),
+            (Fault::EmsUsedNotNegotiated, false, true),
+            (Fault::EmsUsedNotNegotiated, true, true),
+        ] {
+            let mut extended = negotiated;
+            let changed = fault.tamper(Point::ExtendedMasterSecret(&mut extended));
+            assert_eq!(extended, used, "{fault} negotiated={negotiated}");
+            assert_eq!(changed.is_some(), negotiated != used);
+        }
+    }
+
+    /// transcript-missing recomputes the hash the transcript itself gives
+    /// without that message.
+    #[test]
+    fn transcript_missing_matches_the_transcript_without_the_message() {
+        let mut transcript = Transcript::new();
+        transcript.set_hash(PrfHash::Sha384);
+        let mut hooks = Hooks::none();
+        for (typ, raw) in [
+            (HandshakeType::CLIENT_HELLO, &b"\x01\x00\x00\x01a"[..]),
+            (HandshakeType::SERVER_KEY_EXCHANGE, b"\x0c\x00\x00\x02bc"),
+            (HandshakeType::SERVER_HELLO_DONE, b"\x0e\x00\x00\x00"),
+        ] {
+            transcript.append(typ, raw, &mut hooks);
+        }
+        let messages = transcript.message_list();
+        let mut handshake_hash = transcript.current_hash();
+        let message = HandshakeType::SERVER_KEY_EXCHANGE;
+        let changed = Fault::TranscriptMissing { message }.tamper(Point::HandshakeHash {
+            hash: PrfHash::Sha384,
+            messages: &messages,
+            handshake_hash: &mut handshake_hash,
+        });
+        assert_eq!(handshake_hash, transcript.hash_without(message));
+        assert_eq!(changed.map(|t| t.before), Some(transcript.current_hash()));
+    }
+
+    /// Without faults, the wrapper is the record layer's honest seal, byte
+    /// for byte; a fault for another record changes nothing either.
+    #[test]
+    fn seal_record_without_a_fault_for_the_record_is_the_honest_seal() {
+        let cbc = || {
+            let state = CbcState::new(
+                Direction::ClientToServer,
+                BulkCipher::Aes128Cbc,
+                MacAlgorithm::HmacSha1,
+                &[3u8; 20],
+                &[4u8; 16],
+            )
+            .unwrap();
+            let mut write = RecordLayerState::new(Direction::ClientToServer);
+            write.change_protection(Protection::Cbc(state));
+            write
+        };
+        let plaintext = Plaintext {
+            typ: ContentType::APPLICATION_DATA,
+            version: ProtocolVersion::TLS12,
+            fragment: b"GET / HTTP/1.0\r\n\r\n",
+        };
+        let mut honest = cbc();
+        let mut expected = Vec::new();
+        honest
+            .seal(
+                plaintext.typ,
+                plaintext.version,
+                plaintext.fragment,
+                &mut expected,
+                &mut SeededRng::new(9, 0),
+                &mut Hooks::none(),
+            )
+            .unwrap();
+        for faults in [
+            Faults::default(),
+            Faults(vec![
+                Fault::CorruptMac { record: 5 },
+                Fault::BadPadding { record: 5 },
+            ]),
+        ] {
+            let mut write = cbc();
+            let mut out = Vec::new();
+            let mac_input = MacInputFields {
+                record: 0,
+                seq: 0,
+                version: ProtocolVersion::TLS12,
+            };
+            faults
+                .seal_record(
+                    &mut write,
+                    plaintext,
+                    mac_input,
+                    &mut out,
+                    &mut SeededRng::new(9, 0),
+                    &mut Hooks::none(),
+                )
+                .unwrap();
+            assert_eq!(out, expected, "{faults:?}");
+            assert_eq!(write.seq, honest.seq);
+        }
+    }
 
     #[test]
     fn every_catalogue_name_parses_and_prints_back() {

@@ -347,8 +347,8 @@ impl<'o> Context<'o> {
     /// ([`Point::MacInput`]); its record faults are applied around the
     /// record layer's seal ([`crate::faults::Faults::seal_record`]).
     fn seal_one(&mut self, typ: ContentType, fragment: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        let rng = &mut *self.config.rng;
         if !self.write.is_protected() {
+            let rng = &mut *self.config.rng;
             return self
                 .write
                 .seal(typ, ProtocolVersion::TLS12, fragment, out, rng, &mut self.hooks);
@@ -361,12 +361,7 @@ impl<'o> Context<'o> {
             seq: self.write.seq,
             version: ProtocolVersion::TLS12,
         };
-        edit(
-            &self.config.faults,
-            &mut self.config.interceptor,
-            &mut self.hooks,
-            Point::MacInput(&mut mac_input),
-        );
+        self.edit(Point::MacInput(&mut mac_input));
         mac_input.record = record;
         let plaintext = Plaintext {
             typ,
