@@ -22,6 +22,14 @@
 //!
 //! Each state is a struct holding only what is known by then: no secret exists
 //! before the step that derives it.
+//!
+//! Each step derives its value once, by the RFC's formula (the PRF
+//! computations are `crypto::prf::compute_*` and
+//! `crypto::key_block::compute_key_block`), and then offers it at one edit
+//! point, [`Context::edit`]: the configured faults, then the interceptor, may
+//! change it there. Record faults wrap the record layer
+//! ([`crate::faults::Faults::seal_record`]); the record layer itself only
+//! seals honestly.
 
 mod certificate;
 mod client_flight;
@@ -389,7 +397,7 @@ impl<'o> Context<'o> {
     /// The edit point of a step: offers `point` to the configured faults,
     /// then to the configured interceptor (break and edit), and reports each
     /// change (`FaultApplied`, `Intercepted`).
-    pub(crate) fn edit(&mut self, point: Point<'_>) {
+    pub fn edit(&mut self, point: Point<'_>) {
         edit(
             &self.config.faults,
             &mut self.config.interceptor,
