@@ -903,7 +903,7 @@ fn worst_case_time_report() {
         secrets.master_secret = Some([3; 48]);
         secrets.pre_master_secret = Some(vec![4; 32]);
         secrets.session_hash = Some(vec![5; suite.prf.len()]);
-        let kb = tlslab::internal::key_block::derive_key_block(
+        let kb = tlslab::internal::key_block::compute_key_block(
             suite,
             &[3; 48],
             &[1; 32],

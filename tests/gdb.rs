@@ -324,3 +324,63 @@ fn gdb_reads_both_macs_of_a_tampered_record_at_compare_macs() {
     assert_eq!(changed[0].1, xor);
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// The functions whose name matches `regex`, as `info functions` (and so
+/// `rbreak`) finds them in the `tlslab` binary: one line per function.
+fn functions_matching(regex: &str) -> Vec<String> {
+    let (program, mut args) = debugger();
+    args.extend(["-batch", "-nx", "-ex"].map(String::from));
+    args.push(format!("info functions {regex}"));
+    args.push(env!("CARGO_BIN_EXE_tlslab").to_owned());
+    let out = Command::new(&program)
+        .args(&args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", program.display()));
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Debug-info entries are `LINE:\tsignature`; symbols without debug info
+    // (listed under "Non-debugging symbols:") are `0xADDRESS  name`.
+    text.lines()
+        .map(str::trim)
+        .filter(|l| {
+            let head = l.split([':', ' ']).next().unwrap_or("");
+            (!head.is_empty() && head.chars().all(|c| c.is_ascii_digit())) || l.starts_with("0x")
+        })
+        .map(String::from)
+        .collect()
+}
+
+/// One name per breakpoint: `rbreak derive_master_secret` and `rbreak
+/// derive_key_block` stop at the handshake step only (the PRF computations
+/// they call are `compute_master_secret` and `compute_key_block`, and the
+/// steps hold no closures), and every `break` of `tools/tlslab.gdb` names
+/// exactly one function.
+#[test]
+fn each_step_name_is_one_breakpoint() {
+    for step in ["derive_master_secret", "derive_key_block"] {
+        let found = functions_matching(step);
+        assert_eq!(
+            found.len(),
+            1,
+            "rbreak {step} would stop in {} functions:\n{}",
+            found.len(),
+            found.join("\n")
+        );
+        assert!(
+            found[0].contains(&format!("tlslab::handshake::client_flight::{step}(")),
+            "{}",
+            found[0]
+        );
+    }
+    let script = std::fs::read_to_string(repo("tools/tlslab.gdb")).unwrap();
+    let breakpoints: Vec<&str> = script
+        .lines()
+        .filter_map(|l| l.strip_prefix("break "))
+        .map(str::trim)
+        .collect();
+    assert!(breakpoints.len() >= 4, "{breakpoints:?}");
+    for path in breakpoints {
+        let found = functions_matching(&format!("^{path}$"));
+        assert_eq!(found.len(), 1, "break {path} matches:\n{}", found.join("\n"));
+    }
+}

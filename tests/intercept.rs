@@ -96,8 +96,10 @@ fn an_interceptor_that_only_looks_changes_nothing() {
         *seen.borrow(),
         [
             "pre_master_secret",
+            "extended_master_secret",
             "master_secret",
             "key_block",
+            "handshake_hash",
             "verify_data",
             "mac_input",
             "mac_input"

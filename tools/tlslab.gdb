@@ -12,6 +12,12 @@
 #
 # Plain gdb works too when the Rust pretty printers are loaded (rust-gdb does
 # that for you); without them, byte vectors print as raw pointers.
+#
+# One name per step: each breakpoint below names exactly one function, and
+# `rbreak derive_master_secret` or `rbreak derive_key_block` stops at the
+# handshake step only. The PRF computations those steps call are
+# tlslab::crypto::prf::compute_master_secret (compute_extended_master_secret
+# with RFC 7627) and tlslab::crypto::key_block::compute_key_block.
 
 set pagination off
 set confirm off

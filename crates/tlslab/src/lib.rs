@@ -21,9 +21,11 @@
 //!                      <--------       ServerHelloDone    handshake/server_hello_done.rs
 //!  [Certificate]                                          handshake/client_flight.rs  send_empty_certificate
 //!  ClientKeyExchange                                      handshake/client_flight.rs  send_client_key_exchange
-//!    pre_master_secret  (ECDHE)                           crypto/kx.rs
-//!    master_secret      (§8.1, RFC 7627)                  crypto/prf.rs               derive_master_secret
-//!    key_block          (§6.3)                            crypto/key_block.rs         derive_key_block
+//!    pre_master_secret  (ECDHE, DHE, RSA)                 crypto/kx.rs, dhe.rs, rsa_kx.rs
+//!    master_secret      (§8.1, RFC 7627)                  handshake/client_flight.rs  derive_master_secret
+//!      PRF(pre_master_secret, ...)                        crypto/prf.rs               compute_master_secret
+//!    key_block          (§6.3)                            handshake/client_flight.rs  derive_key_block
+//!      PRF(master_secret, "key expansion", ...)           crypto/key_block.rs         compute_key_block
 //!  [ChangeCipherSpec]                                     handshake/client_flight.rs  send_change_cipher_spec
 //!  Finished            -------->                          handshake/client_flight.rs  send_finished
 //!                                   [ChangeCipherSpec]    handshake/finished.rs       handle_change_cipher_spec

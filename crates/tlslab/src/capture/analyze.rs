@@ -14,7 +14,7 @@
 //!    every message into the one [`Transcript`] (RFC 5246 §7.4.9);
 //! 3. at ClientKeyExchange (or at ServerHello for a resumed session) the
 //!    master secret is taken from the key log by `ClientHello.random`, the key
-//!    block derived with [`derive_key_block`], and each direction's
+//!    block derived with [`compute_key_block`], and each direction's
 //!    [`Protection`] built with [`Protection::from_key_block_with`]; each
 //!    ChangeCipherSpec switches its direction to it, from `seq_num` 0;
 //! 4. each Finished is checked with [`prf::compute_verify_data`] over the
@@ -28,7 +28,7 @@ use std::net::SocketAddr;
 use super::diagnose::{diagnose_record, Cause, Diagnosis, RecordFailureContext, Witness, WitnessTap};
 use super::keylog::KeyLog;
 use super::tcp::{Stream, TcpConnection};
-use crate::crypto::key_block::{derive_key_block, KeyBlock};
+use crate::crypto::key_block::{compute_key_block, KeyBlock};
 use crate::crypto::prf;
 use crate::crypto::rsa_kx;
 use crate::crypto::suites::{self, KeyExchange, PrfHash, SuiteInfo};
@@ -1027,7 +1027,7 @@ impl Analyzer<'_, '_> {
             server_random: &sr,
             master_secret: &master_secret,
         });
-        let kb = derive_key_block(suite, &master_secret, &cr, &sr, &mut hooks);
+        let kb = compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks);
         self.master_secret = Some(master_secret);
         // RFC 7366: with encrypt_then_mac the MAC covers the CBC ciphertext.
         let options = RecordOptions {
@@ -1153,9 +1153,9 @@ fn master_secret_from_pre_master(
 ) -> [u8; 48] {
     if extended_master_secret {
         let session_hash = transcript.current_hash();
-        prf::derive_extended_master_secret(hash, pre_master_secret, &session_hash, hooks)
+        prf::compute_extended_master_secret(hash, pre_master_secret, &session_hash, hooks)
     } else {
-        prf::derive_master_secret(hash, pre_master_secret, client_random, server_random, hooks)
+        prf::compute_master_secret(hash, pre_master_secret, client_random, server_random, hooks)
     }
 }
 

@@ -13,7 +13,7 @@
 //!
 //! The analysis is not a second implementation of TLS: every record is
 //! opened by [`crate::record::RecordLayerState::open`], the key block comes
-//! from [`crate::crypto::key_block::derive_key_block`], Finished from
+//! from [`crate::crypto::key_block::compute_key_block`], Finished from
 //! [`crate::crypto::prf::compute_verify_data`], and the same
 //! [`Event`](crate::observer::Event)s come out as in a live connection, so
 //! `TextLog` and `JsonLog` print a capture the way they print the client.

@@ -4,38 +4,7 @@ use crate::bytes::Bytes;
 use crate::crypto::prf::prf;
 use crate::crypto::suites::SuiteInfo;
 use crate::observer::{Event, Hooks};
-
-/// The key block, split into the six parts RFC 5246 §6.3 names, in order:
-///
-/// ```text
-/// client_write_MAC_key[SecurityParameters.mac_key_length]
-/// server_write_MAC_key[SecurityParameters.mac_key_length]
-/// client_write_key[SecurityParameters.enc_key_length]
-/// server_write_key[SecurityParameters.enc_key_length]
-/// client_write_IV[SecurityParameters.fixed_iv_length]
-/// server_write_IV[SecurityParameters.fixed_iv_length]
-/// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-pub struct KeyBlock {
-    /// `client_write_MAC_key` (empty for AEAD suites).
-    #[serde(serialize_with = "crate::observer::serialize_secret")]
-    pub client_write_mac_key: Bytes,
-    /// `server_write_MAC_key` (empty for AEAD suites).
-    #[serde(serialize_with = "crate::observer::serialize_secret")]
-    pub server_write_mac_key: Bytes,
-    /// `client_write_key`.
-    #[serde(serialize_with = "crate::observer::serialize_secret")]
-    pub client_write_key: Bytes,
-    /// `server_write_key`.
-    #[serde(serialize_with = "crate::observer::serialize_secret")]
-    pub server_write_key: Bytes,
-    /// `client_write_IV` (empty for TLS 1.2 CBC suites: their IV is explicit).
-    #[serde(serialize_with = "crate::observer::serialize_secret")]
-    pub client_write_iv: Bytes,
-    /// `server_write_IV`.
-    #[serde(serialize_with = "crate::observer::serialize_secret")]
-    pub server_write_iv: Bytes,
-}
+pub use crate::types::KeyBlock;
 
 /// `key_block = PRF(SecurityParameters.master_secret, "key expansion",
 /// SecurityParameters.server_random + SecurityParameters.client_random)`,
@@ -46,9 +15,9 @@ pub struct KeyBlock {
 /// [`Event::KeyBlock`] with the named parts.
 ///
 /// [RFC 5246 §6.3]: https://www.rfc-editor.org/rfc/rfc5246#section-6.3
-// ANCHOR: derive_key_block
+// ANCHOR: compute_key_block
 #[inline(never)]
-pub fn derive_key_block(
+pub fn compute_key_block(
     suite: &SuiteInfo,
     master_secret: &[u8; 48],
     client_random: &[u8; 32],
@@ -98,7 +67,7 @@ pub fn derive_key_block(
     hooks.emit(&Event::KeyBlock(&split));
     split
 }
-// ANCHOR_END: derive_key_block
+// ANCHOR_END: compute_key_block
 
 #[cfg(test)]
 mod tests {
@@ -122,7 +91,7 @@ mod tests {
         let mut rec = PrfRecorder::default();
         let kb = {
             let mut hooks = Hooks::new(&mut rec);
-            derive_key_block(suite, &master_secret, &client_random, &server_random, &mut hooks)
+            compute_key_block(suite, &master_secret, &client_random, &server_random, &mut hooks)
         };
         assert_eq!(
             kb.client_write_mac_key.0,
@@ -167,7 +136,7 @@ mod tests {
         let master_secret = [7u8; 48];
         let client_random = [1u8; 32];
         let server_random = [2u8; 32];
-        let kb = derive_key_block(
+        let kb = compute_key_block(
             suite,
             &master_secret,
             &client_random,

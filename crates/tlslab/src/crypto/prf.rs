@@ -106,9 +106,9 @@ pub fn prf(
 /// the extended master secret is in use.
 ///
 /// [RFC 5246 §8.1]: https://www.rfc-editor.org/rfc/rfc5246#section-8.1
-// ANCHOR: derive_master_secret
+// ANCHOR: compute_master_secret
 #[inline(never)]
-pub fn derive_master_secret(
+pub fn compute_master_secret(
     hash: PrfHash,
     pre_master_secret: &[u8],
     client_random: &[u8; 32],
@@ -133,7 +133,7 @@ pub fn derive_master_secret(
     );
     master_secret
 }
-// ANCHOR_END: derive_master_secret
+// ANCHOR_END: compute_master_secret
 
 /// `master_secret = PRF(pre_master_secret, "extended master secret",
 /// session_hash)[0..47]` ([RFC 7627 §4]), where `session_hash` is the hash of
@@ -142,9 +142,9 @@ pub fn derive_master_secret(
 /// Emits the [`Event::Prf`] of the derivation (purpose `extended_master_secret`).
 ///
 /// [RFC 7627 §4]: https://www.rfc-editor.org/rfc/rfc7627#section-4
-// ANCHOR: derive_extended_master_secret
+// ANCHOR: compute_extended_master_secret
 #[inline(never)]
-pub fn derive_extended_master_secret(
+pub fn compute_extended_master_secret(
     hash: PrfHash,
     pre_master_secret: &[u8],
     session_hash: &[u8],
@@ -162,7 +162,7 @@ pub fn derive_extended_master_secret(
     );
     master_secret
 }
-// ANCHOR_END: derive_extended_master_secret
+// ANCHOR_END: compute_extended_master_secret
 
 /// `verify_data = PRF(master_secret, finished_label,
 /// Hash(handshake_messages))[0..verify_data_length-1]`, with
@@ -277,7 +277,7 @@ mod tests {
         let premaster = unhex(vector_field("premaster"));
         let client_random: [u8; 32] = unhex(vector_field("client_random")).try_into().unwrap();
         let server_random: [u8; 32] = unhex(vector_field("server_random")).try_into().unwrap();
-        let master_secret = derive_master_secret(
+        let master_secret = compute_master_secret(
             PrfHash::Sha256,
             &premaster,
             &client_random,
@@ -322,7 +322,7 @@ mod tests {
         let mut rec = PrfRecorder::default();
         let master_secret = {
             let mut hooks = Hooks::new(&mut rec);
-            derive_master_secret(
+            compute_master_secret(
                 PrfHash::Sha256,
                 &premaster,
                 &client_random,
@@ -364,7 +364,7 @@ mod tests {
     fn extended_master_secret_uses_its_label_and_session_hash() {
         let pms = [0u8; 48];
         let session_hash = [1u8; 32];
-        let ems = derive_extended_master_secret(PrfHash::Sha256, &pms, &session_hash, &mut Hooks::none());
+        let ems = compute_extended_master_secret(PrfHash::Sha256, &pms, &session_hash, &mut Hooks::none());
         let label_and_seed = [&b"extended master secret"[..], &session_hash].concat();
         let expected = crate::crypto::test_util::openssl_tls1_prf("SHA256", &pms, &label_and_seed, 48);
         assert_eq!(ems.to_vec(), expected);

@@ -3,6 +3,7 @@
 //! Key and IV lengths follow RFC 5246 Appendix C (CBC) and RFC 5288 §3 /
 //! RFC 7905 §2 (AEAD).
 
+pub use crate::types::PrfHash;
 use crate::wire::CipherSuite;
 
 /// How the pre-master secret is agreed (RFC 5246 §7.4.7, RFC 8422 §2).
@@ -82,52 +83,6 @@ impl MacAlgorithm {
             MacAlgorithm::HmacSha256 => Some(ring::hmac::HMAC_SHA256),
             MacAlgorithm::HmacSha384 => Some(ring::hmac::HMAC_SHA384),
             MacAlgorithm::Aead => None,
-        }
-    }
-}
-
-/// The hash behind the PRF and the Finished transcript hash (RFC 5246 §5).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PrfHash {
-    /// P_SHA256, the TLS 1.2 default.
-    Sha256,
-    /// P_SHA384, for the suites whose name ends in _SHA384.
-    Sha384,
-}
-
-impl PrfHash {
-    /// Output length of the hash, in bytes.
-    pub fn len(self) -> usize {
-        match self {
-            PrfHash::Sha256 => 32,
-            PrfHash::Sha384 => 48,
-        }
-    }
-    /// Never empty; present for clippy's `len_without_is_empty`.
-    #[doc(hidden)]
-    pub fn is_empty(self) -> bool {
-        false
-    }
-    /// The ring HMAC algorithm used by P_hash.
-    #[doc(hidden)]
-    pub fn hmac(self) -> ring::hmac::Algorithm {
-        match self {
-            PrfHash::Sha256 => ring::hmac::HMAC_SHA256,
-            PrfHash::Sha384 => ring::hmac::HMAC_SHA384,
-        }
-    }
-    /// The ring digest algorithm used for the transcript hash.
-    pub(crate) fn digest(self) -> &'static ring::digest::Algorithm {
-        match self {
-            PrfHash::Sha256 => &ring::digest::SHA256,
-            PrfHash::Sha384 => &ring::digest::SHA384,
-        }
-    }
-    /// `"SHA256"` or `"SHA384"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            PrfHash::Sha256 => "SHA256",
-            PrfHash::Sha384 => "SHA384",
         }
     }
 }

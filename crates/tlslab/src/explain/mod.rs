@@ -33,7 +33,7 @@
 //! wire, and the report says so instead of guessing.
 //!
 //! Every recomputation uses the crate's own building blocks
-//! (`crypto::prf`, `derive_key_block`, `RecordLayerState::open` and its
+//! (`crypto::prf`, `compute_key_block`, `RecordLayerState::open` and its
 //! verifier twins), never a second copy of them; the only composition written
 //! here is the encrypt-then-MAC check of RFC 7366 §3 (see `record.rs`), until
 //! the record layer offers it.
@@ -56,8 +56,8 @@ pub use record::explain_record;
 pub use record::flip_search_limit;
 pub use report::{Certainty, Evidence, Explanation, Finding, Verdict};
 
-use crate::crypto::key_block::{derive_key_block, KeyBlock};
-use crate::crypto::prf::{derive_extended_master_secret, derive_master_secret};
+use crate::crypto::key_block::{compute_key_block, KeyBlock};
+use crate::crypto::prf::{compute_extended_master_secret, compute_master_secret};
 use crate::crypto::suites::{PrfHash, SuiteInfo};
 use crate::observer::Hooks;
 use crate::wire::{AlertDescription, Direction, HandshakeType, ProtocolVersion};
@@ -150,9 +150,9 @@ impl Secrets {
         let pms = self.pre_master_secret.as_deref()?;
         let mut hooks = Hooks::none();
         Some(if ems {
-            derive_extended_master_secret(hash, pms, &self.session_hash_under(hash)?, &mut hooks)
+            compute_extended_master_secret(hash, pms, &self.session_hash_under(hash)?, &mut hooks)
         } else {
-            derive_master_secret(hash, pms, &self.client_random, &self.server_random, &mut hooks)
+            compute_master_secret(hash, pms, &self.client_random, &self.server_random, &mut hooks)
         })
     }
 
@@ -168,7 +168,7 @@ impl Secrets {
             prf: hash,
             ..*self.suite
         };
-        derive_key_block(
+        compute_key_block(
             &suite,
             master_secret,
             &self.client_random,

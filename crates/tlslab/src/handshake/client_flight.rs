@@ -1,7 +1,13 @@
 //! The client's second flight: one function per step, in the order of
 //! RFC 5246 Figure 1. Each is `#[inline(never)]` so that
-//! `break tlslab::handshake::client_flight::derive_key_block` works in rust-gdb,
-//! and each derived value is a named local of the size the RFC gives.
+//! `break tlslab::handshake::client_flight::derive_key_block` works in rust-gdb
+//! (and stops there only: the PRF computations it calls are named
+//! `compute_*`), and each derived value is a named local of the size the RFC
+//! gives.
+//!
+//! Each step derives its value once and then offers it at one edit point
+//! ([`Context::edit`]): the configured faults, then the interceptor, may
+//! change it there before it is used.
 
 use super::{Context, Randoms, ServerKx};
 use crate::crypto::dhe;
@@ -11,8 +17,7 @@ use crate::crypto::prf;
 use crate::crypto::rsa_kx::{self, RsaPublicKey};
 use crate::crypto::suites::SuiteInfo;
 use crate::error::Error;
-use crate::faults::Fault;
-use crate::intercept::{key_block_bytes, Point};
+use crate::intercept::Point;
 use crate::observer::Event;
 use crate::record::Protection;
 use crate::wire::kx_messages::{ClientDiffieHellmanPublic, EncryptedPreMasterSecret, ServerDhParams};
@@ -35,7 +40,7 @@ pub(super) fn send_empty_certificate(cx: &mut Context<'_>, out: &mut Vec<u8>) ->
 /// 1. Compute the pre-master secret and our ClientKeyExchange body with the
 ///    suite's key exchange: ECDHE (RFC 8422 §5.7), finite-field DHE
 ///    (§7.4.7.2) or RSA key transport (§7.4.7.1).
-/// 2. Apply the faults and the interceptor configured for the pre-master secret.
+/// 2. The edit point of the pre-master secret.
 /// 3. Send ClientKeyExchange.
 #[inline(never)]
 pub(super) fn send_client_key_exchange(
@@ -50,24 +55,7 @@ pub(super) fn send_client_key_exchange(
         ServerKx::Rsa { certificate } => rsa_key_exchange(cx, certificate)?,
     };
     // 2.
-    if cx.config.faults.has(Fault::WrongPreMasterSecret) {
-        let before = pre_master_secret.clone();
-        if let Some(last) = pre_master_secret.last_mut() {
-            *last ^= 0x01;
-        }
-        cx.hooks.emit(&Event::FaultApplied {
-            fault: Fault::WrongPreMasterSecret,
-            what: "pre_master_secret",
-            before: &before,
-            after: &pre_master_secret,
-        });
-    }
-    intercept(
-        cx,
-        &mut pre_master_secret,
-        |v| Point::PreMasterSecret(v),
-        |v| v.clone(),
-    );
+    cx.edit(Point::PreMasterSecret(&mut pre_master_secret));
     cx.hooks.emit(&Event::PreMasterSecret(&pre_master_secret));
     cx.debrief.pre_master_secret = Some(pre_master_secret.clone());
     // 3.
@@ -121,7 +109,8 @@ fn dhe_key_exchange(cx: &mut Context<'_>, params: &ServerDhParams) -> Result<(Ve
 /// PKCS#1 v1.5-encrypted to the certificate's key. There is no forward
 /// secrecy: whoever holds the server's private key can decrypt it later.
 ///
-/// Faults: `rsa-wrong-key` encrypts to a modulus one bit off the
+/// The edit point comes before the encryption ([`Point::RsaKeyTransport`]):
+/// the fault `rsa-wrong-key` changes the modulus one bit off the
 /// certificate's (standing for any key that is not the server's: its private
 /// key does not match its certificate); `rsa-wrong-client-version` puts
 /// TLS 1.0 in the first two bytes. Either way a correct server carries on with
@@ -131,37 +120,21 @@ fn dhe_key_exchange(cx: &mut Context<'_>, params: &ServerDhParams) -> Result<(Ve
 fn rsa_key_exchange(cx: &mut Context<'_>, certificate: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
     let mut pre_master_secret: [u8; 48] =
         rsa_kx::make_pre_master_secret(ProtocolVersion::TLS12, &mut *cx.config.rng);
-    if cx.config.faults.has(Fault::RsaWrongClientVersion) {
-        let before = pre_master_secret[..2].to_vec();
-        pre_master_secret[..2].copy_from_slice(&ProtocolVersion::TLS10.0.to_be_bytes());
-        cx.hooks.emit(&Event::FaultApplied {
-            fault: Fault::RsaWrongClientVersion,
-            what: "client_version inside the pre-master secret",
-            before: &before,
-            after: &pre_master_secret[..2],
-        });
-    }
-    let encrypted = if cx.config.faults.has(Fault::RsaWrongKey) {
-        let real = RsaPublicKey::from_certificate(certificate)?;
-        real.check_for_key_transport()?;
-        let mut n = real.modulus();
-        if let Some(last) = n.last_mut() {
-            *last ^= 0x02; // stays odd, same size
-        }
-        let other = RsaPublicKey::new(
-            BigUint::from_bytes_be(&n),
-            BigUint::from_bytes_be(&real.exponent()),
-        );
-        cx.hooks.emit(&Event::FaultApplied {
-            fault: Fault::RsaWrongKey,
-            what: "RSA modulus the pre-master secret is encrypted to",
-            before: &real.modulus(),
-            after: &n,
-        });
-        rsa_kx::encrypt_pkcs1_v1_5(&other, &pre_master_secret, &mut *cx.config.rng)?
+    let server_key = RsaPublicKey::from_certificate(certificate)?;
+    let mut modulus = server_key.modulus();
+    cx.edit(Point::RsaKeyTransport {
+        pre_master_secret: &mut pre_master_secret,
+        modulus: &mut modulus,
+    });
+    let encryption_key = if modulus == server_key.modulus() {
+        server_key
     } else {
-        rsa_kx::encrypt_pre_master_secret(certificate, &pre_master_secret, &mut *cx.config.rng)?
+        RsaPublicKey::new(
+            BigUint::from_bytes_be(&modulus),
+            BigUint::from_bytes_be(&server_key.exponent()),
+        )
     };
+    let encrypted = rsa_kx::encrypt_pkcs1_v1_5(&encryption_key, &pre_master_secret, &mut *cx.config.rng)?;
     encrypted.emit(&mut cx.hooks);
     let mut body = vec![];
     EncryptedPreMasterSecret {
@@ -189,31 +162,17 @@ pub(super) fn derive_master_secret(
     randoms: &Randoms,
 ) -> [u8; 48] {
     let hash = cx.transcript.hash_alg();
-    let mut use_extended_master_secret = cx.session.extended_master_secret;
-    let ems_fault = if use_extended_master_secret {
-        Fault::EmsExpectedNotUsed
-    } else {
-        Fault::EmsUsedNotNegotiated
-    };
-    if cx.config.faults.has(ems_fault) {
-        use_extended_master_secret = !use_extended_master_secret;
-        cx.hooks.emit(&Event::FaultApplied {
-            fault: ems_fault,
-            what: "master secret derivation (extended_master_secret on/off)",
-            before: &[cx.session.extended_master_secret as u8],
-            after: &[use_extended_master_secret as u8],
-        });
-    }
-    cx.debrief.session_hash = Some(cx.transcript.current_hash());
+    let use_extended_master_secret = use_extended_master_secret(cx);
+    let session_hash = cx.transcript.current_hash();
+    cx.debrief.session_hash = Some(session_hash.clone());
     cx.debrief.used_extended_master_secret = use_extended_master_secret;
-    let master_secret: [u8; 48] = if use_extended_master_secret {
-        let session_hash = cx.transcript.current_hash();
+    let mut master_secret: [u8; 48] = if use_extended_master_secret {
         cx.hooks.emit(&Event::SessionHash {
             session_hash: &session_hash,
         });
-        prf::derive_extended_master_secret(hash, pre_master_secret, &session_hash, &mut cx.hooks)
+        prf::compute_extended_master_secret(hash, pre_master_secret, &session_hash, &mut cx.hooks)
     } else {
-        prf::derive_master_secret(
+        prf::compute_master_secret(
             hash,
             pre_master_secret,
             &randoms.client_random,
@@ -221,8 +180,7 @@ pub(super) fn derive_master_secret(
             &mut cx.hooks,
         )
     };
-    let mut master_secret = master_secret;
-    intercept(cx, &mut master_secret, |v| Point::MasterSecret(v), |v| v.to_vec());
+    cx.edit(Point::MasterSecret(&mut master_secret));
     cx.debrief.master_secret = Some(master_secret);
     cx.hooks.emit(&Event::MasterSecret {
         client_random: &randoms.client_random,
@@ -230,6 +188,16 @@ pub(super) fn derive_master_secret(
         master_secret: &master_secret,
     });
     master_secret
+}
+
+/// Whether our master secret is the extended one (RFC 7627 §4): when both
+/// sides agreed on extended_master_secret. Its own step, so that the choice
+/// has an edit point of its own ([`Point::ExtendedMasterSecret`]).
+#[inline(never)]
+fn use_extended_master_secret(cx: &mut Context<'_>) -> bool {
+    let mut use_extended_master_secret = cx.session.extended_master_secret;
+    cx.edit(Point::ExtendedMasterSecret(&mut use_extended_master_secret));
+    use_extended_master_secret
 }
 
 /// key_block (RFC 5246 §6.3):
@@ -247,29 +215,14 @@ pub(super) fn derive_key_block(
     master_secret: &[u8; 48],
     randoms: &Randoms,
 ) -> KeyBlock {
-    let mut key_block: KeyBlock = key_block::derive_key_block(
+    let mut key_block: KeyBlock = key_block::compute_key_block(
         suite,
         master_secret,
         &randoms.client_random,
         &randoms.server_random,
         &mut cx.hooks,
     );
-    if cx.config.faults.has(Fault::SwapDirectionKeys) {
-        let before = key_block.client_write_key.clone();
-        std::mem::swap(
-            &mut key_block.client_write_mac_key,
-            &mut key_block.server_write_mac_key,
-        );
-        std::mem::swap(&mut key_block.client_write_key, &mut key_block.server_write_key);
-        std::mem::swap(&mut key_block.client_write_iv, &mut key_block.server_write_iv);
-        cx.hooks.emit(&Event::FaultApplied {
-            fault: Fault::SwapDirectionKeys,
-            what: "client_write_key (and MAC key, IV) taken from the server's part of the key block",
-            before: &before,
-            after: &key_block.client_write_key,
-        });
-    }
-    intercept(cx, &mut key_block, |v| Point::KeyBlock(v), key_block_bytes);
+    cx.edit(Point::KeyBlock(&mut key_block));
     key_block
 }
 
@@ -302,23 +255,7 @@ pub(super) fn send_finished(
     master_secret: &[u8; 48],
     out: &mut Vec<u8>,
 ) -> Result<(), Error> {
-    let mut handshake_hash = cx.transcript.current_hash();
-    if let Some(message) = cx.config.faults.find(|f| {
-        if let Fault::TranscriptMissing { message } = f {
-            Some(*message)
-        } else {
-            None
-        }
-    }) {
-        let before = handshake_hash.clone();
-        handshake_hash = cx.transcript.hash_without(message);
-        cx.hooks.emit(&Event::FaultApplied {
-            fault: Fault::TranscriptMissing { message },
-            what: "Hash(handshake_messages) for our Finished",
-            before: &before,
-            after: &handshake_hash,
-        });
-    }
+    let handshake_hash = finished_handshake_hash(cx);
     let mut verify_data: [u8; 12] = prf::compute_verify_data(
         suite.prf,
         master_secret,
@@ -326,22 +263,7 @@ pub(super) fn send_finished(
         &handshake_hash,
         &mut cx.hooks,
     );
-    if cx.config.faults.has(Fault::BadFinished) {
-        let before = verify_data;
-        verify_data[0] ^= 0x01;
-        cx.hooks.emit(&Event::FaultApplied {
-            fault: Fault::BadFinished,
-            what: "verify_data",
-            before: &before,
-            after: &verify_data,
-        });
-    }
-    intercept(
-        cx,
-        &mut verify_data,
-        |v| Point::ClientVerifyData(v),
-        |v| v.to_vec(),
-    );
+    cx.edit(Point::ClientVerifyData(&mut verify_data));
     cx.debrief.finished_sent = Some((
         cx.transcript
             .message_list()
@@ -361,27 +283,23 @@ pub(super) fn send_finished(
 }
 // ANCHOR_END: send_finished
 
-/// Hands `value` to the configured interceptor (break and edit) and reports
-/// the edit, if it made one.
-fn intercept<T>(
-    cx: &mut Context<'_>,
-    value: &mut T,
-    point: impl FnOnce(&mut T) -> Point<'_>,
-    bytes: impl Fn(&T) -> Vec<u8>,
-) {
-    let Some(interceptor) = cx.config.interceptor.as_mut() else {
-        return;
-    };
-    let before = bytes(value);
-    let p = point(value);
-    let name = p.name();
-    interceptor.intercept(p);
-    let after = bytes(value);
-    if after != before {
-        cx.hooks.emit(&Event::Intercepted {
-            point: name,
-            before: &before,
-            after: &after,
-        });
-    }
+/// `Hash(handshake_messages)` for our Finished (RFC 5246 §7.4.9): every
+/// handshake message so far, this Finished excluded. Its edit point
+/// ([`Point::HandshakeHash`]) comes with the messages, so that a message can
+/// be left out (the fault `transcript-missing`).
+#[inline(never)]
+fn finished_handshake_hash(cx: &mut Context<'_>) -> Vec<u8> {
+    let mut handshake_hash = cx.transcript.current_hash();
+    let messages = cx.transcript.message_list();
+    super::edit(
+        &cx.config.faults,
+        &mut cx.config.interceptor,
+        &mut cx.hooks,
+        Point::HandshakeHash {
+            hash: cx.transcript.hash_alg(),
+            messages: &messages,
+            handshake_hash: &mut handshake_hash,
+        },
+    );
+    handshake_hash
 }

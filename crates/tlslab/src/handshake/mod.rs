@@ -22,6 +22,14 @@
 //!
 //! Each state is a struct holding only what is known by then: no secret exists
 //! before the step that derives it.
+//!
+//! Each step derives its value once, by the RFC's formula (the PRF
+//! computations are `crypto::prf::compute_*` and
+//! `crypto::key_block::compute_key_block`), and then offers it at one edit
+//! point, [`Context::edit`]: the configured faults, then the interceptor, may
+//! change it there. Record faults wrap the record layer
+//! ([`crate::faults::Faults::seal_record`]); the record layer itself only
+//! seals honestly.
 
 mod certificate;
 mod client_flight;
@@ -40,10 +48,10 @@ use crate::config::ClientConfig;
 use crate::crypto::signature::ServerPublicKey;
 use crate::crypto::suites::SuiteInfo;
 use crate::error::{Error, HandshakeError, Received};
-use crate::faults::Fault;
-use crate::intercept::{MacInputFields, Point};
+use crate::faults::Faults;
+use crate::intercept::{Interceptor, MacInputFields, Point};
 use crate::observer::{Event, Hooks};
-use crate::record::{Protection, RecordLayerState, MAX_PLAINTEXT};
+use crate::record::{Plaintext, Protection, RecordLayerState, MAX_PLAINTEXT};
 use crate::session::StoredSession;
 use crate::wire::messages::{split_handshake, ServerEcdhParams};
 use crate::wire::{
@@ -324,15 +332,11 @@ impl<'o> Context<'o> {
 
     /// Protects `data` into records of at most 2^14 bytes each (RFC 5246 §6.2.1).
     pub fn send_record(&mut self, typ: ContentType, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        let mut size = MAX_PLAINTEXT;
-        if typ == ContentType::HANDSHAKE {
-            if let Some(n) = self.config.faults.find(|f| match f {
-                Fault::SplitRecords { size } => Some(*size),
-                _ => None,
-            }) {
-                size = n.min(MAX_PLAINTEXT);
-            }
-        }
+        let size = if typ == ContentType::HANDSHAKE {
+            self.config.faults.handshake_record_size()
+        } else {
+            MAX_PLAINTEXT
+        };
         // A zero-length application data record is legal (some stacks send one
         // against BEAST); `chunks` of an empty slice would send nothing.
         let empty: &[u8] = &[];
@@ -347,35 +351,35 @@ impl<'o> Context<'o> {
         Ok(())
     }
 
-    /// Seals one record, applying the record-level faults configured for it.
+    /// Seals one record. A protected record's MAC input is an edit point
+    /// ([`Point::MacInput`]); its record faults are applied around the
+    /// record layer's seal ([`crate::faults::Faults::seal_record`]).
     fn seal_one(&mut self, typ: ContentType, fragment: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         if !self.write.is_protected() {
-            return self.write.seal(
-                typ,
-                ProtocolVersion::TLS12,
-                fragment,
-                out,
-                &mut *self.config.rng,
-                &mut self.hooks,
-            );
+            let rng = &mut *self.config.rng;
+            return self
+                .write
+                .seal(typ, ProtocolVersion::TLS12, fragment, out, rng, &mut self.hooks);
         }
         let record = self.records_protected;
         self.records_protected += 1;
         let at = out.len();
-        if self.config.interceptor.is_some() {
-            self.seal_intercepted(record, typ, fragment, out)?;
-        } else if self.config.faults.is_empty() {
-            self.write.seal(
-                typ,
-                ProtocolVersion::TLS12,
-                fragment,
-                out,
-                &mut *self.config.rng,
-                &mut self.hooks,
-            )?;
-        } else {
-            self.seal_with_faults(record, typ, fragment, out)?;
-        }
+        let mut mac_input = MacInputFields {
+            record,
+            seq: self.write.seq,
+            version: ProtocolVersion::TLS12,
+        };
+        self.edit(Point::MacInput(&mut mac_input));
+        mac_input.record = record;
+        let plaintext = Plaintext {
+            typ,
+            version: ProtocolVersion::TLS12,
+            fragment,
+        };
+        let rng = &mut *self.config.rng;
+        self.config
+            .faults
+            .seal_record(&mut self.write, plaintext, mac_input, out, rng, &mut self.hooks)?;
         if record == 0 {
             self.debrief.first_record_sent = Some(out[at..].to_vec());
         } else if self.config.explain_failures {
@@ -390,233 +394,47 @@ impl<'o> Context<'o> {
         Ok(())
     }
 
-    /// Seals one record after offering its MAC input to the interceptor
-    /// (break and edit at [`crate::intercept::Point::MacInput`]). An edited
-    /// sequence number or version goes into the MAC (or AEAD additional data)
-    /// only; the header on the wire keeps the real version.
-    fn seal_intercepted(
-        &mut self,
-        record: u64,
-        typ: ContentType,
-        fragment: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let honest = MacInputFields {
-            record,
-            seq: self.write.seq,
-            version: ProtocolVersion::TLS12,
-        };
-        let mut fields = honest;
-        if let Some(interceptor) = self.config.interceptor.as_mut() {
-            interceptor.intercept(Point::MacInput(&mut fields));
-        }
-        fields.record = record;
-        if fields != honest {
-            let bytes = |f: &MacInputFields| {
-                let mut b = f.seq.to_be_bytes().to_vec();
-                b.extend_from_slice(&f.version.0.to_be_bytes());
-                b
-            };
-            self.hooks.emit(&Event::Intercepted {
-                point: "mac_input",
-                before: &bytes(&honest),
-                after: &bytes(&fields),
-            });
-        }
-        if !self.config.faults.is_empty() && fields == honest {
-            return self.seal_with_faults(record, typ, fragment, out);
-        }
-        let at = out.len();
-        self.write.seq = fields.seq;
-        let sealed = self.write.seal(
-            typ,
-            fields.version,
-            fragment,
-            out,
-            &mut *self.config.rng,
+    /// The edit point of a step: offers `point` to the configured faults,
+    /// then to the configured interceptor (break and edit), and reports each
+    /// change (`FaultApplied`, `Intercepted`).
+    pub fn edit(&mut self, point: Point<'_>) {
+        edit(
+            &self.config.faults,
+            &mut self.config.interceptor,
             &mut self.hooks,
+            point,
         );
-        // Only this record's MAC input was edited: the next one continues honestly.
-        self.write.seq = honest.seq.wrapping_add(1);
-        sealed?;
-        out[at + 1..at + 3].copy_from_slice(&ProtocolVersion::TLS12.0.to_be_bytes());
-        Ok(())
-    }
-
-    /// corrupt-mac: flips the last byte of the record's MAC. AEAD: the tag is
-    /// the last 16 bytes; encrypt-then-MAC: the MAC is last, in the clear;
-    /// MAC-then-encrypt: the MAC's last plaintext byte is changed through the
-    /// ciphertext byte 16 bytes before it (CBC malleability).
-    fn corrupt_mac(&mut self, fault: Fault, fragment_len: usize, payload: &mut [u8]) {
-        let Some(suite) = self.session.suite else { return };
-        let at = if suite.is_aead() || self.session.encrypt_then_mac {
-            payload.len().checked_sub(1)
-        } else {
-            // payload = IV ‖ E(fragment ‖ MAC ‖ padding ‖ padding_length): plaintext
-            // byte k sits at payload offset 16 + k; flip offset k to change it.
-            Some(fragment_len + suite.mac.len() - 1)
-        };
-        if let Some(byte) = at.and_then(|i| payload.get_mut(i)) {
-            let before = [*byte];
-            *byte ^= 0x01;
-            let after = [*byte];
-            self.hooks.emit(&Event::FaultApplied {
-                fault,
-                what: "the record's MAC (last byte)",
-                before: &before,
-                after: &after,
-            });
-        }
-    }
-
-    /// Seals protected record number `record`, applying its faults.
-    fn seal_with_faults(
-        &mut self,
-        record: u64,
-        typ: ContentType,
-        fragment: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(), Error> {
-        let faults = self.config.faults.clone();
-        let honest_seq = self.write.seq;
-        for f in &faults.0 {
-            match *f {
-                Fault::SeqOffByOne { record: r } if r == record => {
-                    self.write.seq = honest_seq.wrapping_add(1)
-                }
-                Fault::SeqReused { record: r } if r == record => self.write.seq = honest_seq.wrapping_sub(1),
-                _ => {}
-            }
-        }
-        if self.write.seq != honest_seq {
-            let fault = faults.find(|f| match f {
-                Fault::SeqOffByOne { record: r } | Fault::SeqReused { record: r } if *r == record => Some(*f),
-                _ => None,
-            });
-            if let Some(fault) = fault {
-                self.hooks.emit(&Event::FaultApplied {
-                    fault,
-                    what: "seq_num of the record",
-                    before: &honest_seq.to_be_bytes(),
-                    after: &self.write.seq.to_be_bytes(),
-                });
-            }
-        }
-        let at = out.len();
-        let bad_padding = faults.find(|f| match f {
-            Fault::BadPadding { record: r } | Fault::BadPaddingLength { record: r } if *r == record => {
-                Some(*f)
-            }
-            _ => None,
-        });
-        // mac-wrong-version: the MAC pseudo-header (or AEAD additional data)
-        // takes its version from the seal call; the header is put back below.
-        let wrong_version = faults.find(|f| match f {
-            Fault::MacWrongVersion { record: r } if *r == record => Some(*f),
-            _ => None,
-        });
-        let mac_version = if wrong_version.is_some() {
-            ProtocolVersion::TLS10
-        } else {
-            ProtocolVersion::TLS12
-        };
-        let sealed = match bad_padding {
-            None => self.write.seal(
-                typ,
-                mac_version,
-                fragment,
-                out,
-                &mut *self.config.rng,
-                &mut self.hooks,
-            ),
-            Some(fault) => self
-                .write
-                .seal_with_padding_fault(
-                    typ,
-                    ProtocolVersion::TLS12,
-                    fragment,
-                    out,
-                    &mut *self.config.rng,
-                    &mut self.hooks,
-                    if matches!(fault, Fault::BadPaddingLength { .. }) {
-                        crate::record::cbc::PaddingFault::Length
-                    } else {
-                        crate::record::cbc::PaddingFault::Value
-                    },
-                )
-                .map(|changed| {
-                    if let Some((before, after)) = changed {
-                        self.hooks.emit(&Event::FaultApplied {
-                            fault,
-                            what: if matches!(fault, Fault::BadPaddingLength { .. }) {
-                                "the CBC padding_length byte of the record, before encryption"
-                            } else {
-                                "the first CBC padding byte of the record, before encryption"
-                            },
-                            before: &[before],
-                            after: &[after],
-                        });
-                    }
-                }),
-        };
-        // Only this record was numbered wrongly; the next one continues honestly.
-        self.write.seq = honest_seq.wrapping_add(1);
-        sealed?;
-        if let Some(fault) = wrong_version {
-            out[at + 1..at + 3].copy_from_slice(&ProtocolVersion::TLS12.0.to_be_bytes());
-            self.hooks.emit(&Event::FaultApplied {
-                fault,
-                what: "version bytes in the MAC pseudo-header / additional data (the header says 03 03)",
-                before: &ProtocolVersion::TLS12.0.to_be_bytes(),
-                after: &ProtocolVersion::TLS10.0.to_be_bytes(),
-            });
-        }
-        if let Some(fault) = faults.find(|f| match f {
-            Fault::CorruptMac { record: r } if *r == record => Some(*f),
-            _ => None,
-        }) {
-            self.corrupt_mac(fault, fragment.len(), &mut out[at + 5..]);
-        }
-        for f in &faults.0 {
-            match *f {
-                Fault::FlipCiphertextBit { record: r, bit } if r == record => {
-                    let payload = &mut out[at + 5..];
-                    if let Some(byte) = payload.get_mut(bit / 8) {
-                        let before = [*byte];
-                        *byte ^= 0x80 >> (bit % 8);
-                        let after = [*byte];
-                        self.hooks.emit(&Event::FaultApplied {
-                            fault: *f,
-                            what: "one ciphertext byte of the record, after sealing",
-                            before: &before,
-                            after: &after,
-                        });
-                    }
-                }
-                Fault::TruncateRecord { record: r, bytes } if r == record => {
-                    let len = out.len() - at - 5;
-                    let cut = bytes.min(len);
-                    let before = (len as u16).to_be_bytes();
-                    out.truncate(out.len() - cut);
-                    let after = ((len - cut) as u16).to_be_bytes();
-                    out[at + 3..at + 5].copy_from_slice(&after);
-                    self.hooks.emit(&Event::FaultApplied {
-                        fault: *f,
-                        what: "record length (bytes cut from the end)",
-                        before: &before,
-                        after: &after,
-                    });
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 
     /// Sends an alert and reports it.
     pub fn send_alert(&mut self, alert: Alert, out: &mut Vec<u8>) -> Result<(), Error> {
         self.hooks.emit(&Event::AlertSent(alert));
         self.send_record(ContentType::ALERT, &alert.encode(), out)
+    }
+}
+
+/// [`Context::edit`] on the fields it needs, for a point that borrows
+/// another part of the context (the transcript).
+pub(crate) fn edit(
+    faults: &Faults,
+    interceptor: &mut Option<Box<dyn Interceptor>>,
+    hooks: &mut Hooks<'_>,
+    mut point: Point<'_>,
+) {
+    faults.tamper(point.reborrow(), hooks);
+    let Some(interceptor) = interceptor.as_mut() else {
+        return;
+    };
+    let before = point.value_bytes();
+    let name = point.name();
+    interceptor.intercept(point.reborrow());
+    let after = point.value_bytes();
+    if after != before {
+        hooks.emit(&Event::Intercepted {
+            point: name,
+            before: &before,
+            after: &after,
+        });
     }
 }
 

@@ -197,7 +197,7 @@ fn resume_session(
     });
     // 3.
     let master_secret = stored.master_secret;
-    let key_block = crate::crypto::key_block::derive_key_block(
+    let key_block = crate::crypto::key_block::compute_key_block(
         suite,
         &master_secret,
         &randoms.client_random,

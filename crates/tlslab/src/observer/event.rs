@@ -29,10 +29,8 @@ use serde::Serialize;
 
 use super::json::{hex, lossy_text, opt_hex, secret, secret_list, secret_value};
 use crate::bytes::Bytes;
-use crate::crypto::key_block::KeyBlock;
-use crate::crypto::suites::PrfHash;
-use crate::faults::Fault;
 use crate::types::StateName;
+use crate::types::{Fault, KeyBlock, PrfHash};
 use crate::wire::{
     Alert, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion, SignatureScheme,
 };
@@ -507,7 +505,7 @@ twin_events! {
             #[serde(serialize_with = "secret")]
             master_secret: &'a [u8; 48] => Bytes,
         },
-        /// An interceptor changed a value at a derivation point (see [`crate::intercept`]).
+        /// An interceptor changed a value at a derivation point (break and edit: the `intercept` module).
         Intercepted = "intercepted" {
             /// The point's RFC name.
             point: &'static str,
@@ -533,7 +531,7 @@ twin_events! {
             /// What was compared and what it means for this handshake.
             detail: &'a str => String,
         },
-        /// A configured fault changed a value (see [`crate::faults`]).
+        /// A configured fault changed a value (the `faults` module names them).
         FaultApplied = "fault_applied" {
             /// The fault.
             fault: Fault,

@@ -10,9 +10,9 @@ use serde::{Serialize, Serializer};
 
 use super::text::prf_hash_name;
 use super::{Event, Observer};
-use crate::crypto::suites::PrfHash;
-use crate::faults::Fault;
+use crate::types::Fault;
 use crate::types::StateName;
+use crate::types::{KeyBlock, PrfHash};
 use crate::wire::{
     Alert, AlertDescription, AlertLevel, ContentType, Direction, ExtensionType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
@@ -32,7 +32,7 @@ use crate::wire::{
 ///   [`PrfCall`](super::PrfCall) (`prf`), [`MacInput`](super::MacInput)
 ///   (`mac_input`), [`PaddingView`](super::PaddingView) (`cbc_padding`),
 ///   [`NonceParts`](super::NonceParts) (`aead_nonce`),
-///   [`KeyBlock`](crate::crypto::key_block::KeyBlock) (`key_block`), and
+///   [`KeyBlock`](crate::types::KeyBlock) (`key_block`), and
 ///   [`Alert`]'s `level` and `description` (`alert_sent`, `alert_received`).
 ///   `pre_master_secret` has one field, `value`.
 /// * Byte strings are lowercase hex strings. Enums are their RFC names, as
@@ -326,6 +326,22 @@ pub(crate) fn secret_value<B: AsRef<[u8]>, S: Serializer>(v: &B, s: S) -> Result
 
 struct Secret<'a>(&'a [u8]);
 
+/// The key block as an object of its six secrets, by their RFC names in
+/// snake_case (written here rather than derived, so that the leaf module
+/// that defines `KeyBlock` stays free of the observer).
+impl Serialize for KeyBlock {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut o = s.serialize_struct("KeyBlock", 6)?;
+        o.serialize_field("client_write_mac_key", &Secret(&self.client_write_mac_key))?;
+        o.serialize_field("server_write_mac_key", &Secret(&self.server_write_mac_key))?;
+        o.serialize_field("client_write_key", &Secret(&self.client_write_key))?;
+        o.serialize_field("server_write_key", &Secret(&self.server_write_key))?;
+        o.serialize_field("client_write_iv", &Secret(&self.client_write_iv))?;
+        o.serialize_field("server_write_iv", &Secret(&self.server_write_iv))?;
+        o.end()
+    }
+}
+
 impl Serialize for Secret<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         secret(&self.0, s)
@@ -382,9 +398,9 @@ impl Serialize for Alert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::suites::PrfHash;
     use crate::observer::text::tests::sample_key_block;
     use crate::observer::PrfCall;
+    use crate::types::PrfHash;
     use crate::types::StateName;
     use crate::wire::{Alert, AlertDescription, AlertLevel, Direction};
     use serde_json::{json, Value};

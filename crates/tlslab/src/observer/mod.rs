@@ -16,8 +16,8 @@ pub use event::{
     Event, MacInput, NonceParts, OwnedEvent, OwnedMacInput, OwnedNonceParts, OwnedPaddingView, OwnedPrfCall,
     OwnedRecordView, PaddingView, PrfCall, RecordView,
 };
+pub(crate) use json::opt_hex;
 pub use json::JsonLog;
-pub(crate) use json::{opt_hex, secret as serialize_secret};
 pub use keylog::KeyLogWriter;
 pub use recorder::Recorder;
 pub use text::{format_event, TextLog};

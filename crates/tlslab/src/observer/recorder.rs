@@ -60,9 +60,9 @@ impl Observer for Recorder {
 mod tests {
     use super::*;
     use crate::bytes::Bytes;
-    use crate::crypto::suites::PrfHash;
     use crate::observer::text::tests::sample_key_block;
     use crate::observer::{MacInput, NonceParts, PaddingView, PrfCall, RecordView};
+    use crate::types::PrfHash;
     use crate::types::StateName;
     use crate::wire::{
         Alert, AlertDescription, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
@@ -237,7 +237,7 @@ mod tests {
                 detail: "the key is not the certificate's \"key\"",
             },
             Event::FaultApplied {
-                fault: crate::faults::Fault::BadPadding { record: 1 },
+                fault: crate::types::Fault::BadPadding { record: 1 },
                 what: "padding",
                 before: &[1],
                 after: &[2],

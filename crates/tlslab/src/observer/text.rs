@@ -5,7 +5,7 @@ use std::io::{self, Stdout, Write};
 
 use super::{Event, Observer};
 use crate::bytes::Hex;
-use crate::crypto::suites::PrfHash;
+use crate::types::PrfHash;
 
 /// Writes one line per event.
 ///
@@ -417,8 +417,8 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
 pub(crate) mod tests {
     use super::*;
     use crate::bytes::Bytes;
-    use crate::crypto::key_block::KeyBlock;
     use crate::observer::{PaddingView, PrfCall, RecordView};
+    use crate::types::KeyBlock;
     use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, ProtocolVersion};
 
     pub(crate) fn sample_key_block() -> KeyBlock {

@@ -26,16 +26,18 @@ use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use aes::{Aes128, Aes256};
 use ring::hmac;
 
-use super::pseudo_header;
 use super::verify::{
     etm_padding_constant_time, explain, explain_etm, explain_etm_padding, verify_constant_time,
     verify_etm_mac_constant_time,
 };
+use super::{pseudo_header, Plaintext};
 use crate::crypto::suites::{BulkCipher, MacAlgorithm};
 use crate::error::Error;
 use crate::observer::{Event, Hooks, MacInput};
 use crate::rng::Rng;
-use crate::wire::{ContentType, Direction, ProtocolVersion, RecordHeader};
+#[cfg(test)]
+use crate::wire::{ContentType, ProtocolVersion};
+use crate::wire::{Direction, RecordHeader};
 
 /// AES block size, which is also the explicit IV length (`record_iv_length`).
 pub const BLOCK: usize = 16;
@@ -98,9 +100,9 @@ fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
 /// fill whole blocks, with the minimal padding (RFC 5246 §6.2.3.2: every
 /// padding byte, and the length byte, hold `padding_length`).
 ///
-/// With `bad_padding` (the `bad-padding` fault) the first padding byte gets
-/// its lowest bit flipped, so the padding is malformed while everything else
-/// stays right. When the minimal padding is empty, one more block of padding
+/// With [`PaddingFault::Value`] the first padding byte gets its lowest bit
+/// flipped, with [`PaddingFault::Length`] the padding_length byte, so the
+/// padding is malformed while everything else stays right. When the minimal padding is empty, one more block of padding
 /// (16 bytes, allowed: "up to 255") gives the fault a byte to change. Returns
 /// that byte before and after.
 fn pad_to_block(out: &mut Vec<u8>, used: usize, fault: PaddingFault) -> Option<(u8, u8)> {
@@ -270,7 +272,12 @@ impl CbcState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) {
-        self.seal_padded(seq, typ, version, fragment, out, rng, hooks, PaddingFault::None);
+        let plaintext = Plaintext {
+            typ,
+            version,
+            fragment,
+        };
+        self.seal_padded(seq, plaintext, out, rng, hooks, PaddingFault::None);
     }
 
     /// [`CbcState::seal`], with a **deliberately malformed padding** when
@@ -280,20 +287,22 @@ impl CbcState {
     /// record with `bad_record_mac`, the same alert as for a bad MAC (RFC
     /// 5246 §7.2.2: a distinct answer is Vaudenay's padding oracle). Returns
     /// the padding byte before and after the change, or `None` if unchanged.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn seal_padded(
         &self,
         seq: u64,
-        typ: ContentType,
-        version: ProtocolVersion,
-        fragment: &[u8],
+        plaintext: Plaintext<'_>,
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
         padding_fault: PaddingFault,
     ) -> Option<(u8, u8)> {
+        let Plaintext {
+            typ,
+            version,
+            fragment,
+        } = plaintext;
         if self.encrypt_then_mac {
-            return self.seal_etm(seq, typ, version, fragment, out, rng, hooks, padding_fault);
+            return self.seal_etm(seq, plaintext, out, rng, hooks, padding_fault);
         }
         let iv_at = out.len();
         // Explicit IV, fresh per record (RFC 5246 §6.2.3.2): an IV the attacker
@@ -370,18 +379,20 @@ impl CbcState {
 
     /// Encrypt-then-MAC sealing (RFC 7366 §3): appends `IV ‖ ciphertext ‖
     /// MAC`. Emits `MacInput` with `IV ‖ ciphertext` as the fragment.
-    #[allow(clippy::too_many_arguments)]
     fn seal_etm(
         &self,
         seq: u64,
-        typ: ContentType,
-        version: ProtocolVersion,
-        fragment: &[u8],
+        plaintext: Plaintext<'_>,
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
         padding_fault: PaddingFault,
     ) -> Option<(u8, u8)> {
+        let Plaintext {
+            typ,
+            version,
+            fragment,
+        } = plaintext;
         let iv_at = out.len();
         // Explicit IV, fresh per record, as for MAC-then-encrypt.
         out.resize(iv_at + BLOCK, 0);
@@ -519,9 +530,11 @@ mod tests {
                 let changed = state
                     .seal_padded(
                         3,
-                        typ,
-                        v,
-                        &fragment,
+                        Plaintext {
+                            typ,
+                            version: v,
+                            fragment: &fragment,
+                        },
                         &mut out,
                         &mut SeededRng::new(1, 0),
                         &mut Hooks::none(),

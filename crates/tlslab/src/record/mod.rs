@@ -34,7 +34,7 @@ mod joiner;
 pub mod verify;
 
 pub use aead::AeadState;
-pub use cbc::CbcState;
+pub use cbc::{CbcState, PaddingFault};
 pub use deframer::Deframer;
 pub use joiner::{HandshakeJoiner, MAX_HANDSHAKE_MESSAGE};
 
@@ -72,6 +72,19 @@ pub fn pseudo_header(seq: u64, typ: ContentType, version: ProtocolVersion, lengt
     h
 }
 // ANCHOR_END: pseudo_header
+
+/// One record's plaintext as [`RecordLayerState::seal_malformed`] takes it:
+/// `TLSPlaintext.type`, the `version` of the header and the MAC input, and
+/// the fragment (at most [`MAX_PLAINTEXT`] bytes).
+#[derive(Clone, Copy, Debug)]
+pub struct Plaintext<'a> {
+    /// `TLSPlaintext.type`.
+    pub typ: ContentType,
+    /// `TLSPlaintext.version`.
+    pub version: ProtocolVersion,
+    /// `TLSPlaintext.fragment`.
+    pub fragment: &'a [u8],
+}
 
 /// How one direction's records are protected (RFC 5246 §6.2.3).
 // One value per direction for the whole connection, never moved per record: an
@@ -245,28 +258,48 @@ impl RecordLayerState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) -> Result<(), Error> {
-        self.seal_with_padding_fault(typ, version, fragment, out, rng, hooks, cbc::PaddingFault::None)
+        let plaintext = Plaintext {
+            typ,
+            version,
+            fragment,
+        };
+        self.seal_record(plaintext, PaddingFault::None, out, rng, hooks)
             .map(|_| ())
     }
 
-    /// [`RecordLayerState::seal`] with a malformed CBC padding (`Value`: a
-    /// wrong padding byte; `Length`: a wrong padding_length byte), the
-    /// `bad-padding` and `bad-padding-length` faults of [`crate::faults`], for
-    /// teaching what a receiver does with it (`bad_record_mac`, never a
-    /// distinct alert: Vaudenay's padding oracle). Returns the byte before and
-    /// after the change; `None` when the protection has no padding (AEAD or
-    /// none), and the record is then sealed normally.
-    #[allow(clippy::too_many_arguments)]
-    pub fn seal_with_padding_fault(
+    /// [`RecordLayerState::seal`] with a deliberately malformed CBC padding
+    /// (`Value`: a wrong padding byte; `Length`: a wrong padding_length
+    /// byte), for teaching what a receiver does with it: `bad_record_mac`,
+    /// never a distinct alert (Vaudenay's padding oracle). The MAC stays
+    /// right. Returns the byte before and after the change; `None` when the
+    /// protection has no padding (AEAD or none), and the record is then
+    /// sealed normally.
+    pub fn seal_malformed(
         &mut self,
-        typ: ContentType,
-        version: ProtocolVersion,
-        fragment: &[u8],
+        plaintext: Plaintext<'_>,
+        padding: PaddingFault,
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
-        padding_fault: cbc::PaddingFault,
     ) -> Result<Option<(u8, u8)>, Error> {
+        self.seal_record(plaintext, padding, out, rng, hooks)
+    }
+
+    /// The one sealing path behind [`RecordLayerState::seal`] and
+    /// [`RecordLayerState::seal_malformed`].
+    fn seal_record(
+        &mut self,
+        plaintext: Plaintext<'_>,
+        padding_fault: PaddingFault,
+        out: &mut Vec<u8>,
+        rng: &mut dyn Rng,
+        hooks: &mut Hooks<'_>,
+    ) -> Result<Option<(u8, u8)>, Error> {
+        let Plaintext {
+            typ,
+            version,
+            fragment,
+        } = plaintext;
         let mut changed = None;
         if fragment.len() > MAX_PLAINTEXT {
             return Err(Error::Internal(format!(
@@ -283,7 +316,7 @@ impl RecordLayerState {
                 Ok(())
             }
             Protection::Cbc(c) => {
-                changed = c.seal_padded(self.seq, typ, version, fragment, out, rng, hooks, padding_fault);
+                changed = c.seal_padded(self.seq, plaintext, out, rng, hooks, padding_fault);
                 Ok(())
             }
             Protection::Aead(a) => a.seal(self.seq, typ, version, fragment, out, hooks),
