@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tlslab::capture::{explain_capture, KeyLog, PcapWriter, Secrets};
+use tlslab::capture::{explain_capture, KeyLog, KeySources, PcapWriter};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::observer::{Event, Observer, OwnedEvent, RecordView, Recorder};
@@ -243,7 +243,7 @@ fn pre_master_secret_key_log_line_derives_the_published_master_secret() {
     let mut rec = Recorder::new();
     let report = explain_capture(
         &published_capture(),
-        &Secrets {
+        &KeySources {
             keylog,
             server_key: None,
         },
@@ -262,10 +262,10 @@ fn pre_master_secret_key_log_line_derives_the_published_master_secret() {
 }
 
 #[test]
-fn flipped_iv_byte_is_a_mac_failure_with_intact_padding() {
+fn flipped_iv_bit_is_found_behind_intact_padding() {
     // CBC: flipping a byte of the explicit IV flips the same byte of the first
     // plaintext block ("ping" + the start of the MAC) and leaves the padding
-    // in the last block alone.
+    // in the last block alone. The explainer finds the very bit flipped here.
     let ping = hex::decode(vector()["records"][10]["record"].as_str().unwrap()).unwrap();
     let mut file = published_capture();
     let at = find(&file, &ping);
@@ -277,7 +277,15 @@ fn flipped_iv_byte_is_a_mac_failure_with_intact_padding() {
     assert_eq!(f["direction"], "client->server");
     assert_eq!(f["seq"], 1);
     assert_eq!(f["frame"], 12);
-    assert_eq!(f["cause"], "mac_failure_intact_padding", "{f}");
+    assert_eq!(f["cause"], "corrupted_in_transit", "{f}");
+    assert_eq!(f["proven"], true, "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("bit 0 of payload byte 0 "),
+        "{f}"
+    );
     // The records after it still verify: one damaged record hides nothing else.
     assert_eq!(s["verified"], serde_json::json!([2, 2]));
     let padding = events(&lines, "cbc_padding").find(|p| p["seq"] == 1 && p["direction"] == "client->server");
@@ -285,7 +293,7 @@ fn flipped_iv_byte_is_a_mac_failure_with_intact_padding() {
 }
 
 #[test]
-fn flipped_padding_length_is_a_padding_failure() {
+fn flipped_padding_length_breaks_the_padding_and_the_bit_is_found() {
     // Flipping the last byte of the second-to-last ciphertext block flips the
     // last plaintext byte, padding_length 7 -> 6: the padding bytes (7s) are
     // then wrong from the first one on.
@@ -296,8 +304,18 @@ fn flipped_padding_length_is_a_padding_failure() {
     let lines = explain_json(&file, &published_keylog(), "pad-flip.pcap");
     let f = &summaries(&lines)[0]["first_failure"];
     assert_eq!(f["record"], 11);
-    assert_eq!(f["cause"], "padding_failure", "{f}");
-    assert!(f["message"].as_str().unwrap().contains("padding_length 6"), "{f}");
+    assert_eq!(f["cause"], "corrupted_in_transit", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("bit 0 of payload byte 31 "),
+        "{f}"
+    );
+    let padding = events(&lines, "cbc_padding").find(|p| p["seq"] == 1 && p["direction"] == "client->server");
+    let padding = padding.unwrap();
+    assert_eq!(padding["well_formed"], false, "{padding}");
+    assert_eq!(padding["padding_length"], 6, "{padding}");
 }
 
 #[test]
@@ -361,7 +379,7 @@ fn altered_handshake_message_is_a_finished_mismatch_with_every_mac_intact() {
     let lines = explain_json(&file, &published_keylog(), "transcript.pcap");
     let s = summaries(&lines)[0];
     let f = &s["first_failure"];
-    assert_eq!(f["cause"], "finished_mismatch", "{s}");
+    assert_eq!(f["cause"], "transcript_differs", "{s}");
     assert_eq!(f["record"], 8, "the client's Finished");
     assert!(
         f["evidence"][0]
@@ -405,7 +423,7 @@ impl Observer for Nothing {
 #[test]
 fn truncated_at_every_offset_and_random_bytes_never_panic() {
     let file = published_capture();
-    let secrets = Secrets {
+    let secrets = KeySources {
         keylog: KeyLog::parse(&std::fs::read_to_string(published_keylog()).unwrap()),
         server_key: None,
     };
@@ -496,12 +514,12 @@ fn other_versions_and_non_tls_are_named_and_skipped() {
         (ProtocolVersion::SSL3, "SSLv3 (0x0300)"),
     ] {
         let file = capture_of(&hello_records(v));
-        let r = explain_capture(&file, &Secrets::default(), &mut Nothing).unwrap();
+        let r = explain_capture(&file, &KeySources::default(), &mut Nothing).unwrap();
         let why = r.connections[0].skipped.as_deref().unwrap_or("");
         assert!(why.contains(name), "{name}: {why}");
     }
     let file = capture_of(&[(true, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec())]);
-    let r = explain_capture(&file, &Secrets::default(), &mut Nothing).unwrap();
+    let r = explain_capture(&file, &KeySources::default(), &mut Nothing).unwrap();
     assert!(r.connections[0]
         .skipped
         .as_deref()
@@ -749,7 +767,14 @@ fn tcpdump_captures_of_our_connections_are_explained() {
     let lines = explain_json(&flipped, &keylog, "tcpdump-flip.pcap");
     let s = summaries(&lines);
     let f = &s[0]["first_failure"];
-    assert_eq!(f["cause"], "mac_failure_intact_padding", "{}", s[0]);
+    assert_eq!(f["cause"], "corrupted_in_transit", "{}", s[0]);
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("bit 5 of payload byte 3 "),
+        "{f}"
+    );
     assert_eq!(f["direction"], "client->server");
     assert_eq!(f["seq"], 1);
     assert_eq!(s[1]["all_verified"], true);
@@ -770,7 +795,15 @@ fn tcpdump_captures_of_our_connections_are_explained() {
     flipped[at + app_gcm.len() - 20] ^= 0x01;
     let lines = explain_json(&flipped, &keylog, "tcpdump-gcm.pcap");
     let f = &summaries(&lines)[1]["first_failure"];
-    assert_eq!(f["cause"], "aead_tag_mismatch", "{f}");
+    assert_eq!(f["cause"], "corrupted_in_transit", "{f}");
+    let byte = app_gcm.len() - 20 - 5;
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("bit 0 of payload byte {byte} ")),
+        "{f}"
+    );
     assert_eq!(f["seq"], 1);
 
     // The frame that carried it removed: a gap at its stream offset.

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use tlslab::capture::{
-    analyze_connection, read_capture, reassemble, CaptureReport, KeyLog, Secrets, ServerKey,
+    analyze_connection, read_capture, reassemble, CaptureReport, KeyLog, KeySources, ServerKey,
 };
 use tlslab::observer::{JsonLog, Observer, TextLog};
 
@@ -50,7 +50,7 @@ fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, CliError> {
 
 /// Reads the capture, explains every connection: events, then its summary.
 pub fn run(o: &ExplainOptions) -> Result<(), CliError> {
-    let mut secrets = Secrets::default();
+    let mut secrets = KeySources::default();
     if let Some(p) = &o.keylog {
         let text = String::from_utf8_lossy(&read(p, "key log")?).into_owned();
         secrets.keylog = KeyLog::parse(&text);

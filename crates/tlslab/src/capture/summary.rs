@@ -10,13 +10,13 @@
 //! `application_data` (bytes), `finished_ok` (true, false or null);
 //! `all_verified`, `failures` (count), `first_failure` (null or an object with
 //! `record`, `direction`, `frame`, `stream_offset`, `seq`, `cause` (a
-//! [`Cause::kind`] name), `message`, `proven`, `evidence`), `notes`.
+//! [`Cause::id`] name), `message`, `proven`, `evidence`), `notes`.
 
 use std::fmt::Write as _;
 
 use super::analyze::{ConnectionReport, Failure};
 use super::{CaptureReport, Format};
-use crate::capture::diagnose::Cause;
+use crate::explain::Cause;
 
 fn json_str(s: &mut String, v: &str) {
     s.push('"');
@@ -233,7 +233,7 @@ fn failure_json(s: &mut String, f: &Failure) {
         None => s.push_str(",\"seq\":null"),
     }
     s.push_str(",\"cause\":");
-    json_str(s, f.cause.kind());
+    json_str(s, f.cause.id());
     s.push_str(",\"message\":");
     json_str(s, &f.cause.to_string());
     if let Cause::TcpGap { offset, len } = f.cause {

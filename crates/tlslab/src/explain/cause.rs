@@ -195,6 +195,20 @@ pub enum Cause {
         /// The alert.
         alert: AlertDescription,
     },
+    /// Bytes of a TCP stream are missing from a capture: the records from
+    /// there on cannot be cut out, let alone verified.
+    TcpGap {
+        /// Stream offset of the first missing byte.
+        offset: u64,
+        /// Number of missing bytes.
+        len: u64,
+    },
+    /// Bytes that do not parse as what they must be (a record header, a
+    /// handshake message, an alert, a ChangeCipherSpec).
+    Malformed {
+        /// What did not parse, and why.
+        what: String,
+    },
 }
 
 impl Cause {
@@ -228,6 +242,8 @@ impl Cause {
             Cause::CertificateVerifyRejected => "certificate_verify_rejected",
             Cause::NegotiationFailed => "negotiation_failed",
             Cause::PeerAlert { .. } => "peer_alert",
+            Cause::TcpGap { .. } => "tcp_gap",
+            Cause::Malformed { .. } => "malformed",
         }
     }
 
@@ -261,6 +277,8 @@ impl Cause {
             Cause::CertificateVerifyRejected => "RFC 5246 §7.4.8",
             Cause::NegotiationFailed => "RFC 5246 §7.4.1.3",
             Cause::PeerAlert { .. } => "RFC 5246 §7.2",
+            Cause::TcpGap { .. } => "RFC 9293 §3.4",
+            Cause::Malformed { .. } => "RFC 5246 §7.2.2",
         }
     }
 
@@ -366,6 +384,10 @@ impl Cause {
                 "the server found no acceptable combination of suite, group, signature algorithm or extensions".into()
             }
             Cause::PeerAlert { alert } => format!("the peer sent {alert}, which no recomputation here explains"),
+            Cause::TcpGap { offset, len } => format!(
+                "{len} bytes are missing from the capture at stream offset {offset}: the records from there on cannot be decoded"
+            ),
+            Cause::Malformed { what } => format!("malformed: {what}"),
         }
     }
 }
