@@ -682,7 +682,11 @@ impl Analyzer<'_, '_> {
             // about it, goes to the cause catalogue (hypothesis testing).
             failed.previous_records_ok = verified_before;
             let explanation = explain::explain_record(&secrets, &failed);
-            let context = self.record_context(cut, seq, verified_before);
+            let context = if explanation.is_certain() {
+                vec![]
+            } else {
+                self.record_context(cut, seq, verified_before)
+            };
             self.report
                 .failures
                 .push(Failure::explained(rref, Some(seq), explanation, context));

@@ -45,12 +45,14 @@
 
 mod cause;
 mod finished;
+mod live;
 mod peer;
 mod record;
 mod report;
 
 pub use cause::{BitPosition, Cause, FinishedLabel};
 pub use finished::explain_finished;
+pub use live::{Debrief, FailureRecorder, LiveSession, Messages};
 pub use peer::explain_peer_complaint;
 pub use record::{
     encrypt_then_mac_tag, explain_record, flip_search_limit, FLIP_SEARCH_MAX_AEAD, FLIP_SEARCH_MAX_CBC,
