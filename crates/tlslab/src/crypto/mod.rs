@@ -13,7 +13,7 @@
 //! | [`suites`] | the cipher-suite table | RFC 5246 Appendix C |
 
 pub mod cert;
-mod der;
+pub mod der;
 pub mod dhe;
 pub mod key_block;
 pub mod kx;
