@@ -1,7 +1,7 @@
 //! Link-layer, IP and TCP headers: decoded from captured frames, and built for
 //! the frames [`PcapWriter`](super::PcapWriter) writes.
 //!
-//! Only what TCP reassembly needs is decoded: the two addresses and ports, the
+//! Decoding is `etherparse`'s; only what TCP reassembly needs is kept: the two addresses and ports, the
 //! sequence and acknowledgement numbers, the flags and the payload.
 //! Checksums are *not* verified on input: captures taken on the sending host
 //! see segments before the network card computes their checksum (checksum
@@ -9,7 +9,9 @@
 //! good data. They are computed correctly on output (RFC 791 §3.1, RFC 9293
 //! §3.1), since Wireshark flags bad ones.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{EtherType, NetSlice, SlicedPacket, TransportSlice};
 
 /// Link-layer header types (<https://www.tcpdump.org/linktypes.html>).
 pub mod link_type {
@@ -51,8 +53,6 @@ pub mod tcp_flags {
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
 const ETHERTYPE_IPV6: u16 = 0x86dd;
-const ETHERTYPE_VLAN: u16 = 0x8100;
-const ETHERTYPE_QINQ: u16 = 0x88a8;
 const IPPROTO_TCP: u8 = 6;
 
 /// One TCP segment out of a captured frame.
@@ -110,69 +110,49 @@ fn malformed(what: &str, need: usize, have: usize) -> FrameError {
     FrameError::Malformed(format!("{what}: needs {need} bytes, frame has {have}"))
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-/// Decodes one captured frame of link-layer type `link_type` down to TCP.
+/// Decodes one captured frame of link-layer type `link_type` down to TCP:
+/// `etherparse` reads the Ethernet (with 802.1Q tags), IPv4, IPv6 (with its
+/// extension headers) and TCP headers; the loopback and Linux cooked link
+/// headers, a few fixed bytes each, are read here.
 pub fn decode_frame(link_type: u32, frame: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    match link_type {
-        link_type::ETHERNET => {
-            if frame.len() < 14 {
-                return Err(malformed("Ethernet header", 14, frame.len()));
-            }
-            let mut ethertype = be16(frame, 12);
-            let mut at = 14;
-            // 802.1Q / 802.1ad tags: 4 bytes each, the real type follows.
-            while ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ {
-                if frame.len() < at + 4 {
-                    return Err(malformed("802.1Q tag", at + 4, frame.len()));
-                }
-                ethertype = be16(frame, at + 2);
-                at += 4;
-            }
-            by_ethertype(ethertype, &frame[at..])
-        }
+    let sliced = match link_type {
+        link_type::ETHERNET => SlicedPacket::from_ethernet(frame),
         link_type::RAW | link_type::RAW_BSD_12 | link_type::RAW_BSD_14 => match frame.first().map(|b| b >> 4)
         {
-            Some(4) => ipv4(frame),
-            Some(6) => ipv6(frame),
-            Some(_) => Ok(Decoded::NotTcp("raw frame that is neither IPv4 nor IPv6")),
-            None => Err(malformed("IP header", 1, 0)),
+            Some(4 | 6) => SlicedPacket::from_ip(frame),
+            Some(_) => return Ok(Decoded::NotTcp("raw frame that is neither IPv4 nor IPv6")),
+            None => return Err(malformed("IP header", 1, 0)),
         },
-        link_type::IPV4 => ipv4(frame),
-        link_type::IPV6 => ipv6(frame),
+        link_type::IPV4 | link_type::IPV6 => SlicedPacket::from_ip(frame),
         link_type::NULL | link_type::LOOP => {
-            if frame.len() < 4 {
+            let Some(raw) = frame.first_chunk::<4>() else {
                 return Err(malformed("loopback header", 4, frame.len()));
-            }
-            let raw = [frame[0], frame[1], frame[2], frame[3]];
+            };
             // NULL stores the family in the *capturing* host's byte order, so
             // try both; the values are small, so only one reading makes sense.
             let family = if link_type == link_type::LOOP {
-                u32::from_be_bytes(raw)
-            } else if u32::from_le_bytes(raw) < 256 {
-                u32::from_le_bytes(raw)
+                u32::from_be_bytes(*raw)
+            } else if u32::from_le_bytes(*raw) < 256 {
+                u32::from_le_bytes(*raw)
             } else {
-                u32::from_be_bytes(raw)
+                u32::from_be_bytes(*raw)
             };
             match family {
-                2 => ipv4(&frame[4..]),
-                // AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS).
-                24 | 28 | 30 => ipv6(&frame[4..]),
-                _ => Ok(Decoded::NotTcp("loopback frame of another address family")),
+                // AF_INET, and AF_INET6 as 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS).
+                2 | 24 | 28 | 30 => SlicedPacket::from_ip(&frame[4..]),
+                _ => return Ok(Decoded::NotTcp("loopback frame of another address family")),
             }
         }
+        // Read here rather than by etherparse's Linux cooked v1 reader, which
+        // refuses the loopback hardware type (ARPHRD 772) that `tcpdump -i any`
+        // records for every segment on 127.0.0.1.
         link_type::LINUX_SLL => {
             // packet type(2) ARPHRD(2) address length(2) address(8) protocol(2)
             if frame.len() < 16 {
                 return Err(malformed("Linux cooked (SLL) header", 16, frame.len()));
             }
-            by_ethertype(be16(frame, 14), &frame[16..])
+            let protocol = EtherType(u16::from_be_bytes([frame[14], frame[15]]));
+            SlicedPacket::from_ether_type(protocol, &frame[16..])
         }
         link_type::LINUX_SLL2 => {
             // protocol(2) reserved(2) interface index(4) ARPHRD(2) packet type(1)
@@ -180,116 +160,49 @@ pub fn decode_frame(link_type: u32, frame: &[u8]) -> Result<Decoded<'_>, FrameEr
             if frame.len() < 20 {
                 return Err(malformed("Linux cooked v2 (SLL2) header", 20, frame.len()));
             }
-            by_ethertype(be16(frame, 0), &frame[20..])
+            let protocol = EtherType(u16::from_be_bytes([frame[0], frame[1]]));
+            SlicedPacket::from_ether_type(protocol, &frame[20..])
         }
-        other => Err(FrameError::UnknownLinkType(other)),
-    }
+        other => return Err(FrameError::UnknownLinkType(other)),
+    };
+    let sliced = sliced.map_err(|e| FrameError::Malformed(e.to_string()))?;
+    tcp_segment(&sliced)
 }
 
-fn by_ethertype(ethertype: u16, packet: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    match ethertype {
-        ETHERTYPE_IPV4 => ipv4(packet),
-        ETHERTYPE_IPV6 => ipv6(packet),
-        0x0806 => Ok(Decoded::NotTcp("ARP")),
-        _ => Ok(Decoded::NotTcp("neither IPv4 nor IPv6")),
-    }
-}
-
-/// IPv4 (RFC 791 §3.1).
-fn ipv4(p: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    if p.len() < 20 {
-        return Err(malformed("IPv4 header", 20, p.len()));
-    }
-    let ihl = usize::from(p[0] & 0x0f) * 4;
-    let total = usize::from(be16(p, 2));
-    if ihl < 20 || total < ihl {
-        return Err(FrameError::Malformed(format!(
-            "IPv4 header length {ihl} / total length {total} inconsistent"
-        )));
-    }
-    if p.len() < total {
-        // Cut by the capture's snap length: the payload is incomplete.
-        return Err(malformed("IPv4 packet (total length)", total, p.len()));
-    }
-    let flags_fragment = be16(p, 6);
-    let more_fragments = flags_fragment & 0x2000 != 0;
-    let offset = flags_fragment & 0x1fff;
-    if more_fragments || offset != 0 {
+/// The TCP segment in a sliced frame, or what the frame is instead.
+fn tcp_segment<'a>(p: &SlicedPacket<'a>) -> Result<Decoded<'a>, FrameError> {
+    let (src, dst, fragmented) = match &p.net {
+        Some(NetSlice::Ipv4(ip)) => (
+            IpAddr::V4(ip.header().source_addr()),
+            IpAddr::V4(ip.header().destination_addr()),
+            ip.is_payload_fragmented(),
+        ),
+        Some(NetSlice::Ipv6(ip)) => (
+            IpAddr::V6(ip.header().source_addr()),
+            IpAddr::V6(ip.header().destination_addr()),
+            ip.is_payload_fragmented(),
+        ),
+        Some(NetSlice::Arp(_)) => return Ok(Decoded::NotTcp("ARP")),
+        None => return Ok(Decoded::NotTcp("neither IPv4 nor IPv6")),
+    };
+    if fragmented {
         return Ok(Decoded::IpFragment);
     }
-    let src = IpAddr::V4(Ipv4Addr::new(p[12], p[13], p[14], p[15]));
-    let dst = IpAddr::V4(Ipv4Addr::new(p[16], p[17], p[18], p[19]));
-    match p[9] {
-        IPPROTO_TCP => tcp(src, dst, &p[ihl..total]),
-        17 => Ok(Decoded::NotTcp("UDP")),
-        1 => Ok(Decoded::NotTcp("ICMP")),
-        _ => Ok(Decoded::NotTcp("IPv4, not TCP")),
+    match &p.transport {
+        Some(TransportSlice::Tcp(t)) => Ok(Decoded::Tcp(TcpSegment {
+            src: SocketAddr::new(src, t.source_port()),
+            dst: SocketAddr::new(dst, t.destination_port()),
+            seq: t.sequence_number(),
+            ack: t.acknowledgment_number(),
+            // Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN (RFC 9293 §3.1).
+            flags: t.header_slice()[13],
+            payload: t.payload(),
+        })),
+        Some(TransportSlice::Udp(_)) => Ok(Decoded::NotTcp("UDP")),
+        Some(TransportSlice::Icmpv4(_)) => Ok(Decoded::NotTcp("ICMP")),
+        Some(TransportSlice::Icmpv6(_)) => Ok(Decoded::NotTcp("ICMPv6")),
+        _ => Ok(Decoded::NotTcp("IP, not TCP")),
     }
-}
-
-/// IPv6 (RFC 8200 §3), following the extension-header chain to TCP.
-fn ipv6(p: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    if p.len() < 40 {
-        return Err(malformed("IPv6 header", 40, p.len()));
-    }
-    let payload_len = usize::from(be16(p, 4));
-    if p.len() < 40 + payload_len {
-        return Err(malformed(
-            "IPv6 packet (payload length)",
-            40 + payload_len,
-            p.len(),
-        ));
-    }
-    let mut src = [0u8; 16];
-    src.copy_from_slice(&p[8..24]);
-    let mut dst = [0u8; 16];
-    dst.copy_from_slice(&p[24..40]);
-    let (src, dst) = (IpAddr::V6(Ipv6Addr::from(src)), IpAddr::V6(Ipv6Addr::from(dst)));
-    let mut next = p[6];
-    let mut body = &p[40..40 + payload_len];
-    loop {
-        match next {
-            IPPROTO_TCP => return tcp(src, dst, body),
-            // Hop-by-hop, routing, destination options: (next, length in 8-octet units - 1).
-            0 | 43 | 60 => {
-                if body.len() < 8 {
-                    return Err(malformed("IPv6 extension header", 8, body.len()));
-                }
-                let len = (usize::from(body[1]) + 1) * 8;
-                if body.len() < len {
-                    return Err(malformed("IPv6 extension header", len, body.len()));
-                }
-                next = body[0];
-                body = &body[len..];
-            }
-            44 => return Ok(Decoded::IpFragment),
-            17 => return Ok(Decoded::NotTcp("UDP")),
-            58 => return Ok(Decoded::NotTcp("ICMPv6")),
-            _ => return Ok(Decoded::NotTcp("IPv6, not TCP")),
-        }
-    }
-}
-
-/// TCP (RFC 9293 §3.1).
-fn tcp(src: IpAddr, dst: IpAddr, s: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    if s.len() < 20 {
-        return Err(malformed("TCP header", 20, s.len()));
-    }
-    let data_offset = usize::from(s[12] >> 4) * 4;
-    if data_offset < 20 || data_offset > s.len() {
-        return Err(FrameError::Malformed(format!(
-            "TCP data offset {data_offset} in a segment of {} bytes",
-            s.len()
-        )));
-    }
-    Ok(Decoded::Tcp(TcpSegment {
-        src: SocketAddr::new(src, be16(s, 0)),
-        dst: SocketAddr::new(dst, be16(s, 2)),
-        seq: be32(s, 4),
-        ack: be32(s, 8),
-        flags: s[13],
-        payload: &s[data_offset..],
-    }))
 }
 
 /// The Internet checksum (RFC 1071): the one's complement of the one's
