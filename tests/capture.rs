@@ -382,7 +382,7 @@ fn altered_handshake_message_is_a_finished_mismatch_with_every_mac_intact() {
     assert_eq!(f["cause"], "transcript_differs", "{s}");
     assert_eq!(f["record"], 8, "the client's Finished");
     assert!(
-        f["evidence"][0]
+        f["evidence"][1]
             .as_str()
             .unwrap()
             .contains("every protected record"),

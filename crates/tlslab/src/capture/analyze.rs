@@ -1070,7 +1070,11 @@ impl Analyzer<'_, '_> {
             unhashed_messages: self.unhashed.clone(),
         };
         let explanation = explain::explain_finished(&secrets, &failed);
-        let mut context = vec![];
+        let mut context = vec![format!(
+            "verify_data received {}, computed {}",
+            hex::encode(&finished.verify_data),
+            hex::encode(computed)
+        )];
         if self.report.failures.is_empty() {
             context.push(
                 "every protected record so far verified, so the key block (and the master secret) are right: \
