@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tlslab::capture::{explain_capture, KeyLog, KeySources, PcapWriter};
+use tlslab::capture::{explain_capture, Format, KeyLog, KeySources, PcapWriter};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::observer::{Event, Observer, OwnedEvent, RecordView, Recorder};
@@ -633,8 +633,14 @@ struct Tcpdump {
 
 impl Tcpdump {
     fn start(port: u16, file: PathBuf) -> Tcpdump {
+        Tcpdump::start_on(port, file, &["-i", "lo"])
+    }
+
+    /// `interface` are tcpdump's interface (and link-type) options.
+    fn start_on(port: u16, file: PathBuf, interface: &[&str]) -> Tcpdump {
         let mut child = Command::new("tcpdump")
-            .args(["-i", "lo", "-U", "-n", "-s", "0", "-w"])
+            .args(interface)
+            .args(["-U", "-n", "-s", "0", "-w"])
             .arg(&file)
             .args(["tcp", "port", &port.to_string()])
             .stdout(Stdio::null())
@@ -694,6 +700,74 @@ impl Drop for Tcpdump {
         let _ = self.child.kill();
         let _ = self.child.wait();
         let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+/// `tcpdump -i any` writes Linux cooked frames (v1 by default, v2 with `-y
+/// LINUX_SLL2`), and Wireshark's editcap rewrites each file as pcapng: all
+/// four files are read and every record of the connection verifies.
+#[test]
+fn cooked_captures_and_their_pcapng_copies_are_explained() {
+    let server = LocalServer::start(&ServerOptions {
+        mode: ServerMode::Rev,
+        ..ServerOptions::default()
+    })
+    .unwrap();
+    for (n, (link, link_type)) in [("LINUX_SLL", 113u32), ("LINUX_SLL2", 276)]
+        .into_iter()
+        .enumerate()
+    {
+        let path = temp_path(&format!("{link}.pcap"));
+        // Immediate mode: on "any", libpcap otherwise holds packets in its ring
+        // buffer until a block fills or times out, and SIGINT would lose them.
+        let interface = ["-i", "any", "-y", link, "--immediate-mode"];
+        let dump = Tcpdump::start_on(server.port, path.clone(), &interface);
+        exchange(&server, "ECDHE-RSA-AES128-GCM-SHA256");
+        let pcap = dump.stop();
+        // The link type in the pcap file header (tcpdump writes host byte order).
+        let raw = [pcap[20], pcap[21], pcap[22], pcap[23]];
+        let written = if pcap[..4] == [0xd4, 0xc3, 0xb2, 0xa1] {
+            u32::from_le_bytes(raw)
+        } else {
+            u32::from_be_bytes(raw)
+        };
+        assert_eq!(written, link_type, "{link}");
+        let pcapng_path = temp_path(&format!("{link}.pcapng"));
+        let in_path = temp_path(&format!("{link}-in.pcap"));
+        std::fs::write(&in_path, &pcap).unwrap();
+        let status = Command::new("editcap")
+            .args(["-F", "pcapng"])
+            .arg(&in_path)
+            .arg(&pcapng_path)
+            .status()
+            .expect("editcap (Debian package wireshark-common) must be installed");
+        assert!(status.success(), "editcap {link}");
+        let pcapng = std::fs::read(&pcapng_path).unwrap();
+        let _ = std::fs::remove_file(&in_path);
+        let _ = std::fs::remove_file(&pcapng_path);
+        assert_eq!(
+            pcapng[..4],
+            [0x0a, 0x0d, 0x0d, 0x0a],
+            "{link}: pcapng section header"
+        );
+        // OpenSSL's key log, once it holds this connection's line.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while server.keylog_entries().len() <= n && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let secrets = KeySources {
+            keylog: KeyLog::parse(&std::fs::read_to_string(server.keylog_path()).unwrap()),
+            server_key: None,
+        };
+        for (file, format) in [(&pcap, Format::Pcap), (&pcapng, Format::PcapNg)] {
+            let r = explain_capture(file, &secrets, &mut Nothing).unwrap();
+            assert_eq!(r.format, format, "{link}");
+            assert!(r.stopped.is_none(), "{link} {format:?}: {:?}", r.stopped);
+            assert_eq!(r.connections.len(), 1, "{link} {format:?}: {:?}", r.statistics);
+            let c = &r.connections[0];
+            assert!(c.all_verified(), "{link} {format:?}: {:?}", c.failures);
+            assert_eq!(c.finished_ok, [Some(true), Some(true)], "{link} {format:?}");
+        }
     }
 }
 
