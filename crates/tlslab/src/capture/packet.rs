@@ -1,17 +1,20 @@
 //! Link-layer, IP and TCP headers: decoded from captured frames, and built for
 //! the frames [`PcapWriter`](super::PcapWriter) writes.
 //!
-//! Decoding is `etherparse`'s; only what TCP reassembly needs is kept: the two addresses and ports, the
-//! sequence and acknowledgement numbers, the flags and the payload.
-//! Checksums are *not* verified on input: captures taken on the sending host
-//! see segments before the network card computes their checksum (checksum
-//! offload), so a wrong checksum there is normal and rejecting it would drop
-//! good data. They are computed correctly on output (RFC 791 §3.1, RFC 9293
-//! §3.1), since Wireshark flags bad ones.
+//! `etherparse` decodes and builds the Ethernet, IP and TCP headers; only what
+//! TCP reassembly needs is kept: the two addresses and ports, the sequence and
+//! acknowledgement numbers, the flags and the payload. Checksums are *not*
+//! verified on input: captures taken on the sending host see segments before
+//! the network card computes their checksum (checksum offload), so a wrong
+//! checksum there is normal and rejecting it would drop good data. They are
+//! computed correctly on output (RFC 791 §3.1, RFC 9293 §3.1), since
+//! Wireshark flags bad ones.
 
 use std::net::{IpAddr, SocketAddr};
 
-use etherparse::{EtherType, NetSlice, SlicedPacket, TransportSlice};
+use etherparse::{
+    EtherType, IpHeaders, Ipv4Header, Ipv6Header, NetSlice, PacketBuilder, SlicedPacket, TransportSlice,
+};
 
 /// Link-layer header types (<https://www.tcpdump.org/linktypes.html>).
 pub mod link_type {
@@ -50,10 +53,6 @@ pub mod tcp_flags {
     /// The acknowledgment field is significant.
     pub const ACK: u8 = 0x10;
 }
-
-const ETHERTYPE_IPV4: u16 = 0x0800;
-const ETHERTYPE_IPV6: u16 = 0x86dd;
-const IPPROTO_TCP: u8 = 6;
 
 /// One TCP segment out of a captured frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,28 +204,6 @@ fn tcp_segment<'a>(p: &SlicedPacket<'a>) -> Result<Decoded<'a>, FrameError> {
     }
 }
 
-/// The Internet checksum (RFC 1071): the one's complement of the one's
-/// complement sum of 16-bit words, an odd last byte padded with zero.
-pub fn internet_checksum(parts: &[&[u8]]) -> u16 {
-    let mut sum: u64 = 0;
-    let mut odd: Option<u8> = None;
-    for part in parts {
-        for &b in *part {
-            match odd.take() {
-                Some(hi) => sum += u64::from(u16::from_be_bytes([hi, b])),
-                None => odd = Some(b),
-            }
-        }
-    }
-    if let Some(hi) = odd {
-        sum += u64::from(u16::from_be_bytes([hi, 0]));
-    }
-    while sum >> 16 != 0 {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
-}
-
 /// One outgoing segment, before framing.
 #[derive(Clone, Copy, Debug)]
 pub struct SegmentSpec<'a> {
@@ -251,77 +228,82 @@ pub struct SegmentSpec<'a> {
 pub const MAX_SEGMENT_PAYLOAD: usize = 65495;
 
 /// Builds an Ethernet II frame (zero MAC addresses, as on a Linux loopback)
-/// carrying IPv4 or IPv6 and TCP, with correct checksums. `None` if the
+/// carrying IPv4 or IPv6 and TCP, with the checksums `etherparse` computes
+/// (RFC 791 §3.1, RFC 9293 §3.1; Wireshark flags wrong ones). `None` if the
 /// address families differ or the payload exceeds [`MAX_SEGMENT_PAYLOAD`].
 pub fn build_ethernet_frame(s: &SegmentSpec<'_>) -> Option<Vec<u8>> {
     if s.payload.len() > MAX_SEGMENT_PAYLOAD {
         return None;
     }
-    // TCP header: 20 bytes, no options; window 65535.
-    let mut tcp = Vec::with_capacity(20 + s.payload.len());
-    tcp.extend_from_slice(&s.src.port().to_be_bytes());
-    tcp.extend_from_slice(&s.dst.port().to_be_bytes());
-    tcp.extend_from_slice(&s.seq.to_be_bytes());
-    tcp.extend_from_slice(&if s.flags & tcp_flags::ACK != 0 { s.ack } else { 0 }.to_be_bytes());
-    tcp.push(5 << 4);
-    tcp.push(s.flags);
-    tcp.extend_from_slice(&65535u16.to_be_bytes());
-    tcp.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
-    let tcp_len = (20 + s.payload.len()) as u32;
-    let mut frame = vec![0u8; 12];
-    match (s.src.ip(), s.dst.ip()) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => {
-            // Pseudo-header: src, dst, zero, protocol, TCP length (RFC 9293 §3.1).
-            let mut pseudo = Vec::with_capacity(12);
-            pseudo.extend_from_slice(&a.octets());
-            pseudo.extend_from_slice(&b.octets());
-            pseudo.extend_from_slice(&[0, IPPROTO_TCP]);
-            pseudo.extend_from_slice(&(tcp_len as u16).to_be_bytes());
-            let c = internet_checksum(&[&pseudo, &tcp, s.payload]);
-            tcp[16..18].copy_from_slice(&c.to_be_bytes());
-            let mut ip = [0u8; 20];
-            ip[0] = 0x45;
-            ip[2..4].copy_from_slice(&((20 + tcp_len) as u16).to_be_bytes());
-            ip[4..6].copy_from_slice(&s.ip_id.to_be_bytes());
-            ip[6] = 0x40; // don't fragment
-            ip[8] = 64;
-            ip[9] = IPPROTO_TCP;
-            ip[12..16].copy_from_slice(&a.octets());
-            ip[16..20].copy_from_slice(&b.octets());
-            let c = internet_checksum(&[&ip]);
-            ip[10..12].copy_from_slice(&c.to_be_bytes());
-            frame.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
-            frame.extend_from_slice(&ip);
-        }
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            // Pseudo-header: src, dst, upper-layer length(4), zero(3), next header (RFC 8200 §8.1).
-            let mut pseudo = Vec::with_capacity(40);
-            pseudo.extend_from_slice(&a.octets());
-            pseudo.extend_from_slice(&b.octets());
-            pseudo.extend_from_slice(&tcp_len.to_be_bytes());
-            pseudo.extend_from_slice(&[0, 0, 0, IPPROTO_TCP]);
-            let c = internet_checksum(&[&pseudo, &tcp, s.payload]);
-            tcp[16..18].copy_from_slice(&c.to_be_bytes());
-            let mut ip = [0u8; 40];
-            ip[0] = 0x60;
-            ip[4..6].copy_from_slice(&(tcp_len as u16).to_be_bytes());
-            ip[6] = IPPROTO_TCP;
-            ip[7] = 64;
-            ip[8..24].copy_from_slice(&a.octets());
-            ip[24..40].copy_from_slice(&b.octets());
-            frame.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
-            frame.extend_from_slice(&ip);
-        }
+    let ip = match (s.src.ip(), s.dst.ip()) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => IpHeaders::Ipv4(
+            Ipv4Header {
+                identification: s.ip_id,
+                dont_fragment: true,
+                time_to_live: 64,
+                source: a.octets(),
+                destination: b.octets(),
+                ..Ipv4Header::default()
+            },
+            Default::default(),
+        ),
+        (IpAddr::V6(a), IpAddr::V6(b)) => IpHeaders::Ipv6(
+            Ipv6Header {
+                hop_limit: 64,
+                source: a.octets(),
+                destination: b.octets(),
+                ..Ipv6Header::default()
+            },
+            Default::default(),
+        ),
         _ => return None,
+    };
+    // TCP header: 20 bytes, no options; window 65535.
+    let mut tcp =
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ip(ip)
+            .tcp(s.src.port(), s.dst.port(), s.seq, 65535);
+    let has = |flag: u8| s.flags & flag != 0;
+    if has(tcp_flags::ACK) {
+        tcp = tcp.ack(s.ack);
     }
-    frame.extend_from_slice(&tcp);
-    frame.extend_from_slice(s.payload);
+    if has(tcp_flags::SYN) {
+        tcp = tcp.syn();
+    }
+    if has(tcp_flags::FIN) {
+        tcp = tcp.fin();
+    }
+    if has(tcp_flags::RST) {
+        tcp = tcp.rst();
+    }
+    if has(tcp_flags::PSH) {
+        tcp = tcp.psh();
+    }
+    let mut frame = Vec::with_capacity(tcp.size(s.payload.len()));
+    tcp.write(&mut frame, s.payload).ok()?;
     Some(frame)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const IPPROTO_TCP: u8 = 6;
+
+    /// The Internet checksum (RFC 1071), written here to check the frames
+    /// independently of etherparse: the one's complement of the one's
+    /// complement sum of 16-bit words, an odd last byte padded with zero.
+    fn internet_checksum(parts: &[&[u8]]) -> u16 {
+        let bytes: Vec<u8> = parts.concat();
+        let mut sum: u64 = bytes
+            .chunks(2)
+            .map(|w| u64::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+            .sum();
+        while sum >> 16 != 0 {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
 
     /// RFC 1071 §3's worked example: the words 0001 f203 f4f5 f6f7 sum to
     /// ddf2, whose complement is 220d.
@@ -363,9 +345,31 @@ mod tests {
             );
             assert_eq!(seg.payload, spec.payload);
             // A correct checksum sums (with the pseudo-header) to 0xffff, i.e. complements to 0.
-            if spec.src.is_ipv4() {
-                assert_eq!(internet_checksum(&[&frame[14..34]]), 0, "IPv4 header checksum");
-            }
+            let tcp_len = (20 + spec.payload.len()) as u32;
+            let (ip_len, pseudo) = match (spec.src.ip(), spec.dst.ip()) {
+                (IpAddr::V4(a), IpAddr::V4(b)) => {
+                    assert_eq!(internet_checksum(&[&frame[14..34]]), 0, "IPv4 header checksum");
+                    // src, dst, zero, protocol, TCP length (RFC 9293 §3.1).
+                    let mut p = [a.octets(), b.octets()].concat();
+                    p.extend_from_slice(&[0, IPPROTO_TCP]);
+                    p.extend_from_slice(&(tcp_len as u16).to_be_bytes());
+                    (20, p)
+                }
+                (IpAddr::V6(a), IpAddr::V6(b)) => {
+                    // src, dst, upper-layer length(4), zero(3), next header (RFC 8200 §8.1).
+                    let mut p = [a.octets(), b.octets()].concat();
+                    p.extend_from_slice(&tcp_len.to_be_bytes());
+                    p.extend_from_slice(&[0, 0, 0, IPPROTO_TCP]);
+                    (40, p)
+                }
+                _ => unreachable!(),
+            };
+            assert_eq!(frame.len(), 14 + ip_len + tcp_len as usize);
+            assert_eq!(
+                internet_checksum(&[&pseudo, &frame[14 + ip_len..]]),
+                0,
+                "TCP checksum"
+            );
         }
         let mixed = SegmentSpec {
             src: "127.0.0.1:1".parse().unwrap(),
