@@ -1,5 +1,12 @@
 //! The catalogue of causes: every assumption the explainer can test, named,
-//! described for a person, and tied to the RFC text it violates.
+//! described for a person, and tied to the RFC text it violates. The live
+//! client, the capture analysis and the labs all name causes from here.
+//!
+//! Adding a cause: a variant of [`Cause`] (its fields are what a finding
+//! proves), then its arm in [`Cause::id`] (stable snake_case, used in JSON
+//! and by the labs), [`Cause::rfc`] and [`Cause::description`]; the compiler
+//! points at each match. The recomputation that proves it goes with the
+//! others in `record.rs`, `finished.rs` or `peer.rs`.
 
 use std::fmt;
 

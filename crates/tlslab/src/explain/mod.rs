@@ -41,7 +41,11 @@
 //!
 //! Inputs are plain owned data, so the live client and the offline capture
 //! analysis call the same three functions: [`explain_record`],
-//! [`explain_finished`] and [`explain_peer_complaint`].
+//! [`explain_finished`] and [`explain_peer_complaint`], and name what they
+//! find with the one catalogue of [`Cause`]s. The live client feeds a
+//! [`FailureRecorder`] (the record, Finished or complaint that failed) and a
+//! [`Debrief`] (what its handshake derived and sent) as it goes;
+//! [`FailureRecorder::explain`] turns them into those inputs.
 
 mod cause;
 mod finished;
