@@ -129,8 +129,15 @@ impl Failure {
         }
     }
 
-    /// A failure the explainer explained: its top finding, its facts.
-    fn explained(record: RecordRef, seq: Option<u64>, e: Explanation, mut context: Vec<String>) -> Failure {
+    /// A failure the explainer explained: its top finding, its facts. `symptom`
+    /// names it when the explainer ranks nothing (it then stays unproven).
+    fn explained(
+        record: RecordRef,
+        seq: Option<u64>,
+        e: Explanation,
+        symptom: Cause,
+        mut context: Vec<String>,
+    ) -> Failure {
         let top = e.top().cloned();
         let mut evidence = vec![];
         if let Some(top) = &top {
@@ -149,7 +156,7 @@ impl Failure {
         Failure {
             record: Some(record),
             seq,
-            cause: top.map(|f| f.cause).unwrap_or(Cause::WrongVerifyData),
+            cause: top.map_or(symptom, |f| f.cause),
             proven: e.is_certain(),
             evidence,
             explanation: Some(e),
@@ -687,9 +694,13 @@ impl Analyzer<'_, '_> {
             } else {
                 self.record_context(cut, seq, verified_before)
             };
-            self.report
-                .failures
-                .push(Failure::explained(rref, Some(seq), explanation, context));
+            self.report.failures.push(Failure::explained(
+                rref,
+                Some(seq),
+                explanation,
+                Cause::KeysDiffer,
+                context,
+            ));
             // The sender used up this sequence number: carry on with the next.
             if let Some(l) = self.sides[di].layer.as_mut() {
                 l.seq += 1;
@@ -1083,7 +1094,7 @@ impl Analyzer<'_, '_> {
                     .into(),
             );
         }
-        let mut failure = Failure::explained(rref, Some(0), explanation, vec![]);
+        let mut failure = Failure::explained(rref, Some(0), explanation, Cause::WrongVerifyData, vec![]);
         // The capture's own argument first: it holds whatever the explainer ranks.
         context.append(&mut failure.evidence);
         failure.evidence = context;
