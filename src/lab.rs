@@ -25,26 +25,27 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use num_bigint::BigUint;
 use ring::hmac;
 
 use crate::net::{self, Timeouts};
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::suites::{self, BulkCipher, KeyExchange, SuiteInfo};
+use tlslab::internal::der::{tag, Der};
+use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::rsa_kx::{RsaPrivateKey, RsaPublicKey};
+use tlslab::crypto::suites::{self, KeyExchange, SuiteInfo};
 use tlslab::error::Error;
 use tlslab::explain::{Certainty, Explanation, Verdict};
 use tlslab::faults::{Fault, Faults};
-use tlslab::internal::key_block::KeyBlock;
-use tlslab::internal::record::{pseudo_header, verify};
-use tlslab::internal::rsa_kx::{RsaPrivateKey, RsaPublicKey};
-use tlslab::observer::{Event, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
+use tlslab::observer::{Event, Hooks, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
+use tlslab::internal::record::{verify, Protection, RecordLayerState, RecordOptions};
 use tlslab::replay::{flights_text, SharedBuf, StepLog};
 use tlslab::rng::SeededRng;
+use tlslab::wire::{Direction, RecordHeader};
 use tlslab::{Client, ClientConfig, Verification};
+use tlslab_peers::certs::openssl_tool;
 use tlslab_peers::local_server::{KeyType, LocalServer, ServerMode, ServerOptions};
 
 /// One diagnosis a student can give: `tlslab lab check NAME --answer ID`.
@@ -532,102 +533,37 @@ fn work_dir() -> Result<PathBuf, Error> {
     Ok(dir)
 }
 
-fn openssl_bin() -> String {
-    std::env::var("TLSLAB_OPENSSL").unwrap_or_else(|_| "openssl".to_owned())
-}
-
-/// Runs `openssl args...` in `dir`; returns its stdout and stderr.
+/// Runs `openssl args...` in `dir` (the peers' runner); returns its output.
 fn openssl(dir: &Path, args: &[&str]) -> Result<String, Error> {
-    let out = Command::new(openssl_bin())
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::io(format!("running openssl (is OpenSSL installed?): {e}")))?;
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    if !out.status.success() {
-        return Err(Error::io(format!("openssl {}: {}", args.join(" "), text.trim())));
+    match openssl_tool(dir, args)? {
+        (true, text) => Ok(text),
+        (false, text) => Err(Error::io(format!("openssl {}: {}", args.join(" "), text.trim()))),
     }
-    Ok(text)
 }
 
-/// The INTEGERs of a DER `SEQUENCE { INTEGER, ... }` (an `RSAPrivateKey`),
-/// as unsigned big-endian bytes without leading zeros.
-fn der_integers(der: &[u8]) -> Result<Vec<Vec<u8>>, Error> {
-    let bad = |why: &str| Error::private_key(format!("RSAPrivateKey: {why}"));
-    // (tag, content) at `at`, and the offset after it.
-    let item = |at: usize| -> Result<(u8, std::ops::Range<usize>), Error> {
-        let tag = *der.get(at).ok_or_else(|| bad("truncated"))?;
-        let first = *der.get(at + 1).ok_or_else(|| bad("truncated"))?;
-        let (len, head) = if first < 0x80 {
-            (usize::from(first), 2)
-        } else {
-            let n = usize::from(first & 0x7f);
-            if n == 0 || n > 3 {
-                return Err(bad("unsupported length"));
-            }
-            let bytes = der.get(at + 2..at + 2 + n).ok_or_else(|| bad("truncated"))?;
-            (
-                bytes.iter().fold(0usize, |a, &b| (a << 8) | usize::from(b)),
-                2 + n,
-            )
-        };
-        let end = at + head + len;
-        if end > der.len() {
-            return Err(bad("truncated"));
-        }
-        Ok((tag, at + head..end))
-    };
-    let (tag, body) = item(0)?;
-    if tag != 0x30 {
-        return Err(bad("not a SEQUENCE"));
-    }
-    let mut at = body.start;
+/// The INTEGERs of a DER `SEQUENCE { INTEGER, ... }` (an `RSAPrivateKey`,
+/// RFC 8017 Appendix A.1.2), read with the library's DER reader, as
+/// upper-case hex without leading zero bytes.
+fn der_integers(der: &[u8]) -> Result<Vec<String>, Error> {
+    let mut seq = Der::new(der).read(tag::SEQUENCE, "RSAPrivateKey")?;
     let mut out = vec![];
-    while at < body.end {
-        let (tag, content) = item(at)?;
-        if tag != 0x02 {
-            return Err(bad("not an INTEGER"));
-        }
-        let v = &der[content.clone()];
+    while !seq.is_empty() {
+        let v = seq.read(tag::INTEGER, "RSAPrivateKey field")?.rest();
         let skip = v.iter().take_while(|&&b| b == 0).count();
-        out.push(v[skip.min(v.len())..].to_vec());
-        at = content.end;
+        out.push(hex::encode_upper(&v[skip..]));
     }
     Ok(out)
 }
 
-fn der_length(len: usize) -> Vec<u8> {
-    match len {
-        0..=0x7f => vec![len as u8],
-        0x80..=0xff => vec![0x81, len as u8],
-        _ => vec![0x82, (len >> 8) as u8, len as u8],
-    }
-}
-
-fn der_integer(v: &[u8]) -> Vec<u8> {
-    let mut body = if v.first().is_some_and(|b| b & 0x80 != 0) || v.is_empty() {
-        vec![0]
-    } else {
-        vec![]
-    };
-    body.extend_from_slice(v);
-    let mut out = vec![0x02];
-    out.extend(der_length(body.len()));
-    out.extend(body);
-    out
-}
-
-fn der_sequence(items: &[Vec<u8>]) -> Vec<u8> {
-    let body: Vec<u8> = items.iter().flatten().copied().collect();
-    let mut out = vec![0x30];
-    out.extend(der_length(body.len()));
-    out.extend(body);
-    out
+/// Writes DER from an `openssl asn1parse -genconf` description: `fields`
+/// are `name=TYPE:value` lines of one SEQUENCE (ASN1_generate_nconf(3)).
+fn write_der_sequence(dir: &Path, out: &str, fields: &[String]) -> Result<PathBuf, Error> {
+    let conf = format!("asn1=SEQUENCE:seq\n[seq]\n{}\n", fields.join("\n"));
+    let conf_file = format!("{out}.cnf");
+    fs::write(dir.join(&conf_file), conf).map_err(|e| Error::io(format!("{conf_file}: {e}")))?;
+    openssl(dir, &["asn1parse", "-genconf", &conf_file, "-noout", "-out", out])?;
+    let _ = fs::remove_file(dir.join(&conf_file));
+    Ok(dir.join(out))
 }
 
 /// Writes `server-key.der`: the certificate key's public numbers with
@@ -679,10 +615,17 @@ fn write_foreign_key(dir: &Path, certificate_key: &Path) -> Result<PathBuf, Erro
         return Err(Error::private_key("RSAPrivateKey with fewer than 9 fields"));
     }
     // version, n, e from the certificate's key; d, p, q, dP, dQ, qInv from the other.
-    let mut fields = vec![der_integer(&[]), der_integer(&a[1]), der_integer(&a[2])];
-    fields.extend(b[3..9].iter().map(|v| der_integer(v)));
-    let path = dir.join("server-key.der");
-    fs::write(&path, der_sequence(&fields)).map_err(|e| Error::io(format!("server-key.der: {e}")))?;
+    let names = ["version", "n", "e", "d", "p", "q", "dp", "dq", "qinv"];
+    let fields: Vec<String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| match i {
+            0 => format!("{name}=INTEGER:0"),
+            1 | 2 => format!("{name}=INTEGER:0x{}", a[i]),
+            _ => format!("{name}=INTEGER:0x{}", b[i]),
+        })
+        .collect();
+    let path = write_der_sequence(dir, "server-key.der", &fields)?;
     for f in ["cert-key.der", "other.pem", "other.der"] {
         let _ = fs::remove_file(dir.join(f));
     }
@@ -702,13 +645,16 @@ AE56EDE76372BB190B07A7C8EE0A6D709E02FCE1CDF7E2ECC03404CD28342F619172FE9CE98583FF
 /// Writes `dhparams.pem`: `DHParameter ::= SEQUENCE { prime, base }` (PKCS
 /// #3) with ffdhe2048's prime and `base = p − 1`.
 pub fn write_bad_dh_params(dir: &Path) -> Result<PathBuf, Error> {
-    let p = hex::decode(FFDHE2048_P).map_err(|e| Error::Internal(format!("ffdhe2048: {e}")))?;
-    let g = BigUint::from_bytes_be(&p) - 1u32;
-    fs::write(
-        dir.join("dhparams.der"),
-        der_sequence(&[der_integer(&p), der_integer(&g.to_bytes_be())]),
-    )
-    .map_err(|e| Error::io(format!("dhparams.der: {e}")))?;
+    // p ends in 64 one-bits, so p − 1 is p with its last hex digit F made E.
+    let p_minus_1 = match FFDHE2048_P.strip_suffix('F') {
+        Some(head) => format!("{head}E"),
+        None => return Err(Error::Internal("ffdhe2048: p does not end in F".into())),
+    };
+    let fields = [
+        format!("p=INTEGER:0x{FFDHE2048_P}"),
+        format!("g=INTEGER:0x{p_minus_1}"),
+    ];
+    write_der_sequence(dir, "dhparams.der", &fields)?;
     openssl(
         dir,
         &[
@@ -789,6 +735,8 @@ struct Attempt {
     extended_master_secret: bool,
     /// The master secret OpenSSL logged for our client_random.
     peer_master_secret: Option<[u8; 48]>,
+    /// The certificate (leaf) the server sent, DER.
+    server_certificate: Option<Vec<u8>>,
 }
 
 fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<Attempt, Error> {
@@ -812,7 +760,7 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
         read: Duration::from_secs(5),
         write: Duration::from_secs(5),
     };
-    let (result, explanation, suite, etm, ems, peer) = {
+    let (result, explanation, suite, etm, ems, peer, server_certificate) = {
         let c = Client::with_observer(config, &mut obs);
         let mut s = net::connect_tcp(&server.addr().to_string(), c, timeouts)?;
         s.set_step_log(&steps);
@@ -846,6 +794,7 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
             session.encrypt_then_mac,
             session.extended_master_secret,
             peer,
+            session.peer_certificates.first().map(|c| c.to_vec()),
         )
     };
     Ok(Attempt {
@@ -859,6 +808,7 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
         encrypt_then_mac: etm,
         extended_master_secret: ems,
         peer_master_secret: peer,
+        server_certificate,
     })
 }
 
@@ -891,7 +841,7 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
         None => None,
     };
     let key_file = server_key_file(&server);
-    let evidence = gather(&a, &key_file, &server.cert_pem_path(), pinned.as_ref(), work);
+    let evidence = gather(&a, &key_file, pinned.as_ref(), work);
     let server_log = format!("{}{}", server.stdout_log(), server.stderr_log());
     let server_command = server.command.join(" ");
     let mut files = vec![];
@@ -940,7 +890,6 @@ fn hex(b: &[u8]) -> String {
 fn gather(
     a: &Attempt,
     key_file: &Path,
-    cert_file: &Path,
     pinned: Option<&(Fix, Result<(), Error>)>,
     work: &Path,
 ) -> LabEvidence {
@@ -1083,7 +1032,7 @@ fn gather(
     }
 
     // 3. With RSA key exchange: does the server's key decrypt what we sent?
-    if let Some(k) = key_probe(a, key_file, cert_file, work) {
+    if let Some(k) = key_probe(a, key_file, work) {
         ev.observations.push(k.text.clone());
         if k.mismatch {
             ev.proven.push(("wrong-server-key", k.text));
@@ -1227,37 +1176,58 @@ fn padding_probe(a: &Attempt) -> Option<PaddingProbe> {
         OwnedEvent::KeyBlock(k) => Some(k),
         _ => None,
     })?;
-    let mac_key = hmac::Key::new(suite.mac.hmac()?, &kb.client_write_mac_key);
-    let (typ, version) = (record.content_type, record.version);
-    let mut payload = record.payload.0.clone();
-    let mac_len = suite.mac.len();
-    let seq = record.seq;
-    let mut etm_mac_ok = None;
-    if a.encrypt_then_mac {
-        etm_mac_ok = Some(verify::explain_etm(&mac_key, seq, typ, version, &payload).mac_ok);
-        payload.truncate(payload.len().saturating_sub(mac_len));
-    }
-    let plain = cbc_decrypt(suite.cipher, &kb.client_write_key, &payload)?;
-    let pad = usize::from(*plain.last()?);
-    let fits = pad + 1 + if a.encrypt_then_mac { 0 } else { mac_len } <= plain.len();
-    let padding = if fits {
-        &plain[plain.len() - 1 - pad..plain.len() - 1]
-    } else {
-        &[][..]
+    let (typ, version, seq) = (record.content_type, record.version, record.seq);
+    // The record layer opens it as the server would; its verifier twins
+    // report the padding and the MAC as events.
+    let options = RecordOptions {
+        encrypt_then_mac: a.encrypt_then_mac,
     };
-    let first_bad = padding.iter().position(|&b| usize::from(b) != pad);
-    let broken = !fits || first_bad.is_some();
-    // The MAC where padding_length says the padding starts.
-    let mac_right = match etm_mac_ok {
-        Some(ok) => ok,
-        None if fits => {
-            let n = plain.len() - 1 - pad - mac_len;
-            let mut ctx = hmac::Context::with_key(&mac_key);
-            ctx.update(&pseudo_header(seq, typ, version, n));
-            ctx.update(&plain[..n]);
-            verify::compare_macs(ctx.sign().as_ref(), &plain[n..n + mac_len])
+    let protection = Protection::from_key_block_with(suite, kb, Direction::ClientToServer, options).ok()?;
+    let mut layer = RecordLayerState {
+        direction: Direction::ClientToServer,
+        protection,
+        seq,
+    };
+    let header = RecordHeader::decode(record.header.0.as_slice().try_into().ok()?);
+    let mut seen = Recorder::new();
+    let mut payload = record.payload.0.clone();
+    let _ = layer.open(&header, &mut payload, &mut Hooks::new(&mut seen));
+    let (mut padding, mut well_formed, mut first_bad, mut pad) = (vec![], false, None, 0u8);
+    let (mut mac_input, mut mac) = (None, None);
+    for e in &seen.events {
+        match e {
+            OwnedEvent::CbcPadding(p) => {
+                (padding, well_formed, first_bad, pad) =
+                    (p.padding.0.clone(), p.well_formed, p.first_bad, p.padding_length);
+            }
+            OwnedEvent::MacInput(m) => mac_input = Some(m.fragment.0.clone()),
+            OwnedEvent::MacCompared { received, equal, .. } => mac = Some((received.0.clone(), *equal)),
+            _ => {}
         }
-        None => false,
+    }
+    let (received_mac, mac_equal) = mac?;
+    let broken = !well_formed;
+    // The padding fits when its bytes could be read at all.
+    let fits = well_formed || first_bad.is_some();
+    // The MAC where padding_length says the padding starts. With broken
+    // padding the record layer (as TLS stacks do) checked it as if there were
+    // none; the readable twin, given the same fragment with its padding
+    // repaired, checks it where padding_length puts it.
+    let mac_right = match (a.encrypt_then_mac, broken, fits) {
+        (true, _, _) | (false, false, _) => mac_equal,
+        (false, true, false) => false,
+        (false, true, true) => {
+            let mut fragment = mac_input?;
+            fragment.extend_from_slice(&received_mac);
+            fragment.push(pad);
+            let n = fragment.len();
+            if usize::from(pad) + 1 > n {
+                return None;
+            }
+            fragment[n - 1 - usize::from(pad)..].fill(pad);
+            let mac_key = hmac::Key::new(suite.mac.hmac()?, &kb.client_write_mac_key);
+            verify::explain(&mac_key, seq, typ, version, &fragment).mac_ok
+        }
     };
     let order = if a.encrypt_then_mac {
         "encrypt-then-MAC: the MAC over the ciphertext"
@@ -1272,13 +1242,12 @@ fn padding_probe(a: &Attempt) -> Option<PaddingProbe> {
         ),
         (true, Some(i)) => format!(
             "our record seq {seq}, decrypted with our own client_write_key: padding BROKEN: padding_length is {pad} ({pad:#04x}) but padding byte {i} is {:#04x} (padding: {}); {order}, taken where padding_length says, is {}",
-            padding[i],
-            hex(padding),
+            padding.get(i).copied().unwrap_or_default(),
+            hex(&padding),
             if mac_right { "right: only the padding is wrong" } else { "wrong too" }
         ),
         (true, None) => format!(
-            "our record seq {seq}, decrypted with our own client_write_key: padding_length {pad} does not fit in {} bytes",
-            plain.len()
+            "our record seq {seq}, decrypted with our own client_write_key: padding_length {pad} does not fit in the record",
         ),
     };
     Some(PaddingProbe {
@@ -1286,38 +1255,6 @@ fn padding_probe(a: &Attempt) -> Option<PaddingProbe> {
         mac_right,
         text,
     })
-}
-
-/// AES-CBC decryption of `IV ‖ ciphertext` (NIST SP 800-38A §6.2); `None`
-/// when the key or length does not fit.
-fn cbc_decrypt(cipher: BulkCipher, key: &[u8], payload: &[u8]) -> Option<Vec<u8>> {
-    use aes::cipher::generic_array::GenericArray;
-    use aes::cipher::{BlockDecrypt, KeyInit};
-    const B: usize = 16;
-    #[allow(clippy::large_enum_variant)] // one short-lived value on the stack
-    enum Key {
-        Aes128(aes::Aes128),
-        Aes256(aes::Aes256),
-    }
-    if payload.len() < 2 * B || !payload.len().is_multiple_of(B) {
-        return None;
-    }
-    let key = match cipher {
-        BulkCipher::Aes128Cbc => Key::Aes128(aes::Aes128::new_from_slice(key).ok()?),
-        BulkCipher::Aes256Cbc => Key::Aes256(aes::Aes256::new_from_slice(key).ok()?),
-        _ => return None,
-    };
-    let mut out = Vec::with_capacity(payload.len() - B);
-    // P[i] = D(C[i]) ⊕ C[i-1], with C[0] the explicit IV.
-    for (prev, block) in payload.chunks_exact(B).zip(payload.chunks_exact(B).skip(1)) {
-        let mut b = GenericArray::clone_from_slice(block);
-        match &key {
-            Key::Aes128(k) => k.decrypt_block(&mut b),
-            Key::Aes256(k) => k.decrypt_block(&mut b),
-        }
-        out.extend(b.iter().zip(prev).map(|(x, y)| x ^ y));
-    }
-    Some(out)
 }
 
 /// What [`key_probe`] found.
@@ -1329,7 +1266,7 @@ struct KeyProbe {
 /// RSA key exchange only: decrypts our `EncryptedPreMasterSecret` with the
 /// key the server was given, and asks OpenSSL whether that key is
 /// consistent (`openssl rsa -check`).
-fn key_probe(a: &Attempt, key_file: &Path, cert_file: &Path, work: &Path) -> Option<KeyProbe> {
+fn key_probe(a: &Attempt, key_file: &Path, work: &Path) -> Option<KeyProbe> {
     if a.suite?.kx != KeyExchange::Rsa {
         return None;
     }
@@ -1342,26 +1279,16 @@ fn key_probe(a: &Attempt, key_file: &Path, cert_file: &Path, work: &Path) -> Opt
         _ => None,
     })?;
     let key = RsaPrivateKey::from_pem_or_der(&fs::read(key_file).ok()?).ok()?;
-    let cert_pub = fs::read(cert_file).ok().and_then(|pem| {
-        use rustls_pki_types::pem::PemObject;
-        let der = rustls_pki_types::CertificateDer::from_pem_slice(&pem).ok()?;
-        RsaPublicKey::from_certificate(&der).ok()
-    });
+    // The certificate the server sent in this handshake.
+    let cert_pub = a
+        .server_certificate
+        .as_deref()
+        .and_then(|der| RsaPublicKey::from_certificate(der).ok());
     let public_match = cert_pub.as_ref().map(|p| key.matches(p));
     let decrypted = key.decrypt_pkcs1_v1_5(&ciphertext);
-    let check = Command::new(openssl_bin())
-        .args(["rsa", "-check", "-noout", "-in"])
-        .arg(key_file)
-        .current_dir(work)
-        .stdin(Stdio::null())
-        .output()
-        .ok()
-        .map(|o| {
-            let t = format!(
-                "{}{}",
-                String::from_utf8_lossy(&o.stdout),
-                String::from_utf8_lossy(&o.stderr)
-            );
+    let key_path = key_file.display().to_string();
+    let check = openssl_tool(work, &["rsa", "-check", "-noout", "-in", &key_path])
+        .map(|(_, t)| {
             // OpenSSL error lines are `pid:error:code:library:function:REASON:file:line:`.
             t.lines()
                 .map(|l| match l.split(':').collect::<Vec<_>>() {
@@ -1537,22 +1464,13 @@ mod tests {
         assert!(Lab::parse("name = X y\n", "t.lab").is_err());
     }
 
-    /// DER per X.690 §8.3 and §10.1: a high-bit integer gets a leading zero
-    /// byte (it would be negative otherwise), zero is one 0x00 byte, lengths
-    /// above 127 use the long form.
+    /// X.690 §8.3: an INTEGER's leading zero byte (there to keep it
+    /// positive) is not part of its value.
     #[test]
-    fn der_integers_round_trip() {
-        assert_eq!(der_integer(&[]), [0x02, 0x01, 0x00]);
-        assert_eq!(der_integer(&[0x80]), [0x02, 0x02, 0x00, 0x80]);
-        assert_eq!(der_integer(&[0x7f]), [0x02, 0x01, 0x7f]);
-        let big = vec![0xffu8; 300];
-        assert_eq!(&der_integer(&big)[..5], &[0x02, 0x82, 0x01, 0x2d, 0x00]);
-        let der = der_sequence(&[der_integer(&[]), der_integer(&[0x80]), der_integer(&big)]);
-        // 3 + 4 + (4 + 301) = 312 = 0x0138 content bytes.
-        assert_eq!(&der[..4], &[0x30, 0x82, 0x01, 0x38]);
-        let back = der_integers(&der).unwrap();
-        assert_eq!(back, vec![vec![], vec![0x80], big]);
-        assert!(der_integers(&der[..der.len() - 1]).is_err());
-        assert!(der_integers(&[0x30, 0x85, 1, 2, 3, 4, 5]).is_err());
+    fn der_integers_are_read_as_hex() {
+        let der = [0x30, 0x08, 0x02, 0x01, 0x00, 0x02, 0x03, 0x00, 0x80, 0x01];
+        assert_eq!(der_integers(&der).unwrap(), vec![String::new(), "8001".into()]);
+        assert!(der_integers(&der[..9]).is_err());
+        assert!(der_integers(&[0x02, 0x01, 0x00]).is_err());
     }
 }

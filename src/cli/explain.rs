@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use tlslab::capture::{analyze_connection, read_capture, CaptureReport, KeyLog, Secrets, ServerKey};
+use tlslab::capture::{analyze_connection, read_capture, CaptureReport, KeyLog, KeySources, ServerKey};
 use tlslab::internal::tcp::reassemble;
 use tlslab::observer::{JsonLog, Observer, TextLog};
 
@@ -49,7 +49,7 @@ fn read(path: &PathBuf, what: &str) -> Result<Vec<u8>, CliError> {
 
 /// Reads the capture, explains every connection: events, then its summary.
 pub fn run(o: &ExplainOptions) -> Result<(), CliError> {
-    let mut secrets = Secrets::default();
+    let mut secrets = KeySources::default();
     if let Some(p) = &o.keylog {
         let text = String::from_utf8_lossy(&read(p, "key log")?).into_owned();
         secrets.keylog = KeyLog::parse(&text);

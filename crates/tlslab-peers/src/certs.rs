@@ -78,19 +78,29 @@ pub fn fresh_dir(prefix: &str) -> Result<PathBuf, Error> {
 
 /// Runs `openssl args...` in `dir`, failing with its stderr.
 fn openssl(dir: &Path, args: &[&str]) -> Result<(), Error> {
+    match openssl_tool(dir, args)? {
+        (true, _) => Ok(()),
+        (false, text) => Err(io_err(&format!("openssl {}", args.join(" ")), text.trim())),
+    }
+}
+
+/// Runs the `openssl` command-line tool (`$TLSLAB_OPENSSL`, else `openssl`)
+/// with `args` in `dir`, no standard input: whether it succeeded, and its
+/// standard output followed by its standard error. `Err` only when it cannot
+/// be started.
+pub fn openssl_tool(dir: &Path, args: &[&str]) -> Result<(bool, String), Error> {
     let out = Command::new(openssl_bin())
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
         .map_err(|e| io_err(&format!("running {} (is OpenSSL installed?)", openssl_bin()), e))?;
-    if !out.status.success() {
-        return Err(io_err(
-            &format!("openssl {}", args.join(" ")),
-            format!("{}: {}", out.status, String::from_utf8_lossy(&out.stderr).trim()),
-        ));
-    }
-    Ok(())
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok((out.status.success(), text))
 }
 
 /// Makes a CA and a leaf for `localhost` / 127.0.0.1 in `dir` with the

@@ -22,15 +22,12 @@
 
 use crate::config::ClientConfig;
 use crate::error::{DecodeError, DecodeReason, Error, HandshakeError, Received, RecordError};
-use crate::explain::{
-    self, ComplaintPoint, Explanation, FailedFinished, FailedRecord, FinishedLabel, KeyPairCheck,
-    PeerComplaint, Secrets,
-};
+use crate::explain::{Explanation, FailureRecorder, LiveSession};
 use crate::handshake::{self, Context, Established, SessionInfo, State, StateName};
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::{Deframer, HandshakeJoiner};
 use crate::session::StoredSession;
-use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType};
+use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction};
 
 /// A TLS 1.2 client connection, without I/O.
 pub struct Client<'o> {
@@ -46,31 +43,10 @@ pub struct Client<'o> {
     reported: StateName,
     /// The session, once the handshake completed (kept after close).
     resumable: Option<StoredSession>,
-    /// The last protected record as received, until it verifies (explainer).
-    raw_record: Vec<u8>,
-    /// Protected records from the server that verified.
-    records_ok: u64,
-    /// What failed, for [`Client::explain_failure`].
-    failure: Option<Failure>,
+    /// What failed, kept for [`Client::explain_failure`] (the explainer's recorder).
+    failures: FailureRecorder,
     /// The state the connection was in when it failed.
     failed_in: Option<StateName>,
-}
-
-/// What went wrong, kept for the explainer.
-#[derive(Clone, Debug)]
-enum Failure {
-    /// A server record did not verify.
-    Record { seq: u64, record: Vec<u8> },
-    /// The server's Finished did not match.
-    ServerFinished {
-        transcript: Vec<(HandshakeType, Vec<u8>)>,
-        received: Vec<u8>,
-    },
-    /// The server sent a fatal alert after we had sent protected records.
-    Complaint {
-        alert: AlertDescription,
-        after_finished: bool,
-    },
 }
 
 impl Client<'static> {
@@ -97,9 +73,7 @@ impl<'o> Client<'o> {
             records_in: 0,
             reported: StateName::Start,
             resumable: None,
-            raw_record: Vec::new(),
-            records_ok: 0,
-            failure: None,
+            failures: FailureRecorder::default(),
             failed_in: None,
         }
     }
@@ -223,100 +197,22 @@ impl<'o> Client<'o> {
     /// own key log (for example `openssl s_server -keylogfile`), which turns
     /// "the keys probably differ" into a proof either way.
     pub fn explain_failure_given(&self, peer_master_secret: Option<[u8; 48]>) -> Option<Explanation> {
-        let failure = self.failure.as_ref()?;
         let s = &self.cx.session;
-        let d = &self.cx.debrief;
-        let mut secrets = Secrets::new(s.suite?, s.client_random?, s.server_random?);
-        secrets.master_secret = d
-            .master_secret
-            .or(s.resumed_from.as_ref().map(|r| r.master_secret));
-        secrets.pre_master_secret = d.pre_master_secret.clone();
-        // What our key schedule did (a fault may have made it differ from what
-        // was negotiated): the explainer recomputes the alternatives from there.
-        secrets.extended_master_secret = if d.master_secret.is_some() {
-            d.used_extended_master_secret
-        } else {
-            s.extended_master_secret
+        let messages = self.cx.transcript.message_list();
+        let session = LiveSession {
+            suite: s.suite,
+            client_random: s.client_random,
+            server_random: s.server_random,
+            resumed_master_secret: s.resumed_from.as_ref().map(|r| r.master_secret),
+            extended_master_secret: s.extended_master_secret,
+            encrypt_then_mac: s.encrypt_then_mac,
+            handshake_messages: &messages,
+            records_protected: self.cx.records_protected,
+            server_certificate: s.peer_certificates.first().map(|c| &c[..]),
+            server_key: self.cx.config.server_key.as_deref(),
         };
-        secrets.encrypt_then_mac = s.encrypt_then_mac;
-        secrets.session_hash = d.session_hash.clone();
-        secrets.handshake_messages = self
-            .cx
-            .transcript
-            .message_list()
-            .into_iter()
-            .map(|(t, m)| (t, m.to_vec()))
-            .collect();
-        secrets.peer_master_secret = peer_master_secret;
-        secrets.negotiated_extended_master_secret = Some(s.extended_master_secret);
-        Some(match failure {
-            Failure::Record { seq, record } => {
-                let mut failed = FailedRecord::from_wire(Direction::ServerToClient, *seq, record)?;
-                failed.previous_records_ok = self.records_ok;
-                failed.records_before_change_cipher_spec = Some(d.server_records_before_ccs);
-                explain::explain_record(&secrets, &failed)
-            }
-            Failure::ServerFinished { transcript, received } => explain::explain_finished(
-                &secrets,
-                &FailedFinished {
-                    label: FinishedLabel::Server,
-                    transcript: transcript.clone(),
-                    received_verify_data: received.clone(),
-                    record_verified: true,
-                    unhashed_messages: vec![],
-                },
-            ),
-            Failure::Complaint {
-                alert,
-                after_finished,
-            } => {
-                // The record the server complained about: our Finished, or the
-                // latest application record (its seq_num is its record number).
-                let record_sent = match (&d.last_record_sent, after_finished) {
-                    (Some((n, r)), false) => FailedRecord::from_wire(Direction::ClientToServer, *n, r),
-                    _ => d
-                        .first_record_sent
-                        .as_ref()
-                        .and_then(|r| FailedRecord::from_wire(Direction::ClientToServer, 0, r)),
-                };
-                let finished_sent = d.finished_sent.as_ref().map(|(transcript, vd)| FailedFinished {
-                    label: FinishedLabel::Client,
-                    transcript: transcript.clone(),
-                    received_verify_data: vd.clone(),
-                    record_verified: false,
-                    unhashed_messages: vec![],
-                });
-                let after = if *after_finished {
-                    ComplaintPoint::AfterOurFinished
-                } else {
-                    ComplaintPoint::AfterOurRecord {
-                        seq: self.cx.records_protected.saturating_sub(1),
-                    }
-                };
-                // --server-key: both public halves as moduli, for the explainer to compare.
-                let server_key = match (&self.cx.config.server_key, s.peer_certificates.first()) {
-                    (Some(key), Some(leaf)) => {
-                        let private = crate::crypto::rsa_kx::RsaPrivateKey::from_pem_or_der(key).ok();
-                        let public = crate::crypto::rsa_kx::RsaPublicKey::from_certificate(leaf).ok();
-                        private.zip(public).map(|(k, c)| KeyPairCheck {
-                            certificate_public_key: c.modulus(),
-                            server_key_public_key: k.public_key().modulus(),
-                        })
-                    }
-                    _ => None,
-                };
-                explain::explain_peer_complaint(
-                    &secrets,
-                    &PeerComplaint {
-                        alert: *alert,
-                        after,
-                        record_sent,
-                        finished_sent,
-                        server_key,
-                    },
-                )
-            }
-        })
+        self.failures
+            .explain(&session, &self.cx.debrief, peer_master_secret)
     }
 
     fn remember_session(&mut self, st: &Established) {
@@ -403,26 +299,19 @@ impl<'o> Client<'o> {
                 }));
             }
             if self.cx.config.explain_failures && self.cx.read.is_protected() {
-                self.raw_record.clear();
-                self.raw_record.extend_from_slice(&header.encode());
-                self.raw_record.extend_from_slice(&self.payload);
+                self.failures.protected_record_received(&header, &self.payload);
             }
             if !self.cx.read.is_protected() {
                 self.cx.debrief.server_records_before_ccs += 1;
             }
             let seq = self.cx.read.seq;
             if let Err(e) = self.cx.read.open(&header, &mut self.payload, &mut self.cx.hooks) {
-                if matches!(e, Error::Record(RecordError::BadRecordMac { .. }))
-                    && self.cx.config.explain_failures
-                {
-                    self.failure = Some(Failure::Record {
-                        seq,
-                        record: self.raw_record.clone(),
-                    });
+                if matches!(e, Error::Record(RecordError::BadRecordMac { .. })) && self.cx.config.explain_failures {
+                    self.failures.record_failed(seq);
                 }
                 return Err(e);
             }
-            self.records_ok += u64::from(self.cx.read.is_protected());
+            self.failures.record_verified(self.cx.read.is_protected());
             let payload = std::mem::take(&mut self.payload);
             let result = self.dispatch(state, header.content_type, &payload, out);
             self.payload = payload;
@@ -434,10 +323,7 @@ impl<'o> Client<'o> {
                     .into_iter()
                     .map(|(t, m)| (t, m.to_vec()))
                     .collect();
-                self.failure = Some(Failure::ServerFinished {
-                    transcript,
-                    received: received.clone(),
-                });
+                self.failures.server_finished_failed(transcript, received);
             }
             state = result?;
             self.report_state(state.name());
@@ -521,10 +407,7 @@ impl<'o> Client<'o> {
                     | State::ExpectChangeCipherSpec(_)
                     | State::ExpectFinished(_)
             );
-            self.failure = Some(Failure::Complaint {
-                alert: alert.description,
-                after_finished,
-            });
+            self.failures.server_complained(alert.description, after_finished);
         }
         Err(Error::AlertReceived(alert))
     }

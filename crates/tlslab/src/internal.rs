@@ -31,6 +31,10 @@ pub use crate::wire::enums::{EcCurveType, EcPointFormat};
 pub use crate::wire::reader::{put_vec, with_len, Reader};
 
 /// The TLS 1.2 PRF and what it derives (RFC 5246 §5, §8.1).
+pub mod der {
+    pub use crate::crypto::der::*;
+}
+
 pub mod prf {
     pub use crate::crypto::prf::*;
 }

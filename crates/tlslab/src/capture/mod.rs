@@ -19,7 +19,6 @@
 //! `TextLog` and `JsonLog` print a capture the way they print the client.
 
 mod analyze;
-pub(crate) mod diagnose;
 mod keylog;
 pub(crate) mod packet;
 mod pcap_in;
@@ -27,7 +26,7 @@ mod pcap_out;
 mod summary;
 pub(crate) mod tcp;
 
-pub use analyze::{analyze_connection, ConnectionReport, Failure, RecordRef, Secrets, ServerKey};
+pub use analyze::{analyze_connection, ConnectionReport, Failure, KeySources, RecordRef, ServerKey};
 pub use keylog::KeyLog;
 pub use pcap_in::{read_capture, Capture, CaptureError, Format, Packet};
 pub use pcap_out::{placeholder_client_addr, PcapWriter};
@@ -55,7 +54,7 @@ pub struct CaptureReport {
 /// event to `observer`. `Err` only if the file is not a capture at all.
 pub fn explain_capture(
     bytes: &[u8],
-    secrets: &Secrets,
+    secrets: &KeySources,
     observer: &mut dyn Observer,
 ) -> Result<CaptureReport, CaptureError> {
     let capture = read_capture(bytes)?;

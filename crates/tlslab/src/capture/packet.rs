@@ -1,15 +1,20 @@
 //! Link-layer, IP and TCP headers: decoded from captured frames, and built for
 //! the frames [`PcapWriter`](super::PcapWriter) writes.
 //!
-//! Only what TCP reassembly needs is decoded: the two addresses and ports, the
-//! sequence and acknowledgement numbers, the flags and the payload.
-//! Checksums are *not* verified on input: captures taken on the sending host
-//! see segments before the network card computes their checksum (checksum
-//! offload), so a wrong checksum there is normal and rejecting it would drop
-//! good data. They are computed correctly on output (RFC 791 §3.1, RFC 9293
-//! §3.1), since Wireshark flags bad ones.
+//! `etherparse` decodes and builds the Ethernet, IP and TCP headers; only what
+//! TCP reassembly needs is kept: the two addresses and ports, the sequence and
+//! acknowledgement numbers, the flags and the payload. Checksums are *not*
+//! verified on input: captures taken on the sending host see segments before
+//! the network card computes their checksum (checksum offload), so a wrong
+//! checksum there is normal and rejecting it would drop good data. They are
+//! computed correctly on output (RFC 791 §3.1, RFC 9293 §3.1), since
+//! Wireshark flags bad ones.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{
+    EtherType, IpHeaders, Ipv4Header, Ipv6Header, NetSlice, PacketBuilder, SlicedPacket, TransportSlice,
+};
 
 /// Link-layer header types (<https://www.tcpdump.org/linktypes.html>).
 pub mod link_type {
@@ -48,12 +53,6 @@ pub mod tcp_flags {
     /// The acknowledgment field is significant.
     pub const ACK: u8 = 0x10;
 }
-
-const ETHERTYPE_IPV4: u16 = 0x0800;
-const ETHERTYPE_IPV6: u16 = 0x86dd;
-const ETHERTYPE_VLAN: u16 = 0x8100;
-const ETHERTYPE_QINQ: u16 = 0x88a8;
-const IPPROTO_TCP: u8 = 6;
 
 /// One TCP segment out of a captured frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,69 +109,49 @@ fn malformed(what: &str, need: usize, have: usize) -> FrameError {
     FrameError::Malformed(format!("{what}: needs {need} bytes, frame has {have}"))
 }
 
-fn be16(b: &[u8], at: usize) -> u16 {
-    u16::from_be_bytes([b[at], b[at + 1]])
-}
-
-fn be32(b: &[u8], at: usize) -> u32 {
-    u32::from_be_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
-}
-
-/// Decodes one captured frame of link-layer type `link_type` down to TCP.
+/// Decodes one captured frame of link-layer type `link_type` down to TCP:
+/// `etherparse` reads the Ethernet (with 802.1Q tags), IPv4, IPv6 (with its
+/// extension headers) and TCP headers; the loopback and Linux cooked link
+/// headers, a few fixed bytes each, are read here.
 pub fn decode_frame(link_type: u32, frame: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    match link_type {
-        link_type::ETHERNET => {
-            if frame.len() < 14 {
-                return Err(malformed("Ethernet header", 14, frame.len()));
-            }
-            let mut ethertype = be16(frame, 12);
-            let mut at = 14;
-            // 802.1Q / 802.1ad tags: 4 bytes each, the real type follows.
-            while ethertype == ETHERTYPE_VLAN || ethertype == ETHERTYPE_QINQ {
-                if frame.len() < at + 4 {
-                    return Err(malformed("802.1Q tag", at + 4, frame.len()));
-                }
-                ethertype = be16(frame, at + 2);
-                at += 4;
-            }
-            by_ethertype(ethertype, &frame[at..])
-        }
+    let sliced = match link_type {
+        link_type::ETHERNET => SlicedPacket::from_ethernet(frame),
         link_type::RAW | link_type::RAW_BSD_12 | link_type::RAW_BSD_14 => match frame.first().map(|b| b >> 4)
         {
-            Some(4) => ipv4(frame),
-            Some(6) => ipv6(frame),
-            Some(_) => Ok(Decoded::NotTcp("raw frame that is neither IPv4 nor IPv6")),
-            None => Err(malformed("IP header", 1, 0)),
+            Some(4 | 6) => SlicedPacket::from_ip(frame),
+            Some(_) => return Ok(Decoded::NotTcp("raw frame that is neither IPv4 nor IPv6")),
+            None => return Err(malformed("IP header", 1, 0)),
         },
-        link_type::IPV4 => ipv4(frame),
-        link_type::IPV6 => ipv6(frame),
+        link_type::IPV4 | link_type::IPV6 => SlicedPacket::from_ip(frame),
         link_type::NULL | link_type::LOOP => {
-            if frame.len() < 4 {
+            let Some(raw) = frame.first_chunk::<4>() else {
                 return Err(malformed("loopback header", 4, frame.len()));
-            }
-            let raw = [frame[0], frame[1], frame[2], frame[3]];
+            };
             // NULL stores the family in the *capturing* host's byte order, so
             // try both; the values are small, so only one reading makes sense.
             let family = if link_type == link_type::LOOP {
-                u32::from_be_bytes(raw)
-            } else if u32::from_le_bytes(raw) < 256 {
-                u32::from_le_bytes(raw)
+                u32::from_be_bytes(*raw)
+            } else if u32::from_le_bytes(*raw) < 256 {
+                u32::from_le_bytes(*raw)
             } else {
-                u32::from_be_bytes(raw)
+                u32::from_be_bytes(*raw)
             };
             match family {
-                2 => ipv4(&frame[4..]),
-                // AF_INET6 is 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS).
-                24 | 28 | 30 => ipv6(&frame[4..]),
-                _ => Ok(Decoded::NotTcp("loopback frame of another address family")),
+                // AF_INET, and AF_INET6 as 24 (NetBSD, OpenBSD), 28 (FreeBSD), 30 (macOS).
+                2 | 24 | 28 | 30 => SlicedPacket::from_ip(&frame[4..]),
+                _ => return Ok(Decoded::NotTcp("loopback frame of another address family")),
             }
         }
+        // Read here rather than by etherparse's Linux cooked v1 reader, which
+        // refuses the loopback hardware type (ARPHRD 772) that `tcpdump -i any`
+        // records for every segment on 127.0.0.1.
         link_type::LINUX_SLL => {
             // packet type(2) ARPHRD(2) address length(2) address(8) protocol(2)
             if frame.len() < 16 {
                 return Err(malformed("Linux cooked (SLL) header", 16, frame.len()));
             }
-            by_ethertype(be16(frame, 14), &frame[16..])
+            let protocol = EtherType(u16::from_be_bytes([frame[14], frame[15]]));
+            SlicedPacket::from_ether_type(protocol, &frame[16..])
         }
         link_type::LINUX_SLL2 => {
             // protocol(2) reserved(2) interface index(4) ARPHRD(2) packet type(1)
@@ -180,138 +159,49 @@ pub fn decode_frame(link_type: u32, frame: &[u8]) -> Result<Decoded<'_>, FrameEr
             if frame.len() < 20 {
                 return Err(malformed("Linux cooked v2 (SLL2) header", 20, frame.len()));
             }
-            by_ethertype(be16(frame, 0), &frame[20..])
+            let protocol = EtherType(u16::from_be_bytes([frame[0], frame[1]]));
+            SlicedPacket::from_ether_type(protocol, &frame[20..])
         }
-        other => Err(FrameError::UnknownLinkType(other)),
-    }
+        other => return Err(FrameError::UnknownLinkType(other)),
+    };
+    let sliced = sliced.map_err(|e| FrameError::Malformed(e.to_string()))?;
+    tcp_segment(&sliced)
 }
 
-fn by_ethertype(ethertype: u16, packet: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    match ethertype {
-        ETHERTYPE_IPV4 => ipv4(packet),
-        ETHERTYPE_IPV6 => ipv6(packet),
-        0x0806 => Ok(Decoded::NotTcp("ARP")),
-        _ => Ok(Decoded::NotTcp("neither IPv4 nor IPv6")),
-    }
-}
-
-/// IPv4 (RFC 791 §3.1).
-fn ipv4(p: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    if p.len() < 20 {
-        return Err(malformed("IPv4 header", 20, p.len()));
-    }
-    let ihl = usize::from(p[0] & 0x0f) * 4;
-    let total = usize::from(be16(p, 2));
-    if ihl < 20 || total < ihl {
-        return Err(FrameError::Malformed(format!(
-            "IPv4 header length {ihl} / total length {total} inconsistent"
-        )));
-    }
-    if p.len() < total {
-        // Cut by the capture's snap length: the payload is incomplete.
-        return Err(malformed("IPv4 packet (total length)", total, p.len()));
-    }
-    let flags_fragment = be16(p, 6);
-    let more_fragments = flags_fragment & 0x2000 != 0;
-    let offset = flags_fragment & 0x1fff;
-    if more_fragments || offset != 0 {
+/// The TCP segment in a sliced frame, or what the frame is instead.
+fn tcp_segment<'a>(p: &SlicedPacket<'a>) -> Result<Decoded<'a>, FrameError> {
+    let (src, dst, fragmented) = match &p.net {
+        Some(NetSlice::Ipv4(ip)) => (
+            IpAddr::V4(ip.header().source_addr()),
+            IpAddr::V4(ip.header().destination_addr()),
+            ip.is_payload_fragmented(),
+        ),
+        Some(NetSlice::Ipv6(ip)) => (
+            IpAddr::V6(ip.header().source_addr()),
+            IpAddr::V6(ip.header().destination_addr()),
+            ip.is_payload_fragmented(),
+        ),
+        Some(NetSlice::Arp(_)) => return Ok(Decoded::NotTcp("ARP")),
+        None => return Ok(Decoded::NotTcp("neither IPv4 nor IPv6")),
+    };
+    if fragmented {
         return Ok(Decoded::IpFragment);
     }
-    let src = IpAddr::V4(Ipv4Addr::new(p[12], p[13], p[14], p[15]));
-    let dst = IpAddr::V4(Ipv4Addr::new(p[16], p[17], p[18], p[19]));
-    match p[9] {
-        IPPROTO_TCP => tcp(src, dst, &p[ihl..total]),
-        17 => Ok(Decoded::NotTcp("UDP")),
-        1 => Ok(Decoded::NotTcp("ICMP")),
-        _ => Ok(Decoded::NotTcp("IPv4, not TCP")),
+    match &p.transport {
+        Some(TransportSlice::Tcp(t)) => Ok(Decoded::Tcp(TcpSegment {
+            src: SocketAddr::new(src, t.source_port()),
+            dst: SocketAddr::new(dst, t.destination_port()),
+            seq: t.sequence_number(),
+            ack: t.acknowledgment_number(),
+            // Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN (RFC 9293 §3.1).
+            flags: t.header_slice()[13],
+            payload: t.payload(),
+        })),
+        Some(TransportSlice::Udp(_)) => Ok(Decoded::NotTcp("UDP")),
+        Some(TransportSlice::Icmpv4(_)) => Ok(Decoded::NotTcp("ICMP")),
+        Some(TransportSlice::Icmpv6(_)) => Ok(Decoded::NotTcp("ICMPv6")),
+        _ => Ok(Decoded::NotTcp("IP, not TCP")),
     }
-}
-
-/// IPv6 (RFC 8200 §3), following the extension-header chain to TCP.
-fn ipv6(p: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    if p.len() < 40 {
-        return Err(malformed("IPv6 header", 40, p.len()));
-    }
-    let payload_len = usize::from(be16(p, 4));
-    if p.len() < 40 + payload_len {
-        return Err(malformed(
-            "IPv6 packet (payload length)",
-            40 + payload_len,
-            p.len(),
-        ));
-    }
-    let mut src = [0u8; 16];
-    src.copy_from_slice(&p[8..24]);
-    let mut dst = [0u8; 16];
-    dst.copy_from_slice(&p[24..40]);
-    let (src, dst) = (IpAddr::V6(Ipv6Addr::from(src)), IpAddr::V6(Ipv6Addr::from(dst)));
-    let mut next = p[6];
-    let mut body = &p[40..40 + payload_len];
-    loop {
-        match next {
-            IPPROTO_TCP => return tcp(src, dst, body),
-            // Hop-by-hop, routing, destination options: (next, length in 8-octet units - 1).
-            0 | 43 | 60 => {
-                if body.len() < 8 {
-                    return Err(malformed("IPv6 extension header", 8, body.len()));
-                }
-                let len = (usize::from(body[1]) + 1) * 8;
-                if body.len() < len {
-                    return Err(malformed("IPv6 extension header", len, body.len()));
-                }
-                next = body[0];
-                body = &body[len..];
-            }
-            44 => return Ok(Decoded::IpFragment),
-            17 => return Ok(Decoded::NotTcp("UDP")),
-            58 => return Ok(Decoded::NotTcp("ICMPv6")),
-            _ => return Ok(Decoded::NotTcp("IPv6, not TCP")),
-        }
-    }
-}
-
-/// TCP (RFC 9293 §3.1).
-fn tcp(src: IpAddr, dst: IpAddr, s: &[u8]) -> Result<Decoded<'_>, FrameError> {
-    if s.len() < 20 {
-        return Err(malformed("TCP header", 20, s.len()));
-    }
-    let data_offset = usize::from(s[12] >> 4) * 4;
-    if data_offset < 20 || data_offset > s.len() {
-        return Err(FrameError::Malformed(format!(
-            "TCP data offset {data_offset} in a segment of {} bytes",
-            s.len()
-        )));
-    }
-    Ok(Decoded::Tcp(TcpSegment {
-        src: SocketAddr::new(src, be16(s, 0)),
-        dst: SocketAddr::new(dst, be16(s, 2)),
-        seq: be32(s, 4),
-        ack: be32(s, 8),
-        flags: s[13],
-        payload: &s[data_offset..],
-    }))
-}
-
-/// The Internet checksum (RFC 1071): the one's complement of the one's
-/// complement sum of 16-bit words, an odd last byte padded with zero.
-pub fn internet_checksum(parts: &[&[u8]]) -> u16 {
-    let mut sum: u64 = 0;
-    let mut odd: Option<u8> = None;
-    for part in parts {
-        for &b in *part {
-            match odd.take() {
-                Some(hi) => sum += u64::from(u16::from_be_bytes([hi, b])),
-                None => odd = Some(b),
-            }
-        }
-    }
-    if let Some(hi) = odd {
-        sum += u64::from(u16::from_be_bytes([hi, 0]));
-    }
-    while sum >> 16 != 0 {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 /// One outgoing segment, before framing.
@@ -338,77 +228,82 @@ pub struct SegmentSpec<'a> {
 pub const MAX_SEGMENT_PAYLOAD: usize = 65495;
 
 /// Builds an Ethernet II frame (zero MAC addresses, as on a Linux loopback)
-/// carrying IPv4 or IPv6 and TCP, with correct checksums. `None` if the
+/// carrying IPv4 or IPv6 and TCP, with the checksums `etherparse` computes
+/// (RFC 791 §3.1, RFC 9293 §3.1; Wireshark flags wrong ones). `None` if the
 /// address families differ or the payload exceeds [`MAX_SEGMENT_PAYLOAD`].
 pub fn build_ethernet_frame(s: &SegmentSpec<'_>) -> Option<Vec<u8>> {
     if s.payload.len() > MAX_SEGMENT_PAYLOAD {
         return None;
     }
-    // TCP header: 20 bytes, no options; window 65535.
-    let mut tcp = Vec::with_capacity(20 + s.payload.len());
-    tcp.extend_from_slice(&s.src.port().to_be_bytes());
-    tcp.extend_from_slice(&s.dst.port().to_be_bytes());
-    tcp.extend_from_slice(&s.seq.to_be_bytes());
-    tcp.extend_from_slice(&if s.flags & tcp_flags::ACK != 0 { s.ack } else { 0 }.to_be_bytes());
-    tcp.push(5 << 4);
-    tcp.push(s.flags);
-    tcp.extend_from_slice(&65535u16.to_be_bytes());
-    tcp.extend_from_slice(&[0, 0, 0, 0]); // checksum, urgent pointer
-    let tcp_len = (20 + s.payload.len()) as u32;
-    let mut frame = vec![0u8; 12];
-    match (s.src.ip(), s.dst.ip()) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => {
-            // Pseudo-header: src, dst, zero, protocol, TCP length (RFC 9293 §3.1).
-            let mut pseudo = Vec::with_capacity(12);
-            pseudo.extend_from_slice(&a.octets());
-            pseudo.extend_from_slice(&b.octets());
-            pseudo.extend_from_slice(&[0, IPPROTO_TCP]);
-            pseudo.extend_from_slice(&(tcp_len as u16).to_be_bytes());
-            let c = internet_checksum(&[&pseudo, &tcp, s.payload]);
-            tcp[16..18].copy_from_slice(&c.to_be_bytes());
-            let mut ip = [0u8; 20];
-            ip[0] = 0x45;
-            ip[2..4].copy_from_slice(&((20 + tcp_len) as u16).to_be_bytes());
-            ip[4..6].copy_from_slice(&s.ip_id.to_be_bytes());
-            ip[6] = 0x40; // don't fragment
-            ip[8] = 64;
-            ip[9] = IPPROTO_TCP;
-            ip[12..16].copy_from_slice(&a.octets());
-            ip[16..20].copy_from_slice(&b.octets());
-            let c = internet_checksum(&[&ip]);
-            ip[10..12].copy_from_slice(&c.to_be_bytes());
-            frame.extend_from_slice(&ETHERTYPE_IPV4.to_be_bytes());
-            frame.extend_from_slice(&ip);
-        }
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            // Pseudo-header: src, dst, upper-layer length(4), zero(3), next header (RFC 8200 §8.1).
-            let mut pseudo = Vec::with_capacity(40);
-            pseudo.extend_from_slice(&a.octets());
-            pseudo.extend_from_slice(&b.octets());
-            pseudo.extend_from_slice(&tcp_len.to_be_bytes());
-            pseudo.extend_from_slice(&[0, 0, 0, IPPROTO_TCP]);
-            let c = internet_checksum(&[&pseudo, &tcp, s.payload]);
-            tcp[16..18].copy_from_slice(&c.to_be_bytes());
-            let mut ip = [0u8; 40];
-            ip[0] = 0x60;
-            ip[4..6].copy_from_slice(&(tcp_len as u16).to_be_bytes());
-            ip[6] = IPPROTO_TCP;
-            ip[7] = 64;
-            ip[8..24].copy_from_slice(&a.octets());
-            ip[24..40].copy_from_slice(&b.octets());
-            frame.extend_from_slice(&ETHERTYPE_IPV6.to_be_bytes());
-            frame.extend_from_slice(&ip);
-        }
+    let ip = match (s.src.ip(), s.dst.ip()) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => IpHeaders::Ipv4(
+            Ipv4Header {
+                identification: s.ip_id,
+                dont_fragment: true,
+                time_to_live: 64,
+                source: a.octets(),
+                destination: b.octets(),
+                ..Ipv4Header::default()
+            },
+            Default::default(),
+        ),
+        (IpAddr::V6(a), IpAddr::V6(b)) => IpHeaders::Ipv6(
+            Ipv6Header {
+                hop_limit: 64,
+                source: a.octets(),
+                destination: b.octets(),
+                ..Ipv6Header::default()
+            },
+            Default::default(),
+        ),
         _ => return None,
+    };
+    // TCP header: 20 bytes, no options; window 65535.
+    let mut tcp =
+        PacketBuilder::ethernet2([0; 6], [0; 6])
+            .ip(ip)
+            .tcp(s.src.port(), s.dst.port(), s.seq, 65535);
+    let has = |flag: u8| s.flags & flag != 0;
+    if has(tcp_flags::ACK) {
+        tcp = tcp.ack(s.ack);
     }
-    frame.extend_from_slice(&tcp);
-    frame.extend_from_slice(s.payload);
+    if has(tcp_flags::SYN) {
+        tcp = tcp.syn();
+    }
+    if has(tcp_flags::FIN) {
+        tcp = tcp.fin();
+    }
+    if has(tcp_flags::RST) {
+        tcp = tcp.rst();
+    }
+    if has(tcp_flags::PSH) {
+        tcp = tcp.psh();
+    }
+    let mut frame = Vec::with_capacity(tcp.size(s.payload.len()));
+    tcp.write(&mut frame, s.payload).ok()?;
     Some(frame)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const IPPROTO_TCP: u8 = 6;
+
+    /// The Internet checksum (RFC 1071), written here to check the frames
+    /// independently of etherparse: the one's complement of the one's
+    /// complement sum of 16-bit words, an odd last byte padded with zero.
+    fn internet_checksum(parts: &[&[u8]]) -> u16 {
+        let bytes: Vec<u8> = parts.concat();
+        let mut sum: u64 = bytes
+            .chunks(2)
+            .map(|w| u64::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+            .sum();
+        while sum >> 16 != 0 {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        !(sum as u16)
+    }
 
     /// RFC 1071 §3's worked example: the words 0001 f203 f4f5 f6f7 sum to
     /// ddf2, whose complement is 220d.
@@ -450,9 +345,31 @@ mod tests {
             );
             assert_eq!(seg.payload, spec.payload);
             // A correct checksum sums (with the pseudo-header) to 0xffff, i.e. complements to 0.
-            if spec.src.is_ipv4() {
-                assert_eq!(internet_checksum(&[&frame[14..34]]), 0, "IPv4 header checksum");
-            }
+            let tcp_len = (20 + spec.payload.len()) as u32;
+            let (ip_len, pseudo) = match (spec.src.ip(), spec.dst.ip()) {
+                (IpAddr::V4(a), IpAddr::V4(b)) => {
+                    assert_eq!(internet_checksum(&[&frame[14..34]]), 0, "IPv4 header checksum");
+                    // src, dst, zero, protocol, TCP length (RFC 9293 §3.1).
+                    let mut p = [a.octets(), b.octets()].concat();
+                    p.extend_from_slice(&[0, IPPROTO_TCP]);
+                    p.extend_from_slice(&(tcp_len as u16).to_be_bytes());
+                    (20, p)
+                }
+                (IpAddr::V6(a), IpAddr::V6(b)) => {
+                    // src, dst, upper-layer length(4), zero(3), next header (RFC 8200 §8.1).
+                    let mut p = [a.octets(), b.octets()].concat();
+                    p.extend_from_slice(&tcp_len.to_be_bytes());
+                    p.extend_from_slice(&[0, 0, 0, IPPROTO_TCP]);
+                    (40, p)
+                }
+                _ => unreachable!(),
+            };
+            assert_eq!(frame.len(), 14 + ip_len + tcp_len as usize);
+            assert_eq!(
+                internet_checksum(&[&pseudo, &frame[14 + ip_len..]]),
+                0,
+                "TCP checksum"
+            );
         }
         let mixed = SegmentSpec {
             src: "127.0.0.1:1".parse().unwrap(),

@@ -1,15 +1,19 @@
 //! Reading capture files: classic pcap ([draft-ietf-opsawg-pcap]) and pcapng
-//! ([draft-ietf-opsawg-pcapng]), either byte order.
+//! ([draft-ietf-opsawg-pcapng]), either byte order, parsed by `pcap-parser`.
 //!
-//! The reader never trusts a length field: every one is checked against the
-//! bytes that are left before it is used, so a truncated or hostile file ends
-//! with a named error and the packets read up to that point, never a panic or
-//! a huge allocation. Packets borrow from the file's bytes.
+//! A truncated or hostile file ends with a named error ([`CaptureError`],
+//! with the byte offset of the structure that broke off) and the packets read
+//! up to that point, never a panic or a huge allocation. Packets borrow from
+//! the file's bytes.
 //!
 //! [draft-ietf-opsawg-pcap]: https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcap/
 //! [draft-ietf-opsawg-pcapng]: https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcapng/
 
 use std::fmt;
+
+use pcap_parser::nom::{self, Needed};
+use pcap_parser::pcapng::{parse_block_be, parse_block_le, parse_sectionheaderblock, Block};
+use pcap_parser::{parse_pcap_frame, parse_pcap_frame_be, parse_pcap_header, PcapError};
 
 /// One captured packet.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,100 +117,104 @@ impl std::error::Error for CaptureError {}
 /// largest snap length in use is 262144).
 const MAX_PACKET: usize = 1 << 20;
 
-#[derive(Clone, Copy)]
-enum Order {
-    Little,
-    Big,
-}
-
-impl Order {
-    fn u16(self, b: &[u8], at: usize) -> u16 {
-        let v = [b[at], b[at + 1]];
-        match self {
-            Order::Little => u16::from_le_bytes(v),
-            Order::Big => u16::from_be_bytes(v),
-        }
-    }
-    fn u32(self, b: &[u8], at: usize) -> u32 {
-        let v = [b[at], b[at + 1], b[at + 2], b[at + 3]];
-        match self {
-            Order::Little => u32::from_le_bytes(v),
-            Order::Big => u32::from_be_bytes(v),
-        }
-    }
-}
-
-/// Reads a pcap or pcapng file. `Err` only when not even the file header can
-/// be read; a file that breaks off later yields the packets before the break
-/// and the reason in [`Capture::stopped`].
+/// Reads a pcap or pcapng file with `pcap-parser`. `Err` only when not even
+/// the file header can be read; a file that breaks off later yields the
+/// packets before the break and the reason in [`Capture::stopped`].
 pub fn read_capture(bytes: &[u8]) -> Result<Capture<'_>, CaptureError> {
     if bytes.len() < 4 {
         return Err(CaptureError::TooShort { len: bytes.len() });
     }
     let magic = [bytes[0], bytes[1], bytes[2], bytes[3]];
     match magic {
-        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => read_pcap(bytes, Order::Big),
-        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => read_pcap(bytes, Order::Little),
+        [0xa1, 0xb2, 0xc3, 0xd4]
+        | [0xa1, 0xb2, 0x3c, 0x4d]
+        | [0xd4, 0xc3, 0xb2, 0xa1]
+        | [0x4d, 0x3c, 0xb2, 0xa1] => read_pcap(bytes),
         [0x0a, 0x0d, 0x0d, 0x0a] => read_pcapng(bytes),
         _ => Err(CaptureError::UnknownFormat { magic }),
     }
 }
 
-fn truncated(offset: usize, what: &'static str, need: usize, have: usize) -> CaptureError {
-    CaptureError::Truncated {
+/// The named error for a structure at `offset` that `pcap-parser` could not
+/// read from the `have` bytes left.
+fn parse_error(
+    offset: usize,
+    what: &'static str,
+    have: usize,
+    e: nom::Err<PcapError<&[u8]>>,
+) -> CaptureError {
+    let truncated = |more: usize| CaptureError::Truncated {
         offset,
         what,
-        need,
+        need: have + more.max(1),
         have,
+    };
+    match e {
+        nom::Err::Incomplete(Needed::Size(n)) => truncated(n.get()),
+        nom::Err::Incomplete(Needed::Unknown) => truncated(1),
+        nom::Err::Error(e) | nom::Err::Failure(e) => match e {
+            PcapError::Incomplete(n) => truncated(n),
+            PcapError::UnexpectedEof | PcapError::Eof => truncated(1),
+            PcapError::NomError(_, kind) => CaptureError::BadHeader {
+                offset,
+                what: format!("{what} does not parse ({})", kind.description()),
+            },
+            other => CaptureError::BadHeader {
+                offset,
+                what: format!("{what}: {other:?}"),
+            },
+        },
     }
 }
 
 /// Classic pcap: a 24-byte file header, then (16-byte header, data) per packet.
-fn read_pcap(bytes: &[u8], order: Order) -> Result<Capture<'_>, CaptureError> {
-    if bytes.len() < 24 {
-        return Err(truncated(0, "pcap file header", 24, bytes.len()));
-    }
-    // Nanosecond files have their own magic (a1b23c4d).
-    let nanos = order.u32(bytes, 0) == 0xa1b2_3c4d;
+fn read_pcap(bytes: &[u8]) -> Result<Capture<'_>, CaptureError> {
+    let (mut rest, header) =
+        parse_pcap_header(bytes).map_err(|e| parse_error(0, "pcap file header", bytes.len(), e))?;
     // The link type is the low 16 bits; the high bits may carry FCS information.
-    let link_type = order.u32(bytes, 20) & 0xffff;
+    let link_type = (header.network.0 as u32) & 0xffff;
+    let nanos = header.is_nanosecond_precision();
     let mut cap = Capture {
         format: Format::Pcap,
         packets: vec![],
         stopped: None,
         skipped: vec![],
     };
-    let mut at = 24;
-    while at < bytes.len() {
-        let left = bytes.len() - at;
-        if left < 16 {
-            cap.stopped = Some(truncated(at, "packet header", 16, left));
-            break;
-        }
-        let sec = u64::from(order.u32(bytes, at));
-        let frac = u64::from(order.u32(bytes, at + 4));
-        let incl = order.u32(bytes, at + 8) as usize;
-        let orig_len = order.u32(bytes, at + 12);
-        if incl > MAX_PACKET {
-            cap.stopped = Some(CaptureError::BadHeader {
-                offset: at,
-                what: format!("packet length {incl} exceeds {MAX_PACKET}: a corrupt file"),
-            });
-            break;
-        }
-        if left - 16 < incl {
-            cap.stopped = Some(truncated(at, "packet", 16 + incl, left));
-            break;
-        }
-        let time_us = sec * 1_000_000 + if nanos { frac / 1000 } else { frac };
+    while !rest.is_empty() {
+        let at = bytes.len() - rest.len();
+        let parsed = if header.is_bigendian() {
+            parse_pcap_frame_be(rest)
+        } else {
+            parse_pcap_frame(rest)
+        };
+        let frame = match parsed {
+            Ok((next, frame)) if frame.data.len() <= MAX_PACKET => {
+                rest = next;
+                frame
+            }
+            Ok((_, frame)) => {
+                cap.stopped = Some(CaptureError::BadHeader {
+                    offset: at,
+                    what: format!(
+                        "packet length {} exceeds {MAX_PACKET}: a corrupt file",
+                        frame.caplen
+                    ),
+                });
+                break;
+            }
+            Err(e) => {
+                cap.stopped = Some(parse_error(at, "packet", rest.len(), e));
+                break;
+            }
+        };
+        let frac = u64::from(frame.ts_usec);
         cap.packets.push(Packet {
             number: cap.packets.len() as u64 + 1,
-            time_us,
+            time_us: u64::from(frame.ts_sec) * 1_000_000 + if nanos { frac / 1000 } else { frac },
             link_type,
-            data: &bytes[at + 16..at + 16 + incl],
-            orig_len,
+            data: frame.data,
+            orig_len: frame.origlen,
         });
-        at += 16 + incl;
     }
     Ok(cap)
 }
@@ -219,168 +227,81 @@ struct Interface {
     units_per_sec: u64,
 }
 
-/// pcapng: a sequence of blocks `type(4) total_length(4) body total_length(4)`;
-/// each Section Header Block sets the byte order and forgets the interfaces.
+/// pcapng: a sequence of blocks; each Section Header Block sets the byte
+/// order and forgets the interfaces.
 fn read_pcapng(bytes: &[u8]) -> Result<Capture<'_>, CaptureError> {
+    // The first block must be a section header: otherwise this is no pcapng file.
+    if let Err(e) = parse_sectionheaderblock(bytes) {
+        return Err(parse_error(0, "pcapng section header block", bytes.len(), e));
+    }
     let mut cap = Capture {
         format: Format::PcapNg,
         packets: vec![],
         stopped: None,
         skipped: vec![],
     };
-    let mut order = Order::Little;
+    let mut big_endian = false;
     let mut interfaces: Vec<Interface> = vec![];
-    let mut at = 0;
-    let mut first = true;
-    while at < bytes.len() {
-        let left = bytes.len() - at;
-        if left < 12 {
-            let e = truncated(at, "pcapng block header", 12, left);
-            if first {
-                return Err(e);
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let at = bytes.len() - rest.len();
+        let parsed = if big_endian {
+            parse_block_be(rest)
+        } else {
+            parse_block_le(rest)
+        };
+        let block = match parsed {
+            Ok((next, block)) => {
+                rest = next;
+                block
             }
-            cap.stopped = Some(e);
-            break;
-        }
-        let block_type = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-        if block_type == 0x0a0d_0d0a {
-            // The byte-order magic 1a2b3c4d follows the length field.
-            order = match bytes[at + 8..at + 12] {
-                [0x4d, 0x3c, 0x2b, 0x1a] => Order::Little,
-                [0x1a, 0x2b, 0x3c, 0x4d] => Order::Big,
-                _ => {
-                    let e = CaptureError::BadHeader {
-                        offset: at + 8,
-                        what: "section header without the byte-order magic 1a2b3c4d".into(),
-                    };
-                    if first {
-                        return Err(e);
-                    }
-                    cap.stopped = Some(e);
-                    break;
-                }
-            };
-            interfaces.clear();
-        } else if first {
-            return Err(CaptureError::BadHeader {
-                offset: 0,
-                what: "pcapng file does not start with a section header block".into(),
-            });
-        }
-        first = false;
-        let total = order.u32(bytes, at + 4) as usize;
-        if total < 12 || !total.is_multiple_of(4) || total > MAX_PACKET + 64 {
-            cap.stopped = Some(CaptureError::BadHeader {
-                offset: at,
-                what: format!("block length {total} (must be a multiple of 4, at least 12)"),
-            });
-            break;
-        }
-        if total > left {
-            cap.stopped = Some(truncated(at, "pcapng block", total, left));
-            break;
-        }
-        let body = &bytes[at + 8..at + total - 4];
-        let block_type = order.u32(bytes, at);
-        match block_type {
-            // Interface Description Block: link type(2) reserved(2) snaplen(4) options.
-            1 => {
-                if body.len() < 8 {
-                    cap.stopped = Some(truncated(at, "interface description block", 20, total));
-                    break;
-                }
+            Err(e) => {
+                cap.stopped = Some(parse_error(at, "pcapng block", rest.len(), e));
+                break;
+            }
+        };
+        let number = cap.packets.len() as u64 + cap.skipped.len() as u64 + 1;
+        let (iface, time, data, orig_len) = match block {
+            Block::SectionHeader(shb) => {
+                big_endian = shb.big_endian();
+                interfaces.clear();
+                continue;
+            }
+            Block::InterfaceDescription(idb) => {
                 interfaces.push(Interface {
-                    link_type: u32::from(order.u16(body, 0)),
-                    units_per_sec: if_tsresol(&body[8..], order).unwrap_or(1_000_000),
+                    link_type: (idb.linktype.0 as u32) & 0xffff,
+                    units_per_sec: idb.ts_resolution().unwrap_or(1_000_000),
                 });
+                continue;
             }
-            // Enhanced Packet Block: interface(4) ts high(4) ts low(4) caplen(4) origlen(4) data.
-            // Obsolete Packet Block (2): interface(2) drops(2), then the same.
-            2 | 6 => {
-                if body.len() < 20 {
-                    cap.stopped = Some(truncated(at, "packet block", 32, total));
-                    break;
-                }
-                let iface = if block_type == 6 {
-                    order.u32(body, 0) as usize
-                } else {
-                    usize::from(order.u16(body, 0))
-                };
-                let ts = (u64::from(order.u32(body, 4)) << 32) | u64::from(order.u32(body, 8));
-                let caplen = order.u32(body, 12) as usize;
-                let orig_len = order.u32(body, 16);
-                if caplen > body.len() - 20 {
-                    cap.stopped = Some(CaptureError::BadHeader {
-                        offset: at,
-                        what: format!("packet block claims {caplen} captured bytes in a block of {total}"),
-                    });
-                    break;
-                }
-                let number = cap.packets.len() as u64 + cap.skipped.len() as u64 + 1;
-                match interfaces.get(iface) {
-                    Some(i) => cap.packets.push(Packet {
-                        number,
-                        time_us: scale_time(ts, i.units_per_sec),
-                        link_type: i.link_type,
-                        data: &body[20..20 + caplen],
-                        orig_len,
-                    }),
-                    None => cap
-                        .skipped
-                        .push(format!("frame {number}: interface {iface} was never described")),
-                }
+            Block::EnhancedPacket(epb) => {
+                // `data` is padded to 32 bits: the captured length cuts it.
+                let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+                let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                (epb.if_id as usize, Some(ts), data, epb.origlen)
             }
-            // Simple Packet Block: origlen(4) data, on interface 0.
-            3 => {
-                if body.len() < 4 {
-                    cap.stopped = Some(truncated(at, "simple packet block", 16, total));
-                    break;
-                }
-                let number = cap.packets.len() as u64 + cap.skipped.len() as u64 + 1;
-                let orig_len = order.u32(body, 0);
-                let data = &body[4..];
-                let data = &data[..data.len().min(orig_len as usize)];
-                match interfaces.first() {
-                    Some(i) => cap.packets.push(Packet {
-                        number,
-                        time_us: 0,
-                        link_type: i.link_type,
-                        data,
-                        orig_len,
-                    }),
-                    None => cap
-                        .skipped
-                        .push(format!("frame {number}: no interface described")),
-                }
+            // A Simple Packet Block is on interface 0 and has no timestamp.
+            Block::SimplePacket(spb) => {
+                let data = &spb.data[..(spb.origlen as usize).min(spb.data.len())];
+                (0, None, data, spb.origlen)
             }
-            // Section header, name resolution, statistics, decryption secrets, custom: nothing to read.
-            _ => {}
+            // Name resolution, statistics, decryption secrets, custom: nothing to read.
+            _ => continue,
+        };
+        match interfaces.get(iface) {
+            Some(i) => cap.packets.push(Packet {
+                number,
+                time_us: time.map_or(0, |ts| scale_time(ts, i.units_per_sec)),
+                link_type: i.link_type,
+                data,
+                orig_len,
+            }),
+            None => cap
+                .skipped
+                .push(format!("frame {number}: interface {iface} was never described")),
         }
-        at += total;
     }
     Ok(cap)
-}
-
-/// The `if_tsresol` option (code 9): 10^-v seconds, or 2^-(v & 0x7f) with the top bit set.
-fn if_tsresol(mut options: &[u8], order: Order) -> Option<u64> {
-    while options.len() >= 4 {
-        let code = order.u16(options, 0);
-        let len = usize::from(order.u16(options, 2));
-        let padded = (len + 3) & !3;
-        if code == 0 || options.len() < 4 + padded {
-            return None;
-        }
-        if code == 9 && len >= 1 {
-            let v = options[4];
-            return if v & 0x80 != 0 {
-                1u64.checked_shl(u32::from(v & 0x7f))
-            } else {
-                10u64.checked_pow(u32::from(v))
-            };
-        }
-        options = &options[4 + padded..];
-    }
-    None
 }
 
 fn scale_time(ts: u64, units_per_sec: u64) -> u64 {

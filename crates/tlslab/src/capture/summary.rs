@@ -10,7 +10,7 @@
 //! `application_data` (bytes), `finished_ok` (true, false or null);
 //! `all_verified`, `failures` (count), `first_failure` (null or an object with
 //! `record`, `direction`, `frame`, `stream_offset`, `seq`, `cause` (a
-//! [`Cause::kind`] name), `message`, `proven`, `evidence`), `notes`.
+//! [`Cause::id`] name), `message`, `proven`, `evidence`), `notes`.
 
 use std::fmt::Write as _;
 
@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::analyze::ConnectionReport;
 use super::{CaptureReport, Format};
-use crate::capture::diagnose::Cause;
+use crate::explain::Cause;
 use crate::observer::opt_hex;
 use crate::wire::{Direction, ExtensionType, ProtocolVersion};
 
@@ -121,7 +121,7 @@ impl ConnectionReport {
             frame: f.record.as_ref().map(|r| r.packet),
             stream_offset: f.record.as_ref().map(|r| r.stream_offset),
             seq: f.seq,
-            cause: f.cause.kind(),
+            cause: f.cause.id(),
             message: f.cause.to_string(),
             gap: match f.cause {
                 Cause::TcpGap { offset, len } => Some(GapJson {

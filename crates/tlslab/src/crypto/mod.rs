@@ -17,7 +17,7 @@
 //! | [`suites`] | the cipher-suite table | RFC 5246 Appendix C |
 
 pub mod cert;
-mod der;
+pub(crate) mod der;
 pub(crate) mod dhe;
 pub(crate) mod key_block;
 pub(crate) mod kx;

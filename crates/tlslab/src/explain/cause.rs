@@ -1,5 +1,12 @@
 //! The catalogue of causes: every assumption the explainer can test, named,
-//! described for a person, and tied to the RFC text it violates.
+//! described for a person, and tied to the RFC text it violates. The live
+//! client, the capture analysis and the labs all name causes from here.
+//!
+//! Adding a cause: a variant of [`Cause`] (its fields are what a finding
+//! proves), then its arm in [`Cause::id`] (stable snake_case, used in JSON
+//! and by the labs), [`Cause::rfc`] and [`Cause::description`]; the compiler
+//! points at each match. The recomputation that proves it goes with the
+//! others in `record.rs`, `finished.rs` or `peer.rs`.
 
 use std::fmt;
 
@@ -195,6 +202,20 @@ pub enum Cause {
         /// The alert.
         alert: AlertDescription,
     },
+    /// Bytes of a TCP stream are missing from a capture: the records from
+    /// there on cannot be cut out, let alone verified.
+    TcpGap {
+        /// Stream offset of the first missing byte.
+        offset: u64,
+        /// Number of missing bytes.
+        len: u64,
+    },
+    /// Bytes that do not parse as what they must be (a record header, a
+    /// handshake message, an alert, a ChangeCipherSpec).
+    Malformed {
+        /// What did not parse, and why.
+        what: String,
+    },
 }
 
 impl Cause {
@@ -228,6 +249,8 @@ impl Cause {
             Cause::CertificateVerifyRejected => "certificate_verify_rejected",
             Cause::NegotiationFailed => "negotiation_failed",
             Cause::PeerAlert { .. } => "peer_alert",
+            Cause::TcpGap { .. } => "tcp_gap",
+            Cause::Malformed { .. } => "malformed",
         }
     }
 
@@ -261,6 +284,8 @@ impl Cause {
             Cause::CertificateVerifyRejected => "RFC 5246 §7.4.8",
             Cause::NegotiationFailed => "RFC 5246 §7.4.1.3",
             Cause::PeerAlert { .. } => "RFC 5246 §7.2",
+            Cause::TcpGap { .. } => "RFC 9293 §3.4",
+            Cause::Malformed { .. } => "RFC 5246 §7.2.2",
         }
     }
 
@@ -366,6 +391,10 @@ impl Cause {
                 "the server found no acceptable combination of suite, group, signature algorithm or extensions".into()
             }
             Cause::PeerAlert { alert } => format!("the peer sent {alert}, which no recomputation here explains"),
+            Cause::TcpGap { offset, len } => format!(
+                "{len} bytes are missing from the capture at stream offset {offset}: the records from there on cannot be decoded"
+            ),
+            Cause::Malformed { what } => format!("malformed: {what}"),
         }
     }
 }

@@ -40,16 +40,22 @@
 //!
 //! Inputs are plain owned data, so the live client and the offline capture
 //! analysis call the same three functions: [`explain_record`],
-//! [`explain_finished`] and [`explain_peer_complaint`].
+//! [`explain_finished`] and [`explain_peer_complaint`], and name what they
+//! find with the one catalogue of [`Cause`]s. The live client feeds a
+//! [`FailureRecorder`] (the record, Finished or complaint that failed) and a
+//! [`Debrief`] (what its handshake derived and sent) as it goes;
+//! [`FailureRecorder::explain`] turns them into those inputs.
 
 mod cause;
 mod finished;
+mod live;
 mod peer;
 mod record;
 mod report;
 
 pub use cause::{BitPosition, Cause, FinishedLabel};
 pub use finished::explain_finished;
+pub use live::{Debrief, FailureRecorder, LiveSession, Messages};
 pub use peer::explain_peer_complaint;
 pub use record::explain_record;
 #[doc(hidden)]

@@ -285,28 +285,8 @@ pub struct Context<'o> {
 /// Handshake messages in order, each with its type and raw bytes.
 pub type Messages = Vec<(HandshakeType, Vec<u8>)>;
 
-/// The values the explainer needs after a failure: what we derived and what
-/// we sent, kept as the handshake goes (a few hundred bytes).
-#[derive(Clone, Debug, Default)]
-pub struct Debrief {
-    /// The pre-master secret we used (after any fault or edit).
-    pub pre_master_secret: Option<Vec<u8>>,
-    /// The master secret we used.
-    pub master_secret: Option<[u8; 48]>,
-    /// session_hash (RFC 7627 §3) at the time the master secret was derived.
-    pub session_hash: Option<Vec<u8>>,
-    /// Whether our master secret was derived the RFC 7627 way (normally: when
-    /// negotiated; a fault can make it differ).
-    pub used_extended_master_secret: bool,
-    /// Our first protected record (the Finished), exactly as sent.
-    pub first_record_sent: Option<Vec<u8>>,
-    /// Our latest protected record after the Finished: (record number, bytes as sent).
-    pub last_record_sent: Option<(u64, Vec<u8>)>,
-    /// The transcript our Finished covered, and the verify_data we sent.
-    pub finished_sent: Option<(Messages, Vec<u8>)>,
-    /// Plaintext records the server sent before its ChangeCipherSpec.
-    pub server_records_before_ccs: u64,
-}
+/// What the explainer needs after a failure, kept as the handshake goes.
+pub use crate::explain::Debrief;
 
 impl<'o> Context<'o> {
     /// A fresh context.
