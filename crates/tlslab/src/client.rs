@@ -306,7 +306,9 @@ impl<'o> Client<'o> {
             }
             let seq = self.cx.read.seq;
             if let Err(e) = self.cx.read.open(&header, &mut self.payload, &mut self.cx.hooks) {
-                if matches!(e, Error::Record(RecordError::BadRecordMac { .. })) && self.cx.config.explain_failures {
+                if matches!(e, Error::Record(RecordError::BadRecordMac { .. }))
+                    && self.cx.config.explain_failures
+                {
                     self.failures.record_failed(seq);
                 }
                 return Err(e);

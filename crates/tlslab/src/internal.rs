@@ -74,9 +74,4 @@ pub mod tcp {
     pub use crate::capture::tcp::*;
 }
 
-/// Cause diagnosis for a failed record in a capture.
-pub mod capture_diagnose {
-    pub use crate::capture::diagnose::*;
-}
-
 pub use crate::observer::Hooks;
