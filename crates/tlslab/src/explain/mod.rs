@@ -44,6 +44,7 @@
 //! [`explain_finished`] and [`explain_peer_complaint`].
 
 mod cause;
+pub mod evidence;
 mod finished;
 mod peer;
 mod record;
