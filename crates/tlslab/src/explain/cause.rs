@@ -84,7 +84,8 @@ pub enum Cause {
     /// The sender protected the record with the keys of the other direction
     /// (client_write_* and server_write_* swapped).
     OtherDirectionKeys,
-    /// The sender used another `seq_num` than the receiver expected.
+    /// The record was sealed under another `seq_num` than the receiver
+    /// expected: records reordered, lost, skipped or repeated.
     SequenceNumber {
         /// The receiver's `seq_num`.
         expected: u64,
@@ -289,11 +290,18 @@ impl Cause {
             Cause::OtherDirectionKeys => {
                 "the sender used the other direction's keys (client_write_* and server_write_* swapped)".into()
             }
-            Cause::SequenceNumber { expected, used } => {
-                let d = i128::from(*used) - i128::from(*expected);
-                let off = if d.abs() == 1 { " (off by one)".to_string() } else { format!(" ({d:+})") };
-                format!("the sender used seq_num {used} where the receiver expected {expected}{off}")
-            }
+            // What the recomputation proves is the number the record was
+            // sealed under, not why: a record that arrives early looks the
+            // same whether the sender skipped a number or the network
+            // reordered or lost records; a later record decides.
+            Cause::SequenceNumber { expected, used } if used > expected => format!(
+                "this record was sealed as seq_num {used} where {expected} was due: records were reordered, lost or skipped ({:+})",
+                i128::from(*used) - i128::from(*expected)
+            ),
+            Cause::SequenceNumber { expected, used } => format!(
+                "this record was sealed as seq_num {used} where {expected} was due: a record was repeated (replayed or duplicated) or the sender's counter went back ({:+})",
+                i128::from(*used) - i128::from(*expected)
+            ),
             Cause::SequenceNotResetAtChangeCipherSpec { expected, used: Some(u) } => format!(
                 "the sender did not reset seq_num to 0 at ChangeCipherSpec: it used {u} where {expected} was due, counting the {} records it sent before",
                 u.saturating_sub(*expected)

@@ -927,6 +927,160 @@ pub fn render(experiments: &[Experiment], conclusions: &[Conclusion]) -> String 
     s
 }
 
+/// An observer that records what an [`Experiment`] needs from one
+/// connection: the ClientHello as sent, the server's choices, what
+/// identifies the server, and how far the handshake got.
+#[derive(Clone, Debug, Default)]
+pub struct Tap {
+    /// The ClientHello as sent.
+    pub offer: Offer,
+    /// What the server chose, once its ServerHello arrived.
+    pub negotiated: Option<Negotiated>,
+    /// What identifies the server.
+    pub backend: Backend,
+    /// Records received from the server.
+    pub records_in: usize,
+    /// Whether we sent our Finished.
+    pub sent_finished: bool,
+    /// The server's fatal alert, if any.
+    pub alert: Option<AlertDescription>,
+    /// A ServerKeyExchange signature that did not verify.
+    pub bad_signature: bool,
+}
+
+impl crate::observer::Observer for Tap {
+    fn on_event(&mut self, event: &crate::observer::Event<'_>) {
+        use crate::observer::Event;
+        use crate::wire::messages::{Certificate, ClientHello, ServerHello};
+        use crate::wire::HandshakeType;
+        match event {
+            Event::HandshakeOut { typ, raw } if *typ == HandshakeType::CLIENT_HELLO => {
+                self.offer.hello_length = raw.len();
+                if let Ok(ch) = ClientHello::decode(raw.get(4..).unwrap_or_default()) {
+                    self.offer.client_version = ch.client_version;
+                    self.offer.suites = ch.cipher_suites;
+                    self.offer.extensions = ch.extensions.unwrap_or_default().iter().map(|e| e.typ).collect();
+                }
+            }
+            Event::HandshakeOut { typ, .. } if *typ == HandshakeType::FINISHED => self.sent_finished = true,
+            Event::RecordOut(r) if self.offer.record_version.0 == 0 => self.offer.record_version = r.version,
+            Event::RecordIn(_) => self.records_in += 1,
+            Event::HandshakeIn { typ, raw } if *typ == HandshakeType::SERVER_HELLO => {
+                if let Ok(sh) = ServerHello::decode(raw.get(4..).unwrap_or_default()) {
+                    let exts: Vec<ExtensionType> = sh.extensions.unwrap_or_default().iter().map(|e| e.typ).collect();
+                    let suite = crate::crypto::suites::ALL_SUITES.iter().find(|s| s.id == sh.cipher_suite);
+                    self.negotiated = Some(Negotiated {
+                        suite,
+                        extended_master_secret: exts.contains(&ExtensionType::EXTENDED_MASTER_SECRET),
+                        encrypt_then_mac: exts.contains(&ExtensionType::ENCRYPT_THEN_MAC)
+                            && suite.is_some_and(|s| !s.is_aead()),
+                    });
+                    self.backend.extension_order = exts.iter().map(|e| e.0).collect();
+                    self.backend.session_id_prefix = sh.session_id.iter().take(4).copied().collect();
+                }
+            }
+            Event::HandshakeIn { typ, raw } if *typ == HandshakeType::CERTIFICATE => {
+                if let Ok(c) = Certificate::decode(raw.get(4..).unwrap_or_default()) {
+                    if let Some(leaf) = c.chain.first() {
+                        self.backend.certificate_sha256 = Some(sha256(leaf));
+                        if let Ok(k) = crate::crypto::signature::server_public_key(leaf) {
+                            self.backend.public_key_sha256 = Some(sha256(&k.spki_key));
+                        }
+                    }
+                }
+            }
+            Event::SignatureChecked { valid: false, .. } => self.bad_signature = true,
+            Event::AlertReceived(a) if a.description != AlertDescription::CLOSE_NOTIFY => {
+                self.alert = Some(a.description);
+            }
+            _ => {}
+        }
+    }
+}
+
+fn sha256(b: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, b);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+impl Tap {
+    /// How the connection ended, given its result (`Ok` when the handshake
+    /// and any exchange after it worked) and the state it failed in.
+    pub fn outcome(&self, result: Result<(), &crate::error::Error>, state: &str) -> ExperimentOutcome {
+        use crate::error::Error;
+        let Err(error) = result else {
+            return ExperimentOutcome::Works;
+        };
+        if self.bad_signature || matches!(error, Error::BadSignature(_)) {
+            return ExperimentOutcome::BadServerSignature {
+                detail: error.to_string(),
+            };
+        }
+        if self.records_in == 0 && matches!(error, Error::ConnectionClosed(_) | Error::Io(_) | Error::Timeout(_)) {
+            let how = match error {
+                Error::Timeout(_) => "no answer before the timeout",
+                Error::Io(m) if m.contains("reset") => "connection reset",
+                _ => "connection closed",
+            };
+            return ExperimentOutcome::NoAnswer { how: how.into() };
+        }
+        match self.alert {
+            Some(a) if self.negotiated.is_none() => ExperimentOutcome::RefusedHello(a),
+            Some(a) if self.sent_finished => ExperimentOutcome::RejectedFinished(a),
+            _ => ExperimentOutcome::Failed {
+                state: state.to_string(),
+                error: error.to_string(),
+            },
+        }
+    }
+
+    /// This connection as an experiment.
+    pub fn experiment(
+        &self,
+        varied: &str,
+        controlled: bool,
+        reference: bool,
+        outcome: ExperimentOutcome,
+        elapsed_ms: u64,
+    ) -> Experiment {
+        Experiment {
+            varied: varied.to_string(),
+            controlled,
+            reference,
+            offer: self.offer.clone(),
+            negotiated: self.negotiated.clone(),
+            backend: self.backend.is_known().then(|| self.backend.clone()),
+            outcome,
+            elapsed_ms,
+        }
+    }
+}
+
+/// A [`Tap`] whose clones share one record, so one clone can go into an
+/// observer chain and another be read when the connection is over.
+#[derive(Clone, Default)]
+pub struct SharedTap(std::sync::Arc<std::sync::Mutex<Tap>>);
+
+impl SharedTap {
+    /// A new, empty tap.
+    pub fn new() -> SharedTap {
+        SharedTap::default()
+    }
+
+    /// What the tap has recorded so far.
+    pub fn snapshot(&self) -> Tap {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl crate::observer::Observer for SharedTap {
+    fn on_event(&mut self, event: &crate::observer::Event<'_>) {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).on_event(event);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

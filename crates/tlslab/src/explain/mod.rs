@@ -45,6 +45,7 @@
 
 mod cause;
 pub mod evidence;
+pub mod notices;
 mod finished;
 mod peer;
 mod record;

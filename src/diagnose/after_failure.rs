@@ -1,0 +1,240 @@
+//! After one failed handshake, the few handshakes that decide its cause.
+//!
+//! The explainer recomputes what one connection's bytes allow. When the
+//! failure is the server's answer to our Finished (bad_record_mac,
+//! decrypt_error), the bytes cannot say which of the server's key-schedule
+//! inputs differs; one more handshake that changes exactly that input can:
+//!
+//! ```text
+//!  our Finished rejected ─┬─ the same offer again             (does it repeat?)
+//!                         ├─ without extended_master_secret    (if it was acknowledged)
+//!                         ├─ without encrypt_then_mac          (if it was in use)
+//!                         ├─ a suite with the other PRF hash   (same key exchange)
+//!                         └─ an ECDHE suite, if RSA key exchange failed
+//!                            (its ServerKeyExchange signature is checked
+//!                            against the certificate: the wrong-key proof)
+//!  no answer to the hello ─► the same offer again, then the hello bisected
+//!  bad ServerKeyExchange signature ─► certain already (a recomputation)
+//! ```
+//!
+//! The number of extra handshakes is bounded by the caller and each one is
+//! recorded in the [`Diagnosis`].
+
+use std::fmt::Write as _;
+
+use tlslab::crypto::suites::SuiteInfo;
+use tlslab::error::Error;
+use tlslab::explain::evidence::{
+    conclude, is_rsa_key_exchange, render, Conclusion, Experiment, ExperimentOutcome,
+};
+use tlslab::explain::notices::Notice;
+use tlslab::explain::Certainty;
+use tlslab::{ClientConfig, CustomClientHello};
+
+use super::attempt::{attempt, Role};
+use super::bisect;
+use crate::net::Timeouts;
+
+/// The experiments run after a failure and what they prove.
+#[derive(Clone, Debug)]
+pub struct Diagnosis {
+    /// Every handshake, the failed one first.
+    pub experiments: Vec<Experiment>,
+    /// The causes they support, most certain first.
+    pub conclusions: Vec<Conclusion>,
+    /// What the extra handshakes noticed that did not break them.
+    pub notices: Vec<Notice>,
+    /// How many extra handshakes were allowed.
+    pub budget: usize,
+}
+
+impl Diagnosis {
+    /// Extra handshakes made (the failed connection itself not counted
+    /// when it was given).
+    pub fn extra_handshakes(&self) -> usize {
+        self.experiments.iter().filter(|e| e.varied != FAILED).count()
+    }
+
+    /// The certain cause, if one was proven.
+    pub fn certain(&self) -> Option<&Conclusion> {
+        self.conclusions.iter().find(|c| c.certainty == Certainty::Proven)
+    }
+
+    /// For people: the conclusions, then every handshake with what it varied.
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "== what other handshakes show ({} extra handshake(s) of at most {})",
+            self.extra_handshakes(),
+            self.budget
+        );
+        s.push_str(&render(&self.experiments, &self.conclusions));
+        for n in &self.notices {
+            let _ = writeln!(s, "note: {n}");
+        }
+        s
+    }
+}
+
+/// The label of the connection that failed, when the caller passes it in.
+const FAILED: &str = "the connection that failed";
+
+/// Runs at most `max_extra` handshakes that decide why a handshake with the
+/// configuration `make_config` builds failed, and concludes.
+///
+/// `failed` is the failed connection as an experiment (record it with a
+/// [`tlslab::explain::evidence::SharedTap`] in the connection's observers
+/// and [`tlslab::explain::evidence::Tap::outcome`]); without it, the first
+/// extra handshake makes the same offer and stands for it. `progress` is
+/// told after each handshake.
+pub fn probe_after_failure(
+    addr: &str,
+    make_config: &dyn Fn() -> Result<ClientConfig, Error>,
+    timeouts: Timeouts,
+    failed: Option<Experiment>,
+    max_extra: usize,
+    progress: &mut dyn FnMut(&Experiment),
+) -> Result<Diagnosis, Error> {
+    let mut experiments = vec![];
+    let mut notices = vec![];
+    let mut budget = max_extra;
+    let mut run = |config: ClientConfig,
+                   varied: &str,
+                   controlled: bool,
+                   reference: bool,
+                   experiments: &mut Vec<Experiment>,
+                   notices: &mut Vec<Notice>|
+     -> Result<bool, Error> {
+        if budget == 0 {
+            return Ok(false);
+        }
+        budget -= 1;
+        let a = attempt(
+            addr,
+            config,
+            timeouts,
+            0,
+            None,
+            Role {
+                varied,
+                controlled,
+                reference,
+            },
+        )?;
+        progress(&a.experiment);
+        notices.extend(a.notices);
+        experiments.push(a.experiment);
+        Ok(true)
+    };
+    match failed {
+        Some(mut f) => {
+            f.varied = FAILED.into();
+            f.reference = true;
+            f.controlled = false;
+            experiments.push(f);
+        }
+        None => {
+            run(make_config()?, "the same offer", false, true, &mut experiments, &mut notices)?;
+        }
+    }
+    let base = experiments[0].clone();
+    if base.outcome.works() {
+        // It worked this time: the same offer once more tells a flaky server.
+        run(make_config()?, "the same offer again", false, true, &mut experiments, &mut notices)?;
+        return finish(experiments, notices, max_extra);
+    }
+    run(make_config()?, "the same offer again", false, true, &mut experiments, &mut notices)?;
+    match &base.outcome {
+        ExperimentOutcome::RejectedFinished(_) | ExperimentOutcome::Failed { .. } => {
+            let Some(n) = base.negotiated.clone() else {
+                return finish(experiments, notices, max_extra);
+            };
+            if n.extended_master_secret {
+                let mut c = make_config()?;
+                c.offer_extended_master_secret = false;
+                run(c, "without extended_master_secret", true, false, &mut experiments, &mut notices)?;
+            }
+            if n.encrypt_then_mac {
+                let mut c = make_config()?;
+                c.offer_encrypt_then_mac = false;
+                run(c, "without encrypt_then_mac", true, false, &mut experiments, &mut notices)?;
+            }
+            if let Some(suite) = n.suite {
+                let offered = make_config()?.suites;
+                if let Some((other, same_kx)) = other_prf_suite(suite, &offered) {
+                    let mut c = make_config()?;
+                    c.suites = vec![other];
+                    let label = format!("only {} (P_{} instead of P_{})", other.openssl_name, other.prf.name(), suite.prf.name());
+                    run(c, &label, same_kx, false, &mut experiments, &mut notices)?;
+                }
+                if is_rsa_key_exchange(suite) {
+                    if let Some(ecdhe) = ecdhe_twin(suite, &offered) {
+                        let mut c = make_config()?;
+                        c.suites = vec![ecdhe];
+                        let label = format!("only {} (ECDHE instead of RSA key exchange)", ecdhe.openssl_name);
+                        run(c, &label, true, false, &mut experiments, &mut notices)?;
+                    }
+                }
+                // The failing suite alone, so a repetition is exactly this suite.
+                let mut c = make_config()?;
+                c.suites = vec![suite];
+                run(c, &format!("only {}", suite.openssl_name), false, false, &mut experiments, &mut notices)?;
+            }
+        }
+        ExperimentOutcome::NoAnswer { .. } => {
+            let (hello, record_version) = bisect::default_hello(make_config()?)?;
+            let mut variants = bisect::bisect_variants(&hello, record_version);
+            variants.extend(bisect::size_variants(&hello, record_version));
+            for v in variants {
+                let mut c = make_config()?;
+                c.custom_client_hello = Some(CustomClientHello { ..v.hello });
+                if !run(c, &v.label, v.controlled, false, &mut experiments, &mut notices)? {
+                    break;
+                }
+            }
+        }
+        _ => {}
+    }
+    finish(experiments, notices, max_extra)
+}
+
+fn finish(experiments: Vec<Experiment>, notices: Vec<Notice>, budget: usize) -> Result<Diagnosis, Error> {
+    Ok(Diagnosis {
+        conclusions: conclude(&experiments),
+        experiments,
+        notices,
+        budget,
+    })
+}
+
+/// An offered suite with the other PRF hash, the same key exchange if
+/// possible (the flag says whether it is).
+fn other_prf_suite(s: &SuiteInfo, offered: &[&'static SuiteInfo]) -> Option<(&'static SuiteInfo, bool)> {
+    let rsa = is_rsa_key_exchange(s);
+    let others: Vec<&'static SuiteInfo> = offered.iter().copied().filter(|o| o.prf != s.prf).collect();
+    others
+        .iter()
+        .find(|o| is_rsa_key_exchange(o) == rsa && o.is_aead() == s.is_aead())
+        .or_else(|| others.iter().find(|o| is_rsa_key_exchange(o) == rsa))
+        .map(|o| (*o, true))
+        .or_else(|| others.first().map(|o| (*o, false)))
+}
+
+/// An offered ECDHE suite with the same PRF hash and cipher kind as `s`.
+fn ecdhe_twin(s: &SuiteInfo, offered: &[&'static SuiteInfo]) -> Option<&'static SuiteInfo> {
+    let ecdhe: Vec<&'static SuiteInfo> = offered
+        .iter()
+        .copied()
+        .filter(|o| o.name().starts_with("TLS_ECDHE_"))
+        .collect();
+    // An RSA certificate signs ECDHE_RSA suites, not ECDHE_ECDSA ones.
+    let rsa_signed = |o: &&&'static SuiteInfo| o.name().starts_with("TLS_ECDHE_RSA_");
+    ecdhe
+        .iter()
+        .filter(rsa_signed)
+        .find(|o| o.prf == s.prf && o.is_aead() == s.is_aead())
+        .or_else(|| ecdhe.iter().find(rsa_signed))
+        .or_else(|| ecdhe.first())
+        .copied()
+}
