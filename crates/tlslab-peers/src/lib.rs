@@ -33,11 +33,13 @@
 
 pub mod certs;
 mod gnutls;
+pub mod hostile;
 pub mod local_server;
 mod mbedtls;
 pub mod names;
 mod openssl;
 mod process;
+pub mod proxy;
 pub mod reaper;
 pub mod rustls;
 mod tlslite;

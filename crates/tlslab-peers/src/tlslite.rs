@@ -2,7 +2,7 @@
 //! echo mode.
 //!
 //! Command line: `python3 tlslite_launcher.py [--suites HEX,..] [--no-ems]
-//! [--no-etm] --keylog keylog.txt -- server -k key.pem -c cert.pem --echo
+//! [--no-etm] [--fault NAME] --keylog keylog.txt -- server -k key.pem -c cert.pem --echo
 //! --max-ver tls1.2 [--groups x25519,secp256r1] 127.0.0.1:PORT`.
 //!
 //! `tls.py server` has no switch for the exact suite list, for
@@ -11,7 +11,10 @@
 //! tlslite-ng functions, then runs the unchanged `tls.py`: the TLS code that
 //! answers is tlslite-ng's own. Its key log lines come from tlslite-ng's
 //! session state (`session.masterSecret`), so they are tlslite-ng's record of
-//! the master secret, not ours.
+//! the master secret, not ours. A line is written the moment tlslite-ng
+//! derives the master secret of a full handshake, so handshakes that fail
+//! later (at Finished) are in the key log too. `--fault NAME` switches on one
+//! deliberate server bug ([`crate::hostile`]).
 //!
 //! Quirks: `--echo` serves connections in parallel (a thread each). Without
 //! `--echo` it is an HTTP file server. tlslite-ng 0.8 reads PEM keys in
@@ -33,7 +36,19 @@ fn python() -> String {
 }
 
 pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error> {
+    prepare_with(opts, dir, &[], "key.pem")
+}
+
+/// Like [`prepare`], with more launcher options (`--fault NAME`, see
+/// [`crate::hostile`]) and the private key file handed to `tls.py -k`.
+pub(super) fn prepare_with(
+    opts: &PeerOptions,
+    dir: &Path,
+    launcher_opts: &[String],
+    key_file: &str,
+) -> Result<Prepared, Error> {
     let mut args = vec!["tlslite_launcher.py".to_owned()];
+    args.extend(launcher_opts.iter().cloned());
     if let Some(s) = &opts.suites {
         let hex: Vec<String> = s.iter().map(|c| format!("{:04x}", c.0)).collect();
         args.extend(["--suites".into(), hex.join(",")]);
@@ -49,7 +64,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
         [
             "server",
             "-k",
-            "key.pem",
+            key_file,
             "-c",
             "cert.pem",
             "--echo",
