@@ -25,7 +25,9 @@ use crate::net::Timeouts;
 use attempt::{attempt, Role};
 use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
 use tlslab::error::Error;
-use tlslab::explain::evidence::{conclude, repeatability, Conclusion, Experiment, ExperimentOutcome, Repeatability};
+use tlslab::explain::evidence::{
+    conclude, repeatability, Conclusion, Experiment, ExperimentOutcome, Repeatability,
+};
 use tlslab::explain::notices::Notice;
 use tlslab::explain::Certainty;
 use tlslab::faults::{Fault, Faults};
@@ -275,7 +277,11 @@ pub fn diagnose_with(
     }
     let (base_hello, record_version) = bisect::default_hello(make_config()?)?;
     if options.sizes {
-        plan.extend(bisect::size_variants(&base_hello, record_version).into_iter().map(hello_probe));
+        plan.extend(
+            bisect::size_variants(&base_hello, record_version)
+                .into_iter()
+                .map(hello_probe),
+        );
     }
     let mut rows = vec![];
     let mut i = 0;
@@ -353,10 +359,18 @@ fn run_probe(
         controlled: probe.controlled,
         reference: probe.reference,
     };
-    let first = attempt(addr, configure()?, timeouts, probe.send, None, role)?;
+    // A single-suite probe also exchanges a little data, so the suite's
+    // record protection is exercised in both directions (and, for AES-GCM,
+    // the server's nonces can be compared across records).
+    let send = if probe.suite.is_some() && probe.send == 0 {
+        16
+    } else {
+        probe.send
+    };
+    let first = attempt(addr, configure()?, timeouts, send, None, role)?;
     match (probe.resume, &first.outcome, first.session.clone()) {
         (true, Outcome::Works { .. }, Some(session)) => {
-            let second = attempt(addr, configure()?, timeouts, probe.send, Some(session), role)?;
+            let second = attempt(addr, configure()?, timeouts, send, Some(session), role)?;
             Ok((second.outcome, second.experiment, second.notices))
         }
         _ => Ok((first.outcome, first.experiment, first.notices)),
@@ -439,12 +453,21 @@ impl Report {
                 .iter()
                 .filter(|r| matches!(r.outcome, Outcome::Works { .. }))
                 .collect();
-            let _ = writeln!(
-                s,
-                "the default offer FAILS; {} of {total} combinations work. Pinning any of these makes it work:",
-                working.len()
-            );
-            for r in working.iter().filter(|r| r.probe.hello.is_none()).take(8) {
+            let pins: Vec<&&Row> = working.iter().filter(|r| r.probe.hello.is_none()).collect();
+            if pins.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "the default offer FAILS; {} of {total} combinations work, none by a connect option.",
+                    working.len()
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "the default offer FAILS; {} of {total} combinations work. Pinning any of these makes it work:",
+                    working.len()
+                );
+            }
+            for r in pins.iter().take(8) {
                 let _ = writeln!(
                     s,
                     "  tlslab connect {}{} {}",
@@ -452,7 +475,11 @@ impl Report {
                 );
             }
         } else if default_fails {
-            let _ = writeln!(s, "the default offer FAILS (not every time); {} of {total} connections failed.", failing.len());
+            let _ = writeln!(
+                s,
+                "the default offer FAILS (not every time); {} of {total} connections failed.",
+                failing.len()
+            );
         } else {
             let _ = writeln!(
                 s,
@@ -465,7 +492,10 @@ impl Report {
             for c in &self.conclusions {
                 let _ = write!(s, "{c}");
             }
-        } else if !failing.is_empty() {
+        } else if failing
+            .iter()
+            .any(|r| !matches!(r.experiment.outcome, ExperimentOutcome::RefusedHello(_)))
+        {
             let _ = writeln!(
                 s,
                 "\n== diagnosis: no single property of the offer or of the server's choices separates the failures from the successes"

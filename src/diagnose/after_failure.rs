@@ -135,16 +135,37 @@ pub fn probe_after_failure(
             experiments.push(f);
         }
         None => {
-            run(make_config()?, "the same offer", false, true, &mut experiments, &mut notices)?;
+            run(
+                make_config()?,
+                "the same offer",
+                false,
+                true,
+                &mut experiments,
+                &mut notices,
+            )?;
         }
     }
     let base = experiments[0].clone();
     if base.outcome.works() {
         // It worked this time: the same offer once more tells a flaky server.
-        run(make_config()?, "the same offer again", false, true, &mut experiments, &mut notices)?;
+        run(
+            make_config()?,
+            "the same offer again",
+            false,
+            true,
+            &mut experiments,
+            &mut notices,
+        )?;
         return finish(experiments, notices, max_extra);
     }
-    run(make_config()?, "the same offer again", false, true, &mut experiments, &mut notices)?;
+    run(
+        make_config()?,
+        "the same offer again",
+        false,
+        true,
+        &mut experiments,
+        &mut notices,
+    )?;
     match &base.outcome {
         ExperimentOutcome::RejectedFinished(_) | ExperimentOutcome::Failed { .. } => {
             let Some(n) = base.negotiated.clone() else {
@@ -153,33 +174,67 @@ pub fn probe_after_failure(
             if n.extended_master_secret {
                 let mut c = make_config()?;
                 c.offer_extended_master_secret = false;
-                run(c, "without extended_master_secret", true, false, &mut experiments, &mut notices)?;
+                run(
+                    c,
+                    "without extended_master_secret",
+                    true,
+                    false,
+                    &mut experiments,
+                    &mut notices,
+                )?;
             }
             if n.encrypt_then_mac {
                 let mut c = make_config()?;
                 c.offer_encrypt_then_mac = false;
-                run(c, "without encrypt_then_mac", true, false, &mut experiments, &mut notices)?;
+                run(
+                    c,
+                    "without encrypt_then_mac",
+                    true,
+                    false,
+                    &mut experiments,
+                    &mut notices,
+                )?;
             }
             if let Some(suite) = n.suite {
-                let offered = make_config()?.suites;
+                // The suites offered, then every suite we implement: an
+                // experiment may go outside the user's list to decide.
+                let mut offered = make_config()?.suites;
+                for s in tlslab::crypto::suites::default_suites() {
+                    if !offered.iter().any(|o| o.id == s.id) {
+                        offered.push(s);
+                    }
+                }
                 if let Some((other, same_kx)) = other_prf_suite(suite, &offered) {
                     let mut c = make_config()?;
                     c.suites = vec![other];
-                    let label = format!("only {} (P_{} instead of P_{})", other.openssl_name, other.prf.name(), suite.prf.name());
+                    let label = format!(
+                        "only {} (P_{} instead of P_{})",
+                        other.openssl_name,
+                        other.prf.name(),
+                        suite.prf.name()
+                    );
                     run(c, &label, same_kx, false, &mut experiments, &mut notices)?;
                 }
                 if is_rsa_key_exchange(suite) {
                     if let Some(ecdhe) = ecdhe_twin(suite, &offered) {
                         let mut c = make_config()?;
                         c.suites = vec![ecdhe];
-                        let label = format!("only {} (ECDHE instead of RSA key exchange)", ecdhe.openssl_name);
+                        let label =
+                            format!("only {} (ECDHE instead of RSA key exchange)", ecdhe.openssl_name);
                         run(c, &label, true, false, &mut experiments, &mut notices)?;
                     }
                 }
                 // The failing suite alone, so a repetition is exactly this suite.
                 let mut c = make_config()?;
                 c.suites = vec![suite];
-                run(c, &format!("only {}", suite.openssl_name), false, false, &mut experiments, &mut notices)?;
+                run(
+                    c,
+                    &format!("only {}", suite.openssl_name),
+                    false,
+                    false,
+                    &mut experiments,
+                    &mut notices,
+                )?;
             }
         }
         ExperimentOutcome::NoAnswer { .. } => {

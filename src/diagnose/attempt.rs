@@ -125,10 +125,13 @@ pub fn attempt(
     };
     drop(pair);
     let snapshot = tap.snapshot();
-    let eo = snapshot.outcome(result.as_ref().map(|_| ()).map_err(|(e, _)| e), match &result {
-        Err((_, state)) => state,
-        Ok(()) => "",
-    });
+    let eo = snapshot.outcome(
+        result.as_ref().map(|_| ()).map_err(|(e, _)| e),
+        match &result {
+            Err((_, state)) => state,
+            Ok(()) => "",
+        },
+    );
     let elapsed = started.elapsed().as_millis() as u64;
     let experiment = snapshot.experiment(role.varied, role.controlled, role.reference, eo, elapsed);
     // Truncation only matters once there was a connection to truncate.

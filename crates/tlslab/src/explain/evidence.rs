@@ -83,6 +83,9 @@ pub struct Backend {
     /// The first bytes of the session ID the server assigned (some load
     /// balancers encode the backend there).
     pub session_id_prefix: Vec<u8>,
+    /// The session ID's length (0: the server issues tickets only, or keeps
+    /// no session cache).
+    pub session_id_length: usize,
 }
 
 impl Backend {
@@ -165,18 +168,6 @@ impl ExperimentOutcome {
     /// Whether the server answered the ClientHello at all.
     pub fn answered(&self) -> bool {
         !matches!(self, ExperimentOutcome::NoAnswer { .. })
-    }
-
-    /// Outcomes that count as "the same" when an offer is repeated.
-    fn class(&self) -> String {
-        match self {
-            ExperimentOutcome::Works => "works".into(),
-            ExperimentOutcome::NoAnswer { .. } => "no answer".into(),
-            ExperimentOutcome::RefusedHello(a) => format!("hello refused with {a}"),
-            ExperimentOutcome::RejectedFinished(a) => format!("our Finished answered with {a}"),
-            ExperimentOutcome::BadServerSignature { .. } => "bad ServerKeyExchange signature".into(),
-            ExperimentOutcome::Failed { error, .. } => error.clone(),
-        }
     }
 }
 
@@ -262,6 +253,8 @@ pub enum ExperimentCause {
     BadBackend {
         /// The failing server.
         backend: Backend,
+        /// What tells it from the others, in words ("certificate SHA-256 ab12..").
+        by: String,
         /// How many attempts reached it, and how many failed.
         attempts: usize,
         /// Failures among them.
@@ -358,13 +351,13 @@ impl fmt::Display for ExperimentCause {
                 "any record-layer version above {v} is dropped: record version intolerance"
             ),
             ExperimentCause::BadBackend {
-                backend,
+                by,
                 attempts,
                 failures,
+                ..
             } => write!(
                 f,
-                "one server behind this address fails: every failure came from {} ({failures} of the {attempts} connections it answered failed); the others never failed",
-                backend.label()
+                "one server behind this address fails: every failure came from the server with {by} ({failures} of the {attempts} connections it answered failed); the others never failed"
             ),
             ExperimentCause::Intermittent { attempts, failures } => write!(
                 f,
@@ -680,13 +673,14 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
             continue;
         }
         // A controlled experiment isolates the property when, against a
-        // failing attempt of the reference offer, this property is the only
-        // candidate of the same kind whose value changed.
+        // failing attempt of the reference offer or another controlled
+        // variation of it, this property is the only candidate of the same
+        // kind whose value changed.
         let isolating = passing.iter().find(|(e, _)| {
             e.controlled
                 && experiments
                     .iter()
-                    .filter(|r| r.reference && (p.explains)(&r.outcome))
+                    .filter(|r| (r.reference || r.controlled) && (p.explains)(&r.outcome))
                     .any(|r| {
                         props.iter().enumerate().all(|(qi, q)| {
                             qi == pi
@@ -810,64 +804,92 @@ fn holds_words(c: &ExperimentCause) -> String {
 }
 
 /// Attempts of the reference offer disagree: the failing server, if one
-/// identity separates failures from successes.
+/// identity separates failures from successes. Every handshake that
+/// identified its server counts (not only the reference offer's), except
+/// offers the server refused by negotiation.
 fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclusion {
-    let refs: Vec<&Experiment> = experiments.iter().filter(|e| e.reference).collect();
     let mut evidence = vec![format!(
         "the same offer was made {} times: {} failed, {} worked",
         rep.attempts,
         rep.failures,
         rep.attempts - rep.failures
     )];
-    // Identities that answered; a backend "fails" when all its attempts
-    // failed and no other backend's attempt failed.
-    let mut backends: Vec<Backend> = refs
+    let pool: Vec<&Experiment> = experiments
         .iter()
-        .filter_map(|e| e.backend.clone())
-        .filter(Backend::is_known)
+        .filter(|e| e.backend.is_some() && !matches!(e.outcome, ExperimentOutcome::RefusedHello(_)))
         .collect();
-    backends.sort();
-    backends.dedup();
     // Compare by each identifying field in turn, most telling first.
-    type Key = fn(&Backend) -> String;
-    let keys: [(&str, Key); 4] = [
-        ("certificate SHA-256", |b| format!("{:?}", b.certificate_sha256)),
-        ("public-key SHA-256", |b| format!("{:?}", b.public_key_sha256)),
-        ("ServerHello extension order", |b| {
-            format!("{:?}", b.extension_order)
-        }),
-        ("session ID prefix", |b| format!("{:?}", b.session_id_prefix)),
+    let order_clusters = extension_order_clusters(&pool);
+    let keyed: Vec<(&str, Vec<Option<String>>)> = vec![
+        (
+            "certificate SHA-256",
+            pool.iter()
+                .map(|e| backend_of(e).certificate_sha256.map(|h| hex_prefix(&h)))
+                .collect(),
+        ),
+        (
+            "public-key SHA-256",
+            pool.iter()
+                .map(|e| backend_of(e).public_key_sha256.map(|h| hex_prefix(&h)))
+                .collect(),
+        ),
+        ("ServerHello extension order", order_clusters),
+        (
+            "session ID length",
+            pool.iter()
+                .map(|e| Some(backend_of(e).session_id_length.to_string()))
+                .collect(),
+        ),
+        (
+            "session ID prefix",
+            pool.iter()
+                .map(|e| Some(hex_prefix(&backend_of(e).session_id_prefix)))
+                .collect(),
+        ),
     ];
-    for (what, key) in keys {
-        let failing: Vec<&Experiment> = refs.iter().copied().filter(|e| !e.outcome.works()).collect();
-        let Some(bad) = failing.first().and_then(|e| e.backend.clone()) else {
-            break;
+    let unidentified = experiments
+        .iter()
+        .filter(|e| e.reference && !e.outcome.works() && e.backend.is_none())
+        .count();
+    for (what, keys) in keyed {
+        let k = |i: usize| keys[i].clone();
+        let failing: Vec<usize> = (0..pool.len()).filter(|&i| !pool[i].outcome.works()).collect();
+        let Some(bad_key) = failing.first().and_then(|&i| k(i)) else {
+            continue;
         };
-        let bad_key = key(&bad);
-        let all_failures_there = failing
-            .iter()
-            .all(|e| e.backend.as_ref().is_some_and(|b| key(b) == bad_key));
-        let good_elsewhere = refs
-            .iter()
-            .any(|e| e.outcome.works() && e.backend.as_ref().is_some_and(|b| key(b) != bad_key));
-        let other_failed = refs
-            .iter()
-            .any(|e| !e.outcome.works() && e.backend.as_ref().is_none_or(|b| key(b) != bad_key));
-        if all_failures_there && good_elsewhere && !other_failed {
-            let there = refs
-                .iter()
-                .filter(|e| e.backend.as_ref().is_some_and(|b| key(b) == bad_key))
+        let all_failures_there = failing.iter().all(|&i| k(i).as_deref() == Some(bad_key.as_str()));
+        let good_elsewhere =
+            (0..pool.len()).any(|i| pool[i].outcome.works() && k(i).is_some_and(|x| x != bad_key));
+        let bad_ever_worked =
+            (0..pool.len()).any(|i| pool[i].outcome.works() && k(i).as_deref() == Some(bad_key.as_str()));
+        if all_failures_there && good_elsewhere && unidentified == 0 {
+            let there = (0..pool.len())
+                .filter(|&i| k(i).as_deref() == Some(bad_key.as_str()))
+                .count();
+            let elsewhere = (0..pool.len())
+                .filter(|&i| k(i).is_some_and(|x| x != bad_key))
                 .count();
             evidence.push(format!(
-                "every failure came from one {what}; the {} answering server(s) with another never failed",
-                backends.len().saturating_sub(1).max(1)
+                "{} handshakes identified their server: every one of the {} failures came from the server with {what} {bad_key}; the {elsewhere} that reached another server never failed",
+                pool.len(),
+                failing.len()
             ));
-            let failures_list: Vec<String> = failing.iter().map(|e| e.outcome.class()).collect();
+            if bad_ever_worked {
+                evidence.push("that server also worked sometimes: it fails intermittently".into());
+            }
+            let failures_list: Vec<String> = failing
+                .iter()
+                .take(4)
+                .map(|&i| format!("{}: {}", pool[i].varied, pool[i].outcome))
+                .collect();
             evidence.push(format!("failures: {}", failures_list.join("; ")));
+            let failing: Vec<&Experiment> = failing.iter().map(|&i| pool[i]).collect();
             let repeated = failing.len() >= 2;
+            let backend = failing[0].backend.clone().unwrap_or_default();
             return Conclusion {
                 cause: ExperimentCause::BadBackend {
-                    backend: bad,
+                    backend,
+                    by: format!("{what} {bad_key}"),
                     attempts: there,
                     failures: failing.len(),
                 },
@@ -881,13 +903,9 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
             };
         }
     }
-    let no_identity = refs
-        .iter()
-        .filter(|e| !e.outcome.works())
-        .all(|e| e.backend.is_none());
-    if no_identity {
+    if unidentified > 0 {
         evidence.push(
-            "the failures ended before the server identified itself (no certificate, no ServerHello): which server failed cannot be told"
+            "some failures ended before the server identified itself (no ServerHello, no certificate): which server failed cannot be told"
                 .into(),
         );
     }
@@ -900,6 +918,69 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
         evidence,
         decide_by: Some("more attempts of the same offer, with the server's logs at hand".into()),
     }
+}
+
+fn backend_of(e: &Experiment) -> Backend {
+    e.backend.clone().unwrap_or_default()
+}
+
+/// Which servers answered, told apart by the order of their ServerHello
+/// extensions. Which extensions a server sends depends on the offer, so
+/// answers are compared by the relative order of the extensions both
+/// carry: two answers with some pair in opposite orders come from different
+/// software or configurations. Each answer gets the one group it fits, or
+/// `None` when it fits several (it carries too few extensions to tell).
+fn extension_order_clusters(pool: &[&Experiment]) -> Vec<Option<String>> {
+    let pairs = |order: &[u16]| -> Vec<(u16, u16)> {
+        let mut v = vec![];
+        for (i, a) in order.iter().enumerate() {
+            for b in &order[i + 1..] {
+                v.push((*a, *b));
+            }
+        }
+        v
+    };
+    let conflicts = |x: &[(u16, u16)], y: &[(u16, u16)]| x.iter().any(|(a, b)| y.contains(&(*b, *a)));
+    let orders: Vec<Vec<(u16, u16)>> = pool
+        .iter()
+        .map(|e| pairs(&backend_of(e).extension_order))
+        .collect();
+    // Clusters seeded by the answers with the most extensions.
+    let mut by_size: Vec<usize> = (0..pool.len()).collect();
+    by_size.sort_by_key(|&i| std::cmp::Reverse(orders[i].len()));
+    let mut clusters: Vec<(Vec<(u16, u16)>, Vec<u16>)> = vec![];
+    for &i in &by_size {
+        if orders[i].is_empty() {
+            continue;
+        }
+        if let Some(c) = clusters.iter_mut().find(|(rel, _)| !conflicts(rel, &orders[i])) {
+            for p in &orders[i] {
+                if !c.0.contains(p) {
+                    c.0.push(*p);
+                }
+            }
+        } else {
+            clusters.push((orders[i].clone(), backend_of(pool[i]).extension_order));
+        }
+    }
+    (0..pool.len())
+        .map(|i| {
+            let fits: Vec<&(Vec<(u16, u16)>, Vec<u16>)> = clusters
+                .iter()
+                .filter(|(rel, _)| !conflicts(rel, &orders[i]))
+                .collect();
+            match fits[..] {
+                [(_, example)] if clusters.len() > 1 => Some(
+                    example
+                        .iter()
+                        .map(|e| format!("{e:04x}"))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                ),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The experiments and the conclusions, for people.
@@ -967,8 +1048,11 @@ impl crate::observer::Observer for Tap {
             Event::RecordIn(_) => self.records_in += 1,
             Event::HandshakeIn { typ, raw } if *typ == HandshakeType::SERVER_HELLO => {
                 if let Ok(sh) = ServerHello::decode(raw.get(4..).unwrap_or_default()) {
-                    let exts: Vec<ExtensionType> = sh.extensions.unwrap_or_default().iter().map(|e| e.typ).collect();
-                    let suite = crate::crypto::suites::ALL_SUITES.iter().find(|s| s.id == sh.cipher_suite);
+                    let exts: Vec<ExtensionType> =
+                        sh.extensions.unwrap_or_default().iter().map(|e| e.typ).collect();
+                    let suite = crate::crypto::suites::ALL_SUITES
+                        .iter()
+                        .find(|s| s.id == sh.cipher_suite);
                     self.negotiated = Some(Negotiated {
                         suite,
                         extended_master_secret: exts.contains(&ExtensionType::EXTENDED_MASTER_SECRET),
@@ -977,6 +1061,7 @@ impl crate::observer::Observer for Tap {
                     });
                     self.backend.extension_order = exts.iter().map(|e| e.0).collect();
                     self.backend.session_id_prefix = sh.session_id.iter().take(4).copied().collect();
+                    self.backend.session_id_length = sh.session_id.len();
                 }
             }
             Event::HandshakeIn { typ, raw } if *typ == HandshakeType::CERTIFICATE => {
@@ -1018,7 +1103,12 @@ impl Tap {
                 detail: error.to_string(),
             };
         }
-        if self.records_in == 0 && matches!(error, Error::ConnectionClosed(_) | Error::Io(_) | Error::Timeout(_)) {
+        if self.records_in == 0
+            && matches!(
+                error,
+                Error::ConnectionClosed(_) | Error::Io(_) | Error::Timeout(_)
+            )
+        {
             let how = match error {
                 Error::Timeout(_) => "no answer before the timeout",
                 Error::Io(m) if m.contains("reset") => "connection reset",
@@ -1414,6 +1504,7 @@ mod tests {
             backend,
             attempts,
             failures,
+            ..
         } = &c[0].cause
         else {
             panic!("{c:#?}")

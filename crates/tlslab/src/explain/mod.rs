@@ -45,8 +45,8 @@
 
 mod cause;
 pub mod evidence;
-pub mod notices;
 mod finished;
+pub mod notices;
 mod peer;
 mod record;
 mod report;

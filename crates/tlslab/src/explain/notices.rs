@@ -254,7 +254,17 @@ mod tests {
         assert!(w.notices().is_empty());
         nonce_event(&mut w, 2, [0, 0, 0, 0, 0, 0, 0, 1]);
         let n = w.notices();
-        assert!(matches!(n[..], [Notice::NonceRepeated { first_seq: 0, seq: 2, .. }]), "{n:?}");
+        assert!(
+            matches!(
+                n[..],
+                [Notice::NonceRepeated {
+                    first_seq: 0,
+                    seq: 2,
+                    ..
+                }]
+            ),
+            "{n:?}"
+        );
         assert!(n[0].to_string().contains("forbidden attack"));
     }
 

@@ -1,0 +1,300 @@
+//! From a matrix to a diagnosis, against real faulty servers and a real
+//! faulty path: for each fault, whether the report says failure, the first
+//! cause and its certainty.
+//!
+//! The faults are made outside the client: a tlslite-ng server with one
+//! server-side bug (`tlslab_peers::hostile`) and a record-framing TCP proxy
+//! (`tlslab_peers::proxy`). What each fault does on the wire is documented
+//! there, independently of the diagnosis under test.
+
+use std::time::{Duration, Instant};
+
+use tlslab::crypto::cert::CertVerifier;
+use tlslab::crypto::suites::{PrfHash, ALL_SUITES};
+use tlslab::explain::evidence::ExperimentCause;
+use tlslab::explain::Certainty;
+use tlslab::wire::{ExtensionType, ProtocolVersion};
+use tlslab::{ClientConfig, Error, Verification};
+use tlslab_cli::diagnose::{self, probe_after_failure, Options, Report};
+use tlslab_cli::net::Timeouts;
+use tlslab_peers::hostile::{HostileServer, ServerFault};
+use tlslab_peers::proxy::{Proxy, ProxyMode};
+use tlslab_peers::PeerOptions;
+
+fn timeouts() -> Timeouts {
+    Timeouts {
+        read: Duration::from_secs(5),
+        connect: Duration::from_secs(5),
+        write: Duration::from_secs(5),
+    }
+}
+
+fn config(name: &str, ca: Option<&std::path::Path>) -> Result<ClientConfig, Error> {
+    let mut c = ClientConfig::new(name);
+    c.verification = match ca {
+        Some(ca) => Verification::Verify(CertVerifier::from_ca_file(ca)?),
+        None => Verification::Insecure,
+    };
+    Ok(c)
+}
+
+fn diagnose_at(addr: &str, name: &str, ca: Option<&std::path::Path>) -> Report {
+    let started = Instant::now();
+    let make = || config(name, ca);
+    let report =
+        diagnose::diagnose_with(addr, &make, timeouts(), &Options::default(), &mut |_, _, _| {}).unwrap();
+    let text = report.to_text();
+    // Kept for a person to read when a test fails.
+    let _ = std::fs::write(
+        std::env::temp_dir().join(format!("tlslab-diagnosis-{}.txt", addr.replace(':', "_"))),
+        &text,
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "took {:?}",
+        started.elapsed()
+    );
+    report
+}
+
+fn server(fault: ServerFault) -> HostileServer {
+    HostileServer::start(fault, &PeerOptions::default()).unwrap()
+}
+
+fn diagnose_server(s: &HostileServer) -> Report {
+    diagnose_at(&s.addr().to_string(), s.server_name(), Some(&s.ca_pem_path()))
+}
+
+fn first(r: &Report) -> (&ExperimentCause, Certainty) {
+    let c = r
+        .conclusions
+        .first()
+        .unwrap_or_else(|| panic!("no conclusion:\n{}", r.to_text()));
+    (&c.cause, c.certainty)
+}
+
+#[test]
+fn ems_acknowledged_and_not_applied_is_certain_from_the_matrix_and_after_one_failure() {
+    let s = server(ServerFault::EmsAckedNotUsed);
+    let r = diagnose_server(&s);
+    let text = r.to_text();
+    assert!(r.failed(), "{text}");
+    assert_eq!(
+        first(&r),
+        (
+            &ExperimentCause::ExtendedMasterSecretNotApplied,
+            Certainty::Proven
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("acknowledges extended_master_secret but derives the master secret without it"),
+        "{text}"
+    );
+
+    // connect's path: one failure, then at most 6 deciding handshakes.
+    let make = || config(s.server_name(), Some(&s.ca_pem_path()));
+    let d = probe_after_failure(&s.addr().to_string(), &make, timeouts(), None, 6, &mut |_| {}).unwrap();
+    assert!(d.extra_handshakes() <= 6, "{}", d.to_text());
+    let c = d.certain().unwrap_or_else(|| panic!("{}", d.to_text()));
+    assert_eq!(
+        c.cause,
+        ExperimentCause::ExtendedMasterSecretNotApplied,
+        "{}",
+        d.to_text()
+    );
+}
+
+#[test]
+fn sha384_suites_with_a_sha256_prf_are_named_as_one_cause() {
+    let s = server(ServerFault::Sha384PrfAsSha256);
+    let r = diagnose_server(&s);
+    let text = r.to_text();
+    assert_eq!(
+        first(&r),
+        (
+            &ExperimentCause::PrfHashBroken {
+                failing: PrfHash::Sha384
+            },
+            Certainty::Proven
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("probably uses P_SHA256 instead of P_SHA384"),
+        "{text}"
+    );
+
+    // After a failure with one SHA-384 suite offered first.
+    let make = || {
+        let mut c = config(s.server_name(), Some(&s.ca_pem_path()))?;
+        let sha384: Vec<_> = ALL_SUITES
+            .iter()
+            .filter(|x| {
+                x.openssl_name == "ECDHE-RSA-AES256-GCM-SHA384"
+                    || x.openssl_name == "ECDHE-RSA-AES128-GCM-SHA256"
+            })
+            .collect();
+        c.suites = sha384;
+        c.suites
+            .sort_by_key(|x| std::cmp::Reverse(x.prf == PrfHash::Sha384));
+        Ok(c)
+    };
+    let d = probe_after_failure(&s.addr().to_string(), &make, timeouts(), None, 6, &mut |_| {}).unwrap();
+    let c = d.certain().unwrap_or_else(|| panic!("{}", d.to_text()));
+    assert_eq!(
+        c.cause,
+        ExperimentCause::PrfHashBroken {
+            failing: PrfHash::Sha384
+        },
+        "{}",
+        d.to_text()
+    );
+}
+
+#[test]
+fn a_server_key_that_is_not_the_certificates_is_proven() {
+    let s = server(ServerFault::WrongKey);
+    let r = diagnose_server(&s);
+    let text = r.to_text();
+    assert!(r.failed(), "{text}");
+    assert_eq!(
+        first(&r),
+        (&ExperimentCause::ServerSignsWithOtherKey, Certainty::Proven),
+        "{text}"
+    );
+    assert!(!text.contains("no recomputation applies"), "{text}");
+
+    // RSA key exchange only: the failure shows at Finished; the ECDHE
+    // experiment turns it into the proof.
+    let make = || {
+        let mut c = config(s.server_name(), Some(&s.ca_pem_path()))?;
+        c.suites.retain(|x| x.name().starts_with("TLS_RSA_WITH_"));
+        Ok(c)
+    };
+    let d = probe_after_failure(&s.addr().to_string(), &make, timeouts(), None, 6, &mut |_| {}).unwrap();
+    let c = d.certain().unwrap_or_else(|| panic!("{}", d.to_text()));
+    assert_eq!(
+        c.cause,
+        ExperimentCause::ServerSignsWithOtherKey,
+        "{}",
+        d.to_text()
+    );
+}
+
+#[test]
+fn a_middlebox_that_drops_one_extension_is_found_by_bisection() {
+    let s = server(ServerFault::Healthy);
+    let p = Proxy::start(
+        s.addr(),
+        ProxyMode::DropHelloWithExtension(ExtensionType::SESSION_TICKET),
+    )
+    .unwrap();
+    let r = diagnose_at(&p.addr().to_string(), s.server_name(), Some(&s.ca_pem_path()));
+    let text = r.to_text();
+    assert!(r.failed(), "{text}");
+    assert_eq!(
+        first(&r),
+        (
+            &ExperimentCause::ExtensionIntolerance(ExtensionType::SESSION_TICKET),
+            Certainty::Proven
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("any ClientHello that offers extension 0x0023 session_ticket is dropped"),
+        "{text}"
+    );
+}
+
+#[test]
+fn hellos_of_256_to_511_bytes_dropped_are_found_by_padding() {
+    let s = server(ServerFault::Healthy);
+    let p = Proxy::start(s.addr(), ProxyMode::DropHelloSized(256..=511)).unwrap();
+    let r = diagnose_at(&p.addr().to_string(), s.server_name(), Some(&s.ca_pem_path()));
+    let text = r.to_text();
+    assert_eq!(
+        first(&r),
+        (
+            &ExperimentCause::HelloLengthIntolerance { min: 256, max: 511 },
+            Certainty::Proven
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("ClientHellos of 256 to 511 bytes are dropped"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_client_version_above_tls10_dropped_is_version_intolerance() {
+    let s = server(ServerFault::Healthy);
+    let p = Proxy::start(s.addr(), ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS10)).unwrap();
+    let r = diagnose_at(&p.addr().to_string(), s.server_name(), Some(&s.ca_pem_path()));
+    let text = r.to_text();
+    assert!(r.failed(), "{text}");
+    assert_eq!(
+        first(&r),
+        (
+            &ExperimentCause::VersionIntolerance(ProtocolVersion::TLS10),
+            Certainty::Proven
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("any client_version above TLSv1.0 is dropped: version intolerance"),
+        "{text}"
+    );
+}
+
+#[test]
+fn one_bad_backend_behind_a_round_robin_is_named() {
+    let good = tlslab_peers::local_server::LocalServer::start(&tlslab_peers::local_server::ServerOptions {
+        mode: tlslab_peers::local_server::ServerMode::Rev,
+        ..Default::default()
+    })
+    .unwrap();
+    let bad = server(ServerFault::EmsAckedNotUsed);
+    let p = Proxy::start(bad.addr(), ProxyMode::RoundRobin(vec![good.addr()])).unwrap();
+    let r = diagnose_at(&p.addr().to_string(), "localhost", None);
+    let text = r.to_text();
+    assert!(r.failed(), "{text}");
+    assert!(text.contains("INTERMITTENT"), "{text}");
+    let (cause, certainty) = first(&r);
+    assert!(matches!(cause, ExperimentCause::BadBackend { .. }), "{text}");
+    assert_eq!(certainty, Certainty::Proven, "{text}");
+    assert!(!text.contains("Pinning any of these makes it work"), "{text}");
+}
+
+#[test]
+fn a_repeated_gcm_nonce_and_a_close_without_close_notify_are_said() {
+    let s = server(ServerFault::GcmNonceRepeat);
+    let r = diagnose_server(&s);
+    let text = r.to_text();
+    assert!(!r.failed(), "{text}");
+    assert!(
+        r.notices().iter().any(|(_, n)| n.id() == "gcm_nonce_repeated"),
+        "{text}"
+    );
+    assert!(text.contains("forbidden attack"), "{text}");
+
+    let s = server(ServerFault::NoCloseNotify);
+    let r = diagnose_server(&s);
+    let text = r.to_text();
+    assert!(r.notices().iter().any(|(_, n)| n.data_may_be_missing()), "{text}");
+}
+
+#[test]
+fn a_healthy_server_is_diagnosed_quickly_and_with_no_cause() {
+    let s = server(ServerFault::Healthy);
+    let started = Instant::now();
+    let r = diagnose_server(&s);
+    assert!(!r.failed(), "{}", r.to_text());
+    assert!(r.conclusions.is_empty(), "{}", r.to_text());
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+}
