@@ -123,7 +123,6 @@ pub fn attempt(
             (outcome, session, result, bytes, closed)
         }
     };
-    drop(pair);
     let snapshot = tap.snapshot();
     let eo = snapshot.outcome(
         result.as_ref().map(|_| ()).map_err(|(e, _)| e),

@@ -430,13 +430,22 @@ pub fn repeatability(experiments: &[Experiment]) -> Repeatability {
     }
 }
 
+/// A property of a handshake: `None` where it does not apply.
+type Holds = Box<dyn Fn(&Experiment) -> Option<bool>>;
+
+/// Which failures a property is meant to explain.
+type Kind = fn(&ExperimentOutcome) -> bool;
+
+/// Pairs of extension types, first before second, in one ServerHello.
+type OrderPairs = Vec<(u16, u16)>;
+
 /// One candidate explanation: a property of a handshake, and which
 /// failures it is meant to explain.
 struct Property {
     cause: ExperimentCause,
     /// The property, per experiment; `None` where it does not apply (the
     /// server never got far enough to choose).
-    holds: Box<dyn Fn(&Experiment) -> Option<bool>>,
+    holds: Holds,
     /// The failures this property explains.
     explains: fn(&ExperimentOutcome) -> bool,
     /// What to run when nothing isolates it.
@@ -644,7 +653,7 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
 
     // 3. Properties that separate outcomes.
     let props = candidates(experiments);
-    let mut found: Vec<(Conclusion, fn(&ExperimentOutcome) -> bool, u8)> = vec![];
+    let mut found: Vec<(Conclusion, Kind, u8)> = vec![];
     for (pi, p) in props.iter().enumerate() {
         let relevant: Vec<(&Experiment, bool)> = experiments
             .iter()
@@ -948,7 +957,7 @@ fn extension_order_clusters(pool: &[&Experiment]) -> Vec<Option<String>> {
     // Clusters seeded by the answers with the most extensions.
     let mut by_size: Vec<usize> = (0..pool.len()).collect();
     by_size.sort_by_key(|&i| std::cmp::Reverse(orders[i].len()));
-    let mut clusters: Vec<(Vec<(u16, u16)>, Vec<u16>)> = vec![];
+    let mut clusters: Vec<(OrderPairs, Vec<u16>)> = vec![];
     for &i in &by_size {
         if orders[i].is_empty() {
             continue;
@@ -965,7 +974,7 @@ fn extension_order_clusters(pool: &[&Experiment]) -> Vec<Option<String>> {
     }
     (0..pool.len())
         .map(|i| {
-            let fits: Vec<&(Vec<(u16, u16)>, Vec<u16>)> = clusters
+            let fits: Vec<&(OrderPairs, Vec<u16>)> = clusters
                 .iter()
                 .filter(|(rel, _)| !conflicts(rel, &orders[i]))
                 .collect();
