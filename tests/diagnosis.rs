@@ -298,3 +298,36 @@ fn a_healthy_server_is_diagnosed_quickly_and_with_no_cause() {
         started.elapsed()
     );
 }
+
+#[test]
+fn sslv3_padding_from_a_tls_server_is_proven_by_recomputation() {
+    let s = server(ServerFault::Sslv3Padding);
+    let mut c = config(s.server_name(), Some(&s.ca_pem_path())).unwrap();
+    c.suites = ALL_SUITES
+        .iter()
+        .filter(|x| x.openssl_name == "ECDHE-RSA-AES128-SHA")
+        .collect();
+    c.offer_encrypt_then_mac = false;
+    let client = tlslab::Client::new(c);
+    let mut stream = tlslab_cli::net::connect_tcp(&s.addr().to_string(), client, timeouts()).unwrap();
+    assert!(stream.handshake().is_err());
+    let e = stream.client().explain_failure().expect("an explanation");
+    let top = e.top().expect("a finding");
+    assert_eq!(top.cause.id(), "sslv3_padding", "{e}");
+    assert_eq!(top.certainty, Certainty::Proven, "{e}");
+    assert!(
+        e.to_string()
+            .contains("a lenient stack accepts the record, a strict one rejects it"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_record_sealed_early_is_not_called_a_skipped_number() {
+    use tlslab::explain::Cause;
+    let c = Cause::SequenceNumber { expected: 1, used: 2 };
+    let text = c.description();
+    assert!(text.contains("sealed as seq_num 2 where 1 was due"), "{text}");
+    assert!(text.contains("reordered, lost or skipped"), "{text}");
+    assert!(!text.contains("off by one"), "{text}");
+}

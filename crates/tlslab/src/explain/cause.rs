@@ -73,6 +73,12 @@ pub enum Cause {
         /// Bytes actually present.
         received: usize,
     },
+    /// The sender padded by SSL 3.0 rules: only padding_length is right, the
+    /// padding bytes are arbitrary; the MAC verifies when they are skipped.
+    Sslv3Padding {
+        /// The padding_length byte.
+        padding_length: u8,
+    },
     /// The payload length is impossible for the cipher (not whole blocks, or
     /// too short for the explicit IV/nonce, MAC or tag).
     ImpossibleLength {
@@ -206,6 +212,7 @@ impl Cause {
             Cause::CorruptedInTransit { .. } => "corrupted_in_transit",
             Cause::TruncatedRecord { .. } => "truncated_record",
             Cause::PaddingMalformed { .. } => "padding_malformed",
+            Cause::Sslv3Padding { .. } => "sslv3_padding",
             Cause::ImpossibleLength { .. } => "impossible_length",
             Cause::OtherDirectionKeys => "other_direction_keys",
             Cause::SequenceNumber { .. } => "sequence_number",
@@ -239,6 +246,7 @@ impl Cause {
             Cause::CorruptedInTransit { .. } => "RFC 5246 §6.2.3.1",
             Cause::TruncatedRecord { .. } => "RFC 5246 §6.2.1",
             Cause::PaddingMalformed { .. } => "RFC 5246 §6.2.3.2",
+            Cause::Sslv3Padding { .. } => "RFC 5246 §6.2.3.2",
             Cause::ImpossibleLength { .. } => "RFC 5246 §6.2.3",
             Cause::OtherDirectionKeys => "RFC 5246 §6.3",
             Cause::SequenceNumber { .. } => "RFC 5246 §6.1",
@@ -283,6 +291,9 @@ impl Cause {
             ),
             Cause::TruncatedRecord { declared, received } => format!(
                 "the record is truncated: its header announces {declared} bytes, {received} arrived"
+            ),
+            Cause::Sslv3Padding { padding_length } => format!(
+                "the sender padded by SSL 3.0 rules (RFC 6101 §5.2.3.2): the MAC verifies once the {padding_length} padding bytes are skipped, but they do not each equal padding_length as TLS requires; a lenient stack accepts the record, a strict one rejects it (and accepting it is what POODLE exploits)"
             ),
             Cause::ImpossibleLength { length, why } => {
                 format!("a payload of {length} bytes cannot be a record of this suite: {why}")
