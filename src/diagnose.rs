@@ -35,6 +35,7 @@ use tlslab::wire::NamedGroup;
 use tlslab::{ClientConfig, CustomClientHello};
 
 pub use after_failure::{probe_after_failure, Diagnosis};
+pub use attempt::ConnectionEvidence;
 
 /// One variation of the client's offer.
 #[derive(Clone, Debug)]

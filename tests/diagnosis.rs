@@ -331,3 +331,46 @@ fn a_record_sealed_early_is_not_called_a_skipped_number() {
     assert!(text.contains("reordered, lost or skipped"), "{text}");
     assert!(!text.contains("off by one"), "{text}");
 }
+
+/// One echo through a proxy in `mode`: what arrived and what was noticed.
+fn echo_through(
+    s: &HostileServer,
+    mode: ProxyMode,
+) -> (Proxy, Vec<u8>, Vec<tlslab::explain::notices::Notice>) {
+    let p = Proxy::start(s.addr(), mode).unwrap();
+    let evidence = diagnose::ConnectionEvidence::new();
+    let mut observer = evidence.clone();
+    let client = tlslab::Client::with_observer(
+        config(s.server_name(), Some(&s.ca_pem_path())).unwrap(),
+        &mut observer,
+    );
+    let mut stream = tlslab_cli::net::connect_tcp(&p.addr().to_string(), client, timeouts()).unwrap();
+    stream.handshake().unwrap();
+    stream.write_all(b"hello, echo\n").unwrap();
+    let got = stream
+        .read_until_quiet(Duration::from_millis(500), Duration::from_secs(3))
+        .unwrap_or_default();
+    let notices = evidence.notices(&stream);
+    (p, got, notices)
+}
+
+#[test]
+fn a_server_record_cut_short_is_truncation_and_data_may_be_missing() {
+    let s = server(ServerFault::Healthy);
+    // Through a plain relay: the echo arrives, nothing is said.
+    let (p, got, notices) = echo_through(&s, ProxyMode::Pass);
+    assert_eq!(got, b"hello, echo\n");
+    assert!(notices.is_empty(), "{notices:?}");
+    let last = p.server_records(0).len() - 1;
+    // The same record cut in half, then the connection closed.
+    let (_p, got, notices) = echo_through(&s, ProxyMode::TruncateServerRecord(last));
+    assert!(got.is_empty(), "{got:?}");
+    assert!(
+        notices.iter().any(|n| matches!(
+            n,
+            tlslab::explain::notices::Notice::NoCloseNotify { mid_record: Some(_) }
+        )),
+        "{notices:?}"
+    );
+    assert!(notices.iter().any(|n| n.data_may_be_missing()));
+}

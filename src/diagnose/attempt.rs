@@ -38,12 +38,52 @@ pub struct Role<'a> {
     pub reference: bool,
 }
 
-struct Pair<'a>(&'a mut SharedTap, &'a mut Watch);
+/// The observers a connection needs to become evidence: a
+/// [`SharedTap`] (the offer, the server's choices and identity, how far the
+/// handshake got) and a [`Watch`] (what does not break a connection but must
+/// be said). Clones share their records: put one clone into the
+/// connection's observers and read another afterwards. `tlslab connect` adds
+/// one to its observer chain.
+#[derive(Clone, Default)]
+pub struct ConnectionEvidence {
+    /// The handshake as an experiment.
+    pub tap: SharedTap,
+    /// Notices.
+    pub watch: Watch,
+}
 
-impl Observer for Pair<'_> {
+impl ConnectionEvidence {
+    /// Empty records.
+    pub fn new() -> ConnectionEvidence {
+        ConnectionEvidence::default()
+    }
+
+    /// The connection as an experiment (the reference offer), given how it
+    /// ended and, if it failed, the state it failed in.
+    pub fn experiment(
+        &self,
+        varied: &str,
+        result: Result<(), &Error>,
+        state: &str,
+        elapsed_ms: u64,
+    ) -> Experiment {
+        let tap = self.tap.snapshot();
+        let outcome = tap.outcome(result, state);
+        tap.experiment(varied, false, true, outcome, elapsed_ms)
+    }
+
+    /// Everything noticed, once the connection is over: with the bytes the
+    /// socket delivered and whether the server closed TCP, a close without
+    /// close_notify (or in the middle of a record) is a truncation.
+    pub fn notices(&self, stream: &net::TlsStream<'_>) -> Vec<Notice> {
+        self.watch.finish(stream.bytes_read(), stream.peer_closed())
+    }
+}
+
+impl Observer for ConnectionEvidence {
     fn on_event(&mut self, e: &Event<'_>) {
-        self.0.on_event(e);
-        self.1.on_event(e);
+        self.tap.on_event(e);
+        self.watch.on_event(e);
     }
 }
 
@@ -60,11 +100,10 @@ pub fn attempt(
 ) -> Result<Attempt, Error> {
     config.resume = resume;
     config.validate()?;
-    let mut tap = SharedTap::new();
-    let mut watch = Watch::new();
+    let evidence = ConnectionEvidence::new();
+    let mut observer = evidence.clone();
     let started = Instant::now();
-    let mut pair = Pair(&mut tap, &mut watch);
-    let client = Client::with_observer(config, &mut pair);
+    let client = Client::with_observer(config, &mut observer);
     let (outcome, session, result, bytes, closed) = match net::connect_tcp(addr, client, timeouts) {
         // The server refused or dropped the TCP connection: a result, not a reason to stop.
         Err(error) => (
@@ -123,7 +162,7 @@ pub fn attempt(
             (outcome, session, result, bytes, closed)
         }
     };
-    let snapshot = tap.snapshot();
+    let snapshot = evidence.tap.snapshot();
     let eo = snapshot.outcome(
         result.as_ref().map(|_| ()).map_err(|(e, _)| e),
         match &result {
@@ -135,9 +174,9 @@ pub fn attempt(
     let experiment = snapshot.experiment(role.varied, role.controlled, role.reference, eo, elapsed);
     // Truncation only matters once there was a connection to truncate.
     let notices = if outcome_works(&outcome) {
-        watch.finish(bytes, closed)
+        evidence.watch.finish(bytes, closed)
     } else {
-        watch.notices()
+        evidence.watch.notices()
     };
     Ok(Attempt {
         experiment,
