@@ -517,7 +517,12 @@ impl Report {
             .collect();
         let _ = writeln!(
             s,
-            "suites the server accepts: {}",
+            "suites the server accepts{}: {}",
+            if self.repeat.is_intermittent() {
+                " (each as answered by whichever server the probe reached)"
+            } else {
+                ""
+            },
             if accepted.is_empty() {
                 "none".into()
             } else {

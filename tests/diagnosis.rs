@@ -103,6 +103,18 @@ fn ems_acknowledged_and_not_applied_is_certain_from_the_matrix_and_after_one_fai
         "{}",
         d.to_text()
     );
+    let json: serde_json::Value = serde_json::from_str(&d.to_json()).unwrap();
+    assert_eq!(
+        json["diagnosis"][0]["cause"],
+        "extended_master_secret_not_applied"
+    );
+    assert_eq!(json["diagnosis"][0]["certainty"], "proven");
+    let json: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
+    assert_eq!(json["default_offer_fails"], true);
+    assert_eq!(
+        json["diagnosis"][0]["cause"],
+        "extended_master_secret_not_applied"
+    );
 }
 
 #[test]

@@ -60,6 +60,64 @@ impl Diagnosis {
         self.conclusions.iter().find(|c| c.certainty == Certainty::Proven)
     }
 
+    /// The same as JSON: every handshake (what it varied, how it ended) and
+    /// every conclusion (cause id, certainty, statement, evidence).
+    pub fn to_json(&self) -> String {
+        let esc = |t: &str| t.replace('\\', "\\\\").replace('"', "\\\"");
+        let experiments: Vec<String> = self
+            .experiments
+            .iter()
+            .map(|e| {
+                format!(
+                    "{{\"varied\":\"{}\",\"controlled\":{},\"works\":{},\"outcome\":\"{}\",\"hello_length\":{},\"elapsed_ms\":{}}}",
+                    esc(&e.varied),
+                    e.controlled,
+                    e.outcome.works(),
+                    esc(&e.outcome.to_string()),
+                    e.offer.hello_length,
+                    e.elapsed_ms
+                )
+            })
+            .collect();
+        let conclusions: Vec<String> = self
+            .conclusions
+            .iter()
+            .map(|c| {
+                let ev: Vec<String> = c.evidence.iter().map(|e| format!("\"{}\"", esc(e))).collect();
+                format!(
+                    "{{\"cause\":\"{}\",\"certainty\":\"{}\",\"statement\":\"{}\",\"evidence\":[{}]}}",
+                    c.cause.id(),
+                    if c.certainty == Certainty::Proven {
+                        "proven"
+                    } else {
+                        "plausible"
+                    },
+                    esc(&c.cause.to_string()),
+                    ev.join(",")
+                )
+            })
+            .collect();
+        let notices: Vec<String> = self
+            .notices
+            .iter()
+            .map(|n| {
+                format!(
+                    "{{\"notice\":\"{}\",\"text\":\"{}\"}}",
+                    n.id(),
+                    esc(&n.to_string())
+                )
+            })
+            .collect();
+        format!(
+            "{{\"extra_handshakes\":{},\"budget\":{},\"experiments\":[{}],\"diagnosis\":[{}],\"notices\":[{}]}}",
+            self.extra_handshakes(),
+            self.budget,
+            experiments.join(","),
+            conclusions.join(","),
+            notices.join(",")
+        )
+    }
+
     /// For people: the conclusions, then every handshake with what it varied.
     pub fn to_text(&self) -> String {
         let mut s = String::new();

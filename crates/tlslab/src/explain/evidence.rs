@@ -685,22 +685,29 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
         // failing attempt of the reference offer or another controlled
         // variation of it, this property is the only candidate of the same
         // kind whose value changed.
-        let isolating = passing.iter().find(|(e, _)| {
-            e.controlled
-                && experiments
+        let same_elsewhere = |e: &Experiment, r: &Experiment| {
+            props.iter().enumerate().all(|(qi, q)| {
+                qi == pi
+                    || q.dimension == p.dimension
+                    || !std::ptr::fn_addr_eq(q.explains, p.explains)
+                    || matches!(((q.holds)(e), (q.holds)(r)), (Some(a), Some(b)) if a == b)
+                    || (q.holds)(e).is_none()
+                    || (q.holds)(r).is_none()
+            })
+        };
+        // Of all isolating pairs, show the closest one (fewest differences
+        // in the offer and the server's choices).
+        let isolating = passing
+            .iter()
+            .filter(|(e, _)| e.controlled)
+            .flat_map(|(e, _)| {
+                experiments
                     .iter()
                     .filter(|r| (r.reference || r.controlled) && (p.explains)(&r.outcome))
-                    .any(|r| {
-                        props.iter().enumerate().all(|(qi, q)| {
-                            qi == pi
-                                || q.dimension == p.dimension
-                                || !std::ptr::fn_addr_eq(q.explains, p.explains)
-                                || matches!(((q.holds)(e), (q.holds)(r)), (Some(a), Some(b)) if a == b)
-                                || (q.holds)(e).is_none()
-                                || (q.holds)(r).is_none()
-                        })
-                    })
-        });
+                    .filter(move |r| same_elsewhere(e, r))
+                    .map(move |r| (*e, r))
+            })
+            .min_by_key(|(e, r)| (distance(e, r), !r.reference));
         let repeated = failing.len() >= 2 && !rep.is_intermittent();
         let mut evidence = vec![format!(
             "{} of {} handshakes {}; every one of them {}",
@@ -715,8 +722,11 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
             passing.len(),
             examples.join("; ")
         ));
-        if let Some((e, _)) = isolating {
-            evidence.push(format!("isolated by: {} → {}", e.varied, e.outcome));
+        if let Some((e, r)) = isolating {
+            evidence.push(format!(
+                "isolated by the pair: {} → {}; against {} → {}",
+                e.varied, e.outcome, r.varied, r.outcome
+            ));
         }
         let certain = isolating.is_some() && repeated;
         let decide_by = if certain {
@@ -776,6 +786,18 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
     found.sort_by_key(|(c, _, w)| std::cmp::Reverse((c.certainty == Certainty::Proven, *w)));
     out.extend(found.into_iter().map(|(c, _, _)| c));
     out
+}
+
+/// How many respects two handshakes differ in: the offer's fields and the
+/// server's choices.
+fn distance(a: &Experiment, b: &Experiment) -> usize {
+    let (x, y) = (&a.offer, &b.offer);
+    usize::from(x.extensions != y.extensions)
+        + usize::from(x.hello_length != y.hello_length)
+        + usize::from(x.client_version != y.client_version)
+        + usize::from(x.record_version != y.record_version)
+        + usize::from(x.suites != y.suites)
+        + usize::from(a.negotiated != b.negotiated)
 }
 
 /// Whether an outcome shows the handshake got past the point where the
