@@ -570,13 +570,16 @@ impl Report {
                     let _ = writeln!(
                         s,
                         "    cause: {}",
-                        cause.as_deref().unwrap_or(match error {
+                        cause.unwrap_or_else(|| match error {
                             Error::AlertReceived(a) if a.description.0 == 40 =>
-                                "the server refuses this offer (negotiation: nothing in common)",
-                            Error::Timeout(_) => "the server stopped answering",
+                                "the server refuses this offer (negotiation: nothing in common)".into(),
+                            Error::Timeout(_) => "the server stopped answering".into(),
                             Error::ConnectionClosed(_) | Error::Io(_) =>
-                                "the server dropped the connection without an alert",
-                            _ => "no recomputation applies; see the trace (--trace text)",
+                                "the server dropped the connection without an alert".into(),
+                            Error::RecordOverflow { length, limit } => format!(
+                                "the server sent a record of {length} bytes, over the limit of {limit} (RFC 5246 §6.2): a strict client (this one) answers record_overflow, a lenient one accepts it"
+                            ),
+                            _ => "no recomputation applies; see the trace (--trace text)".into(),
                         })
                     );
                     let _ = writeln!(

@@ -386,3 +386,11 @@ fn a_server_record_cut_short_is_truncation_and_data_may_be_missing() {
     );
     assert!(notices.iter().any(|n| n.data_may_be_missing()));
 }
+
+#[test]
+fn an_oversized_server_record_is_named() {
+    let s = server(ServerFault::RecordOversize);
+    let r = diagnose_server(&s);
+    let text = r.to_text();
+    assert!(text.contains("over the limit of 16384"), "{text}");
+}
