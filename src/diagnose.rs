@@ -421,6 +421,14 @@ impl Report {
             .filter(|c| c.certainty == Certainty::Proven)
             .find(matching);
         if let Some(c) = certain {
+            // A recomputation of the failing record says more than "CBC is broken".
+            if let (
+                tlslab::explain::evidence::ExperimentCause::CbcRecordsRejected,
+                Outcome::Fails { cause: Some(r), .. },
+            ) = (&c.cause, &r.outcome)
+            {
+                return Some(r.clone());
+            }
             return Some(format!("{} (certain, from the experiments)", c.cause));
         }
         if let Outcome::Fails { cause: Some(c), .. } = &r.outcome {
@@ -692,6 +700,11 @@ fn conclusion_explains(c: &Conclusion, e: &Experiment) -> bool {
             | C::RecordVersionIntolerance(_),
             ExperimentOutcome::NoAnswer { .. },
         ) => true,
+        (C::CbcRecordsRejected, ExperimentOutcome::BadServerRecord { .. }) => e
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.suite)
+            .is_some_and(|s| !s.is_aead()),
         (C::BadBackend { backend, .. }, o) => !o.works() && e.backend.as_ref() == Some(backend),
         (C::Intermittent { .. }, o) => !o.works() && e.reference,
         _ => false,

@@ -332,6 +332,19 @@ fn sslv3_padding_from_a_tls_server_is_proven_by_recomputation() {
             .contains("a lenient stack accepts the record, a strict one rejects it"),
         "{e}"
     );
+
+    // The matrix: CBC suites fail at the server's record, AEAD suites work,
+    // and each failing row carries the recomputation's proof.
+    let r = diagnose_server(&s);
+    let text = r.to_text();
+    assert_eq!(
+        first(&r),
+        (&ExperimentCause::CbcRecordsRejected, Certainty::Proven),
+        "{text}"
+    );
+    // The failing rows negotiated encrypt-then-MAC: there the tag proves
+    // the sender wrote the padding as it is.
+    assert!(text.contains("the CBC padding is malformed"), "{text}");
 }
 
 #[test]

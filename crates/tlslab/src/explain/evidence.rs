@@ -150,6 +150,12 @@ pub enum ExperimentOutcome {
         /// What the check said.
         detail: String,
     },
+    /// We rejected a protected record from the server (we sent
+    /// bad_record_mac): its record protection differs from ours.
+    BadServerRecord {
+        /// What our record layer said.
+        detail: String,
+    },
     /// Any other failure after the server answered.
     Failed {
         /// The state the handshake was in.
@@ -180,6 +186,9 @@ impl fmt::Display for ExperimentOutcome {
             ExperimentOutcome::RejectedFinished(a) => write!(f, "server answered our Finished with {a}"),
             ExperimentOutcome::BadServerSignature { detail } => {
                 write!(f, "bad ServerKeyExchange signature: {detail}")
+            }
+            ExperimentOutcome::BadServerRecord { detail } => {
+                write!(f, "a server record did not verify: {detail}")
             }
             ExperimentOutcome::Failed { state, error } => write!(f, "{error} (in {state})"),
         }
@@ -236,6 +245,10 @@ pub enum ExperimentCause {
         /// The hash of the suites that fail.
         failing: PrfHash,
     },
+    /// Every handshake with a CBC suite fails at a protected record from
+    /// the server, and AEAD suites work: the server's CBC record protection
+    /// (padding or MAC) is wrong.
+    CbcRecordsRejected,
     /// Any ClientHello that offers this extension gets no answer.
     ExtensionIntolerance(ExtensionType),
     /// ClientHellos whose length lies in this range get no answer.
@@ -279,6 +292,7 @@ impl ExperimentCause {
             ExperimentCause::ExtendedMasterSecretNotApplied => "extended_master_secret_not_applied",
             ExperimentCause::EncryptThenMacNotApplied => "encrypt_then_mac_not_applied",
             ExperimentCause::PrfHashBroken { .. } => "prf_hash_broken",
+            ExperimentCause::CbcRecordsRejected => "cbc_records_rejected",
             ExperimentCause::ExtensionIntolerance(_) => "extension_intolerance",
             ExperimentCause::HelloLengthIntolerance { .. } => "hello_length_intolerance",
             ExperimentCause::VersionIntolerance(_) => "version_intolerance",
@@ -296,6 +310,7 @@ impl ExperimentCause {
             ExperimentCause::ExtendedMasterSecretNotApplied => "RFC 7627 §4",
             ExperimentCause::EncryptThenMacNotApplied => "RFC 7366 §3",
             ExperimentCause::PrfHashBroken { .. } => "RFC 5246 §5",
+            ExperimentCause::CbcRecordsRejected => "RFC 5246 §6.2.3.2",
             ExperimentCause::ExtensionIntolerance(_) => "RFC 5246 §7.4.1.4",
             ExperimentCause::HelloLengthIntolerance { .. } => "RFC 7685 §1",
             ExperimentCause::VersionIntolerance(_) | ExperimentCause::RecordVersionIntolerance(_) => {
@@ -333,6 +348,9 @@ impl fmt::Display for ExperimentCause {
                     other.name()
                 )
             }
+            ExperimentCause::CbcRecordsRejected => f.write_str(
+                "every handshake with a CBC suite fails at a protected record from the server, and the AEAD suites work: the server's CBC record protection (padding or MAC) is wrong; the recomputation of a failing record says how",
+            ),
             ExperimentCause::ExtensionIntolerance(e) => write!(
                 f,
                 "any ClientHello that offers extension 0x{:04x} {e} is dropped: extension intolerance (a server or middlebox on the path)",
@@ -465,6 +483,10 @@ fn after_finished(o: &ExperimentOutcome) -> bool {
     matches!(o, ExperimentOutcome::RejectedFinished(_))
 }
 
+fn bad_server_record(o: &ExperimentOutcome) -> bool {
+    matches!(o, ExperimentOutcome::BadServerRecord { .. })
+}
+
 fn negotiated<T>(e: &Experiment, f: impl Fn(&Negotiated) -> T) -> Option<T> {
     e.negotiated.as_ref().map(f)
 }
@@ -579,6 +601,14 @@ fn with_stage_two(mut v: Vec<Property>) -> Vec<Property> {
             dimension: "PRF hash".into(),
         });
     }
+    v.push(Property {
+        cause: ExperimentCause::CbcRecordsRejected,
+        holds: Box::new(|e| e.negotiated.as_ref()?.suite.map(|s| !s.is_aead())),
+        explains: bad_server_record,
+        decide_by: "one CBC suite and one AEAD suite (--cipher)".into(),
+        weight: 80,
+        dimension: "cipher mode".into(),
+    });
     v.push(Property {
         cause: ExperimentCause::RsaKeyExchangeBroken,
         holds: Box::new(|e| e.negotiated.as_ref()?.suite.map(is_rsa_key_exchange)),
@@ -756,7 +786,7 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
     }
     // Two properties of the same kind both isolated: the experiments cannot
     // tell them apart, so neither is certain.
-    let kinds: [fn(&ExperimentOutcome) -> bool; 2] = [no_answer, after_finished];
+    let kinds: [Kind; 3] = [no_answer, after_finished, bad_server_record];
     for kind in kinds {
         let same: Vec<usize> = found
             .iter()
@@ -813,6 +843,8 @@ fn passed_the_point(kind: fn(&ExperimentOutcome) -> bool, o: &ExperimentOutcome)
 fn stage_words(kind: fn(&ExperimentOutcome) -> bool) -> &'static str {
     if std::ptr::fn_addr_eq(kind, no_answer as fn(&ExperimentOutcome) -> bool) {
         "got no answer to the ClientHello"
+    } else if std::ptr::fn_addr_eq(kind, bad_server_record as fn(&ExperimentOutcome) -> bool) {
+        "failed at a protected record from the server"
     } else {
         "failed after our Finished"
     }
@@ -830,6 +862,7 @@ fn holds_words(c: &ExperimentCause) -> String {
         ExperimentCause::EncryptThenMacNotApplied => "had encrypt_then_mac in use".into(),
         ExperimentCause::PrfHashBroken { failing } => format!("negotiated a {} suite", failing.name()),
         ExperimentCause::RsaKeyExchangeBroken => "negotiated RSA key exchange".into(),
+        ExperimentCause::CbcRecordsRejected => "negotiated a CBC suite".into(),
         other => other.to_string(),
     }
 }
@@ -1058,6 +1091,8 @@ pub struct Tap {
     pub alert: Option<AlertDescription>,
     /// A ServerKeyExchange signature that did not verify.
     pub bad_signature: bool,
+    /// The fatal alert we sent, if any.
+    pub alert_sent: Option<AlertDescription>,
 }
 
 impl crate::observer::Observer for Tap {
@@ -1106,6 +1141,9 @@ impl crate::observer::Observer for Tap {
                 }
             }
             Event::SignatureChecked { valid: false, .. } => self.bad_signature = true,
+            Event::AlertSent(a) if a.description != AlertDescription::CLOSE_NOTIFY => {
+                self.alert_sent = Some(a.description);
+            }
             Event::AlertReceived(a) if a.description != AlertDescription::CLOSE_NOTIFY => {
                 self.alert = Some(a.description);
             }
@@ -1148,6 +1186,11 @@ impl Tap {
             return ExperimentOutcome::NoAnswer { how: how.into() };
         }
         match self.alert {
+            None if self.alert_sent == Some(AlertDescription::BAD_RECORD_MAC) => {
+                ExperimentOutcome::BadServerRecord {
+                    detail: error.to_string(),
+                }
+            }
             Some(a) if self.negotiated.is_none() => ExperimentOutcome::RefusedHello(a),
             Some(a) if self.sent_finished => ExperimentOutcome::RejectedFinished(a),
             _ => ExperimentOutcome::Failed {

@@ -275,25 +275,16 @@ fn server_side(
         }
         if !ms_equal {
             if secrets.extended_master_secret || secrets.pre_master_secret.is_some() {
-                // With (EC)DHE both sides compute the shared secret from
-                // public values, which rarely goes wrong; a server that
-                // acknowledges EMS and derives without it is the likelier
-                // reading, and one handshake without EMS decides it.
-                let score = if secrets.extended_master_secret && !secrets.is_rsa_key_exchange() {
-                    55
-                } else {
-                    35
-                };
                 out.push(Finding::plausible(
                     Cause::ExtendedMasterSecret {
                         expected: secrets.extended_master_secret,
                         used: !secrets.extended_master_secret,
                     },
-                    score / weight,
+                    35 / weight,
                     Evidence::reason(
                         "one side may derive the master secret with the session hash and the other without",
                     ),
-                    format!("a handshake without extended_master_secret (--no-ems): if it works, this is it; or {KEYLOG}: the explainer then tests both derivations"),
+                    format!("{KEYLOG}: the explainer then tests both derivations"),
                 ));
             }
             out.push(Finding::plausible(

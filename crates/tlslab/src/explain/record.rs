@@ -396,7 +396,7 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     let mut findings = master_secret_findings(secrets, &ms, &mut n);
     let mut facts = vec![];
-    if let Some(f) = sslv3_padding(suite, &kb, record, &header, &expected_outcome) {
+    if let Some(f) = sslv3_padding(suite, &kb, record, &header, &expected_outcome, base_mode) {
         n += 1;
         findings.push(f);
     }
@@ -714,10 +714,29 @@ fn sslv3_padding(
     record: &FailedRecord,
     header: &RecordHeader,
     baseline: &Outcome,
+    mode: MacMode,
 ) -> Option<Finding> {
     let Some((false, padding_length)) = baseline.padding else {
         return None;
     };
+    // Encrypt-then-MAC: the tag over the ciphertext verified (the padding
+    // is checked only then), so the record is exactly what the sender
+    // sealed: the sender wrote padding bytes that are not padding_length.
+    // Nothing authenticates where the content ends, so a wrong length byte
+    // and SSL 3.0-style padding look alike here: the proof is "malformed".
+    if mode == MacMode::EncryptThenMac {
+        let tag_ok = !baseline.computed.is_empty() && baseline.computed == baseline.received;
+        return tag_ok.then(|| {
+            Finding::proven(
+                Cause::PaddingMalformed { padding_length },
+                Evidence::bytes(
+                    "the encrypt-then-MAC tag verifies (the record is as the sender sealed it), yet its padding bytes do not all equal padding_length",
+                    &baseline.computed,
+                    &baseline.received,
+                ),
+            )
+        });
+    }
     let mac_len = suite.mac.len();
     // The record layer framed a bad-padding record as if padding_length
     // were 0: the decrypted record is mac_fragment ‖ MAC ‖ padding_length.
