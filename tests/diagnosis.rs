@@ -407,3 +407,49 @@ fn an_oversized_server_record_is_named() {
     let text = r.to_text();
     assert!(text.contains("over the limit of 16384"), "{text}");
 }
+
+/// Two echoes, each awaited, through a proxy in `mode`; the client as it
+/// ended.
+fn two_echoes(
+    s: &HostileServer,
+    mode: ProxyMode,
+) -> (Proxy, Result<(), Error>, Option<tlslab::explain::Explanation>) {
+    let p = Proxy::start(s.addr(), mode).unwrap();
+    let client = tlslab::Client::new(config(s.server_name(), Some(&s.ca_pem_path())).unwrap());
+    let mut stream = tlslab_cli::net::connect_tcp(&p.addr().to_string(), client, timeouts()).unwrap();
+    let result = (|| {
+        stream.handshake()?;
+        stream.write_all(b"first\n")?;
+        std::thread::sleep(Duration::from_millis(300));
+        stream.write_all(b"second\n")?;
+        let mut got = vec![];
+        while got.len() < 13 {
+            let more = stream.read()?;
+            if more.is_empty() {
+                break;
+            }
+            got.extend(more);
+        }
+        Ok(())
+    })();
+    let explanation = stream.client().explain_failure();
+    (p, result, explanation)
+}
+
+#[test]
+fn two_server_records_in_reverse_order_are_not_called_a_skipped_number() {
+    let s = server(ServerFault::Healthy);
+    let (p, result, _) = two_echoes(&s, ProxyMode::Pass);
+    result.unwrap();
+    // The two echoes are the last two server records (counted as the proxy counts them).
+    let n = p.server_records(0).len();
+    let (_p, result, explanation) = two_echoes(&s, ProxyMode::ReorderServerRecords { first: n - 2 });
+    assert!(result.is_err());
+    let e = explanation.expect("an explanation");
+    let top = e.top().expect("a finding");
+    assert_eq!(top.cause.id(), "sequence_number", "{e}");
+    // What is proven: the record was sealed as the next number. Not why.
+    let text = e.to_string();
+    assert!(text.contains("reordered, lost or skipped"), "{text}");
+    assert!(!text.contains("off by one"), "{text}");
+}
