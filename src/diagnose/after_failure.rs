@@ -321,17 +321,23 @@ fn finish(experiments: Vec<Experiment>, notices: Vec<Notice>, budget: usize) -> 
     })
 }
 
-/// An offered suite with the other PRF hash, the same key exchange if
-/// possible (the flag says whether it is).
+/// An offered suite with the other PRF hash: the same key exchange and
+/// authentication (the part of the name before `_WITH_`) and cipher kind if
+/// possible; the flag says whether the key exchange is the same.
 fn other_prf_suite(s: &SuiteInfo, offered: &[&'static SuiteInfo]) -> Option<(&'static SuiteInfo, bool)> {
-    let rsa = is_rsa_key_exchange(s);
+    let family = |x: &SuiteInfo| x.name().split("_WITH_").next().unwrap_or_default().to_string();
     let others: Vec<&'static SuiteInfo> = offered.iter().copied().filter(|o| o.prf != s.prf).collect();
     others
         .iter()
-        .find(|o| is_rsa_key_exchange(o) == rsa && o.is_aead() == s.is_aead())
-        .or_else(|| others.iter().find(|o| is_rsa_key_exchange(o) == rsa))
+        .find(|o| family(o) == family(s) && o.is_aead() == s.is_aead())
+        .or_else(|| others.iter().find(|o| family(o) == family(s)))
         .map(|o| (*o, true))
-        .or_else(|| others.first().map(|o| (*o, false)))
+        .or_else(|| {
+            others
+                .iter()
+                .find(|o| is_rsa_key_exchange(o) == is_rsa_key_exchange(s))
+                .map(|o| (*o, false))
+        })
 }
 
 /// An offered ECDHE suite with the same PRF hash and cipher kind as `s`.
