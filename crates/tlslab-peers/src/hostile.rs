@@ -29,6 +29,12 @@
 //! P_SHA256 one, with [`ServerFault::WrongKey`] under RSA key transport the
 //! one from the server's random pre-master secret.
 //!
+//! [`Peer::round_trip`] expects the exact echo, so it reports the
+//! record-oversize answer (the echo plus filler) as wrong even for a client
+//! that accepts the record; read the answer directly there. Records as they
+//! cross the network (explicit nonces, padding, lengths) are best seen
+//! through a [`crate::proxy::Proxy`] in [`crate::proxy::ProxyMode::Pass`].
+//!
 //! ```no_run
 //! use tlslab_peers::hostile::{HostileServer, ServerFault};
 //! use tlslab_peers::PeerOptions;
@@ -177,6 +183,12 @@ impl HostileServer {
     /// [`Peer::start`] (suites, groups, EMS/EtM switches, key type); with
     /// [`ServerFault::WrongKey`] the server gets a fresh private key of
     /// `opts.key_type` instead of the certificate's.
+    ///
+    /// A fault shows only where what it breaks is in use: `opts.ems = false`
+    /// leaves [`ServerFault::EmsAckedNotUsed`] nothing to acknowledge, and
+    /// `opts.suites` without a SHA-384, AES-GCM or CBC suite disarms
+    /// [`ServerFault::Sha384PrfAsSha256`], [`ServerFault::GcmNonceRepeat`]
+    /// or [`ServerFault::Sslv3Padding`].
     ///
     /// Errors: as [`Peer::start`] ([`Error::Io`] when Python, tlslite-ng or
     /// `openssl` is missing or the server does not listen in time).

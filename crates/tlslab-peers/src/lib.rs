@@ -28,6 +28,12 @@
 //! # Ok::<(), tlslab::Error>(())
 //! ```
 //!
+//! For faults made by a server or by the network rather than by the client:
+//! [`hostile::HostileServer`] (tlslite-ng with one server-side bug switched
+//! on) and [`proxy::Proxy`] (a record-framing TCP proxy that reorders, drops
+//! or truncates server records, refuses some ClientHellos, or balances over
+//! several backends).
+//!
 //! Set `TLSLAB_KEEP_SERVER_DIR=1` to keep a peer's directory (certificates,
 //! configuration, key log, server output) after it is dropped.
 

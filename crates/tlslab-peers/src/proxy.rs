@@ -8,30 +8,35 @@
 //! ClientHello, reassembled across records when it spans several), decides
 //! whether to let it through, and only then connects upstream. Server →
 //! client bytes are framed into records (5-byte header, RFC 5246 §6.2.1);
-//! client → server bytes after the ClientHello are copied as they come.
+//! client → server bytes after the ClientHello are copied as they come (and
+//! framed on the side, for the log only).
 //! Dropping the [`Proxy`] shuts every socket down and joins every thread.
 //!
 //! Server records are counted per connection **from 0, every record
-//! counting**: ServerHello is record 0 when the server sends one message per
-//! record, and a ChangeCipherSpec record and alert records count like any
-//! other. tlslite-ng and OpenSSL send one handshake message per record, so
-//! a full RSA-certificate ECDHE handshake from the server is: 0 ServerHello,
-//! 1 Certificate, 2 ServerKeyExchange, 3 ServerHelloDone, 4
-//! ChangeCipherSpec, 5 Finished, 6 the first application data (a server
-//! that coalesces messages into one record has fewer).
+//! counting**: ChangeCipherSpec and alert records count like any other.
+//! tlslite-ng ([`crate::hostile`]) and OpenSSL send one handshake message
+//! per record, so a full ECDHE handshake from the server is: 0 ServerHello,
+//! 1 Certificate, 2 ServerKeyExchange, 3 ServerHelloDone, then, when the
+//! client offered session_ticket (RFC 5077) and the server issues one, 4
+//! NewSessionTicket, and then ChangeCipherSpec, Finished and the application
+//! data (4, 5, 6... without a ticket; 5, 6, 7... with one). With RSA key
+//! transport there is no ServerKeyExchange. A server that coalesces
+//! messages into one record has fewer records.
 //!
 //! | mode | what happens on the wire | what the client sees |
 //! |---|---|---|
 //! | [`ProxyMode::Pass`] | nothing | a transparent relay |
-//! | [`ProxyMode::ReorderServerRecords`] | server records `first` and `first + 1` are delivered swapped (a network reordering is hidden by TCP; this is what a buggy middlebox or load balancer does) | e.g. Finished before ChangeCipherSpec: `unexpected_message`; two encrypted records swapped: `bad_record_mac`, the sequence number (RFC 5246 §6.2.3.1) no longer matches |
-//! | [`ProxyMode::DropServerRecord`] | server record `n` is not delivered; the rest are | a missing handshake message (`unexpected_message`) or a sequence-number gap (`bad_record_mac` on the next record) |
-//! | [`ProxyMode::TruncateServerRecord`] | record `n`'s header is delivered with the first half of its body (at least one byte short), then both TCP connections are closed | end of stream inside a record |
+//! | [`ProxyMode::ReorderServerRecords`] | server records `first` and `first + 1` are delivered swapped (a network reordering is hidden by TCP; this is what a buggy middlebox or load balancer does) | Finished before ChangeCipherSpec: `unexpected_message` (OpenSSL); two encrypted records swapped: a record fails to authenticate (`bad_record_mac`), its MAC or AEAD input has the other sequence number (RFC 5246 §6.2.3.1) |
+//! | [`ProxyMode::DropServerRecord`] | server record `n` is not delivered; the rest are | a missing handshake message: `unexpected_message` (OpenSSL, ServerKeyExchange dropped); an encrypted record dropped: the next one fails with `bad_record_mac` (sequence-number gap) |
+//! | [`ProxyMode::TruncateServerRecord`] | record `n`'s header is delivered with the first half of its fragment (rounded down; a record with an empty fragment loses the last two header bytes), then both TCP connections are closed | end of stream inside a record (OpenSSL: `unexpected eof while reading`) |
 //! | [`ProxyMode::DropHelloWithExtension`] | a ClientHello carrying that extension is answered by closing the connection (FIN, no alert); the server never sees it | end of stream right after the ClientHello (extension intolerance) |
 //! | [`ProxyMode::DropHelloSized`] | likewise when the ClientHello's **handshake message length including its 4-byte header** (= the record length when it travels in one record) is in the range: `256..=511` is the F5 bug behind the padding extension (RFC 7685 §1; OpenSSL and NSS measure the same length for their padding) | end of stream right after the ClientHello |
 //! | [`ProxyMode::DropHelloVersionAbove`] | likewise when `ClientHello.client_version` (the body's version, not the record's) is above the given one (version intolerance, RFC 5246 Appendix E.1, RFC 7507 §1) | end of stream right after the ClientHello |
 //! | [`ProxyMode::RoundRobin`] | connection `k` goes to `[upstream, others...][k % (1 + others.len())]`: a load balancer with several backends | depends on the backend (one bad backend behind a good one fails every other connection) |
 //!
-//! What the proxy did is in [`Proxy::events`].
+//! What the proxy did is in [`Proxy::events`]; the records of each
+//! direction (their headers and first 1024 fragment bytes) are in
+//! [`Proxy::server_records`] and [`Proxy::client_records`].
 //!
 //! ```no_run
 //! use tlslab_peers::proxy::{Proxy, ProxyMode};
@@ -58,9 +63,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A ClientHello (or what the client sends before its end) longer than this
 /// is passed on without a look.
 const MAX_HELLO: usize = 1 << 17;
-/// How many bytes of each server record's fragment [`RecordSeen::prefix`]
-/// keeps.
-const PREFIX_LEN: usize = 16;
+/// How many bytes of each record's fragment [`RecordSeen::prefix`] keeps:
+/// enough for a whole ServerHello, an encrypted Finished, or a
+/// ClientKeyExchange with a 4096-bit RSA key.
+const PREFIX_LEN: usize = 1024;
 
 /// What the proxy does to the connections it relays.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +85,8 @@ pub enum ProxyMode {
     DropServerRecord(usize),
     /// Server → client record `n` (counted as above) is cut short: its
     /// header and the first half of its fragment (rounded down) are
-    /// delivered, then both TCP connections are closed.
+    /// delivered, then both TCP connections are closed. (An empty fragment:
+    /// only the first 3 header bytes.)
     TruncateServerRecord(usize),
     /// A connection whose ClientHello carries this extension is closed (no
     /// alert) before anything reaches the server.
@@ -127,10 +134,10 @@ pub enum RecordFate {
     },
 }
 
-/// One server → client record as the proxy saw it.
+/// One record as the proxy saw it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RecordSeen {
-    /// Its index in the server direction of its connection (from 0).
+    /// Its index in its direction of its connection (from 0).
     pub index: usize,
     /// `TLSPlaintext.type` (or the ciphertext's).
     pub content_type: ContentType,
@@ -138,11 +145,27 @@ pub struct RecordSeen {
     pub version: ProtocolVersion,
     /// The record header's length field (the fragment length).
     pub length: usize,
-    /// The first bytes of the fragment (up to 16): for an AES-GCM record
-    /// the first 8 are the explicit nonce (RFC 5288 §3).
+    /// The first bytes of the fragment (up to 1024): for an AES-GCM record
+    /// the first 8 are the explicit nonce (RFC 5288 §3), for a CBC record
+    /// the first 16 the IV (RFC 5246 §6.2.3.2).
     pub prefix: Vec<u8>,
     /// What the proxy did with it.
     pub fate: RecordFate,
+}
+
+impl RecordSeen {
+    /// `record` is a whole record, header included.
+    fn of(index: usize, record: &[u8], fate: RecordFate) -> RecordSeen {
+        let length = record.len() - 5;
+        RecordSeen {
+            index,
+            content_type: ContentType(record[0]),
+            version: ProtocolVersion(u16::from_be_bytes([record[1], record[2]])),
+            length,
+            prefix: record[5..5 + length.min(PREFIX_LEN)].to_vec(),
+            fate,
+        }
+    }
 }
 
 /// One thing the proxy did; `conn` numbers accepted connections from 0.
@@ -192,6 +215,14 @@ pub enum ProxyEvent {
         /// The record and what happened to it.
         record: RecordSeen,
     },
+    /// A client → server record (always forwarded, once the ClientHello
+    /// passed; logged after it was passed on).
+    ClientRecord {
+        /// The connection.
+        conn: usize,
+        /// The record.
+        record: RecordSeen,
+    },
 }
 
 impl ProxyEvent {
@@ -203,7 +234,8 @@ impl ProxyEvent {
             | ProxyEvent::HelloDropped { conn, .. }
             | ProxyEvent::Connected { conn, .. }
             | ProxyEvent::ConnectFailed { conn, .. }
-            | ProxyEvent::ServerRecord { conn, .. } => *conn,
+            | ProxyEvent::ServerRecord { conn, .. }
+            | ProxyEvent::ClientRecord { conn, .. } => *conn,
         }
     }
 }
@@ -300,12 +332,25 @@ impl Proxy {
         lock(&self.shared.events).clone()
     }
 
-    /// The server → client records of connection `conn` seen so far.
+    /// The server → client records of connection `conn` seen so far, in
+    /// the order they were delivered (or dropped).
     pub fn server_records(&self, conn: usize) -> Vec<RecordSeen> {
         lock(&self.shared.events)
             .iter()
             .filter_map(|e| match e {
                 ProxyEvent::ServerRecord { conn: c, record } if *c == conn => Some(record.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The client → server records of connection `conn` passed on so far
+    /// (none when its ClientHello was dropped).
+    pub fn client_records(&self, conn: usize) -> Vec<RecordSeen> {
+        lock(&self.shared.events)
+            .iter()
+            .filter_map(|e| match e {
+                ProxyEvent::ClientRecord { conn: c, record } if *c == conn => Some(record.clone()),
                 _ => None,
             })
             .collect()
@@ -392,7 +437,10 @@ fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Sh
     let down = std::thread::Builder::new()
         .name(format!("tlslab-proxy-{conn}-down"))
         .spawn(move || server_to_client(conn, server2, client2, s));
-    // Client → server: what was read, then a plain copy.
+    // Client → server: what was read, then a plain copy; the records are
+    // framed on the side, for the log only.
+    let mut shadow = ClientRecords::default();
+    shadow.feed(conn, &first, &shared);
     if server.write_all(&first).is_ok() {
         let mut buf = [0u8; 16384];
         loop {
@@ -402,6 +450,7 @@ fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Sh
                     if server.write_all(&buf[..n]).is_err() {
                         break;
                     }
+                    shadow.feed(conn, &buf[..n], &shared);
                 }
             }
         }
@@ -409,6 +458,31 @@ fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Sh
     let _ = server.shutdown(Shutdown::Write);
     if let Ok(d) = down {
         let _ = d.join();
+    }
+}
+
+/// Frames the client → server bytes into records for [`ProxyEvent::ClientRecord`].
+#[derive(Default)]
+struct ClientRecords {
+    pending: Vec<u8>,
+    index: usize,
+}
+
+impl ClientRecords {
+    fn feed(&mut self, conn: usize, bytes: &[u8], shared: &Shared) {
+        self.pending.extend_from_slice(bytes);
+        while self.pending.len() >= 5 {
+            let len = usize::from(u16::from_be_bytes([self.pending[3], self.pending[4]]));
+            if self.pending.len() < 5 + len {
+                break;
+            }
+            let record: Vec<u8> = self.pending.drain(..5 + len).collect();
+            shared.log(ProxyEvent::ClientRecord {
+                conn,
+                record: RecordSeen::of(self.index, &record, RecordFate::Forwarded),
+            });
+            self.index += 1;
+        }
     }
 }
 
@@ -553,14 +627,7 @@ fn server_to_client(conn: usize, mut server: TcpStream, mut client: TcpStream, s
                 break;
             }
             let record: Vec<u8> = pending.drain(..5 + len).collect();
-            let seen = RecordSeen {
-                index,
-                content_type: ContentType(record[0]),
-                version: ProtocolVersion(u16::from_be_bytes([record[1], record[2]])),
-                length: len,
-                prefix: record[5..5 + len.min(PREFIX_LEN)].to_vec(),
-                fate: RecordFate::Forwarded,
-            };
+            let seen = RecordSeen::of(index, &record, RecordFate::Forwarded);
             index += 1;
             match act(&shared.mode, seen.index) {
                 Act::Forward => {
@@ -593,7 +660,9 @@ fn server_to_client(conn: usize, mut server: TcpStream, mut client: TcpStream, s
                             ..seen
                         },
                     });
-                    let _ = client.write_all(&record[..5 + sent]);
+                    // An empty fragment has nothing to cut: its header is.
+                    let cut = if len == 0 { 3 } else { 5 + sent };
+                    let _ = client.write_all(&record[..cut]);
                     let _ = client.flush();
                     let _ = client.shutdown(Shutdown::Both);
                     let _ = server.shutdown(Shutdown::Both);
@@ -692,6 +761,88 @@ mod tests {
         assert!(drop_reason(&ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS10), &h).is_some());
         assert!(drop_reason(&ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS11), &h).is_none());
         assert!(drop_reason(&ProxyMode::Pass, &h).is_none());
+    }
+
+    /// Four server records, one of them empty.
+    const SERVER_RECORDS: [&[u8]; 4] = [
+        &[22, 3, 3, 0, 3, b'a', b'b', b'c'],
+        &[20, 3, 3, 0, 1, 1],
+        &[23, 3, 3, 0, 0],
+        &[23, 3, 3, 0, 4, 1, 2, 3, 4],
+    ];
+
+    /// Runs one connection through a proxy in `mode` to an upstream that
+    /// reads the ClientHello and answers with [`SERVER_RECORDS`] (in
+    /// separate writes, then end of stream). Returns what the client got.
+    fn through(mode: ProxyMode) -> (Vec<u8>, Proxy) {
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let up_addr = upstream.local_addr().unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut s, _) = upstream.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf).unwrap();
+            for r in SERVER_RECORDS {
+                s.write_all(r).unwrap();
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        });
+        let proxy = Proxy::start(up_addr, mode).unwrap();
+        let mut c = TcpStream::connect(proxy.addr()).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(&records(&hello(0x0303, &[]), 1000)).unwrap();
+        let mut got = vec![];
+        let _ = c.read_to_end(&mut got);
+        server.join().unwrap();
+        (got, proxy)
+    }
+
+    #[test]
+    fn server_records_are_passed_reordered_dropped_and_truncated() {
+        let all = SERVER_RECORDS.concat();
+        let (got, proxy) = through(ProxyMode::Pass);
+        assert_eq!(got, all);
+        assert_eq!(proxy.server_records(0).len(), 4);
+        assert_eq!(proxy.client_records(0).len(), 1);
+
+        let (got, _) = through(ProxyMode::ReorderServerRecords { first: 1 });
+        let r = SERVER_RECORDS;
+        assert_eq!(got, [r[0], r[2], r[1], r[3]].concat());
+
+        let (got, proxy) = through(ProxyMode::ReorderServerRecords { first: 3 });
+        assert_eq!(got, all, "the held record is delivered at the end");
+        assert_eq!(proxy.server_records(0)[3].fate, RecordFate::Forwarded);
+
+        let (got, _) = through(ProxyMode::DropServerRecord(1));
+        assert_eq!(got, [r[0], r[2], r[3]].concat());
+
+        let (got, proxy) = through(ProxyMode::TruncateServerRecord(3));
+        assert_eq!(got, [r[0], r[1], r[2], &r[3][..7]].concat());
+        assert_eq!(proxy.server_records(0)[3].fate, RecordFate::Truncated { sent: 2 });
+
+        let (got, _) = through(ProxyMode::TruncateServerRecord(2));
+        assert_eq!(got, [r[0], r[1], &r[2][..3]].concat());
+    }
+
+    #[test]
+    fn a_dropped_hello_never_reaches_the_server() {
+        let upstream = TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy = Proxy::start(
+            upstream.local_addr().unwrap(),
+            ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS10),
+        )
+        .unwrap();
+        let mut c = TcpStream::connect(proxy.addr()).unwrap();
+        c.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        c.write_all(&records(&hello(0x0303, &[]), 1000)).unwrap();
+        let mut got = vec![];
+        let _ = c.read_to_end(&mut got);
+        assert!(got.is_empty());
+        upstream.set_nonblocking(true).unwrap();
+        assert!(upstream.accept().is_err(), "no connection upstream");
+        assert!(proxy
+            .events()
+            .iter()
+            .any(|e| matches!(e, ProxyEvent::HelloDropped { conn: 0, .. })));
     }
 
     #[test]
