@@ -286,10 +286,11 @@ pub fn diagnose_with(
     }
     let mut rows = vec![];
     let mut i = 0;
+    let mut probe_timeouts = timeouts;
     while i < plan.len() {
         let probe = plan[i].clone();
         let started = Instant::now();
-        let (outcome, experiment, notices) = run_probe(addr, make_config, timeouts, &probe)?;
+        let (outcome, experiment, notices) = run_probe(addr, make_config, probe_timeouts, &probe)?;
         let row = Row {
             probe,
             outcome,
@@ -298,6 +299,24 @@ pub fn diagnose_with(
             notices,
         };
         i += 1;
+        // A path that swallows the default offer would make every probe
+        // wait the whole read timeout: once every attempt of the default
+        // offer went unanswered until the timeout, the probes wait at most
+        // SWALLOWED_WAIT (a silent drop is as silent after 3 s as after 10).
+        if i == repeat {
+            let swallowed = rows.iter().chain(std::iter::once(&row)).all(|r: &Row| {
+                matches!(
+                    &r.outcome,
+                    Outcome::Fails {
+                        error: Error::Timeout(_),
+                        ..
+                    }
+                )
+            });
+            if swallowed {
+                probe_timeouts.read = probe_timeouts.read.min(SWALLOWED_WAIT);
+            }
+        }
         // The default offer got no answer: after its attempts, bisect the hello.
         if i == repeat && options.bisect {
             let dropped = rows
@@ -324,6 +343,10 @@ pub fn diagnose_with(
         base_flags: String::new(),
     })
 }
+
+/// How long a probe waits for an answer once the default offer was
+/// swallowed (no answer until the timeout, every attempt).
+pub const SWALLOWED_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn hello_probe(v: bisect::HelloVariant) -> Probe {
     Probe {
