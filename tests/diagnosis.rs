@@ -453,3 +453,45 @@ fn two_server_records_in_reverse_order_are_not_called_a_skipped_number() {
     assert!(text.contains("reordered, lost or skipped"), "{text}");
     assert!(!text.contains("off by one"), "{text}");
 }
+
+#[test]
+fn a_repeated_gcm_nonce_is_said_from_a_capture_too() {
+    use tlslab::capture::{explain_capture, KeyLog, PcapWriter, Secrets};
+    use tlslab::observer::{KeyLogWriter, Tee};
+    use tlslab::replay::SharedBuf;
+
+    let s = server(ServerFault::GcmNonceRepeat);
+    let (pcap, keylog) = (SharedBuf::default(), SharedBuf::default());
+    let mut tee = Tee::default();
+    let client_addr = tlslab::capture::placeholder_client_addr(s.addr());
+    tee.observers.push(Box::new(
+        PcapWriter::new(pcap.clone(), client_addr, s.addr()).unwrap(),
+    ));
+    tee.observers.push(Box::new(KeyLogWriter::new(keylog.clone())));
+    {
+        let mut c = config(s.server_name(), Some(&s.ca_pem_path())).unwrap();
+        c.suites = ALL_SUITES
+            .iter()
+            .filter(|x| x.openssl_name == "ECDHE-RSA-AES128-GCM-SHA256")
+            .collect();
+        let client = tlslab::Client::with_observer(c, &mut tee);
+        let mut stream = tlslab_cli::net::connect_tcp(&s.addr().to_string(), client, timeouts()).unwrap();
+        stream.handshake().unwrap();
+        stream.write_all(b"hello, echo\n").unwrap();
+        let _ = stream.read_until_quiet(Duration::from_millis(300), Duration::from_secs(2));
+        let _ = stream.close();
+    }
+    drop(tee);
+    // The capture, analysed offline with the key log, through a Watch.
+    let secrets = Secrets {
+        keylog: KeyLog::parse(&String::from_utf8_lossy(&keylog.contents())),
+        server_key: None,
+    };
+    let mut watch = tlslab::explain::notices::Watch::new();
+    explain_capture(&pcap.contents(), &secrets, &mut watch).unwrap();
+    let notices = watch.notices();
+    assert!(
+        notices.iter().any(|n| n.id() == "gcm_nonce_repeated"),
+        "{notices:?}"
+    );
+}
