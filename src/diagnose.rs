@@ -7,15 +7,35 @@
 //! fails, the rows that work name the pin, and the failing rows carry the
 //! explainer's verdict and a command that reproduces them.
 
-use std::fmt::Write as _;
-use std::time::{Duration, Instant};
+//!
+//! Then the matrix becomes a diagnosis: every probe is also an experiment
+//! ([`tlslab::explain::evidence`]), the default offer is repeated to tell a
+//! flaky or load-balanced server from a broken one, a dropped default hello is
+//! bisected ([`bisect`]), and [`conclude`] states the smallest cause that
+//! explains every outcome, certain only when a controlled pair isolates it.
 
-use crate::net::{self, Timeouts};
+pub mod after_failure;
+pub mod attempt;
+pub mod bisect;
+
+use std::fmt::Write as _;
+use std::time::Instant;
+
+use crate::net::Timeouts;
+use attempt::{attempt, Role};
 use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
-use tlslab::error::{Error, ToolError};
+use tlslab::error::{Error, HandshakeError, RecordError, ToolError};
+use tlslab::explain::evidence::{
+    conclude, repeatability, Conclusion, Experiment, ExperimentOutcome, Repeatability,
+};
+use tlslab::explain::notices::Notice;
+use tlslab::explain::Certainty;
 use tlslab::faults::{Fault, Faults};
 use tlslab::wire::NamedGroup;
-use tlslab::{Client, ClientConfig};
+use tlslab::{ClientConfig, CustomClientHello};
+
+pub use after_failure::{probe_after_failure, Diagnosis};
+pub use attempt::ConnectionEvidence;
 
 /// One variation of the client's offer.
 #[derive(Clone, Debug)]
@@ -38,6 +58,12 @@ pub struct Probe {
     pub split: Option<usize>,
     /// Resume the session of a first connection.
     pub resume: bool,
+    /// Send this ClientHello instead of the configured one (hello bisection).
+    pub hello: Option<CustomClientHello>,
+    /// Differs from the default offer in exactly one respect.
+    pub controlled: bool,
+    /// The default offer itself (the first attempt or a repetition).
+    pub reference: bool,
 }
 
 impl Probe {
@@ -52,6 +78,40 @@ impl Probe {
             send: 0,
             split: None,
             resume: false,
+            hello: None,
+            controlled: false,
+            reference: false,
+        }
+    }
+
+    fn controlled(self) -> Probe {
+        Probe {
+            controlled: true,
+            ..self
+        }
+    }
+}
+
+/// How far a diagnosis goes.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// How many times the default offer is made (at least 1). Outcomes that
+    /// differ mean an intermittent failure, often one bad server behind a
+    /// load balancer.
+    pub repeat: usize,
+    /// ClientHellos padded around 256 and 512 bytes (RFC 7685), always.
+    pub sizes: bool,
+    /// When the default offer gets no answer: bisect the hello (each
+    /// extension, versions, suite list).
+    pub bisect: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            repeat: 3,
+            sizes: true,
+            bisect: true,
         }
     }
 }
@@ -60,15 +120,24 @@ impl Probe {
 /// extension switched off, each group, each suite, record sizes,
 /// fragmentation, resumption.
 pub fn probes() -> Vec<Probe> {
-    let mut v = vec![Probe::base("default offer", "")];
-    v.push(Probe {
-        ems: false,
-        ..Probe::base("without extended_master_secret", "--no-ems")
-    });
-    v.push(Probe {
-        etm: false,
-        ..Probe::base("without encrypt_then_mac", "--no-etm")
-    });
+    let mut v = vec![Probe {
+        reference: true,
+        ..Probe::base("default offer", "")
+    }];
+    v.push(
+        Probe {
+            ems: false,
+            ..Probe::base("without extended_master_secret", "--no-ems")
+        }
+        .controlled(),
+    );
+    v.push(
+        Probe {
+            etm: false,
+            ..Probe::base("without encrypt_then_mac", "--no-etm")
+        }
+        .controlled(),
+    );
     v.push(Probe {
         ems: false,
         etm: false,
@@ -79,19 +148,25 @@ pub fn probes() -> Vec<Probe> {
         (NamedGroup::SECP256R1, "P-256"),
         (NamedGroup::SECP384R1, "P-384"),
     ] {
-        v.push(Probe {
-            group: Some(g),
-            ..Probe::base(&format!("only group {g}"), &format!("--groups {name}"))
-        });
+        v.push(
+            Probe {
+                group: Some(g),
+                ..Probe::base(&format!("only group {g}"), &format!("--groups {name}"))
+            }
+            .controlled(),
+        );
     }
     for s in ALL_SUITES {
-        v.push(Probe {
-            suite: Some(s),
-            ..Probe::base(
-                &format!("only {}", s.openssl_name),
-                &format!("--cipher {}", s.openssl_name),
-            )
-        });
+        v.push(
+            Probe {
+                suite: Some(s),
+                ..Probe::base(
+                    &format!("only {}", s.openssl_name),
+                    &format!("--cipher {}", s.openssl_name),
+                )
+            }
+            .controlled(),
+        );
     }
     v.push(Probe {
         send: 16384,
@@ -145,7 +220,11 @@ pub struct Row {
     /// What happened.
     pub outcome: Outcome,
     /// How long it took.
-    pub elapsed: Duration,
+    pub elapsed: std::time::Duration,
+    /// The same connection as evidence.
+    pub experiment: Experiment,
+    /// What did not break it but must be said.
+    pub notices: Vec<Notice>,
 }
 
 /// The result of a diagnosis.
@@ -158,35 +237,123 @@ pub struct Report {
     /// The caller's own `tlslab connect` flags (`--servername`, `--ca`, ...),
     /// repeated in every reproducing command.
     pub base_flags: String,
+    /// How the attempts of the default offer went.
+    pub repeat: Repeatability,
+    /// The causes the experiments support, most certain first.
+    pub conclusions: Vec<Conclusion>,
 }
 
-/// Runs every probe against `addr`. `make_config` builds the base
-/// configuration (server name, trust, --server-key); `progress` is told
-/// after each probe.
+/// Runs every probe against `addr` with the default [`Options`].
+/// `make_config` builds the base configuration (server name, trust,
+/// --server-key); `progress` is told after each probe.
 pub fn diagnose(
     addr: &str,
     make_config: &dyn Fn() -> Result<ClientConfig, Error>,
     timeouts: Timeouts,
     progress: &mut dyn FnMut(usize, usize, &Row),
 ) -> Result<Report, Error> {
-    let probes = probes();
+    diagnose_with(addr, make_config, timeouts, &Options::default(), progress)
+}
+
+/// Runs the default offer `options.repeat` times, every probe of
+/// [`probes`], the hello-size probes, and (when the default offer got no
+/// answer) the hello bisection; then concludes.
+pub fn diagnose_with(
+    addr: &str,
+    make_config: &dyn Fn() -> Result<ClientConfig, Error>,
+    timeouts: Timeouts,
+    options: &Options,
+    progress: &mut dyn FnMut(usize, usize, &Row),
+) -> Result<Report, Error> {
+    let mut plan = probes();
+    let repeat = options.repeat.max(1);
+    for k in 2..=repeat {
+        plan.insert(
+            k - 1,
+            Probe {
+                reference: true,
+                ..Probe::base(&format!("the same offer again ({k} of {repeat})"), "")
+            },
+        );
+    }
+    let (base_hello, record_version) = bisect::default_hello(make_config()?)?;
+    if options.sizes {
+        plan.extend(
+            bisect::size_variants(&base_hello, record_version)
+                .into_iter()
+                .map(hello_probe),
+        );
+    }
     let mut rows = vec![];
-    for (i, probe) in probes.iter().enumerate() {
+    let mut i = 0;
+    let mut probe_timeouts = timeouts;
+    while i < plan.len() {
+        let probe = plan[i].clone();
         let started = Instant::now();
-        let outcome = run_probe(addr, make_config, timeouts, probe)?;
+        let (outcome, experiment, notices) = run_probe(addr, make_config, probe_timeouts, &probe)?;
         let row = Row {
-            probe: probe.clone(),
+            probe,
             outcome,
             elapsed: started.elapsed(),
+            experiment,
+            notices,
         };
-        progress(i + 1, probes.len(), &row);
+        i += 1;
+        // A path that swallows the default offer would make every probe
+        // wait the whole read timeout: once every attempt of the default
+        // offer went unanswered until the timeout, the probes wait at most
+        // SWALLOWED_WAIT (a silent drop is as silent after 3 s as after 10).
+        if i == repeat {
+            let swallowed = rows.iter().chain(std::iter::once(&row)).all(|r: &Row| {
+                matches!(
+                    &r.outcome,
+                    Outcome::Fails {
+                        error: Error::Timeout(_),
+                        ..
+                    }
+                )
+            });
+            if swallowed {
+                probe_timeouts.read = probe_timeouts.read.min(SWALLOWED_WAIT);
+            }
+        }
+        // The default offer got no answer: after its attempts, bisect the hello.
+        if i == repeat && options.bisect {
+            let dropped = rows
+                .iter()
+                .chain(std::iter::once(&row))
+                .any(|r: &Row| matches!(r.experiment.outcome, ExperimentOutcome::NoAnswer { .. }));
+            if dropped {
+                let extra = bisect::bisect_variants(&base_hello, record_version);
+                let at = i;
+                for (k, p) in extra.into_iter().map(hello_probe).enumerate() {
+                    plan.insert(at + k, p);
+                }
+            }
+        }
+        progress(i, plan.len(), &row);
         rows.push(row);
     }
+    let experiments: Vec<Experiment> = rows.iter().map(|r| r.experiment.clone()).collect();
     Ok(Report {
         addr: addr.to_string(),
+        repeat: repeatability(&experiments),
+        conclusions: conclude(&experiments),
         rows,
         base_flags: String::new(),
     })
+}
+
+/// How long a probe waits for an answer once the default offer was
+/// swallowed (no answer until the timeout, every attempt).
+pub const SWALLOWED_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+fn hello_probe(v: bisect::HelloVariant) -> Probe {
+    Probe {
+        hello: Some(v.hello),
+        controlled: v.controlled,
+        ..Probe::base(&v.label, &v.flags)
+    }
 }
 
 fn run_probe(
@@ -194,7 +361,7 @@ fn run_probe(
     make_config: &dyn Fn() -> Result<ClientConfig, Error>,
     timeouts: Timeouts,
     probe: &Probe,
-) -> Result<Outcome, Error> {
+) -> Result<(Outcome, Experiment, Vec<Notice>), Error> {
     let configure = || -> Result<ClientConfig, Error> {
         let mut c = make_config()?;
         if let Some(s) = probe.suite {
@@ -208,73 +375,30 @@ fn run_probe(
         if let Some(size) = probe.split {
             c.faults = Faults(vec![Fault::SplitRecords { size }]);
         }
+        c.custom_client_hello = probe.hello.clone();
         Ok(c)
     };
-    let first = connect_once(addr, configure()?, timeouts, probe.send, None)?;
-    let (outcome, session) = first;
-    match (probe.resume, outcome, session) {
+    let role = Role {
+        varied: &probe.label,
+        controlled: probe.controlled,
+        reference: probe.reference,
+    };
+    // A single-suite probe also exchanges a little data, so the suite's
+    // record protection is exercised in both directions (and, for AES-GCM,
+    // the server's nonces can be compared across records).
+    let send = if probe.suite.is_some() && probe.send == 0 {
+        16
+    } else {
+        probe.send
+    };
+    let first = attempt(addr, configure()?, timeouts, send, None, role)?;
+    match (probe.resume, &first.outcome, first.session.clone()) {
         (true, Outcome::Works { .. }, Some(session)) => {
-            Ok(connect_once(addr, configure()?, timeouts, probe.send, Some(session))?.0)
+            let second = attempt(addr, configure()?, timeouts, send, Some(session), role)?;
+            Ok((second.outcome, second.experiment, second.notices))
         }
-        (_, outcome, _) => Ok(outcome),
+        _ => Ok((first.outcome, first.experiment, first.notices)),
     }
-}
-
-/// One connection. Errors of the connection itself become `Outcome::Fails`;
-/// only a broken configuration is an `Err`.
-fn connect_once(
-    addr: &str,
-    mut config: ClientConfig,
-    timeouts: Timeouts,
-    send: usize,
-    resume: Option<tlslab::session::StoredSession>,
-) -> Result<(Outcome, Option<tlslab::session::StoredSession>), Error> {
-    config.resume = resume;
-    let mut stream = match net::connect_tcp(addr, Client::new(config), timeouts) {
-        Ok(s) => s,
-        // The server refused or dropped the TCP connection: a result, not a reason to stop.
-        Err(error) => {
-            return Ok((
-                Outcome::Fails {
-                    error,
-                    state: "TCP connect".into(),
-                    cause: None,
-                },
-                None,
-            ));
-        }
-    };
-    let result = (|| {
-        stream.handshake()?;
-        if send > 0 {
-            stream.write_all(&vec![b'x'; send])?;
-        }
-        // Anything the server answers (or its silence) is fine; an alert is not.
-        let _ = stream.read_until_quiet(Duration::from_millis(150), Duration::from_millis(600))?;
-        Ok::<(), Error>(())
-    })();
-    let client = stream.client();
-    let outcome = match result {
-        Ok(()) => {
-            let s = client.session();
-            Outcome::Works {
-                suite: s.suite.map_or("?", |s| s.openssl_name),
-                ems: s.extended_master_secret,
-                etm: s.encrypt_then_mac,
-                resumed: s.resumed,
-            }
-        }
-        Err(error) => Outcome::Fails {
-            state: client.failed_in().unwrap_or(client.state_name()).to_string(),
-            cause: client
-                .explain_failure()
-                .and_then(|e| e.top().map(|f| f.cause.to_string())),
-            error: client.error().cloned().unwrap_or(error),
-        },
-    };
-    let session = client.session_to_resume();
-    let _ = stream.close();
-    Ok((outcome, session))
 }
 
 impl Report {
@@ -285,39 +409,136 @@ impl Report {
             .filter(|r| matches!(r.outcome, Outcome::Fails { .. }))
     }
 
+    /// Whether the default offer failed (in any of its attempts): then the
+    /// command exits non-zero, whatever else worked.
+    pub fn failed(&self) -> bool {
+        self.rows
+            .iter()
+            .any(|r| r.probe.reference && matches!(r.outcome, Outcome::Fails { .. }))
+    }
+
+    /// Everything noticed that did not break a connection, each once, with
+    /// the probe it was seen in.
+    pub fn notices(&self) -> Vec<(&str, &Notice)> {
+        let mut seen: Vec<&'static str> = vec![];
+        let mut out = vec![];
+        for r in &self.rows {
+            for n in &r.notices {
+                if !seen.contains(&n.id()) {
+                    seen.push(n.id());
+                    out.push((r.probe.label.as_str(), n));
+                }
+            }
+        }
+        out
+    }
+
+    /// The cause to show next to one failing row: a certain conclusion of
+    /// the matching kind first, then the explainer's recomputation, then a
+    /// plausible conclusion.
+    fn row_cause(&self, r: &Row) -> Option<String> {
+        let matching = |c: &&Conclusion| conclusion_explains(c, &r.experiment);
+        let certain = self
+            .conclusions
+            .iter()
+            .filter(|c| c.certainty == Certainty::Proven)
+            .find(matching);
+        if let Some(c) = certain {
+            // A recomputation of the failing record says more than "CBC is broken".
+            if let (
+                tlslab::explain::evidence::ExperimentCause::CbcRecordsRejected,
+                Outcome::Fails { cause: Some(r), .. },
+            ) = (&c.cause, &r.outcome)
+            {
+                return Some(r.clone());
+            }
+            return Some(format!("{} (certain, from the experiments)", c.cause));
+        }
+        if let Outcome::Fails { cause: Some(c), .. } = &r.outcome {
+            return Some(c.clone());
+        }
+        self.conclusions
+            .iter()
+            .find(matching)
+            .map(|c| format!("{} (plausible, from the experiments)", c.cause))
+    }
+
     /// A short verdict, then the evidence, for people.
     pub fn to_text(&self) -> String {
         let mut s = String::new();
         let total = self.rows.len();
         let failing: Vec<&Row> = self.failures().collect();
-        let default_fails = matches!(self.rows.first().map(|r| &r.outcome), Some(Outcome::Fails { .. }));
+        let default_fails = self.failed();
         let _ = writeln!(s, "== verdict for {}", self.addr);
+        if self.repeat.is_intermittent() {
+            let _ = writeln!(
+                s,
+                "INTERMITTENT: the same offer gave different outcomes: {} of {} attempts failed. Each probe below may have met another server: its outcome is not a property of the probe.",
+                self.repeat.failures, self.repeat.attempts
+            );
+        }
         if failing.is_empty() {
             let _ = writeln!(s, "all {total} combinations work.");
-        } else if default_fails {
+        } else if default_fails && !self.repeat.is_intermittent() {
             let working: Vec<&Row> = self
                 .rows
                 .iter()
                 .filter(|r| matches!(r.outcome, Outcome::Works { .. }))
                 .collect();
-            let _ = writeln!(
-                s,
-                "the default offer FAILS; {} of {total} combinations work. Pinning any of these makes it work:",
-                working.len()
-            );
-            for r in working.iter().take(8) {
+            let pins: Vec<&&Row> = working.iter().filter(|r| r.probe.hello.is_none()).collect();
+            if pins.is_empty() {
+                let _ = writeln!(
+                    s,
+                    "the default offer FAILS; {} of {total} combinations work, none by a connect option.",
+                    working.len()
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "the default offer FAILS; {} of {total} combinations work. Pinning any of these makes it work:",
+                    working.len()
+                );
+            }
+            for r in pins.iter().take(8) {
                 let _ = writeln!(
                     s,
                     "  tlslab connect {}{} {}",
                     self.addr, self.base_flags, r.probe.flags
                 );
             }
+        } else if default_fails {
+            let _ = writeln!(
+                s,
+                "the default offer FAILS (not every time); {} of {total} connections failed.",
+                failing.len()
+            );
         } else {
             let _ = writeln!(
                 s,
                 "the default offer works; {} of {total} combinations fail (see below).",
                 failing.len()
             );
+        }
+        if !self.conclusions.is_empty() {
+            let _ = writeln!(s, "\n== diagnosis (from {} handshakes)", total);
+            for c in &self.conclusions {
+                let _ = write!(s, "{c}");
+            }
+        } else if failing
+            .iter()
+            .any(|r| !matches!(r.experiment.outcome, ExperimentOutcome::RefusedHello(_)))
+        {
+            let _ = writeln!(
+                s,
+                "\n== diagnosis: no single property of the offer or of the server's choices separates the failures from the successes"
+            );
+        }
+        let notices = self.notices();
+        if !notices.is_empty() {
+            let _ = writeln!(s, "\n== worth knowing (the connections worked, but)");
+            for (label, n) in notices {
+                let _ = writeln!(s, "  {n} [{}] (seen in: {label})", n.id());
+            }
         }
         let accepted: Vec<&str> = self
             .rows
@@ -327,7 +548,12 @@ impl Report {
             .collect();
         let _ = writeln!(
             s,
-            "suites the server accepts: {}",
+            "suites the server accepts{}: {}",
+            if self.repeat.is_intermittent() {
+                " (each as answered by whichever server the probe reached)"
+            } else {
+                ""
+            },
             if accepted.is_empty() {
                 "none".into()
             } else {
@@ -369,18 +595,22 @@ impl Report {
                 "\n== likely causes of the failures, with a command that reproduces each"
             );
             for r in failing {
-                if let Outcome::Fails { error, cause, .. } = &r.outcome {
+                if let Outcome::Fails { error, .. } = &r.outcome {
+                    let cause = self.row_cause(r);
                     let _ = writeln!(s, "  {}: {}", r.probe.label, short(error));
                     let _ = writeln!(
                         s,
                         "    cause: {}",
-                        cause.as_deref().unwrap_or(match error {
+                        cause.unwrap_or_else(|| match error {
                             Error::AlertReceived(a) if a.description.0 == 40 =>
-                                "the server refuses this offer (negotiation: nothing in common)",
-                            Error::Tool(ToolError::Timeout(_)) => "the server stopped answering",
+                                "the server refuses this offer (negotiation: nothing in common)".into(),
+                            Error::Tool(ToolError::Timeout(_)) => "the server stopped answering".into(),
                             Error::Tool(ToolError::ConnectionClosed(_)) | Error::Tool(ToolError::Io(_)) =>
-                                "the server dropped the connection without an alert",
-                            _ => "no recomputation applies; see the trace (--trace text)",
+                                "the server dropped the connection without an alert".into(),
+                            Error::Record(RecordError::RecordOverflow { length, limit }) => format!(
+                                "the server sent a record of {length} bytes, over the limit of {limit} (RFC 5246 §6.2): a strict client (this one) answers record_overflow, a lenient one accepts it"
+                            ),
+                            _ => "no recomputation applies; see the trace (--trace text)".into(),
                         })
                     );
                     let _ = writeln!(
@@ -397,17 +627,50 @@ impl Report {
     /// The same report as JSON.
     pub fn to_json(&self) -> String {
         let esc = |t: &str| t.replace('\\', "\\\\").replace('"', "\\\"");
-        let mut s = format!("{{\"server\":\"{}\",\"combinations\":[", esc(&self.addr));
+        let mut s = format!(
+            "{{\"server\":\"{}\",\"default_offer_fails\":{},\"attempts\":{},\"attempts_failed\":{},\"diagnosis\":[",
+            esc(&self.addr),
+            self.failed(),
+            self.repeat.attempts,
+            self.repeat.failures
+        );
+        for (i, c) in self.conclusions.iter().enumerate() {
+            let ev: Vec<String> = c.evidence.iter().map(|e| format!("\"{}\"", esc(e))).collect();
+            let _ = write!(
+                s,
+                "{}{{\"cause\":\"{}\",\"certainty\":\"{}\",\"statement\":\"{}\",\"evidence\":[{}],\"decide_by\":{}}}",
+                if i > 0 { "," } else { "" },
+                c.cause.id(),
+                if c.certainty == Certainty::Proven { "proven" } else { "plausible" },
+                esc(&c.cause.to_string()),
+                ev.join(","),
+                c.decide_by.as_ref().map_or("null".into(), |d| format!("\"{}\"", esc(d)))
+            );
+        }
+        s.push_str("],\"notices\":[");
+        for (i, (label, n)) in self.notices().into_iter().enumerate() {
+            let _ = write!(
+                s,
+                "{}{{\"notice\":\"{}\",\"text\":\"{}\",\"probe\":\"{}\"}}",
+                if i > 0 { "," } else { "" },
+                n.id(),
+                esc(&n.to_string()),
+                esc(label)
+            );
+        }
+        s.push_str("],\"combinations\":[");
         for (i, r) in self.rows.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
             let _ = write!(
                 s,
-                "{{\"probe\":\"{}\",\"flags\":\"{}\",\"elapsed_ms\":{},",
+                "{{\"probe\":\"{}\",\"flags\":\"{}\",\"elapsed_ms\":{},\"outcome\":\"{}\",\"hello_length\":{},",
                 esc(&r.probe.label),
                 esc(&r.probe.flags),
-                r.elapsed.as_millis()
+                r.elapsed.as_millis(),
+                esc(&r.experiment.outcome.to_string()),
+                r.experiment.offer.hello_length
             );
             let _ = match &r.outcome {
                 Outcome::Works { suite, ems, etm, resumed } => write!(
@@ -429,6 +692,45 @@ impl Report {
         }
         s.push_str("]}");
         s
+    }
+}
+
+/// Whether a conclusion is about the kind of failure this experiment had.
+fn conclusion_explains(c: &Conclusion, e: &Experiment) -> bool {
+    use tlslab::explain::evidence::ExperimentCause as C;
+    match (&c.cause, &e.outcome) {
+        (C::ServerSignsWithOtherKey, ExperimentOutcome::BadServerSignature { .. }) => true,
+        (C::ServerSignsWithOtherKey | C::RsaKeyExchangeBroken, ExperimentOutcome::RejectedFinished(_)) => e
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.suite)
+            .is_some_and(tlslab::explain::evidence::is_rsa_key_exchange),
+        (C::ExtendedMasterSecretNotApplied, ExperimentOutcome::RejectedFinished(_)) => {
+            e.negotiated.as_ref().is_some_and(|n| n.extended_master_secret)
+        }
+        (C::EncryptThenMacNotApplied, ExperimentOutcome::RejectedFinished(_)) => {
+            e.negotiated.as_ref().is_some_and(|n| n.encrypt_then_mac)
+        }
+        (C::PrfHashBroken { failing }, ExperimentOutcome::RejectedFinished(_)) => e
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.suite)
+            .is_some_and(|s| s.prf == *failing),
+        (
+            C::ExtensionIntolerance(_)
+            | C::HelloLengthIntolerance { .. }
+            | C::VersionIntolerance(_)
+            | C::RecordVersionIntolerance(_),
+            ExperimentOutcome::NoAnswer { .. },
+        ) => true,
+        (C::CbcRecordsRejected, ExperimentOutcome::BadServerRecord { .. }) => e
+            .negotiated
+            .as_ref()
+            .and_then(|n| n.suite)
+            .is_some_and(|s| !s.is_aead()),
+        (C::BadBackend { backend, .. }, o) => !o.works() && e.backend.as_ref() == Some(backend),
+        (C::Intermittent { .. }, o) => !o.works() && e.reference,
+        _ => false,
     }
 }
 

@@ -39,6 +39,10 @@ pub struct TlsStream<'o> {
     buf: Vec<u8>,
     peer: SocketAddr,
     log: Option<StepLog>,
+    /// Bytes the socket delivered, and whether the server closed TCP: with
+    /// the records the client saw, they tell a truncated connection.
+    bytes_read: u64,
+    peer_closed: bool,
 }
 
 /// Opens a TCP connection to `addr` (`host:port`), then runs the handshake.
@@ -102,6 +106,8 @@ impl<'o> TlsStream<'o> {
             buf: vec![0; 32 * 1024],
             peer,
             log: None,
+            bytes_read: 0,
+            peer_closed: false,
         })
     }
 
@@ -178,6 +184,16 @@ impl<'o> TlsStream<'o> {
         &self.client
     }
 
+    /// How many bytes the server sent (as the socket delivered them).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes_read
+    }
+
+    /// Whether the server closed the TCP connection (a read returned 0 bytes).
+    pub fn peer_closed(&self) -> bool {
+        self.peer_closed
+    }
+
     /// The server's address.
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer
@@ -201,7 +217,9 @@ impl<'o> TlsStream<'o> {
             }
             Err(e) => return Err(Error::io(format!("reading from {}: {e}", self.peer))),
         };
+        self.bytes_read += n as u64;
         if n == 0 {
+            self.peer_closed = true;
             if self.client.is_established() || self.client.is_closed() {
                 return Ok(false);
             }

@@ -80,6 +80,12 @@ pub enum Cause {
         /// Bytes actually present.
         received: usize,
     },
+    /// The sender padded by SSL 3.0 rules: only padding_length is right, the
+    /// padding bytes are arbitrary; the MAC verifies when they are skipped.
+    Sslv3Padding {
+        /// The padding_length byte.
+        padding_length: u8,
+    },
     /// The payload length is impossible for the cipher (not whole blocks, or
     /// too short for the explicit IV/nonce, MAC or tag).
     ImpossibleLength {
@@ -91,7 +97,8 @@ pub enum Cause {
     /// The sender protected the record with the keys of the other direction
     /// (client_write_* and server_write_* swapped).
     OtherDirectionKeys,
-    /// The sender used another `seq_num` than the receiver expected.
+    /// The record was sealed under another `seq_num` than the receiver
+    /// expected: records reordered, lost, skipped or repeated.
     SequenceNumber {
         /// The receiver's `seq_num`.
         expected: u64,
@@ -226,6 +233,7 @@ impl Cause {
             Cause::CorruptedInTransit { .. } => "corrupted_in_transit",
             Cause::TruncatedRecord { .. } => "truncated_record",
             Cause::PaddingMalformed { .. } => "padding_malformed",
+            Cause::Sslv3Padding { .. } => "sslv3_padding",
             Cause::ImpossibleLength { .. } => "impossible_length",
             Cause::OtherDirectionKeys => "other_direction_keys",
             Cause::SequenceNumber { .. } => "sequence_number",
@@ -261,6 +269,7 @@ impl Cause {
             Cause::CorruptedInTransit { .. } => "RFC 5246 §6.2.3.1",
             Cause::TruncatedRecord { .. } => "RFC 5246 §6.2.1",
             Cause::PaddingMalformed { .. } => "RFC 5246 §6.2.3.2",
+            Cause::Sslv3Padding { .. } => "RFC 5246 §6.2.3.2",
             Cause::ImpossibleLength { .. } => "RFC 5246 §6.2.3",
             Cause::OtherDirectionKeys => "RFC 5246 §6.3",
             Cause::SequenceNumber { .. } => "RFC 5246 §6.1",
@@ -308,17 +317,27 @@ impl Cause {
             Cause::TruncatedRecord { declared, received } => format!(
                 "the record is truncated: its header announces {declared} bytes, {received} arrived"
             ),
+            Cause::Sslv3Padding { padding_length } => format!(
+                "the sender padded by SSL 3.0 rules (RFC 6101 §5.2.3.2): the MAC verifies once the {padding_length} padding bytes are skipped, but they do not each equal padding_length as TLS requires; a lenient stack accepts the record, a strict one rejects it (and accepting it is what POODLE exploits)"
+            ),
             Cause::ImpossibleLength { length, why } => {
                 format!("a payload of {length} bytes cannot be a record of this suite: {why}")
             }
             Cause::OtherDirectionKeys => {
                 "the sender used the other direction's keys (client_write_* and server_write_* swapped)".into()
             }
-            Cause::SequenceNumber { expected, used } => {
-                let d = i128::from(*used) - i128::from(*expected);
-                let off = if d.abs() == 1 { " (off by one)".to_string() } else { format!(" ({d:+})") };
-                format!("the sender used seq_num {used} where the receiver expected {expected}{off}")
-            }
+            // What the recomputation proves is the number the record was
+            // sealed under, not why: a record that arrives early looks the
+            // same whether the sender skipped a number or the network
+            // reordered or lost records; a later record decides.
+            Cause::SequenceNumber { expected, used } if used > expected => format!(
+                "this record was sealed as seq_num {used} where {expected} was due: records were reordered, lost or skipped ({:+})",
+                i128::from(*used) - i128::from(*expected)
+            ),
+            Cause::SequenceNumber { expected, used } => format!(
+                "this record was sealed as seq_num {used} where {expected} was due: a record was repeated (replayed or duplicated) or the sender's counter went back ({:+})",
+                i128::from(*used) - i128::from(*expected)
+            ),
             Cause::SequenceNotResetAtChangeCipherSpec { expected, used: Some(u) } => format!(
                 "the sender did not reset seq_num to 0 at ChangeCipherSpec: it used {u} where {expected} was due, counting the {} records it sent before",
                 u.saturating_sub(*expected)

@@ -47,8 +47,10 @@
 //! [`FailureRecorder::explain`] turns them into those inputs.
 
 mod cause;
+pub mod evidence;
 mod finished;
 mod live;
+pub mod notices;
 mod peer;
 mod record;
 mod report;

@@ -67,6 +67,9 @@ struct Outcome {
     detail: String,
     /// CBC MAC-then-encrypt only: (well formed, padding_length).
     padding: Option<(bool, u8)>,
+    /// CBC MAC-then-encrypt only: the decrypted bytes the MAC was computed
+    /// over (as the record layer framed them).
+    mac_fragment: Vec<u8>,
 }
 
 /// Collects the record layer's own evidence events for one `open`.
@@ -76,6 +79,7 @@ struct Capture {
     padding: Option<(bool, u8)>,
     nonce: Vec<u8>,
     aad: Vec<u8>,
+    mac_fragment: Vec<u8>,
 }
 
 impl Observer for Capture {
@@ -87,6 +91,7 @@ impl Observer for Capture {
                 self.mac = Some((computed.to_vec(), received.to_vec()));
             }
             Event::CbcPadding(p) => self.padding = Some((p.well_formed, p.padding_length)),
+            Event::MacInput(m) => self.mac_fragment = m.fragment.to_vec(),
             Event::AeadNonce(n) => self.nonce = n.nonce.to_vec(),
             Event::AeadAad { aad, .. } => self.aad = aad.to_vec(),
             _ => {}
@@ -177,6 +182,7 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
             received: received.to_vec(),
             detail: format!("encrypt-then-MAC tag over IV ‖ ciphertext (RFC 7366 §3){pad_text}"),
             padding,
+            mac_fragment: Vec::new(),
         };
     }
 
@@ -224,6 +230,7 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
                 hex::encode(&cap.aad)
             ),
             padding: None,
+            mac_fragment: Vec::new(),
         }
     } else {
         let (computed, received) = cap.mac.unwrap_or_default();
@@ -239,6 +246,7 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
             received,
             detail: format!("MAC-then-encrypt record MAC; {pad_text}"),
             padding,
+            mac_fragment: cap.mac_fragment,
         }
     }
 }
@@ -388,6 +396,10 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     let mut findings = master_secret_findings(secrets, &ms, &mut n);
     let mut facts = vec![];
+    if let Some(f) = sslv3_padding(suite, &kb, record, &header, &expected_outcome, base_mode) {
+        n += 1;
+        findings.push(f);
+    }
 
     // Fewer bytes than the header announces: nothing can verify, and no
     // recomputation is needed to see it.
@@ -687,6 +699,80 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
         n,
         "no assumption in the catalogue verifies and nothing ranks the rest",
     )
+}
+
+/// SSL 3.0 padding in a TLS record (RFC 6101 §5.2.3.2): only the final
+/// padding_length byte is defined, the padding bytes are arbitrary. TLS
+/// requires each padding byte to equal padding_length (RFC 5246 §6.2.3.2),
+/// so a strict receiver rejects the record with bad_record_mac while a
+/// lenient one (checking the length byte only) accepts it. Proven when the
+/// MAC verifies once the padding bytes are skipped without being checked.
+/// Accepting such padding is exactly what POODLE (2014) exploits.
+fn sslv3_padding(
+    suite: &SuiteInfo,
+    kb: &KeyBlock,
+    record: &FailedRecord,
+    header: &RecordHeader,
+    baseline: &Outcome,
+    mode: MacMode,
+) -> Option<Finding> {
+    let Some((false, padding_length)) = baseline.padding else {
+        return None;
+    };
+    // Encrypt-then-MAC: the tag over the ciphertext verified (the padding
+    // is checked only then), so the record is exactly what the sender
+    // sealed: the sender wrote padding bytes that are not padding_length.
+    // Nothing authenticates where the content ends, so a wrong length byte
+    // and SSL 3.0-style padding look alike here: the proof is "malformed".
+    if mode == MacMode::EncryptThenMac {
+        let tag_ok = !baseline.computed.is_empty() && baseline.computed == baseline.received;
+        return tag_ok.then(|| {
+            Finding::proven(
+                Cause::PaddingMalformed { padding_length },
+                Evidence::bytes(
+                    "the encrypt-then-MAC tag verifies (the record is as the sender sealed it), yet its padding bytes do not all equal padding_length",
+                    &baseline.computed,
+                    &baseline.received,
+                ),
+            )
+        });
+    }
+    let mac_len = suite.mac.len();
+    // The record layer framed a bad-padding record as if padding_length
+    // were 0: the decrypted record is mac_fragment ‖ MAC ‖ padding_length.
+    let mut decrypted = baseline.mac_fragment.clone();
+    decrypted.extend_from_slice(&baseline.received);
+    decrypted.push(padding_length);
+    let pad = usize::from(padding_length);
+    let mac_end = decrypted.len().checked_sub(1 + pad)?;
+    let plaintext_end = mac_end.checked_sub(mac_len)?;
+    let mac_key = match record.direction {
+        Direction::ClientToServer => &kb.client_write_mac_key,
+        Direction::ServerToClient => &kb.server_write_mac_key,
+    };
+    let plaintext = &decrypted[..plaintext_end];
+    let computed = encrypt_then_mac_tag(
+        suite.mac,
+        mac_key,
+        record.seq,
+        header.content_type,
+        header.version,
+        plaintext,
+    )?;
+    let received = &decrypted[plaintext_end..mac_end];
+    (computed == received).then(|| {
+        Finding::proven(
+            Cause::Sslv3Padding { padding_length },
+            Evidence::bytes(
+                format!(
+                    "MAC over the {} plaintext bytes before a MAC and {pad} padding bytes taken as padding without checking them (SSL 3.0 rules): verifies",
+                    plaintext.len()
+                ),
+                &computed,
+                received,
+            ),
+        )
+    })
 }
 
 /// When nothing verifies: rank corruption against different keys by what
