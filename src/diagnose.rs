@@ -24,7 +24,7 @@ use std::time::Instant;
 use crate::net::Timeouts;
 use attempt::{attempt, Role};
 use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
-use tlslab::error::{Error, HandshakeError, RecordError, ToolError};
+use tlslab::error::{Error, RecordError, ToolError};
 use tlslab::explain::evidence::{
     conclude, repeatability, Conclusion, Experiment, ExperimentOutcome, Repeatability,
 };
@@ -308,7 +308,7 @@ pub fn diagnose_with(
                 matches!(
                     &r.outcome,
                     Outcome::Fails {
-                        error: Error::Timeout(_),
+                        error: Error::Tool(ToolError::Timeout(_)),
                         ..
                     }
                 )

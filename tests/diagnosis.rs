@@ -456,7 +456,7 @@ fn two_server_records_in_reverse_order_are_not_called_a_skipped_number() {
 
 #[test]
 fn a_repeated_gcm_nonce_is_said_from_a_capture_too() {
-    use tlslab::capture::{explain_capture, KeyLog, PcapWriter, Secrets};
+    use tlslab::capture::{explain_capture, KeyLog, KeySources, PcapWriter};
     use tlslab::observer::{KeyLogWriter, Tee};
     use tlslab::replay::SharedBuf;
 
@@ -483,7 +483,7 @@ fn a_repeated_gcm_nonce_is_said_from_a_capture_too() {
     }
     drop(tee);
     // The capture, analysed offline with the key log, through a Watch.
-    let secrets = Secrets {
+    let secrets = KeySources {
         keylog: KeyLog::parse(&String::from_utf8_lossy(&keylog.contents())),
         server_key: None,
     };

@@ -11,7 +11,7 @@
 
 use tlslab::error::Error;
 use tlslab::explain::evidence::PADDING_EXTENSION;
-use tlslab::wire::messages::{encode_handshake, ClientHello, Extension};
+use tlslab::internal::messages::{encode_handshake, ClientHello, Extension};
 use tlslab::wire::{HandshakeType, ProtocolVersion};
 use tlslab::{Client, ClientConfig, CustomClientHello};
 
@@ -36,7 +36,7 @@ pub fn default_hello(config: ClientConfig) -> Result<(ClientHello, ProtocolVersi
     client.start(&mut out)?;
     let record_version = ProtocolVersion(u16::from_be_bytes([out[1], out[2]]));
     let hello = ClientHello::decode(out.get(9..).unwrap_or_default())
-        .map_err(|e| Error::Config(format!("our own ClientHello does not decode: {e}")))?;
+        .map_err(|e| Error::config(format!("our own ClientHello does not decode: {e}")))?;
     Ok((hello, record_version))
 }
 

@@ -1163,11 +1163,11 @@ impl Tap {
     /// How the connection ended, given its result (`Ok` when the handshake
     /// and any exchange after it worked) and the state it failed in.
     pub fn outcome(&self, result: Result<(), &crate::error::Error>, state: &str) -> ExperimentOutcome {
-        use crate::error::Error;
+        use crate::error::{Error, HandshakeError, ToolError};
         let Err(error) = result else {
             return ExperimentOutcome::Works;
         };
-        if self.bad_signature || matches!(error, Error::BadSignature(_)) {
+        if self.bad_signature || matches!(error, Error::Handshake(HandshakeError::BadSignature(_))) {
             return ExperimentOutcome::BadServerSignature {
                 detail: error.to_string(),
             };
@@ -1175,12 +1175,12 @@ impl Tap {
         if self.records_in == 0
             && matches!(
                 error,
-                Error::ConnectionClosed(_) | Error::Io(_) | Error::Timeout(_)
+                Error::Tool(ToolError::ConnectionClosed(_) | ToolError::Io(_) | ToolError::Timeout(_))
             )
         {
             let how = match error {
-                Error::Timeout(_) => "no answer before the timeout",
-                Error::Io(m) if m.contains("reset") => "connection reset",
+                Error::Tool(ToolError::Timeout(_)) => "no answer before the timeout",
+                Error::Tool(ToolError::Io(m)) if m.contains("reset") => "connection reset",
                 _ => "connection closed",
             };
             return ExperimentOutcome::NoAnswer { how: how.into() };
