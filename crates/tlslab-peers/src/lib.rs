@@ -320,7 +320,11 @@ impl Peer {
     }
 
     fn start_in(kind: PeerKind, opts: &PeerOptions, dir: &Path) -> Result<Peer, Error> {
-        certs::shared_material(dir, opts.key_type)?.write_to(dir)?;
+        let material = match kind {
+            PeerKind::Rustls => rustls::throwaway_material(opts.key_type)?,
+            _ => certs::shared_material(dir, opts.key_type)?,
+        };
+        material.write_to(dir)?;
         let started_at = Instant::now();
         let prepared = match kind {
             PeerKind::OpenSsl => openssl::prepare(opts, dir)?,

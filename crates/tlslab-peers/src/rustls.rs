@@ -17,6 +17,9 @@
 //! off on a rustls server; since there is no CBC suite, encrypt_then_mac
 //! never applies. Resumption works by session ID (an in-memory cache of 256
 //! sessions) and by RFC 5077 ticket.
+//!
+//! Its throwaway CA and certificate are made in this process as well
+//! ([`throwaway_material`]), so this peer needs no program installed.
 
 use std::collections::HashMap;
 use std::fs::OpenOptions;
@@ -34,6 +37,7 @@ use ::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use ::rustls::server::ServerSessionMemoryCache;
 use ::rustls::{KeyLog, ServerConfig, ServerConnection, StreamOwned};
 
+use super::certs::{KeyType, Material};
 use super::PeerOptions;
 use tlslab::wire::{CipherSuite, NamedGroup};
 use tlslab::Error;
@@ -54,6 +58,75 @@ pub fn rustls_version() -> &'static str {
         }
     }
     "unknown"
+}
+
+/// A throwaway CA (`CN=tlslab throwaway CA`) and a leaf for `localhost` and
+/// 127.0.0.1 signed by it: the same profile as [`crate::certs::make_material`]
+/// makes with the `openssl` command line, made here with rcgen instead (ECDSA
+/// P-256 keys from ring; RSA 2048 keys from the `rsa` crate, since ring
+/// cannot generate RSA keys). Made once per key type per process.
+pub fn throwaway_material(key_type: KeyType) -> Result<Material, Error> {
+    static CACHE: Mutex<Vec<(KeyType, Material)>> = Mutex::new(Vec::new());
+    // Held while generating, so parallel tests make the material only once.
+    let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, m)) = cache.iter().find(|(k, _)| *k == key_type) {
+        return Ok(m.clone());
+    }
+    let m = make_material(key_type).map_err(|e| Error::Io(format!("peer: rustls: certificates: {e}")))?;
+    cache.push((key_type, m.clone()));
+    Ok(m)
+}
+
+fn make_material(key_type: KeyType) -> Result<Material, String> {
+    use rcgen::{
+        date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
+        KeyPair, KeyUsagePurpose,
+    };
+    let new_key = || -> Result<KeyPair, String> {
+        match key_type {
+            KeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string()),
+            KeyType::Rsa2048 => {
+                use rsa::pkcs8::EncodePrivateKey;
+                let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
+                let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
+                KeyPair::from_pkcs8_der_and_sign_algo(&der.as_bytes().into(), &rcgen::PKCS_RSA_SHA256)
+                    .map_err(|e| e.to_string())
+            }
+        }
+    };
+    // UTCTime dates on both ends (RFC 5280 §4.1.2.5: up to 2049).
+    let validity = |p: &mut CertificateParams| {
+        p.not_before = date_time_ymd(2020, 1, 1);
+        p.not_after = date_time_ymd(2049, 12, 31);
+    };
+    let ca_key = new_key()?;
+    let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(|e| e.to_string())?;
+    ca.distinguished_name
+        .push(DnType::CommonName, "tlslab throwaway CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    validity(&mut ca);
+    let ca = ca.self_signed(&ca_key).map_err(|e| e.to_string())?;
+    let leaf_key = new_key()?;
+    let mut leaf = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+        .map_err(|e| e.to_string())?;
+    leaf.distinguished_name.push(DnType::CommonName, "localhost");
+    leaf.is_ca = IsCa::ExplicitNoCa;
+    // keyEncipherment only for RSA: an ECDSA key cannot encrypt.
+    leaf.key_usages = match key_type {
+        KeyType::Rsa2048 => vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment],
+        KeyType::EcdsaP256 => vec![KeyUsagePurpose::DigitalSignature],
+    };
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    leaf.use_authority_key_identifier_extension = true;
+    validity(&mut leaf);
+    let leaf = leaf.signed_by(&leaf_key, &ca, &ca_key).map_err(|e| e.to_string())?;
+    Ok(Material {
+        ca_pem: ca.pem().into_bytes(),
+        ca_der: ca.der().to_vec(),
+        cert_pem: leaf.pem().into_bytes(),
+        key_pem: leaf_key.serialize_pem().into_bytes(),
+    })
 }
 
 /// rustls' key log, in the NSS key log format, appended to a file.
