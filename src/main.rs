@@ -6,7 +6,7 @@ mod cli;
 use std::process::ExitCode;
 
 use clap::error::{ContextKind, ContextValue, ErrorKind};
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use cli::{Cli, CliError};
 
@@ -67,7 +67,6 @@ fn clap_error(e: &clap::Error, argv: &[String]) -> ExitCode {
 /// `tlslab`, `tlslab connect`, `tlslab lab check`, ...: as far as `argv`
 /// names known commands.
 fn command_path(argv: &[String]) -> String {
-    use clap::CommandFactory;
     let mut path = vec!["tlslab".to_owned()];
     let mut cmd = Cli::command();
     for word in argv.iter().skip(1) {
@@ -88,8 +87,12 @@ fn one_line_reason(e: &clap::Error, argv: &[String]) -> String {
         Some(ContextValue::Strings(v)) => Some(v.join(", ")),
         _ => None,
     };
-    // The option's name without its value placeholder: `--seed <N>` -> `--seed`.
-    let arg = context(ContextKind::InvalidArg).map(|a| a.split([' ', '=']).next().unwrap_or_default().to_owned());
+    // The option's name without its value placeholder (`--seed <N>` ->
+    // `--seed`), or a positional argument's name without brackets (`SHELL`).
+    let arg = context(ContextKind::InvalidArg).map(|a| {
+        let name = a.split([' ', '=']).next().unwrap_or_default();
+        name.trim_start_matches('<').trim_end_matches('>').to_owned()
+    });
     let value = context(ContextKind::InvalidValue);
     match e.kind() {
         ErrorKind::UnknownArgument => {
@@ -126,7 +129,17 @@ fn one_line_reason(e: &clap::Error, argv: &[String]) -> String {
             format!("{} needs {missing}", command_path(argv))
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
-            format!("{} needs a command", command_path(argv))
+            let path = command_path(argv);
+            let mut cmd = Cli::command();
+            for word in path.split(' ').skip(1) {
+                cmd = cmd.find_subcommand(word).cloned().unwrap_or(cmd);
+            }
+            let names: Vec<&str> = cmd
+                .get_subcommands()
+                .map(|c| c.get_name())
+                .filter(|n| *n != "help")
+                .collect();
+            format!("{path} needs a command: {}", names.join(", "))
         }
         _ => {
             // Any other kind: clap's own first line, without its "error: ".
