@@ -38,23 +38,29 @@ pub enum Command {
     /// Handshake with a server, send data, print what comes back (and why it failed)
     Connect(ConnectArgs),
     /// Run a matrix of handshakes against a server and report which work, which fail and why
-    #[command(long_about = "Run a matrix of handshakes (suites, groups, EMS/EtM, record sizes, \
+    #[command(
+        long_about = "Run a matrix of handshakes (suites, groups, EMS/EtM, record sizes, \
         fragmentation, resumption) against a server and report which work, which fail and why, \
         with a command reproducing each.\n\n\
         The options of `tlslab connect` set the base offer every probe starts from. \
-        The exit status is 0 whatever the server does: the report is the result.")]
+        The exit status is 0 whatever the server does: the report is the result."
+    )]
     Diagnose(DiagnoseArgs),
     /// Explain a pcap/pcapng capture: decrypt and verify every TLS 1.2 record and Finished
-    #[command(long_about = "Read a pcap/pcapng capture, find its TLS 1.2 connections, decrypt and \
+    #[command(
+        long_about = "Read a pcap/pcapng capture, find its TLS 1.2 connections, decrypt and \
         verify every record and both Finished messages, and name the first record that fails \
-        and why.")]
+        and why."
+    )]
     Explain(ExplainArgs),
     /// Start a local server, run a fully traced handshake against it, compare master secrets
-    #[command(long_about = "Start a local TLS 1.2 server with a throwaway CA and certificate \
+    #[command(
+        long_about = "Start a local TLS 1.2 server with a throwaway CA and certificate \
         (by default a rustls server inside this process: nothing to install), run a fully \
         traced handshake and an exchange of application data against it, compare our master \
         secret with the one in the server's own key log, and stop the server.\n\n\
-        Takes the options of `tlslab connect` (without HOST:PORT).")]
+        Takes the options of `tlslab connect` (without HOST:PORT)."
+    )]
     Demo(DemoArgs),
     /// Replay a bundle written by --bundle, offline, and check every client byte and event
     Replay(ReplayArgs),
@@ -172,9 +178,11 @@ pub enum LabCommand {
     /// The course labs, and the causes a diagnosis can name
     List(LabDirs),
     /// Run a lab's broken scenario against a local openssl s_server and print the evidence
-    #[command(long_about = "Run a lab's broken scenario against a local openssl s_server and \
+    #[command(
+        long_about = "Run a lab's broken scenario against a local openssl s_server and \
         print the trace to investigate; the files (trace, key log, capture) go to \
-        ./tlslab-lab-NAME unless --dir says otherwise.")]
+        ./tlslab-lab-NAME unless --dir says otherwise."
+    )]
     Start(LabStartArgs),
     /// Grade a diagnosis: exit 0 and the evidence when right, exit 1 and why when wrong
     Check(LabCheckArgs),

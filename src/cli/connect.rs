@@ -176,7 +176,8 @@ pub fn replay(dir: &std::path::Path) -> Result<(), CliError> {
         None => {
             outln!(
                 "replay OK: {} steps and {} events match the recording byte for byte",
-                report.steps, report.events
+                report.steps,
+                report.events
             );
             if let Some(e) = &report.final_error {
                 outln!("(the connection ended, as recorded, with: {e})");

@@ -29,7 +29,9 @@ impl DemoPeer {
     fn start(kind: DemoServer) -> Result<DemoPeer, CliError> {
         let peer_kind = match kind {
             DemoServer::Openssl => {
-                outln!("== starting a local `openssl s_server -tls1_2 -www` with a throwaway CA and certificate");
+                outln!(
+                    "== starting a local `openssl s_server -tls1_2 -www` with a throwaway CA and certificate"
+                );
                 let server = LocalServer::start(&ServerOptions {
                     mode: ServerMode::Www,
                     ..ServerOptions::default()
@@ -38,7 +40,9 @@ impl DemoPeer {
                 return Ok(DemoPeer::OpenSsl(server));
             }
             DemoServer::Rustls => {
-                outln!("== starting a local rustls server (in this process) with a throwaway CA and certificate");
+                outln!(
+                    "== starting a local rustls server (in this process) with a throwaway CA and certificate"
+                );
                 PeerKind::Rustls
             }
             DemoServer::Gnutls => {
@@ -164,12 +168,14 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     if let (Some(ms), Some(cr)) = (master_secret, client_random) {
         let who = server.who();
         match server.logged_master_secret(&cr) {
-            Ok(Some(theirs)) if theirs == ms => outln!(
-                "== {who}'s own key log has the same master secret for this client_random: keys agree"
-            ),
+            Ok(Some(theirs)) if theirs == ms => {
+                outln!("== {who}'s own key log has the same master secret for this client_random: keys agree")
+            }
             Ok(Some(theirs)) => outln!("== {who}'s key log DIFFERS: {}", hex::encode(theirs)),
             Ok(None) => outln!("== {who}'s key log has no line for this connection"),
-            Err(()) => outln!("== {who} keeps no key log: there is no master secret of its own to compare ours with"),
+            Err(()) => {
+                outln!("== {who} keeps no key log: there is no master secret of its own to compare ours with")
+            }
         }
     }
     outln!("== stopping the server");

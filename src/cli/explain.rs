@@ -56,7 +56,9 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         if !o.json {
             outln!(
                 "══ connection {number}: {} ↔ {} (from frame {})",
-                c.client, c.server, c.first_packet
+                c.client,
+                c.server,
+                c.first_packet
             );
         }
         let r = analyze_connection(c, &secrets, &mut *log);

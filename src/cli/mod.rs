@@ -352,9 +352,9 @@ pub fn print_session(client: &Client<'_>) {
     }
     match s.server_key_matches {
         Some(true) => outln!("server key: matches the certificate"),
-        Some(false) => outln!(
-            "server key: DOES NOT match the certificate (see the explanation if the handshake fails)"
-        ),
+        Some(false) => {
+            outln!("server key: DOES NOT match the certificate (see the explanation if the handshake fails)")
+        }
         None => {}
     }
     if let Some(p) = &s.alpn_protocol {

@@ -79,15 +79,18 @@ pub fn throwaway_material(key_type: KeyType) -> Result<Material, Error> {
 
 fn make_material(key_type: KeyType) -> Result<Material, String> {
     use rcgen::{
-        date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
-        KeyPair, KeyUsagePurpose,
+        date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+        KeyUsagePurpose,
     };
     let new_key = || -> Result<KeyPair, String> {
         match key_type {
-            KeyType::EcdsaP256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string()),
+            KeyType::EcdsaP256 => {
+                KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())
+            }
             KeyType::Rsa2048 => {
                 use rsa::pkcs8::EncodePrivateKey;
-                let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
+                let key =
+                    rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048).map_err(|e| e.to_string())?;
                 let der = key.to_pkcs8_der().map_err(|e| e.to_string())?;
                 KeyPair::from_pkcs8_der_and_sign_algo(&der.as_bytes().into(), &rcgen::PKCS_RSA_SHA256)
                     .map_err(|e| e.to_string())
@@ -114,13 +117,18 @@ fn make_material(key_type: KeyType) -> Result<Material, String> {
     leaf.is_ca = IsCa::ExplicitNoCa;
     // keyEncipherment only for RSA: an ECDSA key cannot encrypt.
     leaf.key_usages = match key_type {
-        KeyType::Rsa2048 => vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::KeyEncipherment],
+        KeyType::Rsa2048 => vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ],
         KeyType::EcdsaP256 => vec![KeyUsagePurpose::DigitalSignature],
     };
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.use_authority_key_identifier_extension = true;
     validity(&mut leaf);
-    let leaf = leaf.signed_by(&leaf_key, &ca, &ca_key).map_err(|e| e.to_string())?;
+    let leaf = leaf
+        .signed_by(&leaf_key, &ca, &ca_key)
+        .map_err(|e| e.to_string())?;
     Ok(Material {
         ca_pem: ca.pem().into_bytes(),
         ca_der: ca.der().to_vec(),
@@ -140,11 +148,7 @@ struct NssKeyLogFile {
 impl KeyLog for NssKeyLogFile {
     fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let line = format!(
-            "{label} {} {}\n",
-            hex::encode(client_random),
-            hex::encode(secret)
-        );
+        let line = format!("{label} {} {}\n", hex::encode(client_random), hex::encode(secret));
         // A key log that cannot be written costs the comparison, not the
         // connection: the test that reads it reports the missing line.
         if let Ok(mut f) = OpenOptions::new().create(true).append(true).open(&self.path) {
@@ -202,12 +206,7 @@ impl InProcessServer {
                 let _ = t.join();
             }
         }
-        for (_, sock) in self
-            .connections
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain()
-        {
+        for (_, sock) in self.connections.lock().unwrap_or_else(|p| p.into_inner()).drain() {
             let _ = sock.shutdown(Shutdown::Both);
         }
     }
@@ -368,10 +367,7 @@ fn accept_loop(
                 if let Err(e) = echo(config, sock) {
                     note(&conn_log, format!("connection {id}: {e}"));
                 }
-                conns
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id);
+                conns.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
             });
         if let Err(e) = spawned {
             note(log, format!("spawning a connection thread: {e}"));
