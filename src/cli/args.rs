@@ -82,7 +82,7 @@ pub enum Command {
 /// `tlslab connect`.
 #[derive(Args, Debug)]
 pub struct ConnectArgs {
-    /// The server, as HOST:PORT ([ADDRESS]:PORT for IPv6)
+    /// The server, as HOST:PORT (IPv6 in brackets: `[::1]:443`)
     #[arg(value_name = "HOST:PORT")]
     pub addr: String,
     /// The handshake, trace and payload options.
@@ -99,7 +99,7 @@ pub struct ConnectArgs {
 /// `tlslab diagnose`.
 #[derive(Args, Debug)]
 pub struct DiagnoseArgs {
-    /// The server, as HOST:PORT ([ADDRESS]:PORT for IPv6)
+    /// The server, as HOST:PORT (IPv6 in brackets: `[::1]:443`)
     #[arg(value_name = "HOST:PORT")]
     pub addr: String,
     /// The base offer of every probe.
