@@ -11,10 +11,12 @@ use clap::{CommandFactory, Parser};
 use cli::{Cli, CliError};
 
 fn main() -> ExitCode {
+    // The words as typed, for messages and for the flags `diagnose` repeats;
+    // the parse itself keeps file names that are not UTF-8 intact.
     let argv: Vec<String> = std::env::args_os()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let cli = match Cli::try_parse_from(&argv) {
+    let cli = match Cli::try_parse_from(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e, &argv),
     };
@@ -46,11 +48,12 @@ fn main() -> ExitCode {
 fn clap_error(e: &clap::Error, argv: &[String]) -> ExitCode {
     match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            cli::write_out(format_args!("{}", e.render()));
+            // A reader that went away (`tlslab connect --help | head`) is no error.
+            let _ = e.print();
             ExitCode::SUCCESS
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand if argv.len() <= 1 => {
-            eprint!("{}", e.render());
+            let _ = e.print();
             ExitCode::from(2)
         }
         _ => {

@@ -202,7 +202,7 @@ pub struct LabStartArgs {
     /// The lab (see `tlslab lab list`)
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// Derive the scenario's randoms and keys from N (the default 1 gives every student the same run)
+    /// Derive the scenario's randoms and keys from N (the same N, the same run)
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = number)]
     pub seed: u64,
     /// Write the files for the investigation to DIR (default: ./tlslab-lab-NAME)
