@@ -61,6 +61,20 @@ pub(super) fn handle_certificate(
             });
             verdict?;
         }
+        Verification::Custom(check) => {
+            let verdict = check(&chain, &server_name);
+            let detail = match &verdict {
+                Ok(()) => "accepted by the configured verifier".to_string(),
+                Err(e) => e.to_string(),
+            };
+            cx.hooks.emit(&Event::CertificateChecked {
+                server_name: &server_name,
+                chain_len: chain.len(),
+                verified: verdict.is_ok(),
+                detail: &detail,
+            });
+            verdict?;
+        }
         Verification::Insecure => cx.hooks.emit(&Event::CertificateChecked {
             server_name: &server_name,
             chain_len: chain.len(),
