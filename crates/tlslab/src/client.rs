@@ -390,18 +390,16 @@ impl<'o> Client<'o> {
                 self.joiner.push(payload);
                 let mut state = state;
                 while let Some(message) = self.joiner.next_message()? {
-                    let before = state.name();
-                    let flight_start = out.len();
-                    state = handshake::handle_handshake(state, &mut self.cx, &message, out)?;
-                    self.report_state(state.name());
-                    if let Some(after) = ends_server_flight(before, state.name()) {
+                    // Bytes behind the message that ends the server's flight
+                    // are refused before that message is handled, so our
+                    // flight never answers a flight that has not ended.
+                    if let Some(after) = ends_server_flight(state.name(), HandshakeType(message[0])) {
                         if !self.joiner.is_empty() {
-                            // Our flight (already sealed into `out`) must not
-                            // go out in answer to a flight that has not ended.
-                            out.truncate(flight_start);
                             return Err(Error::Handshake(HandshakeError::ExcessHandshakeData { after }));
                         }
                     }
+                    state = handshake::handle_handshake(state, &mut self.cx, &message, out)?;
+                    self.report_state(state.name());
                 }
                 Ok(state)
             }
@@ -473,13 +471,12 @@ impl<'o> Client<'o> {
     }
 }
 
-/// The server message that ended a flight, when the step from `before` to
-/// `after` was one: ServerHelloDone in a full handshake, Finished in any.
-fn ends_server_flight(before: StateName, after: StateName) -> Option<HandshakeType> {
-    match (before, after) {
-        (StateName::ExpectServerHelloDone, StateName::ExpectServerHelloDone) => None,
-        (StateName::ExpectServerHelloDone, _) => Some(HandshakeType::SERVER_HELLO_DONE),
-        (StateName::ExpectFinished, _) => Some(HandshakeType::FINISHED),
+/// The message type, when a message of that type ends the server's flight
+/// in this state: ServerHelloDone in a full handshake, Finished in any.
+fn ends_server_flight(state: StateName, typ: HandshakeType) -> Option<HandshakeType> {
+    match (state, typ) {
+        (StateName::ExpectServerHelloDone, HandshakeType::SERVER_HELLO_DONE)
+        | (StateName::ExpectFinished, HandshakeType::FINISHED) => Some(typ),
         _ => None,
     }
 }
