@@ -125,8 +125,9 @@ fn run(args: &[String]) -> Result<(), Failure> {
     for i in 0..=flags.resume_count {
         let per = if i == 0 { &flags.initial } else { &flags.resume };
         let config = build_config(&flags, per, session.take())?;
-        let offered = config.resume.is_some();
-        session = connection(&flags, per, config, i > 0 && offered)?;
+        // A resumption connection must resume (unless -expect-session-miss),
+        // including when the previous connection left no session to offer.
+        session = connection(&flags, per, config, i > 0)?;
     }
     Ok(())
 }
