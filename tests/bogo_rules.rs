@@ -294,3 +294,105 @@ fn supported_groups_in_a_tls12_server_hello_is_tolerated() {
     client.receive(&hello, &mut vec![]).unwrap();
     assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
 }
+
+/// A self-signed certificate made by the `openssl` tool (independent of our
+/// DER reader), DER-encoded.
+fn openssl_certificate(newkey: &[&str], key_usage: Option<&str>) -> Vec<u8> {
+    let dir = tlslab_peers::certs::fresh_dir("tlslab-keyusage").unwrap();
+    let mut args = vec!["req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=test", "-keyout", "k.pem"];
+    args.extend_from_slice(newkey);
+    args.extend_from_slice(&["-outform", "DER", "-out", "c.der"]);
+    let ext;
+    if let Some(usage) = key_usage {
+        ext = format!("keyUsage=critical,{usage}");
+        args.extend_from_slice(&["-addext", &ext]);
+    }
+    let (ok, text) = tlslab_peers::certs::openssl_tool(&dir, &args).unwrap();
+    assert!(ok, "{text}");
+    let der = std::fs::read(dir.join("c.der")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    der
+}
+
+const RSA: &[&str] = &["-newkey", "rsa:2048"];
+const P384: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"];
+
+/// A Certificate message (RFC 5246 §7.4.2) holding one certificate, in a record.
+fn certificate_record(der: &[u8]) -> Vec<u8> {
+    let u24 = |n: usize| (n as u32).to_be_bytes()[1..].to_vec();
+    let mut body = u24(der.len() + 3);
+    body.extend_from_slice(&u24(der.len()));
+    body.extend_from_slice(der);
+    let mut hs = vec![11];
+    hs.extend_from_slice(&u24(body.len()));
+    hs.extend_from_slice(&body);
+    let mut rec = vec![22, 3, 3];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+#[test]
+fn key_usage_is_read_as_openssl_wrote_it() {
+    use tlslab::internal::signature::{key_usage, KeyUsage};
+    let ku = |usage| key_usage(&openssl_certificate(RSA, usage)).unwrap();
+    assert_eq!(
+        ku(Some("keyEncipherment")),
+        Some(KeyUsage {
+            digital_signature: false,
+            key_encipherment: true
+        })
+    );
+    assert_eq!(
+        ku(Some("digitalSignature,keyEncipherment")),
+        Some(KeyUsage {
+            digital_signature: true,
+            key_encipherment: true
+        })
+    );
+    // `openssl req -x509` adds no keyUsage unless asked.
+    assert_eq!(ku(None), None);
+}
+
+#[test]
+fn an_rsa_key_for_encipherment_only_cannot_sign_server_key_exchange() {
+    // The walkthrough's suite is ECDHE_RSA: the key signs ServerKeyExchange.
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    let mut bytes = record(&v, 1);
+    bytes.extend_from_slice(&certificate_record(&openssl_certificate(RSA, Some("keyEncipherment"))));
+    let mut out = vec![];
+    let err = client.receive(&bytes, &mut out).unwrap_err();
+    let Error::Certificate(c) = &err else { panic!("{err:?}") };
+    assert_eq!(c.kind, tlslab::error::CertificateKind::KeyUsage, "{err}");
+    assert_eq!(out, plaintext_alert(AlertDescription::BAD_CERTIFICATE));
+
+    // With digitalSignature the certificate passes this step.
+    let mut client = walkthrough_client(&v);
+    let mut bytes = record(&v, 1);
+    bytes.extend_from_slice(&certificate_record(&openssl_certificate(RSA, Some("digitalSignature"))));
+    client.receive(&bytes, &mut vec![]).unwrap();
+    assert_eq!(client.state_name(), tlslab::StateName::ExpectServerKeyExchange);
+}
+
+#[test]
+fn an_ecdsa_key_on_a_curve_we_did_not_offer_is_refused() {
+    // The walkthrough's ServerHello, answering ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+    // (0xc009) instead; the client offers x25519 and P-256, the key is P-384.
+    let v = vector();
+    let mut config = ClientConfig::new("example.ulfheim.net");
+    config.verification = Verification::Insecure;
+    config.groups = vec![tlslab::wire::NamedGroup::X25519, tlslab::wire::NamedGroup::SECP256R1];
+    let mut client = Client::new(config);
+    client.start(&mut vec![]).unwrap();
+    let mut hello = record(&v, 1);
+    let sid_len = usize::from(hello[5 + 4 + 34]);
+    let at = 5 + 4 + 35 + sid_len;
+    hello[at..at + 2].copy_from_slice(&[0xc0, 0x09]);
+    hello.extend_from_slice(&certificate_record(&openssl_certificate(P384, None)));
+    let mut out = vec![];
+    let err = client.receive(&hello, &mut out).unwrap_err();
+    let Error::Certificate(c) = &err else { panic!("{err:?}") };
+    assert_eq!(c.kind, tlslab::error::CertificateKind::CurveNotOffered, "{err}");
+    assert_eq!(out, plaintext_alert(AlertDescription::UNSUPPORTED_CERTIFICATE));
+}

@@ -28,6 +28,8 @@ pub fn boringssl_name(e: &Error) -> &'static str {
             CertificateKind::EmptyChain => "DECODE_ERROR",
             CertificateKind::Malformed => "CANNOT_PARSE_LEAF_CERT",
             CertificateKind::Unsupported => "WRONG_CERTIFICATE_TYPE",
+            CertificateKind::CurveNotOffered => "BAD_ECC_CERT",
+            CertificateKind::KeyUsage => "KEY_USAGE_BIT_INCORRECT",
             _ => "CERTIFICATE_VERIFY_FAILED",
         },
         Error::AlertReceived(a) => alert_name(a.description),

@@ -328,6 +328,13 @@ pub enum CertificateKind {
     WeakKey,
     /// Any other failure of the chain.
     Other,
+    /// An ECDSA key on a curve our supported_groups did not offer (RFC 8422
+    /// §5.3: the server's key must use a curve the client supports).
+    CurveNotOffered,
+    /// The certificate's keyUsage forbids what the suite would do with the
+    /// key (RFC 5280 §4.2.1.3): sign ServerKeyExchange (digitalSignature)
+    /// or decrypt the pre-master secret (keyEncipherment).
+    KeyUsage,
 }
 
 /// The tool around the protocol failed. No alert is sent for any of these.
@@ -483,14 +490,19 @@ impl CertificateKind {
     pub fn alert(self) -> AlertDescription {
         match self {
             CertificateKind::EmptyChain => AlertDescription::HANDSHAKE_FAILURE,
-            CertificateKind::Malformed | CertificateKind::NotValidForName | CertificateKind::Other => {
+            CertificateKind::Malformed
+            | CertificateKind::NotValidForName
+            | CertificateKind::Other
+            | CertificateKind::KeyUsage => {
                 AlertDescription::BAD_CERTIFICATE
             }
             CertificateKind::Expired => AlertDescription::CERTIFICATE_EXPIRED,
             CertificateKind::UnknownIssuer => AlertDescription::UNKNOWN_CA,
             CertificateKind::Revoked => AlertDescription::CERTIFICATE_REVOKED,
             CertificateKind::RevocationUnknown => AlertDescription::CERTIFICATE_UNKNOWN,
-            CertificateKind::Unsupported => AlertDescription::UNSUPPORTED_CERTIFICATE,
+            CertificateKind::Unsupported | CertificateKind::CurveNotOffered => {
+                AlertDescription::UNSUPPORTED_CERTIFICATE
+            }
             CertificateKind::WeakKey => AlertDescription::INSUFFICIENT_SECURITY,
         }
     }
