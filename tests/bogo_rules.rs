@@ -49,7 +49,10 @@ fn walkthrough_client(v: &serde_json::Value) -> Client<'static> {
     });
     let iv = |i: usize| hex::decode(v["records"][i]["explicit_iv"].as_str().unwrap()).unwrap();
     config.rng = Box::new(ScriptedRng::new(
-        vec![hex::decode(v["client_x25519_private"].as_str().unwrap()).unwrap(), iv(7)],
+        vec![
+            hex::decode(v["client_x25519_private"].as_str().unwrap()).unwrap(),
+            iv(7),
+        ],
         OsRng::new(),
     ));
     let mut client = Client::new(config);
@@ -95,7 +98,14 @@ fn server_records(v: &serde_json::Value, items: &[(ContentType, &[u8])]) -> Vec<
     let mut out = vec![];
     for (typ, data) in items {
         server
-            .seal(*typ, ProtocolVersion::TLS12, data, &mut out, &mut OsRng::new(), &mut Hooks::none())
+            .seal(
+                *typ,
+                ProtocolVersion::TLS12,
+                data,
+                &mut out,
+                &mut OsRng::new(),
+                &mut Hooks::none(),
+            )
             .unwrap();
     }
     out
@@ -133,7 +143,13 @@ fn thirty_two_empty_records_pass_and_the_thirty_third_is_refused() {
     let err = client.receive(&sealed[32 * one..], &mut out).unwrap_err();
     assert_eq!(err, Error::Record(RecordError::TooManyEmptyRecords(33)));
     let sent = open_client_records(&v, &out);
-    assert_eq!(sent, vec![(ContentType::ALERT, vec![2, AlertDescription::UNEXPECTED_MESSAGE.0])]);
+    assert_eq!(
+        sent,
+        vec![(
+            ContentType::ALERT,
+            vec![2, AlertDescription::UNEXPECTED_MESSAGE.0]
+        )]
+    );
 }
 
 #[test]
@@ -161,7 +177,10 @@ fn four_warning_alerts_pass_and_the_fifth_is_refused() {
     assert_eq!(err, Error::Record(RecordError::TooManyWarningAlerts(5)));
     assert_eq!(
         open_client_records(&v, &out),
-        vec![(ContentType::ALERT, vec![2, AlertDescription::UNEXPECTED_MESSAGE.0])]
+        vec![(
+            ContentType::ALERT,
+            vec![2, AlertDescription::UNEXPECTED_MESSAGE.0]
+        )]
     );
 }
 
@@ -176,7 +195,10 @@ fn close_notify_is_answered_with_ours() {
         .receive(&server_records(&v, &[(ContentType::ALERT, &[1, 0])]), &mut out)
         .unwrap();
     assert!(client.is_closed());
-    assert_eq!(open_client_records(&v, &out), vec![(ContentType::ALERT, vec![1, 0])]);
+    assert_eq!(
+        open_client_records(&v, &out),
+        vec![(ContentType::ALERT, vec![1, 0])]
+    );
 
     // Having closed first, we answer nothing: our close_notify was the answer.
     let mut client = established(&v);
@@ -213,7 +235,10 @@ fn a_record_version_other_than_tls12_after_server_hello_is_refused() {
     bytes.extend_from_slice(&certificate);
     let mut out = vec![];
     let err = client.receive(&bytes, &mut out).unwrap_err();
-    assert_eq!(err, Error::Record(RecordError::WrongRecordVersion(ProtocolVersion::TLS10)));
+    assert_eq!(
+        err,
+        Error::Record(RecordError::WrongRecordVersion(ProtocolVersion::TLS10))
+    );
     assert_eq!(out, plaintext_alert(AlertDescription::PROTOCOL_VERSION));
 }
 
@@ -299,7 +324,9 @@ fn supported_groups_in_a_tls12_server_hello_is_tolerated() {
 /// DER reader), DER-encoded.
 fn openssl_certificate(newkey: &[&str], key_usage: Option<&str>) -> Vec<u8> {
     let dir = tlslab_peers::certs::fresh_dir("tlslab-keyusage").unwrap();
-    let mut args = vec!["req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=test", "-keyout", "k.pem"];
+    let mut args = vec![
+        "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=test", "-keyout", "k.pem",
+    ];
     args.extend_from_slice(newkey);
     args.extend_from_slice(&["-outform", "DER", "-out", "c.der"]);
     let ext;
@@ -360,17 +387,25 @@ fn an_rsa_key_for_encipherment_only_cannot_sign_server_key_exchange() {
     let v = vector();
     let mut client = walkthrough_client(&v);
     let mut bytes = record(&v, 1);
-    bytes.extend_from_slice(&certificate_record(&openssl_certificate(RSA, Some("keyEncipherment"))));
+    bytes.extend_from_slice(&certificate_record(&openssl_certificate(
+        RSA,
+        Some("keyEncipherment"),
+    )));
     let mut out = vec![];
     let err = client.receive(&bytes, &mut out).unwrap_err();
-    let Error::Certificate(c) = &err else { panic!("{err:?}") };
+    let Error::Certificate(c) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(c.kind, tlslab::error::CertificateKind::KeyUsage, "{err}");
     assert_eq!(out, plaintext_alert(AlertDescription::BAD_CERTIFICATE));
 
     // With digitalSignature the certificate passes this step.
     let mut client = walkthrough_client(&v);
     let mut bytes = record(&v, 1);
-    bytes.extend_from_slice(&certificate_record(&openssl_certificate(RSA, Some("digitalSignature"))));
+    bytes.extend_from_slice(&certificate_record(&openssl_certificate(
+        RSA,
+        Some("digitalSignature"),
+    )));
     client.receive(&bytes, &mut vec![]).unwrap();
     assert_eq!(client.state_name(), tlslab::StateName::ExpectServerKeyExchange);
 }
@@ -382,7 +417,10 @@ fn an_ecdsa_key_on_a_curve_we_did_not_offer_is_refused() {
     let v = vector();
     let mut config = ClientConfig::new("example.ulfheim.net");
     config.verification = Verification::Insecure;
-    config.groups = vec![tlslab::wire::NamedGroup::X25519, tlslab::wire::NamedGroup::SECP256R1];
+    config.groups = vec![
+        tlslab::wire::NamedGroup::X25519,
+        tlslab::wire::NamedGroup::SECP256R1,
+    ];
     let mut client = Client::new(config);
     client.start(&mut vec![]).unwrap();
     let mut hello = record(&v, 1);
@@ -392,7 +430,9 @@ fn an_ecdsa_key_on_a_curve_we_did_not_offer_is_refused() {
     hello.extend_from_slice(&certificate_record(&openssl_certificate(P384, None)));
     let mut out = vec![];
     let err = client.receive(&hello, &mut out).unwrap_err();
-    let Error::Certificate(c) = &err else { panic!("{err:?}") };
+    let Error::Certificate(c) = &err else {
+        panic!("{err:?}")
+    };
     assert_eq!(c.kind, tlslab::error::CertificateKind::CurveNotOffered, "{err}");
     assert_eq!(out, plaintext_alert(AlertDescription::UNSUPPORTED_CERTIFICATE));
 }

@@ -8,8 +8,8 @@
 //! runner may accept for a name.
 
 use tlslab::error::{
-    CertificateKind, DhParamError, HandshakeError, HandshakeFailure, IllegalParameter, Received,
-    RecordError, ToolError,
+    CertificateKind, DhParamError, HandshakeError, HandshakeFailure, IllegalParameter, Received, RecordError,
+    ToolError,
 };
 use tlslab::wire::AlertDescription;
 use tlslab::Error;

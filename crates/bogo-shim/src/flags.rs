@@ -166,19 +166,25 @@ impl Flags {
             (_, "-min-version") => {
                 return match int(name)? {
                     x if x <= u64::from(TLS12) => Ok(()),
-                    x => Err(Unsupported(format!("-min-version {x:#06x}: only TLS 1.2 is implemented"))),
+                    x => Err(Unsupported(format!(
+                        "-min-version {x:#06x}: only TLS 1.2 is implemented"
+                    ))),
                 }
             }
             (_, "-max-version") => {
                 return match int(name)? {
                     x if x >= u64::from(TLS12) => Ok(()),
-                    x => Err(Unsupported(format!("-max-version {x:#06x}: only TLS 1.2 is implemented"))),
+                    x => Err(Unsupported(format!(
+                        "-max-version {x:#06x}: only TLS 1.2 is implemented"
+                    ))),
                 }
             }
             (_, "-expect-version") => {
                 return match int(name)? {
                     x if x == u64::from(TLS12) => Ok(()),
-                    x => Err(Unsupported(format!("-expect-version {x:#06x}: only TLS 1.2 is implemented"))),
+                    x => Err(Unsupported(format!(
+                        "-expect-version {x:#06x}: only TLS 1.2 is implemented"
+                    ))),
                 }
             }
             _ => {}
@@ -280,7 +286,10 @@ mod tests {
         assert_eq!((f.port, f.shim_id), (4000, 7));
         assert!(!f.initial.expect_session_miss && f.resume.expect_session_miss);
         assert_eq!(f.initial.curves, vec![29]);
-        assert_eq!(f.resume.advertise_alpn, Some(vec![b"foo".to_vec(), b"bar".to_vec()]));
+        assert_eq!(
+            f.resume.advertise_alpn,
+            Some(vec![b"foo".to_vec(), b"bar".to_vec()])
+        );
     }
 
     #[test]

@@ -187,7 +187,9 @@ fn build_config(
                 if implemented.contains(&s) {
                     Ok(s)
                 } else {
-                    Err(Unsupported(format!("-verify-prefs {id}: scheme {s} is not implemented")))
+                    Err(Unsupported(format!(
+                        "-verify-prefs {id}: scheme {s} is not implemented"
+                    )))
                 }
             })
             .collect::<Result<_, _>>()?;
@@ -267,7 +269,9 @@ fn connection(
     conn.echo(per.check_close_notify)?;
     let session = conn.client.session_to_resume();
     if per.expect_no_session && session.is_some() {
-        return Err(Failure::Failed("the connection left a session to resume (-expect-no-session)".into()));
+        return Err(Failure::Failed(
+            "the connection left a session to resume (-expect-no-session)".into(),
+        ));
     }
     Ok(session)
 }

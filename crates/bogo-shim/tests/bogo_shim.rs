@@ -91,14 +91,20 @@ fn wait_for_bytes(path: &Path, want: &[u8]) {
         if got.windows(want.len()).any(|w| w == want) {
             return;
         }
-        assert!(Instant::now() < deadline, "s_server never printed {want:?}; it printed {got:?}");
+        assert!(
+            Instant::now() < deadline,
+            "s_server never printed {want:?}; it printed {got:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 #[test]
 fn is_handshaker_supported_says_no() {
-    let out = Command::new(SHIM).arg("-is-handshaker-supported").output().unwrap();
+    let out = Command::new(SHIM)
+        .arg("-is-handshaker-supported")
+        .output()
+        .unwrap();
     assert!(out.status.success());
     assert_eq!(out.stdout, b"No\n");
 }
@@ -126,8 +132,16 @@ fn echo_with_openssl_xors_every_byte() {
     drop(server); // TCP close ends the echo
     let out = wait(shim);
     let _ = relay.join();
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -147,7 +161,11 @@ fn resume_count_resumes_on_a_new_connection_with_the_same_id() {
         let _ = relay.join();
     }
     let out = wait(shim);
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stderr.is_empty());
 }
 
@@ -169,7 +187,10 @@ fn verify_peer_against_the_wrong_name_and_verify_fail_report_certificate_verify_
         let _ = relay.join();
         assert_eq!(out.status.code(), Some(1));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(":CERTIFICATE_VERIFY_FAILED:"), "{flags:?}: {stderr}");
+        assert!(
+            stderr.contains(":CERTIFICATE_VERIFY_FAILED:"),
+            "{flags:?}: {stderr}"
+        );
     }
 }
 

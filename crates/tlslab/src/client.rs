@@ -30,7 +30,9 @@ use crate::handshake::{self, Context, Established, SessionInfo, State, StateName
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::{Deframer, HandshakeJoiner};
 use crate::session::StoredSession;
-use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType, ProtocolVersion};
+use crate::wire::{
+    Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType, ProtocolVersion,
+};
 
 /// A TLS 1.2 client connection, without I/O.
 pub struct Client<'o> {
@@ -359,7 +361,9 @@ impl<'o> Client<'o> {
         if self.payload.is_empty() {
             self.empty_records += 1;
             if self.empty_records > MAX_EMPTY_RECORDS {
-                return Err(Error::Record(RecordError::TooManyEmptyRecords(self.empty_records)));
+                return Err(Error::Record(RecordError::TooManyEmptyRecords(
+                    self.empty_records,
+                )));
             }
             return Ok(());
         }
@@ -452,7 +456,9 @@ impl<'o> Client<'o> {
         if alert.level == AlertLevel::WARNING {
             self.warning_alerts += 1;
             if self.warning_alerts > MAX_WARNING_ALERTS {
-                return Err(Error::Record(RecordError::TooManyWarningAlerts(self.warning_alerts)));
+                return Err(Error::Record(RecordError::TooManyWarningAlerts(
+                    self.warning_alerts,
+                )));
             }
             return Ok(state);
         }

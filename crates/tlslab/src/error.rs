@@ -493,9 +493,7 @@ impl CertificateKind {
             CertificateKind::Malformed
             | CertificateKind::NotValidForName
             | CertificateKind::Other
-            | CertificateKind::KeyUsage => {
-                AlertDescription::BAD_CERTIFICATE
-            }
+            | CertificateKind::KeyUsage => AlertDescription::BAD_CERTIFICATE,
             CertificateKind::Expired => AlertDescription::CERTIFICATE_EXPIRED,
             CertificateKind::UnknownIssuer => AlertDescription::UNKNOWN_CA,
             CertificateKind::Revoked => AlertDescription::CERTIFICATE_REVOKED,
@@ -541,16 +539,28 @@ impl fmt::Display for RecordError {
                 write!(f, "unexpected_message: record of content type {t}")
             }
             RecordError::TooManyEmptyRecords(n) => {
-                write!(f, "unexpected_message: {n} empty records in a row (at most {MAX_EMPTY_RECORDS})")
+                write!(
+                    f,
+                    "unexpected_message: {n} empty records in a row (at most {MAX_EMPTY_RECORDS})"
+                )
             }
             RecordError::TooManyWarningAlerts(n) => {
-                write!(f, "unexpected_message: {n} warning alerts in a row (at most {MAX_WARNING_ALERTS})")
+                write!(
+                    f,
+                    "unexpected_message: {n} warning alerts in a row (at most {MAX_WARNING_ALERTS})"
+                )
             }
             RecordError::UnknownAlertLevel(l) => {
-                write!(f, "illegal_parameter: alert level {l} is neither warning (1) nor fatal (2)")
+                write!(
+                    f,
+                    "illegal_parameter: alert level {l} is neither warning (1) nor fatal (2)"
+                )
             }
             RecordError::WrongRecordVersion(v) => {
-                write!(f, "protocol_version: record version {v} after ServerHello negotiated TLS 1.2")
+                write!(
+                    f,
+                    "protocol_version: record version {v} after ServerHello negotiated TLS 1.2"
+                )
             }
         }
     }

@@ -176,8 +176,19 @@ pub fn key_usage(cert_der: &[u8]) -> Result<Option<KeyUsage>, Error> {
     if tbs.peek_tag() == Some(tag::CONTEXT_0) {
         tbs.skip(tag::CONTEXT_0, "tbsCertificate.version")?;
     }
-    for what in ["serialNumber", "signature", "issuer", "validity", "subject", "subjectPublicKeyInfo"] {
-        let t = if what == "serialNumber" { tag::INTEGER } else { tag::SEQUENCE };
+    for what in [
+        "serialNumber",
+        "signature",
+        "issuer",
+        "validity",
+        "subject",
+        "subjectPublicKeyInfo",
+    ] {
+        let t = if what == "serialNumber" {
+            tag::INTEGER
+        } else {
+            tag::SEQUENCE
+        };
         tbs.skip(t, what)?;
     }
     for (t, what) in [(0x81, "issuerUniqueID"), (0x82, "subjectUniqueID")] {
