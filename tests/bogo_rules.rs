@@ -436,3 +436,17 @@ fn an_ecdsa_key_on_a_curve_we_did_not_offer_is_refused() {
     assert_eq!(c.kind, tlslab::error::CertificateKind::CurveNotOffered, "{err}");
     assert_eq!(out, plaintext_alert(AlertDescription::UNSUPPORTED_CERTIFICATE));
 }
+
+#[test]
+fn the_tls13_downgrade_sentinel_is_accepted_by_a_tls12_only_client() {
+    // RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 ends
+    // ServerHello.random with 44 4F 57 4E 47 52 44 01 ("DOWNGRD\x01") whatever
+    // the client offered; only TLS 1.3 clients refuse it. tlslab never offers
+    // TLS 1.3, so the sentinel is what it sees from every TLS 1.3 server.
+    let v = vector();
+    let mut hello = record(&v, 1);
+    hello[5 + 4 + 2 + 24..5 + 4 + 2 + 32].copy_from_slice(b"DOWNGRD\x01");
+    let mut client = client_with_sni(ServerNameIndication::SameAsServerName);
+    client.receive(&hello, &mut vec![]).unwrap();
+    assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+}

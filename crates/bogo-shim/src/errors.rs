@@ -12,7 +12,7 @@ use tlslab::error::{
     ToolError,
 };
 use tlslab::wire::AlertDescription;
-use tlslab::Error;
+use tlslab::{Error, StateName};
 
 /// The record length limits of RFC 5246 §6.2.3: plaintext (2^14) and
 /// ciphertext (2^14 + 2048).
@@ -71,6 +71,11 @@ fn handshake_name(h: &HandshakeError) -> &'static str {
         // ChangeCipherSpec out of place) is a record-level error to BoringSSL.
         HandshakeError::UnexpectedMessage {
             got: Received::ApplicationData | Received::ChangeCipherSpec,
+            ..
+        } => "UNEXPECTED_RECORD",
+        // A handshake message where the ChangeCipherSpec record belongs.
+        HandshakeError::UnexpectedMessage {
+            state: StateName::ExpectChangeCipherSpec,
             ..
         } => "UNEXPECTED_RECORD",
         HandshakeError::UnexpectedMessage { .. } => "UNEXPECTED_MESSAGE",
