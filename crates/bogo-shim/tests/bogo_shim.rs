@@ -154,8 +154,8 @@ fn resume_count_resumes_on_a_new_connection_with_the_same_id() {
     for _ in 0..2 {
         let sock = runner.accept(7);
         let relay = relay(sock, server.port);
-        // `q` alone on a line: s_server ends this connection (close_notify)
-        // and waits for the next.
+        // `q` alone on a line: s_server closes this connection (without
+        // close_notify) and waits for the next.
         std::thread::sleep(Duration::from_millis(300));
         server.send_stdin(b"q\n").unwrap();
         let _ = relay.join();
@@ -246,4 +246,38 @@ fn a_fatal_alert_from_the_runner_is_named_as_boringssl_names_it() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(":SSLV3_ALERT_HANDSHAKE_FAILURE:"), "{stderr}");
+}
+
+#[test]
+fn shim_writes_first_sends_hello_before_reading() {
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let runner = Runner::new();
+    let shim = runner.start_shim(11, &["-shim-writes-first"]);
+    let sock = runner.accept(11);
+    let relay = relay(sock, server.port);
+    wait_for_bytes(&server.dir.join("stdout.txt"), b"hello");
+    drop(server); // TCP close ends the echo
+    let out = wait(shim);
+    let _ = relay.join();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+}
+
+#[test]
+fn check_close_notify_fails_on_a_bare_tcp_close() {
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let runner = Runner::new();
+    let shim = runner.start_shim(12, &["-check-close-notify"]);
+    let sock = runner.accept(12);
+    let relay = relay(sock, server.port);
+    std::thread::sleep(Duration::from_millis(300));
+    drop(server); // killed: TCP close without close_notify
+    let out = wait(shim);
+    let _ = relay.join();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(":UNEXPECTED_EOF:"));
 }
