@@ -8,8 +8,8 @@
 //! runner may accept for a name.
 
 use tlslab::error::{
-    CertificateKind, DhParamError, HandshakeError, HandshakeFailure, IllegalParameter, Received, RecordError,
-    ToolError,
+    CertificateKind, DecodeError, DecodeReason, DhParamError, HandshakeError, HandshakeFailure,
+    IllegalParameter, Received, RecordError, ToolError,
 };
 use tlslab::wire::AlertDescription;
 use tlslab::{Error, StateName};
@@ -21,7 +21,7 @@ const MAX_PLAINTEXT: usize = 1 << 14;
 /// BoringSSL's name for an error, without the surrounding colons.
 pub fn boringssl_name(e: &Error) -> &'static str {
     match e {
-        Error::Decode(d) => decode_name(d.what),
+        Error::Decode(d) => decode_name(d),
         Error::Record(r) => record_name(r),
         Error::Handshake(h) => handshake_name(h),
         Error::Certificate(c) => match c.kind {
@@ -41,8 +41,12 @@ pub fn boringssl_name(e: &Error) -> &'static str {
     }
 }
 
-fn decode_name(what: &str) -> &'static str {
-    match what {
+fn decode_name(d: &DecodeError) -> &'static str {
+    // RFC 5246 §7.4.1.4: one extension of each type; the decoder says so.
+    if d.what == "Extension" && matches!(d.reason, DecodeReason::Invalid(r) if r.contains("twice")) {
+        return "DUPLICATE_EXTENSION";
+    }
+    match d.what {
         "ChangeCipherSpec" => "BAD_CHANGE_CIPHER_SPEC",
         "Handshake.length" => "EXCESSIVE_MESSAGE_SIZE",
         "TLSPlaintext.version" => "WRONG_VERSION_NUMBER",
@@ -189,5 +193,17 @@ mod tests {
             "SSLV3_ALERT_HANDSHAKE_FAILURE"
         );
         assert!(describe(&mac).starts_with(":DECRYPTION_FAILED_OR_BAD_RECORD_MAC: "));
+    }
+
+    #[test]
+    fn a_repeated_extension_is_duplicate_extension() {
+        // ServerHello: version, random, empty session_id, suite, null
+        // compression, then extended_master_secret twice.
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&[0; 32]);
+        body.extend_from_slice(&[0, 0xc0, 0x2f, 0]);
+        body.extend_from_slice(&[0, 8, 0, 0x17, 0, 0, 0, 0x17, 0, 0]);
+        let e = tlslab::internal::messages::ServerHello::decode(&body).unwrap_err();
+        assert_eq!(boringssl_name(&Error::Decode(e)), "DUPLICATE_EXTENSION");
     }
 }
