@@ -21,13 +21,18 @@
 //! connection can never be used by mistake.
 
 use crate::config::ClientConfig;
-use crate::error::{DecodeError, DecodeReason, Error, HandshakeError, Received, RecordError};
+use crate::error::{
+    DecodeError, DecodeReason, Error, HandshakeError, Received, RecordError, MAX_EMPTY_RECORDS,
+    MAX_WARNING_ALERTS,
+};
 use crate::explain::{Explanation, FailureRecorder, LiveSession};
 use crate::handshake::{self, Context, Established, SessionInfo, State, StateName};
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::{Deframer, HandshakeJoiner};
 use crate::session::StoredSession;
-use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction};
+use crate::wire::{
+    Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType, ProtocolVersion,
+};
 
 /// A TLS 1.2 client connection, without I/O.
 pub struct Client<'o> {
@@ -47,6 +52,10 @@ pub struct Client<'o> {
     failures: FailureRecorder,
     /// The state the connection was in when it failed.
     failed_in: Option<StateName>,
+    /// Empty records received in a row (see [`MAX_EMPTY_RECORDS`]).
+    empty_records: usize,
+    /// Warning alerts received in a row (see [`MAX_WARNING_ALERTS`]).
+    warning_alerts: usize,
 }
 
 impl Client<'static> {
@@ -75,6 +84,8 @@ impl<'o> Client<'o> {
             resumable: None,
             failures: FailureRecorder::default(),
             failed_in: None,
+            empty_records: 0,
+            warning_alerts: 0,
         }
     }
 
@@ -298,6 +309,10 @@ impl<'o> Client<'o> {
                     reason: DecodeReason::Invalid("record version is not 3.x"),
                 }));
             }
+            // After ServerHello every record carries the negotiated version.
+            if self.cx.session.server_random.is_some() && header.version != ProtocolVersion::TLS12 {
+                return Err(Error::Record(RecordError::WrongRecordVersion(header.version)));
+            }
             if self.cx.config.explain_failures && self.cx.read.is_protected() {
                 self.failures.protected_record_received(&header, &self.payload);
             }
@@ -314,6 +329,7 @@ impl<'o> Client<'o> {
                 return Err(e);
             }
             self.failures.record_verified(self.cx.read.is_protected());
+            self.count_repeats(header.content_type)?;
             let payload = std::mem::take(&mut self.payload);
             let result = self.dispatch(state, header.content_type, &payload, out);
             self.payload = payload;
@@ -339,6 +355,25 @@ impl<'o> Client<'o> {
         Ok(state)
     }
 
+    /// Counts empty records and warning alerts in a row; a record with
+    /// content (or of another kind) ends the run.
+    fn count_repeats(&mut self, typ: ContentType) -> Result<(), Error> {
+        if self.payload.is_empty() {
+            self.empty_records += 1;
+            if self.empty_records > MAX_EMPTY_RECORDS {
+                return Err(Error::Record(RecordError::TooManyEmptyRecords(
+                    self.empty_records,
+                )));
+            }
+            return Ok(());
+        }
+        self.empty_records = 0;
+        if typ != ContentType::ALERT {
+            self.warning_alerts = 0;
+        }
+        Ok(())
+    }
+
     fn dispatch(
         &mut self,
         state: State,
@@ -359,6 +394,14 @@ impl<'o> Client<'o> {
                 self.joiner.push(payload);
                 let mut state = state;
                 while let Some(message) = self.joiner.next_message()? {
+                    // Bytes behind the message that ends the server's flight
+                    // are refused before that message is handled, so our
+                    // flight never answers a flight that has not ended.
+                    if let Some(after) = ends_server_flight(state.name(), HandshakeType(message[0])) {
+                        if !self.joiner.is_empty() {
+                            return Err(Error::Handshake(HandshakeError::ExcessHandshakeData { after }));
+                        }
+                    }
                     state = handshake::handle_handshake(state, &mut self.cx, &message, out)?;
                     self.report_state(state.name());
                 }
@@ -367,7 +410,7 @@ impl<'o> Client<'o> {
             ContentType::CHANGE_CIPHER_SPEC => {
                 handshake::handle_change_cipher_spec(state, &mut self.cx, payload, !self.joiner.is_empty())
             }
-            ContentType::ALERT => self.handle_alert(state, payload),
+            ContentType::ALERT => self.handle_alert(state, payload, out),
             ContentType::APPLICATION_DATA => match state {
                 State::Established(st) => {
                     self.cx.hooks.emit(&Event::ApplicationData {
@@ -391,13 +434,32 @@ impl<'o> Client<'o> {
 
     /// Alert (RFC 5246 §7.2): close_notify closes; other warnings are reported
     /// and the connection goes on; a fatal alert ends it.
-    fn handle_alert(&mut self, state: State, payload: &[u8]) -> Result<State, Error> {
+    ///
+    /// An alert of an unknown level is refused with `illegal_parameter` (the
+    /// level decides whether the connection survives, so guessing is unsafe).
+    /// close_notify is answered with our own (RFC 5246 §7.2.1: "The other
+    /// party MUST respond with a close_notify alert of its own"), unless we
+    /// closed first.
+    fn handle_alert(&mut self, state: State, payload: &[u8], out: &mut Vec<u8>) -> Result<State, Error> {
         let alert = Alert::decode(payload)?;
         self.cx.hooks.emit(&Event::AlertReceived(alert));
+        if alert.level != AlertLevel::WARNING && alert.level != AlertLevel::FATAL {
+            return Err(Error::Record(RecordError::UnknownAlertLevel(alert.level.0)));
+        }
         if alert.description == AlertDescription::CLOSE_NOTIFY {
+            if !matches!(state, State::Closed) {
+                self.cx
+                    .send_alert(Alert::warning(AlertDescription::CLOSE_NOTIFY), out)?;
+            }
             return Ok(State::Closed);
         }
         if alert.level == AlertLevel::WARNING {
+            self.warning_alerts += 1;
+            if self.warning_alerts > MAX_WARNING_ALERTS {
+                return Err(Error::Record(RecordError::TooManyWarningAlerts(
+                    self.warning_alerts,
+                )));
+            }
             return Ok(state);
         }
         // A fatal alert after we protected something: the server disagrees with
@@ -412,6 +474,16 @@ impl<'o> Client<'o> {
             self.failures.server_complained(alert.description, after_finished);
         }
         Err(Error::AlertReceived(alert))
+    }
+}
+
+/// The message type, when a message of that type ends the server's flight
+/// in this state: ServerHelloDone in a full handshake, Finished in any.
+fn ends_server_flight(state: StateName, typ: HandshakeType) -> Option<HandshakeType> {
+    match (state, typ) {
+        (StateName::ExpectServerHelloDone, HandshakeType::SERVER_HELLO_DONE)
+        | (StateName::ExpectFinished, HandshakeType::FINISHED) => Some(typ),
+        _ => None,
     }
 }
 

@@ -16,12 +16,35 @@ pub enum Verification {
     /// No check at all: anyone in the path can impersonate the server. The
     /// command line prints a warning on every run that uses this.
     Insecure,
+    /// The caller decides: called with the chain (leaf first, DER) and
+    /// `server_name`; an `Err` (normally [`Error::Certificate`]) fails the
+    /// handshake with that error's alert. For applications with their own
+    /// trust store (pinning) and for conformance harnesses that script the
+    /// verdict (BoringSSL's test runner).
+    Custom(Box<CustomVerifier>),
+}
+
+/// The check behind [`Verification::Custom`].
+pub type CustomVerifier = dyn Fn(&[&[u8]], &str) -> Result<(), Error> + Send;
+
+/// What the ClientHello's server_name extension (RFC 6066 §3) carries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum ServerNameIndication {
+    /// [`ClientConfig::server_name`], unless it is an IP address (the default).
+    #[default]
+    SameAsServerName,
+    /// No server_name extension (a server then must not acknowledge one).
+    Omit,
+    /// Another name than the one the certificate is checked against.
+    Other(String),
 }
 
 /// Everything a [`crate::Client`] needs before it sends its ClientHello.
 pub struct ClientConfig {
     /// The name sent in `server_name` and checked against the certificate.
     pub server_name: String,
+    /// What the server_name extension carries (by default `server_name`).
+    pub sni: ServerNameIndication,
     /// Cipher suites offered, in preference order.
     pub suites: Vec<&'static SuiteInfo>,
     /// Groups offered in `supported_groups`, in preference order.
@@ -91,6 +114,7 @@ impl ClientConfig {
     pub fn new(server_name: &str) -> ClientConfig {
         ClientConfig {
             server_name: server_name.to_string(),
+            sni: ServerNameIndication::default(),
             suites: default_suites(),
             groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1, NamedGroup::SECP384R1],
             signature_schemes: supported_schemes().to_vec(),

@@ -83,7 +83,29 @@ pub enum RecordError {
     /// "If a TLS implementation receives an unexpected record type, it MUST
     /// send an unexpected_message alert"). Alert: `unexpected_message`.
     UnexpectedContentType(ContentType),
+    /// More consecutive empty records than [`MAX_EMPTY_RECORDS`]: each costs
+    /// the peer nothing and us a record's work, so an endless stream of them
+    /// is a denial of service. Alert: `unexpected_message`.
+    TooManyEmptyRecords(usize),
+    /// More consecutive warning alerts than [`MAX_WARNING_ALERTS`] (the same
+    /// denial of service with alerts). Alert: `unexpected_message`.
+    TooManyWarningAlerts(usize),
+    /// An alert whose level is neither warning (1) nor fatal (2) (RFC 5246
+    /// §7.2). Alert: `illegal_parameter`.
+    UnknownAlertLevel(u8),
+    /// A record after ServerHello whose version is not the negotiated TLS 1.2
+    /// (RFC 5246 Appendix E.1: the record version must then be the
+    /// negotiated one). Alert: `protocol_version`.
+    WrongRecordVersion(ProtocolVersion),
 }
+
+/// Consecutive empty records accepted before [`RecordError::TooManyEmptyRecords`]
+/// (BoringSSL's limit, `kMaxEmptyRecords`).
+pub const MAX_EMPTY_RECORDS: usize = 32;
+
+/// Consecutive warning alerts accepted before
+/// [`RecordError::TooManyWarningAlerts`] (BoringSSL's limit, `kMaxWarningAlerts`).
+pub const MAX_WARNING_ALERTS: usize = 4;
 
 /// The server broke a handshake rule, or the two sides cannot agree.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,6 +146,14 @@ pub enum HandshakeError {
     /// (RFC 5246 §7.4.3, §8.1.2). The alert depends on the check: see
     /// [`DhParamError::alert`].
     DhParameter(DhParamError),
+    /// Handshake bytes follow the message that ends the server's flight
+    /// (ServerHelloDone, or Finished) in the same record: they would be read
+    /// under the wrong keys or after our flight answered, so they are refused
+    /// before our flight goes out. Alert: `unexpected_message`.
+    ExcessHandshakeData {
+        /// The message that ended the flight.
+        after: HandshakeType,
+    },
 }
 
 /// What arrived when something else was expected.
@@ -298,6 +328,13 @@ pub enum CertificateKind {
     WeakKey,
     /// Any other failure of the chain.
     Other,
+    /// An ECDSA key on a curve our supported_groups did not offer (RFC 8422
+    /// §5.3: the server's key must use a curve the client supports).
+    CurveNotOffered,
+    /// The certificate's keyUsage forbids what the suite would do with the
+    /// key (RFC 5280 §4.2.1.3): sign ServerKeyExchange (digitalSignature)
+    /// or decrypt the pre-master secret (keyEncipherment).
+    KeyUsage,
 }
 
 /// The tool around the protocol failed. No alert is sent for any of these.
@@ -391,7 +428,11 @@ impl RecordError {
         match self {
             RecordError::BadRecordMac { .. } => AlertDescription::BAD_RECORD_MAC,
             RecordError::RecordOverflow { .. } => AlertDescription::RECORD_OVERFLOW,
-            RecordError::UnexpectedContentType(_) => AlertDescription::UNEXPECTED_MESSAGE,
+            RecordError::UnexpectedContentType(_)
+            | RecordError::TooManyEmptyRecords(_)
+            | RecordError::TooManyWarningAlerts(_) => AlertDescription::UNEXPECTED_MESSAGE,
+            RecordError::UnknownAlertLevel(_) => AlertDescription::ILLEGAL_PARAMETER,
+            RecordError::WrongRecordVersion(_) => AlertDescription::PROTOCOL_VERSION,
         }
     }
 }
@@ -400,7 +441,9 @@ impl HandshakeError {
     /// The alert: see each variant.
     pub fn alert(&self) -> AlertDescription {
         match self {
-            HandshakeError::UnexpectedMessage { .. } => AlertDescription::UNEXPECTED_MESSAGE,
+            HandshakeError::UnexpectedMessage { .. } | HandshakeError::ExcessHandshakeData { .. } => {
+                AlertDescription::UNEXPECTED_MESSAGE
+            }
             HandshakeError::IllegalParameter(_) => AlertDescription::ILLEGAL_PARAMETER,
             HandshakeError::UnsupportedExtension(_) => AlertDescription::UNSUPPORTED_EXTENSION,
             HandshakeError::ProtocolVersion(_) => AlertDescription::PROTOCOL_VERSION,
@@ -447,14 +490,17 @@ impl CertificateKind {
     pub fn alert(self) -> AlertDescription {
         match self {
             CertificateKind::EmptyChain => AlertDescription::HANDSHAKE_FAILURE,
-            CertificateKind::Malformed | CertificateKind::NotValidForName | CertificateKind::Other => {
-                AlertDescription::BAD_CERTIFICATE
-            }
+            CertificateKind::Malformed
+            | CertificateKind::NotValidForName
+            | CertificateKind::Other
+            | CertificateKind::KeyUsage => AlertDescription::BAD_CERTIFICATE,
             CertificateKind::Expired => AlertDescription::CERTIFICATE_EXPIRED,
             CertificateKind::UnknownIssuer => AlertDescription::UNKNOWN_CA,
             CertificateKind::Revoked => AlertDescription::CERTIFICATE_REVOKED,
             CertificateKind::RevocationUnknown => AlertDescription::CERTIFICATE_UNKNOWN,
-            CertificateKind::Unsupported => AlertDescription::UNSUPPORTED_CERTIFICATE,
+            CertificateKind::Unsupported | CertificateKind::CurveNotOffered => {
+                AlertDescription::UNSUPPORTED_CERTIFICATE
+            }
             CertificateKind::WeakKey => AlertDescription::INSUFFICIENT_SECURITY,
         }
     }
@@ -492,6 +538,30 @@ impl fmt::Display for RecordError {
             RecordError::UnexpectedContentType(t) => {
                 write!(f, "unexpected_message: record of content type {t}")
             }
+            RecordError::TooManyEmptyRecords(n) => {
+                write!(
+                    f,
+                    "unexpected_message: {n} empty records in a row (at most {MAX_EMPTY_RECORDS})"
+                )
+            }
+            RecordError::TooManyWarningAlerts(n) => {
+                write!(
+                    f,
+                    "unexpected_message: {n} warning alerts in a row (at most {MAX_WARNING_ALERTS})"
+                )
+            }
+            RecordError::UnknownAlertLevel(l) => {
+                write!(
+                    f,
+                    "illegal_parameter: alert level {l} is neither warning (1) nor fatal (2)"
+                )
+            }
+            RecordError::WrongRecordVersion(v) => {
+                write!(
+                    f,
+                    "protocol_version: record version {v} after ServerHello negotiated TLS 1.2"
+                )
+            }
         }
     }
 }
@@ -523,6 +593,10 @@ impl fmt::Display for HandshakeError {
                 hex::encode(computed)
             ),
             HandshakeError::DhParameter(e) => write!(f, "{}: ServerDHParams: {e}", e.alert()),
+            HandshakeError::ExcessHandshakeData { after } => write!(
+                f,
+                "unexpected_message: handshake data after {after}, which ends the server's flight"
+            ),
         }
     }
 }

@@ -103,6 +103,6 @@ mod types;
 pub mod wire;
 
 pub use client::Client;
-pub use config::{ClientConfig, CustomClientHello, Verification};
+pub use config::{ClientConfig, CustomClientHello, CustomVerifier, ServerNameIndication, Verification};
 pub use error::Error;
 pub use types::StateName;

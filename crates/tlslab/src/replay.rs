@@ -161,7 +161,8 @@ impl BundleSettings {
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             trust: match &config.verification {
-                Verification::Insecure => "insecure".into(),
+                // A caller's own check cannot be stored; the replay skips it.
+                Verification::Insecure | Verification::Custom(_) => "insecure".into(),
                 Verification::Verify(v) => match v.roots() {
                     crate::crypto::cert::TrustRoots::WebPki => "webpki-roots".into(),
                     _ => "ca.pem".into(),

@@ -157,6 +157,85 @@ pub fn server_public_key(cert_der: &[u8]) -> Result<ServerPublicKey, Error> {
     })
 }
 
+/// The keyUsage bits of a certificate ([RFC 5280 §4.2.1.3]), `None` when the
+/// extension is absent (then every use is allowed).
+///
+/// ```text
+/// TBSCertificate ::= SEQUENCE { ..., subjectPublicKeyInfo,
+///     issuerUniqueID [1] IMPLICIT OPTIONAL, subjectUniqueID [2] IMPLICIT OPTIONAL,
+///     extensions [3] EXPLICIT SEQUENCE OF Extension OPTIONAL }
+/// Extension ::= SEQUENCE { extnID OID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }
+/// KeyUsage ::= BIT STRING { digitalSignature (0), nonRepudiation (1), keyEncipherment (2), ... }
+/// ```
+///
+/// [RFC 5280 §4.2.1.3]: https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.3
+pub fn key_usage(cert_der: &[u8]) -> Result<Option<KeyUsage>, Error> {
+    let mut outer = Der::new(cert_der);
+    let mut certificate = outer.read(tag::SEQUENCE, "Certificate")?;
+    let mut tbs = certificate.read(tag::SEQUENCE, "tbsCertificate")?;
+    if tbs.peek_tag() == Some(tag::CONTEXT_0) {
+        tbs.skip(tag::CONTEXT_0, "tbsCertificate.version")?;
+    }
+    for what in [
+        "serialNumber",
+        "signature",
+        "issuer",
+        "validity",
+        "subject",
+        "subjectPublicKeyInfo",
+    ] {
+        let t = if what == "serialNumber" {
+            tag::INTEGER
+        } else {
+            tag::SEQUENCE
+        };
+        tbs.skip(t, what)?;
+    }
+    for (t, what) in [(0x81, "issuerUniqueID"), (0x82, "subjectUniqueID")] {
+        if tbs.peek_tag() == Some(t) {
+            tbs.skip(t, what)?;
+        }
+    }
+    if tbs.peek_tag() != Some(0xa3) {
+        return Ok(None);
+    }
+    let mut wrapper = tbs.read(0xa3, "tbsCertificate.extensions")?;
+    let mut extensions = wrapper.read(tag::SEQUENCE, "Extensions")?;
+    while !extensions.is_empty() {
+        let mut extension = extensions.read(tag::SEQUENCE, "Extension")?;
+        let id = extension.read(tag::OID, "Extension.extnID")?.rest();
+        if extension.peek_tag() == Some(0x01) {
+            extension.skip(0x01, "Extension.critical")?;
+        }
+        let value = extension.read(0x04, "Extension.extnValue")?;
+        if id != OID_KEY_USAGE {
+            continue;
+        }
+        let mut inner = Der::new(value.rest());
+        let bits = inner.read(tag::BIT_STRING, "KeyUsage")?;
+        // The first content byte counts the unused bits; bit 0 is the top
+        // bit of the next byte.
+        let first = bits.rest().get(1).copied().unwrap_or(0);
+        return Ok(Some(KeyUsage {
+            digital_signature: first & 0x80 != 0,
+            key_encipherment: first & 0x20 != 0,
+        }));
+    }
+    Ok(None)
+}
+
+/// `id-ce-keyUsage` (2.5.29.15).
+const OID_KEY_USAGE: &[u8] = &[0x55, 0x1d, 0x0f];
+
+/// The keyUsage bits TLS 1.2 server authentication cares about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyUsage {
+    /// `digitalSignature`: the key may sign (ServerKeyExchange).
+    pub digital_signature: bool,
+    /// `keyEncipherment`: the key may decrypt a transported key (RSA key exchange).
+    pub key_encipherment: bool,
+}
+
 /// The bit length of `n` in `RSAPublicKey ::= SEQUENCE { modulus INTEGER,
 /// publicExponent INTEGER }` (RFC 8017 Appendix A.1.1).
 fn rsa_modulus_bits(rsa_public_key: &[u8], base: usize) -> Result<usize, Error> {

@@ -69,6 +69,26 @@ fn record_errors() {
         code(RecordError::UnexpectedContentType(ContentType(99))),
         Some(UNEXPECTED_MESSAGE)
     );
+    // Floods of empty records or warnings: "An inappropriate message was
+    // received" (unexpected_message, as BoringSSL sends).
+    assert_eq!(
+        code(RecordError::TooManyEmptyRecords(33)),
+        Some(UNEXPECTED_MESSAGE)
+    );
+    assert_eq!(
+        code(RecordError::TooManyWarningAlerts(5)),
+        Some(UNEXPECTED_MESSAGE)
+    );
+    // illegal_parameter: "A field in the handshake was out of range".
+    assert_eq!(code(RecordError::UnknownAlertLevel(3)), Some(ILLEGAL_PARAMETER));
+    // protocol_version: "The protocol version the client has attempted to
+    // negotiate is recognized but not supported".
+    assert_eq!(
+        code(RecordError::WrongRecordVersion(
+            crate::wire::ProtocolVersion::TLS10
+        )),
+        Some(PROTOCOL_VERSION)
+    );
 }
 
 #[test]
@@ -206,6 +226,11 @@ fn certificate_alerts() {
         (CertificateKind::NotValidForName, BAD_CERTIFICATE),
         (CertificateKind::Other, BAD_CERTIFICATE),
         (CertificateKind::Unsupported, UNSUPPORTED_CERTIFICATE),
+        // unsupported_certificate: "a certificate was of an unsupported type"
+        // (a key on a curve we did not offer is one we said we cannot use).
+        (CertificateKind::CurveNotOffered, UNSUPPORTED_CERTIFICATE),
+        // bad_certificate: the certificate forbids the use the suite makes of it.
+        (CertificateKind::KeyUsage, BAD_CERTIFICATE),
         (CertificateKind::Revoked, CERTIFICATE_REVOKED),
         (CertificateKind::Expired, CERTIFICATE_EXPIRED),
         (CertificateKind::RevocationUnknown, CERTIFICATE_UNKNOWN),
@@ -284,4 +309,13 @@ fn io_errors_split_timeouts_from_the_rest() {
     assert!(matches!(w, Error::Tool(ToolError::Timeout(_))), "{w:?}");
     let r: Error = std::io::Error::from(std::io::ErrorKind::ConnectionReset).into();
     assert!(matches!(r, Error::Tool(ToolError::Io(_))), "{r:?}");
+}
+
+#[test]
+fn excess_handshake_data_is_unexpected_message() {
+    // RFC 5246 §7.2.2: unexpected_message, "An inappropriate message was received."
+    let e = HandshakeError::ExcessHandshakeData {
+        after: HandshakeType::SERVER_HELLO_DONE,
+    };
+    assert_eq!(code(e), Some(UNEXPECTED_MESSAGE));
 }

@@ -6,12 +6,12 @@ use super::{Context, ExpectCertificate, ExpectServerHelloDone, ExpectServerKeyEx
 use crate::bytes::Bytes;
 use crate::config::Verification;
 use crate::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
-use crate::crypto::signature::{server_public_key, PublicKeyKind};
+use crate::crypto::signature::{key_usage, server_public_key, PublicKeyKind};
 use crate::crypto::suites::KeyExchange;
 use crate::error::{CertificateKind, Error};
 use crate::observer::Event;
 use crate::wire::messages::Certificate;
-use crate::wire::HandshakeType;
+use crate::wire::{HandshakeType, NamedGroup};
 
 /// Verifies the chain and the name, then takes the leaf's public key.
 ///
@@ -61,6 +61,20 @@ pub(super) fn handle_certificate(
             });
             verdict?;
         }
+        Verification::Custom(check) => {
+            let verdict = check(&chain, &server_name);
+            let detail = match &verdict {
+                Ok(()) => "accepted by the configured verifier".to_string(),
+                Err(e) => e.to_string(),
+            };
+            cx.hooks.emit(&Event::CertificateChecked {
+                server_name: &server_name,
+                chain_len: chain.len(),
+                verified: verdict.is_ok(),
+                detail: &detail,
+            });
+            verdict?;
+        }
         Verification::Insecure => cx.hooks.emit(&Event::CertificateChecked {
             server_name: &server_name,
             chain_len: chain.len(),
@@ -91,6 +105,7 @@ pub(super) fn handle_certificate(
             ),
         ));
     }
+    check_key_fits_our_offer(cx, leaf, &server_key.kind, st.suite.kx)?;
     let leaf = leaf.clone();
     // 5.
     if let Some(key) = cx.config.server_key.clone() {
@@ -114,6 +129,50 @@ pub(super) fn handle_certificate(
         suite: st.suite,
         server_key,
     }))
+}
+
+/// The leaf's key must be one our ClientHello allowed, and its keyUsage must
+/// allow what the suite does with it.
+///
+/// - An ECDSA key must be on a curve we offered in supported_groups (RFC 8422
+///   §5.3, as RFC 4492 §5.3: "the public key in the server's certificate MUST
+///   respect the client's choice of elliptic curves").
+/// - With keyUsage present (RFC 5280 §4.2.1.3), ECDHE and DHE need
+///   `digitalSignature` (the key signs ServerKeyExchange) and RSA key
+///   transport needs `keyEncipherment`. A certificate issued for one use and
+///   used for the other is how a key meant only for decryption ends up
+///   signing, which its owner never agreed to.
+fn check_key_fits_our_offer(
+    cx: &Context<'_>,
+    leaf: &[u8],
+    kind: &PublicKeyKind,
+    kx: KeyExchange,
+) -> Result<(), Error> {
+    let curve = match kind {
+        PublicKeyKind::EcP256 => Some(NamedGroup::SECP256R1),
+        PublicKeyKind::EcP384 => Some(NamedGroup::SECP384R1),
+        _ => None,
+    };
+    if let Some(curve) = curve.filter(|c| !cx.config.groups.contains(c)) {
+        return Err(Error::certificate(
+            CertificateKind::CurveNotOffered,
+            format!("the certificate's ECDSA key is on {curve}, which our supported_groups did not offer"),
+        ));
+    }
+    let Some(usage) = key_usage(leaf)? else {
+        return Ok(());
+    };
+    let (allowed, needed) = match kx {
+        KeyExchange::Rsa => (usage.key_encipherment, "keyEncipherment"),
+        _ => (usage.digital_signature, "digitalSignature"),
+    };
+    if !allowed {
+        return Err(Error::certificate(
+            CertificateKind::KeyUsage,
+            format!("the certificate's keyUsage lacks {needed}, which {kx:?} key exchange needs"),
+        ));
+    }
+    Ok(())
 }
 
 /// Compares the operator's private key (`--server-key`) with the certificate

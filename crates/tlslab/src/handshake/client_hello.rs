@@ -1,7 +1,7 @@
 //! ClientHello (RFC 5246 §7.4.1.2).
 
 use super::{Context, ExpectServerHello, State};
-use crate::config::CustomClientHello;
+use crate::config::{CustomClientHello, ServerNameIndication};
 use crate::error::Error;
 use crate::observer::Event;
 use crate::session::StoredSession;
@@ -30,9 +30,15 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
 
     let mut extensions = vec![];
     // RFC 6066 §3: "Literal IPv4 and IPv6 addresses are not permitted in HostName."
-    if cx.config.server_name.parse::<std::net::IpAddr>().is_err() {
-        extensions.push(Extension::server_name(&cx.config.server_name));
+    let sni = match &cx.config.sni {
+        ServerNameIndication::SameAsServerName => Some(&cx.config.server_name),
+        ServerNameIndication::Omit => None,
+        ServerNameIndication::Other(name) => Some(name),
+    };
+    if let Some(name) = sni.filter(|n| n.parse::<std::net::IpAddr>().is_err()) {
+        extensions.push(Extension::server_name(name));
     }
+    cx.session.offered_server_name = sni.is_some_and(|n| n.parse::<std::net::IpAddr>().is_err());
     extensions.push(Extension::supported_groups(&cx.config.groups));
     extensions.push(Extension::ec_point_formats());
     extensions.push(Extension::signature_algorithms(&cx.config.signature_schemes));
@@ -133,6 +139,11 @@ fn send_custom_client_hello(
         cx.config.rng.fill(&mut client_hello.random);
     }
     let client_random = client_hello.random;
+    cx.session.offered_server_name = client_hello
+        .extensions
+        .iter()
+        .flatten()
+        .any(|e| e.typ == ExtensionType::SERVER_NAME);
     let raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
     cx.hooks.emit(&crate::observer::Event::HandshakeOut {
         typ: HandshakeType::CLIENT_HELLO,

@@ -259,6 +259,9 @@ pub struct SessionInfo {
     /// The session this handshake resumed, if any (its ticket is reused when
     /// the server sends no new one).
     pub resumed_from: Option<StoredSession>,
+    /// Whether our ClientHello carried server_name (only then may the server
+    /// acknowledge it, RFC 6066 §3).
+    pub offered_server_name: bool,
 }
 
 /// Everything the steps share: configuration, observer, transcript, and both

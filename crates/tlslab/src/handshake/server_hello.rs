@@ -100,8 +100,14 @@ pub(super) fn handle_server_hello(
                     return Err(IllegalParameter::NoUncompressedPointFormat.into());
                 }
             }
-            // RFC 6066 §3: the server's server_name, when present, is empty.
-            ExtensionType::SERVER_NAME if ext.data.is_empty() => {}
+            // RFC 6066 §3: the server's server_name, when present, is empty,
+            // and only an answer to ours.
+            ExtensionType::SERVER_NAME if ext.data.is_empty() && cx.session.offered_server_name => {}
+            // We offered supported_groups; RFC 8422 §5.2 gives the server no
+            // reason to send it in TLS 1.2, but some servers echo their list
+            // (TLS 1.3 servers send it in EncryptedExtensions): nothing in it
+            // changes what we do, so it is tolerated, not parsed.
+            ExtensionType::SUPPORTED_GROUPS => {}
             ExtensionType::ALPN if !cx.config.alpn_protocols.is_empty() => {
                 // RFC 7301 §3.1: exactly one protocol, one we offered.
                 let list = decode_alpn(&ext.data)?;

@@ -1,0 +1,302 @@
+//! The runner's command line, as far as this shim understands it.
+//!
+//! Every flag is either mapped onto [`tlslab::ClientConfig`] (or onto a check
+//! made after the handshake), or refused with [`Unsupported`], which the shim
+//! turns into exit code 89: the runner then counts the test as skipped rather
+//! than passed or failed.
+//!
+//! BoringSSL's `-on-initial-FLAG` and `-on-resume-FLAG` prefixes apply a flag
+//! to the first connection only, or to the resumption connections only.
+
+use std::fmt;
+
+/// A flag (or flag value) this shim does not implement.
+#[derive(Debug)]
+pub struct Unsupported(pub String);
+
+impl fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Settings that may differ between the first connection and the resumptions.
+#[derive(Clone, Debug, Default)]
+pub struct PerConnection {
+    /// `-verify-peer`: verify the chain against `-trust-cert`.
+    pub verify_peer: bool,
+    /// `-verify-fail`: the certificate verifier refuses every chain.
+    pub verify_fail: bool,
+    /// `-no-ticket`: do not offer session_ticket.
+    pub no_ticket: bool,
+    /// `-host-name NAME`: send server_name with NAME (otherwise none).
+    pub host_name: Option<String>,
+    /// `-advertise-alpn LIST`: protocols in wire format (length-prefixed).
+    pub advertise_alpn: Option<Vec<Vec<u8>>>,
+    /// `-expect-alpn PROTO`: the protocol the server must select.
+    pub expect_alpn: Option<String>,
+    /// `-cipher LIST`: colon-separated OpenSSL suite names.
+    pub cipher: Option<String>,
+    /// `-curves ID` (repeated): groups to offer.
+    pub curves: Vec<u16>,
+    /// `-verify-prefs ID` (repeated): signature schemes to accept.
+    pub verify_prefs: Vec<u16>,
+    /// `-expect-extended-master-secret`.
+    pub expect_ems: bool,
+    /// `-expect-session-miss`: a resumption attempt must not resume.
+    pub expect_session_miss: bool,
+    /// `-expect-ticket-renewal`: a resumed connection must bring a new ticket.
+    pub expect_ticket_renewal: bool,
+    /// `-expect-no-session`: the connection must leave nothing to resume.
+    pub expect_no_session: bool,
+    /// `-expect-curve-id ID`: the ECDHE group the server must pick.
+    pub expect_curve_id: Option<u16>,
+    /// `-shim-writes-first`: send "hello" right after the handshake.
+    pub shim_writes_first: bool,
+    /// `-check-close-notify`: the runner must end with close_notify.
+    pub check_close_notify: bool,
+    /// `-async`: read the socket one byte at a time, so every record and
+    /// handshake message arrives in pieces.
+    pub async_io: bool,
+}
+
+/// The whole command line.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    /// `-port N`.
+    pub port: u16,
+    /// `-shim-id K`, sent first on every connection (8 bytes, little-endian).
+    pub shim_id: u64,
+    /// `-ipv6`: connect to `::1`.
+    pub ipv6: bool,
+    /// `-trust-cert FILE`: the root to verify against.
+    pub trust_cert: Option<String>,
+    /// `-resume-count N`: connections after the first, each resuming.
+    pub resume_count: u32,
+    /// Settings of the first connection.
+    pub initial: PerConnection,
+    /// Settings of the resumption connections.
+    pub resume: PerConnection,
+}
+
+/// Which connections a flag applies to.
+#[derive(Clone, Copy)]
+enum Scope {
+    All,
+    Initial,
+    Resume,
+}
+
+/// The TLS 1.2 wire version.
+const TLS12: u16 = 0x0303;
+
+impl Flags {
+    /// Parses the runner's arguments (without the program name).
+    pub fn parse(args: &[String]) -> Result<Flags, Unsupported> {
+        let mut flags = Flags::default();
+        let mut i = 0;
+        while i < args.len() {
+            let arg = args[i].as_str();
+            let (scope, name) = if let Some(rest) = arg.strip_prefix("-on-initial-") {
+                (Scope::Initial, format!("-{rest}"))
+            } else if let Some(rest) = arg.strip_prefix("-on-resume-") {
+                (Scope::Resume, format!("-{rest}"))
+            } else {
+                (Scope::All, arg.to_string())
+            };
+            let takes_value = VALUE_FLAGS.contains(&name.as_str());
+            let value = if takes_value {
+                i += 1;
+                Some(
+                    args.get(i)
+                        .cloned()
+                        .ok_or_else(|| Unsupported(format!("{arg} needs a value")))?,
+                )
+            } else {
+                None
+            };
+            flags.apply(scope, &name, value.as_deref())?;
+            i += 1;
+        }
+        if flags.port == 0 {
+            return Err(Unsupported("no -port given".into()));
+        }
+        Ok(flags)
+    }
+
+    fn apply(&mut self, scope: Scope, name: &str, value: Option<&str>) -> Result<(), Unsupported> {
+        let v = value.unwrap_or_default();
+        let int = |what: &str| -> Result<u64, Unsupported> {
+            v.parse()
+                .map_err(|_| Unsupported(format!("{what}: '{v}' is not a number")))
+        };
+        // Connection-wide flags first; they make no sense per connection.
+        match (scope, name) {
+            (Scope::All, "-port") => {
+                self.port = int(name)?
+                    .try_into()
+                    .map_err(|_| Unsupported("-port out of range".into()))?;
+                return Ok(());
+            }
+            (Scope::All, "-shim-id") => {
+                self.shim_id = int(name)?;
+                return Ok(());
+            }
+            (Scope::All, "-ipv6") => {
+                self.ipv6 = true;
+                return Ok(());
+            }
+            (Scope::All, "-trust-cert") => {
+                self.trust_cert = Some(v.to_string());
+                return Ok(());
+            }
+            (Scope::All, "-resume-count") => {
+                self.resume_count = int(name)?
+                    .try_into()
+                    .map_err(|_| Unsupported("-resume-count out of range".into()))?;
+                return Ok(());
+            }
+            // The handshake runs before the first read either way: with a
+            // sans-IO client the explicit and implicit handshakes are the
+            // same sequence of reads and writes.
+            (Scope::All, "-implicit-handshake") => return Ok(()),
+            // TLS 1.3 and below-1.2 versions are never offered: disabling them
+            // changes nothing.
+            (_, "-no-tls13" | "-no-tls11" | "-no-tls1") => return Ok(()),
+            (_, "-min-version") => {
+                return match int(name)? {
+                    x if x <= u64::from(TLS12) => Ok(()),
+                    x => Err(Unsupported(format!(
+                        "-min-version {x:#06x}: only TLS 1.2 is implemented"
+                    ))),
+                }
+            }
+            (_, "-max-version") => {
+                return match int(name)? {
+                    x if x >= u64::from(TLS12) => Ok(()),
+                    x => Err(Unsupported(format!(
+                        "-max-version {x:#06x}: only TLS 1.2 is implemented"
+                    ))),
+                }
+            }
+            (_, "-expect-version") => {
+                return match int(name)? {
+                    x if x == u64::from(TLS12) => Ok(()),
+                    x => Err(Unsupported(format!(
+                        "-expect-version {x:#06x}: only TLS 1.2 is implemented"
+                    ))),
+                }
+            }
+            _ => {}
+        }
+        let targets: Vec<&mut PerConnection> = match scope {
+            Scope::All => vec![&mut self.initial, &mut self.resume],
+            Scope::Initial => vec![&mut self.initial],
+            Scope::Resume => vec![&mut self.resume],
+        };
+        for c in targets {
+            match name {
+                "-verify-peer" => c.verify_peer = true,
+                "-verify-fail" => c.verify_fail = true,
+                "-no-ticket" => c.no_ticket = true,
+                "-host-name" => c.host_name = Some(v.to_string()),
+                "-advertise-alpn" => c.advertise_alpn = Some(parse_alpn_wire(v)?),
+                "-expect-alpn" => c.expect_alpn = Some(v.to_string()),
+                "-cipher" => c.cipher = Some(v.to_string()),
+                "-curves" => c.curves.push(parse_u16(name, v)?),
+                "-verify-prefs" => c.verify_prefs.push(parse_u16(name, v)?),
+                "-expect-extended-master-secret" => c.expect_ems = true,
+                "-expect-session-miss" => c.expect_session_miss = true,
+                "-expect-ticket-renewal" => c.expect_ticket_renewal = true,
+                "-expect-no-session" => c.expect_no_session = true,
+                "-expect-curve-id" => c.expect_curve_id = Some(parse_u16(name, v)?),
+                "-shim-writes-first" => c.shim_writes_first = true,
+                "-check-close-notify" => c.check_close_notify = true,
+                "-async" => c.async_io = true,
+                other => return Err(Unsupported(format!("unsupported flag {other}"))),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Flags followed by a value. An unknown flag is refused before its value
+/// would matter, so only the flags understood here need to be listed.
+const VALUE_FLAGS: &[&str] = &[
+    "-port",
+    "-shim-id",
+    "-trust-cert",
+    "-resume-count",
+    "-min-version",
+    "-max-version",
+    "-expect-version",
+    "-host-name",
+    "-advertise-alpn",
+    "-expect-alpn",
+    "-cipher",
+    "-curves",
+    "-verify-prefs",
+    "-expect-curve-id",
+];
+
+fn parse_u16(name: &str, v: &str) -> Result<u16, Unsupported> {
+    v.parse()
+        .map_err(|_| Unsupported(format!("{name}: '{v}' is not a 16-bit number")))
+}
+
+/// `-advertise-alpn` is the ALPN list in wire format: each protocol preceded
+/// by its length byte.
+fn parse_alpn_wire(v: &str) -> Result<Vec<Vec<u8>>, Unsupported> {
+    let bytes = v.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let len = usize::from(bytes[i]);
+        let proto = bytes
+            .get(i + 1..i + 1 + len)
+            .ok_or_else(|| Unsupported("-advertise-alpn: truncated list".into()))?;
+        out.push(proto.to_vec());
+        i += 1 + len;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn scopes_and_values() {
+        let f = Flags::parse(&args(&[
+            "-port",
+            "4000",
+            "-shim-id",
+            "7",
+            "-on-resume-expect-session-miss",
+            "-curves",
+            "29",
+            "-advertise-alpn",
+            "\x03foo\x03bar",
+        ]))
+        .unwrap();
+        assert_eq!((f.port, f.shim_id), (4000, 7));
+        assert!(!f.initial.expect_session_miss && f.resume.expect_session_miss);
+        assert_eq!(f.initial.curves, vec![29]);
+        assert_eq!(
+            f.resume.advertise_alpn,
+            Some(vec![b"foo".to_vec(), b"bar".to_vec()])
+        );
+    }
+
+    #[test]
+    fn unknown_flags_and_versions_are_unsupported() {
+        assert!(Flags::parse(&args(&["-port", "1", "-false-start"])).is_err());
+        assert!(Flags::parse(&args(&["-port", "1", "-max-version", "770"])).is_err());
+        assert!(Flags::parse(&args(&["-port", "1", "-max-version", "772"])).is_ok());
+        assert!(Flags::parse(&args(&["-port", "1", "-on-retry-verify-peer"])).is_err());
+    }
+}

@@ -1,0 +1,377 @@
+//! `bogo-shim`: tlslab's client under BoringSSL's TLS test runner (BoGo).
+//!
+//! The runner plays a (often deliberately broken) server; for each test it
+//! starts this binary as
+//!
+//! ```text
+//! bogo-shim -port N -shim-id K [-ipv6] [-trust-cert ROOT.pem] [flags...]
+//! ```
+//!
+//! The shim connects to the loopback address on port `N`, writes `K` as 8
+//! bytes little-endian, then speaks TLS 1.2 as a client with
+//! [`tlslab::Client`] over a blocking socket. After the handshake it echoes:
+//! every byte of application data it receives goes back XORed with `0xff`,
+//! in writes of at most 512 bytes, until close_notify (answered with our own)
+//! or the end of the TCP stream. `-resume-count N` makes `N` more
+//! connections, each resuming the session of the one before.
+//!
+//! Exit codes: 0 success (stderr empty); 89 a flag this shim does not
+//! implement (the runner skips the test); 1 any failure, with BoringSSL's
+//! name for the error (`:DECRYPTION_FAILED_OR_BAD_RECORD_MAC:`) and our own
+//! message on stderr. `-is-handshaker-supported` prints `No`.
+//!
+//! # Flags understood
+//!
+//! `-port`, `-shim-id`, `-ipv6`, `-trust-cert`, `-resume-count`,
+//! `-implicit-handshake`, `-async`, `-verify-peer`, `-verify-fail`,
+//! `-no-ticket`, `-host-name`, `-advertise-alpn`, `-expect-alpn`, `-cipher`
+//! (colon-separated suite names only), `-curves`, `-verify-prefs`,
+//! `-expect-extended-master-secret`, `-expect-session-miss`,
+//! `-expect-ticket-renewal`, `-expect-no-session`, `-expect-curve-id`,
+//! `-shim-writes-first`, `-check-close-notify`, `-min-version` /
+//! `-max-version` / `-expect-version` when they allow TLS 1.2, and `-no-tls13`,
+//! `-no-tls11`, `-no-tls1` (nothing else is offered anyway); each with the
+//! `-on-initial-` and `-on-resume-` prefixes.
+//!
+//! Everything else answers 89, in particular: `-server`, `-dtls`, `-quic`,
+//! client certificates (`-cert-file`, `-key-file`, credentials), `-false-start`,
+//! NPN (`-advertise-npn`, `-select-next-proto`), renegotiation
+//! (`-renegotiate-*`), OCSP and SCT (`-enable-ocsp-stapling`,
+//! `-enable-signed-cert-timestamps`), `-fallback-scsv`, `-shim-shuts-down`,
+//! `-send-alert`, `-expect-peer-cert-file`, `-expect-verify-result`,
+//! `-expect-peer-signature-algorithm`, ECH, PAKE, channel ID, key export,
+//! `-on-retry-*`, a `-cipher` rule (`ALL`, `!x`, `[a|b]`), and any group or
+//! signature scheme tlslab does not implement.
+
+mod errors;
+mod flags;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use tlslab::crypto::cert::CertVerifier;
+use tlslab::crypto::suites::find_by_name;
+use tlslab::error::{CertificateError, CertificateKind};
+use tlslab::session::StoredSession;
+use tlslab::wire::{NamedGroup, SignatureScheme};
+use tlslab::{Client, ClientConfig, Error, ServerNameIndication, Verification};
+
+use flags::{Flags, PerConnection, Unsupported};
+
+/// The name on the runner's certificate.
+const RUNNER_SERVER_NAME: &str = "test";
+/// Exit code for a flag this shim does not implement.
+const EXIT_UNIMPLEMENTED: u8 = 89;
+/// The largest piece of application data echoed in one write.
+const ECHO_CHUNK: usize = 512;
+/// What `-shim-writes-first` sends.
+const FIRST_WRITE: &[u8] = b"hello";
+/// Groups defined only for TLS 1.3 key shares (ML-KEM hybrids and the
+/// earlier Kyber draft): a TLS 1.2 client must not offer them (RFC 8422
+/// defines ECDHE on curves only), so they are dropped from `-curves`.
+const TLS13_ONLY_GROUPS: &[u16] = &[0x6399, 0x11ec, 0x0200, 0x0201, 0x0202];
+
+/// Why a run ended without success.
+enum Failure {
+    /// A flag or value the shim does not implement (exit 89).
+    Unsupported(Unsupported),
+    /// The connection failed or an expectation did not hold (exit 1).
+    Failed(String),
+}
+
+impl From<Unsupported> for Failure {
+    fn from(u: Unsupported) -> Failure {
+        Failure::Unsupported(u)
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Failed(errors::describe(&e))
+    }
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args == ["-is-handshaker-supported"] {
+        println!("No");
+        return ExitCode::SUCCESS;
+    }
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Unsupported(u)) => {
+            eprintln!("unimplemented: {u}");
+            ExitCode::from(EXIT_UNIMPLEMENTED)
+        }
+        Err(Failure::Failed(message)) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), Failure> {
+    let flags = Flags::parse(args)?;
+    // Check both connections' settings before anything is sent: an
+    // unsupported value must skip the test, not fail it halfway.
+    build_config(&flags, &flags.initial, None)?;
+    if flags.resume_count > 0 {
+        build_config(&flags, &flags.resume, None)?;
+    }
+    let mut session = None;
+    for i in 0..=flags.resume_count {
+        let per = if i == 0 { &flags.initial } else { &flags.resume };
+        let config = build_config(&flags, per, session.take())?;
+        // A resumption connection must resume (unless -expect-session-miss),
+        // including when the previous connection left no session to offer.
+        session = connection(&flags, per, config, i > 0)?;
+    }
+    Ok(())
+}
+
+/// The client configuration for one connection.
+fn build_config(
+    flags: &Flags,
+    per: &PerConnection,
+    resume: Option<StoredSession>,
+) -> Result<ClientConfig, Failure> {
+    let mut config = ClientConfig::new(RUNNER_SERVER_NAME);
+    config.sni = match &per.host_name {
+        Some(name) => ServerNameIndication::Other(name.clone()),
+        None => ServerNameIndication::Omit,
+    };
+    // BoringSSL does not implement encrypt_then_mac, and the runner's CBC
+    // tests are about MAC-then-encrypt records.
+    config.offer_encrypt_then_mac = false;
+    config.offer_session_ticket = !per.no_ticket;
+    config.resume = resume;
+    if let Some(alpn) = &per.advertise_alpn {
+        config.alpn_protocols = alpn.clone();
+    }
+    if let Some(list) = &per.cipher {
+        config.suites = list
+            .split(':')
+            .filter(|t| !t.is_empty())
+            .map(|t| find_by_name(t).ok_or_else(|| Unsupported(format!("-cipher: '{t}'"))))
+            .collect::<Result<_, _>>()?;
+    }
+    if !per.curves.is_empty() {
+        let implemented = ClientConfig::new(RUNNER_SERVER_NAME).groups;
+        let mut groups = Vec::new();
+        for &id in &per.curves {
+            if TLS13_ONLY_GROUPS.contains(&id) {
+                continue;
+            }
+            let g = NamedGroup(id);
+            if !implemented.contains(&g) {
+                return Err(Unsupported(format!("-curves {id}: group {g} is not implemented")).into());
+            }
+            groups.push(g);
+        }
+        if groups.is_empty() {
+            return Err(Unsupported("-curves: no group usable in TLS 1.2".into()).into());
+        }
+        config.groups = groups;
+    }
+    if !per.verify_prefs.is_empty() {
+        // The default list is every scheme tlslab implements.
+        let implemented = ClientConfig::new(RUNNER_SERVER_NAME).signature_schemes;
+        config.signature_schemes = per
+            .verify_prefs
+            .iter()
+            .map(|&id| {
+                let s = SignatureScheme(id);
+                if implemented.contains(&s) {
+                    Ok(s)
+                } else {
+                    Err(Unsupported(format!(
+                        "-verify-prefs {id}: scheme {s} is not implemented"
+                    )))
+                }
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    // BoringSSL's client defaults to SSL_VERIFY_NONE: without -verify-peer
+    // the chain is not checked (its key still has to fit the suite and sign
+    // the key exchange).
+    config.verification = if per.verify_fail && per.verify_peer {
+        Verification::Custom(Box::new(|_, _| {
+            Err(Error::Certificate(CertificateError {
+                kind: CertificateKind::Other,
+                reason: "the verifier was told to refuse (-verify-fail)".into(),
+            }))
+        }))
+    } else if per.verify_peer {
+        let root = flags
+            .trust_cert
+            .as_deref()
+            .ok_or_else(|| Unsupported("-verify-peer without -trust-cert".into()))?;
+        Verification::Verify(CertVerifier::from_ca_file(Path::new(root))?)
+    } else {
+        Verification::Insecure
+    };
+    Ok(config)
+}
+
+/// One TCP connection: handshake, checks, echo. Returns the session to
+/// resume next.
+fn connection(
+    flags: &Flags,
+    per: &PerConnection,
+    config: ClientConfig,
+    resuming: bool,
+) -> Result<Option<StoredSession>, Failure> {
+    let ip = if flags.ipv6 {
+        Ipv6Addr::LOCALHOST.into()
+    } else {
+        Ipv4Addr::LOCALHOST.into()
+    };
+    let addr = SocketAddr::new(ip, flags.port);
+    let io = |what: &str, e: std::io::Error| Failure::Failed(format!(":SYSCALL: {what}: {e}"));
+    let mut sock = TcpStream::connect(addr).map_err(|e| io("connect", e))?;
+    // The runner gives up after 15 s; a read that outlives it helps nobody.
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .map_err(|e| io("set_read_timeout", e))?;
+    let _ = sock.set_nodelay(true);
+    sock.write_all(&flags.shim_id.to_le_bytes())
+        .map_err(|e| io("write shim id", e))?;
+
+    let mut conn = Conn {
+        sock,
+        client: Client::new(config),
+        out: Vec::new(),
+        read_size: if per.async_io { 1 } else { 16 * 1024 },
+        eof: false,
+    };
+    conn.client.start(&mut conn.out).map_err(Failure::from)?;
+    conn.flush()?;
+    while !conn.client.is_established() {
+        if conn.client.is_closed() {
+            return Err(Failure::Failed(
+                ":UNEXPECTED_EOF: close_notify before the handshake completed".into(),
+            ));
+        }
+        conn.read_once()?;
+        if conn.eof {
+            return Err(Failure::Failed(
+                ":UNEXPECTED_EOF: the runner closed the connection during the handshake".into(),
+            ));
+        }
+    }
+    check_expectations(per, &conn.client, resuming)?;
+    if per.shim_writes_first {
+        conn.client.send(FIRST_WRITE, &mut conn.out)?;
+        conn.flush()?;
+    }
+    conn.echo(per.check_close_notify)?;
+    let session = conn.client.session_to_resume();
+    if per.expect_no_session && session.is_some() {
+        return Err(Failure::Failed(
+            "the connection left a session to resume (-expect-no-session)".into(),
+        ));
+    }
+    Ok(session)
+}
+
+/// The checks the runner asks for after the handshake.
+fn check_expectations(per: &PerConnection, client: &Client<'_>, resuming: bool) -> Result<(), Failure> {
+    let s = client.session();
+    let fail = |m: String| Err(Failure::Failed(m));
+    if resuming && s.resumed == per.expect_session_miss {
+        return fail(if s.resumed {
+            "the session was resumed although -expect-session-miss".into()
+        } else {
+            "the session was not resumed".into()
+        });
+    }
+    if let Some(want) = &per.expect_alpn {
+        let got = s.alpn_protocol.as_ref().map(|p| p.to_vec()).unwrap_or_default();
+        if got != want.as_bytes() {
+            return fail(format!(
+                "ALPN: expected '{want}', got '{}'",
+                String::from_utf8_lossy(&got)
+            ));
+        }
+    }
+    if per.expect_ems && !s.extended_master_secret {
+        return fail("extended master secret not negotiated".into());
+    }
+    if let Some(id) = per.expect_curve_id {
+        if s.group != Some(NamedGroup(id)) {
+            return fail(format!("group: expected {}, got {:?}", NamedGroup(id), s.group));
+        }
+    }
+    if per.expect_ticket_renewal && s.new_ticket.is_none() {
+        return fail("no new ticket although -expect-ticket-renewal".into());
+    }
+    Ok(())
+}
+
+/// A socket and the sans-IO client over it.
+struct Conn {
+    sock: TcpStream,
+    client: Client<'static>,
+    /// Bytes the client produced, not yet written.
+    out: Vec<u8>,
+    /// Bytes read per `read` call (1 with `-async`).
+    read_size: usize,
+    /// The runner closed its side.
+    eof: bool,
+}
+
+impl Conn {
+    fn flush(&mut self) -> Result<(), Failure> {
+        if !self.out.is_empty() {
+            // A write can fail when the runner already closed; the error the
+            // client found (if any) is the one worth reporting.
+            let _ = self.sock.write_all(&self.out);
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// One read from the socket, fed to the client; whatever the client
+    /// answers (our flight, an alert) is written before an error is returned.
+    fn read_once(&mut self) -> Result<(), Failure> {
+        let mut buf = vec![0u8; self.read_size];
+        let n = match self.sock.read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => 0,
+            Err(e) => return Err(Failure::Failed(format!(":SYSCALL: read: {e}"))),
+        };
+        if n == 0 {
+            self.eof = true;
+            return Ok(());
+        }
+        let r = self.client.receive(&buf[..n], &mut self.out);
+        self.flush()?;
+        r.map_err(Failure::from)
+    }
+
+    /// Echoes application data XORed with 0xff until close_notify or EOF.
+    fn echo(&mut self, check_close_notify: bool) -> Result<(), Failure> {
+        loop {
+            let data = self.client.take_received();
+            for chunk in data.chunks(ECHO_CHUNK) {
+                let flipped: Vec<u8> = chunk.iter().map(|b| b ^ 0xff).collect();
+                self.client.send(&flipped, &mut self.out)?;
+            }
+            self.flush()?;
+            if self.client.is_closed() {
+                return Ok(());
+            }
+            if self.eof {
+                if check_close_notify {
+                    return Err(Failure::Failed(
+                        ":UNEXPECTED_EOF: the runner closed without close_notify".into(),
+                    ));
+                }
+                return Ok(());
+            }
+            self.read_once()?;
+        }
+    }
+}

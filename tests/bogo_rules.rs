@@ -1,0 +1,452 @@
+//! Client rules that BoringSSL's test runner (BoGo) examines, each checked
+//! against a crafted server flight.
+//!
+//! The flights are "The Illustrated TLS 1.2 Connection" (https://tls12.xargs.org/,
+//! vectors/illustrated-tls12), damaged or extended; the records the server
+//! protects after the handshake are sealed with the walkthrough's published
+//! key block. The limits (32 empty records, 4 warning alerts) are BoringSSL's
+//! (`kMaxEmptyRecords`, `kMaxWarningAlerts` in ssl/s3_pkt.cc); the alerts are
+//! the ones RFC 5246 §7.2 names.
+
+use tlslab::bytes::Bytes;
+use tlslab::crypto::suites;
+use tlslab::error::{HandshakeError, RecordError};
+use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::messages::{split_handshake, ClientHello};
+use tlslab::internal::record::{Protection, RecordLayerState};
+use tlslab::observer::Hooks;
+use tlslab::rng::{OsRng, ScriptedRng};
+use tlslab::wire::{
+    AlertDescription, CipherSuite, ContentType, Direction, ExtensionType, HandshakeType, ProtocolVersion,
+    RecordHeader,
+};
+use tlslab::{Client, ClientConfig, CustomClientHello, Error, ServerNameIndication, Verification};
+
+fn vector() -> serde_json::Value {
+    serde_json::from_str(include_str!("../vectors/illustrated-tls12/vector.json")).unwrap()
+}
+
+fn record(v: &serde_json::Value, i: usize) -> Vec<u8> {
+    hex::decode(v["records"][i]["record"].as_str().unwrap()).unwrap()
+}
+
+fn records(v: &serde_json::Value, range: std::ops::RangeInclusive<usize>) -> Vec<u8> {
+    range.flat_map(|i| record(v, i)).collect()
+}
+
+/// A client that reproduces the walkthrough's client side (its ClientHello,
+/// x25519 key and IVs), so the published server flight verifies.
+fn walkthrough_client(v: &serde_json::Value) -> Client<'static> {
+    let hello_record = record(v, 0);
+    let (_, body) = split_handshake(&hello_record[5..]).unwrap();
+    let hello = ClientHello::decode(body).unwrap();
+    let mut config = ClientConfig::new("example.ulfheim.net");
+    config.verification = Verification::Insecure;
+    config.custom_client_hello = Some(CustomClientHello {
+        hello,
+        keep_random: true,
+        record_version: ProtocolVersion::TLS10,
+    });
+    let iv = |i: usize| hex::decode(v["records"][i]["explicit_iv"].as_str().unwrap()).unwrap();
+    config.rng = Box::new(ScriptedRng::new(
+        vec![
+            hex::decode(v["client_x25519_private"].as_str().unwrap()).unwrap(),
+            iv(7),
+        ],
+        OsRng::new(),
+    ));
+    let mut client = Client::new(config);
+    client.start(&mut vec![]).unwrap();
+    client
+}
+
+/// The walkthrough client after the published handshake.
+fn established(v: &serde_json::Value) -> Client<'static> {
+    let mut client = walkthrough_client(v);
+    client.receive(&records(v, 1..=4), &mut vec![]).unwrap();
+    client.receive(&records(v, 8..=9), &mut vec![]).unwrap();
+    assert!(client.is_established());
+    client
+}
+
+fn key_block(v: &serde_json::Value) -> KeyBlock {
+    let k = |name: &str| Bytes(hex::decode(v["key_block"][name].as_str().unwrap()).unwrap());
+    KeyBlock {
+        client_write_mac_key: k("client_write_mac_key"),
+        server_write_mac_key: k("server_write_mac_key"),
+        client_write_key: k("client_write_key"),
+        server_write_key: k("server_write_key"),
+        client_write_iv: Bytes::default(),
+        server_write_iv: Bytes::default(),
+    }
+}
+
+/// The record layer of one side, from the published key block, at `seq`
+/// (the server's Finished was its record 0).
+fn record_layer(v: &serde_json::Value, keys: Direction, seq: u64) -> RecordLayerState {
+    let suite = suites::lookup(CipherSuite(0xc013)).unwrap();
+    RecordLayerState {
+        direction: keys,
+        protection: Protection::from_key_block(suite, &key_block(v), keys).unwrap(),
+        seq,
+    }
+}
+
+/// Records the server protects after its Finished, as the walkthrough's keys seal them.
+fn server_records(v: &serde_json::Value, items: &[(ContentType, &[u8])]) -> Vec<u8> {
+    let mut server = record_layer(v, Direction::ServerToClient, 1);
+    let mut out = vec![];
+    for (typ, data) in items {
+        server
+            .seal(
+                *typ,
+                ProtocolVersion::TLS12,
+                data,
+                &mut out,
+                &mut OsRng::new(),
+                &mut Hooks::none(),
+            )
+            .unwrap();
+    }
+    out
+}
+
+/// Opens the records the client wrote (its records 1, 2, ... after Finished).
+fn open_client_records(v: &serde_json::Value, mut bytes: &[u8]) -> Vec<(ContentType, Vec<u8>)> {
+    let mut client = record_layer(v, Direction::ClientToServer, 1);
+    let mut opened = vec![];
+    while !bytes.is_empty() {
+        let header = RecordHeader::decode(bytes[..5].try_into().unwrap());
+        let len = usize::from(header.length);
+        let mut payload = bytes[5..5 + len].to_vec();
+        client.open(&header, &mut payload, &mut Hooks::none()).unwrap();
+        opened.push((header.content_type, payload));
+        bytes = &bytes[5 + len..];
+    }
+    opened
+}
+
+/// A plaintext alert record as we must send it before encryption starts.
+fn plaintext_alert(d: AlertDescription) -> Vec<u8> {
+    vec![21, 3, 3, 0, 2, 2, d.0]
+}
+
+#[test]
+fn thirty_two_empty_records_pass_and_the_thirty_third_is_refused() {
+    let v = vector();
+    let mut client = established(&v);
+    let empty: Vec<(ContentType, &[u8])> = vec![(ContentType::APPLICATION_DATA, &[]); 33];
+    let sealed = server_records(&v, &empty);
+    let one = sealed.len() / 33;
+    let mut out = vec![];
+    client.receive(&sealed[..32 * one], &mut out).unwrap();
+    let err = client.receive(&sealed[32 * one..], &mut out).unwrap_err();
+    assert_eq!(err, Error::Record(RecordError::TooManyEmptyRecords(33)));
+    let sent = open_client_records(&v, &out);
+    assert_eq!(
+        sent,
+        vec![(
+            ContentType::ALERT,
+            vec![2, AlertDescription::UNEXPECTED_MESSAGE.0]
+        )]
+    );
+}
+
+#[test]
+fn data_between_empty_records_resets_the_count() {
+    let v = vector();
+    let mut client = established(&v);
+    let mut items: Vec<(ContentType, &[u8])> = vec![(ContentType::APPLICATION_DATA, &[]); 30];
+    items.push((ContentType::APPLICATION_DATA, b"x"));
+    items.extend(vec![(ContentType::APPLICATION_DATA, &[][..]); 30]);
+    client.receive(&server_records(&v, &items), &mut vec![]).unwrap();
+    assert_eq!(client.take_received(), b"x");
+}
+
+#[test]
+fn four_warning_alerts_pass_and_the_fifth_is_refused() {
+    let v = vector();
+    let warning: &[u8] = &[1, AlertDescription::NO_RENEGOTIATION.0];
+    let mut client = established(&v);
+    let four = server_records(&v, &[(ContentType::ALERT, warning); 4]);
+    client.receive(&four, &mut vec![]).unwrap();
+    let mut client = established(&v);
+    let five = server_records(&v, &[(ContentType::ALERT, warning); 5]);
+    let mut out = vec![];
+    let err = client.receive(&five, &mut out).unwrap_err();
+    assert_eq!(err, Error::Record(RecordError::TooManyWarningAlerts(5)));
+    assert_eq!(
+        open_client_records(&v, &out),
+        vec![(
+            ContentType::ALERT,
+            vec![2, AlertDescription::UNEXPECTED_MESSAGE.0]
+        )]
+    );
+}
+
+#[test]
+fn close_notify_is_answered_with_ours() {
+    // RFC 5246 §7.2.1: "The other party MUST respond with a close_notify
+    // alert of its own and close down the connection immediately".
+    let v = vector();
+    let mut client = established(&v);
+    let mut out = vec![];
+    client
+        .receive(&server_records(&v, &[(ContentType::ALERT, &[1, 0])]), &mut out)
+        .unwrap();
+    assert!(client.is_closed());
+    assert_eq!(
+        open_client_records(&v, &out),
+        vec![(ContentType::ALERT, vec![1, 0])]
+    );
+
+    // Having closed first, we answer nothing: our close_notify was the answer.
+    let mut client = established(&v);
+    let mut ours = vec![];
+    client.close(&mut ours).unwrap();
+    let mut out = vec![];
+    let server = server_records(&v, &[(ContentType::ALERT, &[1, 0])]);
+    client.receive(&server, &mut out).unwrap();
+    assert!(out.is_empty());
+}
+
+#[test]
+fn an_alert_of_unknown_level_is_illegal_parameter() {
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    let mut bytes = record(&v, 1);
+    bytes.extend_from_slice(&[21, 3, 3, 0, 2, 3, AlertDescription::HANDSHAKE_FAILURE.0]);
+    let mut out = vec![];
+    let err = client.receive(&bytes, &mut out).unwrap_err();
+    assert_eq!(err, Error::Record(RecordError::UnknownAlertLevel(3)));
+    assert_eq!(out, plaintext_alert(AlertDescription::ILLEGAL_PARAMETER));
+}
+
+#[test]
+fn a_record_version_other_than_tls12_after_server_hello_is_refused() {
+    // The ServerHello record itself may carry any 3.x version; after it the
+    // negotiated version is fixed (RFC 5246 Appendix E.1).
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    let mut bytes = record(&v, 1);
+    bytes[1..3].copy_from_slice(&[3, 1]);
+    let mut certificate = record(&v, 2);
+    certificate[1..3].copy_from_slice(&[3, 1]);
+    bytes.extend_from_slice(&certificate);
+    let mut out = vec![];
+    let err = client.receive(&bytes, &mut out).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Record(RecordError::WrongRecordVersion(ProtocolVersion::TLS10))
+    );
+    assert_eq!(out, plaintext_alert(AlertDescription::PROTOCOL_VERSION));
+}
+
+#[test]
+fn handshake_data_after_server_hello_done_stops_our_flight() {
+    // A partial Finished packed behind ServerHelloDone: our ClientKeyExchange,
+    // ChangeCipherSpec and Finished must not go out, only the alert.
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    let mut bytes = records(&v, 1..=3);
+    bytes.extend_from_slice(&[22, 3, 3, 0, 8, 0x0e, 0, 0, 0, 0x14, 0, 0, 0x0c]);
+    let mut out = vec![];
+    let err = client.receive(&bytes, &mut out).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Handshake(HandshakeError::ExcessHandshakeData {
+            after: HandshakeType::SERVER_HELLO_DONE
+        })
+    );
+    assert_eq!(out, plaintext_alert(AlertDescription::UNEXPECTED_MESSAGE));
+}
+
+/// The walkthrough's ServerHello with one more extension at the end.
+fn server_hello_with(v: &serde_json::Value, typ: ExtensionType, data: &[u8]) -> Vec<u8> {
+    let mut rec = record(v, 1);
+    let sid_len = usize::from(rec[5 + 4 + 34]);
+    let ext_len_at = 5 + 4 + 35 + sid_len + 3;
+    let add = 4 + data.len();
+    let bump = |rec: &mut Vec<u8>, at: usize, width: usize| {
+        let mut n = 0usize;
+        for b in &rec[at..at + width] {
+            n = n << 8 | usize::from(*b);
+        }
+        let bytes = (n + add).to_be_bytes();
+        rec[at..at + width].copy_from_slice(&bytes[bytes.len() - width..]);
+    };
+    bump(&mut rec, 3, 2);
+    bump(&mut rec, 6, 3);
+    bump(&mut rec, ext_len_at, 2);
+    rec.extend_from_slice(&typ.0.to_be_bytes());
+    rec.extend_from_slice(&(data.len() as u16).to_be_bytes());
+    rec.extend_from_slice(data);
+    rec
+}
+
+fn client_with_sni(sni: ServerNameIndication) -> Client<'static> {
+    let mut config = ClientConfig::new("example.ulfheim.net");
+    config.verification = Verification::Insecure;
+    config.sni = sni;
+    let mut client = Client::new(config);
+    client.start(&mut vec![]).unwrap();
+    client
+}
+
+#[test]
+fn a_server_name_acknowledgement_needs_our_server_name() {
+    // RFC 6066 §3 lets the server answer server_name with an empty extension;
+    // RFC 5246 §7.4.1.4 forbids answering an extension we did not send.
+    let v = vector();
+    let ack = server_hello_with(&v, ExtensionType::SERVER_NAME, &[]);
+    let mut offered = client_with_sni(ServerNameIndication::SameAsServerName);
+    offered.receive(&ack, &mut vec![]).unwrap();
+    let mut omitted = client_with_sni(ServerNameIndication::Omit);
+    let mut out = vec![];
+    let err = omitted.receive(&ack, &mut out).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Handshake(HandshakeError::UnsupportedExtension(ExtensionType::SERVER_NAME))
+    );
+    assert_eq!(out, plaintext_alert(AlertDescription::UNSUPPORTED_EXTENSION));
+}
+
+#[test]
+fn supported_groups_in_a_tls12_server_hello_is_tolerated() {
+    let v = vector();
+    let hello = server_hello_with(&v, ExtensionType::SUPPORTED_GROUPS, &[0, 2, 0, 0x1d]);
+    let mut client = client_with_sni(ServerNameIndication::SameAsServerName);
+    client.receive(&hello, &mut vec![]).unwrap();
+    assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+}
+
+/// A self-signed certificate made by the `openssl` tool (independent of our
+/// DER reader), DER-encoded.
+fn openssl_certificate(newkey: &[&str], key_usage: Option<&str>) -> Vec<u8> {
+    let dir = tlslab_peers::certs::fresh_dir("tlslab-keyusage").unwrap();
+    let mut args = vec![
+        "req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=test", "-keyout", "k.pem",
+    ];
+    args.extend_from_slice(newkey);
+    args.extend_from_slice(&["-outform", "DER", "-out", "c.der"]);
+    let ext;
+    if let Some(usage) = key_usage {
+        ext = format!("keyUsage=critical,{usage}");
+        args.extend_from_slice(&["-addext", &ext]);
+    }
+    let (ok, text) = tlslab_peers::certs::openssl_tool(&dir, &args).unwrap();
+    assert!(ok, "{text}");
+    let der = std::fs::read(dir.join("c.der")).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    der
+}
+
+const RSA: &[&str] = &["-newkey", "rsa:2048"];
+const P384: &[&str] = &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"];
+
+/// A Certificate message (RFC 5246 §7.4.2) holding one certificate, in a record.
+fn certificate_record(der: &[u8]) -> Vec<u8> {
+    let u24 = |n: usize| (n as u32).to_be_bytes()[1..].to_vec();
+    let mut body = u24(der.len() + 3);
+    body.extend_from_slice(&u24(der.len()));
+    body.extend_from_slice(der);
+    let mut hs = vec![11];
+    hs.extend_from_slice(&u24(body.len()));
+    hs.extend_from_slice(&body);
+    let mut rec = vec![22, 3, 3];
+    rec.extend_from_slice(&(hs.len() as u16).to_be_bytes());
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+#[test]
+fn key_usage_is_read_as_openssl_wrote_it() {
+    use tlslab::internal::signature::{key_usage, KeyUsage};
+    let ku = |usage| key_usage(&openssl_certificate(RSA, usage)).unwrap();
+    assert_eq!(
+        ku(Some("keyEncipherment")),
+        Some(KeyUsage {
+            digital_signature: false,
+            key_encipherment: true
+        })
+    );
+    assert_eq!(
+        ku(Some("digitalSignature,keyEncipherment")),
+        Some(KeyUsage {
+            digital_signature: true,
+            key_encipherment: true
+        })
+    );
+    // `openssl req -x509` adds no keyUsage unless asked.
+    assert_eq!(ku(None), None);
+}
+
+#[test]
+fn an_rsa_key_for_encipherment_only_cannot_sign_server_key_exchange() {
+    // The walkthrough's suite is ECDHE_RSA: the key signs ServerKeyExchange.
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    let mut bytes = record(&v, 1);
+    bytes.extend_from_slice(&certificate_record(&openssl_certificate(
+        RSA,
+        Some("keyEncipherment"),
+    )));
+    let mut out = vec![];
+    let err = client.receive(&bytes, &mut out).unwrap_err();
+    let Error::Certificate(c) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(c.kind, tlslab::error::CertificateKind::KeyUsage, "{err}");
+    assert_eq!(out, plaintext_alert(AlertDescription::BAD_CERTIFICATE));
+
+    // With digitalSignature the certificate passes this step.
+    let mut client = walkthrough_client(&v);
+    let mut bytes = record(&v, 1);
+    bytes.extend_from_slice(&certificate_record(&openssl_certificate(
+        RSA,
+        Some("digitalSignature"),
+    )));
+    client.receive(&bytes, &mut vec![]).unwrap();
+    assert_eq!(client.state_name(), tlslab::StateName::ExpectServerKeyExchange);
+}
+
+#[test]
+fn an_ecdsa_key_on_a_curve_we_did_not_offer_is_refused() {
+    // The walkthrough's ServerHello, answering ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+    // (0xc009) instead; the client offers x25519 and P-256, the key is P-384.
+    let v = vector();
+    let mut config = ClientConfig::new("example.ulfheim.net");
+    config.verification = Verification::Insecure;
+    config.groups = vec![
+        tlslab::wire::NamedGroup::X25519,
+        tlslab::wire::NamedGroup::SECP256R1,
+    ];
+    let mut client = Client::new(config);
+    client.start(&mut vec![]).unwrap();
+    let mut hello = record(&v, 1);
+    let sid_len = usize::from(hello[5 + 4 + 34]);
+    let at = 5 + 4 + 35 + sid_len;
+    hello[at..at + 2].copy_from_slice(&[0xc0, 0x09]);
+    hello.extend_from_slice(&certificate_record(&openssl_certificate(P384, None)));
+    let mut out = vec![];
+    let err = client.receive(&hello, &mut out).unwrap_err();
+    let Error::Certificate(c) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(c.kind, tlslab::error::CertificateKind::CurveNotOffered, "{err}");
+    assert_eq!(out, plaintext_alert(AlertDescription::UNSUPPORTED_CERTIFICATE));
+}
+
+#[test]
+fn the_tls13_downgrade_sentinel_is_accepted_by_a_tls12_only_client() {
+    // RFC 8446 §4.1.3: a TLS 1.3 server negotiating TLS 1.2 ends
+    // ServerHello.random with 44 4F 57 4E 47 52 44 01 ("DOWNGRD\x01") whatever
+    // the client offered; only TLS 1.3 clients refuse it. tlslab never offers
+    // TLS 1.3, so the sentinel is what it sees from every TLS 1.3 server.
+    let v = vector();
+    let mut hello = record(&v, 1);
+    hello[5 + 4 + 2 + 24..5 + 4 + 2 + 32].copy_from_slice(b"DOWNGRD\x01");
+    let mut client = client_with_sni(ServerNameIndication::SameAsServerName);
+    client.receive(&hello, &mut vec![]).unwrap();
+    assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+}
