@@ -311,7 +311,7 @@ impl CbcState {
         out.resize(iv_at + BLOCK, 0);
         rng.fill(&mut out[iv_at..]);
         out.extend_from_slice(plaintext.fragment);
-        let changed = if self.encrypt_then_mac {
+        if self.encrypt_then_mac {
             // plaintext ‖ padding ‖ padding_length fills whole blocks; the
             // MAC comes after the ciphertext and covers IV ‖ ciphertext,
             // its length field counting those bytes (RFC 7366 §3).
@@ -327,8 +327,7 @@ impl CbcState {
             let changed = pad_to_block(out, used, padding_fault);
             cbc_encrypt(&self.aes, &mut out[iv_at..]);
             changed
-        };
-        changed
+        }
     }
     // ANCHOR_END: seal
 

@@ -302,7 +302,9 @@ impl<H: Md> Pads<H> {
                 Some(j) => data.get(j).copied().unwrap_or(0),
             }
         };
-        let m = 13 + n; // secret: |M|
+        // secret: |M|. Through black_box, so that the compiler cannot reason
+        // about its range and turn the masks below back into branches.
+        let m = std::hint::black_box(13 + n);
         let m_min = 13 + n_min; // public
         let m_max = 13 + n_max; // public
                                 // secret: the block holding the end of the padding (0x80, zeros, the
@@ -339,11 +341,14 @@ impl<H: Md> Pads<H> {
         let len_bytes = bits.to_be_bytes();
         let mut picked = state;
         for j in plain_blocks..=max_block {
-            let is_final = ct_eq(j as u32, final_block as u32); // secret
+            // secret; black_box: a mask the compiler cannot see is 0 or !0,
+            // so the state selection stays arithmetic (not a branch over a copy).
+            let is_final = std::hint::black_box(ct_eq(j as u32, final_block as u32));
             for (k, o) in block.iter_mut().take(b).enumerate() {
                 let i = (j * b + k) as u32; // public position
-                let is_msg = ct_lt(i, m as u32) as u8; // secret
-                let is_80 = ct_eq(i, m as u32) as u8; // secret
+                                            // secret masks, opaque to the optimiser (see `m`).
+                let (is_msg, is_80) =
+                    std::hint::black_box((ct_lt(i, m as u32) as u8, ct_eq(i, m as u32) as u8));
                 let mut v = (byte_at(j * b + k) & is_msg) | (0x80 & is_80);
                 // The bit length: the last 8 bytes of the final block (the
                 // upper 8 of SHA-384's 16-byte field are zero).

@@ -114,14 +114,14 @@ pub fn verify_constant_time(
     let window = avail.min(256); // public
     for (i, &b) in fragment.iter().rev().take(window).enumerate() {
         let in_padding = ct_ge(pad_len, i as u32); // secret
-        good &= !(in_padding & !ct_eq(u32::from(b), pad_len));
+        good &= std::hint::black_box(!(in_padding & !ct_eq(u32::from(b), pad_len)));
     }
 
     // secret: bytes to remove; 1 (the length byte alone) when the padding is bad.
     let to_remove = (pad_len & good) as usize + 1;
     // secret: plaintext length. to_remove <= avail whichever way good went, so
     // this never saturates; saturating keeps it panic-free regardless.
-    let n = avail.saturating_sub(to_remove);
+    let n = std::hint::black_box(avail.saturating_sub(to_remove));
     // public: the range n can take (to_remove is 1..=256).
     let (n_min, n_max) = (avail.saturating_sub(256), avail - 1);
 
@@ -147,7 +147,7 @@ fn copy_mac(fragment: &[u8], n: usize, mac_len: usize, n_min: usize) -> [u8; MAX
     let end32 = (n + mac_len) as u32;
     for (i, &b) in fragment.iter().enumerate().skip(n_min) {
         let i = i as u32;
-        let inside = ct_ge(i, n32) & ct_lt(i, end32); // secret
+        let inside = std::hint::black_box(ct_ge(i, n32) & ct_lt(i, end32)); // secret
         if let Some(r) = rotated.get_mut(j) {
             *r |= b & inside as u8;
         }
@@ -167,7 +167,7 @@ fn copy_mac(fragment: &[u8], n: usize, mac_len: usize, n_min: usize) -> [u8; MAX
         let mut want = rot + k as u32; // secret, < 2 * mac_len
         want -= mac_len as u32 & ct_ge(want, mac_len as u32);
         for (m, &r) in rotated.iter().take(mac_len).enumerate() {
-            *out |= r & ct_eq(m as u32, want) as u8;
+            *out |= r & std::hint::black_box(ct_eq(m as u32, want) as u8);
         }
     }
     received
