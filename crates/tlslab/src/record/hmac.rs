@@ -103,6 +103,18 @@ macro_rules! compress_in_groups {
     }};
 }
 
+/// `a` where `mask` is all ones, `b` where it is zero (32-bit states).
+fn select_words<const N: usize>(mask: u32, a: &[u32; N], b: &[u32; N]) -> [u32; N] {
+    std::array::from_fn(|i| (a[i] & mask) | (b[i] & !mask))
+}
+
+/// The big-endian bytes of a 32-bit state (SHA-1, SHA-256).
+fn output_words(state: &[u32], out: &mut [u8]) {
+    for (o, w) in out.chunks_exact_mut(4).zip(state) {
+        o.copy_from_slice(&w.to_be_bytes());
+    }
+}
+
 struct Sha1;
 struct Sha256;
 struct Sha384;
@@ -117,12 +129,10 @@ impl Md for Sha1 {
         compress_in_groups!(state, blocks, U64, 64, sha1::compress)
     }
     fn select(mask: u32, a: &[u32; 5], b: &[u32; 5]) -> [u32; 5] {
-        std::array::from_fn(|i| (a[i] & mask) | (b[i] & !mask))
+        select_words(mask, a, b)
     }
     fn output(state: &[u32; 5], out: &mut [u8]) {
-        for (o, w) in out.chunks_exact_mut(4).zip(state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
+        output_words(state, out)
     }
 }
 
@@ -138,12 +148,10 @@ impl Md for Sha256 {
         compress_in_groups!(state, blocks, U64, 64, sha2::compress256)
     }
     fn select(mask: u32, a: &[u32; 8], b: &[u32; 8]) -> [u32; 8] {
-        std::array::from_fn(|i| (a[i] & mask) | (b[i] & !mask))
+        select_words(mask, a, b)
     }
     fn output(state: &[u32; 8], out: &mut [u8]) {
-        for (o, w) in out.chunks_exact_mut(4).zip(state) {
-            o.copy_from_slice(&w.to_be_bytes());
-        }
+        output_words(state, out)
     }
 }
 

@@ -174,6 +174,36 @@ fn copy_mac(fragment: &[u8], n: usize, mac_len: usize, n_min: usize) -> [u8; MAX
 }
 // ANCHOR_END: verify_constant_time
 
+/// One MAC check as the observer sees it, in either MAC order: what the MAC
+/// covered (after the pseudo-header), the two MACs, and whether they matched.
+struct MacView<'a> {
+    pseudo_header: &'a [u8; 13],
+    covered: &'a [u8],
+    computed: &'a [u8],
+    received: &'a [u8],
+    equal: bool,
+}
+
+impl MacView<'_> {
+    /// `MacInput`, then `MacCompared`.
+    fn emit(&self, direction: Direction, seq: u64, hooks: &mut Hooks<'_>) {
+        hooks.emit(&Event::MacInput(MacInput {
+            direction,
+            seq,
+            pseudo_header: self.pseudo_header,
+            fragment: self.covered,
+            mac: self.computed,
+        }));
+        hooks.emit(&Event::MacCompared {
+            direction,
+            seq,
+            computed: self.computed,
+            received: self.received,
+            equal: self.equal,
+        });
+    }
+}
+
 /// Everything [`explain`] found in a decrypted CBC fragment. Ranges index the
 /// fragment passed to `explain` (IV removed).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -233,20 +263,14 @@ impl CbcVerdict {
         if self.too_short {
             return;
         }
-        hooks.emit(&Event::MacInput(MacInput {
-            direction,
-            seq,
+        let mac = MacView {
             pseudo_header: &self.pseudo_header,
-            fragment: slice(&self.plaintext),
-            mac: self.computed_mac(),
-        }));
-        hooks.emit(&Event::MacCompared {
-            direction,
-            seq,
+            covered: slice(&self.plaintext),
             computed: self.computed_mac(),
             received: slice(&self.received_mac),
             equal: self.mac_ok,
-        });
+        };
+        mac.emit(direction, seq, hooks);
     }
 }
 
@@ -442,20 +466,14 @@ impl EtmMacVerdict {
             return;
         }
         let slice = |r: &Range<usize>| payload.get(r.clone()).unwrap_or_default();
-        hooks.emit(&Event::MacInput(MacInput {
-            direction,
-            seq,
+        let mac = MacView {
             pseudo_header: &self.pseudo_header,
-            fragment: slice(&self.authenticated),
-            mac: self.computed_mac(),
-        }));
-        hooks.emit(&Event::MacCompared {
-            direction,
-            seq,
+            covered: slice(&self.authenticated),
             computed: self.computed_mac(),
             received: slice(&self.received_mac),
             equal: self.mac_ok,
-        });
+        };
+        mac.emit(direction, seq, hooks);
     }
 }
 
