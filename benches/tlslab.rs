@@ -20,8 +20,11 @@
 //! Environment: `TLSLAB_BENCH_QUICK=1` shortens every measurement (a smoke
 //! run, numbers not meaningful); `TLSLAB_BENCH_SKIP_NO_HOOKS=1` skips the
 //! second build; `TLSLAB_BENCH_CAPTURE_MB=N` sets the capture size;
-//! `TLSLAB_BENCH_ONLY=handshakes,bulk,glass-box,memory,no-hooks,explain`
-//! runs only the named sections.
+//! `TLSLAB_BENCH_ONLY=handshakes,bulk,glass-box,memory,no-hooks,explain,cbc,timing`
+//! runs only the named sections (`cbc`: the CBC record layer against OpenSSL's
+//! stitched AES-CBC-HMAC-SHA1, `openssl speed` run by the bench; `timing`: the
+//! dudect-style t-test of the CBC verifier, which with `TLSLAB_TIMING_GATE=1`
+//! exits non-zero when it finds a leak, or misses the deliberate one).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -36,6 +39,7 @@ use std::time::{Duration, Instant};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::record::hmac::MacKey;
 use tlslab::internal::record::{Protection, RecordLayerState};
 use tlslab::observer::{Hooks, JsonLog, Observer, Recorder};
 use tlslab::replay::{Action, Bundle};
@@ -1531,31 +1535,34 @@ fn main() {
     }
     let started = Instant::now();
     let mut r = Report::default();
-    let ossl = LocalServer::start(&ServerOptions {
-        cipher: Some(SUITES.join(":")),
-        extra_args: vec!["-quiet".into()],
-        ..ServerOptions::default()
-    })
-    .expect("openssl s_server");
+    let only = std::env::var("TLSLAB_BENCH_ONLY").unwrap_or_default();
+    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
+    // The local OpenSSL server, started only for the sections that talk to it.
+    let ossl_holder = ["handshakes", "bulk", "glass-box", "memory"]
+        .iter()
+        .any(|s| run(s))
+        .then(|| {
+            LocalServer::start(&ServerOptions {
+                cipher: Some(SUITES.join(":")),
+                extra_args: vec!["-quiet".into()],
+                ..ServerOptions::default()
+            })
+            .expect("openssl s_server")
+        });
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-work");
     let _ = std::fs::create_dir_all(&dir);
 
     let header = format!("Machine: {}\n", machine());
     println!("{header}");
-    let only = std::env::var("TLSLAB_BENCH_ONLY").unwrap_or_default();
-    let run = |name: &str| only.is_empty() || only.split(',').any(|o| o == name);
-    if run("handshakes") {
-        section_handshakes(&mut r, &ossl);
+    let mut timing_ok = true;
+    if let Some(ossl) = &ossl_holder {
+        run_server_sections(&mut r, ossl, &run);
     }
-    if run("bulk") {
-        section_bulk(&mut r, &ossl);
+    if run("cbc") {
+        section_cbc(&mut r);
     }
-    if run("glass-box") {
-        section_glass_box(&mut r);
-        section_explain_failures(&mut r, &ossl);
-    }
-    if run("memory") {
-        section_memory(&mut r, &ossl);
+    if run("timing") {
+        timing_ok = section_timing(&mut r);
     }
     if run("no-hooks") {
         section_no_hooks(&mut r);
@@ -1563,7 +1570,31 @@ fn main() {
     if run("explain") {
         section_explain(&mut r, &dir);
     }
+    finish_report(&r, &header, started);
+    // TLSLAB_TIMING_GATE=1 (CI): the timing check decides the exit status.
+    if std::env::var_os("TLSLAB_TIMING_GATE").is_some() && !timing_ok {
+        eprintln!("timing check failed: see the Timing table");
+        std::process::exit(1);
+    }
+}
 
+fn run_server_sections(r: &mut Report, ossl: &LocalServer, run: &dyn Fn(&str) -> bool) {
+    if run("handshakes") {
+        section_handshakes(r, ossl);
+    }
+    if run("bulk") {
+        section_bulk(r, ossl);
+    }
+    if run("glass-box") {
+        section_glass_box(r);
+        section_explain_failures(r, ossl);
+    }
+    if run("memory") {
+        section_memory(r, ossl);
+    }
+}
+
+fn finish_report(r: &Report, header: &str, started: Instant) {
     let mut targets = String::from("\n### Targets\n\n");
     for (what, holds) in &r.verdicts {
         let _ = writeln!(
@@ -1586,4 +1617,294 @@ fn main() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report.md");
     std::fs::write(&path, report).expect("writing target/bench-report.md");
     println!("\nwritten to {}", path.display());
+}
+
+// ---------------------------------------------------------------------------
+// CBC: the record layer against OpenSSL's stitched AES-CBC-HMAC-SHA1.
+// ---------------------------------------------------------------------------
+
+/// `openssl speed -evp ALG -bytes 16384`, in MB/s (its `-mr` line `+F:…:bytes/s`).
+fn openssl_speed(alg: &str) -> Option<f64> {
+    let secs = if quick() { "1" } else { "2" };
+    let out = Command::new("openssl")
+        .args(["speed", "-mr", "-seconds", secs, "-evp", alg, "-bytes", "16384"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("+F:"))?;
+    let bytes_per_s: f64 = line.rsplit(':').next()?.trim().parse().ok()?;
+    Some(bytes_per_s / 1e6)
+}
+
+/// Our HMAC (`record::hmac::MacKey`, SHA-NI compression) over 13 + 16 KiB.
+fn our_hmac(alg: suites::MacAlgorithm, t: Duration) -> Duration {
+    let key = MacKey::new(alg, &vec![0x4d; alg.len()]).expect("HMAC");
+    let data = vec![0x61u8; RECORD];
+    cpu_per_call(t, 3, || {
+        std::hint::black_box(key.sign(&[&[0u8; 13], &data]));
+    })
+}
+
+fn section_cbc(r: &mut Report) {
+    r.section(
+        "CBC: 16 KiB records, MB/s (CPU time of the bench thread)",
+        "tlslab = `RecordLayerState::seal` / `open` (MAC-then-encrypt, the constant-time \
+         verifier). OpenSSL = `openssl speed -evp aes-128-cbc-hmac-sha1 -bytes 16384` (the \
+         stitched AES-NI + SHA cipher, encryption) and `-evp sha1` / `sha256` / `aes-128-cbc`, \
+         run by this bench. HMAC = the record MAC over 16 KiB alone: tlslab's (`sha1`/`sha2` \
+         compression functions, SHA-NI when the CPU has it) and ring's.",
+        &["what", "MB/s", "reference", "MB/s", "ratio"],
+    );
+    let t = budget(0.9);
+    let mb = |d: Duration| mbps(RECORD, d);
+    let f = |x: f64| format!("{x:.0}");
+    let (aes_enc, aes_dec) = raw_aes_cbc(t);
+    let stitched = openssl_speed("aes-128-cbc-hmac-sha1");
+    let ossl_sha1 = openssl_speed("sha1");
+    let ossl_sha256 = openssl_speed("sha256");
+    let ossl_aes = openssl_speed("aes-128-cbc");
+    let (s1, o1) = tlslab_record_costs("ECDHE-RSA-AES128-SHA", RECORD, None, t);
+    let (s256, o256) = tlslab_record_costs("ECDHE-RSA-AES128-SHA256", RECORD, None, t);
+    if let Some(st) = stitched {
+        for (dir, d, want) in [("seal", s1, 0.6), ("open", o1, 0.8)] {
+            let q = mb(d) / st;
+            r.row(&[
+                format!("AES-128-CBC-SHA1 {dir}"),
+                f(mb(d)),
+                "OpenSSL stitched AES-128-CBC-HMAC-SHA1".into(),
+                f(st),
+                format!("{q:.2}"),
+            ]);
+            r.target(
+                format!("AES-128-CBC-SHA1 {dir}: tlslab/OpenSSL stitched = {q:.2} ≥ {want}"),
+                q >= want,
+            );
+        }
+    }
+    // AES-128-CBC + SHA-256 alone: the two primitives' times, summed.
+    let h256 = our_hmac(suites::MacAlgorithm::HmacSha256, t);
+    for (dir, d, aes) in [("seal", s256, aes_enc), ("open", o256, aes_dec)] {
+        let limit = aes + h256;
+        let q = d.as_secs_f64() / limit.as_secs_f64();
+        r.row(&[
+            format!("AES-128-CBC-SHA256 {dir}"),
+            f(mb(d)),
+            "AES-128-CBC (`aes`) + HMAC-SHA256 alone".into(),
+            f(mb(limit)),
+            format!("{:.2}", 1.0 / q),
+        ]);
+        r.target(
+            format!("AES-128-CBC-SHA256 {dir}: time / (AES-128-CBC + SHA-256 alone) = {q:.2} ≤ 1.3"),
+            q <= 1.3,
+        );
+    }
+    for (name, alg, ring_alg, ossl) in [
+        (
+            "HMAC-SHA1",
+            suites::MacAlgorithm::HmacSha1,
+            ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+            ossl_sha1,
+        ),
+        (
+            "HMAC-SHA256",
+            suites::MacAlgorithm::HmacSha256,
+            ring::hmac::HMAC_SHA256,
+            ossl_sha256,
+        ),
+    ] {
+        let ours = mb(our_hmac(alg, t));
+        let ring = mb(raw_hmac(ring_alg, t));
+        r.row(&[
+            format!("{name} tlslab"),
+            f(ours),
+            format!("{name} ring"),
+            f(ring),
+            ratio(ours, ring),
+        ]);
+        if let Some(o) = ossl {
+            r.row(&[
+                format!("{name} tlslab"),
+                f(ours),
+                format!("openssl speed -evp {}", &name[5..].to_lowercase()),
+                f(o),
+                ratio(ours, o),
+            ]);
+        }
+    }
+    if let Some(o) = ossl_aes {
+        r.row(&[
+            "AES-128-CBC encrypt (`aes`)".into(),
+            f(mb(aes_enc)),
+            "openssl speed -evp aes-128-cbc".into(),
+            f(o),
+            ratio(mb(aes_enc), o),
+        ]);
+    }
+    // The PRF's HMAC: short messages (a 32-byte A(i) ‖ 77-byte seed), where
+    // the per-call set-up counts, not the throughput.
+    let seed = [0x5eu8; 109];
+    let ours = MacKey::new(suites::MacAlgorithm::HmacSha256, &[0x4d; 48]).expect("HMAC");
+    let ring_key = ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &[0x4d; 48]);
+    let o = cpu_per_call(t, 3, || {
+        std::hint::black_box(ours.sign(&[&seed]));
+    });
+    let g = cpu_per_call(t, 3, || {
+        std::hint::black_box(ring::hmac::sign(&ring_key, &seed));
+    });
+    r.row(&[
+        "PRF-sized HMAC-SHA256 (109 B) tlslab, ns".into(),
+        format!("{:.0}", o.as_secs_f64() * 1e9),
+        "ring, ns".into(),
+        format!("{:.0}", g.as_secs_f64() * 1e9),
+        ratio(g.as_secs_f64(), o.as_secs_f64()),
+    ]);
+}
+
+// ---------------------------------------------------------------------------
+// Timing: a dudect-style check of the CBC verifier (Reparaz, Balasch,
+// Verbauwhede 2017): two classes of inputs, interleaved at random, each call
+// timed; Welch's t-test on the two samples. |t| ≥ 4.5 means the time depends
+// on the class (a leak); below, no leak was detected at this sample size.
+// ---------------------------------------------------------------------------
+
+/// Welch's t statistic of two samples.
+fn welch_t(a: &[f64], b: &[f64]) -> f64 {
+    let stats = |x: &[f64]| {
+        let n = x.len() as f64;
+        let mean = x.iter().sum::<f64>() / n;
+        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+        (n, mean, var)
+    };
+    let (na, ma, va) = stats(a);
+    let (nb, mb, vb) = stats(b);
+    (ma - mb) / (va / na + vb / nb).sqrt()
+}
+
+/// The two classes' timings (ns) of `f` on `inputs[0]` and `inputs[1]`
+/// (same length), `per_class` each after a warm-up, in random order; every
+/// input is copied into the same buffer first so that both classes read the
+/// same addresses. Returns |t| over the measurements below the pooled 90th
+/// percentile (dudect's cropping: interrupts and the other processes on the
+/// machine only add time, in long outliers).
+fn dudect(inputs: [&[u8]; 2], per_class: usize, f: &mut dyn FnMut(&[u8]) -> bool) -> f64 {
+    let mut buf = inputs[0].to_vec();
+    let mut state = 0x9e3779b97f4a7c15u64; // xorshift64: the class order
+    let mut samples: [Vec<f64>; 2] = [Vec::with_capacity(per_class), Vec::with_capacity(per_class)];
+    let warm_up = per_class / 10;
+    let mut i = 0usize;
+    while samples[0].len() < per_class || samples[1].len() < per_class {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let class = (state & 1) as usize;
+        buf.copy_from_slice(inputs[class]);
+        let start = Instant::now();
+        std::hint::black_box(f(std::hint::black_box(&buf)));
+        let ns = start.elapsed().as_nanos() as f64;
+        i += 1;
+        if i > warm_up && samples[class].len() < per_class {
+            samples[class].push(ns);
+        }
+    }
+    let mut pooled: Vec<f64> = samples.iter().flatten().copied().collect();
+    pooled.sort_by(|a, b| a.total_cmp(b));
+    let cut = pooled[pooled.len() * 9 / 10];
+    let crop = |s: &[f64]| s.iter().copied().filter(|&v| v <= cut).collect::<Vec<_>>();
+    welch_t(&crop(&samples[0]), &crop(&samples[1])).abs()
+}
+
+/// plaintext ‖ MAC ‖ padding: a decrypted CBC fragment of `len` bytes with
+/// `pad` padding bytes, its MAC computed with ring (not by the verifier).
+fn timing_fragment(alg: suites::MacAlgorithm, key: &[u8], len: usize, pad: u8) -> Vec<u8> {
+    let n = len - alg.len() - usize::from(pad) - 1;
+    let plaintext = vec![0x61u8; n];
+    let ring_key = ring::hmac::Key::new(alg.hmac().expect("HMAC"), key);
+    let mut input =
+        tlslab::internal::record::pseudo_header(7, ContentType::APPLICATION_DATA, ProtocolVersion::TLS12, n)
+            .to_vec();
+    input.extend_from_slice(&plaintext);
+    let mut f = plaintext;
+    f.extend_from_slice(ring::hmac::sign(&ring_key, &input).as_ref());
+    f.extend(std::iter::repeat_n(pad, usize::from(pad) + 1));
+    f
+}
+
+fn section_timing(r: &mut Report) -> bool {
+    use tlslab::internal::record::verify::{explain, verify_constant_time};
+    r.section(
+        "Timing: the CBC verifier, dudect-style (Welch's t, |t| < 4.5 passes)",
+        "Each row: two classes of decrypted 400-byte fragments of the same length, interleaved \
+         at random, each verification timed (ns, `Instant`), cropped at the pooled 90th \
+         percentile. *padding*: valid 255-byte padding with a wrong MAC vs a bad padding byte \
+         (Vaudenay, Canvel et al.). *length*: valid records with 0 vs 255 padding bytes, i.e. a \
+         secret plaintext length 255 bytes apart (Lucky13). `explain` is the readable twin, \
+         which branches on secrets: it must be caught, or the check cannot fail.",
+        &["verifier", "MAC", "classes", "per class", "|t|", "verdict"],
+    );
+    let per_class = if quick() { 20_000 } else { 100_000 };
+    let (typ, ver) = (ContentType::APPLICATION_DATA, ProtocolVersion::TLS12);
+    let mut ok = true;
+    for alg in [
+        suites::MacAlgorithm::HmacSha1,
+        suites::MacAlgorithm::HmacSha256,
+        suites::MacAlgorithm::HmacSha384,
+    ] {
+        let raw_key = vec![0x4d; alg.len()];
+        let key = MacKey::new(alg, &raw_key).expect("HMAC");
+        // padding: valid padding, MAC off by one bit / a bad padding byte.
+        let mut wrong_mac = timing_fragment(alg, &raw_key, 400, 255);
+        wrong_mac[400 - 257] ^= 1;
+        let mut bad_pad = timing_fragment(alg, &raw_key, 400, 255);
+        bad_pad[400 - 100] ^= 1;
+        // length: valid records, 0 and 255 padding bytes.
+        let long = timing_fragment(alg, &raw_key, 400, 0);
+        let short = timing_fragment(alg, &raw_key, 400, 255);
+        let cases: [(&str, [&[u8]; 2]); 3] = [
+            // The control: one input in both classes; a |t| here is the
+            // harness's own bias, not the verifier's.
+            ("control", [&wrong_mac, &wrong_mac]),
+            ("padding", [&wrong_mac, &bad_pad]),
+            ("length", [&long, &short]),
+        ];
+        for (classes, inputs) in cases {
+            let ct = dudect(inputs, per_class, &mut |f| {
+                verify_constant_time(&key, 7, typ, ver, f).is_ok()
+            });
+            let pass = ct < 4.5;
+            ok &= pass;
+            r.row(&[
+                "verify_constant_time".into(),
+                format!("{alg:?}"),
+                classes.into(),
+                per_class.to_string(),
+                format!("{ct:.2}"),
+                if pass { "no leak detected" } else { "LEAK" }.into(),
+            ]);
+            r.target(format!("{alg:?} {classes}: |t| = {ct:.2} < 4.5"), pass);
+            if alg == suites::MacAlgorithm::HmacSha1 {
+                let leaky = dudect(inputs, per_class, &mut |f| explain(&key, 7, typ, ver, f).ok);
+                let caught = leaky >= 4.5;
+                ok &= caught;
+                r.row(&[
+                    "explain (leaks by design)".into(),
+                    format!("{alg:?}"),
+                    classes.into(),
+                    per_class.to_string(),
+                    format!("{leaky:.2}"),
+                    if caught {
+                        "leak detected (as it must be)"
+                    } else {
+                        "MISSED"
+                    }
+                    .into(),
+                ]);
+                r.target(
+                    format!("the check catches explain ({classes}): |t| = {leaky:.2} ≥ 4.5"),
+                    caught,
+                );
+            }
+        }
+    }
+    ok
 }

@@ -28,8 +28,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ring::hmac;
-
 use crate::net::{self, Timeouts};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{self, KeyExchange, SuiteInfo};
@@ -38,6 +36,7 @@ use tlslab::explain::{Certainty, Explanation, Verdict};
 use tlslab::faults::{Fault, Faults};
 use tlslab::internal::der::{tag, Der};
 use tlslab::internal::key_block::KeyBlock;
+use tlslab::internal::record::hmac::MacKey;
 use tlslab::internal::record::{verify, Protection, RecordLayerState, RecordOptions};
 use tlslab::internal::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use tlslab::observer::{Event, Hooks, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
@@ -1225,7 +1224,7 @@ fn padding_probe(a: &Attempt) -> Option<PaddingProbe> {
                 return None;
             }
             fragment[n - 1 - usize::from(pad)..].fill(pad);
-            let mac_key = hmac::Key::new(suite.mac.hmac()?, &kb.client_write_mac_key);
+            let mac_key = MacKey::new(suite.mac, &kb.client_write_mac_key)?;
             verify::explain(&mac_key, seq, typ, version, &fragment).mac_ok
         }
     };

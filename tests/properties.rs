@@ -22,9 +22,11 @@ use proptest::test_runner::{
     Config as RunnerConfig, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
 };
 use ring::hmac;
+use tlslab::crypto::suites::MacAlgorithm;
 use tlslab::internal::messages::{
     split_handshake, Certificate, ClientHello, ServerHello, ServerKeyExchangeEcdhe,
 };
+use tlslab::internal::record::hmac::MacKey;
 use tlslab::internal::record::verify::{explain, verify_constant_time};
 use tlslab::internal::record::{pseudo_header, MAX_CIPHERTEXT, MAX_HANDSHAKE_MESSAGE, MAX_PLAINTEXT};
 use tlslab::observer::{OwnedEvent, Recorder};
@@ -262,13 +264,20 @@ proptest! {
 // 3. The verifier twins
 // ---------------------------------------------------------------------------
 
-fn mac_key(which: u8, key: &[u8; 48]) -> hmac::Key {
+/// ring's HMAC key (builds the fragments) and tlslab's (verifies them).
+type Keys = (hmac::Key, MacKey);
+
+fn mac_key(which: u8, key: &[u8; 48]) -> Keys {
     let alg = match which % 3 {
-        0 => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
-        1 => hmac::HMAC_SHA256,
-        _ => hmac::HMAC_SHA384,
+        0 => MacAlgorithm::HmacSha1,
+        1 => MacAlgorithm::HmacSha256,
+        _ => MacAlgorithm::HmacSha384,
     };
-    hmac::Key::new(alg, &key[..alg.digest_algorithm().output_len()])
+    let key = &key[..alg.len()];
+    (
+        hmac::Key::new(alg.hmac().unwrap(), key),
+        MacKey::new(alg, key).unwrap(),
+    )
 }
 
 const TYP: ContentType = ContentType::APPLICATION_DATA;
@@ -276,19 +285,19 @@ const VER: ProtocolVersion = ProtocolVersion::TLS12;
 
 /// plaintext ‖ HMAC(seq ‖ type ‖ version ‖ length ‖ plaintext) ‖ padding,
 /// built from RFC 5246 §6.2.3.1-2 directly with ring's HMAC, not by tlslab's sealing.
-fn cbc_fragment(key: &hmac::Key, seq: u64, plaintext: &[u8], pad: u8) -> Vec<u8> {
+fn cbc_fragment(key: &Keys, seq: u64, plaintext: &[u8], pad: u8) -> Vec<u8> {
     let mut mac_input = pseudo_header(seq, TYP, VER, plaintext.len()).to_vec();
     mac_input.extend_from_slice(plaintext);
     let mut f = plaintext.to_vec();
-    f.extend_from_slice(hmac::sign(key, &mac_input).as_ref());
+    f.extend_from_slice(hmac::sign(&key.0, &mac_input).as_ref());
     f.extend(std::iter::repeat_n(pad, usize::from(pad) + 1));
     f
 }
 
 /// Both twins on one fragment: same verdict, same plaintext length.
-fn twins_agree(key: &hmac::Key, seq: u64, fragment: &[u8]) -> Result<Result<usize, ()>, TestCaseError> {
-    let ct = verify_constant_time(key, seq, TYP, VER, fragment);
-    let ex = explain(key, seq, TYP, VER, fragment);
+fn twins_agree(key: &Keys, seq: u64, fragment: &[u8]) -> Result<Result<usize, ()>, TestCaseError> {
+    let ct = verify_constant_time(&key.1, seq, TYP, VER, fragment);
+    let ex = explain(&key.1, seq, TYP, VER, fragment);
     prop_assert_eq!(
         ct.is_ok(),
         ex.ok,
@@ -334,7 +343,7 @@ proptest! {
                                                   plaintext in proptest::collection::vec(any::<u8>(), 0..100),
                                                   pad in any::<u8>(), flip in strategies::cbc_flip(), wrong_seq in any::<bool>()) {
         let key = mac_key(which, &key);
-        let mac_len = key.algorithm().digest_algorithm().output_len();
+        let mac_len = key.1.mac_len();
         let mut f = cbc_fragment(&key, seq, &plaintext, pad);
         prop_assert_eq!(twins_agree(&key, seq, &f)?, Ok(plaintext.len()));
         if wrong_seq {

@@ -13,6 +13,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use ring::hmac;
+use tlslab::crypto::suites::MacAlgorithm;
+use tlslab::internal::record::hmac::MacKey;
 use tlslab::internal::record::pseudo_header;
 use tlslab::internal::record::verify::{explain, verify_constant_time};
 use tlslab::wire::{ContentType, ProtocolVersion};
@@ -29,11 +31,15 @@ fuzz_target!(|data: &[u8]| {
     };
     let seq = u64::from_be_bytes(*seq);
     let alg = match mode & 3 {
-        1 => hmac::HMAC_SHA256,
-        2 => hmac::HMAC_SHA384,
-        _ => hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY,
+        1 => MacAlgorithm::HmacSha256,
+        2 => MacAlgorithm::HmacSha384,
+        _ => MacAlgorithm::HmacSha1,
     };
-    let key = hmac::Key::new(alg, &[0x5a; 48][..alg.digest_algorithm().output_len()]);
+    let raw_key = &[0x5a; 48][..alg.len()];
+    // ring's HMAC builds the valid fragments; tlslab's key verifies them.
+    let Some(ring_alg) = alg.hmac() else { return };
+    let ring_key = hmac::Key::new(ring_alg, raw_key);
+    let Some(key) = MacKey::new(alg, raw_key) else { return };
     let fragment = if mode & 4 == 0 {
         rest.to_vec()
     } else {
@@ -43,7 +49,7 @@ fuzz_target!(|data: &[u8]| {
         let mut mac_input = pseudo_header(seq, TYP, VER, plaintext.len()).to_vec();
         mac_input.extend_from_slice(plaintext);
         let mut f = plaintext.to_vec();
-        f.extend_from_slice(hmac::sign(&key, &mac_input).as_ref());
+        f.extend_from_slice(hmac::sign(&ring_key, &mac_input).as_ref());
         f.extend(std::iter::repeat_n(*pad, usize::from(*pad) + 1));
         let offset = usize::from(u16::from_be_bytes([*offset_hi, *offset_lo]));
         if let Some(b) = f.get_mut(offset) {

@@ -24,13 +24,13 @@
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
 use aes::{Aes128, Aes256};
-use ring::hmac;
 
+use super::hmac::MacKey;
 use super::verify::{
     etm_padding_constant_time, explain, explain_etm, explain_etm_padding, verify_constant_time,
     verify_etm_mac_constant_time,
 };
-use super::{pseudo_header, Plaintext};
+use super::Plaintext;
 use crate::crypto::suites::{BulkCipher, MacAlgorithm};
 use crate::error::Error;
 use crate::observer::{Event, Hooks, MacInput};
@@ -187,7 +187,7 @@ pub struct CbcState {
     direction: Direction,
     cipher: BulkCipher,
     mac: MacAlgorithm,
-    mac_key: hmac::Key,
+    mac_key: MacKey,
     /// Boxed: an expanded AES-256 key is ~1 KB, allocated once per ChangeCipherSpec.
     aes: Box<AesKey>,
     /// RFC 7366 encrypt-then-MAC instead of RFC 5246 MAC-then-encrypt.
@@ -222,9 +222,6 @@ impl CbcState {
             BulkCipher::Aes256Cbc => AesKey::Aes256(Aes256::new_from_slice(enc_key).map_err(bad_key)?),
             other => return Err(Error::Internal(format!("{other:?} is not a CBC cipher"))),
         };
-        let alg = mac
-            .hmac()
-            .ok_or_else(|| Error::Internal("CBC suite without an HMAC".into()))?;
         if mac_key.len() != mac.len() {
             return Err(Error::Internal(format!(
                 "{mac:?}: MAC key of {} bytes",
@@ -235,7 +232,8 @@ impl CbcState {
             direction,
             cipher,
             mac,
-            mac_key: hmac::Key::new(alg, mac_key),
+            mac_key: MacKey::new(mac, mac_key)
+                .ok_or_else(|| Error::Internal("CBC suite without an HMAC".into()))?,
             aes: Box::new(aes),
             encrypt_then_mac: false,
         })
@@ -281,12 +279,23 @@ impl CbcState {
     }
 
     /// [`CbcState::seal`], with a **deliberately malformed padding** when
-    /// `bad_padding` is set (the `bad-padding` fault): the first padding byte
+    /// `padding_fault` is set (the `bad-padding` faults): a padding byte
     /// differs from `padding_length` in its lowest bit, everything else
     /// (plaintext, MAC, encryption) is correct. A receiver must reject the
     /// record with `bad_record_mac`, the same alert as for a bad MAC (RFC
     /// 5246 §7.2.2: a distinct answer is Vaudenay's padding oracle). Returns
     /// the padding byte before and after the change, or `None` if unchanged.
+    ///
+    /// The two MAC orders, side by side:
+    ///
+    /// ```text
+    /// MAC-then-encrypt (RFC 5246 §6.2.3.2)       encrypt-then-MAC (RFC 7366 §3)
+    /// IV ‖ fragment                              IV ‖ fragment
+    /// ‖ MAC(fragment)                            ‖ padding ‖ padding_length
+    /// ‖ padding ‖ padding_length                 encrypt IV ‖ …
+    /// encrypt IV ‖ …                             ‖ MAC(IV ‖ ciphertext)
+    /// ```
+    // ANCHOR: seal
     pub(super) fn seal_padded(
         &self,
         seq: u64,
@@ -296,41 +305,55 @@ impl CbcState {
         hooks: &mut Hooks<'_>,
         padding_fault: PaddingFault,
     ) -> Option<(u8, u8)> {
-        let Plaintext {
-            typ,
-            version,
-            fragment,
-        } = plaintext;
-        if self.encrypt_then_mac {
-            return self.seal_etm(seq, plaintext, out, rng, hooks, padding_fault);
-        }
         let iv_at = out.len();
         // Explicit IV, fresh per record (RFC 5246 §6.2.3.2): an IV the attacker
         // can predict (TLS 1.0's chained IV) is what BEAST exploited.
         out.resize(iv_at + BLOCK, 0);
         rng.fill(&mut out[iv_at..]);
-        out.extend_from_slice(fragment);
+        out.extend_from_slice(plaintext.fragment);
+        if self.encrypt_then_mac {
+            // plaintext ‖ padding ‖ padding_length fills whole blocks; the
+            // MAC comes after the ciphertext and covers IV ‖ ciphertext,
+            // its length field counting those bytes (RFC 7366 §3).
+            let changed = pad_to_block(out, plaintext.fragment.len() + 1, padding_fault);
+            cbc_encrypt(&self.aes, &mut out[iv_at..]);
+            self.append_mac(seq, plaintext, iv_at, out, hooks);
+            changed
+        } else {
+            // plaintext ‖ MAC ‖ padding ‖ padding_length fills whole blocks,
+            // the MAC over the plaintext (RFC 5246 §6.2.3.1).
+            self.append_mac(seq, plaintext, iv_at + BLOCK, out, hooks);
+            let used = plaintext.fragment.len() + self.mac_len() + 1;
+            let changed = pad_to_block(out, used, padding_fault);
+            cbc_encrypt(&self.aes, &mut out[iv_at..]);
+            changed
+        }
+    }
+    // ANCHOR_END: seal
 
-        let ph = pseudo_header(seq, typ, version, fragment.len());
-        let mut ctx = hmac::Context::with_key(&self.mac_key);
-        ctx.update(&ph);
-        ctx.update(fragment);
-        let mac = ctx.sign();
+    /// Appends `HMAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length ‖ out[from..])`
+    /// to `out` and emits `MacInput` with `out[from..]` as the covered bytes:
+    /// the plaintext for MAC-then-encrypt, `IV ‖ ciphertext` for encrypt-then-MAC.
+    fn append_mac(
+        &self,
+        seq: u64,
+        plaintext: Plaintext<'_>,
+        from: usize,
+        out: &mut Vec<u8>,
+        hooks: &mut Hooks<'_>,
+    ) {
+        let covered = out.get(from..).unwrap_or_default();
+        let (ph, mac) = self
+            .mac_key
+            .record_mac(seq, plaintext.typ, plaintext.version, covered);
         hooks.emit(&Event::MacInput(MacInput {
             direction: self.direction,
             seq,
             pseudo_header: &ph,
-            fragment,
+            fragment: covered,
             mac: mac.as_ref(),
         }));
         out.extend_from_slice(mac.as_ref());
-
-        // Minimal padding: plaintext ‖ MAC ‖ padding ‖ padding_length fills whole blocks.
-        let used = fragment.len() + mac.as_ref().len() + 1;
-        let changed = pad_to_block(out, used, padding_fault);
-
-        cbc_encrypt(&self.aes, &mut out[iv_at..]);
-        changed
     }
 
     /// Decrypts and verifies `payload` (`IV ‖ ciphertext`) in place; on
@@ -375,52 +398,6 @@ impl CbcState {
             }
             Err(_) => false,
         }
-    }
-
-    /// Encrypt-then-MAC sealing (RFC 7366 §3): appends `IV ‖ ciphertext ‖
-    /// MAC`. Emits `MacInput` with `IV ‖ ciphertext` as the fragment.
-    fn seal_etm(
-        &self,
-        seq: u64,
-        plaintext: Plaintext<'_>,
-        out: &mut Vec<u8>,
-        rng: &mut dyn Rng,
-        hooks: &mut Hooks<'_>,
-        padding_fault: PaddingFault,
-    ) -> Option<(u8, u8)> {
-        let Plaintext {
-            typ,
-            version,
-            fragment,
-        } = plaintext;
-        let iv_at = out.len();
-        // Explicit IV, fresh per record, as for MAC-then-encrypt.
-        out.resize(iv_at + BLOCK, 0);
-        rng.fill(&mut out[iv_at..]);
-        out.extend_from_slice(fragment);
-        // Minimal padding: plaintext ‖ padding ‖ padding_length fills whole
-        // blocks. No MAC inside: it comes after the ciphertext.
-        let used = fragment.len() + 1;
-        let changed = pad_to_block(out, used, padding_fault);
-        cbc_encrypt(&self.aes, &mut out[iv_at..]);
-
-        // MAC over seq_num ‖ type ‖ version ‖ length ‖ IV ‖ ciphertext, where
-        // length counts IV ‖ ciphertext, not the plaintext (RFC 7366 §3).
-        let iv_and_ciphertext = &out[iv_at..];
-        let ph = pseudo_header(seq, typ, version, iv_and_ciphertext.len());
-        let mut ctx = hmac::Context::with_key(&self.mac_key);
-        ctx.update(&ph);
-        ctx.update(iv_and_ciphertext);
-        let mac = ctx.sign();
-        hooks.emit(&Event::MacInput(MacInput {
-            direction: self.direction,
-            seq,
-            pseudo_header: &ph,
-            fragment: iv_and_ciphertext,
-            mac: mac.as_ref(),
-        }));
-        out.extend_from_slice(mac.as_ref());
-        changed
     }
 
     /// Encrypt-then-MAC opening (RFC 7366 §3): MAC first, on the ciphertext;
@@ -577,8 +554,9 @@ mod tests {
                     assert_eq!(verdict.first_bad_padding_byte, Some(0));
                     // The MAC where padding_length says it is: right.
                     let n = plain.len() - 1 - pad - mac_len;
-                    let mut ctx = hmac::Context::with_key(&state.mac_key);
-                    ctx.update(&pseudo_header(3, typ, v, n));
+                    let mut ctx =
+                        ring::hmac::Context::with_key(&ring::hmac::Key::new(alg.hmac().unwrap(), &mac_key));
+                    ctx.update(&super::super::pseudo_header(3, typ, v, n));
                     ctx.update(&plain[..n]);
                     assert_eq!(ctx.sign().as_ref(), &plain[n..n + mac_len]);
                     assert_eq!(&plain[..n], &fragment[..]);

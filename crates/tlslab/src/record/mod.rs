@@ -30,6 +30,7 @@
 pub mod aead;
 pub mod cbc;
 mod deframer;
+pub mod hmac;
 mod joiner;
 pub mod verify;
 

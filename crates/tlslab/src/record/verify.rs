@@ -34,50 +34,32 @@
 
 use std::ops::Range;
 
-use ring::hmac;
-
-use super::pseudo_header;
+pub use super::hmac::MAX_MAC_LEN;
+use super::hmac::{ct_bytes_eq, ct_eq, ct_ge, ct_lt, MacKey, Tag};
 use crate::observer::{Event, Hooks, MacInput, PaddingView};
 use crate::wire::{ContentType, Direction, ProtocolVersion};
-
-/// The largest MAC we handle (HMAC-SHA384).
-pub const MAX_MAC_LEN: usize = 48;
 
 /// The record did not verify. Deliberately carries no reason: see the
 /// module doc (padding oracle).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rejected;
 
-// ---------------------------------------------------------------------------
-// Constant-time helpers. Every input is below 2^31, so the sign bit of a
-// wrapping difference is the comparison result. Each returns an all-ones or
-// all-zeros mask, never a bool, so the caller combines them with `&`, not `if`.
-// ---------------------------------------------------------------------------
-
-/// All ones if `a < b` (both < 2^31).
-#[inline(always)]
-fn ct_lt(a: u32, b: u32) -> u32 {
-    (a.wrapping_sub(b) >> 31).wrapping_neg()
-}
-
-/// All ones if `a >= b` (both < 2^31).
-#[inline(always)]
-fn ct_ge(a: u32, b: u32) -> u32 {
-    !ct_lt(a, b)
-}
-
-/// All ones if `a == b`.
-#[inline(always)]
-fn ct_eq(a: u32, b: u32) -> u32 {
-    let x = a ^ b;
-    // x | -x has its top bit set exactly when x != 0.
-    !((x | x.wrapping_neg()) >> 31).wrapping_neg()
+/// A mask (all ones or zero) to the verdict that goes on the wire: from
+/// here on, public.
+fn verdict(good: u32, n: usize) -> Result<usize, Rejected> {
+    if good == u32::MAX {
+        Ok(n)
+    } else {
+        Err(Rejected)
+    }
 }
 
 /// The production-style check of a decrypted CBC fragment (IV already
-/// removed): Go's `extractPadding` and its MAC comparison, with the received
-/// MAC copied out of a secret position by OpenSSL's rotation trick
-/// (`ssl3_cbc_copy_mac`). Returns the plaintext length, or [`Rejected`].
+/// removed): the padding check of Go's `extractPadding`, the received MAC
+/// copied out of a secret position by OpenSSL's rotation trick
+/// (`ssl3_cbc_copy_mac`), and the MAC computed by
+/// [`MacKey::sign_secret_length`] (OpenSSL's `ssl3_cbc_digest_record`,
+/// BearSSL's `br_tls_cbc`). Returns the plaintext length, or [`Rejected`].
 ///
 /// **Public** (an attacker knows it anyway): `fragment.len()`, the MAC length,
 /// `seq`, `typ`, `version`, and the final verdict (it becomes the alert).
@@ -88,33 +70,34 @@ fn ct_eq(a: u32, b: u32) -> u32 {
 /// (the countermeasure of RFC 5246 §6.2.3.2's note and of Go, OpenSSL,
 /// BearSSL), so a bad padding costs the same HMAC as a good one.
 ///
-/// # Residual leak (Lucky13), stated honestly
+/// # Lucky13
 ///
-/// The HMAC runs over `13 + n` bytes with `n` secret. As in Go, the bytes
-/// after the MAC (padding and length byte) are then fed into a throw-away copy
-/// of the HMAC state, so the number of bytes hashed is always
-/// `13 + len - mac_len`. What remains is the hash's own final block: whether
-/// `13 + n` ends before or after the 55th byte of a 64-byte block (111th of
-/// 128 for SHA-384) decides whether one more compression runs. That is the
-/// signal Lucky13 measures; here it is reduced from several compressions to
-/// at most one, and Go ships the same residue. Removing it entirely needs a
-/// hash whose finalization is itself constant time over a length range
-/// (OpenSSL's `ssl3_cbc_digest_record`, BearSSL's `br_tls_cbc`), which ring
-/// does not expose. Also, `&fragment[..n]` touches a number of cache lines
-/// that depends on `n`, and LLVM is in principle free to turn mask arithmetic
-/// back into branches (we pass the secret through `black_box` to discourage
-/// value-range reasoning; the `subtle` crate does the same).
+/// AlFardan & Paterson (2013) timed the HMAC itself: over `13 + n` bytes,
+/// with `n` secret, SHA-1 and SHA-256 run one more compression whenever the
+/// message crosses the 55th byte of a 64-byte block (111th of 128 for
+/// SHA-384), so the time to answer told them the padding length. Here the
+/// HMAC runs the compression function a number of times fixed by
+/// `fragment.len()` and the hash alone, over every byte that could be
+/// plaintext, and picks the inner state where `n` ends with masks. The
+/// number of loop iterations, the bytes read and the indices are public;
+/// the secret only flows through masks. What is left is what no portable
+/// code controls: LLVM is in principle free to turn mask arithmetic back
+/// into branches (we pass the secret through `black_box` to discourage
+/// value-range reasoning; the `subtle` crate does the same). The timing
+/// check (`TLSLAB_BENCH_ONLY=timing cargo bench --bench tlslab`) measures
+/// the result, and still finds a small class-dependent time with SHA-1 and
+/// SHA-256 (BENCHMARKS.md).
 // ANCHOR: verify_constant_time
 pub fn verify_constant_time(
-    mac_key: &hmac::Key,
+    mac_key: &MacKey,
     seq: u64,
     typ: ContentType,
     version: ProtocolVersion,
     fragment: &[u8],
 ) -> Result<usize, Rejected> {
-    let mac_len = mac_key.algorithm().digest_algorithm().output_len(); // public
+    let mac_len = mac_key.mac_len(); // public
     let len = fragment.len(); // public
-    if mac_len > MAX_MAC_LEN || len < mac_len + 1 {
+    if len < mac_len + 1 {
         // Public: decided by lengths only.
         return Err(Rejected);
     }
@@ -133,26 +116,40 @@ pub fn verify_constant_time(
     let window = avail.min(256); // public
     for (i, &b) in fragment.iter().rev().take(window).enumerate() {
         let in_padding = ct_ge(pad_len, i as u32); // secret
-        good &= !(in_padding & !ct_eq(u32::from(b), pad_len));
+        good &= std::hint::black_box(!(in_padding & !ct_eq(u32::from(b), pad_len)));
     }
 
     // secret: bytes to remove; 1 (the length byte alone) when the padding is bad.
     let to_remove = (pad_len & good) as usize + 1;
     // secret: plaintext length. to_remove <= avail whichever way good went, so
     // this never saturates; saturating keeps it panic-free regardless.
-    let n = avail.saturating_sub(to_remove);
+    let n = std::hint::black_box(avail.saturating_sub(to_remove));
+    // public: the range n can take (to_remove is 1..=256).
+    let (n_min, n_max) = (avail.saturating_sub(256), avail - 1);
 
-    // Copy the received MAC from the secret offset n without indexing by n.
-    // It lies in [n, n + mac_len) with avail - 256 <= n <= avail - 1, so scan
-    // the public range [scan_start, len) and gather bytes into a rotated copy.
-    let scan_start = avail.saturating_sub(256); // public
+    let received = copy_mac(fragment, n, mac_len, n_min);
+
+    // The MAC over seq ‖ type ‖ version ‖ n ‖ plaintext (RFC 5246 §6.2.3.1),
+    // in a time that depends on len only (see "Lucky13" above).
+    let header = super::pseudo_header(seq, typ, version, n); // secret: its length field
+    let computed = mac_key.sign_secret_length(&header, fragment, n, n_min, n_max);
+
+    good &= ct_bytes_eq(computed.as_ref(), &received[..mac_len]);
+    verdict(good, n)
+}
+
+/// Copies the MAC at the secret offset `n` out of `fragment` without
+/// indexing by `n` (OpenSSL's `ssl3_cbc_copy_mac`): it lies in
+/// `[n, n + mac_len)` with `n_min <= n`, so scan the public range
+/// `[n_min, len)` into a rotated copy, then rotate it back with masks.
+fn copy_mac(fragment: &[u8], n: usize, mac_len: usize, n_min: usize) -> [u8; MAX_MAC_LEN] {
     let mut rotated = [0u8; MAX_MAC_LEN];
-    let mut j = 0usize; // public: (i - scan_start) % mac_len
+    let mut j = 0usize; // public: (i - n_min) % mac_len
     let n32 = n as u32;
     let end32 = (n + mac_len) as u32;
-    for (i, &b) in fragment.iter().enumerate().skip(scan_start) {
+    for (i, &b) in fragment.iter().enumerate().skip(n_min) {
         let i = i as u32;
-        let inside = ct_ge(i, n32) & ct_lt(i, end32); // secret
+        let inside = std::hint::black_box(ct_ge(i, n32) & ct_lt(i, end32)); // secret
         if let Some(r) = rotated.get_mut(j) {
             *r |= b & inside as u8;
         }
@@ -161,9 +158,9 @@ pub fn verify_constant_time(
             j = 0;
         }
     }
-    // secret: (n - scan_start) % mac_len, by a public number of conditional subtractions
+    // secret: (n - n_min) % mac_len, by a public number of conditional subtractions
     // (a `%` on a secret can take data-dependent time on some CPUs).
-    let mut rot = (n - scan_start.min(n)) as u32;
+    let mut rot = (n - n_min.min(n)) as u32;
     for _ in 0..(256 / mac_len + 1) {
         rot -= mac_len as u32 & ct_ge(rot, mac_len as u32);
     }
@@ -172,36 +169,42 @@ pub fn verify_constant_time(
         let mut want = rot + k as u32; // secret, < 2 * mac_len
         want -= mac_len as u32 & ct_ge(want, mac_len as u32);
         for (m, &r) in rotated.iter().take(mac_len).enumerate() {
-            *out |= r & ct_eq(m as u32, want) as u8;
+            *out |= r & std::hint::black_box(ct_eq(m as u32, want) as u8);
         }
     }
-
-    // The MAC over seq ‖ type ‖ version ‖ n ‖ plaintext (RFC 5246 §6.2.3.1).
-    let mut ctx = hmac::Context::with_key(mac_key);
-    ctx.update(&pseudo_header(seq, typ, version, n));
-    ctx.update(fragment.get(..n).unwrap_or_default());
-    // Go's Lucky13 mitigation: hash the padding bytes into a copy of the state,
-    // so the bytes hashed do not depend on padding_length (see "Residual leak").
-    let mut filler = ctx.clone();
-    let computed = ctx.sign();
-    filler.update(fragment.get(n + mac_len..).unwrap_or_default());
-    std::hint::black_box(&filler);
-
-    // Constant-time compare: OR of XORs, over the public MAC length.
-    let mut diff = 0u8;
-    for (c, r) in computed.as_ref().iter().zip(&received[..mac_len]) {
-        diff |= c ^ r;
-    }
-    good &= ct_eq(u32::from(diff), 0);
-
-    // Public from here: the verdict is what goes on the wire.
-    if good == u32::MAX {
-        Ok(n)
-    } else {
-        Err(Rejected)
-    }
+    received
 }
 // ANCHOR_END: verify_constant_time
+
+/// One MAC check as the observer sees it, in either MAC order: what the MAC
+/// covered (after the pseudo-header), the two MACs, and whether they matched.
+struct MacView<'a> {
+    pseudo_header: &'a [u8; 13],
+    covered: &'a [u8],
+    computed: &'a [u8],
+    received: &'a [u8],
+    equal: bool,
+}
+
+impl MacView<'_> {
+    /// `MacInput`, then `MacCompared`.
+    fn emit(&self, direction: Direction, seq: u64, hooks: &mut Hooks<'_>) {
+        hooks.emit(&Event::MacInput(MacInput {
+            direction,
+            seq,
+            pseudo_header: self.pseudo_header,
+            fragment: self.covered,
+            mac: self.computed,
+        }));
+        hooks.emit(&Event::MacCompared {
+            direction,
+            seq,
+            computed: self.computed,
+            received: self.received,
+            equal: self.equal,
+        });
+    }
+}
 
 /// Everything [`explain`] found in a decrypted CBC fragment. Ranges index the
 /// fragment passed to `explain` (IV removed).
@@ -232,7 +235,7 @@ pub struct CbcVerdict {
     pub plaintext: Range<usize>,
     /// The MAC found in the record.
     pub received_mac: Range<usize>,
-    computed_mac: [u8; MAX_MAC_LEN],
+    computed_mac: Tag,
     /// Whether the computed MAC equals the received one.
     pub mac_ok: bool,
     /// The verdict: `padding_ok && mac_ok`. Always equal to whether
@@ -243,11 +246,7 @@ pub struct CbcVerdict {
 impl CbcVerdict {
     /// The MAC computed over `pseudo_header ‖ plaintext` (empty if `too_short`).
     pub fn computed_mac(&self) -> &[u8] {
-        if self.too_short {
-            &[]
-        } else {
-            self.computed_mac.get(..self.mac_len).unwrap_or_default()
-        }
+        self.computed_mac.as_ref()
     }
 
     /// Feeds the observer: `CbcPadding`, then `MacInput` and `MacCompared`
@@ -266,20 +265,14 @@ impl CbcVerdict {
         if self.too_short {
             return;
         }
-        hooks.emit(&Event::MacInput(MacInput {
-            direction,
-            seq,
+        let mac = MacView {
             pseudo_header: &self.pseudo_header,
-            fragment: slice(&self.plaintext),
-            mac: self.computed_mac(),
-        }));
-        hooks.emit(&Event::MacCompared {
-            direction,
-            seq,
+            covered: slice(&self.plaintext),
             computed: self.computed_mac(),
             received: slice(&self.received_mac),
             equal: self.mac_ok,
-        });
+        };
+        mac.emit(direction, seq, hooks);
     }
 }
 
@@ -296,13 +289,13 @@ impl CbcVerdict {
 /// [`CbcVerdict::assumed_padding_length`]).
 // ANCHOR: cbc_explain
 pub fn explain(
-    mac_key: &hmac::Key,
+    mac_key: &MacKey,
     seq: u64,
     typ: ContentType,
     version: ProtocolVersion,
     fragment: &[u8],
 ) -> CbcVerdict {
-    let mac_len = mac_key.algorithm().digest_algorithm().output_len();
+    let mac_len = mac_key.mac_len();
     let len = fragment.len();
     let padding_length = fragment.last().copied().unwrap_or(0);
     let mut v = CbcVerdict {
@@ -317,13 +310,13 @@ pub fn explain(
         pseudo_header: [0; 13],
         plaintext: 0..0,
         received_mac: 0..0,
-        computed_mac: [0; MAX_MAC_LEN],
+        computed_mac: Tag::EMPTY,
         mac_ok: false,
         ok: false,
     };
 
     // 0. Room for at least the MAC and the padding_length byte?
-    if len < mac_len + 1 || mac_len > MAX_MAC_LEN {
+    if len < mac_len + 1 {
         v.too_short = true;
         return v;
     }
@@ -349,15 +342,10 @@ pub fn explain(
     v.received_mac = mac_start..mac_end;
 
     // 3. Recompute: HMAC(mac_key, seq_num ‖ type ‖ version ‖ length ‖ plaintext).
-    v.pseudo_header = pseudo_header(seq, typ, version, mac_start);
-    let mut ctx = hmac::Context::with_key(mac_key);
-    ctx.update(&v.pseudo_header);
-    ctx.update(&fragment[v.plaintext.clone()]);
-    let computed = ctx.sign();
-    v.computed_mac[..mac_len].copy_from_slice(computed.as_ref());
+    (v.pseudo_header, v.computed_mac) = mac_key.record_mac(seq, typ, version, &fragment[v.plaintext.clone()]);
 
     // 4. Compare (with ==, which stops at the first difference: fine here, not in production).
-    v.mac_ok = compare_macs(computed.as_ref(), &fragment[v.received_mac.clone()]);
+    v.mac_ok = compare_macs(v.computed_mac.as_ref(), &fragment[v.received_mac.clone()]);
     v.ok = v.padding_ok && v.mac_ok;
     v
 }
@@ -403,32 +391,22 @@ pub fn compare_macs(computed: &[u8], received: &[u8]) -> bool {
 /// and its length is on the wire.
 // ANCHOR: verify_etm_mac_constant_time
 pub fn verify_etm_mac_constant_time(
-    mac_key: &hmac::Key,
+    mac_key: &MacKey,
     seq: u64,
     typ: ContentType,
     version: ProtocolVersion,
     payload: &[u8],
 ) -> Result<usize, Rejected> {
-    let mac_len = mac_key.algorithm().digest_algorithm().output_len(); // public
-    if mac_len > MAX_MAC_LEN || payload.len() < mac_len {
+    let mac_len = mac_key.mac_len(); // public
+    if payload.len() < mac_len {
         return Err(Rejected);
     }
     let body_len = payload.len() - mac_len; // public
     let (body, received) = payload.split_at(body_len);
-    let mut ctx = hmac::Context::with_key(mac_key);
-    ctx.update(&pseudo_header(seq, typ, version, body_len));
-    ctx.update(body);
-    let computed = ctx.sign();
+    // Ciphertext of public length: the ordinary HMAC is already constant time.
+    let (_, computed) = mac_key.record_mac(seq, typ, version, body);
     // OR of XORs over the public MAC length: no early exit.
-    let mut diff = 0u8;
-    for (c, r) in computed.as_ref().iter().zip(received) {
-        diff |= c ^ r;
-    }
-    if ct_eq(u32::from(diff), 0) == u32::MAX {
-        Ok(body_len)
-    } else {
-        Err(Rejected)
-    }
+    verdict(ct_bytes_eq(computed.as_ref(), received), body_len)
 }
 // ANCHOR_END: verify_etm_mac_constant_time
 
@@ -453,11 +431,8 @@ pub fn etm_padding_constant_time(fragment: &[u8]) -> Result<usize, Rejected> {
         let in_padding = ct_ge(pad_len, i as u32);
         good &= !(in_padding & !ct_eq(u32::from(b), pad_len));
     }
-    if good == u32::MAX {
-        Ok(len - 1 - pad_len as usize)
-    } else {
-        Err(Rejected)
-    }
+    // Saturating: the subtraction only means something when good is set.
+    verdict(good, len.saturating_sub(1 + pad_len as usize))
 }
 
 /// What [`explain_etm`] found in an EtM record's MAC. Ranges index the
@@ -474,7 +449,7 @@ pub struct EtmMacVerdict {
     pub authenticated: Range<usize>,
     /// The MAC found at the end of the record.
     pub received_mac: Range<usize>,
-    computed_mac: [u8; MAX_MAC_LEN],
+    computed_mac: Tag,
     /// Whether the computed MAC equals the received one. Always equal to
     /// whether [`verify_etm_mac_constant_time`] accepts.
     pub mac_ok: bool,
@@ -483,11 +458,7 @@ pub struct EtmMacVerdict {
 impl EtmMacVerdict {
     /// The MAC computed over `pseudo_header ‖ IV ‖ ciphertext` (empty if `too_short`).
     pub fn computed_mac(&self) -> &[u8] {
-        if self.too_short {
-            &[]
-        } else {
-            self.computed_mac.get(..self.mac_len).unwrap_or_default()
-        }
+        self.computed_mac.as_ref()
     }
 
     /// Feeds the observer `MacInput` and `MacCompared`. `payload` must be
@@ -497,20 +468,14 @@ impl EtmMacVerdict {
             return;
         }
         let slice = |r: &Range<usize>| payload.get(r.clone()).unwrap_or_default();
-        hooks.emit(&Event::MacInput(MacInput {
-            direction,
-            seq,
+        let mac = MacView {
             pseudo_header: &self.pseudo_header,
-            fragment: slice(&self.authenticated),
-            mac: self.computed_mac(),
-        }));
-        hooks.emit(&Event::MacCompared {
-            direction,
-            seq,
+            covered: slice(&self.authenticated),
             computed: self.computed_mac(),
             received: slice(&self.received_mac),
             equal: self.mac_ok,
-        });
+        };
+        mac.emit(direction, seq, hooks);
     }
 }
 
@@ -519,20 +484,20 @@ impl EtmMacVerdict {
 /// first difference, so **it leaks timing and exists to teach**; the record
 /// layer calls it only when an observer listens, after the verdict is fixed.
 pub fn explain_etm(
-    mac_key: &hmac::Key,
+    mac_key: &MacKey,
     seq: u64,
     typ: ContentType,
     version: ProtocolVersion,
     payload: &[u8],
 ) -> EtmMacVerdict {
-    let mac_len = mac_key.algorithm().digest_algorithm().output_len();
+    let mac_len = mac_key.mac_len();
     let mut v = EtmMacVerdict {
         mac_len,
-        too_short: payload.len() < mac_len || mac_len > MAX_MAC_LEN,
+        too_short: payload.len() < mac_len,
         pseudo_header: [0; 13],
         authenticated: 0..0,
         received_mac: 0..0,
-        computed_mac: [0; MAX_MAC_LEN],
+        computed_mac: Tag::EMPTY,
         mac_ok: false,
     };
     if v.too_short {
@@ -543,14 +508,10 @@ pub fn explain_etm(
     v.authenticated = 0..body_len;
     v.received_mac = body_len..payload.len();
     // 2. HMAC(mac_key, seq_num ‖ type ‖ version ‖ length(IV ‖ ciphertext) ‖ IV ‖ ciphertext).
-    v.pseudo_header = pseudo_header(seq, typ, version, body_len);
-    let mut ctx = hmac::Context::with_key(mac_key);
-    ctx.update(&v.pseudo_header);
-    ctx.update(&payload[v.authenticated.clone()]);
-    let computed = ctx.sign();
-    v.computed_mac[..mac_len].copy_from_slice(computed.as_ref());
+    (v.pseudo_header, v.computed_mac) =
+        mac_key.record_mac(seq, typ, version, &payload[v.authenticated.clone()]);
     // 3. Compare.
-    v.mac_ok = compare_macs(computed.as_ref(), &payload[v.received_mac.clone()]);
+    v.mac_ok = compare_macs(v.computed_mac.as_ref(), &payload[v.received_mac.clone()]);
     v
 }
 
@@ -620,28 +581,42 @@ mod tests {
     const TYP: ContentType = ContentType::APPLICATION_DATA;
     const VER: ProtocolVersion = ProtocolVersion::TLS12;
 
-    fn keys() -> [hmac::Key; 3] {
+    use crate::crypto::suites::MacAlgorithm;
+    use crate::record::pseudo_header;
+    use ring::hmac;
+
+    type Keys = (MacKey, hmac::Key);
+
+    /// Our keys, with ring's twin of each: the test records are built with
+    /// ring's HMAC, an implementation independent of the verifiers'.
+    fn keys() -> [Keys; 3] {
         [
-            hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &[0x11; 20]),
-            hmac::Key::new(hmac::HMAC_SHA256, &[0x22; 32]),
-            hmac::Key::new(hmac::HMAC_SHA384, &[0x33; 48]),
+            (MacAlgorithm::HmacSha1, [0x11; 20].as_slice()),
+            (MacAlgorithm::HmacSha256, &[0x22; 32]),
+            (MacAlgorithm::HmacSha384, &[0x33; 48]),
         ]
+        .map(|(alg, k)| {
+            (
+                MacKey::new(alg, k).unwrap(),
+                hmac::Key::new(alg.hmac().unwrap(), k),
+            )
+        })
     }
 
     /// plaintext ‖ MAC ‖ padding(pad) ‖ pad, built independently of both twins.
-    fn build(key: &hmac::Key, seq: u64, plaintext: &[u8], pad: u8) -> Vec<u8> {
+    fn build(key: &Keys, seq: u64, plaintext: &[u8], pad: u8) -> Vec<u8> {
         let mut mac_input = pseudo_header(seq, TYP, VER, plaintext.len()).to_vec();
         mac_input.extend_from_slice(plaintext);
         let mut f = plaintext.to_vec();
-        f.extend_from_slice(hmac::sign(key, &mac_input).as_ref());
+        f.extend_from_slice(hmac::sign(&key.1, &mac_input).as_ref());
         f.extend(std::iter::repeat_n(pad, usize::from(pad) + 1));
         f
     }
 
     /// Both twins on one fragment; asserts agreement and returns the verdict.
-    fn both(key: &hmac::Key, seq: u64, f: &[u8]) -> Result<usize, Rejected> {
-        let ct = verify_constant_time(key, seq, TYP, VER, f);
-        let ex = explain(key, seq, TYP, VER, f);
+    fn both(key: &Keys, seq: u64, f: &[u8]) -> Result<usize, Rejected> {
+        let ct = verify_constant_time(&key.0, seq, TYP, VER, f);
+        let ex = explain(&key.0, seq, TYP, VER, f);
         assert_eq!(ct.is_ok(), ex.ok, "twins disagree on {} ({ex:?})", hex::encode(f));
         if let Ok(n) = ct {
             assert_eq!(ex.plaintext, 0..n);
@@ -657,7 +632,7 @@ mod tests {
                 for pad in 0..=255u8 {
                     let f = build(key, 7, &pt, pad);
                     assert_eq!(both(key, 7, &f), Ok(pt_len), "pt_len {pt_len} pad {pad}");
-                    let ex = explain(key, 7, TYP, VER, &f);
+                    let ex = explain(&key.0, 7, TYP, VER, &f);
                     assert!(ex.padding_ok && ex.mac_ok);
                     assert_eq!(ex.padding.len(), usize::from(pad));
                 }
@@ -671,9 +646,12 @@ mod tests {
             let f = build(key, 3, b"hello", 4);
             assert_eq!(both(key, 3, &f), Ok(5));
             assert_eq!(both(key, 4, &f), Err(Rejected));
-            let other = hmac::Key::new(key.algorithm(), &[0x99; 20]);
+            let other = (
+                MacKey::new(key.0.algorithm(), &[0x99; 20]).unwrap(),
+                key.1.clone(),
+            );
             assert_eq!(both(&other, 3, &f), Err(Rejected));
-            let ex = explain(key, 4, TYP, VER, &f);
+            let ex = explain(&key.0, 4, TYP, VER, &f);
             assert!(ex.padding_ok && !ex.mac_ok);
         }
     }
@@ -687,7 +665,7 @@ mod tests {
                     let start = f.len() - 1 - usize::from(pad);
                     f[start + bad] ^= 0x01;
                     assert_eq!(both(key, 0, &f), Err(Rejected));
-                    let ex = explain(key, 0, TYP, VER, &f);
+                    let ex = explain(&key.0, 0, TYP, VER, &f);
                     assert!(!ex.padding_ok);
                     assert_eq!(ex.first_bad_padding_byte, Some(bad));
                     assert_eq!(ex.assumed_padding_length, 0);
@@ -699,13 +677,13 @@ mod tests {
     #[test]
     fn padding_length_longer_than_record() {
         for key in &keys() {
-            let mac_len = key.algorithm().digest_algorithm().output_len();
+            let mac_len = key.0.mac_len();
             // 3 plaintext bytes, MAC, then a length byte claiming more padding than fits.
             let mut f = build(key, 0, b"abc", 0);
             for claimed in [(f.len() - mac_len) as u8, 250, 255] {
                 *f.last_mut().unwrap() = claimed;
                 assert_eq!(both(key, 0, &f), Err(Rejected));
-                let ex = explain(key, 0, TYP, VER, &f);
+                let ex = explain(&key.0, 0, TYP, VER, &f);
                 assert!(!ex.padding_fits && !ex.padding_ok && ex.padding.is_empty());
             }
             // Padding that fits the record but eats into the MAC's room.
@@ -718,11 +696,11 @@ mod tests {
     #[test]
     fn shorter_than_mac_plus_one() {
         for key in &keys() {
-            let mac_len = key.algorithm().digest_algorithm().output_len();
+            let mac_len = key.0.mac_len();
             for len in 0..=mac_len {
                 let f = vec![0u8; len];
                 assert_eq!(both(key, 0, &f), Err(Rejected));
-                assert!(explain(key, 0, TYP, VER, &f).too_short);
+                assert!(explain(&key.0, 0, TYP, VER, &f).too_short);
             }
         }
     }
@@ -750,17 +728,17 @@ mod tests {
 
     /// IV ‖ "ciphertext" ‖ MAC: the MAC check never decrypts, so any bytes
     /// serve as ciphertext here.
-    fn build_etm(key: &hmac::Key, seq: u64, body: &[u8]) -> Vec<u8> {
+    fn build_etm(key: &Keys, seq: u64, body: &[u8]) -> Vec<u8> {
         let mut mac_input = pseudo_header(seq, TYP, VER, body.len()).to_vec();
         mac_input.extend_from_slice(body);
         let mut p = body.to_vec();
-        p.extend_from_slice(hmac::sign(key, &mac_input).as_ref());
+        p.extend_from_slice(hmac::sign(&key.1, &mac_input).as_ref());
         p
     }
 
-    fn both_etm_mac(key: &hmac::Key, seq: u64, p: &[u8]) -> Result<usize, Rejected> {
-        let ct = verify_etm_mac_constant_time(key, seq, TYP, VER, p);
-        let ex = explain_etm(key, seq, TYP, VER, p);
+    fn both_etm_mac(key: &Keys, seq: u64, p: &[u8]) -> Result<usize, Rejected> {
+        let ct = verify_etm_mac_constant_time(&key.0, seq, TYP, VER, p);
+        let ex = explain_etm(&key.0, seq, TYP, VER, p);
         assert_eq!(
             ct.is_ok(),
             ex.mac_ok,
@@ -794,7 +772,7 @@ mod tests {
             let body: Vec<u8> = (0..48u8).collect();
             let p = build_etm(key, 5, &body);
             assert_eq!(both_etm_mac(key, 5, &p), Ok(48));
-            let ex = explain_etm(key, 5, TYP, VER, &p);
+            let ex = explain_etm(&key.0, 5, TYP, VER, &p);
             // The pseudo-header's length is that of IV ‖ ciphertext (RFC 7366 §3).
             assert_eq!(ex.pseudo_header[11..], [0, 48]);
             assert_eq!(ex.computed_mac(), &p[48..]);
@@ -809,7 +787,7 @@ mod tests {
             for len in 0..p.len() {
                 let _ = both_etm_mac(key, 5, &p[..len]);
             }
-            assert!(explain_etm(key, 5, TYP, VER, &[]).too_short);
+            assert!(explain_etm(&key.0, 5, TYP, VER, &[]).too_short);
         }
     }
 
