@@ -209,6 +209,8 @@ pub enum Outcome {
         state: String,
         /// The explainer's top cause, if it could recompute one.
         cause: Option<String>,
+        /// The same cause's id and certainty.
+        recomputed: Option<(&'static str, Certainty)>,
     },
 }
 
@@ -317,12 +319,16 @@ pub fn diagnose_with(
                 probe_timeouts.read = probe_timeouts.read.min(SWALLOWED_WAIT);
             }
         }
-        // The default offer got no answer: after its attempts, bisect the hello.
+        // The default offer got no answer, or an alert instead of a
+        // ServerHello (an intolerant server or middlebox does either):
+        // after its attempts, bisect the hello.
         if i == repeat && options.bisect {
-            let dropped = rows
-                .iter()
-                .chain(std::iter::once(&row))
-                .any(|r: &Row| matches!(r.experiment.outcome, ExperimentOutcome::NoAnswer { .. }));
+            let dropped = rows.iter().chain(std::iter::once(&row)).any(|r: &Row| {
+                matches!(
+                    r.experiment.outcome,
+                    ExperimentOutcome::NoAnswer { .. } | ExperimentOutcome::RefusedHello(_)
+                )
+            });
             if dropped {
                 let extra = bisect::bisect_variants(&base_hello, record_version);
                 let at = i;
@@ -415,6 +421,74 @@ impl Report {
         self.rows
             .iter()
             .any(|r| r.probe.reference && matches!(r.outcome, Outcome::Fails { .. }))
+    }
+
+    /// Whether the report says the server or the path is at fault: the
+    /// default offer failed, or an experiment proved a server fault that
+    /// other offers run into (a suite family, CBC records), or a connection
+    /// that worked showed a fault that breaks its security or its data (a
+    /// repeated AES-GCM nonce, an oversized record, an end without
+    /// close_notify). The command exits non-zero then.
+    pub fn faulty(&self) -> bool {
+        self.failed()
+            || self.conclusions.iter().any(|c| c.certainty == Certainty::Proven)
+            || self.notices().iter().any(|(_, n)| notice_is_fault(n))
+    }
+
+    /// The cause the report names first, as `(id, certainty, statement)`:
+    /// for the default offer's failure, a certain conclusion of the
+    /// experiments, else the explainer's recomputation of the failing
+    /// record, else a plausible conclusion, else what the failure itself
+    /// shows (an oversized record, a refused or unanswered hello); when the
+    /// default offer works, the first conclusion, then the first notice
+    /// that is a fault. `None`: nothing is wrong.
+    pub fn first_cause(&self) -> Option<FirstCause> {
+        let from_conclusion = |c: &Conclusion| FirstCause {
+            id: c.cause.id().to_string(),
+            certainty: c.certainty,
+            statement: c.cause.to_string(),
+        };
+        if let Some(c) = self.conclusions.iter().find(|c| c.certainty == Certainty::Proven) {
+            return Some(from_conclusion(c));
+        }
+        let failing_default = self
+            .rows
+            .iter()
+            .find(|r| r.probe.reference && matches!(r.outcome, Outcome::Fails { .. }));
+        if let Some(r) = failing_default {
+            if let Outcome::Fails {
+                recomputed: Some((id, certainty)),
+                cause: Some(text),
+                ..
+            } = &r.outcome
+            {
+                return Some(FirstCause {
+                    id: (*id).to_string(),
+                    certainty: *certainty,
+                    statement: text.clone(),
+                });
+            }
+            if let Some(c) = self.conclusions.iter().find(|c| conclusion_explains(c, &r.experiment)) {
+                return Some(from_conclusion(c));
+            }
+            if let Some(c) = self.conclusions.first() {
+                return Some(from_conclusion(c));
+            }
+            return Some(failure_shows(r));
+        }
+        if let Some(c) = self.conclusions.first() {
+            return Some(from_conclusion(c));
+        }
+        self.notices()
+            .into_iter()
+            .find(|(_, n)| notice_is_fault(n))
+            .map(|(_, n)| FirstCause {
+                id: n.id().to_string(),
+                // A notice states what the bytes show (two records with one
+                // nonce, a length over the limit, an end without the alert).
+                certainty: Certainty::Proven,
+                statement: n.to_string(),
+            })
     }
 
     /// Everything noticed that did not break a connection, each once, with
@@ -677,7 +751,7 @@ impl Report {
                     s,
                     "\"works\":true,\"suite\":\"{suite}\",\"extended_master_secret\":{ems},\"encrypt_then_mac\":{etm},\"resumed\":{resumed}}}"
                 ),
-                Outcome::Fails { error, state, cause } => write!(
+                Outcome::Fails { error, state, cause, .. } => write!(
                     s,
                     "\"works\":false,\"error\":\"{}\",\"alert\":{},\"state\":\"{}\",\"cause\":{}}}",
                     esc(&error.to_string()),
@@ -692,6 +766,68 @@ impl Report {
         }
         s.push_str("]}");
         s
+    }
+}
+
+/// The cause a report names first ([`Report::first_cause`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstCause {
+    /// A stable snake_case id (a conclusion's, a recomputation's or a
+    /// notice's).
+    pub id: String,
+    /// Proven, or plausible with its weight.
+    pub certainty: Certainty,
+    /// The cause in words.
+    pub statement: String,
+}
+
+/// A notice that is a fault of the server or the path, not a remark: a
+/// repeated AES-GCM nonce breaks the connection's confidentiality and
+/// integrity, an oversized record breaks RFC 5246 §6.2, and an end without
+/// close_notify means the data may be cut short.
+fn notice_is_fault(n: &Notice) -> bool {
+    matches!(
+        n.id(),
+        "gcm_nonce_repeated" | "record_oversize" | "truncated_mid_record" | "no_close_notify"
+    )
+}
+
+/// What a failure nothing explains shows by itself.
+fn failure_shows(r: &Row) -> FirstCause {
+    let (id, certainty, statement) = match (&r.outcome, &r.experiment.outcome) {
+        (
+            Outcome::Fails {
+                error: Error::Record(RecordError::RecordOverflow { length, limit }),
+                ..
+            },
+            _,
+        ) => (
+            "record_oversize",
+            Certainty::Proven,
+            format!("the server sent a record of {length} bytes, over the limit of {limit} (RFC 5246 §6.2)"),
+        ),
+        (_, ExperimentOutcome::RefusedHello(a)) => (
+            "hello_refused",
+            Certainty::Plausible(40),
+            format!(
+                "the server refuses the offer with {a} and no variation of it separates the refusals: nothing in common (suites, groups, version), or it refuses every hello"
+            ),
+        ),
+        (_, ExperimentOutcome::NoAnswer { how }) => (
+            "no_answer",
+            Certainty::Plausible(40),
+            format!("no answer to the ClientHello ({how}) and no variation of it was answered"),
+        ),
+        (_, o) => (
+            "unexplained",
+            Certainty::Plausible(10),
+            format!("{o}: no recomputation and no experiment explains it (see the trace: --trace text)"),
+        ),
+    };
+    FirstCause {
+        id: id.to_string(),
+        certainty,
+        statement,
     }
 }
 
@@ -721,7 +857,7 @@ fn conclusion_explains(c: &Conclusion, e: &Experiment) -> bool {
             | C::HelloLengthIntolerance { .. }
             | C::VersionIntolerance(_)
             | C::RecordVersionIntolerance(_),
-            ExperimentOutcome::NoAnswer { .. },
+            ExperimentOutcome::NoAnswer { .. } | ExperimentOutcome::RefusedHello(_),
         ) => true,
         (C::CbcRecordsRejected, ExperimentOutcome::BadServerRecord { .. }) => e
             .negotiated

@@ -111,6 +111,7 @@ pub fn attempt(
                 error: error.clone(),
                 state: "TCP connect".into(),
                 cause: None,
+                recomputed: None,
             },
             None,
             Err((error, "TCP connect".to_string())),
@@ -150,6 +151,9 @@ pub fn attempt(
                             cause: client
                                 .explain_failure()
                                 .and_then(|e| e.top().map(|f| f.cause.to_string())),
+                            recomputed: client
+                                .explain_failure()
+                                .and_then(|e| e.top().map(|f| (f.cause.id(), f.certainty))),
                             error: error.clone(),
                         },
                         Err((error, state)),

@@ -249,18 +249,19 @@ pub enum ExperimentCause {
     /// the server, and AEAD suites work: the server's CBC record protection
     /// (padding or MAC) is wrong.
     CbcRecordsRejected,
-    /// Any ClientHello that offers this extension gets no answer.
+    /// Any ClientHello that offers this extension is refused (no answer, or
+    /// a fatal alert instead of a ServerHello).
     ExtensionIntolerance(ExtensionType),
-    /// ClientHellos whose length lies in this range get no answer.
+    /// ClientHellos whose length lies in this range are refused.
     HelloLengthIntolerance {
         /// The shortest length that got no answer.
         min: usize,
         /// The longest length that got no answer.
         max: usize,
     },
-    /// Any client_version above this one gets no answer.
+    /// Any client_version above this one is refused.
     VersionIntolerance(ProtocolVersion),
-    /// Any record-layer version above this one gets no answer.
+    /// Any record-layer version above this one is refused.
     RecordVersionIntolerance(ProtocolVersion),
     /// Failures come from one of several servers behind the address.
     BadBackend {
@@ -353,20 +354,20 @@ impl fmt::Display for ExperimentCause {
             ),
             ExperimentCause::ExtensionIntolerance(e) => write!(
                 f,
-                "any ClientHello that offers extension 0x{:04x} {e} is dropped: extension intolerance (a server or middlebox on the path)",
+                "any ClientHello that offers extension 0x{:04x} {e} is refused (dropped, or answered with a fatal alert instead of a ServerHello): extension intolerance (a server or middlebox on the path)",
                 e.0
             ),
             ExperimentCause::HelloLengthIntolerance { min, max } => write!(
                 f,
-                "ClientHellos of {min} to {max} bytes are dropped (the F5 bug behind RFC 7685's padding extension): pad the hello to 512 bytes or more"
+                "ClientHellos of {min} to {max} bytes are refused (dropped, or answered with a fatal alert; the F5 bug behind RFC 7685's padding extension): pad the hello to 512 bytes or more"
             ),
             ExperimentCause::VersionIntolerance(v) => write!(
                 f,
-                "any client_version above {v} is dropped: version intolerance"
+                "any client_version above {v} is refused (dropped, or answered with a fatal alert instead of a ServerHello of a lower version, RFC 5246 Appendix E.1): version intolerance"
             ),
             ExperimentCause::RecordVersionIntolerance(v) => write!(
                 f,
-                "any record-layer version above {v} is dropped: record version intolerance"
+                "any record-layer version above {v} is refused (dropped, or answered with a fatal alert): record version intolerance"
             ),
             ExperimentCause::BadBackend {
                 by,
@@ -475,8 +476,15 @@ struct Property {
     dimension: String,
 }
 
+/// Refused at the ClientHello: no answer at all, or a fatal alert instead of
+/// a ServerHello. An intolerant server or middlebox does either (a silent
+/// drop, or `handshake_failure`, `decode_error`, `protocol_version`...);
+/// which one does not change what it is intolerant of.
 fn no_answer(o: &ExperimentOutcome) -> bool {
-    matches!(o, ExperimentOutcome::NoAnswer { .. })
+    matches!(
+        o,
+        ExperimentOutcome::NoAnswer { .. } | ExperimentOutcome::RefusedHello(_)
+    )
 }
 
 fn after_finished(o: &ExperimentOutcome) -> bool {
@@ -522,7 +530,7 @@ fn candidates(experiments: &[Experiment]) -> Vec<Property> {
         .collect();
     let answered = |below: bool, at: usize| {
         experiments.iter().any(|e| {
-            e.outcome.answered()
+            !no_answer(&e.outcome)
                 && if below {
                     e.offer.hello_length < at
                 } else {
@@ -746,6 +754,9 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
             stage_words(p.explains),
             holds_words(&p.cause)
         )];
+        if std::ptr::fn_addr_eq(p.explains, no_answer as Kind) {
+            evidence.push(refusal_words(failing.iter().map(|(e, _)| &e.outcome)));
+        }
         let examples: Vec<String> = passing.iter().take(3).map(|(e, _)| e.varied.clone()).collect();
         evidence.push(format!(
             "{} without it got past that point ({})",
@@ -834,7 +845,7 @@ fn distance(a: &Experiment, b: &Experiment) -> usize {
 /// failures of this kind happen.
 fn passed_the_point(kind: fn(&ExperimentOutcome) -> bool, o: &ExperimentOutcome) -> bool {
     if std::ptr::fn_addr_eq(kind, no_answer as fn(&ExperimentOutcome) -> bool) {
-        o.answered()
+        !no_answer(o)
     } else {
         o.works()
     }
@@ -842,12 +853,31 @@ fn passed_the_point(kind: fn(&ExperimentOutcome) -> bool, o: &ExperimentOutcome)
 
 fn stage_words(kind: fn(&ExperimentOutcome) -> bool) -> &'static str {
     if std::ptr::fn_addr_eq(kind, no_answer as fn(&ExperimentOutcome) -> bool) {
-        "got no answer to the ClientHello"
+        "were refused at the ClientHello (no answer, or an alert instead of a ServerHello)"
     } else if std::ptr::fn_addr_eq(kind, bad_server_record as fn(&ExperimentOutcome) -> bool) {
         "failed at a protected record from the server"
     } else {
         "failed after our Finished"
     }
+}
+
+/// How the refused hellos were refused, counted: "refused by: 3 x no
+/// answer (connection closed), 2 x alert handshake_failure".
+fn refusal_words<'a>(outcomes: impl Iterator<Item = &'a ExperimentOutcome>) -> String {
+    let mut counts: Vec<(String, usize)> = vec![];
+    for o in outcomes {
+        let key = match o {
+            ExperimentOutcome::NoAnswer { how } => format!("no answer ({how})"),
+            ExperimentOutcome::RefusedHello(a) => format!("a fatal {a} alert instead of a ServerHello"),
+            other => other.to_string(),
+        };
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} x {k}")).collect();
+    format!("how they were refused: {}", parts.join(", "))
 }
 
 fn holds_words(c: &ExperimentCause) -> String {
