@@ -433,6 +433,16 @@ impl Report {
         self.failed()
             || self.conclusions.iter().any(|c| c.certainty == Certainty::Proven)
             || self.notices().iter().any(|(_, n)| notice_is_fault(n))
+            || self.proven_failure().is_some()
+    }
+
+    /// A failing probe whose failure the bytes prove to be the server's or
+    /// the path's (an oversized record, a record cut short, a record a
+    /// recomputation proves wrong), when the default offer works.
+    fn proven_failure(&self) -> Option<FirstCause> {
+        self.failures()
+            .map(failure_shows)
+            .find(|f| f.certainty == Certainty::Proven)
     }
 
     /// The cause the report names first, as `(id, certainty, statement)`:
@@ -471,13 +481,20 @@ impl Report {
             if let Some(c) = self.conclusions.iter().find(|c| conclusion_explains(c, &r.experiment)) {
                 return Some(from_conclusion(c));
             }
+            let shows = failure_shows(r);
+            if shows.certainty == Certainty::Proven {
+                return Some(shows);
+            }
             if let Some(c) = self.conclusions.first() {
                 return Some(from_conclusion(c));
             }
-            return Some(failure_shows(r));
+            return Some(shows);
         }
         if let Some(c) = self.conclusions.first() {
             return Some(from_conclusion(c));
+        }
+        if let Some(f) = self.proven_failure() {
+            return Some(f);
         }
         self.notices()
             .into_iter()
@@ -794,7 +811,59 @@ fn notice_is_fault(n: &Notice) -> bool {
 
 /// What a failure nothing explains shows by itself.
 fn failure_shows(r: &Row) -> FirstCause {
+    use tlslab::error::HandshakeError;
+    if let Outcome::Fails {
+        recomputed: Some((id, Certainty::Proven)),
+        cause: Some(text),
+        ..
+    } = &r.outcome
+    {
+        return FirstCause {
+            id: (*id).to_string(),
+            certainty: Certainty::Proven,
+            statement: text.clone(),
+        };
+    }
+    if let Some(n) = r
+        .notices
+        .iter()
+        .find(|n| matches!(n, Notice::NoCloseNotify { mid_record: Some(_) }))
+    {
+        return FirstCause {
+            id: n.id().to_string(),
+            // The bytes prove it: the stream ended inside a record. Who cut
+            // it (the server or the path) they do not say.
+            certainty: Certainty::Proven,
+            statement: format!("{n}: the server or the path cut the connection inside a record"),
+        };
+    }
     let (id, certainty, statement) = match (&r.outcome, &r.experiment.outcome) {
+        (
+            Outcome::Fails {
+                error: Error::Handshake(HandshakeError::UnexpectedMessage { expected, got, .. }),
+                ..
+            },
+            _,
+        ) => (
+            "handshake_message_out_of_order",
+            Certainty::Plausible(50),
+            format!(
+                "the server's handshake messages arrived out of order or with one missing (expected {expected}, got {got}): reordered or lost on the path (a middlebox that re-frames records), or sent so by the server; a capture at the server's side decides which"
+            ),
+        ),
+        (
+            Outcome::Fails {
+                error: Error::Record(RecordError::UnexpectedContentType(t)),
+                ..
+            },
+            _,
+        ) => (
+            "handshake_message_out_of_order",
+            Certainty::Plausible(50),
+            format!(
+                "a {t} record arrived where the handshake did not allow it: reordered or lost on the path, or sent so by the server; a capture at the server's side decides which"
+            ),
+        ),
         (
             Outcome::Fails {
                 error: Error::Record(RecordError::RecordOverflow { length, limit }),

@@ -280,6 +280,11 @@ fn every_fault_built_from_real_peers_is_diagnosed() {
                 let t = Instant::now();
                 let report = (case.run)();
                 let first = report.first_cause();
+                // Kept for a person to read.
+                let _ = std::fs::write(
+                    std::env::temp_dir().join(format!("tlslab-table-{i:02}.txt")),
+                    format!("{}\n{}", case.name, report.to_text()),
+                );
                 let got = Got {
                     name: case.name,
                     expect: case.expect,

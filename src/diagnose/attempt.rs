@@ -125,7 +125,10 @@ pub fn attempt(
                     stream.write_all(&vec![b'x'; send])?;
                 }
                 // Anything the server answers (or its silence) is fine; an alert is not.
-                let _ = stream.read_until_quiet(Duration::from_millis(150), Duration::from_millis(600))?;
+                // The record-size probes wait longer for the first answer:
+                // a slow server's echo of 16 KiB is what shows its records.
+                let (quiet, limit) = if send >= 16384 { (1000, 2500) } else { (150, 600) };
+                let _ = stream.read_until_quiet(Duration::from_millis(quiet), Duration::from_millis(limit))?;
                 Ok::<(), Error>(())
             })();
             let client = stream.client();
@@ -177,10 +180,21 @@ pub fn attempt(
     let elapsed = started.elapsed().as_millis() as u64;
     let experiment = snapshot.experiment(role.varied, role.controlled, role.reference, eo, elapsed);
     // Truncation only matters once there was a connection to truncate.
+    // After a failure, an end of stream inside a record is still worth
+    // saying (the record was cut short); an end without close_notify is not
+    // (the failure ended the connection).
     let notices = if outcome_works(&outcome) {
         evidence.watch.finish(bytes, closed)
     } else {
-        evidence.watch.notices()
+        let mut n = evidence.watch.notices();
+        n.extend(
+            evidence
+                .watch
+                .finish(bytes, closed)
+                .into_iter()
+                .filter(|x| matches!(x, Notice::NoCloseNotify { mid_record: Some(_) })),
+        );
+        n
     };
     Ok(Attempt {
         experiment,

@@ -689,7 +689,24 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
         out.push(backend_conclusion(experiments, &rep));
     }
 
-    // 3. Properties that separate outcomes.
+    // 3. Properties that separate outcomes. A hello refused with an alert
+    // when it offered none of the suites the server chose elsewhere was
+    // refused by negotiation (nothing in common), not by intolerance: it
+    // says nothing about the hello's other properties.
+    let chosen: Vec<CipherSuite> = experiments
+        .iter()
+        .filter_map(|e| e.negotiated.as_ref()?.suite.map(|s| s.id))
+        .collect();
+    let kept: Vec<Experiment> = experiments
+        .iter()
+        .filter(|e| {
+            !matches!(e.outcome, ExperimentOutcome::RefusedHello(_))
+                || chosen.is_empty()
+                || e.offer.suites.iter().any(|s| chosen.contains(s))
+        })
+        .cloned()
+        .collect();
+    let experiments = &kept[..];
     let props = candidates(experiments);
     let mut found: Vec<(Conclusion, Kind, u8)> = vec![];
     for (pi, p) in props.iter().enumerate() {
