@@ -26,7 +26,8 @@ use attempt::{attempt, Role};
 use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
 use tlslab::error::{Error, RecordError, ToolError};
 use tlslab::explain::evidence::{
-    conclude, repeatability, Conclusion, Experiment, ExperimentOutcome, Repeatability,
+    conclude, repeatability, Backend, Conclusion, Experiment, ExperimentCause, ExperimentOutcome,
+    Repeatability,
 };
 use tlslab::explain::notices::Notice;
 use tlslab::explain::Certainty;
@@ -227,7 +228,27 @@ pub struct Row {
     pub experiment: Experiment,
     /// What did not break it but must be said.
     pub notices: Vec<Notice>,
+    /// For the resumption probe: each attempt to resume the first
+    /// connection's session.
+    pub resumption: Vec<ResumptionTry>,
 }
+
+/// One attempt to resume a session, with which servers issued and answered.
+#[derive(Clone, Debug)]
+pub struct ResumptionTry {
+    /// The server that issued the session (its first connection).
+    pub issued_by: Option<Backend>,
+    /// The server that answered the resumption.
+    pub answered_by: Option<Backend>,
+    /// Whether it resumed.
+    pub resumed: bool,
+    /// How it ended.
+    pub outcome: ExperimentOutcome,
+}
+
+/// How many times the resumption probe tries to resume one session: with
+/// two servers in turn behind the address, two tries reach both.
+pub const RESUMPTION_TRIES: usize = 2;
 
 /// The result of a diagnosis.
 #[derive(Clone, Debug)]
@@ -292,13 +313,15 @@ pub fn diagnose_with(
     while i < plan.len() {
         let probe = plan[i].clone();
         let started = Instant::now();
-        let (outcome, experiment, notices) = run_probe(addr, make_config, probe_timeouts, &probe)?;
+        let (outcome, experiment, notices, resumption) =
+            run_probe(addr, make_config, probe_timeouts, &probe)?;
         let row = Row {
             probe,
             outcome,
             elapsed: started.elapsed(),
             experiment,
             notices,
+            resumption,
         };
         i += 1;
         // A path that swallows the default offer would make every probe
@@ -341,10 +364,17 @@ pub fn diagnose_with(
         rows.push(row);
     }
     let experiments: Vec<Experiment> = rows.iter().map(|r| r.experiment.clone()).collect();
+    let mut conclusions = conclude(&experiments);
+    if let Some(c) = resumption_conclusion(&rows) {
+        // A failing resumption explains its row before anything else;
+        // one that fell back is said after the causes of failures.
+        let at = if c.cause.fails() { 0 } else { conclusions.len() };
+        conclusions.insert(at, c);
+    }
     Ok(Report {
         addr: addr.to_string(),
         repeat: repeatability(&experiments),
-        conclusions: conclude(&experiments),
+        conclusions,
         rows,
         base_flags: String::new(),
     })
@@ -362,12 +392,79 @@ fn hello_probe(v: bisect::HelloVariant) -> Probe {
     }
 }
 
+/// A session resumed by the server that issued it and not by another.
+/// Certain when both servers identified themselves and differ, and every
+/// resumption on the issuing server resumed while every one elsewhere did
+/// not; plausible when the servers could not be told apart (a cache that
+/// forgets looks the same).
+fn resumption_conclusion(rows: &[Row]) -> Option<Conclusion> {
+    let tries: Vec<&ResumptionTry> = rows.iter().flat_map(|r| r.resumption.iter()).collect();
+    let resumed = tries.iter().filter(|t| t.resumed).count();
+    if resumed == 0 || resumed == tries.len() {
+        return None;
+    }
+    // A resumed handshake proves its server holds the session (its
+    // Finished verified under the session's master secret) but shows no
+    // certificate; a full handshake shows one. So the proof is: every try
+    // that was not resumed reached a server whose certificate (or key)
+    // differs from the issuing server's.
+    let cert = |b: &Option<Backend>| {
+        b.as_ref()
+            .and_then(|b| b.certificate_sha256.or(b.public_key_sha256))
+    };
+    let elsewhere = |t: &&&ResumptionTry| matches!((cert(&t.issued_by), cert(&t.answered_by)), (Some(a), Some(b)) if a != b);
+    let separated = tries.iter().filter(|t| !t.resumed).all(|t| elsewhere(&t));
+    let fell_back = tries.iter().filter(|t| !t.resumed).all(|t| t.outcome.works());
+    let label = |b: &Option<Backend>| b.as_ref().map_or("an unidentified server".into(), |b| b.label());
+    let mut evidence: Vec<String> = tries
+        .iter()
+        .map(|t| {
+            format!(
+                "a session issued by {}, offered to {}: {}",
+                label(&t.issued_by),
+                label(&t.answered_by),
+                if t.resumed {
+                    "resumed (so the server that answered holds the session)".to_string()
+                } else if t.outcome.works() {
+                    "not resumed, a full handshake instead".to_string()
+                } else {
+                    t.outcome.to_string()
+                }
+            )
+        })
+        .collect();
+    if !separated {
+        evidence.push(
+            "a try that was not resumed reached a server with the issuing server's certificate, or an unidentified one: another server, or the same one that forgot the session"
+                .into(),
+        );
+    }
+    Some(Conclusion {
+        cause: ExperimentCause::ResumptionAcrossBackends {
+            fell_back,
+            attempts: tries.len(),
+            resumed,
+        },
+        certainty: if separated {
+            Certainty::Proven
+        } else {
+            Certainty::Plausible(60)
+        },
+        evidence,
+        decide_by: (!separated).then(|| {
+            "resume one session several times, with the servers' certificates or session IDs told apart (fresh certificates per server)".to_string()
+        }),
+    })
+}
+
+type ProbeResult = (Outcome, Experiment, Vec<Notice>, Vec<ResumptionTry>);
+
 fn run_probe(
     addr: &str,
     make_config: &dyn Fn() -> Result<ClientConfig, Error>,
     timeouts: Timeouts,
     probe: &Probe,
-) -> Result<(Outcome, Experiment, Vec<Notice>), Error> {
+) -> Result<ProbeResult, Error> {
     let configure = || -> Result<ClientConfig, Error> {
         let mut c = make_config()?;
         if let Some(s) = probe.suite {
@@ -400,10 +497,31 @@ fn run_probe(
     let first = attempt(addr, configure()?, timeouts, send, None, role)?;
     match (probe.resume, &first.outcome, first.session.clone()) {
         (true, Outcome::Works { .. }, Some(session)) => {
-            let second = attempt(addr, configure()?, timeouts, send, Some(session), role)?;
-            Ok((second.outcome, second.experiment, second.notices))
+            // The same session offered again, RESUMPTION_TRIES times: the
+            // row shows the first failure, else the first attempt.
+            let mut tries = vec![];
+            let mut shown = None;
+            for _ in 0..RESUMPTION_TRIES {
+                let again = attempt(addr, configure()?, timeouts, send, Some(session.clone()), role)?;
+                let resumed = matches!(again.outcome, Outcome::Works { resumed: true, .. });
+                tries.push(ResumptionTry {
+                    issued_by: first.experiment.backend.clone(),
+                    answered_by: again.experiment.backend.clone(),
+                    resumed,
+                    outcome: again.experiment.outcome.clone(),
+                });
+                let failed = !again.experiment.outcome.works();
+                if shown.is_none() || failed {
+                    shown = Some(again);
+                }
+                if failed {
+                    break;
+                }
+            }
+            let shown = shown.unwrap_or(first);
+            Ok((shown.outcome, shown.experiment, shown.notices, tries))
         }
-        _ => Ok((first.outcome, first.experiment, first.notices)),
+        _ => Ok((first.outcome, first.experiment, first.notices, vec![])),
     }
 }
 
@@ -431,7 +549,10 @@ impl Report {
     /// close_notify). The command exits non-zero then.
     pub fn faulty(&self) -> bool {
         self.failed()
-            || self.conclusions.iter().any(|c| c.certainty == Certainty::Proven)
+            || self
+                .conclusions
+                .iter()
+                .any(|c| c.certainty == Certainty::Proven && c.cause.fails())
             || self.notices().iter().any(|(_, n)| notice_is_fault(n))
             || self.proven_failure().is_some()
     }
@@ -458,7 +579,11 @@ impl Report {
             certainty: c.certainty,
             statement: c.cause.to_string(),
         };
-        if let Some(c) = self.conclusions.iter().find(|c| c.certainty == Certainty::Proven) {
+        if let Some(c) = self
+            .conclusions
+            .iter()
+            .find(|c| c.certainty == Certainty::Proven && c.cause.fails())
+        {
             return Some(from_conclusion(c));
         }
         let failing_default = self
@@ -478,7 +603,11 @@ impl Report {
                     statement: text.clone(),
                 });
             }
-            if let Some(c) = self.conclusions.iter().find(|c| conclusion_explains(c, &r.experiment)) {
+            if let Some(c) = self
+                .conclusions
+                .iter()
+                .find(|c| conclusion_explains(c, &r.experiment))
+            {
                 return Some(from_conclusion(c));
             }
             let shows = failure_shows(r);

@@ -127,8 +127,9 @@ pub fn attempt(
                 // Anything the server answers (or its silence) is fine; an alert is not.
                 // The record-size probes wait longer for the first answer:
                 // a slow server's echo of 16 KiB is what shows its records.
-                let (quiet, limit) = if send >= 16384 { (1000, 2500) } else { (150, 600) };
-                let _ = stream.read_until_quiet(Duration::from_millis(quiet), Duration::from_millis(limit))?;
+                let (quiet, limit) = if send >= 16384 { (2500, 5000) } else { (150, 600) };
+                let _ =
+                    stream.read_until_quiet(Duration::from_millis(quiet), Duration::from_millis(limit))?;
                 Ok::<(), Error>(())
             })();
             let client = stream.client();

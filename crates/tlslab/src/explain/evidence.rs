@@ -274,6 +274,18 @@ pub enum ExperimentCause {
         /// Failures among them.
         failures: usize,
     },
+    /// A session (ticket or session ID) issued by one server behind the
+    /// address is resumed by it and not by another: the servers share no
+    /// session cache and no ticket key.
+    ResumptionAcrossBackends {
+        /// Whether the other server fell back to a full handshake (it
+        /// works, only slower) rather than failing.
+        fell_back: bool,
+        /// Resumption attempts.
+        attempts: usize,
+        /// Attempts that resumed.
+        resumed: usize,
+    },
     /// The same offer sometimes works and sometimes fails, and nothing that
     /// identifies a server separates the two.
     Intermittent {
@@ -299,8 +311,18 @@ impl ExperimentCause {
             ExperimentCause::VersionIntolerance(_) => "version_intolerance",
             ExperimentCause::RecordVersionIntolerance(_) => "record_version_intolerance",
             ExperimentCause::BadBackend { .. } => "bad_backend",
+            ExperimentCause::ResumptionAcrossBackends { .. } => "resumption_across_backends",
             ExperimentCause::Intermittent { .. } => "intermittent",
         }
+    }
+
+    /// Whether connections fail because of it (a resumption that falls
+    /// back to a full handshake works: it is said, not a failure).
+    pub fn fails(&self) -> bool {
+        !matches!(
+            self,
+            ExperimentCause::ResumptionAcrossBackends { fell_back: true, .. }
+        )
     }
 
     /// The RFC text that defines what the server gets wrong.
@@ -318,6 +340,7 @@ impl ExperimentCause {
                 "RFC 5246 Appendix E.1"
             }
             ExperimentCause::BadBackend { .. } | ExperimentCause::Intermittent { .. } => "RFC 5246 §7.2",
+            ExperimentCause::ResumptionAcrossBackends { .. } => "RFC 5077 §3.4, RFC 5246 §7.4.1.2",
         }
     }
 }
@@ -377,6 +400,19 @@ impl fmt::Display for ExperimentCause {
             } => write!(
                 f,
                 "one server behind this address fails: every failure came from the server with {by} ({failures} of the {attempts} connections it answered failed); the others never failed"
+            ),
+            ExperimentCause::ResumptionAcrossBackends {
+                fell_back,
+                attempts,
+                resumed,
+            } => write!(
+                f,
+                "sessions are not shared by the servers behind this address: a session was resumed by the server that issued it and {} by another ({resumed} of {attempts} resumption attempts resumed); share the session cache and ticket keys, or keep clients on one server",
+                if *fell_back {
+                    "not resumed (a full handshake instead)"
+                } else {
+                    "refused with a failure"
+                }
             ),
             ExperimentCause::Intermittent { attempts, failures } => write!(
                 f,
