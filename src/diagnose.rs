@@ -1062,7 +1062,12 @@ fn conclusion_explains(c: &Conclusion, e: &Experiment) -> bool {
             .as_ref()
             .and_then(|n| n.suite)
             .is_some_and(|s| !s.is_aead()),
-        (C::BadBackend { backend, .. }, o) => !o.works() && e.backend.as_ref() == Some(backend),
+        (C::BadBackend { backend, .. }, o) => {
+            // A server told apart by its behaviour only never identified itself.
+            !o.works()
+                && (e.backend.as_ref() == Some(backend)
+                    || (*backend == Backend::default() && e.backend.is_none() && e.reference))
+        }
         (C::Intermittent { .. }, o) => !o.works() && e.reference,
         _ => false,
     }

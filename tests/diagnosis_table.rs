@@ -225,6 +225,23 @@ fn cases() -> Vec<Case> {
             }),
         },
         Case {
+            name: "round robin: tlslite-ng + one behind a session_ticket-intolerant filter".into(),
+            expect: plausible("bad_backend"),
+            run: Box::new(|| {
+                let s = HostileServer::start(ServerFault::Healthy, &PeerOptions::default()).unwrap();
+                let filtered = Proxy::start(
+                    s.addr(),
+                    ProxyMode::AlertHelloWithExtension(
+                        ExtensionType::SESSION_TICKET,
+                        AlertDescription::HANDSHAKE_FAILURE,
+                    ),
+                )
+                .unwrap();
+                let p = Proxy::start(filtered.addr(), ProxyMode::RoundRobin(vec![s.addr()])).unwrap();
+                diagnose_at(&p.addr().to_string(), s.server_name(), Some(&s.ca_pem_path()))
+            }),
+        },
+        Case {
             name: "round robin: two openssl s_server, each its own session cache".into(),
             expect: said("resumption_across_backends"),
             run: Box::new(|| {

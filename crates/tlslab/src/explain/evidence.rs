@@ -393,6 +393,15 @@ impl fmt::Display for ExperimentCause {
                 "any record-layer version above {v} is refused (dropped, or answered with a fatal alert): record version intolerance"
             ),
             ExperimentCause::BadBackend {
+                backend,
+                by,
+                attempts,
+                failures,
+            } if !backend.is_known() => write!(
+                f,
+                "one server behind this address most likely fails: every failure showed the same {by} and never identified its server ({failures} of {attempts}), while every success came from one other server"
+            ),
+            ExperimentCause::BadBackend {
                 by,
                 attempts,
                 failures,
@@ -1050,6 +1059,9 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
             };
         }
     }
+    if let Some(c) = backend_by_behaviour(experiments, &evidence) {
+        return c;
+    }
     if unidentified > 0 {
         evidence.push(
             "some failures ended before the server identified itself (no ServerHello, no certificate): which server failed cannot be told"
@@ -1065,6 +1077,67 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
         evidence,
         decide_by: Some("more attempts of the same offer, with the server's logs at hand".into()),
     }
+}
+
+/// The failing server told apart by how it behaves, when it never
+/// identified itself: every failing attempt of the reference offer ended the
+/// same way before a ServerHello (the same alert, or a reset, a close, a
+/// timeout), in a similar time, and every attempt that worked came from one
+/// and the same server. Plausible only: the same server failing now and
+/// then before its ServerHello would look alike.
+fn backend_by_behaviour(experiments: &[Experiment], evidence: &[String]) -> Option<Conclusion> {
+    let refs: Vec<&Experiment> = experiments.iter().filter(|e| e.reference).collect();
+    let failing: Vec<&&Experiment> = refs.iter().filter(|e| !e.outcome.works()).collect();
+    let working: Vec<&&Experiment> = refs.iter().filter(|e| e.outcome.works()).collect();
+    let first = failing.first()?;
+    if !no_answer(&first.outcome)
+        || failing
+            .iter()
+            .any(|e| e.outcome != first.outcome || e.backend.is_some())
+    {
+        return None;
+    }
+    let identity = |e: &Experiment| {
+        e.backend
+            .as_ref()
+            .and_then(|b| b.certificate_sha256.or(b.public_key_sha256))
+    };
+    let good = identity(working.first()?)?;
+    if working.iter().any(|e| identity(e) != Some(good)) {
+        return None;
+    }
+    let range = |v: &[&&Experiment]| {
+        let ms: Vec<u64> = v.iter().map(|e| e.elapsed_ms).collect();
+        (
+            ms.iter().copied().min().unwrap_or(0),
+            ms.iter().copied().max().unwrap_or(0),
+        )
+    };
+    let (fmin, fmax) = range(&failing);
+    let (wmin, wmax) = range(&working);
+    let mut evidence = evidence.to_vec();
+    evidence.push(format!(
+        "every one of the {} failures ended the same way before any ServerHello: {} ({fmin}..{fmax} ms); every one of the {} successes came from the server presenting certificate SHA-256 {} ({wmin}..{wmax} ms)",
+        failing.len(),
+        first.outcome,
+        working.len(),
+        hex_prefix(&good)
+    ));
+    let repeated = failing.len() >= 2;
+    Some(Conclusion {
+        cause: ExperimentCause::BadBackend {
+            backend: Backend::default(),
+            by: format!("behaviour {} ({fmin}..{fmax} ms)", first.outcome),
+            attempts: failing.len(),
+            failures: failing.len(),
+        },
+        certainty: Certainty::Plausible(if repeated { 75 } else { 60 }),
+        evidence,
+        decide_by: Some(
+            "the servers behind the address one by one (their own addresses), or the load balancer's log of which server took each connection"
+                .into(),
+        ),
+    })
 }
 
 fn backend_of(e: &Experiment) -> Backend {
