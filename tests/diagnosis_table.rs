@@ -192,7 +192,7 @@ fn cases() -> Vec<Case> {
             certain("version_intolerance"),
         ),
         // Server records 1 and 2 (Certificate, ServerKeyExchange) swapped,
-        // record 2 lost, record 1 cut short: the proxy's module documents
+        // record 1 lost, record 1 cut short: the proxy's module documents
         // the record numbering.
         proxied(
             "proxy reorders server records 1 and 2",
@@ -200,8 +200,8 @@ fn cases() -> Vec<Case> {
             plausible("handshake_message_out_of_order"),
         ),
         proxied(
-            "proxy loses server record 2",
-            ProxyMode::DropServerRecord(2),
+            "proxy loses server record 1",
+            ProxyMode::DropServerRecord(1),
             plausible("handshake_message_out_of_order"),
         ),
         proxied(

@@ -399,7 +399,7 @@ impl fmt::Display for ExperimentCause {
                 failures,
             } if !backend.is_known() => write!(
                 f,
-                "one server behind this address most likely fails: every failure showed the same {by} and never identified its server ({failures} of {attempts}), while every success came from one other server"
+                "one server behind this address most likely fails: every failure ended the same way ({by}) before the server identified itself ({failures} of {attempts} attempts), while every success came from one other server"
             ),
             ExperimentCause::BadBackend {
                 by,
@@ -1127,7 +1127,7 @@ fn backend_by_behaviour(experiments: &[Experiment], evidence: &[String]) -> Opti
     Some(Conclusion {
         cause: ExperimentCause::BadBackend {
             backend: Backend::default(),
-            by: format!("behaviour {} ({fmin}..{fmax} ms)", first.outcome),
+            by: format!("{} in {fmin}..{fmax} ms", first.outcome),
             attempts: failing.len(),
             failures: failing.len(),
         },
@@ -1555,6 +1555,49 @@ mod tests {
     }
 
     #[test]
+    fn an_extension_refused_with_an_alert_is_intolerance_and_suite_refusals_are_negotiation() {
+        let refused = || ExperimentOutcome::RefusedHello(AlertDescription::HANDSHAKE_FAILURE);
+        let gcm = suite("ECDHE-RSA-AES128-GCM-SHA256");
+        let ecdsa = suite("ECDHE-ECDSA-AES128-GCM-SHA256");
+        let all = Offer {
+            suites: vec![gcm.id, ecdsa.id],
+            ..offer()
+        };
+        let mut without = all.clone();
+        without.extensions.retain(|e| *e != ExtensionType::SESSION_TICKET);
+        // A single-suite hello the server refuses because it has no such
+        // suite, shorter than the rest and also without the extension:
+        // negotiation, which must not hide or widen the cause.
+        let mut only_ecdsa = without.clone();
+        only_ecdsa.suites = vec![ecdsa.id];
+        only_ecdsa.hello_length = 150;
+        let xs = vec![
+            exp("default offer", false, true, all.clone(), None, refused()),
+            exp("the same offer again", false, true, all.clone(), None, refused()),
+            exp(
+                "without session_ticket",
+                true,
+                false,
+                without,
+                neg("ECDHE-RSA-AES128-GCM-SHA256", true),
+                ExperimentOutcome::Works,
+            ),
+            exp("only ECDSA", true, false, only_ecdsa, None, refused()),
+        ];
+        let c = conclude(&xs);
+        assert_eq!(
+            c[0].cause,
+            ExperimentCause::ExtensionIntolerance(ExtensionType::SESSION_TICKET),
+            "{c:#?}"
+        );
+        assert_eq!(c[0].certainty, Certainty::Proven, "{c:#?}");
+        assert!(
+            c[0].evidence.iter().any(|e| e.contains("2 x a fatal handshake_failure alert")),
+            "{c:#?}"
+        );
+    }
+
+    #[test]
     fn a_dropped_extension_is_found_and_size_is_not_blamed_when_sizes_overlap() {
         let mut without = offer();
         without.extensions.retain(|e| *e != ExtensionType::SESSION_TICKET);
@@ -1584,7 +1627,7 @@ mod tests {
         assert_eq!(c[0].certainty, Certainty::Proven);
         assert!(c[0]
             .to_string()
-            .contains("extension 0x0023 session_ticket is dropped"));
+            .contains("extension 0x0023 session_ticket is refused"));
     }
 
     #[test]
