@@ -1592,7 +1592,9 @@ mod tests {
         );
         assert_eq!(c[0].certainty, Certainty::Proven, "{c:#?}");
         assert!(
-            c[0].evidence.iter().any(|e| e.contains("2 x a fatal handshake_failure alert")),
+            c[0].evidence
+                .iter()
+                .any(|e| e.contains("2 x a fatal handshake_failure alert")),
             "{c:#?}"
         );
     }
