@@ -355,8 +355,8 @@ fn every_fault_built_from_real_peers_is_diagnosed() {
     let rows: Vec<Got> = results.into_iter().map(|(_, g)| g).collect();
 
     println!(
-        "\n{:<64} {:<36} {:<36} {:<10} {:<7} {}",
-        "case", "expected", "got", "certainty", "fails", "s"
+        "\n{:<64} {:<36} {:<36} {:<10} {:<7} s",
+        "case", "expected", "got", "certainty", "fails"
     );
     let mut right = 0;
     for g in &rows {
