@@ -26,7 +26,8 @@ use attempt::{attempt, Role};
 use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
 use tlslab::error::{Error, RecordError, ToolError};
 use tlslab::explain::evidence::{
-    conclude, repeatability, Conclusion, Experiment, ExperimentOutcome, Repeatability,
+    conclude, repeatability, Backend, Conclusion, Experiment, ExperimentCause, ExperimentOutcome,
+    Repeatability,
 };
 use tlslab::explain::notices::Notice;
 use tlslab::explain::Certainty;
@@ -209,6 +210,8 @@ pub enum Outcome {
         state: String,
         /// The explainer's top cause, if it could recompute one.
         cause: Option<String>,
+        /// The same cause's id and certainty.
+        recomputed: Option<(&'static str, Certainty)>,
     },
 }
 
@@ -225,7 +228,27 @@ pub struct Row {
     pub experiment: Experiment,
     /// What did not break it but must be said.
     pub notices: Vec<Notice>,
+    /// For the resumption probe: each attempt to resume the first
+    /// connection's session.
+    pub resumption: Vec<ResumptionTry>,
 }
+
+/// One attempt to resume a session, with which servers issued and answered.
+#[derive(Clone, Debug)]
+pub struct ResumptionTry {
+    /// The server that issued the session (its first connection).
+    pub issued_by: Option<Backend>,
+    /// The server that answered the resumption.
+    pub answered_by: Option<Backend>,
+    /// Whether it resumed.
+    pub resumed: bool,
+    /// How it ended.
+    pub outcome: ExperimentOutcome,
+}
+
+/// How many times the resumption probe tries to resume one session: with
+/// two servers in turn behind the address, two tries reach both.
+pub const RESUMPTION_TRIES: usize = 2;
 
 /// The result of a diagnosis.
 #[derive(Clone, Debug)]
@@ -290,13 +313,15 @@ pub fn diagnose_with(
     while i < plan.len() {
         let probe = plan[i].clone();
         let started = Instant::now();
-        let (outcome, experiment, notices) = run_probe(addr, make_config, probe_timeouts, &probe)?;
+        let (outcome, experiment, notices, resumption) =
+            run_probe(addr, make_config, probe_timeouts, &probe)?;
         let row = Row {
             probe,
             outcome,
             elapsed: started.elapsed(),
             experiment,
             notices,
+            resumption,
         };
         i += 1;
         // A path that swallows the default offer would make every probe
@@ -317,12 +342,16 @@ pub fn diagnose_with(
                 probe_timeouts.read = probe_timeouts.read.min(SWALLOWED_WAIT);
             }
         }
-        // The default offer got no answer: after its attempts, bisect the hello.
+        // The default offer got no answer, or an alert instead of a
+        // ServerHello (an intolerant server or middlebox does either):
+        // after its attempts, bisect the hello.
         if i == repeat && options.bisect {
-            let dropped = rows
-                .iter()
-                .chain(std::iter::once(&row))
-                .any(|r: &Row| matches!(r.experiment.outcome, ExperimentOutcome::NoAnswer { .. }));
+            let dropped = rows.iter().chain(std::iter::once(&row)).any(|r: &Row| {
+                matches!(
+                    r.experiment.outcome,
+                    ExperimentOutcome::NoAnswer { .. } | ExperimentOutcome::RefusedHello(_)
+                )
+            });
             if dropped {
                 let extra = bisect::bisect_variants(&base_hello, record_version);
                 let at = i;
@@ -335,10 +364,17 @@ pub fn diagnose_with(
         rows.push(row);
     }
     let experiments: Vec<Experiment> = rows.iter().map(|r| r.experiment.clone()).collect();
+    let mut conclusions = conclude(&experiments);
+    if let Some(c) = resumption_conclusion(&rows) {
+        // A failing resumption explains its row before anything else;
+        // one that fell back is said after the causes of failures.
+        let at = if c.cause.fails() { 0 } else { conclusions.len() };
+        conclusions.insert(at, c);
+    }
     Ok(Report {
         addr: addr.to_string(),
         repeat: repeatability(&experiments),
-        conclusions: conclude(&experiments),
+        conclusions,
         rows,
         base_flags: String::new(),
     })
@@ -356,12 +392,79 @@ fn hello_probe(v: bisect::HelloVariant) -> Probe {
     }
 }
 
+/// A session resumed by the server that issued it and not by another.
+/// Certain when both servers identified themselves and differ, and every
+/// resumption on the issuing server resumed while every one elsewhere did
+/// not; plausible when the servers could not be told apart (a cache that
+/// forgets looks the same).
+fn resumption_conclusion(rows: &[Row]) -> Option<Conclusion> {
+    let tries: Vec<&ResumptionTry> = rows.iter().flat_map(|r| r.resumption.iter()).collect();
+    let resumed = tries.iter().filter(|t| t.resumed).count();
+    if resumed == 0 || resumed == tries.len() {
+        return None;
+    }
+    // A resumed handshake proves its server holds the session (its
+    // Finished verified under the session's master secret) but shows no
+    // certificate; a full handshake shows one. So the proof is: every try
+    // that was not resumed reached a server whose certificate (or key)
+    // differs from the issuing server's.
+    let cert = |b: &Option<Backend>| {
+        b.as_ref()
+            .and_then(|b| b.certificate_sha256.or(b.public_key_sha256))
+    };
+    let elsewhere = |t: &&&ResumptionTry| matches!((cert(&t.issued_by), cert(&t.answered_by)), (Some(a), Some(b)) if a != b);
+    let separated = tries.iter().filter(|t| !t.resumed).all(|t| elsewhere(&t));
+    let fell_back = tries.iter().filter(|t| !t.resumed).all(|t| t.outcome.works());
+    let label = |b: &Option<Backend>| b.as_ref().map_or("an unidentified server".into(), |b| b.label());
+    let mut evidence: Vec<String> = tries
+        .iter()
+        .map(|t| {
+            format!(
+                "a session issued by {}, offered to {}: {}",
+                label(&t.issued_by),
+                label(&t.answered_by),
+                if t.resumed {
+                    "resumed (so the server that answered holds the session)".to_string()
+                } else if t.outcome.works() {
+                    "not resumed, a full handshake instead".to_string()
+                } else {
+                    t.outcome.to_string()
+                }
+            )
+        })
+        .collect();
+    if !separated {
+        evidence.push(
+            "a try that was not resumed reached a server with the issuing server's certificate, or an unidentified one: another server, or the same one that forgot the session"
+                .into(),
+        );
+    }
+    Some(Conclusion {
+        cause: ExperimentCause::ResumptionAcrossBackends {
+            fell_back,
+            attempts: tries.len(),
+            resumed,
+        },
+        certainty: if separated {
+            Certainty::Proven
+        } else {
+            Certainty::Plausible(60)
+        },
+        evidence,
+        decide_by: (!separated).then(|| {
+            "resume one session several times, with the servers' certificates or session IDs told apart (fresh certificates per server)".to_string()
+        }),
+    })
+}
+
+type ProbeResult = (Outcome, Experiment, Vec<Notice>, Vec<ResumptionTry>);
+
 fn run_probe(
     addr: &str,
     make_config: &dyn Fn() -> Result<ClientConfig, Error>,
     timeouts: Timeouts,
     probe: &Probe,
-) -> Result<(Outcome, Experiment, Vec<Notice>), Error> {
+) -> Result<ProbeResult, Error> {
     let configure = || -> Result<ClientConfig, Error> {
         let mut c = make_config()?;
         if let Some(s) = probe.suite {
@@ -394,10 +497,31 @@ fn run_probe(
     let first = attempt(addr, configure()?, timeouts, send, None, role)?;
     match (probe.resume, &first.outcome, first.session.clone()) {
         (true, Outcome::Works { .. }, Some(session)) => {
-            let second = attempt(addr, configure()?, timeouts, send, Some(session), role)?;
-            Ok((second.outcome, second.experiment, second.notices))
+            // The same session offered again, RESUMPTION_TRIES times: the
+            // row shows the first failure, else the first attempt.
+            let mut tries = vec![];
+            let mut shown = None;
+            for _ in 0..RESUMPTION_TRIES {
+                let again = attempt(addr, configure()?, timeouts, send, Some(session.clone()), role)?;
+                let resumed = matches!(again.outcome, Outcome::Works { resumed: true, .. });
+                tries.push(ResumptionTry {
+                    issued_by: first.experiment.backend.clone(),
+                    answered_by: again.experiment.backend.clone(),
+                    resumed,
+                    outcome: again.experiment.outcome.clone(),
+                });
+                let failed = !again.experiment.outcome.works();
+                if shown.is_none() || failed {
+                    shown = Some(again);
+                }
+                if failed {
+                    break;
+                }
+            }
+            let shown = shown.unwrap_or(first);
+            Ok((shown.outcome, shown.experiment, shown.notices, tries))
         }
-        _ => Ok((first.outcome, first.experiment, first.notices)),
+        _ => Ok((first.outcome, first.experiment, first.notices, vec![])),
     }
 }
 
@@ -415,6 +539,102 @@ impl Report {
         self.rows
             .iter()
             .any(|r| r.probe.reference && matches!(r.outcome, Outcome::Fails { .. }))
+    }
+
+    /// Whether the report says the server or the path is at fault: the
+    /// default offer failed, or an experiment proved a server fault that
+    /// other offers run into (a suite family, CBC records), or a connection
+    /// that worked showed a fault that breaks its security or its data (a
+    /// repeated AES-GCM nonce, an oversized record, an end without
+    /// close_notify). The command exits non-zero then.
+    pub fn faulty(&self) -> bool {
+        self.failed()
+            || self
+                .conclusions
+                .iter()
+                .any(|c| c.certainty == Certainty::Proven && c.cause.fails())
+            || self.notices().iter().any(|(_, n)| notice_is_fault(n))
+            || self.proven_failure().is_some()
+    }
+
+    /// A failing probe whose failure the bytes prove to be the server's or
+    /// the path's (an oversized record, a record cut short, a record a
+    /// recomputation proves wrong), when the default offer works.
+    fn proven_failure(&self) -> Option<FirstCause> {
+        self.failures()
+            .map(failure_shows)
+            .find(|f| f.certainty == Certainty::Proven)
+    }
+
+    /// The cause the report names first, as `(id, certainty, statement)`:
+    /// for the default offer's failure, a certain conclusion of the
+    /// experiments, else the explainer's recomputation of the failing
+    /// record, else a plausible conclusion, else what the failure itself
+    /// shows (an oversized record, a refused or unanswered hello); when the
+    /// default offer works, the first conclusion, then the first notice
+    /// that is a fault. `None`: nothing is wrong.
+    pub fn first_cause(&self) -> Option<FirstCause> {
+        let from_conclusion = |c: &Conclusion| FirstCause {
+            id: c.cause.id().to_string(),
+            certainty: c.certainty,
+            statement: c.cause.to_string(),
+        };
+        if let Some(c) = self
+            .conclusions
+            .iter()
+            .find(|c| c.certainty == Certainty::Proven && c.cause.fails())
+        {
+            return Some(from_conclusion(c));
+        }
+        let failing_default = self
+            .rows
+            .iter()
+            .find(|r| r.probe.reference && matches!(r.outcome, Outcome::Fails { .. }));
+        if let Some(r) = failing_default {
+            if let Outcome::Fails {
+                recomputed: Some((id, certainty)),
+                cause: Some(text),
+                ..
+            } = &r.outcome
+            {
+                return Some(FirstCause {
+                    id: (*id).to_string(),
+                    certainty: *certainty,
+                    statement: text.clone(),
+                });
+            }
+            if let Some(c) = self
+                .conclusions
+                .iter()
+                .find(|c| conclusion_explains(c, &r.experiment))
+            {
+                return Some(from_conclusion(c));
+            }
+            let shows = failure_shows(r);
+            if shows.certainty == Certainty::Proven {
+                return Some(shows);
+            }
+            if let Some(c) = self.conclusions.first() {
+                return Some(from_conclusion(c));
+            }
+            return Some(shows);
+        }
+        if let Some(c) = self.conclusions.first() {
+            return Some(from_conclusion(c));
+        }
+        if let Some(f) = self.proven_failure() {
+            return Some(f);
+        }
+        self.notices()
+            .into_iter()
+            .find(|(_, n)| notice_is_fault(n))
+            .map(|(_, n)| FirstCause {
+                id: n.id().to_string(),
+                // A notice states what the bytes show (two records with one
+                // nonce, a length over the limit, an end without the alert).
+                certainty: Certainty::Proven,
+                statement: n.to_string(),
+            })
     }
 
     /// Everything noticed that did not break a connection, each once, with
@@ -677,7 +897,7 @@ impl Report {
                     s,
                     "\"works\":true,\"suite\":\"{suite}\",\"extended_master_secret\":{ems},\"encrypt_then_mac\":{etm},\"resumed\":{resumed}}}"
                 ),
-                Outcome::Fails { error, state, cause } => write!(
+                Outcome::Fails { error, state, cause, .. } => write!(
                     s,
                     "\"works\":false,\"error\":\"{}\",\"alert\":{},\"state\":\"{}\",\"cause\":{}}}",
                     esc(&error.to_string()),
@@ -692,6 +912,120 @@ impl Report {
         }
         s.push_str("]}");
         s
+    }
+}
+
+/// The cause a report names first ([`Report::first_cause`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstCause {
+    /// A stable snake_case id (a conclusion's, a recomputation's or a
+    /// notice's).
+    pub id: String,
+    /// Proven, or plausible with its weight.
+    pub certainty: Certainty,
+    /// The cause in words.
+    pub statement: String,
+}
+
+/// A notice that is a fault of the server or the path, not a remark: a
+/// repeated AES-GCM nonce breaks the connection's confidentiality and
+/// integrity, an oversized record breaks RFC 5246 §6.2, and an end without
+/// close_notify means the data may be cut short.
+fn notice_is_fault(n: &Notice) -> bool {
+    matches!(
+        n.id(),
+        "gcm_nonce_repeated" | "record_oversize" | "truncated_mid_record" | "no_close_notify"
+    )
+}
+
+/// What a failure nothing explains shows by itself.
+fn failure_shows(r: &Row) -> FirstCause {
+    use tlslab::error::HandshakeError;
+    if let Outcome::Fails {
+        recomputed: Some((id, Certainty::Proven)),
+        cause: Some(text),
+        ..
+    } = &r.outcome
+    {
+        return FirstCause {
+            id: (*id).to_string(),
+            certainty: Certainty::Proven,
+            statement: text.clone(),
+        };
+    }
+    if let Some(n) = r
+        .notices
+        .iter()
+        .find(|n| matches!(n, Notice::NoCloseNotify { mid_record: Some(_) }))
+    {
+        return FirstCause {
+            id: n.id().to_string(),
+            // The bytes prove it: the stream ended inside a record. Who cut
+            // it (the server or the path) they do not say.
+            certainty: Certainty::Proven,
+            statement: format!("{n}: the server or the path cut the connection inside a record"),
+        };
+    }
+    let (id, certainty, statement) = match (&r.outcome, &r.experiment.outcome) {
+        (
+            Outcome::Fails {
+                error: Error::Handshake(HandshakeError::UnexpectedMessage { expected, got, .. }),
+                ..
+            },
+            _,
+        ) => (
+            "handshake_message_out_of_order",
+            Certainty::Plausible(50),
+            format!(
+                "the server's handshake messages arrived out of order or with one missing (expected {expected}, got {got}): reordered or lost on the path (a middlebox that re-frames records), or sent so by the server; a capture at the server's side decides which"
+            ),
+        ),
+        (
+            Outcome::Fails {
+                error: Error::Record(RecordError::UnexpectedContentType(t)),
+                ..
+            },
+            _,
+        ) => (
+            "handshake_message_out_of_order",
+            Certainty::Plausible(50),
+            format!(
+                "a {t} record arrived where the handshake did not allow it: reordered or lost on the path, or sent so by the server; a capture at the server's side decides which"
+            ),
+        ),
+        (
+            Outcome::Fails {
+                error: Error::Record(RecordError::RecordOverflow { length, limit }),
+                ..
+            },
+            _,
+        ) => (
+            "record_oversize",
+            Certainty::Proven,
+            format!("the server sent a record of {length} bytes, over the limit of {limit} (RFC 5246 §6.2)"),
+        ),
+        (_, ExperimentOutcome::RefusedHello(a)) => (
+            "hello_refused",
+            Certainty::Plausible(40),
+            format!(
+                "the server refuses the offer with {a} and no variation of it separates the refusals: nothing in common (suites, groups, version), or it refuses every hello"
+            ),
+        ),
+        (_, ExperimentOutcome::NoAnswer { how }) => (
+            "no_answer",
+            Certainty::Plausible(40),
+            format!("no answer to the ClientHello ({how}) and no variation of it was answered"),
+        ),
+        (_, o) => (
+            "unexplained",
+            Certainty::Plausible(10),
+            format!("{o}: no recomputation and no experiment explains it (see the trace: --trace text)"),
+        ),
+    };
+    FirstCause {
+        id: id.to_string(),
+        certainty,
+        statement,
     }
 }
 
@@ -721,14 +1055,19 @@ fn conclusion_explains(c: &Conclusion, e: &Experiment) -> bool {
             | C::HelloLengthIntolerance { .. }
             | C::VersionIntolerance(_)
             | C::RecordVersionIntolerance(_),
-            ExperimentOutcome::NoAnswer { .. },
+            ExperimentOutcome::NoAnswer { .. } | ExperimentOutcome::RefusedHello(_),
         ) => true,
         (C::CbcRecordsRejected, ExperimentOutcome::BadServerRecord { .. }) => e
             .negotiated
             .as_ref()
             .and_then(|n| n.suite)
             .is_some_and(|s| !s.is_aead()),
-        (C::BadBackend { backend, .. }, o) => !o.works() && e.backend.as_ref() == Some(backend),
+        (C::BadBackend { backend, .. }, o) => {
+            // A server told apart by its behaviour only never identified itself.
+            !o.works()
+                && (e.backend.as_ref() == Some(backend)
+                    || (*backend == Backend::default() && e.backend.is_none() && e.reference))
+        }
         (C::Intermittent { .. }, o) => !o.works() && e.reference,
         _ => false,
     }

@@ -214,7 +214,7 @@ fn a_middlebox_that_drops_one_extension_is_found_by_bisection() {
         "{text}"
     );
     assert!(
-        text.contains("any ClientHello that offers extension 0x0023 session_ticket is dropped"),
+        text.contains("any ClientHello that offers extension 0x0023 session_ticket is refused (dropped, or answered with a fatal alert"),
         "{text}"
     );
 }
@@ -234,7 +234,7 @@ fn hellos_of_256_to_511_bytes_dropped_are_found_by_padding() {
         "{text}"
     );
     assert!(
-        text.contains("ClientHellos of 256 to 511 bytes are dropped"),
+        text.contains("ClientHellos of 256 to 511 bytes are refused"),
         "{text}"
     );
 }
@@ -255,7 +255,7 @@ fn a_client_version_above_tls10_dropped_is_version_intolerance() {
         "{text}"
     );
     assert!(
-        text.contains("any client_version above TLSv1.0 is dropped: version intolerance"),
+        text.contains("any client_version above TLSv1.0 is refused"),
         "{text}"
     );
 }
@@ -494,4 +494,61 @@ fn a_repeated_gcm_nonce_is_said_from_a_capture_too() {
         notices.iter().any(|n| n.id() == "gcm_nonce_repeated"),
         "{notices:?}"
     );
+}
+
+/// `tlslab connect` through a proxy in `mode`: its exit status and output.
+fn connect_cli(s: &HostileServer, mode: ProxyMode) -> (Proxy, std::process::Output) {
+    let p = Proxy::start(s.addr(), mode).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args([
+            "connect",
+            &p.addr().to_string(),
+            "--servername",
+            s.server_name(),
+            "--ca",
+        ])
+        .arg(s.ca_pem_path())
+        .args(["--send", "hello, echo\n", "--timeout", "5"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (p, out)
+}
+
+#[test]
+fn connect_exits_non_zero_when_a_server_record_is_cut_short_and_zero_when_healthy() {
+    let s = server(ServerFault::Healthy);
+    let (p, out) = connect_cli(&s, ProxyMode::Pass);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("hello, echo"), "{text}");
+    // The last server record (the echo), counted as the proxy counts them.
+    let last = p.server_records(0).len() - 1;
+    let (_p, out) = connect_cli(&s, ProxyMode::TruncateServerRecord(last));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("note: "), "{text}");
+    assert!(text.contains("truncated_mid_record"), "{text}");
+}
+
+#[test]
+fn diagnose_exits_non_zero_for_a_faulty_server() {
+    let s = server(ServerFault::EmsAckedNotUsed);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args([
+            "diagnose",
+            &s.addr().to_string(),
+            "--servername",
+            s.server_name(),
+            "--ca",
+        ])
+        .arg(s.ca_pem_path())
+        .args(["--repeat", "2", "--timeout", "5"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("the same offer again (2 of 2)"), "{text}");
+    assert!(text.contains("extended_master_secret_not_applied"), "{text}");
 }

@@ -94,6 +94,10 @@ pub struct ConnectArgs {
     /// Wireshark with the --keylog file to decrypt it.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub pcap: Option<PathBuf>,
+    /// After a failure, make at most N more handshakes (default 6), each
+    /// varying one respect of the offer, and say which cause they prove
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "6", help_heading = "Diagnosis")]
+    pub probe: Option<usize>,
 }
 
 /// `tlslab diagnose`.
@@ -108,6 +112,11 @@ pub struct DiagnoseArgs {
     /// Print the report as JSON instead of text
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+    /// Make the default offer N times (default 3): differing outcomes
+    /// mean an intermittent failure, often one bad server behind a load
+    /// balancer
+    #[arg(long, value_name = "N", help_heading = "Diagnosis")]
+    pub repeat: Option<usize>,
 }
 
 /// `tlslab demo`.

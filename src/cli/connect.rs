@@ -7,6 +7,7 @@ use tlslab::replay::{Bundle, BundleSettings, SharedBuf, StepLog};
 use tlslab::rng::{OsRng, Rng, SeededRng};
 use tlslab::session::StoredSession;
 use tlslab::{Client, ClientConfig};
+use tlslab_cli::diagnose::ConnectionEvidence;
 use tlslab_cli::net;
 
 use super::args::ConnectArgs;
@@ -29,7 +30,14 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     if let Some(seed) = seed {
         outln!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
     }
-    let session = exchange(a, o.config(host_of(&a.addr))?, seed, 0, &payload, &mut observers)?;
+    let first = exchange(a, o.config(host_of(&a.addr))?, seed, 0, &payload, &mut observers);
+    let session = match (first, a.probe) {
+        (Err(e), Some(n)) if n > 0 => {
+            probe(a, n);
+            return Err(e);
+        }
+        (r, _) => r?,
+    };
     if o.reconnect {
         let Some(session) = session else {
             return Err(CliError::Other(
@@ -42,6 +50,26 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
         exchange(a, config, seed, 1, &payload, &mut observers)?;
     }
     Ok(())
+}
+
+/// `--probe N`: at most `n` more handshakes after a failure, each shown,
+/// then what they prove.
+fn probe(a: &ConnectArgs, n: usize) {
+    let o = &a.options;
+    let make = || {
+        o.config(host_of(&a.addr)).map_err(|e| match e {
+            CliError::Tls(e) => e,
+            CliError::Usage(m) | CliError::Other(m) => tlslab::Error::config(m),
+        })
+    };
+    outln!("== probing after the failure (at most {n} more handshakes)");
+    let mut shown = |e: &tlslab::explain::evidence::Experiment| {
+        outln!("  {:<52} {} ({} ms)", e.varied, e.outcome, e.elapsed_ms);
+    };
+    match tlslab_cli::diagnose::probe_after_failure(&a.addr, &make, o.timeouts(), None, n, &mut shown) {
+        Ok(d) => out!("{}", d.to_text()),
+        Err(e) => outln!("probing stopped: {e}"),
+    }
 }
 
 /// The user's observers plus the bundle's own (JSON events, key log).
@@ -69,10 +97,16 @@ fn exchange(
     if let Some(seed) = seed {
         config.rng = Box::new(SeededRng::new(seed, connection));
     }
+    // What the connection shows that does not break it (a repeated GCM
+    // nonce, an end without close_notify), said after it.
+    let evidence = ConnectionEvidence::new();
     let Some(dir) = &o.bundle else {
-        let client = Client::with_observer(config, observers);
+        let mut watched = Tee::default();
+        watched.observers.push(Box::new(evidence.clone()));
+        let mut both = Both(observers, watched);
+        let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
-        return talk_or_explain(a, &mut stream, payload);
+        return talk_or_explain(a, &mut stream, payload, &evidence);
     };
     // With --reconnect the second connection goes to DIR/reconnect.
     let dir = if connection == 0 {
@@ -96,12 +130,13 @@ fn exchange(
     let mut own = Tee::default();
     own.observers.push(Box::new(JsonLog::new(events.clone())));
     own.observers.push(Box::new(KeyLogWriter::new(keylog.clone())));
+    own.observers.push(Box::new(evidence.clone()));
     let mut both = Both(observers, own);
     let result = (|| {
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
         stream.set_step_log(&log);
-        talk_or_explain(a, &mut stream, payload)
+        talk_or_explain(a, &mut stream, payload, &evidence)
     })();
     drop(both);
     let bundle = Bundle {
@@ -121,11 +156,13 @@ fn exchange(
 }
 
 /// Handshake and exchange; when it fails, print why (the explainer's verdict)
-/// before returning the error.
+/// before returning the error. Then the notices (`note: ...`); an end of
+/// the connection that may have lost data is a failure.
 fn talk_or_explain(
     a: &ConnectArgs,
     stream: &mut net::TlsStream<'_>,
     payload: &[u8],
+    evidence: &ConnectionEvidence,
 ) -> Result<Option<StoredSession>, CliError> {
     let result = stream
         .handshake()
@@ -136,7 +173,14 @@ fn talk_or_explain(
             outln!("== why it failed (tlslab's recomputation)\n{explanation}");
         }
     }
-    result
+    let notices = evidence.notices(stream);
+    for n in &notices {
+        outln!("note: {n} [{}]", n.id());
+    }
+    match notices.iter().find(|n| n.data_may_be_missing()) {
+        Some(n) if result.is_ok() => Err(CliError::Other(format!("data may be missing: {n}"))),
+        _ => result,
+    }
 }
 
 /// After the handshake: print, send, read, close.

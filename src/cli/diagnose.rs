@@ -8,8 +8,8 @@ use super::args::DiagnoseArgs;
 use super::{host_of, CliError};
 
 /// Runs the probes with a progress bar on standard error, then prints the
-/// report (text, or JSON with `--json`). Exit status 0 whatever the server
-/// does: the report is the result. `flags` are the user's flags as typed
+/// report (text, or JSON with `--json`). Exit status 1 when the report
+/// finds the server or the path at fault ([`diagnose::Report::faulty`]). `flags` are the user's flags as typed
 /// (without HOST:PORT), repeated in the commands that reproduce each probe.
 pub fn run(a: &DiagnoseArgs, flags: &[String]) -> Result<(), CliError> {
     let o = &a.options;
@@ -40,7 +40,11 @@ pub fn run(a: &DiagnoseArgs, flags: &[String]) -> Result<(), CliError> {
             eprintln!();
         }
     };
-    let mut report = diagnose::diagnose(&a.addr, &make, o.timeouts(), &mut progress)?;
+    let options = diagnose::Options {
+        repeat: a.repeat.unwrap_or(diagnose::Options::default().repeat),
+        ..diagnose::Options::default()
+    };
+    let mut report = diagnose::diagnose_with(&a.addr, &make, o.timeouts(), &options, &mut progress)?;
     report.base_flags = flags
         .iter()
         .filter(|f| *f != "--json")
@@ -56,6 +60,14 @@ pub fn run(a: &DiagnoseArgs, flags: &[String]) -> Result<(), CliError> {
         outln!("{}", report.to_json());
     } else {
         out!("{}", report.to_text());
+    }
+    if report.faulty() {
+        let why = report
+            .first_cause()
+            .map_or_else(|| "the default offer fails".to_string(), |c| c.statement);
+        return Err(CliError::Other(format!(
+            "the server or the path is at fault: {why}"
+        )));
     }
     Ok(())
 }

@@ -3,14 +3,25 @@
 use std::path::Path;
 
 use tlslab::capture::{analyze_connection, read_capture, CaptureReport, KeyLog, KeySources, ServerKey};
+use tlslab::explain::notices::Watch;
 use tlslab::internal::tcp::reassemble;
-use tlslab::observer::{JsonLog, Observer, TextLog};
+use tlslab::observer::{Event, JsonLog, Observer, TextLog};
 
 use super::args::ExplainArgs;
 use super::CliError;
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::Other(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+/// Two observers of one connection.
+struct Pair<'a>(&'a mut dyn Observer, &'a mut Watch);
+
+impl Observer for Pair<'_> {
+    fn on_event(&mut self, e: &Event<'_>) {
+        self.0.on_event(e);
+        self.1.on_event(e);
+    }
 }
 
 /// Reads the capture, explains every connection: events, then its summary.
@@ -60,7 +71,16 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
                 c.first_packet
             );
         }
-        let r = analyze_connection(c, &secrets, &mut *log);
+        // The notices watch sees the same events: what the connection
+        // shows that does not break it (a repeated GCM nonce, an oversized
+        // record).
+        let mut watch = Watch::new();
+        let r = analyze_connection(c, &secrets, &mut Pair(&mut *log, &mut watch));
+        if !o.json {
+            for n in watch.notices() {
+                outln!("note: {n} [{}]", n.id());
+            }
+        }
         if o.json {
             outln!("{}", r.summary_json(number));
         } else {

@@ -111,6 +111,7 @@ pub fn attempt(
                 error: error.clone(),
                 state: "TCP connect".into(),
                 cause: None,
+                recomputed: None,
             },
             None,
             Err((error, "TCP connect".to_string())),
@@ -124,7 +125,11 @@ pub fn attempt(
                     stream.write_all(&vec![b'x'; send])?;
                 }
                 // Anything the server answers (or its silence) is fine; an alert is not.
-                let _ = stream.read_until_quiet(Duration::from_millis(150), Duration::from_millis(600))?;
+                // The record-size probes wait longer for the first answer:
+                // a slow server's echo of 16 KiB is what shows its records.
+                let (quiet, limit) = if send >= 16384 { (2500, 5000) } else { (150, 600) };
+                let _ =
+                    stream.read_until_quiet(Duration::from_millis(quiet), Duration::from_millis(limit))?;
                 Ok::<(), Error>(())
             })();
             let client = stream.client();
@@ -150,6 +155,9 @@ pub fn attempt(
                             cause: client
                                 .explain_failure()
                                 .and_then(|e| e.top().map(|f| f.cause.to_string())),
+                            recomputed: client
+                                .explain_failure()
+                                .and_then(|e| e.top().map(|f| (f.cause.id(), f.certainty))),
                             error: error.clone(),
                         },
                         Err((error, state)),
@@ -173,10 +181,21 @@ pub fn attempt(
     let elapsed = started.elapsed().as_millis() as u64;
     let experiment = snapshot.experiment(role.varied, role.controlled, role.reference, eo, elapsed);
     // Truncation only matters once there was a connection to truncate.
+    // After a failure, an end of stream inside a record is still worth
+    // saying (the record was cut short); an end without close_notify is not
+    // (the failure ended the connection).
     let notices = if outcome_works(&outcome) {
         evidence.watch.finish(bytes, closed)
     } else {
-        evidence.watch.notices()
+        let mut n = evidence.watch.notices();
+        n.extend(
+            evidence
+                .watch
+                .finish(bytes, closed)
+                .into_iter()
+                .filter(|x| matches!(x, Notice::NoCloseNotify { mid_record: Some(_) })),
+        );
+        n
     };
     Ok(Attempt {
         experiment,

@@ -32,6 +32,7 @@
 //! | [`ProxyMode::DropHelloWithExtension`] | a ClientHello carrying that extension is answered by closing the connection (FIN, no alert); the server never sees it | end of stream right after the ClientHello (extension intolerance) |
 //! | [`ProxyMode::DropHelloSized`] | likewise when the ClientHello's **handshake message length including its 4-byte header** (= the record length when it travels in one record) is in the range: `256..=511` is the F5 bug behind the padding extension (RFC 7685 §1; OpenSSL and NSS measure the same length for their padding) | end of stream right after the ClientHello |
 //! | [`ProxyMode::DropHelloVersionAbove`] | likewise when `ClientHello.client_version` (the body's version, not the record's) is above the given one (version intolerance, RFC 5246 Appendix E.1, RFC 7507 §1) | end of stream right after the ClientHello |
+//! | [`ProxyMode::AlertHelloWithExtension`], [`ProxyMode::AlertHelloSized`], [`ProxyMode::AlertHelloVersionAbove`] | the same ClientHellos are answered with one fatal alert record of the given description (`handshake_failure`, `decode_error`, `protocol_version`...), then the connection is closed; the server never sees them | the alert, before any ServerHello |
 //! | [`ProxyMode::RoundRobin`] | connection `k` goes to `[upstream, others...][k % (1 + others.len())]`: a load balancer with several backends | depends on the backend (one bad backend behind a good one fails every other connection) |
 //!
 //! What the proxy did is in [`Proxy::events`]; the records of each
@@ -55,7 +56,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tlslab::wire::{ContentType, ExtensionType, ProtocolVersion};
+use tlslab::wire::{AlertDescription, ContentType, ExtensionType, ProtocolVersion};
 use tlslab::Error;
 
 /// How long the proxy waits for a TCP connection to the upstream server.
@@ -101,6 +102,16 @@ pub enum ProxyMode {
     /// Connections go to `upstream` and these backends in turn: connection
     /// `k` (from 0) to `[upstream, backends...][k % (1 + backends.len())]`.
     RoundRobin(Vec<SocketAddr>),
+    /// A connection whose ClientHello carries this extension is answered
+    /// with a fatal alert record of this description (what an intolerant
+    /// server or an inspecting middlebox sends instead of a ServerHello),
+    /// then closed; nothing reaches the server.
+    AlertHelloWithExtension(ExtensionType, AlertDescription),
+    /// As [`ProxyMode::DropHelloSized`], answered with a fatal alert.
+    AlertHelloSized(RangeInclusive<usize>, AlertDescription),
+    /// As [`ProxyMode::DropHelloVersionAbove`], answered with a fatal alert
+    /// (typically `protocol_version`, RFC 5246 §7.2.2).
+    AlertHelloVersionAbove(ProtocolVersion, AlertDescription),
 }
 
 /// What the proxy saw of a ClientHello.
@@ -405,6 +416,20 @@ fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Sh
             hello: h.clone(),
         });
         if let Some(why) = drop_reason(&shared.mode, h) {
+            if let Some(alert) = refusal_alert(&shared.mode) {
+                // A fatal alert (RFC 5246 §7.2: level 2) in a plaintext
+                // record of the version the refusing side speaks: the
+                // hello's, at most TLS 1.2.
+                let version = if h.client_version > ProtocolVersion::TLS12 {
+                    ProtocolVersion::TLS12
+                } else {
+                    h.client_version
+                };
+                let v = version.0.to_be_bytes();
+                let record = [ContentType::ALERT.0, v[0], v[1], 0, 2, 2, alert.0];
+                let _ = client.write_all(&record);
+                let _ = client.flush();
+            }
             shared.log(ProxyEvent::HelloDropped { conn, why });
             let _ = client.shutdown(Shutdown::Both);
             return;
@@ -592,19 +617,37 @@ fn parse_client_hello(msg: &[u8], first_record_len: usize) -> Option<HelloSeen> 
 /// Why `mode` drops a connection with this ClientHello, if it does.
 fn drop_reason(mode: &ProxyMode, h: &HelloSeen) -> Option<String> {
     match mode {
-        ProxyMode::DropHelloWithExtension(t) if h.extensions.contains(t) => {
+        ProxyMode::DropHelloWithExtension(t) | ProxyMode::AlertHelloWithExtension(t, _)
+            if h.extensions.contains(t) =>
+        {
             Some(format!("ClientHello carries extension {t}"))
         }
-        ProxyMode::DropHelloSized(r) if r.contains(&h.message_len) => Some(format!(
-            "ClientHello handshake message is {} bytes (header included), within {}..={}",
-            h.message_len,
-            r.start(),
-            r.end()
-        )),
-        ProxyMode::DropHelloVersionAbove(v) if h.client_version > *v => Some(format!(
-            "ClientHello.client_version {} is above {}",
-            h.client_version, v
-        )),
+        ProxyMode::DropHelloSized(r) | ProxyMode::AlertHelloSized(r, _) if r.contains(&h.message_len) => {
+            Some(format!(
+                "ClientHello handshake message is {} bytes (header included), within {}..={}",
+                h.message_len,
+                r.start(),
+                r.end()
+            ))
+        }
+        ProxyMode::DropHelloVersionAbove(v) | ProxyMode::AlertHelloVersionAbove(v, _)
+            if h.client_version > *v =>
+        {
+            Some(format!(
+                "ClientHello.client_version {} is above {}",
+                h.client_version, v
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The alert a refusing mode answers with (`None`: the hello is dropped silently).
+fn refusal_alert(mode: &ProxyMode) -> Option<AlertDescription> {
+    match mode {
+        ProxyMode::AlertHelloWithExtension(_, a)
+        | ProxyMode::AlertHelloSized(_, a)
+        | ProxyMode::AlertHelloVersionAbove(_, a) => Some(*a),
         _ => None,
     }
 }

@@ -249,18 +249,19 @@ pub enum ExperimentCause {
     /// the server, and AEAD suites work: the server's CBC record protection
     /// (padding or MAC) is wrong.
     CbcRecordsRejected,
-    /// Any ClientHello that offers this extension gets no answer.
+    /// Any ClientHello that offers this extension is refused (no answer, or
+    /// a fatal alert instead of a ServerHello).
     ExtensionIntolerance(ExtensionType),
-    /// ClientHellos whose length lies in this range get no answer.
+    /// ClientHellos whose length lies in this range are refused.
     HelloLengthIntolerance {
         /// The shortest length that got no answer.
         min: usize,
         /// The longest length that got no answer.
         max: usize,
     },
-    /// Any client_version above this one gets no answer.
+    /// Any client_version above this one is refused.
     VersionIntolerance(ProtocolVersion),
-    /// Any record-layer version above this one gets no answer.
+    /// Any record-layer version above this one is refused.
     RecordVersionIntolerance(ProtocolVersion),
     /// Failures come from one of several servers behind the address.
     BadBackend {
@@ -272,6 +273,18 @@ pub enum ExperimentCause {
         attempts: usize,
         /// Failures among them.
         failures: usize,
+    },
+    /// A session (ticket or session ID) issued by one server behind the
+    /// address is resumed by it and not by another: the servers share no
+    /// session cache and no ticket key.
+    ResumptionAcrossBackends {
+        /// Whether the other server fell back to a full handshake (it
+        /// works, only slower) rather than failing.
+        fell_back: bool,
+        /// Resumption attempts.
+        attempts: usize,
+        /// Attempts that resumed.
+        resumed: usize,
     },
     /// The same offer sometimes works and sometimes fails, and nothing that
     /// identifies a server separates the two.
@@ -298,8 +311,18 @@ impl ExperimentCause {
             ExperimentCause::VersionIntolerance(_) => "version_intolerance",
             ExperimentCause::RecordVersionIntolerance(_) => "record_version_intolerance",
             ExperimentCause::BadBackend { .. } => "bad_backend",
+            ExperimentCause::ResumptionAcrossBackends { .. } => "resumption_across_backends",
             ExperimentCause::Intermittent { .. } => "intermittent",
         }
+    }
+
+    /// Whether connections fail because of it (a resumption that falls
+    /// back to a full handshake works: it is said, not a failure).
+    pub fn fails(&self) -> bool {
+        !matches!(
+            self,
+            ExperimentCause::ResumptionAcrossBackends { fell_back: true, .. }
+        )
     }
 
     /// The RFC text that defines what the server gets wrong.
@@ -317,6 +340,7 @@ impl ExperimentCause {
                 "RFC 5246 Appendix E.1"
             }
             ExperimentCause::BadBackend { .. } | ExperimentCause::Intermittent { .. } => "RFC 5246 §7.2",
+            ExperimentCause::ResumptionAcrossBackends { .. } => "RFC 5077 §3.4, RFC 5246 §7.4.1.2",
         }
     }
 }
@@ -353,20 +377,29 @@ impl fmt::Display for ExperimentCause {
             ),
             ExperimentCause::ExtensionIntolerance(e) => write!(
                 f,
-                "any ClientHello that offers extension 0x{:04x} {e} is dropped: extension intolerance (a server or middlebox on the path)",
+                "any ClientHello that offers extension 0x{:04x} {e} is refused (dropped, or answered with a fatal alert instead of a ServerHello): extension intolerance (a server or middlebox on the path)",
                 e.0
             ),
             ExperimentCause::HelloLengthIntolerance { min, max } => write!(
                 f,
-                "ClientHellos of {min} to {max} bytes are dropped (the F5 bug behind RFC 7685's padding extension): pad the hello to 512 bytes or more"
+                "ClientHellos of {min} to {max} bytes are refused (dropped, or answered with a fatal alert; the F5 bug behind RFC 7685's padding extension): pad the hello to 512 bytes or more"
             ),
             ExperimentCause::VersionIntolerance(v) => write!(
                 f,
-                "any client_version above {v} is dropped: version intolerance"
+                "any client_version above {v} is refused (dropped, or answered with a fatal alert instead of a ServerHello of a lower version, RFC 5246 Appendix E.1): version intolerance"
             ),
             ExperimentCause::RecordVersionIntolerance(v) => write!(
                 f,
-                "any record-layer version above {v} is dropped: record version intolerance"
+                "any record-layer version above {v} is refused (dropped, or answered with a fatal alert): record version intolerance"
+            ),
+            ExperimentCause::BadBackend {
+                backend,
+                by,
+                attempts,
+                failures,
+            } if !backend.is_known() => write!(
+                f,
+                "one server behind this address most likely fails: every failure ended the same way ({by}) before the server identified itself ({failures} of {attempts} attempts), while every success came from one other server"
             ),
             ExperimentCause::BadBackend {
                 by,
@@ -376,6 +409,19 @@ impl fmt::Display for ExperimentCause {
             } => write!(
                 f,
                 "one server behind this address fails: every failure came from the server with {by} ({failures} of the {attempts} connections it answered failed); the others never failed"
+            ),
+            ExperimentCause::ResumptionAcrossBackends {
+                fell_back,
+                attempts,
+                resumed,
+            } => write!(
+                f,
+                "sessions are not shared by the servers behind this address: a session was resumed by the server that issued it and {} by another ({resumed} of {attempts} resumption attempts resumed); share the session cache and ticket keys, or keep clients on one server",
+                if *fell_back {
+                    "not resumed (a full handshake instead)"
+                } else {
+                    "refused with a failure"
+                }
             ),
             ExperimentCause::Intermittent { attempts, failures } => write!(
                 f,
@@ -475,8 +521,15 @@ struct Property {
     dimension: String,
 }
 
+/// Refused at the ClientHello: no answer at all, or a fatal alert instead of
+/// a ServerHello. An intolerant server or middlebox does either (a silent
+/// drop, or `handshake_failure`, `decode_error`, `protocol_version`...);
+/// which one does not change what it is intolerant of.
 fn no_answer(o: &ExperimentOutcome) -> bool {
-    matches!(o, ExperimentOutcome::NoAnswer { .. })
+    matches!(
+        o,
+        ExperimentOutcome::NoAnswer { .. } | ExperimentOutcome::RefusedHello(_)
+    )
 }
 
 fn after_finished(o: &ExperimentOutcome) -> bool {
@@ -522,7 +575,7 @@ fn candidates(experiments: &[Experiment]) -> Vec<Property> {
         .collect();
     let answered = |below: bool, at: usize| {
         experiments.iter().any(|e| {
-            e.outcome.answered()
+            !no_answer(&e.outcome)
                 && if below {
                     e.offer.hello_length < at
                 } else {
@@ -681,7 +734,24 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
         out.push(backend_conclusion(experiments, &rep));
     }
 
-    // 3. Properties that separate outcomes.
+    // 3. Properties that separate outcomes. A hello refused with an alert
+    // when it offered none of the suites the server chose elsewhere was
+    // refused by negotiation (nothing in common), not by intolerance: it
+    // says nothing about the hello's other properties.
+    let chosen: Vec<CipherSuite> = experiments
+        .iter()
+        .filter_map(|e| e.negotiated.as_ref()?.suite.map(|s| s.id))
+        .collect();
+    let kept: Vec<Experiment> = experiments
+        .iter()
+        .filter(|e| {
+            !matches!(e.outcome, ExperimentOutcome::RefusedHello(_))
+                || chosen.is_empty()
+                || e.offer.suites.iter().any(|s| chosen.contains(s))
+        })
+        .cloned()
+        .collect();
+    let experiments = &kept[..];
     let props = candidates(experiments);
     let mut found: Vec<(Conclusion, Kind, u8)> = vec![];
     for (pi, p) in props.iter().enumerate() {
@@ -746,6 +816,9 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
             stage_words(p.explains),
             holds_words(&p.cause)
         )];
+        if std::ptr::fn_addr_eq(p.explains, no_answer as Kind) {
+            evidence.push(refusal_words(failing.iter().map(|(e, _)| &e.outcome)));
+        }
         let examples: Vec<String> = passing.iter().take(3).map(|(e, _)| e.varied.clone()).collect();
         evidence.push(format!(
             "{} without it got past that point ({})",
@@ -834,7 +907,7 @@ fn distance(a: &Experiment, b: &Experiment) -> usize {
 /// failures of this kind happen.
 fn passed_the_point(kind: fn(&ExperimentOutcome) -> bool, o: &ExperimentOutcome) -> bool {
     if std::ptr::fn_addr_eq(kind, no_answer as fn(&ExperimentOutcome) -> bool) {
-        o.answered()
+        !no_answer(o)
     } else {
         o.works()
     }
@@ -842,12 +915,31 @@ fn passed_the_point(kind: fn(&ExperimentOutcome) -> bool, o: &ExperimentOutcome)
 
 fn stage_words(kind: fn(&ExperimentOutcome) -> bool) -> &'static str {
     if std::ptr::fn_addr_eq(kind, no_answer as fn(&ExperimentOutcome) -> bool) {
-        "got no answer to the ClientHello"
+        "were refused at the ClientHello (no answer, or an alert instead of a ServerHello)"
     } else if std::ptr::fn_addr_eq(kind, bad_server_record as fn(&ExperimentOutcome) -> bool) {
         "failed at a protected record from the server"
     } else {
         "failed after our Finished"
     }
+}
+
+/// How the refused hellos were refused, counted: "refused by: 3 x no
+/// answer (connection closed), 2 x alert handshake_failure".
+fn refusal_words<'a>(outcomes: impl Iterator<Item = &'a ExperimentOutcome>) -> String {
+    let mut counts: Vec<(String, usize)> = vec![];
+    for o in outcomes {
+        let key = match o {
+            ExperimentOutcome::NoAnswer { how } => format!("no answer ({how})"),
+            ExperimentOutcome::RefusedHello(a) => format!("a fatal {a} alert instead of a ServerHello"),
+            other => other.to_string(),
+        };
+        match counts.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((key, 1)),
+        }
+    }
+    let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} x {k}")).collect();
+    format!("how they were refused: {}", parts.join(", "))
 }
 
 fn holds_words(c: &ExperimentCause) -> String {
@@ -967,6 +1059,9 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
             };
         }
     }
+    if let Some(c) = backend_by_behaviour(experiments, &evidence) {
+        return c;
+    }
     if unidentified > 0 {
         evidence.push(
             "some failures ended before the server identified itself (no ServerHello, no certificate): which server failed cannot be told"
@@ -982,6 +1077,67 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
         evidence,
         decide_by: Some("more attempts of the same offer, with the server's logs at hand".into()),
     }
+}
+
+/// The failing server told apart by how it behaves, when it never
+/// identified itself: every failing attempt of the reference offer ended the
+/// same way before a ServerHello (the same alert, or a reset, a close, a
+/// timeout), in a similar time, and every attempt that worked came from one
+/// and the same server. Plausible only: the same server failing now and
+/// then before its ServerHello would look alike.
+fn backend_by_behaviour(experiments: &[Experiment], evidence: &[String]) -> Option<Conclusion> {
+    let refs: Vec<&Experiment> = experiments.iter().filter(|e| e.reference).collect();
+    let failing: Vec<&&Experiment> = refs.iter().filter(|e| !e.outcome.works()).collect();
+    let working: Vec<&&Experiment> = refs.iter().filter(|e| e.outcome.works()).collect();
+    let first = failing.first()?;
+    if !no_answer(&first.outcome)
+        || failing
+            .iter()
+            .any(|e| e.outcome != first.outcome || e.backend.is_some())
+    {
+        return None;
+    }
+    let identity = |e: &Experiment| {
+        e.backend
+            .as_ref()
+            .and_then(|b| b.certificate_sha256.or(b.public_key_sha256))
+    };
+    let good = identity(working.first()?)?;
+    if working.iter().any(|e| identity(e) != Some(good)) {
+        return None;
+    }
+    let range = |v: &[&&Experiment]| {
+        let ms: Vec<u64> = v.iter().map(|e| e.elapsed_ms).collect();
+        (
+            ms.iter().copied().min().unwrap_or(0),
+            ms.iter().copied().max().unwrap_or(0),
+        )
+    };
+    let (fmin, fmax) = range(&failing);
+    let (wmin, wmax) = range(&working);
+    let mut evidence = evidence.to_vec();
+    evidence.push(format!(
+        "every one of the {} failures ended the same way before any ServerHello: {} ({fmin}..{fmax} ms); every one of the {} successes came from the server presenting certificate SHA-256 {} ({wmin}..{wmax} ms)",
+        failing.len(),
+        first.outcome,
+        working.len(),
+        hex_prefix(&good)
+    ));
+    let repeated = failing.len() >= 2;
+    Some(Conclusion {
+        cause: ExperimentCause::BadBackend {
+            backend: Backend::default(),
+            by: format!("{} in {fmin}..{fmax} ms", first.outcome),
+            attempts: failing.len(),
+            failures: failing.len(),
+        },
+        certainty: Certainty::Plausible(if repeated { 75 } else { 60 }),
+        evidence,
+        decide_by: Some(
+            "the servers behind the address one by one (their own addresses), or the load balancer's log of which server took each connection"
+                .into(),
+        ),
+    })
 }
 
 fn backend_of(e: &Experiment) -> Backend {
@@ -1399,6 +1555,51 @@ mod tests {
     }
 
     #[test]
+    fn an_extension_refused_with_an_alert_is_intolerance_and_suite_refusals_are_negotiation() {
+        let refused = || ExperimentOutcome::RefusedHello(AlertDescription::HANDSHAKE_FAILURE);
+        let gcm = suite("ECDHE-RSA-AES128-GCM-SHA256");
+        let ecdsa = suite("ECDHE-ECDSA-AES128-GCM-SHA256");
+        let all = Offer {
+            suites: vec![gcm.id, ecdsa.id],
+            ..offer()
+        };
+        let mut without = all.clone();
+        without.extensions.retain(|e| *e != ExtensionType::SESSION_TICKET);
+        // A single-suite hello the server refuses because it has no such
+        // suite, shorter than the rest and also without the extension:
+        // negotiation, which must not hide or widen the cause.
+        let mut only_ecdsa = without.clone();
+        only_ecdsa.suites = vec![ecdsa.id];
+        only_ecdsa.hello_length = 150;
+        let xs = vec![
+            exp("default offer", false, true, all.clone(), None, refused()),
+            exp("the same offer again", false, true, all.clone(), None, refused()),
+            exp(
+                "without session_ticket",
+                true,
+                false,
+                without,
+                neg("ECDHE-RSA-AES128-GCM-SHA256", true),
+                ExperimentOutcome::Works,
+            ),
+            exp("only ECDSA", true, false, only_ecdsa, None, refused()),
+        ];
+        let c = conclude(&xs);
+        assert_eq!(
+            c[0].cause,
+            ExperimentCause::ExtensionIntolerance(ExtensionType::SESSION_TICKET),
+            "{c:#?}"
+        );
+        assert_eq!(c[0].certainty, Certainty::Proven, "{c:#?}");
+        assert!(
+            c[0].evidence
+                .iter()
+                .any(|e| e.contains("2 x a fatal handshake_failure alert")),
+            "{c:#?}"
+        );
+    }
+
+    #[test]
     fn a_dropped_extension_is_found_and_size_is_not_blamed_when_sizes_overlap() {
         let mut without = offer();
         without.extensions.retain(|e| *e != ExtensionType::SESSION_TICKET);
@@ -1428,7 +1629,7 @@ mod tests {
         assert_eq!(c[0].certainty, Certainty::Proven);
         assert!(c[0]
             .to_string()
-            .contains("extension 0x0023 session_ticket is dropped"));
+            .contains("extension 0x0023 session_ticket is refused"));
     }
 
     #[test]
