@@ -1660,3 +1660,218 @@ fn san_text(data: &[u8], octets: Range<usize>) -> String {
     }
     names.join(", ")
 }
+
+/// Dissects the handshake messages of one connection in order, carrying
+/// what later messages need from earlier ones: the randoms from the hellos,
+/// the suite and encrypt_then_mac from the ServerHello.
+#[derive(Clone, Debug, Default)]
+pub struct Dissector {
+    ctx: DissectContext,
+}
+
+impl Dissector {
+    /// A dissector at the start of a connection.
+    pub fn new() -> Dissector {
+        Dissector::default()
+    }
+
+    /// What is known so far.
+    pub fn context(&self) -> &DissectContext {
+        &self.ctx
+    }
+
+    /// Dissects a whole handshake message (with its 4-byte header) sent by
+    /// the server (`from_server`) or the client, and learns from it.
+    pub fn handshake(&mut self, from_server: bool, raw: &[u8]) -> Dissection {
+        self.ctx.from_server = from_server;
+        let d = dissect_handshake_message(raw, &self.ctx);
+        let random = d
+            .fields
+            .iter()
+            .find(|f| f.name == "random")
+            .and_then(|f| <[u8; 32]>::try_from(f.raw.as_slice()).ok());
+        match d.message.as_str() {
+            "client_hello" => {
+                self.ctx.client_random = random;
+                // A new handshake: the previous ServerHello no longer applies.
+                self.ctx.server_random = None;
+                self.ctx.cipher_suite = None;
+                self.ctx.encrypt_then_mac = false;
+            }
+            "server_hello" => {
+                self.ctx.server_random = random;
+                self.ctx.cipher_suite = d
+                    .fields
+                    .iter()
+                    .find(|f| f.name == "cipher_suite")
+                    .and_then(|f| <[u8; 2]>::try_from(f.raw.as_slice()).ok())
+                    .map(|b| CipherSuite(u16::from_be_bytes(b)));
+                self.ctx.encrypt_then_mac = d.find("encrypt_then_mac").is_some();
+            }
+            _ => {}
+        }
+        d
+    }
+}
+
+/// The message's name as the RFC's structure names it (`ServerHello`).
+pub fn message_title(message: &str) -> String {
+    match message {
+        "client_hello" => "ClientHello".into(),
+        "server_hello" => "ServerHello".into(),
+        "certificate" => "Certificate".into(),
+        "server_key_exchange" => "ServerKeyExchange".into(),
+        "certificate_request" => "CertificateRequest".into(),
+        "server_hello_done" => "ServerHelloDone".into(),
+        "certificate_verify" => "CertificateVerify".into(),
+        "client_key_exchange" => "ClientKeyExchange".into(),
+        "new_session_ticket" => "NewSessionTicket".into(),
+        "finished" => "Finished".into(),
+        "certificate_status" => "CertificateStatus".into(),
+        "hello_request" => "HelloRequest".into(),
+        "alert" => "Alert".into(),
+        "change_cipher_spec" => "ChangeCipherSpec".into(),
+        other => other.into(),
+    }
+}
+
+/// One line for a message ladder: arrow, message name and its key fields,
+/// at most `width` characters, e.g.
+/// `← ServerHello  TLSv1.2  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256  EMS ✓  EtM –  ticket ✓`.
+pub fn ladder_line(d: &Dissection, from_server: bool, width: usize) -> String {
+    let arrow = if from_server { "←" } else { "→" };
+    let mut parts = vec![format!("{arrow} {}", message_title(&d.message))];
+    let val = |name: &str| d.find(name).map(|f| f.value.clone()).unwrap_or_default();
+    let after_code = |v: String| v.split_once(' ').map(|(_, n)| n.to_string()).unwrap_or(v);
+    let has = |name: &str| if d.find(name).is_some() { "✓" } else { "–" };
+    match d.message.as_str() {
+        "client_hello" => {
+            parts.push(after_code(val("client_version")));
+            let n = d.find_all("cipher_suite").len();
+            parts.push(format!("{n} suites"));
+            if let Some(h) = d.find("host_name") {
+                parts.push(format!("SNI {}", h.value));
+            }
+            if let Some(g) = d.find("supported_groups") {
+                parts.push(format!("groups {}", g.value.replace(", ", ",")));
+            }
+            parts.push(format!("EMS {}", has("extended_master_secret")));
+            parts.push(format!("EtM {}", has("encrypt_then_mac")));
+            parts.push(format!("ticket {}", has("session_ticket")));
+        }
+        "server_hello" => {
+            parts.push(after_code(val("server_version")));
+            parts.push(after_code(val("cipher_suite")));
+            parts.push(format!("EMS {}", has("extended_master_secret")));
+            parts.push(format!("EtM {}", has("encrypt_then_mac")));
+            parts.push(format!("ticket {}", has("session_ticket")));
+            if let Some(p) = d.find("protocol_name") {
+                parts.push(format!("ALPN {}", p.value));
+            }
+            let sid = d.find("session_id").map_or(0, |f| f.raw.len().saturating_sub(1));
+            if sid > 0 {
+                parts.push(format!("session_id {sid} bytes"));
+            }
+        }
+        "certificate" => {
+            let certs = d.find_all("certificate");
+            parts.push(format!(
+                "{} cert{}",
+                certs.len(),
+                if certs.len() == 1 { "" } else { "s" }
+            ));
+            if let Some(c) = certs.first() {
+                parts.push(c.value.clone());
+                if let Some(k) = c.find("subject_public_key_info") {
+                    parts.push(k.value.clone());
+                }
+            }
+        }
+        "server_key_exchange" => {
+            if let Some(c) = d.find("named_curve") {
+                parts.push(format!("ECDHE {}", after_code(c.value.clone())));
+            } else if let Some(p) = d.find("dh_p") {
+                parts.push(format!("DHE p {}", p.value.split(':').next().unwrap_or_default()));
+            }
+            if let Some(a) = d.find("algorithm") {
+                parts.push(format!("signed {}", after_code(a.value.clone())));
+            }
+        }
+        "client_key_exchange" => {
+            for name in ["ecdh_Yc", "dh_Yc", "encrypted_pre_master_secret"] {
+                if let Some(f) = d.find(name) {
+                    parts.push(format!(
+                        "{name} {} bytes",
+                        f.raw.len().saturating_sub(if name == "ecdh_Yc" { 1 } else { 2 })
+                    ));
+                }
+            }
+        }
+        "new_session_ticket" => {
+            parts.push(format!("lifetime {}", val("ticket_lifetime_hint")));
+            parts.push(format!(
+                "ticket {} bytes",
+                d.find("ticket").map_or(0, |f| f.raw.len().saturating_sub(2))
+            ));
+        }
+        "finished" => parts.push(format!("verify_data {}", val("verify_data"))),
+        "alert" => parts.push(format!(
+            "{} {}",
+            after_code(val("level")),
+            after_code(val("description"))
+        )),
+        _ => {}
+    }
+    if let Some(e) = &d.error {
+        parts.push(format!("decode error: {e}"));
+    }
+    clip(&parts.join("  "), width)
+}
+
+/// Hex wrapped at `per_line` bytes with offsets, each line prefixed by
+/// `indent`: for long values in text output.
+pub fn wrapped_hex(bytes: &[u8], per_line: usize, indent: &str) -> Vec<String> {
+    bytes
+        .chunks(per_line.max(1))
+        .enumerate()
+        .map(|(i, c)| format!("{indent}{:04x}  {}", i * per_line.max(1), hex::encode(c)))
+        .collect()
+}
+
+/// An annotated hex dump of a dissected message: each leaf field's bytes on
+/// their own lines (16 a line) next to its name and value.
+pub fn annotated_dump(d: &Dissection, width: usize) -> Vec<String> {
+    let mut out = vec![];
+    for f in &d.fields {
+        annotate(f, 0, width, &mut out);
+    }
+    if let Some(e) = &d.error {
+        out.push(clip(&format!("decode error: {e}"), width));
+    }
+    out
+}
+
+fn annotate(f: &Field, depth: usize, width: usize, out: &mut Vec<String>) {
+    let pad = "  ".repeat(depth);
+    out.push(clip(
+        &format!("{pad}{} {}..{}  {}", f.name, f.range.start, f.range.end, f.value)
+            .trim_end()
+            .to_string(),
+        width,
+    ));
+    // Digests (certificate_sha256, spki_sha256) cover bytes shown elsewhere.
+    if f.name.ends_with("_sha256") {
+        return;
+    }
+    if f.children.is_empty() {
+        for l in hex_dump(&f.raw, f.range.start, 16) {
+            out.push(clip(&format!("{pad}  {l}"), width));
+        }
+    } else {
+        // Bytes of the field not covered by a child (DER headers) are still
+        // part of the message; children show the rest.
+        for c in &f.children {
+            annotate(c, depth + 1, width, out);
+        }
+    }
+}
