@@ -1854,9 +1854,7 @@ pub fn annotated_dump(d: &Dissection, width: usize) -> Vec<String> {
 fn annotate(f: &Field, depth: usize, width: usize, out: &mut Vec<String>) {
     let pad = "  ".repeat(depth);
     out.push(clip(
-        &format!("{pad}{} {}..{}  {}", f.name, f.range.start, f.range.end, f.value)
-            .trim_end()
-            .to_string(),
+        format!("{pad}{} {}..{}  {}", f.name, f.range.start, f.range.end, f.value).trim_end(),
         width,
     ));
     // Digests (certificate_sha256, spki_sha256) cover bytes shown elsewhere.
