@@ -361,3 +361,275 @@ proptest::proptest! {
         check_inside(&dissect_handshake_message(&whole, &c).fields, whole.len());
     }
 }
+
+// ---------------------------------------------------------------------------
+// Real handshakes: our dissection against tshark's, field for field.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use tlslab::wire::dissect::Dissector;
+use tlslab_peers::local_server::{LocalServer, ServerOptions};
+use tlslab_peers::{Peer, PeerKind, PeerOptions};
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("tlslab-dissect-{}-{name}", std::process::id()))
+}
+
+/// Connects with `tlslab connect --pcap --trace json` and returns the
+/// dissections of every handshake message (from the trace's raw bytes) and
+/// the capture with its key log.
+fn connect(
+    addr: &str,
+    servername: &str,
+    ca: &str,
+    extra: &[&str],
+    tag: &str,
+) -> (Vec<(bool, Dissection)>, PathBuf, PathBuf) {
+    let (pcap, keylog, trace) = (
+        temp_path(&format!("{tag}.pcap")),
+        temp_path(&format!("{tag}.keylog")),
+        temp_path(&format!("{tag}.jsonl")),
+    );
+    let _ = std::fs::remove_file(&keylog);
+    let mut args = vec![
+        "connect",
+        addr,
+        "--servername",
+        servername,
+        "--ca",
+        ca,
+        "--keylog",
+        keylog.to_str().unwrap(),
+        "--pcap",
+        pcap.to_str().unwrap(),
+        "--trace",
+        "json",
+        "--trace-file",
+        trace.to_str().unwrap(),
+        "--send",
+        "GET / HTTP/1.0\\r\\n\\r\\n",
+    ];
+    args.extend_from_slice(extra);
+    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args(&args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut dissector = Dissector::new();
+    let mut msgs = vec![];
+    for line in std::fs::read_to_string(&trace).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let from_server = match v["event"].as_str() {
+            Some("handshake_in") => true,
+            Some("handshake_out") => false,
+            _ => continue,
+        };
+        let raw = hex::decode(v["raw"].as_str().unwrap()).unwrap();
+        let d = dissector.handshake(from_server, &raw);
+        assert_eq!(d.error, None, "{}", d.to_lines(200).join("\n"));
+        msgs.push((from_server, d));
+    }
+    let _ = std::fs::remove_file(&trace);
+    (msgs, pcap, keylog)
+}
+
+/// `tshark -T fields` with every occurrence of each field, in capture order.
+fn tshark(pcap: &PathBuf, keylog: &PathBuf, field: &str) -> Vec<String> {
+    let out = Command::new("tshark")
+        .args(["-r", pcap.to_str().unwrap(), "-o"])
+        .arg(format!("tls.keylog_file:{}", keylog.display()))
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+            "-e",
+            field,
+        ])
+        .output()
+        .expect("run tshark");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .flat_map(|l| l.split(',').map(str::to_string).collect::<Vec<_>>())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// The code of a `0xNNNN name` value, as a number.
+fn code(f: &Field) -> u64 {
+    let v = f.value.split(' ').next().unwrap();
+    u64::from_str_radix(
+        v.trim_start_matches("0x"),
+        if v.starts_with("0x") { 16 } else { 10 },
+    )
+    .unwrap()
+}
+
+fn tshark_numbers(pcap: &PathBuf, keylog: &PathBuf, field: &str) -> Vec<u64> {
+    tshark(pcap, keylog, field)
+        .iter()
+        .map(|s| {
+            if let Some(h) = s.strip_prefix("0x") {
+                u64::from_str_radix(h, 16).unwrap()
+            } else {
+                s.parse().unwrap()
+            }
+        })
+        .collect()
+}
+
+fn all<'a>(msgs: &'a [(bool, Dissection)], name: &str) -> Vec<&'a Field> {
+    msgs.iter().flat_map(|(_, d)| d.find_all(name)).collect()
+}
+
+/// Compares cipher suites, extensions, groups, signature algorithms, the
+/// key exchange parameters and the certificates with tshark's decoding of
+/// the same connection.
+fn compare_with_tshark(msgs: &[(bool, Dissection)], pcap: &PathBuf, keylog: &PathBuf) {
+    let ours = |name: &str| {
+        let v = all(msgs, name).iter().map(|f| code(f)).collect::<Vec<_>>();
+        assert!(!v.is_empty() || name == "algorithm", "no {name} to compare");
+        v
+    };
+    assert_eq!(
+        ours("cipher_suite"),
+        tshark_numbers(pcap, keylog, "tls.handshake.ciphersuite"),
+        "cipher suites"
+    );
+    assert_eq!(
+        ours("extension_type"),
+        tshark_numbers(pcap, keylog, "tls.handshake.extension.type"),
+        "extension types"
+    );
+    assert_eq!(
+        ours("named_group"),
+        tshark_numbers(pcap, keylog, "tls.handshake.extensions_supported_group"),
+        "groups"
+    );
+    let mut sig = ours("signature_scheme");
+    sig.extend(ours("algorithm"));
+    assert_eq!(
+        sig,
+        tshark_numbers(pcap, keylog, "tls.handshake.sig_hash_alg"),
+        "signature algorithms"
+    );
+    let curve = all(msgs, "named_curve");
+    if !curve.is_empty() {
+        assert_eq!(
+            vec![code(curve[0])],
+            tshark_numbers(pcap, keylog, "tls.handshake.server_named_curve")
+        );
+        let point = all(msgs, "public")[0];
+        assert_eq!(
+            vec![hex::encode(&point.raw[1..])],
+            tshark(pcap, keylog, "tls.handshake.server_point")
+        );
+        let yc = all(msgs, "ecdh_Yc")[0];
+        assert_eq!(
+            vec![hex::encode(&yc.raw[1..])],
+            tshark(pcap, keylog, "tls.handshake.client_point")
+        );
+    }
+    for name in ["dh_p", "dh_g", "dh_Ys"] {
+        if let Some(f) = all(msgs, name).first() {
+            let field = format!(
+                "tls.handshake.{}",
+                match name {
+                    "dh_p" => "p",
+                    "dh_g" => "g",
+                    _ => "ys",
+                }
+            );
+            assert_eq!(
+                vec![hex::encode(&f.raw[2..])],
+                tshark(pcap, keylog, &field),
+                "{name}"
+            );
+        }
+    }
+    // Certificates: every subject and issuer string tshark decodes is in our
+    // subject or issuer text, and the RSA modulus size matches.
+    let mut strings = tshark(pcap, keylog, "x509sat.printableString");
+    strings.extend(tshark(pcap, keylog, "x509sat.uTF8String"));
+    assert!(!strings.is_empty());
+    let names: String = all(msgs, "subject")
+        .iter()
+        .chain(all(msgs, "issuer").iter())
+        .map(|f| f.value.clone() + "; ")
+        .collect();
+    for s in &strings {
+        assert!(
+            names.contains(s.as_str()),
+            "tshark's {s:?} not in our names {names}"
+        );
+    }
+    let moduli = tshark(pcap, keylog, "pkcs1.modulus");
+    let keys = all(msgs, "subject_public_key_info");
+    for (m, k) in moduli.iter().zip(&keys) {
+        let bytes = hex::decode(m.replace(':', "")).unwrap();
+        let bits = bytes.iter().skip_while(|&&b| b == 0).count() * 8
+            - bytes.iter().find(|&&b| b != 0).unwrap().leading_zeros() as usize;
+        assert!(
+            k.value.starts_with(&format!("RSA {bits} bits")),
+            "{} vs {bits}",
+            k.value
+        );
+    }
+    let sans = tshark(pcap, keylog, "x509ce.dNSName");
+    let our_sans: String = all(msgs, "subject_alt_name")
+        .iter()
+        .map(|f| f.value.clone())
+        .collect();
+    for s in &sans {
+        assert!(our_sans.contains(&format!("DNS:{s}")), "{s} not in {our_sans}");
+    }
+}
+
+#[test]
+fn openssl_s_server_handshakes_dissect_as_tshark_decodes_them() {
+    let server = LocalServer::start(&ServerOptions::default()).expect("start openssl s_server");
+    let addr = server.addr().to_string();
+    let ca = server.ca_pem_path();
+    for (tag, extra) in [
+        ("ossl-ecdhe-gcm", vec!["--cipher", "ECDHE-RSA-AES128-GCM-SHA256"]),
+        ("ossl-dhe", vec!["--cipher", "DHE-RSA-AES128-GCM-SHA256"]),
+        (
+            "ossl-cbc-p256",
+            vec!["--cipher", "ECDHE-RSA-AES128-SHA", "--groups", "P-256"],
+        ),
+    ] {
+        let (msgs, pcap, keylog) = connect(&addr, "localhost", ca.to_str().unwrap(), &extra, tag);
+        assert!(
+            msgs.iter().any(|(_, d)| d.message == "server_key_exchange"),
+            "{tag}"
+        );
+        compare_with_tshark(&msgs, &pcap, &keylog);
+        let _ = std::fs::remove_file(&pcap);
+        let _ = std::fs::remove_file(&keylog);
+    }
+}
+
+#[test]
+fn gnutls_serv_handshakes_dissect_as_tshark_decodes_them() {
+    let peer = Peer::start(PeerKind::GnuTls, &PeerOptions::default()).expect("start gnutls-serv");
+    let (msgs, pcap, keylog) = connect(
+        &peer.addr().to_string(),
+        peer.server_name(),
+        peer.ca_pem_path().to_str().unwrap(),
+        &["--cipher", "ECDHE-RSA-AES128-GCM-SHA256"],
+        "gnutls",
+    );
+    compare_with_tshark(&msgs, &pcap, &keylog);
+    let _ = std::fs::remove_file(&pcap);
+    let _ = std::fs::remove_file(&keylog);
+}
