@@ -365,7 +365,7 @@ proptest::proptest! {
 // ---------------------------------------------------------------------------
 // Real handshakes: our dissection against tshark's, field for field.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use tlslab::wire::dissect::Dissector;
@@ -441,7 +441,7 @@ fn connect(
 }
 
 /// `tshark -T fields` with every occurrence of each field, in capture order.
-fn tshark(pcap: &PathBuf, keylog: &PathBuf, field: &str) -> Vec<String> {
+fn tshark(pcap: &Path, keylog: &Path, field: &str) -> Vec<String> {
     let out = Command::new("tshark")
         .args(["-r", pcap.to_str().unwrap(), "-o"])
         .arg(format!("tls.keylog_file:{}", keylog.display()))
@@ -475,7 +475,7 @@ fn code(f: &Field) -> u64 {
     .unwrap()
 }
 
-fn tshark_numbers(pcap: &PathBuf, keylog: &PathBuf, field: &str) -> Vec<u64> {
+fn tshark_numbers(pcap: &Path, keylog: &Path, field: &str) -> Vec<u64> {
     tshark(pcap, keylog, field)
         .iter()
         .map(|s| {
@@ -495,7 +495,7 @@ fn all<'a>(msgs: &'a [(bool, Dissection)], name: &str) -> Vec<&'a Field> {
 /// Compares cipher suites, extensions, groups, signature algorithms, the
 /// key exchange parameters and the certificates with tshark's decoding of
 /// the same connection.
-fn compare_with_tshark(msgs: &[(bool, Dissection)], pcap: &PathBuf, keylog: &PathBuf) {
+fn compare_with_tshark(msgs: &[(bool, Dissection)], pcap: &Path, keylog: &Path) {
     let ours = |name: &str| {
         let v = all(msgs, name).iter().map(|f| code(f)).collect::<Vec<_>>();
         assert!(!v.is_empty() || name == "algorithm", "no {name} to compare");
