@@ -633,3 +633,59 @@ fn gnutls_serv_handshakes_dissect_as_tshark_decodes_them() {
     let _ = std::fs::remove_file(&pcap);
     let _ = std::fs::remove_file(&keylog);
 }
+
+/// The default output of `demo` and `connect` against a real `openssl
+/// s_server`, and `--trace summary`: a ladder, and no line longer than 120
+/// characters.
+#[test]
+fn default_output_is_a_ladder_of_short_lines() {
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for l in text.lines() {
+            assert!(l.chars().count() <= 120, "{} characters: {l}", l.chars().count());
+        }
+        text
+    };
+    let demo = run(&["demo", "--server", "openssl"]);
+    assert!(demo.contains("→ ClientHello  TLSv1.2"), "{demo}");
+    assert!(demo.contains("← ServerKeyExchange  ECDHE x25519"), "{demo}");
+    assert!(demo.contains("master_secret"), "{demo}");
+    let server = LocalServer::start(&ServerOptions::default()).expect("start openssl s_server");
+    let addr = server.addr().to_string();
+    let ca = server.ca_pem_path();
+    let base = [
+        "connect",
+        &addr,
+        "--servername",
+        "localhost",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--send",
+        "GET / HTTP/1.0\\r\\n\\r\\n",
+    ];
+    run(&base);
+    let mut args = base.to_vec();
+    args.extend(["--trace", "summary"]);
+    let summary = run(&args);
+    assert!(
+        summary.contains("← Certificate  1 cert  CN=localhost"),
+        "{summary}"
+    );
+    args.pop();
+    args.push("bytes");
+    let bytes = run(&args);
+    assert!(
+        bytes.contains("cipher_suite  0xc02f TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"),
+        "{bytes}"
+    );
+}

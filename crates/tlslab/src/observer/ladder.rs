@@ -55,6 +55,7 @@ pub struct LadderLog<W: Write> {
     level: TraceLevel,
     redact: bool,
     dissector: Dissector,
+    fields: bool,
     error: Option<io::Error>,
 }
 
@@ -69,6 +70,7 @@ impl<W: Write> LadderLog<W> {
             level,
             redact: false,
             dissector: Dissector::new(),
+            fields: true,
             error: None,
         }
     }
@@ -79,6 +81,14 @@ impl<W: Write> LadderLog<W> {
             redact: true,
             ..LadderLog::new(out, level)
         }
+    }
+
+    /// Leaves out the field trees of the messages (the `messages` detail)
+    /// whatever the level: the ladder line of each message stays, and at
+    /// `values` the derived values follow it.
+    pub fn without_fields(mut self) -> LadderLog<W> {
+        self.fields = false;
+        self
     }
 
     /// The first write error, if any, leaving `None` behind.
@@ -100,7 +110,7 @@ impl<W: Write> LadderLog<W> {
                 let from_server = matches!(event, Event::HandshakeIn { .. });
                 let d = self.dissector.handshake(from_server, raw);
                 out.push(ladder_line(&d, from_server, w));
-                if self.level >= TraceLevel::Messages {
+                if self.level >= TraceLevel::Messages && self.fields {
                     out.extend(d.to_lines(w - 4).into_iter().map(|l| format!("    {l}")));
                 }
                 if self.level >= TraceLevel::Bytes {
