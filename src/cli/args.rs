@@ -242,10 +242,19 @@ pub struct LabCheckArgs {
 /// How the trace is printed.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceFormat {
-    /// One readable line per event, byte strings in full hex
+    /// One line per event, byte strings in full hex (for grep and scripts)
     Text,
-    /// JSON Lines: one object per event
+    /// JSON Lines: one object per event, and a `message` object with the
+    /// dissected fields after every handshake message
     Json,
+    /// A ladder: one line per message with its key fields
+    Summary,
+    /// The ladder and every field of every message (name, byte range, value)
+    Messages,
+    /// Those and every derived value (PRF, keys, MAC inputs, nonces), wrapped and labelled
+    Values,
+    /// Everything: the above plus the annotated hex dump of every message
+    Bytes,
 }
 
 /// The options of `connect`, `diagnose` and `demo`: what the client offers,
@@ -311,8 +320,9 @@ pub struct Options {
     /// Do NOT verify the server's certificate (prints a warning every time)
     #[arg(long, help_heading = "Server certificate")]
     pub insecure: bool,
-    /// Print every handshake and record event (text: readable; json: JSON Lines)
-    #[arg(long, value_enum, value_name = "text|json", help_heading = "Output")]
+    /// Print the handshake: summary, messages, values or bytes (a readable ladder, each
+    /// level adding detail), text (one line per event) or json (JSON Lines)
+    #[arg(long, value_enum, value_name = "LEVEL", help_heading = "Output")]
     pub trace: Option<TraceFormat>,
     /// Write the trace to FILE instead of standard output
     #[arg(long, value_name = "FILE", help_heading = "Output")]

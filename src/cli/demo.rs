@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::observer::TextLog;
+use tlslab::observer::{LadderLog, TraceLevel};
 use tlslab::{Client, Verification};
 use tlslab_cli::net;
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
@@ -135,9 +135,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     }
     let mut observers = o.observers(None)?;
     if o.trace.is_none() {
-        observers
-            .observers
-            .insert(0, Box::new(TextLog::new(std::io::stdout())));
+        observers.observers.insert(0, readable_trace(o.redact));
     }
     outln!("== handshake (every event of the client, in order)");
     let addr = server.addr().to_string();
@@ -181,4 +179,15 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     outln!("== stopping the server");
     drop(server);
     Ok(())
+}
+
+/// The demo's trace when none is asked for: the message ladder, then the
+/// derived values, wrapped and labelled (`--trace messages` adds every field).
+fn readable_trace(redact: bool) -> Box<dyn tlslab::observer::Observer> {
+    let out = std::io::stdout();
+    if redact {
+        Box::new(LadderLog::redacted(out, TraceLevel::Values).without_fields())
+    } else {
+        Box::new(LadderLog::new(out, TraceLevel::Values).without_fields())
+    }
 }

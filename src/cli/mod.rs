@@ -34,7 +34,7 @@ use std::time::Duration;
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{self, ALL_SUITES};
 use tlslab::faults::Faults;
-use tlslab::observer::{JsonLog, KeyLogWriter, Observer, Tee, TextLog};
+use tlslab::observer::{JsonLog, KeyLogWriter, LadderLog, Observer, Tee, TextLog, TraceLevel};
 use tlslab::session::StoredSession;
 use tlslab::wire::{NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, Verification};
@@ -235,7 +235,11 @@ impl Options {
                 None => Box::new(std::io::stdout()),
             };
             let obs: Box<dyn Observer> = match (kind, self.redact) {
-                (TraceFormat::Json, _) => Box::new(JsonLog::new(sink)),
+                (TraceFormat::Json, _) => Box::new(JsonLog::new(sink).with_messages()),
+                (TraceFormat::Summary, r) => ladder(sink, TraceLevel::Summary, r),
+                (TraceFormat::Messages, r) => ladder(sink, TraceLevel::Messages, r),
+                (TraceFormat::Values, r) => ladder(sink, TraceLevel::Values, r),
+                (TraceFormat::Bytes, r) => ladder(sink, TraceLevel::Bytes, r),
                 (TraceFormat::Text, true) => Box::new(TextLog::redacted(sink)),
                 (TraceFormat::Text, false) => Box::new(TextLog::new(sink)),
             };
@@ -383,4 +387,13 @@ pub fn print_session(client: &Client<'_>) {
         if s.extended_master_secret { "yes" } else { "no" },
         if s.secure_renegotiation { "yes" } else { "no" }
     );
+}
+
+/// The readable ladder at `level` (see [`LadderLog`]), redacted on request.
+pub(crate) fn ladder(sink: Box<dyn Write>, level: TraceLevel, redact: bool) -> Box<dyn Observer> {
+    if redact {
+        Box::new(LadderLog::redacted(sink, level))
+    } else {
+        Box::new(LadderLog::new(sink, level))
+    }
 }
