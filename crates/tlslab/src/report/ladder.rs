@@ -1,11 +1,13 @@
 //! The ladder: one arrow per record, client on the left, server on the
 //! right, each opening onto the record's bytes under their field names.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::html::{self, esc, Field, Redactor};
 use super::{HtmlOptions, Section};
 use crate::crypto::suites::{BulkCipher, SuiteInfo};
+use crate::faults::Fault;
 use crate::observer::{OwnedEvent, OwnedRecordView};
 use crate::wire::{AlertDescription, AlertLevel, ContentType, Direction, HandshakeType};
 
@@ -15,8 +17,11 @@ pub(super) struct Rec<'e> {
     pub event: usize,
     /// Who sent it.
     pub dir: Direction,
-    /// The record.
-    pub view: &'e OwnedRecordView,
+    /// The record as it went on the wire.
+    pub view: Cow<'e, OwnedRecordView>,
+    /// A fault changed its bytes after it was sealed (the event shows them
+    /// before the change; `view` after).
+    pub changed_after_sealing: bool,
 }
 
 /// The section's records, in order.
@@ -26,24 +31,34 @@ pub(super) struct Records<'e> {
 
 impl<'e> Records<'e> {
     pub fn collect(s: &Section<'e>) -> Records<'e> {
-        let list = s
-            .events
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| match e {
-                OwnedEvent::RecordOut(v) => Some(Rec {
-                    event: i,
-                    dir: Direction::ClientToServer,
-                    view: v,
-                }),
-                OwnedEvent::RecordIn(v) => Some(Rec {
-                    event: i,
-                    dir: Direction::ServerToClient,
-                    view: v,
-                }),
-                _ => None,
-            })
-            .collect();
+        let mut list: Vec<Rec<'e>> = vec![];
+        let mut last_out = None;
+        for (i, e) in s.events.iter().enumerate() {
+            match e {
+                OwnedEvent::RecordOut(v) | OwnedEvent::RecordIn(v) => {
+                    let dir = if matches!(e, OwnedEvent::RecordOut(_)) {
+                        last_out = Some(list.len());
+                        Direction::ClientToServer
+                    } else {
+                        Direction::ServerToClient
+                    };
+                    list.push(Rec {
+                        event: i,
+                        dir,
+                        view: Cow::Borrowed(v),
+                        changed_after_sealing: false,
+                    });
+                }
+                OwnedEvent::FaultApplied { fault, after, .. } => {
+                    if let Some(r) = last_out.and_then(|k| list.get_mut(k)) {
+                        if after_sealing(s, r, *fault, after) {
+                            r.changed_after_sealing = true;
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
         Records { list }
     }
 
@@ -52,6 +67,48 @@ impl<'e> Records<'e> {
         self.list
             .iter()
             .position(|r| r.dir == d && r.view.protected && r.view.seq == seq)
+    }
+}
+
+/// Applies a fault that edits a record after sealing (after its
+/// `RecordOut`), so the ladder shows the bytes that went on the wire.
+fn after_sealing(s: &Section<'_>, r: &mut Rec<'_>, fault: Fault, after: &[u8]) -> bool {
+    let payload_len = r.view.payload.len();
+    let at = match fault {
+        Fault::FlipCiphertextBit { bit, .. } => bit / 8,
+        Fault::CorruptMac { .. } => {
+            let suite = super::suite_of(s);
+            if suite.is_none_or(|x| x.is_aead()) || super::encrypt_then_mac(s) {
+                payload_len.saturating_sub(1)
+            } else {
+                // MAC-then-encrypt: plaintext byte k sits at payload offset 16 + k.
+                let fragment = s.events.iter().find_map(|e| match e {
+                    OwnedEvent::MacInput(m) if m.direction == Direction::ClientToServer && m.seq == r.view.seq => {
+                        Some(m.fragment.len())
+                    }
+                    _ => None,
+                });
+                match (fragment, suite) {
+                    (Some(f), Some(x)) => f + x.mac.len() - 1,
+                    _ => return false,
+                }
+            }
+        }
+        Fault::TruncateRecord { bytes, .. } => {
+            let v = r.view.to_mut();
+            let keep = payload_len.saturating_sub(bytes);
+            v.payload.0.truncate(keep);
+            v.header.0[3..5].copy_from_slice(&(keep as u16).to_be_bytes());
+            return true;
+        }
+        _ => return false,
+    };
+    match (after.first(), at < payload_len) {
+        (Some(&b), true) => {
+            r.view.to_mut().payload.0[at] = b;
+            true
+        }
+        _ => false,
     }
 }
 
@@ -209,7 +266,7 @@ pub(super) fn record_fields(
     etm: bool,
     pending: &mut [usize; 2],
 ) -> (String, Vec<Field>, Vec<u8>) {
-    let v = r.view;
+    let v = &r.view;
     let mut bytes = v.header.to_vec();
     bytes.extend_from_slice(&v.payload);
     let len = bytes.len();
@@ -322,7 +379,7 @@ pub(super) fn draw(
     options: &HtmlOptions,
     red: &Redactor,
 ) {
-    let etm = s.connection.is_some_and(|c| c.encrypt_then_mac);
+    let etm = super::encrypt_then_mac(s);
     let _ = write!(
         out,
         "<h3>The flights</h3><p class=\"note\">{} records{}. Click a record to open its bytes.</p><div class=\"ladder\"><div class=\"lanes\"><span class=\"c\">client</span><span class=\"s\">server</span></div>",
@@ -367,7 +424,7 @@ pub(super) fn draw(
         );
         let _ = write!(
             out,
-            "<details class=\"{class}\" id=\"rec{i}\" data-index=\"{}\"><summary><span class=\"arrow\">{}{}</span></summary><div class=\"body\"><p>Record #{} · {} · {} bytes on the wire{}</p>{}</div></details>",
+            "<details class=\"{class}\" id=\"rec{i}\" data-index=\"{}\"><summary><span class=\"arrow\">{}{}</span></summary><div class=\"body\"><p>Record #{} · {} · {} bytes on the wire{}{}</p>{}</div></details>",
             i + 1,
             esc(&label),
             if is_failing { " ✗ failed here" } else { "" },
@@ -375,6 +432,7 @@ pub(super) fn draw(
             super::lane(r.dir),
             bytes.len(),
             if r.view.protected { format!(" · protected, seq_num {}", r.view.seq) } else { String::new() },
+            if r.changed_after_sealing { " · <b>changed by a fault after sealing: these are the bytes sent</b>" } else { "" },
             html::annotated(&bytes, &fields, red)
         );
     }

@@ -263,6 +263,48 @@ fn suite_of(s: &Section<'_>) -> Option<&'static SuiteInfo> {
     })
 }
 
+/// Whether encrypt_then_mac (RFC 7366) is in use: from the analysis, or
+/// from the extensions of the ServerHello.
+fn encrypt_then_mac(s: &Section<'_>) -> bool {
+    if let Some(c) = s.connection {
+        return c.encrypt_then_mac;
+    }
+    s.events.iter().any(|e| match e {
+        OwnedEvent::HandshakeIn { typ, raw } if *typ == HandshakeType::SERVER_HELLO => {
+            server_hello_extensions(raw).contains(&0x0016)
+        }
+        _ => false,
+    })
+}
+
+/// The extension types of a ServerHello (with its 4-byte header).
+fn server_hello_extensions(raw: &[u8]) -> Vec<u16> {
+    let mut types = vec![];
+    let Some(&sid) = raw.get(38) else { return types };
+    // cipher_suite(2) compression_method(1) extensions_length(2)
+    let mut p = 39 + usize::from(sid) + 3 + 2;
+    while let Some(h) = raw.get(p..p + 4) {
+        types.push(u16::from_be_bytes([h[0], h[1]]));
+        p += 4 + usize::from(u16::from_be_bytes([h[2], h[3]]));
+    }
+    types
+}
+
+/// For a record we sent under encrypt_then_mac: the MAC we computed and the
+/// MAC the record carried on the wire (its last bytes), which differ when
+/// the record changed after sealing.
+fn sent_mac(s: &Section<'_>, seq: u64, payload: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    if !encrypt_then_mac(s) {
+        return None;
+    }
+    let mac = s.events.iter().find_map(|e| match e {
+        OwnedEvent::MacInput(m) if m.direction == Direction::ClientToServer && m.seq == seq => Some(m.mac.to_vec()),
+        _ => None,
+    })?;
+    let tail = payload.get(payload.len().checked_sub(mac.len())?..)?;
+    Some((mac, tail.to_vec()))
+}
+
 /// Whether the section's connection failed, and why in one line.
 fn failure_line(s: &Section<'_>) -> Option<String> {
     if let Some(e) = &s.error {
@@ -374,6 +416,7 @@ fn verdict(out: &mut String, s: &Section<'_>, red: &Redactor) {
                     out.push_str(&html::side_by_side(&ev.what, &ev.computed, &ev.received, red));
                 }
             }
+            sent_record_mac(out, s, red);
             findings(out, e, red);
         }
         None => {
@@ -409,6 +452,29 @@ fn verdict(out: &mut String, s: &Section<'_>, red: &Redactor) {
         }
     }
     out.push_str("</div>");
+}
+
+/// The failing record, when it is one we sent under encrypt_then_mac: the
+/// MAC computed over it against the MAC it carried.
+fn sent_record_mac(out: &mut String, s: &Section<'_>, red: &Redactor) {
+    let records = ladder::Records::collect(s);
+    let Some(r) = ladder::failing_record(s, &records).map(|i| &records.list[i]) else {
+        return;
+    };
+    if r.dir != Direction::ClientToServer || !r.view.protected {
+        return;
+    }
+    if let Some((computed, carried)) = sent_mac(s, r.view.seq, &r.view.payload) {
+        out.push_str(&html::side_by_side(
+            &format!(
+                "record MAC, client->server seq {}: computed over the record (MAC input) against the MAC the record carried (encrypt_then_mac)",
+                r.view.seq
+            ),
+            &computed,
+            &carried,
+            red,
+        ));
+    }
 }
 
 /// Every finding the explainer ranked.

@@ -371,6 +371,18 @@ fn records_chain(
                 _ => {}
             }
         }
+        if d == Direction::ClientToServer {
+            if let Some((computed, carried)) = super::sent_mac(s, seq, &r.view.payload) {
+                body.push_str("<tr><th>MAC in the record</th><td>");
+                body.push_str(&html::side_by_side(
+                    "MAC computed (MAC input) against the MAC the record carried (encrypt_then_mac)",
+                    &computed,
+                    &carried,
+                    red,
+                ));
+                body.push_str("</td></tr>");
+            }
+        }
         if suite.is_some_and(|s| s.is_aead()) && r.view.payload.len() >= 16 {
             let tag = &r.view.payload[r.view.payload.len() - 16..];
             let _ = write!(body, "<tr><th>tag (16 bytes)</th><td>{}</td></tr>", html::value(tag, red, false));
