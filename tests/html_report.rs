@@ -249,6 +249,9 @@ fn good_connection_to_openssl() {
     // The key schedule: the master secret the page shows is OpenSSL's.
     let ms = hex::encode(r.master_secret.expect("OpenSSL logged the master secret"));
     assert!(flat(&dom).contains(&ms), "OpenSSL's master secret is in the key schedule");
+    // OpenSSL agrees to the extended master secret (RFC 7627) by default.
+    assert!(flat(&dom).contains("\"extendedmastersecret\""), "the PRF label");
+    assert!(flat(&dom).contains("session_hash"), "the seed");
     for part in ["client_write_key", "server_write_key", "client_write_iv", "server_write_iv", "additionaldata", "tagverified"] {
         assert!(flat(&dom).contains(&part.to_lowercase()), "{part}");
     }

@@ -25,11 +25,13 @@
 mod html;
 mod ladder;
 mod schedule;
+mod trace;
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 
 pub use html::{esc, Field, Redactor};
+pub use trace::{bundle_html, json_trace_html, read_json_trace, Trace};
 
 use crate::capture::{read_capture, reassemble, CaptureError, CaptureReport, ConnectionReport, KeySources};
 use crate::crypto::suites::{self, SuiteInfo};
@@ -389,12 +391,14 @@ fn verdict(out: &mut String, s: &Section<'_>, red: &Redactor) {
                 (_, Some(top)) => {
                     let _ = write!(
                         out,
-                        "<p class=\"cause\"><b>First cause:</b> {} <span class=\"certainty\">{}</span> <small>({})</small></p><p class=\"note\">{}</p>",
+                        "<p class=\"cause\"><b>First cause:</b> {} <span class=\"certainty\">{}</span> <small>({})</small></p>",
                         esc(&red.text(&top.cause.description())),
                         esc(&certainty_text(top.certainty)),
                         esc(top.cause.rfc()),
-                        esc(&red.text(&top.evidence.what)),
                     );
+                    if top.evidence.computed.is_empty() && top.evidence.received.is_empty() {
+                        let _ = write!(out, "<p class=\"note\">{}</p>", esc(&red.text(&top.evidence.what)));
+                    }
                 }
                 (Verdict::Unknown(reason), None) => {
                     let _ = write!(
@@ -638,5 +642,90 @@ fn lane(d: Direction) -> &'static str {
     match d {
         Direction::ClientToServer => "client → server",
         Direction::ServerToClient => "server → client",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observer::RecordView;
+    use crate::wire::{Alert, AlertDescription, ContentType, ProtocolVersion};
+
+    fn record_in(seq: u64, payload: &[u8]) -> Event<'_> {
+        static HEADER: [u8; 5] = [23, 3, 3, 0, 0];
+        Event::RecordIn(RecordView {
+            content_type: ContentType::APPLICATION_DATA,
+            version: ProtocolVersion::TLS12,
+            header: &HEADER,
+            payload,
+            seq,
+            protected: true,
+        })
+    }
+
+    /// A long connection keeps its first records, counts the rest in a gap,
+    /// and keeps the one that failed wherever it is.
+    #[test]
+    fn report_recorder_is_bounded_and_keeps_the_failure() {
+        let payload = [0u8; 1000];
+        let mut rec = ReportRecorder::new(10);
+        for seq in 0..100_000u64 {
+            rec.on_event(&record_in(seq, &payload));
+            rec.on_event(&Event::MacCompared {
+                direction: Direction::ServerToClient,
+                seq,
+                computed: &[1; 20],
+                received: if seq == 77_777 { &[2; 20] } else { &[1; 20] },
+                equal: seq != 77_777,
+            });
+        }
+        rec.on_event(&Event::AlertSent(Alert::fatal(AlertDescription::BAD_RECORD_MAC)));
+        let rec = rec.finish();
+        assert!(rec.events.len() < 100, "{} events kept", rec.events.len());
+        let failing = rec
+            .events
+            .iter()
+            .position(|e| matches!(e, OwnedEvent::MacCompared { equal: false, seq: 77_777, .. }))
+            .expect("the failure is kept");
+        assert!(matches!(&rec.events[failing - 1], OwnedEvent::RecordIn(r) if r.seq == 77_777));
+        let left_out: u64 = rec.gaps.iter().map(|g| g.records).sum();
+        let kept = rec.events.iter().filter(|e| matches!(e, OwnedEvent::RecordIn(_))).count() as u64;
+        assert_eq!(left_out + kept, 100_000);
+        assert_eq!(rec.gaps.iter().map(|g| g.bytes).sum::<u64>(), left_out * 1005);
+
+        // Drawn: the failing record is marked, the rest summarised, and the
+        // page stays small.
+        let s = Section {
+            title: "long".into(),
+            events: &rec.events,
+            gaps: &rec.gaps,
+            ..Section::default()
+        };
+        let page = render(&HtmlOptions::default(), "", &[s]);
+        assert!(page.len() < 500_000, "{} bytes", page.len());
+        assert_eq!(page.matches(" failing\"").count(), 1);
+        assert!(page.contains("more records"));
+        assert!(page.contains("<div class=\"verdict failed\">"));
+    }
+
+    #[test]
+    fn escaping_covers_markup_and_quotes() {
+        assert_eq!(esc("<a href=\"x\">'&"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");
+        assert_eq!(esc("a\u{0}b"), "a\\u{0}b");
+    }
+
+    #[test]
+    fn redaction_replaces_a_secret_inside_other_bytes_and_text() {
+        let red = Redactor {
+            on: true,
+            secrets: vec![vec![0xaa; 8]],
+        };
+        let mut bytes = vec![1, 2];
+        bytes.extend([0xaa; 8]);
+        bytes.push(3);
+        let h = html::hex_span(&bytes, &red, None, 100);
+        assert!(!h.contains("aa"), "{h}");
+        assert!(h.contains("01 02") && h.contains("03"));
+        assert_eq!(red.text(&format!("x{}y", "AA".repeat(8))), "x[redacted]y");
     }
 }

@@ -178,7 +178,7 @@ pub(super) fn draw(
     for e in ev {
         let OwnedEvent::Prf(p) = e else { continue };
         match p.purpose {
-            "master_secret" => {
+            "master_secret" | "extended_master_secret" => {
                 let extended = p.label.as_slice() == b"extended master secret";
                 down(
                     out,
@@ -242,6 +242,23 @@ pub(super) fn draw(
                 step(out, false, "key_block", "RFC 5246 §6.3", &body);
             }
             _ => {}
+        }
+    }
+    // A resumed session reuses a master secret: no PRF call derives it here.
+    for e in ev {
+        if let OwnedEvent::SessionResumed { session_id, master_secret } = e {
+            any = true;
+            step(
+                out,
+                false,
+                "master_secret (resumed session)",
+                "RFC 5246 §7.3",
+                &format!(
+                    "session_id {} · master_secret {}",
+                    html::value(session_id, red, false),
+                    html::value(master_secret, red, true)
+                ),
+            );
         }
     }
     if !any && !ev.iter().any(|e| matches!(e, OwnedEvent::Prf(_))) {
