@@ -76,12 +76,19 @@ fn browse(name: &str, page: &str) -> String {
             .output()
             .expect("chromium runs (apt-get install chromium)");
         let _ = std::fs::remove_dir_all(&profile);
-        assert!(out.status.success(), "chromium failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "chromium failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let dom = run(&["--dump-dom".to_string()]);
     let shot = dir.join(format!("{name}.png"));
-    run(&[format!("--screenshot={}", shot.display()), "--window-size=1200,2400".into()]);
+    run(&[
+        format!("--screenshot={}", shot.display()),
+        "--window-size=1200,2400".into(),
+    ]);
     assert!(shot.exists(), "no screenshot at {}", shot.display());
     assert!(dom.contains("</html>"), "{dom}");
     dom
@@ -248,11 +255,21 @@ fn good_connection_to_openssl() {
     assert!(!dom.contains(" failing\""), "nothing is marked failing");
     // The key schedule: the master secret the page shows is OpenSSL's.
     let ms = hex::encode(r.master_secret.expect("OpenSSL logged the master secret"));
-    assert!(flat(&dom).contains(&ms), "OpenSSL's master secret is in the key schedule");
+    assert!(
+        flat(&dom).contains(&ms),
+        "OpenSSL's master secret is in the key schedule"
+    );
     // OpenSSL agrees to the extended master secret (RFC 7627) by default.
     assert!(flat(&dom).contains("\"extendedmastersecret\""), "the PRF label");
     assert!(flat(&dom).contains("session_hash"), "the seed");
-    for part in ["client_write_key", "server_write_key", "client_write_iv", "server_write_iv", "additionaldata", "tagverified"] {
+    for part in [
+        "client_write_key",
+        "server_write_key",
+        "client_write_iv",
+        "server_write_iv",
+        "additionaldata",
+        "tagverified",
+    ] {
         assert!(flat(&dom).contains(&part.to_lowercase()), "{part}");
     }
     assert_no_external_reference(&page);
@@ -280,21 +297,35 @@ fn failed_connection_marks_the_record_and_shows_both_macs() {
     assert!(dom.contains("<div class=\"verdict failed\""));
     let text = flat(&dom);
     assert!(text.contains("firstcause:"), "the first cause is named");
-    assert!(text.contains("proven") || text.contains("plausible"), "its certainty is shown");
+    assert!(
+        text.contains("proven") || text.contains("plausible"),
+        "its certainty is shown"
+    );
     // The failing record: our record seq 1, the one the fault changed.
     assert_eq!(dom.matches(" failing\"").count(), 1, "exactly one record marked");
     let failing = &dom[dom.find(" failing\"").unwrap()..];
     assert!(failing.starts_with(" failing\" id=\"rec"));
-    assert!(dom.contains("<details class=\"rec c2s prot failing\""), "a client record");
-    assert!(dom.contains("class=\"fld bad\""), "its MAC field is drawn as the failing one");
-    assert!(dom.contains("<mark class=\"badbyte\""), "the first differing byte is marked");
+    assert!(
+        dom.contains("<details class=\"rec c2s prot failing\""),
+        "a client record"
+    );
+    assert!(
+        dom.contains("class=\"fld bad\""),
+        "its MAC field is drawn as the failing one"
+    );
+    assert!(
+        dom.contains("<mark class=\"badbyte\""),
+        "the first differing byte is marked"
+    );
     // The MAC we computed before the fault (MacInput for seq 1) and the
     // received one, which differs in the last bit: side by side.
     let computed = r
         .events
         .iter()
         .find_map(|e| match e {
-            OwnedEvent::MacInput(m) if m.direction == Direction::ClientToServer && m.seq == 1 => Some(m.mac.to_vec()),
+            OwnedEvent::MacInput(m) if m.direction == Direction::ClientToServer && m.seq == 1 => {
+                Some(m.mac.to_vec())
+            }
             _ => None,
         })
         .expect("MacInput for our record seq 1");
@@ -302,8 +333,9 @@ fn failed_connection_marks_the_record_and_shows_both_macs() {
     *received.last_mut().unwrap() ^= 1;
     let cmp = comparisons(&dom);
     assert!(
-        cmp.iter().any(|t| t.contains(&format!("computed{}", hex::encode(&computed)))
-            && t.contains(&format!("received{}", hex::encode(&received)))),
+        cmp.iter()
+            .any(|t| t.contains(&format!("computed{}", hex::encode(&computed)))
+                && t.contains(&format!("received{}", hex::encode(&received)))),
         "computed and received MAC side by side: {cmp:?}"
     );
     assert_no_external_reference(&dom);
@@ -315,7 +347,10 @@ fn capture_with_two_connections() {
     // frames appended after the first's), explained with OpenSSL's key log.
     let mut frames = vec![];
     let mut randoms = vec![];
-    for (port, suite) in [(50001, "ECDHE-RSA-AES128-SHA"), (50002, "ECDHE-RSA-CHACHA20-POLY1305")] {
+    for (port, suite) in [
+        (50001, "ECDHE-RSA-AES128-SHA"),
+        (50002, "ECDHE-RSA-CHACHA20-POLY1305"),
+    ] {
         let client: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let mut w = PcapWriter::new(Vec::new(), client, server().addr()).unwrap();
         let r = run(config(suite), &mut w);
@@ -338,7 +373,11 @@ fn capture_with_two_connections() {
     let page = report::capture_html(&frames, &sources, &HtmlOptions::default()).unwrap();
     let dom = browse("capture", &page);
     assert_eq!(dom.matches("<section class=\"connection\"").count(), 2);
-    assert_eq!(dom.matches("<div class=\"verdict ok\"").count(), 2, "both verified");
+    assert_eq!(
+        dom.matches("<div class=\"verdict ok\"").count(),
+        2,
+        "both verified"
+    );
     assert!(dom.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"));
     assert!(dom.contains("TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"));
     assert!(ladder_records(&dom) >= 20, "two full handshakes and their data");
@@ -385,12 +424,21 @@ fn redacted_page_holds_no_secret_from_openssls_key_log() {
     let page = report::connection_html(&options, "localhost", &r.events, None, None);
     let dom = browse("redacted", &page);
     // OpenSSL's own key log: every secret in it, for every connection.
-    let mut secrets: Vec<String> = server().keylog_entries().into_iter().map(|(_, s)| s.to_lowercase()).collect();
+    let mut secrets: Vec<String> = server()
+        .keylog_entries()
+        .into_iter()
+        .map(|(_, s)| s.to_lowercase())
+        .collect();
     assert!(!secrets.is_empty());
     // And the parts of the key block derived from it.
     for e in &r.events {
         if let OwnedEvent::KeyBlock(kb) = e {
-            for part in [&kb.client_write_key, &kb.server_write_key, &kb.client_write_iv, &kb.server_write_iv] {
+            for part in [
+                &kb.client_write_key,
+                &kb.server_write_key,
+                &kb.client_write_iv,
+                &kb.server_write_iv,
+            ] {
                 secrets.push(hex::encode(part.as_slice()));
             }
         }
@@ -422,7 +470,10 @@ fn assert_no_external_reference(page: &str) {
         }
         assert!(!tag.starts_with("script"), "no script element: <{tag}>");
         assert!(!tag.starts_with("link"), "no linked resource: <{tag}>");
-        assert!(!tag.starts_with("img") && !tag.starts_with("iframe"), "no embedded resource: <{tag}>");
+        assert!(
+            !tag.starts_with("img") && !tag.starts_with("iframe"),
+            "no embedded resource: <{tag}>"
+        );
     }
     // The style sheet loads nothing either.
     let style = &lower[lower.find("<style>").unwrap()..lower.find("</style>").unwrap()];

@@ -74,7 +74,9 @@ impl Redactor {
         let mut t = text.to_owned();
         for s in &self.secrets {
             let lower = hex::encode(s);
-            t = t.replace(&lower, "[redacted]").replace(&lower.to_uppercase(), "[redacted]");
+            t = t
+                .replace(&lower, "[redacted]")
+                .replace(&lower.to_uppercase(), "[redacted]");
         }
         t
     }
@@ -122,11 +124,19 @@ pub fn hex_span(bytes: &[u8], red: &Redactor, bad: Option<usize>, limit: usize) 
             while i < bytes.len() && mask[i] {
                 i += 1;
             }
-            let _ = write!(s, "<span class=\"red\">[secret: {} bytes redacted]</span> ", i - start);
+            let _ = write!(
+                s,
+                "<span class=\"red\">[secret: {} bytes redacted]</span> ",
+                i - start
+            );
             continue;
         }
         if Some(i) == bad {
-            let _ = write!(s, "<mark class=\"badbyte\" title=\"first byte that differs\">{:02x}</mark> ", bytes[i]);
+            let _ = write!(
+                s,
+                "<mark class=\"badbyte\" title=\"first byte that differs\">{:02x}</mark> ",
+                bytes[i]
+            );
         } else {
             let _ = write!(s, "{:02x} ", bytes[i]);
         }
@@ -144,7 +154,10 @@ pub fn hex_span(bytes: &[u8], red: &Redactor, bad: Option<usize>, limit: usize) 
 /// A value shown as a whole (a secret is replaced entirely when redacting).
 pub fn value(bytes: &[u8], red: &Redactor, secret: bool) -> String {
     if secret && red.on {
-        return format!("<span class=\"red\">[secret: {} bytes redacted]</span>", bytes.len());
+        return format!(
+            "<span class=\"red\">[secret: {} bytes redacted]</span>",
+            bytes.len()
+        );
     }
     format!("<code class=\"hex\">{}</code>", hex_span(bytes, red, None, 256))
 }
@@ -153,13 +166,16 @@ pub fn value(bytes: &[u8], red: &Redactor, secret: bool) -> String {
 pub fn annotated(bytes: &[u8], fields: &[Field], red: &Redactor) -> String {
     let mut s = String::from("<div class=\"dump\">");
     let mut pos = 0;
-    let mut colour = 0;
     let emit = |s: &mut String, name: &str, start: usize, end: usize, bad: bool, colour: usize| {
         let end = end.min(bytes.len());
         if start >= end {
             return;
         }
-        let class = if bad { "fld bad".to_owned() } else { format!("fld c{}", colour % 8) };
+        let class = if bad {
+            "fld bad".to_owned()
+        } else {
+            format!("fld c{}", colour % 8)
+        };
         let _ = write!(
             s,
             "<span class=\"{class}\"><span class=\"fn\">{} <small>[{start}..{end}]</small></span><code>{}</code></span>",
@@ -167,12 +183,11 @@ pub fn annotated(bytes: &[u8], fields: &[Field], red: &Redactor) -> String {
             hex_span(&bytes[start..end], red, None, FIELD_SHOWN)
         );
     };
-    for f in fields {
+    for (colour, f) in fields.iter().enumerate() {
         if f.start > pos {
             emit(&mut s, "(bytes)", pos, f.start, false, 7);
         }
         emit(&mut s, &f.name, f.start.max(pos), f.end, f.bad, colour);
-        colour += 1;
         pos = pos.max(f.end);
     }
     if pos < bytes.len() {
@@ -185,9 +200,11 @@ pub fn annotated(bytes: &[u8], fields: &[Field], red: &Redactor) -> String {
 /// Computed against received, side by side, the first differing byte marked
 /// in both.
 pub fn side_by_side(what: &str, computed: &[u8], received: &[u8], red: &Redactor) -> String {
-    let diff = computed.iter().zip(received).position(|(a, b)| a != b).or_else(|| {
-        (computed.len() != received.len()).then_some(computed.len().min(received.len()))
-    });
+    let diff = computed
+        .iter()
+        .zip(received)
+        .position(|(a, b)| a != b)
+        .or_else(|| (computed.len() != received.len()).then_some(computed.len().min(received.len())));
     let mut s = String::new();
     let _ = write!(
         s,
@@ -199,7 +216,10 @@ pub fn side_by_side(what: &str, computed: &[u8], received: &[u8], red: &Redactor
     );
     match diff {
         Some(i) => {
-            let _ = write!(s, "<tr><th></th><td class=\"note\">first difference at byte {i}</td></tr>");
+            let _ = write!(
+                s,
+                "<tr><th></th><td class=\"note\">first difference at byte {i}</td></tr>"
+            );
         }
         None if !computed.is_empty() => s.push_str("<tr><th></th><td class=\"note ok\">equal</td></tr>"),
         None => {}

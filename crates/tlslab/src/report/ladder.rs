@@ -83,7 +83,9 @@ fn after_sealing(s: &Section<'_>, r: &mut Rec<'_>, fault: Fault, after: &[u8]) -
             } else {
                 // MAC-then-encrypt: plaintext byte k sits at payload offset 16 + k.
                 let fragment = s.events.iter().find_map(|e| match e {
-                    OwnedEvent::MacInput(m) if m.direction == Direction::ClientToServer && m.seq == r.view.seq => {
+                    OwnedEvent::MacInput(m)
+                        if m.direction == Direction::ClientToServer && m.seq == r.view.seq =>
+                    {
                         Some(m.fragment.len())
                     }
                     _ => None,
@@ -180,7 +182,8 @@ fn handshake_fields(bytes: &[u8], pending: &mut usize, fields: &mut Vec<Field>, 
             break;
         }
         let typ = HandshakeType(bytes[p]);
-        let len = usize::from(bytes[p + 1]) << 16 | usize::from(bytes[p + 2]) << 8 | usize::from(bytes[p + 3]);
+        let len =
+            usize::from(bytes[p + 1]) << 16 | usize::from(bytes[p + 2]) << 8 | usize::from(bytes[p + 3]);
         let name = message_name(typ);
         names.push(name.clone());
         fields.push(Field::new(format!("msg_type ({name})"), p, p + 1));
@@ -216,18 +219,26 @@ fn hello_fields(typ: HandshakeType, b: &[u8], body: usize, end: usize, fields: &
         } else {
             "server_version"
         };
-        if take(fields, version, 2, &mut p) && take(fields, "random", 32, &mut p) && take(fields, "session_id length", 1, &mut p) {
+        if take(fields, version, 2, &mut p)
+            && take(fields, "random", 32, &mut p)
+            && take(fields, "session_id length", 1, &mut p)
+        {
             let sid = usize::from(b[p - 1]);
             if sid > 0 {
                 take(fields, "session_id", sid, &mut p);
             }
             if typ == HandshakeType::SERVER_HELLO {
-                if take(fields, "cipher_suite", 2, &mut p) && take(fields, "compression_method", 1, &mut p) && p < end {
+                if take(fields, "cipher_suite", 2, &mut p)
+                    && take(fields, "compression_method", 1, &mut p)
+                    && p < end
+                {
                     fields.push(Field::new("extensions", p, end));
                 }
             } else if take(fields, "cipher_suites length", 2, &mut p) {
                 let n = usize::from(b[p - 2]) << 8 | usize::from(b[p - 1]);
-                if take(fields, "cipher_suites", n, &mut p) && take(fields, "compression_methods length", 1, &mut p) {
+                if take(fields, "cipher_suites", n, &mut p)
+                    && take(fields, "compression_methods length", 1, &mut p)
+                {
                     let n = usize::from(b[p - 1]);
                     if take(fields, "compression_methods", n, &mut p) && p < end {
                         fields.push(Field::new("extensions", p, end));
@@ -287,7 +298,11 @@ pub(super) fn record_fields(
         label = format!("{what} · seq {}", v.seq);
         match suite {
             Some(s) if s.is_aead() => {
-                let explicit = if s.cipher == BulkCipher::Chacha20Poly1305 { 0 } else { 8 };
+                let explicit = if s.cipher == BulkCipher::Chacha20Poly1305 {
+                    0
+                } else {
+                    8
+                };
                 if len >= 5 + explicit + 16 {
                     if explicit > 0 {
                         fields.push(Field::new("nonce_explicit", 5, 5 + explicit));

@@ -150,7 +150,11 @@ pub fn connection_html(
 
 /// Reads a capture, analyses every TCP connection (each with its own
 /// [`ReportRecorder`]) and draws one section per connection.
-pub fn capture_html(bytes: &[u8], secrets: &KeySources, options: &HtmlOptions) -> Result<String, CaptureError> {
+pub fn capture_html(
+    bytes: &[u8],
+    secrets: &KeySources,
+    options: &HtmlOptions,
+) -> Result<String, CaptureError> {
     let capture = read_capture(bytes)?;
     let (connections, statistics) = reassemble(&capture.packets);
     let mut report = CaptureReport {
@@ -178,7 +182,11 @@ pub fn capture_html(bytes: &[u8], secrets: &KeySources, options: &HtmlOptions) -
 /// A capture's page from its report and each connection's recorded events
 /// (`recorded[i]` belongs to `report.connections[i]`; missing entries draw
 /// the connection from its report alone).
-pub fn capture_report_html(options: &HtmlOptions, report: &CaptureReport, recorded: &[ReportRecorder]) -> String {
+pub fn capture_report_html(
+    options: &HtmlOptions,
+    report: &CaptureReport,
+    recorded: &[ReportRecorder],
+) -> String {
     let preamble = format!(
         "<details open><summary>Capture summary</summary><pre>{}</pre></details>",
         esc(&report.summary_text())
@@ -300,7 +308,9 @@ fn sent_mac(s: &Section<'_>, seq: u64, payload: &[u8]) -> Option<(Vec<u8>, Vec<u
         return None;
     }
     let mac = s.events.iter().find_map(|e| match e {
-        OwnedEvent::MacInput(m) if m.direction == Direction::ClientToServer && m.seq == seq => Some(m.mac.to_vec()),
+        OwnedEvent::MacInput(m) if m.direction == Direction::ClientToServer && m.seq == seq => {
+            Some(m.mac.to_vec())
+        }
         _ => None,
     })?;
     let tail = payload.get(payload.len().checked_sub(mac.len())?..)?;
@@ -325,9 +335,9 @@ fn failure_line(s: &Section<'_>) -> Option<String> {
             seq,
             ..
         } => Some(format!("bad_record_mac: {direction} record seq {seq}")),
-        OwnedEvent::AeadOpenFailed { direction, seq, .. } => {
-            Some(format!("bad_record_mac: {direction} record seq {seq} did not open"))
-        }
+        OwnedEvent::AeadOpenFailed { direction, seq, .. } => Some(format!(
+            "bad_record_mac: {direction} record seq {seq} did not open"
+        )),
         OwnedEvent::AlertReceived(a) if a.level == AlertLevel::FATAL => Some(format!("server sent {a}")),
         OwnedEvent::AlertSent(a) if a.level == AlertLevel::FATAL => Some(format!("we sent {a}")),
         _ => None,
@@ -343,7 +353,11 @@ fn certainty_text(c: Certainty) -> String {
 }
 
 fn section(out: &mut String, number: usize, s: &Section<'_>, options: &HtmlOptions, red: &Redactor) {
-    let _ = write!(out, "<section class=\"connection\" id=\"conn{number}\"><h2>{}</h2>", esc(&s.title));
+    let _ = write!(
+        out,
+        "<section class=\"connection\" id=\"conn{number}\"><h2>{}</h2>",
+        esc(&s.title)
+    );
     verdict(out, s, red);
     let suite = suite_of(s);
     if let Some(c) = s.connection {
@@ -397,7 +411,11 @@ fn verdict(out: &mut String, s: &Section<'_>, red: &Redactor) {
                         esc(top.cause.rfc()),
                     );
                     if top.evidence.computed.is_empty() && top.evidence.received.is_empty() {
-                        let _ = write!(out, "<p class=\"note\">{}</p>", esc(&red.text(&top.evidence.what)));
+                        let _ = write!(
+                            out,
+                            "<p class=\"note\">{}</p>",
+                            esc(&red.text(&top.evidence.what))
+                        );
                     }
                 }
                 (Verdict::Unknown(reason), None) => {
@@ -605,7 +623,9 @@ fn is_failure(e: &Event<'_>) -> bool {
         Event::MacCompared { equal, .. } => !equal,
         Event::AeadOpenFailed { .. } => true,
         Event::CbcPadding(p) => !p.well_formed,
-        Event::FinishedVerify { computed, received, .. } => computed != received,
+        Event::FinishedVerify {
+            computed, received, ..
+        } => computed != received,
         Event::AlertReceived(a) | Event::AlertSent(a) => a.level == AlertLevel::FATAL,
         _ => false,
     }
@@ -685,11 +705,24 @@ mod tests {
         let failing = rec
             .events
             .iter()
-            .position(|e| matches!(e, OwnedEvent::MacCompared { equal: false, seq: 77_777, .. }))
+            .position(|e| {
+                matches!(
+                    e,
+                    OwnedEvent::MacCompared {
+                        equal: false,
+                        seq: 77_777,
+                        ..
+                    }
+                )
+            })
             .expect("the failure is kept");
         assert!(matches!(&rec.events[failing - 1], OwnedEvent::RecordIn(r) if r.seq == 77_777));
         let left_out: u64 = rec.gaps.iter().map(|g| g.records).sum();
-        let kept = rec.events.iter().filter(|e| matches!(e, OwnedEvent::RecordIn(_))).count() as u64;
+        let kept = rec
+            .events
+            .iter()
+            .filter(|e| matches!(e, OwnedEvent::RecordIn(_)))
+            .count() as u64;
         assert_eq!(left_out + kept, 100_000);
         assert_eq!(rec.gaps.iter().map(|g| g.bytes).sum::<u64>(), left_out * 1005);
 

@@ -160,7 +160,9 @@ pub(super) fn draw(
             _ => {}
         }
     }
-    if let Some(OwnedEvent::PreMasterSecret(pms)) = ev.iter().find(|e| matches!(e, OwnedEvent::PreMasterSecret(_))) {
+    if let Some(OwnedEvent::PreMasterSecret(pms)) =
+        ev.iter().find(|e| matches!(e, OwnedEvent::PreMasterSecret(_)))
+    {
         any = true;
         down(out, "key exchange");
         step(
@@ -189,7 +191,10 @@ pub(super) fn draw(
                     },
                 );
                 let parts: Vec<(&str, usize)> = if extended {
-                    vec![("session_hash = Hash(handshake_messages up to ClientKeyExchange)", p.seed.len())]
+                    vec![(
+                        "session_hash = Hash(handshake_messages up to ClientKeyExchange)",
+                        p.seed.len(),
+                    )]
                 } else {
                     vec![("ClientHello.random", 32), ("ServerHello.random", 32)]
                 };
@@ -203,7 +208,11 @@ pub(super) fn draw(
                     out,
                     false,
                     "master_secret",
-                    if extended { "RFC 7627 §4" } else { "RFC 5246 §8.1" },
+                    if extended {
+                        "RFC 7627 §4"
+                    } else {
+                        "RFC 5246 §8.1"
+                    },
                     &body,
                 );
             }
@@ -213,7 +222,9 @@ pub(super) fn draw(
                     "PRF(master_secret, \"key expansion\", ServerHello.random + ClientHello.random)",
                 );
                 let mut body = prf_body(p, red, &[("ServerHello.random", 32), ("ClientHello.random", 32)]);
-                if let Some(OwnedEvent::KeyBlock(kb)) = ev.iter().find(|e| matches!(e, OwnedEvent::KeyBlock(_))) {
+                if let Some(OwnedEvent::KeyBlock(kb)) =
+                    ev.iter().find(|e| matches!(e, OwnedEvent::KeyBlock(_)))
+                {
                     let parts = [
                         ("client_write_MAC_key", &kb.client_write_mac_key),
                         ("server_write_MAC_key", &kb.server_write_mac_key),
@@ -222,7 +233,9 @@ pub(super) fn draw(
                         ("client_write_IV", &kb.client_write_iv),
                         ("server_write_IV", &kb.server_write_iv),
                     ];
-                    body.push_str("<p>The key block, split into its six parts (RFC 5246 §6.3):</p><table class=\"kv\">");
+                    body.push_str(
+                        "<p>The key block, split into its six parts (RFC 5246 §6.3):</p><table class=\"kv\">",
+                    );
                     let mut pos = 0;
                     for (name, v) in parts {
                         let _ = write!(
@@ -246,7 +259,11 @@ pub(super) fn draw(
     }
     // A resumed session reuses a master secret: no PRF call derives it here.
     for e in ev {
-        if let OwnedEvent::SessionResumed { session_id, master_secret } = e {
+        if let OwnedEvent::SessionResumed {
+            session_id,
+            master_secret,
+        } = e
+        {
             any = true;
             step(
                 out,
@@ -294,7 +311,10 @@ fn records_chain(
             continue;
         }
         if hidden > 0 {
-            let _ = write!(out, "<div class=\"summary-row\">… {hidden} more protected records summarised</div>");
+            let _ = write!(
+                out,
+                "<div class=\"summary-row\">… {hidden} more protected records summarised</div>"
+            );
             hidden = 0;
         }
         let bad = failing == Some(i);
@@ -319,7 +339,14 @@ fn records_chain(
                         html::value(&m.mac, red, false)
                     );
                     if d == Direction::ClientToServer && verdict.is_none() {
-                        verdict = Some((!bad, if bad { "the server rejected this record".into() } else { "sent".into() }));
+                        verdict = Some((
+                            !bad,
+                            if bad {
+                                "the server rejected this record".into()
+                            } else {
+                                "sent".into()
+                            },
+                        ));
                     }
                 }
                 OwnedEvent::CbcPadding(p) if p.direction == d && p.seq == seq => {
@@ -344,7 +371,14 @@ fn records_chain(
                     body.push_str("<tr><th>MAC check</th><td>");
                     body.push_str(&html::side_by_side("record MAC", computed, received, red));
                     body.push_str("</td></tr>");
-                    verdict = Some((*equal, if *equal { "MAC verified".into() } else { "bad_record_mac: the MAC differs".into() }));
+                    verdict = Some((
+                        *equal,
+                        if *equal {
+                            "MAC verified".into()
+                        } else {
+                            "bad_record_mac: the MAC differs".into()
+                        },
+                    ));
                 }
                 OwnedEvent::AeadNonce(n) if n.direction == d && n.seq == seq => {
                     let _ = write!(
@@ -355,7 +389,11 @@ fn records_chain(
                         html::value(&n.nonce, red, true)
                     );
                 }
-                OwnedEvent::AeadAad { direction, seq: q, aad } if *direction == d && *q == seq => {
+                OwnedEvent::AeadAad {
+                    direction,
+                    seq: q,
+                    aad,
+                } if *direction == d && *q == seq => {
                     let f = [
                         Field::new("seq_num", 0, 8),
                         Field::new("type", 8, 9),
@@ -377,7 +415,11 @@ fn records_chain(
                         });
                     }
                 }
-                OwnedEvent::AeadOpenFailed { direction, seq: q, tag } if *direction == d && *q == seq => {
+                OwnedEvent::AeadOpenFailed {
+                    direction,
+                    seq: q,
+                    tag,
+                } if *direction == d && *q == seq => {
                     let _ = write!(
                         body,
                         "<tr><th>tag received</th><td>{}</td></tr>",
@@ -402,9 +444,20 @@ fn records_chain(
         }
         if suite.is_some_and(|s| s.is_aead()) && r.view.payload.len() >= 16 {
             let tag = &r.view.payload[r.view.payload.len() - 16..];
-            let _ = write!(body, "<tr><th>tag (16 bytes)</th><td>{}</td></tr>", html::value(tag, red, false));
+            let _ = write!(
+                body,
+                "<tr><th>tag (16 bytes)</th><td>{}</td></tr>",
+                html::value(tag, red, false)
+            );
         }
-        let (ok, text) = verdict.unwrap_or((!bad, if bad { "failed".into() } else { "not checked here".into() }));
+        let (ok, text) = verdict.unwrap_or((
+            !bad,
+            if bad {
+                "failed".into()
+            } else {
+                "not checked here".into()
+            },
+        ));
         let ok = ok && !bad;
         let _ = write!(
             body,
@@ -415,13 +468,21 @@ fn records_chain(
         step(
             out,
             bad,
-            &format!("record #{} · {} · seq_num {seq} · {}", i + 1, super::lane(d), r.view.content_type),
+            &format!(
+                "record #{} · {} · seq_num {seq} · {}",
+                i + 1,
+                super::lane(d),
+                r.view.content_type
+            ),
             "RFC 5246 §6.2.3",
             &body,
         );
     }
     if hidden > 0 {
-        let _ = write!(out, "<div class=\"summary-row\">… {hidden} more protected records summarised</div>");
+        let _ = write!(
+            out,
+            "<div class=\"summary-row\">… {hidden} more protected records summarised</div>"
+        );
     }
 }
 

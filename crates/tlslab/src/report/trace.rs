@@ -159,14 +159,24 @@ impl Fields<'_> {
 }
 
 /// A wire enum from its RFC name or its `0x..` text.
-fn wire<T>(text: Option<&str>, from_name: fn(&str) -> Option<T>, from_int: fn(u64) -> Option<T>) -> Option<T> {
+fn wire<T>(
+    text: Option<&str>,
+    from_name: fn(&str) -> Option<T>,
+    from_int: fn(u64) -> Option<T>,
+) -> Option<T> {
     let t = text?;
-    from_name(t).or_else(|| t.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()).and_then(from_int))
+    from_name(t).or_else(|| {
+        t.strip_prefix("0x")
+            .and_then(|h| u64::from_str_radix(h, 16).ok())
+            .and_then(from_int)
+    })
 }
 
 fn record(r: &mut Fields<'_>) -> Option<OwnedRecordView> {
     Some(OwnedRecordView {
-        content_type: wire(r.str("content_type"), ContentType::from_name, |i| u8::try_from(i).ok().map(ContentType))?,
+        content_type: wire(r.str("content_type"), ContentType::from_name, |i| {
+            u8::try_from(i).ok().map(ContentType)
+        })?,
         version: wire(r.str("version"), ProtocolVersion::from_name, |i| {
             u16::try_from(i).ok().map(ProtocolVersion)
         })?,
@@ -178,12 +188,16 @@ fn record(r: &mut Fields<'_>) -> Option<OwnedRecordView> {
 }
 
 fn handshake_type(r: &Fields<'_>) -> Option<HandshakeType> {
-    wire(r.str("typ"), HandshakeType::from_name, |i| u8::try_from(i).ok().map(HandshakeType))
+    wire(r.str("typ"), HandshakeType::from_name, |i| {
+        u8::try_from(i).ok().map(HandshakeType)
+    })
 }
 
 fn alert(r: &Fields<'_>) -> Option<Alert> {
     Some(Alert {
-        level: wire(r.str("level"), AlertLevel::from_name, |i| u8::try_from(i).ok().map(AlertLevel))?,
+        level: wire(r.str("level"), AlertLevel::from_name, |i| {
+            u8::try_from(i).ok().map(AlertLevel)
+        })?,
         description: wire(r.str("description"), AlertDescription::from_name, |i| {
             u8::try_from(i).ok().map(AlertDescription)
         })?,
@@ -223,7 +237,9 @@ fn event(name: &str, r: &mut Fields<'_>) -> Option<OwnedEvent> {
             valid: r.bool("valid")?,
         },
         "key_share" => OwnedEvent::KeyShare {
-            group: wire(r.str("group"), NamedGroup::from_name, |i| u16::try_from(i).ok().map(NamedGroup))?,
+            group: wire(r.str("group"), NamedGroup::from_name, |i| {
+                u16::try_from(i).ok().map(NamedGroup)
+            })?,
             client_public: r.bytes("client_public")?,
             server_public: r.bytes("server_public")?,
         },
@@ -231,7 +247,12 @@ fn event(name: &str, r: &mut Fields<'_>) -> Option<OwnedEvent> {
         "prf" => OwnedEvent::Prf(OwnedPrfCall {
             purpose: known(
                 r.str("purpose"),
-                &["master_secret", "extended_master_secret", "key_block", "verify_data"],
+                &[
+                    "master_secret",
+                    "extended_master_secret",
+                    "key_block",
+                    "verify_data",
+                ],
             )?,
             hash: match r.str("hash")? {
                 "P_SHA384" => PrfHash::Sha384,
