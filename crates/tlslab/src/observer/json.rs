@@ -13,6 +13,7 @@ use super::{Event, Observer};
 use crate::types::Fault;
 use crate::types::StateName;
 use crate::types::{KeyBlock, PrfHash};
+use crate::wire::dissect::{Dissection, Dissector};
 use crate::wire::{
     Alert, AlertDescription, AlertLevel, ContentType, Direction, ExtensionType, HandshakeType, NamedGroup,
     ProtocolVersion, SignatureScheme,
@@ -72,11 +73,23 @@ use crate::wire::{
 /// plaintext) that the next event carries again (the MAC input, then the
 /// application data) is not encoded again: the log keeps the last one.
 ///
+/// With [`JsonLog::with_messages`], each `handshake_out` and `handshake_in`
+/// line is followed by a `message` line: the message dissected field by
+/// field ([`crate::wire::dissect`]),
+/// `{"event":"message","direction":"client->server","message":"client_hello",
+/// "len":N,"fields":[FIELD...],"error":null,"derived":[...]}`, each FIELD
+/// `{"name","start","end","value","hex","children":[FIELD...]}` with `start`
+/// and `end` byte offsets inside the message (4-byte header included). These
+/// lines are off by default, so a log without them (a recorded bundle) stays
+/// line for line what it was.
+///
 /// Write errors are ignored: an observer must never make a handshake fail. The
 /// first error is kept and can be read with [`JsonLog::take_error`].
 pub struct JsonLog<W: Write = Stdout> {
     out: W,
     redact: bool,
+    /// Dissects handshake messages into `message` lines when set.
+    messages: Option<Dissector>,
     error: Option<io::Error>,
     /// The line being written, kept for its allocation.
     line: Vec<u8>,
@@ -89,6 +102,7 @@ impl<W: Write> JsonLog<W> {
         JsonLog {
             out,
             redact: false,
+            messages: None,
             error: None,
             line: Vec::new(),
             cache: HexCache::default(),
@@ -101,6 +115,13 @@ impl<W: Write> JsonLog<W> {
             redact: true,
             ..JsonLog::new(out)
         }
+    }
+
+    /// Adds a `message` line, the dissection, after every handshake message
+    /// (see above).
+    pub fn with_messages(mut self) -> JsonLog<W> {
+        self.messages = Some(Dissector::new());
+        self
     }
 
     /// The first write error, if any, leaving `None` behind.
@@ -143,6 +164,22 @@ impl<W: Write> Observer for JsonLog<W> {
             .and_then(|()| {
                 self.line.push(b'\n');
                 // Flushed per line, as TextLog: the log must be complete up to a failure.
+                if let Some(d) = self.messages.as_mut() {
+                    if let Event::HandshakeOut { raw, .. } | Event::HandshakeIn { raw, .. } = *event {
+                        let from_server = matches!(event, Event::HandshakeIn { .. });
+                        let m = MessageLine {
+                            event: "message",
+                            direction: if from_server {
+                                Direction::ServerToClient
+                            } else {
+                                Direction::ClientToServer
+                            },
+                            dissection: d.handshake(from_server, raw),
+                        };
+                        serde_json::to_writer(&mut self.line, &m)?;
+                        self.line.push(b'\n');
+                    }
+                }
                 self.out.write_all(&self.line)?;
                 self.out.flush()
             });
@@ -150,6 +187,15 @@ impl<W: Write> Observer for JsonLog<W> {
             self.error.get_or_insert(e);
         }
     }
+}
+
+/// The `message` line: the dissection's members after `event` and `direction`.
+#[derive(Serialize)]
+struct MessageLine {
+    event: &'static str,
+    direction: Direction,
+    #[serde(flatten)]
+    dissection: Dissection,
 }
 
 /// Serializes `event` into `out` with `redact` and `cache` in force.
@@ -581,5 +627,43 @@ mod tests {
         // Outside a redacted JsonLog line, an event serializes in full.
         let v = serde_json::to_value(e).unwrap();
         assert_eq!(v["master_secret"], json!("03".repeat(48)));
+    }
+
+    /// `with_messages`: the ServerHello of the Illustrated TLS 1.2 Connection
+    /// (vectors/illustrated-tls12) followed by its `message` line, whose
+    /// cipher_suite lies at bytes 39..41 (RFC 5246 §7.4.1.3: 4-byte header,
+    /// server_version 2, random 32, session_id length 1 and empty).
+    #[test]
+    fn message_lines_follow_handshake_events_when_asked() {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../vectors/illustrated-tls12/vector.json")).unwrap();
+        let sh = hex::decode(v["records"][1]["record"].as_str().unwrap()).unwrap();
+        let e = Event::HandshakeIn {
+            typ: HandshakeType::SERVER_HELLO,
+            raw: &sh[5..],
+        };
+        let mut plain = JsonLog::new(Vec::new());
+        plain.on_event(&e);
+        assert_eq!(String::from_utf8(plain.into_inner()).unwrap().lines().count(), 1);
+        let mut log = JsonLog::new(Vec::new()).with_messages();
+        log.on_event(&e);
+        let text = String::from_utf8(log.into_inner()).unwrap();
+        let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2);
+        let m = &lines[1];
+        assert_eq!(m["event"], json!("message"));
+        assert_eq!(m["direction"], json!("server->client"));
+        assert_eq!(m["message"], json!("server_hello"));
+        assert_eq!(m["error"], json!(null));
+        let suite = m["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == "cipher_suite")
+            .unwrap();
+        assert_eq!(suite["start"], json!(39));
+        assert_eq!(suite["end"], json!(41));
+        assert_eq!(suite["hex"], json!("c013"));
+        assert_eq!(suite["value"], json!("0xc013 TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"));
     }
 }

@@ -9,6 +9,7 @@
 mod event;
 mod json;
 mod keylog;
+mod ladder;
 mod recorder;
 mod text;
 
@@ -19,6 +20,7 @@ pub use event::{
 pub(crate) use json::opt_hex;
 pub use json::JsonLog;
 pub use keylog::KeyLogWriter;
+pub use ladder::{wrap_event, LadderLog, TraceLevel};
 pub use recorder::Recorder;
 pub use text::{format_event, TextLog};
 

@@ -8,6 +8,7 @@
 //! [`SignatureScheme`], ...) that configuration, errors and events carry,
 //! [`Alert`] and [`Direction`]. The message decoders and encoders are internal.
 
+pub mod dissect;
 pub(crate) mod enums;
 pub(crate) mod kx_messages;
 pub(crate) mod messages;
