@@ -277,6 +277,40 @@ fn good_connection_to_openssl() {
 }
 
 #[test]
+fn saved_json_trace_is_drawn_like_the_live_connection() {
+    let log = SharedLog::default();
+    let mut json = tlslab::observer::JsonLog::new(log.clone());
+    let r = run(config("ECDHE-RSA-AES128-SHA256"), &mut json);
+    r.result.as_ref().unwrap();
+    drop(json);
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let page = report::json_trace_html(&text, &HtmlOptions::default()).unwrap();
+    let dom = browse("json-trace", &page);
+    assert!(dom.contains("<div class=\"verdict ok\""));
+    assert_eq!(ladder_records(&dom), records(&r.events));
+    assert_in_order(&dom, &FULL_HANDSHAKE);
+    let ms = hex::encode(r.master_secret.unwrap());
+    assert!(
+        flat(&dom).contains(&ms),
+        "OpenSSL's master secret, read back from the trace"
+    );
+}
+
+/// A `Write` the test can read after the observer is done.
+#[derive(Clone, Default)]
+struct SharedLog(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedLog {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
 fn failed_connection_marks_the_record_and_shows_both_macs() {
     // The MAC of our first application-data record loses its last bit; the
     // handshake completed, so OpenSSL logged the master secret and the
@@ -409,7 +443,7 @@ fn capture_with_two_connections() {
     assert_eq!(dom.matches("<div class=\"verdict ok\"").count(), 1);
     assert_eq!(dom.matches("<div class=\"verdict failed\"").count(), 1);
     assert_eq!(dom.matches(" failing\"").count(), 1);
-    assert!(dom.contains("<details class=\"rec c2s prot failing\""));
+    assert!(dom.contains("<details class=\"rec c2s prot failing\" id=\"rec"));
     assert!(!comparisons(&dom).is_empty(), "computed against received");
 }
 

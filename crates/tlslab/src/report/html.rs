@@ -266,5 +266,6 @@ details.rec[open]{background:#f3f3f0}details.rec .body{padding:.3em 1em .8em 1em
 .step .lbl{font-weight:bold}.down{margin-left:2em;color:#888}
 table.kv{border-collapse:collapse}table.kv th{text-align:left;padding:1px 8px 1px 0;vertical-align:top;white-space:nowrap}table.kv td{padding:1px 0}
 table.findings{border-collapse:collapse;width:100%}table.findings td,table.findings th{border-bottom:1px solid #ddd;padding:3px;vertical-align:top;text-align:left}
+ul.fields{font-size:12px;margin:.2em 0;padding-left:1.2em}ul.fields small{color:#888}
 .recverdict.ok{color:#272;font-weight:bold}.recverdict.bad{color:#c00;font-weight:bold}
 "#;

@@ -9,6 +9,7 @@ use super::{HtmlOptions, Section};
 use crate::crypto::suites::{BulkCipher, SuiteInfo};
 use crate::faults::Fault;
 use crate::observer::{OwnedEvent, OwnedRecordView};
+use crate::wire::dissect;
 use crate::wire::{AlertDescription, AlertLevel, ContentType, Direction, HandshakeType};
 
 /// One record of the connection.
@@ -379,6 +380,90 @@ pub(super) fn record_fields(
     (label, fields, bytes)
 }
 
+/// The dissection's fields as byte ranges to colour: containers (the
+/// fragment, each handshake message) open up to three levels deep, deeper
+/// structures (the cipher_suites list, the extensions) stay one range. The
+/// MAC, tag or ciphertext of a failing record is drawn as the failing value.
+fn dissected(fields: &[dissect::Field], depth: usize, failing: bool, out: &mut Vec<Field>) {
+    for f in fields {
+        if !f.children.is_empty() && depth < 3 {
+            dissected(&f.children, depth + 1, failing, out);
+            continue;
+        }
+        let name = if f.value.is_empty() || f.value.len() > 60 {
+            f.name.clone()
+        } else {
+            format!("{} = {}", f.name, f.value)
+        };
+        let bad = failing && matches!(f.name.as_str(), "tag" | "mac" | "encrypted_fragment")
+            || failing
+                && f.name == "ciphertext"
+                && !fields.iter().any(|g| g.name == "tag" || g.name == "mac");
+        out.push(Field {
+            bad,
+            ..Field::new(name, f.range.start, f.range.end)
+        });
+    }
+}
+
+/// Every field with its value, as nested lists.
+fn field_list(fields: &[dissect::Field], out: &mut String) {
+    out.push_str("<ul class=\"fields\">");
+    for f in fields {
+        let _ = write!(
+            out,
+            "<li><b>{}</b> <small>[{}..{}]</small> {}",
+            esc(&f.name),
+            f.range.start,
+            f.range.end,
+            esc(&f.value)
+        );
+        if !f.children.is_empty() {
+            field_list(&f.children, out);
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
+}
+
+/// The record dissected field by field ([`crate::wire::dissect`]): its
+/// coloured ranges and the field list. `None` when the dissector found no
+/// field at all.
+fn dissect_view(
+    r: &Rec<'_>,
+    bytes: &[u8],
+    suite: Option<&SuiteInfo>,
+    etm: bool,
+    failing: bool,
+    red: &Redactor,
+) -> Option<String> {
+    let ctx = dissect::DissectContext {
+        cipher_suite: suite.map(|x| x.id),
+        encrypt_then_mac: etm,
+        protected: r.view.protected,
+        from_server: r.dir == Direction::ServerToClient,
+        ..dissect::DissectContext::default()
+    };
+    let d = dissect::dissect_record(bytes, &ctx);
+    if d.fields.is_empty() {
+        return None;
+    }
+    let mut fields = vec![];
+    dissected(&d.fields, 0, failing, &mut fields);
+    let mut out = html::annotated(bytes, &fields, red);
+    if let Some(e) = &d.error {
+        let _ = write!(
+            out,
+            "<p class=\"note\">The dissector stopped: {}</p>",
+            esc(&e.to_string())
+        );
+    }
+    out.push_str("<details><summary>Field by field</summary>");
+    field_list(&d.fields, &mut out);
+    out.push_str("</details>");
+    Some(red.text(&out))
+}
+
 /// Whether a record is drawn in full.
 pub(super) fn shown(i: usize, r: &Rec<'_>, failing: Option<usize>, limit: usize) -> bool {
     i < limit || !r.view.protected || failing.is_some_and(|f| i + 1 >= f && i <= f + 1)
@@ -439,8 +524,10 @@ pub(super) fn draw(
         );
         let _ = write!(
             out,
-            "<details class=\"{class}\" id=\"rec{i}\" data-index=\"{}\"><summary><span class=\"arrow\">{}{}</span></summary><div class=\"body\"><p>Record #{} · {} · {} bytes on the wire{}{}</p>{}</div></details>",
+            "<details class=\"{class}\" id=\"rec{i}\" data-index=\"{}\"{}><summary><span class=\"arrow\">{}{}</span></summary><div class=\"body\"><p>Record #{} · {} · {} bytes on the wire{}{}</p>{}</div></details>",
             i + 1,
+            // The failing record opens with the page.
+            if is_failing { " open" } else { "" },
             esc(&label),
             if is_failing { " ✗ failed here" } else { "" },
             i + 1,
@@ -448,7 +535,7 @@ pub(super) fn draw(
             bytes.len(),
             if r.view.protected { format!(" · protected, seq_num {}", r.view.seq) } else { String::new() },
             if r.changed_after_sealing { " · <b>changed by a fault after sealing: these are the bytes sent</b>" } else { "" },
-            html::annotated(&bytes, &fields, red)
+            dissect_view(r, &bytes, suite, etm, is_failing, red).unwrap_or_else(|| html::annotated(&bytes, &fields, red))
         );
     }
     for g in gaps {
