@@ -257,6 +257,36 @@ pub(super) fn draw(
             _ => {}
         }
     }
+    // A master secret from a key log (a capture): no PRF call derives it here.
+    let derived = ev
+        .iter()
+        .any(|e| matches!(e, OwnedEvent::Prf(p) if p.purpose.ends_with("master_secret")));
+    if !derived {
+        if let Some(OwnedEvent::MasterSecret {
+            client_random,
+            master_secret,
+            ..
+        }) = ev.iter().find(|e| matches!(e, OwnedEvent::MasterSecret { .. }))
+        {
+            any = true;
+            let source = s
+                .connection
+                .and_then(|c| c.master_secret_source.clone())
+                .unwrap_or_else(|| "not derived in this trace".into());
+            step(
+                out,
+                false,
+                "master_secret",
+                "RFC 5246 §8.1",
+                &format!(
+                    "<table class=\"kv\"><tr><th>source</th><td>{}</td></tr><tr><th>ClientHello.random</th><td>{}</td></tr><tr><th>master_secret</th><td>{}</td></tr></table>",
+                    esc(&red.text(&source)),
+                    html::value(client_random, red, false),
+                    html::value(master_secret, red, true)
+                ),
+            );
+        }
+    }
     // A resumed session reuses a master secret: no PRF call derives it here.
     for e in ev {
         if let OwnedEvent::SessionResumed {
