@@ -1,123 +1,31 @@
-//! The `tlslab` command line.
+//! The `tlslab` command line. The commands and options are declared in
+//! `cli/args.rs` (clap); `tlslab help` and `tlslab COMMAND --help` print them.
 
 mod cli;
 
 use std::process::ExitCode;
 
-use cli::{CliError, Options};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, Parser};
 
-const USAGE: &str = "\
-tlslab: a glass-box TLS 1.2 client
-
-USAGE:
-    tlslab connect HOST:PORT [OPTIONS]   handshake with a server, send data, print what comes back
-    tlslab diagnose HOST:PORT [OPTIONS]  run a matrix of handshakes (suites, groups, EMS/EtM, record
-                                         sizes, fragmentation, resumption) and report which work, which
-                                         fail and why, with a command reproducing each (--json)
-    tlslab demo [OPTIONS]                start a local `openssl s_server -tls1_2`, run a traced
-                                         handshake and an HTTP exchange against it, stop it
-    tlslab explain CAPTURE [--keylog FILE] [--server-key FILE] [--json]
-                                         read a pcap/pcapng capture, find its TLS 1.2 connections,
-                                         decrypt and verify every record and both Finished messages,
-                                         and name the first record that fails and why
-    tlslab suites                        list the cipher suites this client implements
-    tlslab faults                        list the named faults --fault can inject
-    tlslab replay DIR                    replay a bundle written by --bundle, offline, and check
-                                         that every client byte and event matches
-    tlslab lab list                      the course labs, and the causes a diagnosis can name
-    tlslab lab start NAME [--seed N] [--dir DIR]
-                                         run a lab's broken scenario against a local openssl s_server
-                                         and print the trace to investigate (files in ./tlslab-lab-NAME)
-    tlslab lab check NAME --answer CAUSE [--seed N]
-                                         grade a diagnosis: exit 0 and the evidence when right,
-                                         exit 1 and why the cause does not fit when wrong
-                                         (labs: --labs-dir DIR or TLSLAB_LABS_DIR add *.lab files)
-    tlslab help                          this text
-
-OPTIONS (connect and demo):
-    --servername NAME      name for SNI and the certificate check (default: HOST)
-    --cipher LIST          offer only these suites, comma-separated, by IANA or OpenSSL name
-                           (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or ECDHE-RSA-AES128-GCM-SHA256)
-    --groups LIST          offer only these groups: x25519, P-256 (secp256r1), P-384 (secp384r1)
-    --no-ems               do not offer extended_master_secret (RFC 7627)
-    --no-etm               do not offer encrypt_then_mac (RFC 7366)
-    --sigalgs LIST         offer only these signature schemes (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ...)
-    --alpn LIST            offer these ALPN protocols, comma-separated (h2,http/1.1)
-    --no-tickets           do not offer session_ticket (RFC 5077)
-    --sess-out FILE        save the session (ID or ticket, and master secret) to FILE (mode 0600)
-    --sess-in FILE         resume the session saved in FILE (abbreviated handshake)
-    --reconnect            after the first handshake, connect again resuming its session
-    --fault NAME[:ARG]     make a deliberate mistake (see `tlslab faults`); may be repeated
-    --seed N               derive client_random, keys and IVs from N (reproducible runs)
-        --bundle DIR           write a replay bundle (seed, flights, events, key log) to DIR
-    --server-key FILE      the RSA private key the server should be using: checked against
-                           its certificate before the handshake goes on
-    --ca FILE              trust the PEM certificates in FILE instead of the built-in roots
-    --insecure             do NOT verify the server's certificate (prints a warning every time)
-    --trace text|json      print every handshake and record event (text: readable; json: JSON Lines)
-    --trace-file FILE      write the trace to FILE instead of standard output
-    --redact               hide secret values (pre-master, master, keys) in the trace
-    --keylog FILE          append the NSS key log line (CLIENT_RANDOM ...) to FILE (mode 0600);
-                           SSLKEYLOGFILE is honoured when --keylog is absent
-    --send TEXT            send TEXT after the handshake (\\r and \\n escapes allowed);
-                           without it, standard input is sent when it is not a terminal
-    --timeout SECS         connect/read timeout in seconds (default 10)
-    --pcap FILE            (connect) write the connection to FILE as a pcap capture (synthetic
-                           TCP/IP framing around the exact TLS bytes; open it in Wireshark with
-                           the --keylog file to decrypt it)
-
-OPTIONS (explain):
-    --keylog FILE          NSS key log (CLIENT_RANDOM / PMS_CLIENT_RANDOM lines) to find the secrets
-    --server-key FILE      the server's PEM private key (only RSA key transport can use it)
-    --json                 JSON Lines instead of text (the trace events plus connection_summary
-                           and capture_summary objects)
-
-EXIT STATUS:
-    0 success; 1 the connection failed (the alert name is printed); 2 usage error
-";
-
-extern "C" {
-    fn signal(signum: i32, handler: usize) -> usize;
-}
+use cli::{Cli, CliError};
 
 fn main() -> ExitCode {
-    // Like other command-line tools, end quietly when the reader of our output
-    // goes away (`tlslab connect ... | head`) instead of panicking on EPIPE.
-    // SAFETY: SIGPIPE (13) back to its default action (SIG_DFL = 0) before any
-    // thread exists.
-    unsafe {
-        signal(13, 0);
-    }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let Some(cmd) = args.first() else {
-        eprint!("{USAGE}");
-        return ExitCode::from(2);
+    // The words as typed, for messages and for the flags `diagnose` repeats;
+    // the parse itself keeps file names that are not UTF-8 intact.
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let cli = match Cli::try_parse_from(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(&e, &argv),
     };
-    let result = match cmd.as_str() {
-        "connect" => Options::parse(&args[1..], true).and_then(|o| cli::connect::run(&o)),
-        "demo" => Options::parse(&args[1..], false).and_then(|o| cli::demo::run(&o)),
-        "replay" => cli::connect::replay(&args[1..]),
-        "diagnose" => Options::parse(&args[1..], true).and_then(|o| cli::diagnose::run(&o)),
-        "faults" => {
-            cli::list_faults();
-            Ok(())
-        }
-        "explain" => cli::explain::ExplainOptions::parse(&args[1..]).and_then(|o| cli::explain::run(&o)),
-        "lab" => cli::lab::run(&args[1..]),
-        "suites" => {
-            cli::list_suites();
-            Ok(())
-        }
-        "help" | "--help" | "-h" => {
-            print!("{USAGE}");
-            Ok(())
-        }
-        other => Err(CliError::Usage(format!("unknown command '{other}'"))),
-    };
-    match result {
+    match cli::run(cli.command, &argv) {
+        // Output that could not be written is a failure too.
+        Ok(()) if cli::stdout_failed() => ExitCode::from(1),
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Usage(msg)) => {
-            eprintln!("error: {msg}\n\n{USAGE}");
+            eprintln!("error: {msg}");
             ExitCode::from(2)
         }
         Err(CliError::Tls(e)) => {
@@ -130,6 +38,117 @@ fn main() -> ExitCode {
         Err(CliError::Other(msg)) => {
             eprintln!("error: {msg}");
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Help and version go to standard output (exit 0); a bare `tlslab` prints
+/// the help on standard error (exit 2); any other mistake is one line on
+/// standard error, naming the command's `--help` (exit 2).
+fn clap_error(e: &clap::Error, argv: &[String]) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            // A reader that went away (`tlslab connect --help | head`) is no error.
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand if argv.len() <= 1 => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            eprintln!(
+                "error: {} (try '{} --help')",
+                one_line_reason(e, argv),
+                command_path(argv)
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `tlslab`, `tlslab connect`, `tlslab lab check`, ...: as far as `argv`
+/// names known commands.
+fn command_path(argv: &[String]) -> String {
+    let mut path = vec!["tlslab".to_owned()];
+    let mut cmd = Cli::command();
+    for word in argv.iter().skip(1) {
+        let Some(sub) = cmd.find_subcommand(word).cloned() else {
+            break;
+        };
+        path.push(sub.get_name().to_owned());
+        cmd = sub;
+    }
+    path.join(" ")
+}
+
+/// The reason of a parse error in one line, in the words tlslab has always
+/// used (`unknown option '--bogus'`, `--seed: 'x' is not a number`).
+fn one_line_reason(e: &clap::Error, argv: &[String]) -> String {
+    let context = |kind| match e.get(kind) {
+        Some(ContextValue::String(s)) => Some(s.clone()),
+        Some(ContextValue::Strings(v)) => Some(v.join(", ")),
+        _ => None,
+    };
+    // The option's name without its value placeholder (`--seed <N>` ->
+    // `--seed`), or a positional argument's name without brackets (`SHELL`).
+    let arg = context(ContextKind::InvalidArg).map(|a| {
+        let name = a.split([' ', '=']).next().unwrap_or_default();
+        name.trim_start_matches('<').trim_end_matches('>').to_owned()
+    });
+    let value = context(ContextKind::InvalidValue);
+    match e.kind() {
+        ErrorKind::UnknownArgument => {
+            let a = context(ContextKind::InvalidArg).unwrap_or_default();
+            if a.starts_with('-') {
+                format!("unknown option '{a}'")
+            } else {
+                format!("unexpected argument '{a}'")
+            }
+        }
+        ErrorKind::InvalidSubcommand => {
+            let sub = context(ContextKind::InvalidSubcommand).unwrap_or_default();
+            format!("unknown command '{sub}'")
+        }
+        ErrorKind::InvalidValue => {
+            let valid = match e.get(ContextKind::ValidValue) {
+                Some(ContextValue::Strings(v)) => v.join(", "),
+                _ => String::new(),
+            };
+            match value.as_deref() {
+                Some("") | None => format!("{} needs a value", arg.unwrap_or_default()),
+                Some(v) => format!("{}: '{v}' is not one of: {valid}", arg.unwrap_or_default()),
+            }
+        }
+        ErrorKind::ValueValidation => {
+            let why = std::error::Error::source(e)
+                .map(|s| s.to_string())
+                .or(value.map(|v| format!("'{v}' is not valid")))
+                .unwrap_or_default();
+            format!("{}: {why}", arg.unwrap_or_default())
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let missing = context(ContextKind::InvalidArg).unwrap_or_default();
+            format!("{} needs {missing}", command_path(argv))
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            let path = command_path(argv);
+            let mut cmd = Cli::command();
+            for word in path.split(' ').skip(1) {
+                cmd = cmd.find_subcommand(word).cloned().unwrap_or(cmd);
+            }
+            let names: Vec<&str> = cmd
+                .get_subcommands()
+                .map(|c| c.get_name())
+                .filter(|n| *n != "help")
+                .collect();
+            format!("{path} needs a command: {}", names.join(", "))
+        }
+        _ => {
+            // Any other kind: clap's own first line, without its "error: ".
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or_default();
+            first.strip_prefix("error: ").unwrap_or(first).trim().to_owned()
         }
     }
 }

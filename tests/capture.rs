@@ -26,6 +26,7 @@ use tlslab::wire::{
 };
 use tlslab::{Client, ClientConfig, Verification};
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::testkit::rev_server;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/illustrated-tls12");
 
@@ -538,17 +539,6 @@ fn other_versions_and_non_tls_are_named_and_skipped() {
 
 // ---------------------------------------------------------------------------
 // Real connections to OpenSSL
-
-fn rev_server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..ServerOptions::default()
-        })
-        .expect("start openssl s_server")
-    })
-}
 
 #[test]
 fn connect_pcap_is_decrypted_by_tshark() {

@@ -139,9 +139,196 @@ fn failures_exit_nonzero_with_the_alert_name() {
 }
 
 #[test]
-fn demo_runs_end_to_end() {
-    let (code, stdout, stderr) = tlslab(&["demo"]);
+fn demo_runs_end_to_end_against_the_in_process_rustls_server() {
+    // The default server: rustls in the same process, with certificates made
+    // in-process too, so the demo runs without any program on the PATH.
+    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .arg("demo")
+        .env("PATH", "/nonexistent")
+        .env_remove("SSLKEYLOGFILE")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("rustls server (in this process)"), "{stdout}");
+    // The full trace, the echo, and rustls' own key log (written by its
+    // `KeyLog` hook) agreeing with our master secret.
+    assert!(stdout.contains("finished_verify"), "{stdout}");
+    assert!(stdout.contains("   hello tlslab"), "{stdout}");
+    assert!(
+        stdout.contains("rustls's own key log has the same master secret for this client_random: keys agree"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn demo_against_openssl_s_server() {
+    let (code, stdout, stderr) = tlslab(&["demo", "--server", "openssl"]);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("keys agree"), "{stdout}");
     assert!(stdout.contains("HTTP/1.0 200 ok"), "{stdout}");
+}
+
+#[test]
+fn help_exits_0_and_lists_every_command_and_option() {
+    let (code, stdout, stderr) = tlslab(&["help"]);
+    assert_eq!(code, 0, "{stderr}");
+    for cmd in [
+        "connect",
+        "diagnose",
+        "explain",
+        "demo",
+        "replay",
+        "lab",
+        "suites",
+        "faults",
+        "completions",
+    ] {
+        assert!(stdout.contains(cmd), "no {cmd} in:\n{stdout}");
+    }
+    let (code, stdout, stderr) = tlslab(&["connect", "--help"]);
+    assert_eq!(code, 0, "{stderr}");
+    for option in [
+        "--servername",
+        "--cipher",
+        "--groups",
+        "--no-ems",
+        "--no-etm",
+        "--sigalgs",
+        "--alpn",
+        "--no-tickets",
+        "--sess-out",
+        "--sess-in",
+        "--reconnect",
+        "--fault",
+        "--seed",
+        "--bundle",
+        "--server-key",
+        "--ca",
+        "--insecure",
+        "--trace",
+        "--trace-file",
+        "--redact",
+        "--keylog",
+        "SSLKEYLOGFILE",
+        "--send",
+        "--timeout",
+        "--pcap",
+    ] {
+        assert!(stdout.contains(option), "no {option} in:\n{stdout}");
+    }
+    // Every command answers --help.
+    for cmd in [
+        &["diagnose"][..],
+        &["explain"],
+        &["demo"],
+        &["replay"],
+        &["lab"],
+        &["lab", "list"],
+        &["lab", "start"],
+        &["lab", "check"],
+        &["suites"],
+        &["faults"],
+        &["completions"],
+    ] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let (code, stdout, stderr) = tlslab(&args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(stdout.contains("Usage: tlslab"), "{args:?}: {stdout}");
+    }
+    let (_, stdout, _) = tlslab(&["explain", "--help"]);
+    assert!(stdout.contains("--keylog") && stdout.contains("--server-key") && stdout.contains("--json"));
+    let (_, stdout, _) = tlslab(&["lab", "check", "--help"]);
+    assert!(stdout.contains("--answer") && stdout.contains("--seed") && stdout.contains("--labs-dir"));
+}
+
+#[test]
+fn options_take_their_value_after_an_equals_sign() {
+    let addr = server().addr().to_string();
+    let ca = format!("--ca={}", server().ca_pem_path().display());
+    let (code, stdout, stderr) = tlslab(&[
+        "connect",
+        &addr,
+        "--servername=localhost",
+        &ca,
+        "--cipher=AES128-SHA",
+        "--send=equals\\n",
+    ]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    // OpenSSL's name AES128-SHA is TLS_RSA_WITH_AES_128_CBC_SHA
+    // (`openssl ciphers -V AES128-SHA`: 0x00,0x2F).
+    assert!(stdout.contains("TLS_RSA_WITH_AES_128_CBC_SHA "), "{stdout}");
+    assert!(
+        stdout.contains("slauqe"),
+        "the reversed line from s_server -rev: {stdout}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_with_one_line() {
+    for (args, expected) in [
+        (
+            &["connect", "127.0.0.1:1", "--bogus"][..],
+            "unknown option '--bogus' (try 'tlslab connect --help')",
+        ),
+        (
+            &["connect", "127.0.0.1:1", "--seed", "x"],
+            "--seed: 'x' is not a number",
+        ),
+        (
+            &["connect", "127.0.0.1:1", "--trace=xml"],
+            "--trace: 'xml' is not one of: text, json",
+        ),
+        (&["connect"], "HOST:PORT"),
+        (&["lab", "check", "lost-count"], "--answer"),
+        (&["no-such-command"], "unknown command 'no-such-command'"),
+        (&["demo", "--server", "iis"], "--server: 'iis' is not one of"),
+    ] {
+        let (code, stdout, stderr) = tlslab(args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+    }
+}
+
+#[test]
+fn bash_accepts_the_completion_script() {
+    let (code, script, stderr) = tlslab(&["completions", "bash"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        script.contains("complete") && script.contains("tlslab"),
+        "{script}"
+    );
+    let path = temp_path("completion.bash");
+    std::fs::write(&path, &script).unwrap();
+    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        check.status.success(),
+        "bash -n: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    // The reading end is closed before tlslab writes anything, so its first
+    // write fails with EPIPE (what `tlslab faults | head -0` does).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .arg("faults")
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(stderr.is_empty(), "{stderr}");
 }

@@ -27,7 +27,7 @@ use tlslab::wire::{
     AlertDescription, CipherSuite, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
 };
 use tlslab::{Client, ClientConfig, Verification};
-use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::testkit::rev_server;
 
 // ---------------------------------------------------------------------------
 // The published vector
@@ -777,17 +777,6 @@ fn our_own_wrong_finished_is_proven_before_blaming_the_server() {
 // A real OpenSSL server
 // ---------------------------------------------------------------------------
 
-fn server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..ServerOptions::default()
-        })
-        .expect("start openssl s_server")
-    })
-}
-
 /// A real handshake; returns the secrets (master secret from OpenSSL's key
 /// log) and the server's answer to "ping\n" as a raw record (its seq 1).
 fn live_reply(suite: &str) -> (Secrets, Vec<u8>) {
@@ -795,9 +784,9 @@ fn live_reply(suite: &str) -> (Secrets, Vec<u8>) {
     let mut c = ClientConfig::new("localhost");
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c.groups = vec![NamedGroup::X25519];
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
+    c.verification = Verification::Verify(CertVerifier::from_ca_file(&rev_server().ca_pem_path()).unwrap());
     let mut client = Client::new(c);
-    let mut sock = std::net::TcpStream::connect(server().addr()).unwrap();
+    let mut sock = std::net::TcpStream::connect(rev_server().addr()).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut out = vec![];
     let mut buf = vec![0; 65536];
@@ -819,7 +808,7 @@ fn live_reply(suite: &str) -> (Secrets, Vec<u8>) {
     }
     let session = client.session();
     let client_random = session.client_random.unwrap();
-    let ms = server()
+    let ms = rev_server()
         .wait_master_secret(&client_random, Duration::from_secs(2))
         .expect("OpenSSL key log line");
     let mut s = Secrets::new(

@@ -3,7 +3,6 @@
 //! check that each fault breaks what it claims to break (and that the
 //! fragmentation "fault" breaks nothing).
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
@@ -14,26 +13,14 @@ use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::wire::{AlertDescription, HandshakeType};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::{self, Timeouts};
-use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
-
-fn server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..Default::default()
-        })
-        .unwrap()
-    })
-}
+use tlslab_peers::testkit::{alert_received, rev_server, trusting_config};
 
 /// Runs one connection with `fault`: handshake, then one line round trip.
 /// Returns the error (if any), the events, and the explainer's verdict (given
 /// OpenSSL's own master secret from its key log when OpenSSL wrote one: it
 /// logs only handshakes that complete).
 fn run(suite: &str, ems: bool, fault: Fault) -> (Result<(), Error>, Recorder, Option<Explanation>) {
-    let mut c = ClientConfig::new("localhost");
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
+    let mut c = trusting_config(rev_server());
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c.offer_extended_master_secret = ems;
     c.faults = Faults(vec![fault]);
@@ -43,7 +30,7 @@ fn run(suite: &str, ems: bool, fault: Fault) -> (Result<(), Error>, Recorder, Op
         read: Duration::from_secs(5),
         ..Timeouts::default()
     };
-    let mut s = net::connect_tcp(&server().addr().to_string(), client, timeouts).unwrap();
+    let mut s = net::connect_tcp(&rev_server().addr().to_string(), client, timeouts).unwrap();
     let result = (|| {
         s.handshake()?;
         s.write_all(b"fault\n")?;
@@ -62,18 +49,11 @@ fn run(suite: &str, ems: bool, fault: Fault) -> (Result<(), Error>, Recorder, Op
         .client()
         .session()
         .client_random
-        .and_then(|cr| server().wait_master_secret(&cr, Duration::from_millis(200)))
+        .and_then(|cr| rev_server().wait_master_secret(&cr, Duration::from_millis(200)))
         .map(|ms| <[u8; 48]>::try_from(ms.as_slice()).unwrap());
     let explanation = s.client().explain_failure_given(peer);
     drop(s);
     (result, recorder, explanation)
-}
-
-fn server_alert(r: &Result<(), Error>) -> Option<AlertDescription> {
-    match r {
-        Err(Error::AlertReceived(a)) => Some(a.description),
-        _ => None,
-    }
 }
 
 #[rustfmt::skip]
@@ -105,7 +85,7 @@ fn each_fault_gets_the_alert_openssl_must_send_and_the_explainer_names_it() {
     let mut failures = vec![];
     for (suite, ems, fault, expected, cause) in cases {
         let (result, recorder, explanation) = run(suite, ems, fault);
-        let got = server_alert(&result);
+        let got = alert_received(&result);
         let top = explanation.as_ref().and_then(|e| e.top()).map(|f| f.cause.id());
         println!("{:<40} {suite:<30} server sent {:<16} explainer: {top:?}", fault.to_string(), got.map_or("-".into(), |a| a.to_string()));
         if got != Some(expected) {
@@ -157,7 +137,7 @@ fn gnutls_answers_the_server_visible_faults_too() {
         let timeouts = Timeouts { read: Duration::from_secs(5), ..Timeouts::default() };
         let result = net::connect(&peer.addr().to_string(), Client::new(c), timeouts)
             .and_then(|mut s| { peer.round_trip(&mut s).map_err(Error::Internal)?; s.close() });
-        let got = server_alert(&result);
+        let got = alert_received(&result);
         println!("{:<40} {suite:<30} gnutls sent {:?}", fault.to_string(), got.map(|a| a.to_string()));
         if got != Some(expected) {
             failures.push(format!("{fault} with {suite}: expected {expected}, got {result:?}"));

@@ -1,48 +1,26 @@
 //! Break and edit against a real `openssl s_server`: change a derived value
 //! at its step and check OpenSSL's answer is the one the RFC predicts.
 
-use std::sync::OnceLock;
-
-use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::intercept::Point;
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::wire::AlertDescription;
-use tlslab::{Client, ClientConfig, Error, Verification};
+use tlslab::{Client, Error};
 use tlslab_cli::net::{self, Timeouts};
-use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
-
-fn server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..Default::default()
-        })
-        .unwrap()
-    })
-}
+use tlslab_peers::testkit::{alert_received, rev_server, trusting_config};
 
 fn connect(suite: &str, edit: impl FnMut(Point<'_>) + 'static) -> (Result<(), Error>, Recorder) {
-    let mut c = ClientConfig::new("localhost");
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
+    let mut c = trusting_config(rev_server());
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c.interceptor = Some(Box::new(edit));
     let mut rec = Recorder::new();
     let r = net::connect(
-        &server().addr().to_string(),
+        &rev_server().addr().to_string(),
         Client::with_observer(c, &mut rec),
         Timeouts::default(),
     )
     .and_then(|mut s| s.close());
     (r, rec)
-}
-
-fn alert(r: &Result<(), Error>) -> Option<AlertDescription> {
-    match r {
-        Err(Error::AlertReceived(a)) => Some(a.description),
-        _ => None,
-    }
 }
 
 #[test]
@@ -52,7 +30,11 @@ fn zeroing_the_client_mac_key_makes_the_server_answer_bad_record_mac() {
             kb.client_write_mac_key.iter_mut().for_each(|b| *b = 0);
         }
     });
-    assert_eq!(alert(&r), Some(AlertDescription::BAD_RECORD_MAC), "{r:?}");
+    assert_eq!(
+        alert_received(&r),
+        Some(AlertDescription::BAD_RECORD_MAC),
+        "{r:?}"
+    );
     let edited = rec.events.iter().find_map(|e| match e {
         OwnedEvent::Intercepted { point, before, after } => Some((*point, before.clone(), after.clone())),
         _ => None,
@@ -74,13 +56,17 @@ fn editing_the_master_secret_or_verify_data() {
             ms[47] ^= 1;
         }
     });
-    assert_eq!(alert(&r), Some(AlertDescription::BAD_RECORD_MAC), "{r:?}");
+    assert_eq!(
+        alert_received(&r),
+        Some(AlertDescription::BAD_RECORD_MAC),
+        "{r:?}"
+    );
     let (r, _) = connect("ECDHE-RSA-AES128-GCM-SHA256", |p| {
         if let Point::ClientVerifyData(v) = p {
             v[11] ^= 1;
         }
     });
-    assert_eq!(alert(&r), Some(AlertDescription::DECRYPT_ERROR), "{r:?}");
+    assert_eq!(alert_received(&r), Some(AlertDescription::DECRYPT_ERROR), "{r:?}");
 }
 
 #[test]
@@ -119,7 +105,11 @@ fn editing_a_mac_input_changes_what_the_server_sees() {
             }
         }
     });
-    assert_eq!(alert(&r), Some(AlertDescription::BAD_RECORD_MAC), "{r:?}");
+    assert_eq!(
+        alert_received(&r),
+        Some(AlertDescription::BAD_RECORD_MAC),
+        "{r:?}"
+    );
     assert!(rec.events.iter().any(|e| matches!(
         e,
         OwnedEvent::Intercepted {
@@ -135,5 +125,9 @@ fn editing_a_mac_input_changes_what_the_server_sees() {
             }
         }
     });
-    assert_eq!(alert(&r), Some(AlertDescription::BAD_RECORD_MAC), "{r:?}");
+    assert_eq!(
+        alert_received(&r),
+        Some(AlertDescription::BAD_RECORD_MAC),
+        "{r:?}"
+    );
 }

@@ -239,7 +239,7 @@ fn lab_check_exit_status_and_seeded_runs() {
     assert!(o.status.success(), "{t}");
     assert!(t.starts_with("RIGHT: wrong-sequence-number"), "{t}");
     // The explainer's proof, with the seq_num that verifies.
-    assert!(t.contains("seq_num 1 where the receiver expected 0"), "{t}");
+    assert!(t.contains("sealed as seq_num 1 where 0 was due"), "{t}");
 
     let o = tlslab(
         &[

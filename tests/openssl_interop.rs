@@ -5,7 +5,6 @@
 //! line OpenSSL's own `-keylogfile` wrote for the same client random: the key
 //! schedule is checked by another implementation.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
@@ -15,6 +14,7 @@ use tlslab::wire::NamedGroup;
 use tlslab::{Client, ClientConfig, Verification};
 use tlslab_cli::net::{self, Timeouts};
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::testkit::rev_server;
 
 const SUITES: &[&str] = &[
     "ECDHE-RSA-AES128-SHA",
@@ -26,24 +26,12 @@ const SUITES: &[&str] = &[
     "ECDHE-RSA-CHACHA20-POLY1305",
 ];
 
-/// One server for the whole file (`-rev`: answers each line reversed).
-fn server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..ServerOptions::default()
-        })
-        .expect("start openssl s_server")
-    })
-}
-
 fn config(suite: &str, group: NamedGroup, ems: bool) -> ClientConfig {
     let mut c = ClientConfig::new("localhost");
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c.groups = vec![group];
     c.offer_extended_master_secret = ems;
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
+    c.verification = Verification::Verify(CertVerifier::from_ca_file(&rev_server().ca_pem_path()).unwrap());
     c
 }
 
@@ -56,7 +44,7 @@ fn round_trip(suite: &str, group: NamedGroup, ems: bool) -> Result<(), String> {
         ..Timeouts::default()
     };
     let mut stream =
-        net::connect(&server().addr().to_string(), client, timeouts).map_err(|e| e.to_string())?;
+        net::connect(&rev_server().addr().to_string(), client, timeouts).map_err(|e| e.to_string())?;
     let negotiated = stream.client().session().suite.unwrap().openssl_name;
     if negotiated != suite {
         return Err(format!("negotiated {negotiated}"));
@@ -94,7 +82,7 @@ fn round_trip(suite: &str, group: NamedGroup, ems: bool) -> Result<(), String> {
         .ok_or("no MasterSecret event")?;
     let theirs = (0..50)
         .find_map(|_| {
-            let r = server().keylog_master_secret(&client_random);
+            let r = rev_server().keylog_master_secret(&client_random);
             if r.is_none() {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -139,8 +127,13 @@ fn p384_and_default_offer() {
     round_trip("ECDHE-RSA-AES256-GCM-SHA384", NamedGroup::SECP384R1, true).unwrap();
     // Everything offered: the server picks; the handshake still completes.
     let mut c = ClientConfig::new("localhost");
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
-    let mut s = net::connect(&server().addr().to_string(), Client::new(c), Timeouts::default()).unwrap();
+    c.verification = Verification::Verify(CertVerifier::from_ca_file(&rev_server().ca_pem_path()).unwrap());
+    let mut s = net::connect(
+        &rev_server().addr().to_string(),
+        Client::new(c),
+        Timeouts::default(),
+    )
+    .unwrap();
     assert!(s.client().is_established());
     s.close().unwrap();
 }
@@ -149,9 +142,13 @@ fn p384_and_default_offer() {
 fn wrong_name_and_unknown_ca_are_refused_with_the_right_alert() {
     let mut c = config("ECDHE-RSA-AES128-GCM-SHA256", NamedGroup::X25519, true);
     c.server_name = "not-localhost.example".into();
-    let err = net::connect(&server().addr().to_string(), Client::new(c), Timeouts::default())
-        .err()
-        .unwrap();
+    let err = net::connect(
+        &rev_server().addr().to_string(),
+        Client::new(c),
+        Timeouts::default(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(
         err.alert(),
         Some(tlslab::wire::AlertDescription::BAD_CERTIFICATE),
@@ -160,9 +157,13 @@ fn wrong_name_and_unknown_ca_are_refused_with_the_right_alert() {
 
     let mut c = config("ECDHE-RSA-AES128-GCM-SHA256", NamedGroup::X25519, true);
     c.verification = Verification::Verify(CertVerifier::webpki_roots());
-    let err = net::connect(&server().addr().to_string(), Client::new(c), Timeouts::default())
-        .err()
-        .unwrap();
+    let err = net::connect(
+        &rev_server().addr().to_string(),
+        Client::new(c),
+        Timeouts::default(),
+    )
+    .err()
+    .unwrap();
     assert_eq!(
         err.alert(),
         Some(tlslab::wire::AlertDescription::UNKNOWN_CA),
@@ -176,7 +177,7 @@ fn tampered_reply(suite: &str) -> (tlslab::Error, Recorder, Vec<u8>) {
     use std::io::{Read, Write};
     let mut recorder = Recorder::new();
     let mut client = Client::with_observer(config(suite, NamedGroup::X25519, true), &mut recorder);
-    let mut sock = std::net::TcpStream::connect(server().addr()).unwrap();
+    let mut sock = std::net::TcpStream::connect(rev_server().addr()).unwrap();
     sock.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     let mut out = vec![];
     let mut buf = vec![0; 65536];

@@ -1,6 +1,6 @@
 //! Interop with five independent TLS 1.2 servers started on 127.0.0.1:
 //! `openssl s_server`, `gnutls-serv`, tlslite-ng's `tls.py server`, a rustls
-//! server (`examples/rustls_server.rs`) and lighttpd with mod_mbedtls.
+//! server (in this process, `tlslab_peers::rustls`) and lighttpd with mod_mbedtls.
 //!
 //! For each: a handshake and an application-data round trip with a GCM suite
 //! and (where the server has CBC) a CBC suite, over x25519, P-256 and P-384;

@@ -2,38 +2,23 @@
 //! and by session ID (RFC 5246 §7.3, Figure 2). OpenSSL's own key log is the
 //! independent check that the abbreviated handshake reused the master secret.
 
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use tlslab::crypto::cert::CertVerifier;
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::session::StoredSession;
-use tlslab::{Client, ClientConfig, Verification};
+use tlslab::{Client, ClientConfig};
 use tlslab_cli::net::{self, Timeouts};
-use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
-
-fn server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..Default::default()
-        })
-        .unwrap()
-    })
-}
+use tlslab_peers::testkit::{rev_server, trusting_config};
 
 fn config() -> ClientConfig {
-    let mut c = ClientConfig::new("localhost");
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
-    c
+    trusting_config(rev_server())
 }
 
 /// One connection with a round trip; returns (resumed?, session, client_random, events).
 fn connect(config: ClientConfig) -> (bool, Option<StoredSession>, [u8; 32], Recorder) {
     let mut recorder = Recorder::new();
     let client = Client::with_observer(config, &mut recorder);
-    let mut s = net::connect(&server().addr().to_string(), client, Timeouts::default()).unwrap();
+    let mut s = net::connect(&rev_server().addr().to_string(), client, Timeouts::default()).unwrap();
     s.write_all(b"abc\n").unwrap();
     let mut got = vec![];
     while !got.ends_with(b"\n") {
@@ -49,7 +34,7 @@ fn connect(config: ClientConfig) -> (bool, Option<StoredSession>, [u8; 32], Reco
 }
 
 fn openssl_master_secret(cr: &[u8; 32]) -> Vec<u8> {
-    server()
+    rev_server()
         .wait_master_secret(cr, Duration::from_secs(2))
         .expect("OpenSSL logged the connection")
 }
@@ -129,12 +114,12 @@ fn cli_reconnect_resumes() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
         .args([
             "connect",
-            &server().addr().to_string(),
+            &rev_server().addr().to_string(),
             "--servername",
             "localhost",
             "--ca",
         ])
-        .arg(server().ca_pem_path())
+        .arg(rev_server().ca_pem_path())
         .args(["--send", "xyz\\n", "--reconnect"])
         .stdin(std::process::Stdio::null())
         .output()

@@ -1,6 +1,5 @@
 //! `tlslab connect HOST:PORT`.
 
-use std::io::Write;
 use std::time::Duration;
 
 use tlslab::observer::{Event, JsonLog, KeyLogWriter, Observer, Tee};
@@ -10,12 +9,15 @@ use tlslab::session::StoredSession;
 use tlslab::{Client, ClientConfig};
 use tlslab_cli::net;
 
-use super::{host_of, print_session, CliError, Options};
+use super::args::ConnectArgs;
+use super::{host_of, print_session, CliError};
 
 /// Handshake, send, print what comes back.
-pub fn run(o: &Options) -> Result<(), CliError> {
+pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
+    let o = &a.options;
     let payload = o.payload()?;
-    let mut observers = o.observers()?;
+    let pcap = a.pcap.as_deref().map(|p| (p, a.addr.as_str()));
+    let mut observers = o.observers(pcap)?;
     // A bundle must be replayable: without --seed, pick one and say which.
     let seed = o.seed.or_else(|| {
         o.bundle.as_ref().map(|_| {
@@ -25,19 +27,19 @@ pub fn run(o: &Options) -> Result<(), CliError> {
         })
     });
     if let Some(seed) = seed {
-        println!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
+        outln!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
     }
-    let session = exchange(o, o.config(host_of(&o.addr))?, seed, 0, &payload, &mut observers)?;
+    let session = exchange(a, o.config(host_of(&a.addr))?, seed, 0, &payload, &mut observers)?;
     if o.reconnect {
         let Some(session) = session else {
             return Err(CliError::Other(
                 "the server offered no session ID and no ticket: nothing to resume".into(),
             ));
         };
-        println!("== reconnecting to resume the session");
-        let mut config = o.config(host_of(&o.addr))?;
+        outln!("== reconnecting to resume the session");
+        let mut config = o.config(host_of(&a.addr))?;
         config.resume = Some(session);
-        exchange(o, config, seed, 1, &payload, &mut observers)?;
+        exchange(a, config, seed, 1, &payload, &mut observers)?;
     }
     Ok(())
 }
@@ -56,20 +58,21 @@ impl Observer for Both<'_> {
 /// session to resume with, saved to `--sess-out` if asked. With `--bundle`,
 /// the bundle is written whether the connection succeeds or not.
 fn exchange(
-    o: &Options,
+    a: &ConnectArgs,
     mut config: ClientConfig,
     seed: Option<u64>,
     connection: u64,
     payload: &[u8],
     observers: &mut Tee,
 ) -> Result<Option<StoredSession>, CliError> {
+    let o = &a.options;
     if let Some(seed) = seed {
         config.rng = Box::new(SeededRng::new(seed, connection));
     }
     let Some(dir) = &o.bundle else {
         let client = Client::with_observer(config, observers);
-        let mut stream = net::connect_tcp(&o.addr, client, o.timeouts())?;
-        return talk_or_explain(o, &mut stream, payload);
+        let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
+        return talk_or_explain(a, &mut stream, payload);
     };
     // With --reconnect the second connection goes to DIR/reconnect.
     let dir = if connection == 0 {
@@ -81,7 +84,7 @@ fn exchange(
         &config,
         seed.unwrap_or(0),
         connection,
-        &format!("the server at {}", o.addr),
+        &format!("the server at {}", a.addr),
     );
     let ca_pem = match &o.ca {
         Some(path) => {
@@ -96,9 +99,9 @@ fn exchange(
     let mut both = Both(observers, own);
     let result = (|| {
         let client = Client::with_observer(config, &mut both);
-        let mut stream = net::connect_tcp(&o.addr, client, o.timeouts())?;
+        let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
         stream.set_step_log(&log);
-        talk_or_explain(o, &mut stream, payload)
+        talk_or_explain(a, &mut stream, payload)
     })();
     drop(both);
     let bundle = Bundle {
@@ -109,7 +112,7 @@ fn exchange(
         keylog: String::from_utf8_lossy(&keylog.contents()).into_owned(),
     };
     bundle.write(&dir)?;
-    println!(
+    outln!(
         "bundle written to {} (replay with: tlslab replay {})",
         dir.display(),
         dir.display()
@@ -120,17 +123,17 @@ fn exchange(
 /// Handshake and exchange; when it fails, print why (the explainer's verdict)
 /// before returning the error.
 fn talk_or_explain(
-    o: &Options,
+    a: &ConnectArgs,
     stream: &mut net::TlsStream<'_>,
     payload: &[u8],
 ) -> Result<Option<StoredSession>, CliError> {
     let result = stream
         .handshake()
         .map_err(CliError::from)
-        .and_then(|()| talk(o, stream, payload));
+        .and_then(|()| talk(a, stream, payload));
     if result.is_err() {
         if let Some(explanation) = stream.client().explain_failure() {
-            println!("== why it failed (tlslab's recomputation)\n{explanation}");
+            outln!("== why it failed (tlslab's recomputation)\n{explanation}");
         }
     }
     result
@@ -138,15 +141,16 @@ fn talk_or_explain(
 
 /// After the handshake: print, send, read, close.
 fn talk(
-    o: &Options,
+    a: &ConnectArgs,
     stream: &mut net::TlsStream<'_>,
     payload: &[u8],
 ) -> Result<Option<StoredSession>, CliError> {
+    let o = &a.options;
     print_session(stream.client());
     let session = stream.client().session_to_resume();
     if let (Some(path), Some(s)) = (&o.sess_out, &session) {
         s.save(path)?;
-        println!(
+        outln!(
             "session saved to {} (it contains the master secret)",
             path.display()
         );
@@ -155,32 +159,28 @@ fn talk(
         stream.write_all(payload)?;
     }
     let got = stream.read_until_quiet(Duration::from_millis(1500), o.timeouts().read)?;
-    println!("received {} bytes of application data:", got.len());
-    std::io::stdout().write_all(&got).ok();
+    outln!("received {} bytes of application data:", got.len());
+    super::write_out_bytes(&got);
     if !got.ends_with(b"\n") && !got.is_empty() {
-        println!();
+        outln!();
     }
     stream.close()?;
     Ok(session)
 }
 
 /// `tlslab replay DIR`: replays a bundle offline and reports the first difference.
-pub fn replay(args: &[String]) -> Result<(), CliError> {
-    let [dir] = args else {
-        return Err(CliError::Usage(
-            "replay needs exactly one argument: the bundle directory".into(),
-        ));
-    };
-    let bundle = Bundle::read(std::path::Path::new(dir))?;
+pub fn replay(dir: &std::path::Path) -> Result<(), CliError> {
+    let bundle = Bundle::read(dir)?;
     let report = bundle.replay()?;
     match report.mismatch() {
         None => {
-            println!(
+            outln!(
                 "replay OK: {} steps and {} events match the recording byte for byte",
-                report.steps, report.events
+                report.steps,
+                report.events
             );
             if let Some(e) = &report.final_error {
-                println!("(the connection ended, as recorded, with: {e})");
+                outln!("(the connection ended, as recorded, with: {e})");
             }
             Ok(())
         }

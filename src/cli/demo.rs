@@ -1,5 +1,9 @@
-//! `tlslab demo`: a traced handshake against a local `openssl s_server`.
+//! `tlslab demo`: a traced handshake against a local server, by default a
+//! rustls server inside this process (nothing to install), or one of the
+//! other peers of `tlslab_peers` (`--server`).
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
@@ -7,71 +11,174 @@ use tlslab::observer::TextLog;
 use tlslab::{Client, Verification};
 use tlslab_cli::net;
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::{Peer, PeerKind, PeerOptions};
 
-use super::{print_session, unescape, CliError, Options};
+use super::args::{DemoArgs, DemoServer};
+use super::{print_session, unescape, CliError};
 
-/// Start the server, run the traced exchange, compare with OpenSSL's key log, stop.
-pub fn run(o: &Options) -> Result<(), CliError> {
-    println!("== starting a local `openssl s_server -tls1_2 -www` with a throwaway CA and certificate");
-    let server = LocalServer::start(&ServerOptions {
-        mode: ServerMode::Www,
-        ..ServerOptions::default()
-    })
-    .map_err(|e| CliError::Other(format!("cannot start openssl s_server: {e}")))?;
-    println!(
+/// The running server of a demo.
+enum DemoPeer {
+    /// `openssl s_server -tls1_2 -www`: an HTTP answer with OpenSSL's
+    /// session details.
+    OpenSsl(LocalServer),
+    /// Any other peer (rustls, GnuTLS, tlslite-ng echo; mbedTLS serves a file).
+    Other(Peer),
+}
+
+impl DemoPeer {
+    fn start(kind: DemoServer) -> Result<DemoPeer, CliError> {
+        let peer_kind = match kind {
+            DemoServer::Openssl => {
+                outln!(
+                    "== starting a local `openssl s_server -tls1_2 -www` with a throwaway CA and certificate"
+                );
+                let server = LocalServer::start(&ServerOptions {
+                    mode: ServerMode::Www,
+                    ..ServerOptions::default()
+                })
+                .map_err(|e| CliError::Other(format!("cannot start openssl s_server: {e}")))?;
+                return Ok(DemoPeer::OpenSsl(server));
+            }
+            DemoServer::Rustls => {
+                outln!(
+                    "== starting a local rustls server (in this process) with a throwaway CA and certificate"
+                );
+                PeerKind::Rustls
+            }
+            DemoServer::Gnutls => {
+                outln!("== starting a local `gnutls-serv --echo` with a throwaway CA and certificate");
+                PeerKind::GnuTls
+            }
+            DemoServer::Tlslite => {
+                outln!("== starting a local tlslite-ng `tls.py server --echo` with a throwaway CA and certificate");
+                PeerKind::TlsliteNg
+            }
+            DemoServer::Mbedtls => {
+                outln!("== starting a local lighttpd with mod_mbedtls with a throwaway CA and certificate");
+                PeerKind::MbedTls
+            }
+        };
+        let peer = Peer::start(peer_kind, &PeerOptions::default())
+            .map_err(|e| CliError::Other(format!("cannot start the {} server: {e}", peer_kind.name())))?;
+        Ok(DemoPeer::Other(peer))
+    }
+
+    fn addr(&self) -> SocketAddr {
+        match self {
+            DemoPeer::OpenSsl(s) => s.addr(),
+            DemoPeer::Other(p) => p.addr(),
+        }
+    }
+
+    fn ca_pem_path(&self) -> PathBuf {
+        match self {
+            DemoPeer::OpenSsl(s) => s.ca_pem_path(),
+            DemoPeer::Other(p) => p.ca_pem_path(),
+        }
+    }
+
+    /// Who writes the key log, for the verdict line.
+    fn who(&self) -> &'static str {
+        match self {
+            DemoPeer::OpenSsl(_) => "OpenSSL",
+            DemoPeer::Other(p) => match p.kind() {
+                PeerKind::OpenSsl => "OpenSSL",
+                PeerKind::GnuTls => "GnuTLS",
+                PeerKind::TlsliteNg => "tlslite-ng",
+                PeerKind::Rustls => "rustls",
+                PeerKind::MbedTls => "mbedTLS",
+            },
+        }
+    }
+
+    /// What to send when `--send` is absent: an HTTP request for OpenSSL's
+    /// `-www` page, else the peer's own round-trip request (a line to echo;
+    /// an HTTP request of a file for lighttpd).
+    fn default_request(&self) -> Vec<u8> {
+        match self {
+            DemoPeer::OpenSsl(_) => b"GET / HTTP/1.0\r\n\r\n".to_vec(),
+            DemoPeer::Other(p) => p.round_trip_request().0,
+        }
+    }
+
+    /// The master secret the server logged for `client_random`:
+    /// `Err(())` when this server keeps no key log.
+    fn logged_master_secret(&self, client_random: &[u8]) -> Result<Option<Vec<u8>>, ()> {
+        // A server may write the line a moment after our Finished was answered.
+        let wait = Duration::from_secs(2);
+        match self {
+            DemoPeer::OpenSsl(s) => Ok(s.wait_master_secret(client_random, wait)),
+            DemoPeer::Other(p) if p.kind().capabilities().key_log => {
+                Ok(p.wait_master_secret(client_random, wait))
+            }
+            DemoPeer::Other(_) => Err(()),
+        }
+    }
+}
+
+/// Start the server, run the traced exchange, compare with the server's key
+/// log, stop.
+pub fn run(a: &DemoArgs) -> Result<(), CliError> {
+    let o = &a.options;
+    let server = DemoPeer::start(a.server)?;
+    outln!(
         "   listening on {} (CA: {})",
         server.addr(),
         server.ca_pem_path().display()
     );
+    if let DemoPeer::Other(p) = &server {
+        outln!("   {}", p.version());
+    }
     let mut config = o.config("localhost")?;
     if o.ca.is_none() && !o.insecure {
         config.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path())?);
     }
-    let mut observers = o.observers()?;
+    let mut observers = o.observers(None)?;
     if o.trace.is_none() {
         observers
             .observers
             .insert(0, Box::new(TextLog::new(std::io::stdout())));
     }
-    println!("== handshake (every event of the client, in order)");
+    outln!("== handshake (every event of the client, in order)");
     let addr = server.addr().to_string();
     let client = Client::with_observer(config, &mut observers);
     let mut stream = net::connect_tcp(&addr, client, o.timeouts())?;
     if let Err(e) = stream.handshake() {
         if let Some(explanation) = stream.client().explain_failure() {
-            println!("== why it failed (tlslab's recomputation)\n{explanation}");
+            outln!("== why it failed (tlslab's recomputation)\n{explanation}");
         }
         return Err(e.into());
     }
     let master_secret = stream.client().master_secret();
     let client_random = stream.client().session().client_random;
-    println!("== handshake complete");
+    outln!("== handshake complete");
     print_session(stream.client());
-    let request = o
-        .send
-        .as_deref()
-        .map(unescape)
-        .unwrap_or_else(|| "GET / HTTP/1.0\r\n\r\n".into());
-    println!("== sending {:?}", request);
-    stream.write_all(request.as_bytes())?;
+    let request = match &o.send {
+        Some(text) => unescape(text).into_bytes(),
+        None => server.default_request(),
+    };
+    outln!("== sending {:?}", String::from_utf8_lossy(&request));
+    stream.write_all(&request)?;
     let got = stream.read_until_quiet(Duration::from_millis(1500), o.timeouts().read)?;
     stream.close()?;
-    println!("== received {} bytes; the first lines:", got.len());
+    outln!("== received {} bytes; the first lines:", got.len());
     for line in String::from_utf8_lossy(&got).lines().take(12) {
-        println!("   {line}");
+        outln!("   {line}");
     }
     if let (Some(ms), Some(cr)) = (master_secret, client_random) {
-        match server.keylog_master_secret(&cr) {
-            Some(theirs) if theirs == ms => {
-                println!(
-                    "== OpenSSL's own key log has the same master secret for this client_random: keys agree"
-                )
+        let who = server.who();
+        match server.logged_master_secret(&cr) {
+            Ok(Some(theirs)) if theirs == ms => {
+                outln!("== {who}'s own key log has the same master secret for this client_random: keys agree")
             }
-            Some(theirs) => println!("== OpenSSL's key log DIFFERS: {}", hex::encode(theirs)),
-            None => println!("== OpenSSL's key log has no line for this connection"),
+            Ok(Some(theirs)) => outln!("== {who}'s key log DIFFERS: {}", hex::encode(theirs)),
+            Ok(None) => outln!("== {who}'s key log has no line for this connection"),
+            Err(()) => {
+                outln!("== {who} keeps no key log: there is no master secret of its own to compare ours with")
+            }
         }
     }
-    println!("== stopping the server");
+    outln!("== stopping the server");
     drop(server);
     Ok(())
 }

@@ -4,16 +4,19 @@ use std::io::Write;
 
 use tlslab_cli::diagnose::{self, Outcome};
 
-use super::{host_of, CliError, Options};
+use super::args::DiagnoseArgs;
+use super::{host_of, CliError};
 
 /// Runs the probes with a progress bar on standard error, then prints the
 /// report (text, or JSON with `--json`). Exit status 0 whatever the server
-/// does: the report is the result.
-pub fn run(o: &Options) -> Result<(), CliError> {
+/// does: the report is the result. `flags` are the user's flags as typed
+/// (without HOST:PORT), repeated in the commands that reproduce each probe.
+pub fn run(a: &DiagnoseArgs, flags: &[String]) -> Result<(), CliError> {
+    let o = &a.options;
     // Check the options (and --server-key, --ca files) once before probing.
-    o.config(host_of(&o.addr))?;
+    o.config(host_of(&a.addr))?;
     let make = || {
-        o.config(host_of(&o.addr)).map_err(|e| match e {
+        o.config(host_of(&a.addr)).map_err(|e| match e {
             CliError::Tls(e) => e,
             CliError::Usage(m) | CliError::Other(m) => tlslab::Error::config(m),
         })
@@ -37,9 +40,8 @@ pub fn run(o: &Options) -> Result<(), CliError> {
             eprintln!();
         }
     };
-    let mut report = diagnose::diagnose(&o.addr, &make, o.timeouts(), &mut progress)?;
-    report.base_flags = o
-        .flags
+    let mut report = diagnose::diagnose(&a.addr, &make, o.timeouts(), &mut progress)?;
+    report.base_flags = flags
         .iter()
         .filter(|f| *f != "--json")
         .map(|f| {
@@ -50,10 +52,10 @@ pub fn run(o: &Options) -> Result<(), CliError> {
             }
         })
         .collect();
-    if o.json {
-        println!("{}", report.to_json());
+    if a.json {
+        outln!("{}", report.to_json());
     } else {
-        print!("{}", report.to_text());
+        out!("{}", report.to_text());
     }
     Ok(())
 }

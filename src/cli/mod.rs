@@ -1,5 +1,25 @@
-//! Shared pieces of the command line: options, configuration, observers.
+//! Shared pieces of the command line: the dispatch, the client
+//! configuration and observers the options describe, and writing to
+//! standard output.
 
+/// `println!` that survives a closed standard output: see [`write_out`].
+macro_rules! outln {
+    () => {
+        $crate::cli::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` that survives a closed standard output: see [`write_out`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
+pub mod args;
 pub mod connect;
 pub mod demo;
 pub mod diagnose;
@@ -7,17 +27,99 @@ pub mod explain;
 pub mod lab;
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::{self, ALL_SUITES};
-use tlslab::faults::{Fault, Faults};
+use tlslab::faults::Faults;
 use tlslab::observer::{JsonLog, KeyLogWriter, Observer, Tee, TextLog};
 use tlslab::session::StoredSession;
 use tlslab::wire::{NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::Timeouts;
+
+pub use args::{Cli, Command, Options, TraceFormat};
+
+/// Set when standard output failed for a reason other than a reader that
+/// went away: the command's exit status then says it failed.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes to standard output. A reader that went away (`tlslab ... | head`)
+/// is not an error: the rest of the output is dropped quietly and the
+/// command runs to its own end, its exit status telling how the connection
+/// went. Any other write error (a full disk) is reported once on standard
+/// error and makes the exit status 1.
+pub fn write_out(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let r = out.write_fmt(args).and_then(|()| out.flush());
+    note_out_error(r);
+}
+
+/// Raw bytes to standard output, like [`write_out`].
+pub fn write_out_bytes(bytes: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let r = out.write_all(bytes).and_then(|()| out.flush());
+    note_out_error(r);
+}
+
+fn note_out_error(r: std::io::Result<()>) {
+    if let Err(e) = r {
+        if e.kind() != std::io::ErrorKind::BrokenPipe && !STDOUT_FAILED.swap(true, Ordering::SeqCst) {
+            eprintln!("error: writing standard output: {e}");
+        }
+    }
+}
+
+/// Whether writing standard output failed (other than a closed pipe).
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(Ordering::SeqCst)
+}
+
+/// Runs the command the user gave. `argv` is the raw command line, from
+/// which `diagnose` repeats the user's flags in its reproducing commands.
+pub fn run(command: Command, argv: &[String]) -> Result<(), CliError> {
+    match command {
+        Command::Connect(a) => connect::run(&a),
+        Command::Diagnose(a) => diagnose::run(&a, &flags_after_command(argv, &a.addr)),
+        Command::Explain(a) => explain::run(&a),
+        Command::Demo(a) => demo::run(&a),
+        Command::Replay(a) => connect::replay(&a.dir),
+        Command::Lab(c) => lab::run(c),
+        Command::Suites => {
+            list_suites();
+            Ok(())
+        }
+        Command::Faults => {
+            list_faults();
+            Ok(())
+        }
+        Command::Completions(a) => {
+            use clap::CommandFactory;
+            // Into memory first: the generator panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(a.shell, &mut Cli::command(), "tlslab", &mut script);
+            write_out_bytes(&script);
+            Ok(())
+        }
+    }
+}
+
+/// The arguments after the command name, without the first one equal to
+/// `addr` (HOST:PORT): the user's flags as typed.
+fn flags_after_command(argv: &[String], addr: &str) -> Vec<String> {
+    let mut addr_seen = false;
+    argv.iter()
+        .skip(2)
+        .filter(|a| {
+            let is_addr = !addr_seen && *a == addr;
+            addr_seen |= is_addr;
+            !is_addr
+        })
+        .cloned()
+        .collect()
+}
 
 /// What can end a command.
 pub enum CliError {
@@ -36,117 +138,7 @@ impl From<Error> for CliError {
     }
 }
 
-/// The options of `connect` and `demo`.
-#[derive(Default)]
-pub struct Options {
-    addr: String,
-    servername: Option<String>,
-    ciphers: Option<String>,
-    groups: Option<String>,
-    no_ems: bool,
-    ca: Option<PathBuf>,
-    insecure: bool,
-    trace: Option<String>,
-    trace_file: Option<PathBuf>,
-    redact: bool,
-    keylog: Option<PathBuf>,
-    send: Option<String>,
-    timeout: Option<u64>,
-    alpn: Option<String>,
-    sigalgs: Option<String>,
-    no_tickets: bool,
-    no_etm: bool,
-    sess_in: Option<PathBuf>,
-    sess_out: Option<PathBuf>,
-    reconnect: bool,
-    faults: Vec<Fault>,
-    seed: Option<u64>,
-    server_key: Option<PathBuf>,
-    json: bool,
-    bundle: Option<PathBuf>,
-    pcap: Option<PathBuf>,
-    /// The flags as given (without HOST:PORT), to repeat in suggested commands.
-    pub flags: Vec<String>,
-}
-
 impl Options {
-    pub fn parse(args: &[String], needs_addr: bool) -> Result<Options, CliError> {
-        let mut o = Options::default();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let mut value = |name: &str| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| CliError::Usage(format!("{name} needs a value")))
-            };
-            match a.as_str() {
-                "--servername" => o.servername = Some(value(a)?),
-                "--cipher" => o.ciphers = Some(value(a)?),
-                "--groups" => o.groups = Some(value(a)?),
-                "--no-ems" => o.no_ems = true,
-                "--ca" => o.ca = Some(value(a)?.into()),
-                "--insecure" => o.insecure = true,
-                "--trace" => o.trace = Some(value(a)?),
-                "--trace-file" => o.trace_file = Some(value(a)?.into()),
-                "--redact" => o.redact = true,
-                "--keylog" => o.keylog = Some(value(a)?.into()),
-                "--send" => o.send = Some(value(a)?),
-                "--alpn" => o.alpn = Some(value(a)?),
-                "--sigalgs" => o.sigalgs = Some(value(a)?),
-                "--no-tickets" => o.no_tickets = true,
-                "--no-etm" => o.no_etm = true,
-                "--sess-in" => o.sess_in = Some(value(a)?.into()),
-                "--sess-out" => o.sess_out = Some(value(a)?.into()),
-                "--reconnect" => o.reconnect = true,
-                "--seed" => {
-                    let v = value(a)?;
-                    o.seed = Some(
-                        v.parse()
-                            .map_err(|_| CliError::Usage(format!("--seed: '{v}' is not a number")))?,
-                    );
-                }
-                "--bundle" => o.bundle = Some(value(a)?.into()),
-                "--server-key" => o.server_key = Some(value(a)?.into()),
-                "--json" => o.json = true,
-                "--fault" => o
-                    .faults
-                    .push(Fault::parse(&value(a)?).map_err(|e| CliError::Usage(e.to_string()))?),
-                "--pcap" if needs_addr => o.pcap = Some(value(a)?.into()),
-                "--timeout" => {
-                    let v = value(a)?;
-                    o.timeout = Some(
-                        v.parse()
-                            .map_err(|_| CliError::Usage(format!("--timeout: '{v}' is not a number")))?,
-                    );
-                }
-                s if s.starts_with('-') => return Err(CliError::Usage(format!("unknown option '{s}'"))),
-                s if needs_addr && o.addr.is_empty() => o.addr = s.to_string(),
-                s => return Err(CliError::Usage(format!("unexpected argument '{s}'"))),
-            }
-        }
-        let mut addr_seen = false;
-        o.flags = args
-            .iter()
-            .filter(|a| {
-                let is_addr = !addr_seen && **a == o.addr;
-                addr_seen |= is_addr;
-                !is_addr
-            })
-            .cloned()
-            .collect();
-        if needs_addr && o.addr.is_empty() {
-            return Err(CliError::Usage("connect needs HOST:PORT".into()));
-        }
-        if let Some(t) = &o.trace {
-            if t != "text" && t != "json" {
-                return Err(CliError::Usage(format!(
-                    "--trace must be text or json, not '{t}'"
-                )));
-            }
-        }
-        Ok(o)
-    }
-
     pub fn timeouts(&self) -> Timeouts {
         let t = Duration::from_secs(self.timeout.unwrap_or(10));
         Timeouts {
@@ -230,10 +222,11 @@ impl Options {
         Ok(config)
     }
 
-    /// The observers the options ask for (trace, key log).
-    pub fn observers(&self) -> Result<Tee, CliError> {
+    /// The observers the options ask for (trace, key log), and a pcap
+    /// writer for `pcap`: (the file, the server's HOST:PORT).
+    pub fn observers(&self, pcap: Option<(&Path, &str)>) -> Result<Tee, CliError> {
         let mut tee = Tee::default();
-        if let Some(kind) = &self.trace {
+        if let Some(kind) = self.trace {
             let sink: Box<dyn Write> = match &self.trace_file {
                 Some(p) => Box::new(
                     std::fs::File::create(p)
@@ -241,10 +234,10 @@ impl Options {
                 ),
                 None => Box::new(std::io::stdout()),
             };
-            let obs: Box<dyn Observer> = match (kind.as_str(), self.redact) {
-                ("json", _) => Box::new(JsonLog::new(sink)),
-                (_, true) => Box::new(TextLog::redacted(sink)),
-                _ => Box::new(TextLog::new(sink)),
+            let obs: Box<dyn Observer> = match (kind, self.redact) {
+                (TraceFormat::Json, _) => Box::new(JsonLog::new(sink)),
+                (TraceFormat::Text, true) => Box::new(TextLog::redacted(sink)),
+                (TraceFormat::Text, false) => Box::new(TextLog::new(sink)),
             };
             tee.observers.push(obs);
         }
@@ -260,8 +253,8 @@ impl Options {
         if let Some(k) = keylog {
             tee.observers.push(Box::new(k));
         }
-        if let Some(p) = &self.pcap {
-            tee.observers.push(Box::new(pcap_writer(p, &self.addr)?));
+        if let Some((path, addr)) = pcap {
+            tee.observers.push(Box::new(pcap_writer(path, addr)?));
         }
         Ok(tee)
     }
@@ -288,7 +281,7 @@ impl Options {
 /// address, the one connected to first); the client's own address and port
 /// are not known before the connection exists, so a placeholder stands in
 /// (see [`tlslab::capture::placeholder_client_addr`]).
-fn pcap_writer(path: &std::path::Path, addr: &str) -> Result<tlslab::capture::PcapWriter, CliError> {
+fn pcap_writer(path: &Path, addr: &str) -> Result<tlslab::capture::PcapWriter, CliError> {
     use std::net::ToSocketAddrs;
     let server = addr
         .to_socket_addrs()
@@ -317,20 +310,20 @@ pub fn unescape(s: &str) -> String {
 
 /// `tlslab faults`: the fault catalogue.
 pub fn list_faults() {
-    println!("{:<26} {:<16} what it does", "fault", "argument");
+    outln!("{:<26} {:<16} what it does", "fault", "argument");
     for (name, arg, what) in tlslab::faults::CATALOGUE {
-        println!("{name:<26} {arg:<16} {what}");
+        outln!("{name:<26} {arg:<16} {what}");
     }
-    println!(
+    outln!(
         "\nRecord numbers count our protected records from 0 (0 = our Finished, 1 = first application data)."
     );
 }
 
 /// `tlslab suites`: the suite table.
 pub fn list_suites() {
-    println!("{:<8} {:<48} {:<32} PRF", "code", "IANA name", "OpenSSL name");
+    outln!("{:<8} {:<48} {:<32} PRF", "code", "IANA name", "OpenSSL name");
     for s in ALL_SUITES {
-        println!(
+        outln!(
             "0x{:04x}   {:<48} {:<32} {}",
             s.id.0,
             s.name(),
@@ -353,21 +346,21 @@ pub fn print_session(client: &Client<'_>) {
         .suite
         .map(|s| format!("{} ({})", s.name(), s.openssl_name))
         .unwrap_or_default();
-    println!("negotiated: TLSv1.2 {suite}");
+    outln!("negotiated: TLSv1.2 {suite}");
     if let Some(g) = s.group {
-        println!("key exchange group: {g}");
+        outln!("key exchange group: {g}");
     }
     match s.server_key_matches {
-        Some(true) => println!("server key: matches the certificate"),
-        Some(false) => println!(
-            "server key: DOES NOT match the certificate (see the explanation if the handshake fails)"
-        ),
+        Some(true) => outln!("server key: matches the certificate"),
+        Some(false) => {
+            outln!("server key: DOES NOT match the certificate (see the explanation if the handshake fails)")
+        }
         None => {}
     }
     if let Some(p) = &s.alpn_protocol {
-        println!("ALPN: {}", String::from_utf8_lossy(p));
+        outln!("ALPN: {}", String::from_utf8_lossy(p));
     }
-    println!(
+    outln!(
         "session: {}",
         if s.resumed {
             "resumed (abbreviated handshake)"
@@ -376,7 +369,7 @@ pub fn print_session(client: &Client<'_>) {
         }
     );
     if s.suite.is_some_and(|s| !s.is_aead()) {
-        println!(
+        outln!(
             "encrypt_then_mac: {}",
             if s.encrypt_then_mac {
                 "yes"
@@ -385,7 +378,7 @@ pub fn print_session(client: &Client<'_>) {
             }
         );
     }
-    println!(
+    outln!(
         "extended_master_secret: {}; secure renegotiation: {}",
         if s.extended_master_secret { "yes" } else { "no" },
         if s.secure_renegotiation { "yes" } else { "no" }

@@ -252,7 +252,7 @@ fn start_in(fault: ServerFault, opts: &PeerOptions, dir: &Path) -> Result<Peer, 
         .to_owned();
     Ok(Peer {
         kind: PeerKind::TlsliteNg,
-        process,
+        server: crate::Running::Process(process),
         dir: dir.to_path_buf(),
         key_type: opts.key_type,
         suites,

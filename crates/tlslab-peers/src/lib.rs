@@ -13,7 +13,7 @@
 //! | [`PeerKind::OpenSsl`] | `openssl s_server -rev` | each line reversed | `-keylogfile` |
 //! | [`PeerKind::GnuTls`] | `gnutls-serv --echo` | echo | `SSLKEYLOGFILE` |
 //! | [`PeerKind::TlsliteNg`] | tlslite-ng `tls.py server --echo` | echo | written from tlslite-ng's session |
-//! | [`PeerKind::Rustls`] | `examples/rustls_server.rs` | echo | `SSLKEYLOGFILE` (`KeyLogFile`) |
+//! | [`PeerKind::Rustls`] | rustls in this process ([`rustls`]) | echo | a `rustls::KeyLog` writing NSS lines |
 //! | [`PeerKind::MbedTls`] | `lighttpd` + `mod_mbedtls` | HTTP `GET` of a file | none |
 //!
 //! ```no_run
@@ -48,6 +48,7 @@ mod process;
 pub mod proxy;
 pub mod reaper;
 pub mod rustls;
+pub mod testkit;
 mod tlslite;
 
 use std::fs;
@@ -249,6 +250,21 @@ enum SuiteSource {
     PrintedByServer,
 }
 
+/// How a peer runs: its own process, or threads of this one (rustls).
+pub(crate) enum Running {
+    Process(ServerProcess),
+    InProcess(rustls::InProcessServer),
+}
+
+impl Running {
+    fn port(&self) -> u16 {
+        match self {
+            Running::Process(p) => p.port,
+            Running::InProcess(s) => s.addr().port(),
+        }
+    }
+}
+
 /// A kind's preparation: what to run and what we know about it.
 struct Prepared {
     plan: Plan,
@@ -280,7 +296,7 @@ fn first_line_of(program: &str, args: &[&str]) -> String {
 /// directory.
 pub struct Peer {
     kind: PeerKind,
-    process: ServerProcess,
+    server: Running,
     dir: PathBuf,
     key_type: KeyType,
     suites: Vec<CipherSuite>,
@@ -313,14 +329,31 @@ impl Peer {
     }
 
     fn start_in(kind: PeerKind, opts: &PeerOptions, dir: &Path) -> Result<Peer, Error> {
-        certs::shared_material(dir, opts.key_type)?.write_to(dir)?;
-        let started = Instant::now();
+        let material = match kind {
+            PeerKind::Rustls => rustls::throwaway_material(opts.key_type)?,
+            _ => certs::shared_material(dir, opts.key_type)?,
+        };
+        material.write_to(dir)?;
+        let started_at = Instant::now();
         let prepared = match kind {
             PeerKind::OpenSsl => openssl::prepare(opts, dir)?,
             PeerKind::GnuTls => gnutls::prepare(opts, dir)?,
             PeerKind::TlsliteNg => tlslite::prepare(opts, dir)?,
-            PeerKind::Rustls => rustls::prepare(opts, dir)?,
             PeerKind::MbedTls => mbedtls::prepare(opts, dir)?,
+            // No process: threads of this one.
+            PeerKind::Rustls => {
+                let started = rustls::start(opts, dir)?;
+                return Ok(Peer {
+                    kind,
+                    server: Running::InProcess(started.server),
+                    dir: dir.to_path_buf(),
+                    key_type: opts.key_type,
+                    suites: started.suites,
+                    keylog: Some(started.keylog),
+                    version: format!("rustls {}", rustls::rustls_version()),
+                    startup: started_at.elapsed(),
+                });
+            }
         };
         let process = ServerProcess::start(&prepared.plan, dir)?;
         let stdout = process.stdout();
@@ -339,13 +372,13 @@ impl Peer {
         };
         Ok(Peer {
             kind,
-            process,
+            server: Running::Process(process),
             dir: dir.to_path_buf(),
             key_type: opts.key_type,
             suites,
             keylog: prepared.keylog,
             version,
-            startup: started.elapsed(),
+            startup: started_at.elapsed(),
         })
     }
 
@@ -375,7 +408,7 @@ impl Peer {
 
     /// `127.0.0.1:port`.
     pub fn addr(&self) -> SocketAddr {
-        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.process.port))
+        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, self.server.port()))
     }
 
     /// The CA certificate (PEM) that signed the server's certificate.
@@ -393,9 +426,13 @@ impl Peer {
         &self.dir
     }
 
-    /// The command line that started the server.
+    /// The command line that started the server (for the in-process rustls
+    /// server, what runs, in words).
     pub fn command(&self) -> String {
-        self.process.command.join(" ")
+        match &self.server {
+            Running::Process(p) => p.command.join(" "),
+            Running::InProcess(s) => s.description().to_owned(),
+        }
     }
 
     /// Whether the server may pick `suite`: it is among the suites the server
@@ -491,19 +528,32 @@ impl Peer {
     /// The command line and the last `lines` lines of the server's stdout and
     /// stderr, for a failing test's message.
     pub fn output_tail(&self, lines: usize) -> String {
-        format!(
-            "--- {} ---\nstdout:\n{}\nstderr:\n{}",
-            self.command(),
-            process::tail(&self.process.stdout(), lines),
-            process::tail(&self.process.stderr(), lines)
-        )
+        match &self.server {
+            Running::Process(p) => format!(
+                "--- {} ---\nstdout:\n{}\nstderr:\n{}",
+                self.command(),
+                process::tail(&p.stdout(), lines),
+                process::tail(&p.stderr(), lines)
+            ),
+            Running::InProcess(s) => format!(
+                "--- {} ---\nconnection errors:\n{}",
+                self.command(),
+                process::tail(&s.log(), lines)
+            ),
+        }
     }
 }
 
 impl Drop for Peer {
     fn drop(&mut self) {
-        let _ = self.process.child.kill();
-        let _ = self.process.child.wait();
+        // The server stops before its directory goes.
+        match &mut self.server {
+            Running::Process(p) => {
+                let _ = p.child.kill();
+                let _ = p.child.wait();
+            }
+            Running::InProcess(s) => s.stop(),
+        }
         if std::env::var_os("TLSLAB_KEEP_SERVER_DIR").is_some() {
             eprintln!("peer {}: kept {}", self.name(), self.dir.display());
         } else {
