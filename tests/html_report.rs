@@ -559,3 +559,61 @@ fn hostile_strings_are_escaped_and_nothing_is_loaded() {
     assert!(dom.contains("Alert: fatal handshake_failure"), "{dom}");
     assert!(dom.contains("<div class=\"verdict failed\""));
 }
+
+#[test]
+fn command_line_writes_pages_for_connect_explain_and_view() {
+    let dir = artifacts();
+    let tlslab = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_tlslab")).args(args).output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let addr = server().addr().to_string();
+    let ca = server().ca_pem_path();
+    let page = dir.join("cli-connect.html");
+    let trace = dir.join("cli-connect.jsonl");
+    let (code, out) = tlslab(&[
+        "connect",
+        &addr,
+        "--servername",
+        "localhost",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--send",
+        "cli\n",
+        "--trace",
+        "json",
+        "--trace-file",
+        trace.to_str().unwrap(),
+        "--html",
+        page.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("HTML report written to"), "{out}");
+    let dom = browse("cli-connect-page", &std::fs::read_to_string(&page).unwrap());
+    assert!(dom.contains("<div class=\"verdict ok\""));
+    assert_in_order(&dom, &FULL_HANDSHAKE);
+
+    // The saved trace drawn again: the same ladder.
+    let viewed = dir.join("cli-view.html");
+    let (code, out) = tlslab(&["view", trace.to_str().unwrap(), "--html", viewed.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{out}");
+    let dom2 = browse("cli-view", &std::fs::read_to_string(&viewed).unwrap());
+    assert_eq!(ladder_records(&dom2), ladder_records(&dom));
+
+    // The published Illustrated TLS 1.2 capture with its key log.
+    let vectors = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/illustrated-tls12");
+    let explained = dir.join("cli-explain.html");
+    let (code, out) = tlslab(&[
+        "explain",
+        &format!("{vectors}/capture.pcap"),
+        "--keylog",
+        &format!("{vectors}/keylog.txt"),
+        "--html",
+        explained.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let dom3 = browse("cli-explain", &std::fs::read_to_string(&explained).unwrap());
+    assert!(dom3.contains("<div class=\"verdict ok\""));
+    assert!(dom3.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"));
+    assert_no_external_reference(&dom3);
+}

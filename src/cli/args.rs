@@ -64,6 +64,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Replay a bundle written by --bundle, offline, and check every client byte and event
     Replay(ReplayArgs),
+    /// Draw a saved JSON trace or a replay bundle as one self-contained HTML page
+    View(ViewArgs),
     /// Course labs: list them, start one, grade a diagnosis
     #[command(subcommand)]
     Lab(LabCommand),
@@ -94,6 +96,12 @@ pub struct ConnectArgs {
     /// Wireshark with the --keylog file to decrypt it.
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     pub pcap: Option<PathBuf>,
+    /// Write the connection as one self-contained HTML page
+    ///
+    /// The verdict, the ladder of records with their annotated bytes and the
+    /// key schedule; --redact replaces every secret.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub html: Option<PathBuf>,
 }
 
 /// `tlslab diagnose`.
@@ -154,6 +162,12 @@ pub struct ExplainArgs {
     /// The trace events plus connection_summary and capture_summary objects.
     #[arg(long)]
     pub json: bool,
+    /// Also write every connection as one self-contained HTML page, one section each
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML page, replace every secret
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// `tlslab replay`.
@@ -162,6 +176,26 @@ pub struct ReplayArgs {
     /// The bundle directory (written by `tlslab connect --bundle DIR`)
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Also write the replayed connection as one self-contained HTML page
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML page, replace every secret
+    #[arg(long)]
+    pub redact: bool,
+}
+
+/// `tlslab view`.
+#[derive(Args, Debug)]
+pub struct ViewArgs {
+    /// A saved JSON trace (`--trace json` output) or a replay bundle directory
+    #[arg(value_name = "TRACE")]
+    pub trace: PathBuf,
+    /// The HTML file to write (default: TRACE.html)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Replace every secret
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// `tlslab completions`.

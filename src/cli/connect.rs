@@ -3,13 +3,14 @@
 use std::time::Duration;
 
 use tlslab::observer::{Event, JsonLog, KeyLogWriter, Observer, Tee};
+use tlslab::report::{self, HtmlOptions, SharedReport};
 use tlslab::replay::{Bundle, BundleSettings, SharedBuf, StepLog};
 use tlslab::rng::{OsRng, Rng, SeededRng};
 use tlslab::session::StoredSession;
 use tlslab::{Client, ClientConfig};
 use tlslab_cli::net;
 
-use super::args::ConnectArgs;
+use super::args::{ConnectArgs, ReplayArgs, ViewArgs};
 use super::{host_of, print_session, CliError};
 
 /// Handshake, send, print what comes back.
@@ -18,6 +19,10 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     let payload = o.payload()?;
     let pcap = a.pcap.as_deref().map(|p| (p, a.addr.as_str()));
     let mut observers = o.observers(pcap)?;
+    let html = a.html.as_ref().map(|_| SharedReport::new(HtmlOptions::default().record_limit));
+    if let Some(h) = &html {
+        observers.observers.push(Box::new(h.clone()));
+    }
     // A bundle must be replayable: without --seed, pick one and say which.
     let seed = o.seed.or_else(|| {
         o.bundle.as_ref().map(|_| {
@@ -29,7 +34,16 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     if let Some(seed) = seed {
         outln!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
     }
-    let session = exchange(a, o.config(host_of(&a.addr))?, seed, 0, &payload, &mut observers)?;
+    let first = exchange(a, o.config(host_of(&a.addr))?, seed, 0, &payload, &mut observers, html.as_ref());
+    if let (Some(path), Some(h)) = (&a.html, &html) {
+        let options = HtmlOptions {
+            title: format!("tlslab connect {}", a.addr),
+            redact: o.redact,
+            ..HtmlOptions::default()
+        };
+        write_html(path, &h.html(&options, &a.addr))?;
+    }
+    let session = first?;
     if o.reconnect {
         let Some(session) = session else {
             return Err(CliError::Other(
@@ -39,7 +53,7 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
         outln!("== reconnecting to resume the session");
         let mut config = o.config(host_of(&a.addr))?;
         config.resume = Some(session);
-        exchange(a, config, seed, 1, &payload, &mut observers)?;
+        exchange(a, config, seed, 1, &payload, &mut observers, None)?;
     }
     Ok(())
 }
@@ -64,6 +78,7 @@ fn exchange(
     connection: u64,
     payload: &[u8],
     observers: &mut Tee,
+    html: Option<&SharedReport>,
 ) -> Result<Option<StoredSession>, CliError> {
     let o = &a.options;
     if let Some(seed) = seed {
@@ -72,7 +87,7 @@ fn exchange(
     let Some(dir) = &o.bundle else {
         let client = Client::with_observer(config, observers);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
-        return talk_or_explain(a, &mut stream, payload);
+        return talk_or_explain(a, &mut stream, payload, html);
     };
     // With --reconnect the second connection goes to DIR/reconnect.
     let dir = if connection == 0 {
@@ -101,7 +116,7 @@ fn exchange(
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
         stream.set_step_log(&log);
-        talk_or_explain(a, &mut stream, payload)
+        talk_or_explain(a, &mut stream, payload, html)
     })();
     drop(both);
     let bundle = Bundle {
@@ -126,14 +141,23 @@ fn talk_or_explain(
     a: &ConnectArgs,
     stream: &mut net::TlsStream<'_>,
     payload: &[u8],
+    html: Option<&SharedReport>,
 ) -> Result<Option<StoredSession>, CliError> {
     let result = stream
         .handshake()
         .map_err(CliError::from)
         .and_then(|()| talk(a, stream, payload));
-    if result.is_err() {
-        if let Some(explanation) = stream.client().explain_failure() {
+    if let Err(e) = &result {
+        let explanation = stream.client().explain_failure();
+        if let Some(explanation) = &explanation {
             outln!("== why it failed (tlslab's recomputation)\n{explanation}");
+        }
+        if let Some(h) = html {
+            let text = match e {
+                CliError::Tls(e) => e.to_string(),
+                CliError::Usage(t) | CliError::Other(t) => t.clone(),
+            };
+            h.failed(text, explanation);
         }
     }
     result
@@ -169,7 +193,16 @@ fn talk(
 }
 
 /// `tlslab replay DIR`: replays a bundle offline and reports the first difference.
-pub fn replay(dir: &std::path::Path) -> Result<(), CliError> {
+pub fn replay(a: &ReplayArgs) -> Result<(), CliError> {
+    let dir = &a.dir;
+    if let Some(path) = &a.html {
+        let options = HtmlOptions {
+            title: format!("tlslab replay {}", dir.display()),
+            redact: a.redact,
+            ..HtmlOptions::default()
+        };
+        write_html(path, &report::bundle_html(dir, &options)?)?;
+    }
     let bundle = Bundle::read(dir)?;
     let report = bundle.replay()?;
     match report.mismatch() {
@@ -186,4 +219,34 @@ pub fn replay(dir: &std::path::Path) -> Result<(), CliError> {
         }
         Some(m) => Err(CliError::Other(format!("replay differs from the recording: {m}"))),
     }
+}
+
+/// Writes an HTML page and says where.
+pub(super) fn write_html(path: &std::path::Path, page: &str) -> Result<(), CliError> {
+    std::fs::write(path, page).map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+    outln!("HTML report written to {}", path.display());
+    Ok(())
+}
+
+/// `tlslab view TRACE`: a saved JSON trace or a replay bundle as a page.
+pub fn view(a: &ViewArgs) -> Result<(), CliError> {
+    let options = HtmlOptions {
+        title: format!("tlslab view {}", a.trace.display()),
+        redact: a.redact,
+        ..HtmlOptions::default()
+    };
+    let page = if a.trace.is_dir() {
+        report::bundle_html(&a.trace, &options)?
+    } else {
+        let text = std::fs::read(&a.trace)
+            .map_err(|e| CliError::Other(format!("cannot read {}: {e}", a.trace.display())))?;
+        report::json_trace_html(&String::from_utf8_lossy(&text), &options)
+            .map_err(|e| CliError::Other(format!("{}: {e}", a.trace.display())))?
+    };
+    let path = a.html.clone().unwrap_or_else(|| {
+        let mut p = a.trace.clone().into_os_string();
+        p.push(".html");
+        p.into()
+    });
+    write_html(&path, &page)
 }

@@ -4,7 +4,8 @@ use std::path::Path;
 
 use tlslab::capture::{analyze_connection, read_capture, CaptureReport, KeyLog, KeySources, ServerKey};
 use tlslab::internal::tcp::reassemble;
-use tlslab::observer::{JsonLog, Observer, TextLog};
+use tlslab::observer::{Event, JsonLog, Observer, TextLog};
+use tlslab::report::{self, HtmlOptions, ReportRecorder};
 
 use super::args::ExplainArgs;
 use super::CliError;
@@ -46,6 +47,7 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         Box::new(TextLog::new(stdout.lock()))
     };
     let mut number = 0;
+    let mut recorded = vec![];
     for c in &connections {
         if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
             report.empty_connections += 1;
@@ -60,7 +62,15 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
                 c.first_packet
             );
         }
-        let r = analyze_connection(c, &secrets, &mut *log);
+        let r = match &o.html {
+            Some(_) => {
+                let mut rec = ReportRecorder::new(HtmlOptions::default().record_limit);
+                let r = analyze_connection(c, &secrets, &mut Both(&mut *log, &mut rec));
+                recorded.push(rec.finish());
+                r
+            }
+            None => analyze_connection(c, &secrets, &mut *log),
+        };
         if o.json {
             outln!("{}", r.summary_json(number));
         } else {
@@ -74,5 +84,27 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
     } else {
         out!("{}", report.summary_text());
     }
+    if let Some(path) = &o.html {
+        let options = HtmlOptions {
+            title: format!("tlslab explain {}", o.capture.display()),
+            redact: o.redact,
+            ..HtmlOptions::default()
+        };
+        let page = report::capture_report_html(&options, &report, &recorded);
+        std::fs::write(path, page).map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+        if !o.json {
+            outln!("HTML report written to {}", path.display());
+        }
+    }
     Ok(())
+}
+
+/// The trace and the page's recorder, fed the same events.
+struct Both<'a>(&'a mut dyn Observer, &'a mut ReportRecorder);
+
+impl Observer for Both<'_> {
+    fn on_event(&mut self, e: &Event<'_>) {
+        self.0.on_event(e);
+        self.1.on_event(e);
+    }
 }

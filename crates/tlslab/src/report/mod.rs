@@ -657,6 +657,51 @@ impl Observer for ReportRecorder {
     }
 }
 
+/// A [`ReportRecorder`] shared with whoever draws the page once the
+/// connection is over (the observer itself is handed to the client), with a
+/// place for the error and the explainer's report.
+#[derive(Clone)]
+pub struct SharedReport(pub std::rc::Rc<std::cell::RefCell<(ReportRecorder, Option<String>, Option<Explanation>)>>);
+
+impl SharedReport {
+    /// An empty report keeping `limit` records in full.
+    pub fn new(limit: usize) -> SharedReport {
+        SharedReport(std::rc::Rc::new(std::cell::RefCell::new((
+            ReportRecorder::new(limit),
+            None,
+            None,
+        ))))
+    }
+
+    /// Notes how the connection failed and the explainer's report.
+    pub fn failed(&self, error: String, explanation: Option<Explanation>) {
+        let mut r = self.0.borrow_mut();
+        r.1 = Some(error);
+        r.2 = explanation;
+    }
+
+    /// The page: `server` names the connection.
+    pub fn html(&self, options: &HtmlOptions, server: &str) -> String {
+        let r = self.0.borrow();
+        let rec = r.0.clone().finish();
+        let s = Section {
+            title: format!("connection to {server}"),
+            events: &rec.events,
+            gaps: &rec.gaps,
+            error: r.1.clone(),
+            explanation: r.2.as_ref(),
+            connection: None,
+        };
+        render(options, "", &[s])
+    }
+}
+
+impl Observer for SharedReport {
+    fn on_event(&mut self, event: &Event<'_>) {
+        self.0.borrow_mut().0.on_event(event);
+    }
+}
+
 /// The direction's lane name.
 fn lane(d: Direction) -> &'static str {
     match d {
