@@ -564,8 +564,14 @@ fn hostile_strings_are_escaped_and_nothing_is_loaded() {
 fn command_line_writes_pages_for_connect_explain_and_view() {
     let dir = artifacts();
     let tlslab = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_tlslab")).args(args).output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
     };
     let addr = server().addr().to_string();
     let ca = server().ca_pem_path();
@@ -595,7 +601,12 @@ fn command_line_writes_pages_for_connect_explain_and_view() {
 
     // The saved trace drawn again: the same ladder.
     let viewed = dir.join("cli-view.html");
-    let (code, out) = tlslab(&["view", trace.to_str().unwrap(), "--html", viewed.to_str().unwrap()]);
+    let (code, out) = tlslab(&[
+        "view",
+        trace.to_str().unwrap(),
+        "--html",
+        viewed.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(0), "{out}");
     let dom2 = browse("cli-view", &std::fs::read_to_string(&viewed).unwrap());
     assert_eq!(ladder_records(&dom2), ladder_records(&dom));

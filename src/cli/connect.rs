@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use tlslab::observer::{Event, JsonLog, KeyLogWriter, Observer, Tee};
-use tlslab::report::{self, HtmlOptions, SharedReport};
 use tlslab::replay::{Bundle, BundleSettings, SharedBuf, StepLog};
+use tlslab::report::{self, HtmlOptions, SharedReport};
 use tlslab::rng::{OsRng, Rng, SeededRng};
 use tlslab::session::StoredSession;
 use tlslab::{Client, ClientConfig};
@@ -19,7 +19,10 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     let payload = o.payload()?;
     let pcap = a.pcap.as_deref().map(|p| (p, a.addr.as_str()));
     let mut observers = o.observers(pcap)?;
-    let html = a.html.as_ref().map(|_| SharedReport::new(HtmlOptions::default().record_limit));
+    let html = a
+        .html
+        .as_ref()
+        .map(|_| SharedReport::new(HtmlOptions::default().record_limit));
     if let Some(h) = &html {
         observers.observers.push(Box::new(h.clone()));
     }
@@ -34,7 +37,15 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     if let Some(seed) = seed {
         outln!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
     }
-    let first = exchange(a, o.config(host_of(&a.addr))?, seed, 0, &payload, &mut observers, html.as_ref());
+    let first = exchange(
+        a,
+        o.config(host_of(&a.addr))?,
+        seed,
+        0,
+        &payload,
+        &mut observers,
+        html.as_ref(),
+    );
     if let (Some(path), Some(h)) = (&a.html, &html) {
         let options = HtmlOptions {
             title: format!("tlslab connect {}", a.addr),
@@ -223,7 +234,8 @@ pub fn replay(a: &ReplayArgs) -> Result<(), CliError> {
 
 /// Writes an HTML page and says where.
 pub(super) fn write_html(path: &std::path::Path, page: &str) -> Result<(), CliError> {
-    std::fs::write(path, page).map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+    std::fs::write(path, page)
+        .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
     outln!("HTML report written to {}", path.display());
     Ok(())
 }

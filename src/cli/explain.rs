@@ -91,7 +91,8 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
             ..HtmlOptions::default()
         };
         let page = report::capture_report_html(&options, &report, &recorded);
-        std::fs::write(path, page).map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+        std::fs::write(path, page)
+            .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
         if !o.json {
             outln!("HTML report written to {}", path.display());
         }

@@ -661,7 +661,10 @@ impl Observer for ReportRecorder {
 /// connection is over (the observer itself is handed to the client), with a
 /// place for the error and the explainer's report.
 #[derive(Clone)]
-pub struct SharedReport(pub std::rc::Rc<std::cell::RefCell<(ReportRecorder, Option<String>, Option<Explanation>)>>);
+pub struct SharedReport(std::rc::Rc<std::cell::RefCell<Shared>>);
+
+/// What a [`SharedReport`] holds: the events, the error, the explanation.
+type Shared = (ReportRecorder, Option<String>, Option<Explanation>);
 
 impl SharedReport {
     /// An empty report keeping `limit` records in full.
