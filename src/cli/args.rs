@@ -127,6 +127,9 @@ pub struct DemoArgs {
     /// The handshake, trace and payload options.
     #[command(flatten)]
     pub options: Options,
+    /// Write the connection as one self-contained HTML page
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 /// The servers `tlslab demo` can start.
