@@ -187,6 +187,7 @@ fn help_exits_0_and_lists_every_command_and_option() {
         "suites",
         "faults",
         "completions",
+        "view",
     ] {
         assert!(stdout.contains(cmd), "no {cmd} in:\n{stdout}");
     }

@@ -64,6 +64,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Replay a bundle written by --bundle, offline, and check every client byte and event
     Replay(ReplayArgs),
+    /// Draw a saved JSON trace or a replay bundle as one self-contained HTML page
+    View(ViewArgs),
     /// Course labs: list them, start one, grade a diagnosis
     #[command(subcommand)]
     Lab(LabCommand),
@@ -98,6 +100,12 @@ pub struct ConnectArgs {
     /// varying one respect of the offer, and say which cause they prove
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "6", help_heading = "Diagnosis")]
     pub probe: Option<usize>,
+    /// Write the connection as one self-contained HTML page
+    ///
+    /// The verdict, the ladder of records with their annotated bytes and the
+    /// key schedule; --redact replaces every secret.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub html: Option<PathBuf>,
 }
 
 /// `tlslab diagnose`.
@@ -128,6 +136,9 @@ pub struct DemoArgs {
     /// The handshake, trace and payload options.
     #[command(flatten)]
     pub options: Options,
+    /// Write the connection as one self-contained HTML page
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub html: Option<std::path::PathBuf>,
 }
 
 /// The servers `tlslab demo` can start.
@@ -163,6 +174,12 @@ pub struct ExplainArgs {
     /// The trace events plus connection_summary and capture_summary objects.
     #[arg(long)]
     pub json: bool,
+    /// Also write every connection as one self-contained HTML page, one section each
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML page, replace every secret
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// `tlslab replay`.
@@ -171,6 +188,26 @@ pub struct ReplayArgs {
     /// The bundle directory (written by `tlslab connect --bundle DIR`)
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Also write the replayed connection as one self-contained HTML page
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML page, replace every secret
+    #[arg(long)]
+    pub redact: bool,
+}
+
+/// `tlslab view`.
+#[derive(Args, Debug)]
+pub struct ViewArgs {
+    /// A saved JSON trace (`--trace json` output) or a replay bundle directory
+    #[arg(value_name = "TRACE")]
+    pub trace: PathBuf,
+    /// The HTML file to write (default: TRACE.html)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Replace every secret
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// `tlslab completions`.

@@ -4,13 +4,14 @@ use std::time::Duration;
 
 use tlslab::observer::{Event, JsonLog, KeyLogWriter, Observer, Tee};
 use tlslab::replay::{Bundle, BundleSettings, SharedBuf, StepLog};
+use tlslab::report::{self, HtmlOptions, SharedReport};
 use tlslab::rng::{OsRng, Rng, SeededRng};
 use tlslab::session::StoredSession;
 use tlslab::{Client, ClientConfig};
 use tlslab_cli::diagnose::ConnectionEvidence;
 use tlslab_cli::net;
 
-use super::args::ConnectArgs;
+use super::args::{ConnectArgs, ReplayArgs, ViewArgs};
 use super::{host_of, print_session, CliError};
 
 /// Handshake, send, print what comes back.
@@ -19,6 +20,13 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     let payload = o.payload()?;
     let pcap = a.pcap.as_deref().map(|p| (p, a.addr.as_str()));
     let mut observers = o.observers(pcap)?;
+    let html = a
+        .html
+        .as_ref()
+        .map(|_| SharedReport::new(HtmlOptions::default().record_limit));
+    if let Some(h) = &html {
+        observers.observers.push(Box::new(h.clone()));
+    }
     // A bundle must be replayable: without --seed, pick one and say which.
     let seed = o.seed.or_else(|| {
         o.bundle.as_ref().map(|_| {
@@ -30,7 +38,23 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     if let Some(seed) = seed {
         outln!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
     }
-    let first = exchange(a, o.config(host_of(&a.addr))?, seed, 0, &payload, &mut observers);
+    let first = exchange(
+        a,
+        o.config(host_of(&a.addr))?,
+        seed,
+        0,
+        &payload,
+        &mut observers,
+        html.as_ref(),
+    );
+    if let (Some(path), Some(h)) = (&a.html, &html) {
+        let options = HtmlOptions {
+            title: format!("tlslab connect {}", a.addr),
+            redact: o.redact,
+            ..HtmlOptions::default()
+        };
+        write_html(path, &h.html(&options, &a.addr))?;
+    }
     let session = match (first, a.probe) {
         (Err(e), Some(n)) if n > 0 => {
             probe(a, n);
@@ -47,7 +71,7 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
         outln!("== reconnecting to resume the session");
         let mut config = o.config(host_of(&a.addr))?;
         config.resume = Some(session);
-        exchange(a, config, seed, 1, &payload, &mut observers)?;
+        exchange(a, config, seed, 1, &payload, &mut observers, None)?;
     }
     Ok(())
 }
@@ -92,6 +116,7 @@ fn exchange(
     connection: u64,
     payload: &[u8],
     observers: &mut Tee,
+    html: Option<&SharedReport>,
 ) -> Result<Option<StoredSession>, CliError> {
     let o = &a.options;
     if let Some(seed) = seed {
@@ -106,7 +131,7 @@ fn exchange(
         let mut both = Both(observers, watched);
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
-        return talk_or_explain(a, &mut stream, payload, &evidence);
+        return talk_or_explain(a, &mut stream, payload, &evidence, html);
     };
     // With --reconnect the second connection goes to DIR/reconnect.
     let dir = if connection == 0 {
@@ -136,7 +161,7 @@ fn exchange(
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
         stream.set_step_log(&log);
-        talk_or_explain(a, &mut stream, payload, &evidence)
+        talk_or_explain(a, &mut stream, payload, &evidence, html)
     })();
     drop(both);
     let bundle = Bundle {
@@ -163,14 +188,23 @@ fn talk_or_explain(
     stream: &mut net::TlsStream<'_>,
     payload: &[u8],
     evidence: &ConnectionEvidence,
+    html: Option<&SharedReport>,
 ) -> Result<Option<StoredSession>, CliError> {
     let result = stream
         .handshake()
         .map_err(CliError::from)
         .and_then(|()| talk(a, stream, payload));
-    if result.is_err() {
-        if let Some(explanation) = stream.client().explain_failure() {
+    if let Err(e) = &result {
+        let explanation = stream.client().explain_failure();
+        if let Some(explanation) = &explanation {
             outln!("== why it failed (tlslab's recomputation)\n{explanation}");
+        }
+        if let Some(h) = html {
+            let text = match e {
+                CliError::Tls(e) => e.to_string(),
+                CliError::Usage(t) | CliError::Other(t) => t.clone(),
+            };
+            h.failed(text, explanation);
         }
     }
     let notices = evidence.notices(stream);
@@ -213,7 +247,16 @@ fn talk(
 }
 
 /// `tlslab replay DIR`: replays a bundle offline and reports the first difference.
-pub fn replay(dir: &std::path::Path) -> Result<(), CliError> {
+pub fn replay(a: &ReplayArgs) -> Result<(), CliError> {
+    let dir = &a.dir;
+    if let Some(path) = &a.html {
+        let options = HtmlOptions {
+            title: format!("tlslab replay {}", dir.display()),
+            redact: a.redact,
+            ..HtmlOptions::default()
+        };
+        write_html(path, &report::bundle_html(dir, &options)?)?;
+    }
     let bundle = Bundle::read(dir)?;
     let report = bundle.replay()?;
     match report.mismatch() {
@@ -230,4 +273,35 @@ pub fn replay(dir: &std::path::Path) -> Result<(), CliError> {
         }
         Some(m) => Err(CliError::Other(format!("replay differs from the recording: {m}"))),
     }
+}
+
+/// Writes an HTML page and says where.
+pub(super) fn write_html(path: &std::path::Path, page: &str) -> Result<(), CliError> {
+    std::fs::write(path, page)
+        .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+    outln!("HTML report written to {}", path.display());
+    Ok(())
+}
+
+/// `tlslab view TRACE`: a saved JSON trace or a replay bundle as a page.
+pub fn view(a: &ViewArgs) -> Result<(), CliError> {
+    let options = HtmlOptions {
+        title: format!("tlslab view {}", a.trace.display()),
+        redact: a.redact,
+        ..HtmlOptions::default()
+    };
+    let page = if a.trace.is_dir() {
+        report::bundle_html(&a.trace, &options)?
+    } else {
+        let text = std::fs::read(&a.trace)
+            .map_err(|e| CliError::Other(format!("cannot read {}: {e}", a.trace.display())))?;
+        report::json_trace_html(&String::from_utf8_lossy(&text), &options)
+            .map_err(|e| CliError::Other(format!("{}: {e}", a.trace.display())))?
+    };
+    let path = a.html.clone().unwrap_or_else(|| {
+        let mut p = a.trace.clone().into_os_string();
+        p.push(".html");
+        p.into()
+    });
+    write_html(&path, &page)
 }

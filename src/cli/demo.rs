@@ -15,6 +15,7 @@ use tlslab_peers::{Peer, PeerKind, PeerOptions};
 
 use super::args::{DemoArgs, DemoServer};
 use super::{print_session, unescape, CliError};
+use tlslab::report::{HtmlOptions, SharedReport};
 
 /// The running server of a demo.
 enum DemoPeer {
@@ -137,14 +138,39 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     if o.trace.is_none() {
         observers.observers.insert(0, readable_trace(o.redact));
     }
+    let html = a
+        .html
+        .as_ref()
+        .map(|_| SharedReport::new(HtmlOptions::default().record_limit));
+    if let Some(h) = &html {
+        observers.observers.push(Box::new(h.clone()));
+    }
+    let write_page = |html: &Option<SharedReport>| -> Result<(), CliError> {
+        match (&a.html, html) {
+            (Some(path), Some(h)) => {
+                let options = HtmlOptions {
+                    title: "tlslab demo".into(),
+                    redact: o.redact,
+                    ..HtmlOptions::default()
+                };
+                super::connect::write_html(path, &h.html(&options, "the demo server"))
+            }
+            _ => Ok(()),
+        }
+    };
     outln!("== handshake (every event of the client, in order)");
     let addr = server.addr().to_string();
     let client = Client::with_observer(config, &mut observers);
     let mut stream = net::connect_tcp(&addr, client, o.timeouts())?;
     if let Err(e) = stream.handshake() {
-        if let Some(explanation) = stream.client().explain_failure() {
+        let explanation = stream.client().explain_failure();
+        if let Some(explanation) = &explanation {
             outln!("== why it failed (tlslab's recomputation)\n{explanation}");
         }
+        if let Some(h) = &html {
+            h.failed(e.to_string(), explanation);
+        }
+        write_page(&html)?;
         return Err(e.into());
     }
     let master_secret = stream.client().master_secret();
@@ -176,6 +202,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
             }
         }
     }
+    write_page(&html)?;
     outln!("== stopping the server");
     drop(server);
     Ok(())

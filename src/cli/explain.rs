@@ -6,6 +6,7 @@ use tlslab::capture::{analyze_connection, read_capture, CaptureReport, KeyLog, K
 use tlslab::explain::notices::Watch;
 use tlslab::internal::tcp::reassemble;
 use tlslab::observer::{Event, JsonLog, Observer, TextLog};
+use tlslab::report::{self, HtmlOptions, ReportRecorder};
 
 use super::args::ExplainArgs;
 use super::CliError;
@@ -15,12 +16,21 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
 }
 
 /// Two observers of one connection.
-struct Pair<'a>(&'a mut dyn Observer, &'a mut Watch);
+/// The trace, the notices watch and (with `--html`) the page's recorder,
+/// fed the same events.
+struct Fan<'a> {
+    trace: &'a mut dyn Observer,
+    watch: &'a mut Watch,
+    page: Option<&'a mut ReportRecorder>,
+}
 
-impl Observer for Pair<'_> {
+impl Observer for Fan<'_> {
     fn on_event(&mut self, e: &Event<'_>) {
-        self.0.on_event(e);
-        self.1.on_event(e);
+        self.trace.on_event(e);
+        self.watch.on_event(e);
+        if let Some(page) = self.page.as_deref_mut() {
+            page.on_event(e);
+        }
     }
 }
 
@@ -57,6 +67,7 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         Box::new(TextLog::new(stdout.lock()))
     };
     let mut number = 0;
+    let mut recorded = vec![];
     for c in &connections {
         if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
             report.empty_connections += 1;
@@ -71,11 +82,26 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
                 c.first_packet
             );
         }
-        // The notices watch sees the same events: what the connection
-        // shows that does not break it (a repeated GCM nonce, an oversized
-        // record).
+        // The notices watch and the page's recorder see the same events as
+        // the trace: what the connection shows that does not break it (a
+        // repeated GCM nonce, an oversized record), and what the page draws.
         let mut watch = Watch::new();
-        let r = analyze_connection(c, &secrets, &mut Pair(&mut *log, &mut watch));
+        let mut rec = o
+            .html
+            .as_ref()
+            .map(|_| ReportRecorder::new(HtmlOptions::default().record_limit));
+        let r = analyze_connection(
+            c,
+            &secrets,
+            &mut Fan {
+                trace: &mut *log,
+                watch: &mut watch,
+                page: rec.as_mut(),
+            },
+        );
+        if let Some(rec) = rec {
+            recorded.push(rec.finish());
+        }
         if !o.json {
             for n in watch.notices() {
                 outln!("note: {n} [{}]", n.id());
@@ -93,6 +119,19 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         outln!("{}", report.summary_json());
     } else {
         out!("{}", report.summary_text());
+    }
+    if let Some(path) = &o.html {
+        let options = HtmlOptions {
+            title: format!("tlslab explain {}", o.capture.display()),
+            redact: o.redact,
+            ..HtmlOptions::default()
+        };
+        let page = report::capture_report_html(&options, &report, &recorded);
+        std::fs::write(path, page)
+            .map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))?;
+        if !o.json {
+            outln!("HTML report written to {}", path.display());
+        }
     }
     Ok(())
 }

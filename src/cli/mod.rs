@@ -85,7 +85,8 @@ pub fn run(command: Command, argv: &[String]) -> Result<(), CliError> {
         Command::Diagnose(a) => diagnose::run(&a, &flags_after_command(argv, &a.addr)),
         Command::Explain(a) => explain::run(&a),
         Command::Demo(a) => demo::run(&a),
-        Command::Replay(a) => connect::replay(&a.dir),
+        Command::Replay(a) => connect::replay(&a),
+        Command::View(a) => connect::view(&a),
         Command::Lab(c) => lab::run(c),
         Command::Suites => {
             list_suites();

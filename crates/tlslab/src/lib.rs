@@ -95,6 +95,7 @@ pub mod internal;
 pub mod observer;
 pub(crate) mod record;
 pub mod replay;
+pub mod report;
 pub mod rng;
 pub mod session;
 #[cfg(feature = "proptest")]

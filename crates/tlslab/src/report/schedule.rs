@@ -1,0 +1,544 @@
+//! The key schedule as a chain: pre-master secret → master secret (PRF label
+//! and seed) → key block in its six parts → for each protected record the
+//! MAC input or the nonce and additional data → MAC or tag → verdict.
+
+use std::fmt::Write as _;
+
+use super::html::{self, esc, Field, Redactor};
+use super::ladder::{shown, Records};
+use super::{HtmlOptions, Section};
+use crate::crypto::suites::SuiteInfo;
+use crate::observer::{OwnedEvent, OwnedPrfCall};
+use crate::wire::Direction;
+
+fn step(out: &mut String, bad: bool, label: &str, rfc: &str, body: &str) {
+    let _ = write!(
+        out,
+        "<div class=\"step{}\"><span class=\"lbl\">{}</span> <small>{}</small><div>{}</div></div>",
+        if bad { " bad" } else { "" },
+        esc(label),
+        esc(rfc),
+        body
+    );
+}
+
+fn down(out: &mut String, text: &str) {
+    let _ = write!(out, "<div class=\"down\">↓ {}</div>", esc(text));
+}
+
+fn prf_body(p: &OwnedPrfCall, red: &Redactor, seed_parts: &[(&str, usize)]) -> String {
+    let mut s = String::from("<table class=\"kv\">");
+    let _ = write!(
+        s,
+        "<tr><th>PRF</th><td>P_{:?}</td></tr><tr><th>label</th><td><code>\"{}\"</code></td></tr><tr><th>secret</th><td>{}</td></tr>",
+        p.hash,
+        esc(&String::from_utf8_lossy(&p.label)),
+        html::value(&p.secret, red, true)
+    );
+    let mut fields = vec![];
+    let mut pos = 0;
+    for (name, n) in seed_parts {
+        fields.push(Field::new(*name, pos, pos + n));
+        pos += n;
+    }
+    let _ = write!(
+        s,
+        "<tr><th>seed</th><td>{}</td></tr><tr><th>A(i), HMAC outputs</th><td>{} iterations</td></tr><tr><th>output</th><td>{}</td></tr></table>",
+        html::annotated(&p.seed, &fields, red),
+        p.a.len(),
+        html::value(&p.output, red, true)
+    );
+    s
+}
+
+/// Draws the chain.
+pub(super) fn draw(
+    out: &mut String,
+    s: &Section<'_>,
+    records: &Records<'_>,
+    failing: Option<usize>,
+    suite: Option<&SuiteInfo>,
+    options: &HtmlOptions,
+    red: &Redactor,
+) {
+    out.push_str("<h3>The key schedule</h3><div class=\"chain\">");
+    let ev = s.events;
+    let mut any = false;
+    // Key exchange.
+    for e in ev {
+        match e {
+            OwnedEvent::KeyShare {
+                group,
+                client_public,
+                server_public,
+            } => {
+                any = true;
+                step(
+                    out,
+                    false,
+                    &format!("ECDHE key shares ({group})"),
+                    "RFC 8422 §5.4, §5.7",
+                    &format!(
+                        "<table class=\"kv\"><tr><th>client public</th><td>{}</td></tr><tr><th>server public</th><td>{}</td></tr></table>",
+                        html::value(client_public, red, false),
+                        html::value(server_public, red, false)
+                    ),
+                );
+            }
+            OwnedEvent::DhKeyShare {
+                p_bits,
+                client_public,
+                server_public,
+                ..
+            } => {
+                any = true;
+                step(
+                    out,
+                    false,
+                    &format!("DHE key shares ({p_bits}-bit p)"),
+                    "RFC 5246 §7.4.3",
+                    &format!(
+                        "<table class=\"kv\"><tr><th>dh_Yc</th><td>{}</td></tr><tr><th>dh_Ys</th><td>{}</td></tr></table>",
+                        html::value(client_public, red, false),
+                        html::value(server_public, red, false)
+                    ),
+                );
+            }
+            OwnedEvent::RsaEncrypted {
+                modulus_bits,
+                ciphertext,
+            } => {
+                any = true;
+                step(
+                    out,
+                    false,
+                    &format!("RSA key transport ({modulus_bits}-bit modulus)"),
+                    "RFC 5246 §7.4.7.1",
+                    &format!("EncryptedPreMasterSecret: {}", html::value(ciphertext, red, false)),
+                );
+            }
+            OwnedEvent::CertificateChecked {
+                server_name,
+                chain_len,
+                verified,
+                detail,
+            } => step(
+                out,
+                false,
+                "server certificate",
+                "RFC 5246 §7.4.2",
+                &format!(
+                    "<table class=\"kv\"><tr><th>server name</th><td>{}</td></tr><tr><th>chain</th><td>{chain_len} certificates</td></tr><tr><th>verified</th><td>{}</td></tr><tr><th>detail</th><td>{}</td></tr></table>",
+                    esc(server_name),
+                    if *verified { "yes" } else { "no" },
+                    esc(&red.text(detail))
+                ),
+            ),
+            OwnedEvent::SignatureChecked { scheme, valid, .. } => step(
+                out,
+                !valid,
+                &format!("ServerKeyExchange signature ({scheme})"),
+                "RFC 5246 §7.4.3",
+                if *valid { "verified" } else { "does not verify" },
+            ),
+            OwnedEvent::ServerKeyChecked { matches, detail } => step(
+                out,
+                !matches,
+                "the operator's server key against the certificate",
+                "",
+                &esc(&red.text(detail)),
+            ),
+            OwnedEvent::FaultApplied { fault, what, before, after } => {
+                step(
+                    out,
+                    true,
+                    &format!("fault applied: {fault}"),
+                    what,
+                    &html::side_by_side("before / after", before, after, red),
+                );
+            }
+            _ => {}
+        }
+    }
+    if let Some(OwnedEvent::PreMasterSecret(pms)) =
+        ev.iter().find(|e| matches!(e, OwnedEvent::PreMasterSecret(_)))
+    {
+        any = true;
+        down(out, "key exchange");
+        step(
+            out,
+            false,
+            &format!("pre_master_secret ({} bytes)", pms.len()),
+            "RFC 5246 §8.1.2",
+            &html::value(pms, red, true),
+        );
+    }
+    let ems = ev.iter().find_map(|e| match e {
+        OwnedEvent::SessionHash { session_hash } => Some(session_hash),
+        _ => None,
+    });
+    for e in ev {
+        let OwnedEvent::Prf(p) = e else { continue };
+        match p.purpose {
+            "master_secret" | "extended_master_secret" => {
+                let extended = p.label.as_slice() == b"extended master secret";
+                down(
+                    out,
+                    if extended {
+                        "PRF(pre_master_secret, \"extended master secret\", session_hash)[0..47]"
+                    } else {
+                        "PRF(pre_master_secret, \"master secret\", ClientHello.random + ServerHello.random)[0..47]"
+                    },
+                );
+                let parts: Vec<(&str, usize)> = if extended {
+                    vec![(
+                        "session_hash = Hash(handshake_messages up to ClientKeyExchange)",
+                        p.seed.len(),
+                    )]
+                } else {
+                    vec![("ClientHello.random", 32), ("ServerHello.random", 32)]
+                };
+                let mut body = prf_body(p, red, &parts);
+                if extended {
+                    body.push_str("<p class=\"note\">Extended master secret (RFC 7627): the seed is the session hash, which binds the master secret to this handshake.</p>");
+                } else if ems.is_none() {
+                    body.push_str("<p class=\"note\">Without the extended master secret extension: the seed is the two randoms only (RFC 5246 §8.1).</p>");
+                }
+                step(
+                    out,
+                    false,
+                    "master_secret",
+                    if extended {
+                        "RFC 7627 §4"
+                    } else {
+                        "RFC 5246 §8.1"
+                    },
+                    &body,
+                );
+            }
+            "key_block" => {
+                down(
+                    out,
+                    "PRF(master_secret, \"key expansion\", ServerHello.random + ClientHello.random)",
+                );
+                let mut body = prf_body(p, red, &[("ServerHello.random", 32), ("ClientHello.random", 32)]);
+                if let Some(OwnedEvent::KeyBlock(kb)) =
+                    ev.iter().find(|e| matches!(e, OwnedEvent::KeyBlock(_)))
+                {
+                    let parts = [
+                        ("client_write_MAC_key", &kb.client_write_mac_key),
+                        ("server_write_MAC_key", &kb.server_write_mac_key),
+                        ("client_write_key", &kb.client_write_key),
+                        ("server_write_key", &kb.server_write_key),
+                        ("client_write_IV", &kb.client_write_iv),
+                        ("server_write_IV", &kb.server_write_iv),
+                    ];
+                    body.push_str(
+                        "<p>The key block, split into its six parts (RFC 5246 §6.3):</p><table class=\"kv\">",
+                    );
+                    let mut pos = 0;
+                    for (name, v) in parts {
+                        let _ = write!(
+                            body,
+                            "<tr><th>{name} <small>[{pos}..{}]</small></th><td>{}</td></tr>",
+                            pos + v.len(),
+                            if v.is_empty() {
+                                "<span class=\"more\">(empty for this suite)</span>".to_owned()
+                            } else {
+                                html::value(v, red, true)
+                            }
+                        );
+                        pos += v.len();
+                    }
+                    body.push_str("</table>");
+                }
+                step(out, false, "key_block", "RFC 5246 §6.3", &body);
+            }
+            _ => {}
+        }
+    }
+    // A master secret from a key log (a capture): no PRF call derives it here.
+    let derived = ev
+        .iter()
+        .any(|e| matches!(e, OwnedEvent::Prf(p) if p.purpose.ends_with("master_secret")));
+    if !derived {
+        if let Some(OwnedEvent::MasterSecret {
+            client_random,
+            master_secret,
+            ..
+        }) = ev.iter().find(|e| matches!(e, OwnedEvent::MasterSecret { .. }))
+        {
+            any = true;
+            let source = s
+                .connection
+                .and_then(|c| c.master_secret_source.clone())
+                .unwrap_or_else(|| "not derived in this trace".into());
+            step(
+                out,
+                false,
+                "master_secret",
+                "RFC 5246 §8.1",
+                &format!(
+                    "<table class=\"kv\"><tr><th>source</th><td>{}</td></tr><tr><th>ClientHello.random</th><td>{}</td></tr><tr><th>master_secret</th><td>{}</td></tr></table>",
+                    esc(&red.text(&source)),
+                    html::value(client_random, red, false),
+                    html::value(master_secret, red, true)
+                ),
+            );
+        }
+    }
+    // A resumed session reuses a master secret: no PRF call derives it here.
+    for e in ev {
+        if let OwnedEvent::SessionResumed {
+            session_id,
+            master_secret,
+        } = e
+        {
+            any = true;
+            step(
+                out,
+                false,
+                "master_secret (resumed session)",
+                "RFC 5246 §7.3",
+                &format!(
+                    "session_id {} · master_secret {}",
+                    html::value(session_id, red, false),
+                    html::value(master_secret, red, true)
+                ),
+            );
+        }
+    }
+    if !any && !ev.iter().any(|e| matches!(e, OwnedEvent::Prf(_))) {
+        out.push_str("<p class=\"note\">No key schedule in this trace (no key exchange was recorded, or the keys were not available).</p>");
+    }
+    records_chain(out, s, records, failing, suite, options, red);
+    finished(out, s, red);
+    out.push_str("</div>");
+}
+
+/// For each protected record: MAC input or nonce and AAD, the MAC or tag, the verdict.
+fn records_chain(
+    out: &mut String,
+    s: &Section<'_>,
+    records: &Records<'_>,
+    failing: Option<usize>,
+    suite: Option<&SuiteInfo>,
+    options: &HtmlOptions,
+    red: &Redactor,
+) {
+    let protected: Vec<usize> = (0..records.list.len())
+        .filter(|&i| records.list[i].view.protected)
+        .collect();
+    if protected.is_empty() {
+        return;
+    }
+    down(out, "each protected record");
+    let mut hidden = 0u64;
+    for i in protected {
+        let r = &records.list[i];
+        if !shown(i, r, failing, options.record_limit) {
+            hidden += 1;
+            continue;
+        }
+        if hidden > 0 {
+            let _ = write!(
+                out,
+                "<div class=\"summary-row\">… {hidden} more protected records summarised</div>"
+            );
+            hidden = 0;
+        }
+        let bad = failing == Some(i);
+        let (d, seq) = (r.dir, r.view.seq);
+        let mut body = String::from("<table class=\"kv\">");
+        let mut verdict: Option<(bool, String)> = None;
+        for e in s.events {
+            match e {
+                OwnedEvent::MacInput(m) if m.direction == d && m.seq == seq => {
+                    let f = [
+                        Field::new("seq_num", 0, 8),
+                        Field::new("type", 8, 9),
+                        Field::new("version", 9, 11),
+                        Field::new("length", 11, 13),
+                    ];
+                    let _ = write!(
+                        body,
+                        "<tr><th>MAC input</th><td>{}<br>fragment ({} bytes): <code class=\"hex\">{}</code></td></tr><tr><th>MAC = HMAC(MAC_write_key, …)</th><td>{}</td></tr>",
+                        html::annotated(&m.pseudo_header, &f, red),
+                        m.fragment.len(),
+                        html::hex_span(&m.fragment, red, None, 64),
+                        html::value(&m.mac, red, false)
+                    );
+                    if d == Direction::ClientToServer && verdict.is_none() {
+                        verdict = Some((
+                            !bad,
+                            if bad {
+                                "the server rejected this record".into()
+                            } else {
+                                "sent".into()
+                            },
+                        ));
+                    }
+                }
+                OwnedEvent::CbcPadding(p) if p.direction == d && p.seq == seq => {
+                    let _ = write!(
+                        body,
+                        "<tr><th>padding</th><td>padding_length {} · {}</td></tr>",
+                        p.padding_length,
+                        if p.well_formed {
+                            "well formed".to_owned()
+                        } else {
+                            format!("malformed (first bad byte {:?})", p.first_bad)
+                        }
+                    );
+                }
+                OwnedEvent::MacCompared {
+                    direction,
+                    seq: q,
+                    computed,
+                    received,
+                    equal,
+                } if *direction == d && *q == seq => {
+                    body.push_str("<tr><th>MAC check</th><td>");
+                    body.push_str(&html::side_by_side("record MAC", computed, received, red));
+                    body.push_str("</td></tr>");
+                    verdict = Some((
+                        *equal,
+                        if *equal {
+                            "MAC verified".into()
+                        } else {
+                            "bad_record_mac: the MAC differs".into()
+                        },
+                    ));
+                }
+                OwnedEvent::AeadNonce(n) if n.direction == d && n.seq == seq => {
+                    let _ = write!(
+                        body,
+                        "<tr><th>nonce = fixed IV ‖ explicit</th><td>{} ‖ {} = {}</td></tr>",
+                        html::value(&n.fixed_iv, red, true),
+                        html::value(&n.explicit, red, false),
+                        html::value(&n.nonce, red, true)
+                    );
+                }
+                OwnedEvent::AeadAad {
+                    direction,
+                    seq: q,
+                    aad,
+                } if *direction == d && *q == seq => {
+                    let f = [
+                        Field::new("seq_num", 0, 8),
+                        Field::new("type", 8, 9),
+                        Field::new("version", 9, 11),
+                        Field::new("length", 11, 13),
+                    ];
+                    let _ = write!(
+                        body,
+                        "<tr><th>additional data</th><td>{}</td></tr>",
+                        html::annotated(aad, &f, red)
+                    );
+                    if verdict.is_none() {
+                        verdict = Some(if d == Direction::ServerToClient {
+                            (true, "tag verified".into())
+                        } else if bad {
+                            (false, "the server rejected this record".into())
+                        } else {
+                            (true, "sent".into())
+                        });
+                    }
+                }
+                OwnedEvent::AeadOpenFailed {
+                    direction,
+                    seq: q,
+                    tag,
+                } if *direction == d && *q == seq => {
+                    let _ = write!(
+                        body,
+                        "<tr><th>tag received</th><td>{}</td></tr>",
+                        html::value(tag, red, false)
+                    );
+                    verdict = Some((false, "bad_record_mac: the tag does not verify".into()));
+                }
+                _ => {}
+            }
+        }
+        if d == Direction::ClientToServer {
+            if let Some((computed, carried)) = super::sent_mac(s, seq, &r.view.payload) {
+                body.push_str("<tr><th>MAC in the record</th><td>");
+                body.push_str(&html::side_by_side(
+                    "MAC computed (MAC input) against the MAC the record carried (encrypt_then_mac)",
+                    &computed,
+                    &carried,
+                    red,
+                ));
+                body.push_str("</td></tr>");
+            }
+        }
+        if suite.is_some_and(|s| s.is_aead()) && r.view.payload.len() >= 16 {
+            let tag = &r.view.payload[r.view.payload.len() - 16..];
+            let _ = write!(
+                body,
+                "<tr><th>tag (16 bytes)</th><td>{}</td></tr>",
+                html::value(tag, red, false)
+            );
+        }
+        let (ok, text) = verdict.unwrap_or((
+            !bad,
+            if bad {
+                "failed".into()
+            } else {
+                "not checked here".into()
+            },
+        ));
+        let ok = ok && !bad;
+        let _ = write!(
+            body,
+            "<tr><th>verdict</th><td class=\"recverdict {}\">{}</td></tr></table>",
+            if ok { "ok" } else { "bad" },
+            esc(&text)
+        );
+        step(
+            out,
+            bad,
+            &format!(
+                "record #{} · {} · seq_num {seq} · {}",
+                i + 1,
+                super::lane(d),
+                r.view.content_type
+            ),
+            "RFC 5246 §6.2.3",
+            &body,
+        );
+    }
+    if hidden > 0 {
+        let _ = write!(
+            out,
+            "<div class=\"summary-row\">… {hidden} more protected records summarised</div>"
+        );
+    }
+}
+
+/// The Finished messages: PRF(master_secret, label, Hash(handshake_messages)).
+fn finished(out: &mut String, s: &Section<'_>, red: &Redactor) {
+    for e in s.events {
+        if let OwnedEvent::FinishedVerify {
+            label,
+            handshake_hash,
+            computed,
+            received,
+        } = e
+        {
+            let bad = computed != received;
+            let body = format!(
+                "<table class=\"kv\"><tr><th>Hash(handshake_messages)</th><td>{}</td></tr></table>{}",
+                html::value(handshake_hash, red, false),
+                html::side_by_side("verify_data", computed, received, red)
+            );
+            step(
+                out,
+                bad,
+                &format!("Finished: verify_data = PRF(master_secret, \"{label}\", Hash(handshake_messages))[0..11]"),
+                "RFC 5246 §7.4.9",
+                &body,
+            );
+        }
+    }
+}
