@@ -148,16 +148,34 @@ impl<'o> TlsStream<'o> {
     /// Reads application data until the server closes or `quiet` passes with
     /// nothing new (servers that keep the connection open), at most `limit` in all.
     pub fn read_until_quiet(&mut self, quiet: Duration, limit: Duration) -> Result<Vec<u8>, Error> {
+        self.read_reply(quiet, quiet, limit)
+    }
+
+    /// Reads the answer to a request: waits up to `first` for its first
+    /// bytes (a slow server is not a silent one), then reads until the
+    /// server is quiet for `quiet`, the connection ends, or `limit` has
+    /// passed since the start.
+    pub fn read_reply(
+        &mut self,
+        first: Duration,
+        quiet: Duration,
+        limit: Duration,
+    ) -> Result<Vec<u8>, Error> {
         let start = Instant::now();
         let mut all = vec![];
-        self.sock.set_read_timeout(Some(quiet))?;
+        self.sock.set_read_timeout(Some(first.max(quiet)))?;
         let result = loop {
             if start.elapsed() > limit {
                 break Ok(());
             }
             match self.read() {
                 Ok(got) if got.is_empty() => break Ok(()),
-                Ok(got) => all.extend_from_slice(&got),
+                Ok(got) => {
+                    if all.is_empty() {
+                        self.sock.set_read_timeout(Some(quiet))?;
+                    }
+                    all.extend_from_slice(&got);
+                }
                 Err(Error::Tool(ToolError::Timeout(_))) => break Ok(()),
                 Err(e) => break Err(e),
             }

@@ -236,7 +236,17 @@ fn talk(
     if !payload.is_empty() {
         stream.write_all(payload)?;
     }
-    let got = stream.read_until_quiet(Duration::from_millis(1500), o.timeouts().read)?;
+    let got = {
+        // After a request, wait for the answer as long as a read may take;
+        // then stop once the server has been quiet for 1.5 s.
+        let quiet = Duration::from_millis(1500);
+        let first = if payload.is_empty() {
+            quiet
+        } else {
+            o.timeouts().read
+        };
+        stream.read_reply(first, quiet, first + o.timeouts().read)?
+    };
     outln!("received {} bytes of application data:", got.len());
     super::write_out_bytes(&got);
     if !got.ends_with(b"\n") && !got.is_empty() {

@@ -183,7 +183,17 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     };
     outln!("== sending {:?}", String::from_utf8_lossy(&request));
     stream.write_all(&request)?;
-    let got = stream.read_until_quiet(Duration::from_millis(1500), o.timeouts().read)?;
+    let got = {
+        // After a request, wait for the answer as long as a read may take;
+        // then stop once the server has been quiet for 1.5 s.
+        let quiet = Duration::from_millis(1500);
+        let first = if request.is_empty() {
+            quiet
+        } else {
+            o.timeouts().read
+        };
+        stream.read_reply(first, quiet, first + o.timeouts().read)?
+    };
     stream.close()?;
     outln!("== received {} bytes; the first lines:", got.len());
     for line in String::from_utf8_lossy(&got).lines().take(12) {

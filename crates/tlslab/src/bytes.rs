@@ -6,6 +6,7 @@ use std::ops::{Deref, DerefMut};
 
 /// Borrowed bytes that display as lowercase hex (`Display` and `Debug`).
 #[derive(Clone, Copy, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct Hex<'a>(pub &'a [u8]);
 
 impl fmt::Display for Hex<'_> {
@@ -35,6 +36,7 @@ impl Bytes {
         Bytes(b.to_vec())
     }
     /// Lowercase hex text.
+    #[doc(hidden)]
     pub fn to_hex(&self) -> String {
         hex::encode(&self.0)
     }

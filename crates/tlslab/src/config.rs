@@ -136,6 +136,7 @@ impl ClientConfig {
     }
 
     /// Checks the configuration before anything is sent.
+    #[doc(hidden)]
     pub fn validate(&self) -> Result<(), Error> {
         if self.suites.is_empty() {
             return Err(Error::config("no cipher suite to offer"));

@@ -101,10 +101,12 @@ pub enum RecordError {
 
 /// Consecutive empty records accepted before [`RecordError::TooManyEmptyRecords`]
 /// (BoringSSL's limit, `kMaxEmptyRecords`).
+#[doc(hidden)]
 pub const MAX_EMPTY_RECORDS: usize = 32;
 
 /// Consecutive warning alerts accepted before
 /// [`RecordError::TooManyWarningAlerts`] (BoringSSL's limit, `kMaxWarningAlerts`).
+#[doc(hidden)]
 pub const MAX_WARNING_ALERTS: usize = 4;
 
 /// The server broke a handshake rule, or the two sides cannot agree.
@@ -389,26 +391,31 @@ impl Error {
     }
 
     /// [`ToolError::Config`]: bad configuration or input from the caller.
+    #[doc(hidden)]
     pub fn config(message: impl Into<String>) -> Error {
         Error::Tool(ToolError::Config(message.into()))
     }
 
     /// [`ToolError::Io`]: a socket or file operation failed.
+    #[doc(hidden)]
     pub fn io(message: impl Into<String>) -> Error {
         Error::Tool(ToolError::Io(message.into()))
     }
 
     /// [`ToolError::Timeout`]: nothing arrived in time.
+    #[doc(hidden)]
     pub fn timeout(message: impl Into<String>) -> Error {
         Error::Tool(ToolError::Timeout(message.into()))
     }
 
     /// [`ToolError::ConnectionClosed`]: the peer closed the TCP connection.
+    #[doc(hidden)]
     pub fn connection_closed(message: impl Into<String>) -> Error {
         Error::Tool(ToolError::ConnectionClosed(message.into()))
     }
 
     /// [`ToolError::PrivateKey`]: a private key is malformed or does not fit.
+    #[doc(hidden)]
     pub fn private_key(message: impl Into<String>) -> Error {
         Error::Tool(ToolError::PrivateKey(message.into()))
     }

@@ -172,6 +172,7 @@ impl Fault {
 
 /// What a fault changed at an edit point, for its `FaultApplied` event.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct Tampered {
     /// What it changed, in RFC terms.
     pub what: &'static str,
@@ -196,6 +197,7 @@ impl Fault {
     /// there, and says what it changed. Faults of the record layer's own
     /// work (padding, the sealed bytes, record sizes) change nothing here:
     /// [`Faults::seal_record`] and [`Faults::handshake_record_size`] apply them.
+    #[doc(hidden)]
     pub fn tamper(&self, point: Point<'_>) -> Option<Tampered> {
         match (*self, point) {
             (Fault::WrongPreMasterSecret, Point::PreMasterSecret(pre_master_secret)) => {
@@ -331,6 +333,7 @@ impl Faults {
 
     /// Offers `point` to every configured fault in turn and reports each
     /// change as a `FaultApplied` event.
+    #[doc(hidden)]
     pub fn tamper(&self, mut point: Point<'_>, hooks: &mut Hooks<'_>) {
         for fault in &self.0 {
             if let Some(t) = fault.tamper(point.reborrow()) {
@@ -346,6 +349,7 @@ impl Faults {
 
     /// The largest handshake record we send: [`MAX_PLAINTEXT`], or less
     /// with `split-records`.
+    #[doc(hidden)]
     pub fn handshake_record_size(&self) -> usize {
         self.find(|f| match f {
             Fault::SplitRecords { size } => Some(*size),
@@ -367,6 +371,7 @@ impl Faults {
     ///    ([`RecordLayerState::seal_malformed`]);
     /// 3. on the sealed bytes: `corrupt-mac`, `flip-ciphertext-bit`,
     ///    `truncate-record`.
+    #[doc(hidden)]
     pub fn seal_record(
         &self,
         write: &mut RecordLayerState,

@@ -100,6 +100,7 @@ impl Point<'_> {
 
     /// The same point, borrowed again: offers one value to several
     /// interceptors in turn.
+    #[doc(hidden)]
     pub fn reborrow(&mut self) -> Point<'_> {
         match self {
             Point::PreMasterSecret(v) => Point::PreMasterSecret(v),
@@ -130,6 +131,7 @@ impl Point<'_> {
     /// The value as bytes, for the before/after of an `Intercepted` event:
     /// the key block's parts concatenated in RFC order; a MAC input's
     /// `seq_num ‖ version`; RSA key transport's pre-master secret ‖ modulus.
+    #[doc(hidden)]
     pub fn value_bytes(&self) -> Vec<u8> {
         match self {
             Point::PreMasterSecret(v) => v.to_vec(),

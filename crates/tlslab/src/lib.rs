@@ -104,6 +104,8 @@ mod types;
 pub mod wire;
 
 pub use client::Client;
-pub use config::{ClientConfig, CustomClientHello, CustomVerifier, ServerNameIndication, Verification};
+#[doc(hidden)]
+pub use config::CustomClientHello;
+pub use config::{ClientConfig, CustomVerifier, ServerNameIndication, Verification};
 pub use error::Error;
 pub use types::StateName;

@@ -62,6 +62,7 @@ pub struct Step {
 /// `tlslab_cli::net::connect_logged`); shared so that a failed connection still
 /// leaves its steps behind.
 #[derive(Clone, Default)]
+#[doc(hidden)]
 pub struct StepLog(pub Rc<RefCell<Vec<Step>>>);
 
 impl StepLog {

@@ -79,6 +79,7 @@ impl Rng for SeededRng {
 
 /// Replays fixed bytes, then falls back to another generator. Used to reproduce
 /// a published handshake (fixed client_random and ephemeral key).
+#[doc(hidden)]
 pub struct ScriptedRng<R: Rng> {
     script: Vec<Vec<u8>>,
     then: R,

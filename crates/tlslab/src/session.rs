@@ -36,6 +36,7 @@ pub struct StoredSession {
 
 impl StoredSession {
     /// The text form: one `key=value` line each, byte values in hex.
+    #[doc(hidden)]
     pub fn to_text(&self) -> String {
         let mut s = String::from("# tlslab session: contains the master secret; keep it private\n");
         let _ = writeln!(s, "server_name={}", self.server_name);
@@ -52,6 +53,7 @@ impl StoredSession {
     }
 
     /// Parses the text form, naming the line that is wrong.
+    #[doc(hidden)]
     pub fn from_text(text: &str) -> Result<StoredSession, Error> {
         let bad = |what: &str| Error::config(format!("session file: {what}"));
         let mut server_name = None;

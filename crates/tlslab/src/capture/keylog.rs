@@ -104,16 +104,19 @@ impl KeyLog {
     }
 
     /// Whether TLS 1.3 secrets are logged for `client_random`.
+    #[doc(hidden)]
     pub fn has_tls13_secrets(&self, client_random: &[u8; 32]) -> bool {
         self.tls13.contains(client_random)
     }
 
     /// Number of TLS 1.2 connections with a usable line.
+    #[doc(hidden)]
     pub fn len(&self) -> usize {
         self.master_secrets.len() + self.pre_master_secrets.len() + self.rsa_pre_master_secrets.len()
     }
 
     /// Whether no TLS 1.2 secret was found.
+    #[doc(hidden)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

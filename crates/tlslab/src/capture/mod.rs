@@ -28,7 +28,9 @@ pub(crate) mod tcp;
 
 pub use analyze::{analyze_connection, ConnectionReport, Failure, KeySources, RecordRef, ServerKey};
 pub use keylog::KeyLog;
-pub use pcap_in::{read_capture, Capture, CaptureError, Format, Packet};
+#[doc(hidden)]
+pub use pcap_in::Packet;
+pub use pcap_in::{read_capture, Capture, CaptureError, Format};
 pub use pcap_out::{placeholder_client_addr, PcapWriter};
 pub(crate) use tcp::reassemble;
 pub use tcp::Statistics;

@@ -143,6 +143,7 @@ impl<W: Write> PcapWriter<W> {
     }
 
     /// The writer (for a `Vec<u8>`: the file so far).
+    #[doc(hidden)]
     pub fn get_ref(&self) -> &W {
         &self.out
     }

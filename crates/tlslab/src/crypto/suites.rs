@@ -60,6 +60,7 @@ pub enum MacAlgorithm {
 
 impl MacAlgorithm {
     /// `mac_length` and `mac_key_length` (RFC 5246 §6.2.3.1, Appendix C).
+    #[doc(hidden)]
     pub fn len(self) -> usize {
         match self {
             MacAlgorithm::HmacSha1 => 20,
@@ -110,6 +111,7 @@ impl SuiteInfo {
         self.id.name().unwrap_or("unknown")
     }
     /// `enc_key_length` (RFC 5246 Appendix C).
+    #[doc(hidden)]
     pub fn enc_key_len(&self) -> usize {
         match self.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes128Gcm => 16,
@@ -119,6 +121,7 @@ impl SuiteInfo {
     /// `fixed_iv_length`: the IV bytes taken from the key block. Zero for
     /// TLS 1.2 CBC (the IV is explicit per record), 4 for GCM's salt (RFC 5288
     /// §3), 12 for ChaCha20-Poly1305 (RFC 7905 §2).
+    #[doc(hidden)]
     pub fn fixed_iv_len(&self) -> usize {
         match self.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 0,

@@ -47,6 +47,7 @@
 //! [`FailureRecorder::explain`] turns them into those inputs.
 
 mod cause;
+#[doc(hidden)]
 pub mod evidence;
 mod finished;
 mod live;
@@ -56,9 +57,15 @@ mod record;
 mod report;
 
 pub use cause::{BitPosition, Cause, FinishedLabel};
+#[doc(hidden)]
 pub use finished::explain_finished;
-pub use live::{Debrief, FailureRecorder, LiveSession, Messages};
+#[doc(hidden)]
+pub use live::{Debrief, Messages};
+#[doc(hidden)]
+pub use live::{FailureRecorder, LiveSession};
+#[doc(hidden)]
 pub use peer::explain_peer_complaint;
+#[doc(hidden)]
 pub use record::explain_record;
 #[doc(hidden)]
 pub use record::flip_search_limit;
@@ -75,6 +82,7 @@ use crate::wire::{AlertDescription, Direction, HandshakeType, ProtocolVersion};
 /// Only `suite`, the randoms and one of `master_secret` / `pre_master_secret`
 /// are needed; every other field lets more hypotheses be tested.
 #[derive(Clone, Debug)]
+#[doc(hidden)]
 pub struct Secrets {
     /// The negotiated suite (its PRF hash, cipher and MAC).
     pub suite: &'static SuiteInfo,
@@ -214,6 +222,7 @@ fn other_hash(h: PrfHash) -> PrfHash {
 /// A protected record that did not verify, as received (or, for a peer's
 /// complaint, as we sent it).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct FailedRecord {
     /// Who sent it: `ServerToClient` records are protected with the
     /// server_write keys, `ClientToServer` ones with the client_write keys.
@@ -253,6 +262,7 @@ impl FailedRecord {
 /// A Finished whose verify_data did not match (one we received), or the one
 /// we sent (for a peer's complaint).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct FailedFinished {
     /// Whose Finished: it decides the PRF label.
     pub label: FinishedLabel,
@@ -273,6 +283,7 @@ pub struct FailedFinished {
 
 /// When the peer's alert came.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub enum ComplaintPoint {
     /// In answer to our ClientHello (no keys yet).
     AfterClientHello,
@@ -289,6 +300,7 @@ pub enum ComplaintPoint {
 /// the private key the operator believes the server uses (`--server-key`),
 /// each in the same encoding (for example the DER SubjectPublicKeyInfo).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct KeyPairCheck {
     /// From the certificate the server sent.
     pub certificate_public_key: Vec<u8>,
@@ -299,6 +311,7 @@ pub struct KeyPairCheck {
 /// A fatal alert from the server after we sent something protected: what the
 /// server received from us, so the explainer can recompute the server's side.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct PeerComplaint {
     /// The alert the server sent.
     pub alert: AlertDescription,

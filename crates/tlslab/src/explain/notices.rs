@@ -23,8 +23,10 @@ use crate::observer::{Event, Observer};
 use crate::wire::{AlertDescription, Direction};
 
 /// `TLSPlaintext.length` may not exceed 2^14 (RFC 5246 §6.2.1).
+#[doc(hidden)]
 pub const MAX_PLAINTEXT: usize = 1 << 14;
 /// `TLSCiphertext.length` may not exceed 2^14 + 2048 (RFC 5246 §6.2.3).
+#[doc(hidden)]
 pub const MAX_CIPHERTEXT: usize = (1 << 14) + 2048;
 
 /// One thing worth saying about a connection that may have worked.
@@ -149,6 +151,7 @@ impl Watch {
     }
 
     /// Whether the server sent close_notify.
+    #[doc(hidden)]
     pub fn saw_close_notify(&self) -> bool {
         self.with(|s| s.close_notify)
     }
@@ -157,6 +160,7 @@ impl Watch {
     /// many bytes the socket delivered, `tcp_closed` whether the server
     /// closed it. Bytes read beyond the last whole record mean the
     /// connection ended in the middle of a record.
+    #[doc(hidden)]
     pub fn finish(&self, bytes_read: u64, tcp_closed: bool) -> Vec<Notice> {
         self.with(|s| {
             let mut out = s.notices.clone();

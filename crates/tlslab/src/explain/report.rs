@@ -145,6 +145,7 @@ pub struct Explanation {
 
 impl Explanation {
     /// Sorts the findings and derives the verdict.
+    #[doc(hidden)]
     pub fn new(
         subject: String,
         expected: Option<Evidence>,

@@ -130,11 +130,13 @@ impl<W: Write> JsonLog<W> {
     }
 
     /// The writer.
+    #[doc(hidden)]
     pub fn get_ref(&self) -> &W {
         &self.out
     }
 
     /// Gives the writer back.
+    #[doc(hidden)]
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -147,6 +149,7 @@ impl JsonLog<Stdout> {
     }
 
     /// The JSON object [`JsonLog`] writes for `event`, without the newline.
+    #[doc(hidden)]
     pub fn format_event(event: &Event<'_>, redact: bool) -> String {
         let mut line = Vec::new();
         // Serializing into a Vec fails only if a Serialize impl fails, and

@@ -54,6 +54,7 @@ impl<W: Write> KeyLogWriter<W> {
     }
 
     /// The key log line for one connection, with its newline.
+    #[doc(hidden)]
     pub fn line(client_random: &[u8; 32], master_secret: &[u8; 48]) -> String {
         format!("CLIENT_RANDOM {} {}\n", Hex(client_random), Hex(master_secret))
     }
@@ -64,11 +65,13 @@ impl<W: Write> KeyLogWriter<W> {
     }
 
     /// The writer.
+    #[doc(hidden)]
     pub fn get_ref(&self) -> &W {
         &self.out
     }
 
     /// Gives the writer back.
+    #[doc(hidden)]
     pub fn into_inner(self) -> W {
         self.out
     }

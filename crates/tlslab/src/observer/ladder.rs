@@ -1,5 +1,5 @@
 //! Readable text: a message ladder, then the values, at a chosen level of
-//! detail, never a line longer than [`LadderLog::WIDTH`] characters.
+//! detail, never a line longer than 120 characters.
 //!
 //! ```text
 //! → ClientHello  TLSv1.2  16 suites  SNI example.com  groups x25519,secp256r1  EMS ✓  EtM ✓  ticket ✓
@@ -61,6 +61,7 @@ pub struct LadderLog<W: Write> {
 
 impl<W: Write> LadderLog<W> {
     /// The longest line written.
+    #[doc(hidden)]
     pub const WIDTH: usize = 120;
 
     /// A ladder at `level`; secret values are printed in full.
@@ -86,6 +87,7 @@ impl<W: Write> LadderLog<W> {
     /// Leaves out the field trees of the messages (the `messages` detail)
     /// whatever the level: the ladder line of each message stays, and at
     /// `values` the derived values follow it.
+    #[doc(hidden)]
     pub fn without_fields(mut self) -> LadderLog<W> {
         self.fields = false;
         self
@@ -97,11 +99,13 @@ impl<W: Write> LadderLog<W> {
     }
 
     /// Gives the writer back.
+    #[doc(hidden)]
     pub fn into_inner(self) -> W {
         self.out
     }
 
     /// The lines for one event.
+    #[doc(hidden)]
     pub fn lines(&mut self, event: &Event<'_>) -> Vec<String> {
         let w = Self::WIDTH;
         let mut out = vec![];
@@ -146,6 +150,7 @@ impl<W: Write> LadderLog<W> {
 /// A `name  k=v k=v` line from [`super::TextLog`], wrapped: short pairs stay
 /// on the first line, each long value goes on its own labelled lines, 32
 /// bytes (64 hex digits) a line with offsets.
+#[doc(hidden)]
 pub fn wrap_event(line: &str, width: usize) -> Vec<String> {
     if line.chars().count() <= width {
         return vec![line.to_string()];

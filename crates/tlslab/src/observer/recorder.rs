@@ -20,6 +20,7 @@ impl Recorder {
     }
 
     /// The names of the events, in order (compact to assert on a sequence).
+    #[doc(hidden)]
     pub fn names(&self) -> Vec<&'static str> {
         self.events.iter().map(OwnedEvent::name).collect()
     }
@@ -45,6 +46,7 @@ impl Recorder {
     }
 
     /// Forgets every event recorded so far.
+    #[doc(hidden)]
     pub fn clear(&mut self) {
         self.events.clear();
     }

@@ -55,6 +55,7 @@ impl<W: Write> TextLog<W> {
     }
 
     /// Whether secrets are redacted.
+    #[doc(hidden)]
     pub fn is_redacted(&self) -> bool {
         self.redact
     }
@@ -65,11 +66,13 @@ impl<W: Write> TextLog<W> {
     }
 
     /// The writer.
+    #[doc(hidden)]
     pub fn get_ref(&self) -> &W {
         &self.out
     }
 
     /// Gives the writer back.
+    #[doc(hidden)]
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -83,6 +86,7 @@ impl TextLog<Stdout> {
 
     /// The line [`TextLog`] writes for `event`, without the newline (the same
     /// as the crate-internal `format_event`, reachable from outside this module).
+    #[doc(hidden)]
     pub fn format_event(event: &Event<'_>, redact: bool) -> String {
         format_event(event, redact)
     }
@@ -113,6 +117,7 @@ impl fmt::Display for Event<'_> {
 
 /// The text line of one event, without a trailing newline. With `redact`,
 /// secret byte strings become `<redacted N bytes>`.
+#[doc(hidden)]
 pub fn format_event(event: &Event<'_>, redact: bool) -> String {
     let mut s = String::with_capacity(128);
     // Writing to a String cannot fail.

@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 
 /// Escapes text for an HTML element body or a quoted attribute value.
+#[doc(hidden)]
 pub fn esc(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for c in text.chars() {

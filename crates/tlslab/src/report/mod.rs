@@ -30,8 +30,11 @@ mod trace;
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 
+#[doc(hidden)]
 pub use html::{esc, Field, Redactor};
-pub use trace::{bundle_html, json_trace_html, read_json_trace, Trace};
+pub use trace::{bundle_html, json_trace_html};
+#[doc(hidden)]
+pub use trace::{read_json_trace, Trace};
 
 use crate::capture::{read_capture, reassemble, CaptureError, CaptureReport, ConnectionReport, KeySources};
 use crate::crypto::suites::{self, SuiteInfo};
@@ -64,6 +67,7 @@ impl Default for HtmlOptions {
 /// Records left out while recording ([`ReportRecorder`]): `records` records
 /// carrying `bytes` bytes, just before event number `position`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(hidden)]
 pub struct Gap {
     /// Index into the kept events where the left-out records were.
     pub position: usize,

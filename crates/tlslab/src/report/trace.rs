@@ -35,6 +35,7 @@ pub struct Trace {
 
 /// Reads a JSON Lines trace. Blank lines are ignored; a line that is not a
 /// JSON object with an `"event"` name is an error with its line number.
+#[doc(hidden)]
 pub fn read_json_trace(text: &str) -> Result<Trace, String> {
     let mut t = Trace::default();
     for (n, line) in text.lines().enumerate() {

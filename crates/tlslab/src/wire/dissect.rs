@@ -163,6 +163,7 @@ impl Dissection {
     /// The tree as indented text lines, one per field:
     /// `  39..41    cipher_suite  0xc02f TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`.
     /// No line is longer than `width` (values are cut with `…`).
+    #[doc(hidden)]
     pub fn to_lines(&self, width: usize) -> Vec<String> {
         let mut out = vec![];
         for f in &self.fields {
@@ -195,6 +196,7 @@ fn field_lines(f: &Field, depth: usize, width: usize, out: &mut Vec<String>) {
 }
 
 /// Cuts `s` to at most `width` characters, ending in `…` when cut.
+#[doc(hidden)]
 pub fn clip(s: &str, width: usize) -> String {
     if s.chars().count() <= width {
         return s.to_string();
@@ -206,6 +208,7 @@ pub fn clip(s: &str, width: usize) -> String {
 
 /// A classic hex dump: `0010  16 03 03 00 …  ascii`, `per_line` bytes a line,
 /// offsets counted from `base`.
+#[doc(hidden)]
 pub fn hex_dump(bytes: &[u8], base: usize, per_line: usize) -> Vec<String> {
     let per_line = per_line.max(1);
     bytes
@@ -1715,6 +1718,7 @@ impl Dissector {
 }
 
 /// The message's name as the RFC's structure names it (`ServerHello`).
+#[doc(hidden)]
 pub fn message_title(message: &str) -> String {
     match message {
         "client_hello" => "ClientHello".into(),
@@ -1738,6 +1742,7 @@ pub fn message_title(message: &str) -> String {
 /// One line for a message ladder: arrow, message name and its key fields,
 /// at most `width` characters, e.g.
 /// `← ServerHello  TLSv1.2  TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256  EMS ✓  EtM –  ticket ✓`.
+#[doc(hidden)]
 pub fn ladder_line(d: &Dissection, from_server: bool, width: usize) -> String {
     let arrow = if from_server { "←" } else { "→" };
     let mut parts = vec![format!("{arrow} {}", message_title(&d.message))];
@@ -1830,6 +1835,7 @@ pub fn ladder_line(d: &Dissection, from_server: bool, width: usize) -> String {
 
 /// Hex wrapped at `per_line` bytes with offsets, each line prefixed by
 /// `indent`: for long values in text output.
+#[doc(hidden)]
 pub fn wrapped_hex(bytes: &[u8], per_line: usize, indent: &str) -> Vec<String> {
     bytes
         .chunks(per_line.max(1))
@@ -1840,6 +1846,7 @@ pub fn wrapped_hex(bytes: &[u8], per_line: usize, indent: &str) -> Vec<String> {
 
 /// An annotated hex dump of a dissected message: each leaf field's bytes on
 /// their own lines (16 a line) next to its name and value.
+#[doc(hidden)]
 pub fn annotated_dump(d: &Dissection, width: usize) -> Vec<String> {
     let mut out = vec![];
     for f in &d.fields {

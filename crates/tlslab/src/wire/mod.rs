@@ -55,6 +55,7 @@ pub struct Alert {
 
 impl Alert {
     /// A fatal alert.
+    #[doc(hidden)]
     pub fn fatal(description: AlertDescription) -> Alert {
         Alert {
             level: AlertLevel::FATAL,
@@ -63,6 +64,7 @@ impl Alert {
     }
 
     /// A warning alert.
+    #[doc(hidden)]
     pub fn warning(description: AlertDescription) -> Alert {
         Alert {
             level: AlertLevel::WARNING,
