@@ -2,20 +2,8 @@
 //! `openssl s_server` started by the test.
 
 use std::process::Command;
-use std::sync::OnceLock;
 
-use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
-
-fn server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..ServerOptions::default()
-        })
-        .unwrap()
-    })
-}
+use tlslab_peers::testkit::rev_server;
 
 fn tlslab(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
@@ -36,8 +24,8 @@ fn temp_path(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
-    let addr = server().addr().to_string();
-    let ca = server().ca_pem_path();
+    let addr = rev_server().addr().to_string();
+    let ca = rev_server().ca_pem_path();
     let keylog = temp_path("keylog.txt");
     let _ = std::fs::remove_file(&keylog);
     let (code, stdout, stderr) = tlslab(&[
@@ -67,7 +55,7 @@ fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
     assert!(line.starts_with("CLIENT_RANDOM "), "{line}");
     // The same line is in OpenSSL's own key log.
     let cr = hex::decode(line.split(' ').nth(1).unwrap()).unwrap();
-    let ms = server()
+    let ms = rev_server()
         .keylog_master_secret(&cr)
         .expect("OpenSSL logged this connection");
     assert_eq!(line.split(' ').nth(2).unwrap().trim(), hex::encode(ms));
@@ -81,8 +69,8 @@ fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
 
 #[test]
 fn json_trace_is_one_event_per_line() {
-    let addr = server().addr().to_string();
-    let ca = server().ca_pem_path();
+    let addr = rev_server().addr().to_string();
+    let ca = rev_server().ca_pem_path();
     let (code, stdout, stderr) = tlslab(&[
         "connect",
         &addr,
@@ -114,7 +102,7 @@ fn json_trace_is_one_event_per_line() {
 
 #[test]
 fn failures_exit_nonzero_with_the_alert_name() {
-    let addr = server().addr().to_string();
+    let addr = rev_server().addr().to_string();
     // Default roots: the throwaway CA is unknown.
     let (code, _, stderr) = tlslab(&["connect", &addr, "--servername", "localhost"]);
     assert_eq!(code, 1);
@@ -250,8 +238,8 @@ fn help_exits_0_and_lists_every_command_and_option() {
 
 #[test]
 fn options_take_their_value_after_an_equals_sign() {
-    let addr = server().addr().to_string();
-    let ca = format!("--ca={}", server().ca_pem_path().display());
+    let addr = rev_server().addr().to_string();
+    let ca = format!("--ca={}", rev_server().ca_pem_path().display());
     let (code, stdout, stderr) = tlslab(&[
         "connect",
         &addr,

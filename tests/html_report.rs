@@ -11,7 +11,6 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use tlslab::capture::{KeyLog, KeySources, PcapWriter};
@@ -24,18 +23,7 @@ use tlslab::report::{self, HtmlOptions, Section};
 use tlslab::wire::{ContentType, Direction, ProtocolVersion};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::{self, Timeouts};
-use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
-
-fn server() -> &'static LocalServer {
-    static SERVER: OnceLock<LocalServer> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        LocalServer::start(&ServerOptions {
-            mode: ServerMode::Rev,
-            ..Default::default()
-        })
-        .unwrap()
-    })
-}
+use tlslab_peers::testkit::rev_server;
 
 /// The target directory (`target/` or `$CARGO_TARGET_DIR`), from this test's
 /// own path: `<target>/debug/deps/html_report-…`.
@@ -130,7 +118,7 @@ fn ladder_records(dom: &str) -> usize {
 
 fn config(suite: &str) -> ClientConfig {
     let mut c = ClientConfig::new("localhost");
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&server().ca_pem_path()).unwrap());
+    c.verification = Verification::Verify(CertVerifier::from_ca_file(&rev_server().ca_pem_path()).unwrap());
     c.suites = vec![suites::find_by_name(suite).unwrap()];
     c
 }
@@ -156,7 +144,7 @@ fn run(config: ClientConfig, observer: &mut dyn Observer) -> Run {
         read: Duration::from_secs(5),
         ..Timeouts::default()
     };
-    let mut s = net::connect_tcp(&server().addr().to_string(), client, timeouts).unwrap();
+    let mut s = net::connect_tcp(&rev_server().addr().to_string(), client, timeouts).unwrap();
     let result = (|| {
         s.handshake()?;
         s.write_all(b"report\n")?;
@@ -172,7 +160,7 @@ fn run(config: ClientConfig, observer: &mut dyn Observer) -> Run {
         s.close()
     })();
     let client_random = s.client().session().client_random.unwrap();
-    let master_secret = server().wait_master_secret(&client_random, Duration::from_secs(2));
+    let master_secret = rev_server().wait_master_secret(&client_random, Duration::from_secs(2));
     let peer = master_secret
         .as_ref()
         .map(|ms| <[u8; 48]>::try_from(ms.as_slice()).unwrap());
@@ -386,7 +374,7 @@ fn capture_with_two_connections() {
         (50002, "ECDHE-RSA-CHACHA20-POLY1305"),
     ] {
         let client: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-        let mut w = PcapWriter::new(Vec::new(), client, server().addr()).unwrap();
+        let mut w = PcapWriter::new(Vec::new(), client, rev_server().addr()).unwrap();
         let r = run(config(suite), &mut w);
         r.result.as_ref().unwrap();
         w.finish().unwrap();
@@ -399,7 +387,7 @@ fn capture_with_two_connections() {
         assert!(r.master_secret.is_some());
         randoms.push(r.client_random);
     }
-    let keylog = KeyLog::parse(&std::fs::read_to_string(server().keylog_path()).unwrap());
+    let keylog = KeyLog::parse(&std::fs::read_to_string(rev_server().keylog_path()).unwrap());
     let sources = KeySources {
         keylog,
         server_key: None,
@@ -458,7 +446,7 @@ fn redacted_page_holds_no_secret_from_openssls_key_log() {
     let page = report::connection_html(&options, "localhost", &r.events, None, None);
     let dom = browse("redacted", &page);
     // OpenSSL's own key log: every secret in it, for every connection.
-    let mut secrets: Vec<String> = server()
+    let mut secrets: Vec<String> = rev_server()
         .keylog_entries()
         .into_iter()
         .map(|(_, s)| s.to_lowercase())
@@ -573,8 +561,8 @@ fn command_line_writes_pages_for_connect_explain_and_view() {
             String::from_utf8_lossy(&out.stdout).into_owned(),
         )
     };
-    let addr = server().addr().to_string();
-    let ca = server().ca_pem_path();
+    let addr = rev_server().addr().to_string();
+    let ca = rev_server().ca_pem_path();
     let page = dir.join("cli-connect.html");
     let trace = dir.join("cli-connect.jsonl");
     let (code, out) = tlslab(&[

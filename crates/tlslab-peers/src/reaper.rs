@@ -11,13 +11,6 @@ use std::sync::{Mutex, Once};
 static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 static INSTALL: Once = Once::new();
 
-extern "C" {
-    fn atexit(callback: extern "C" fn()) -> i32;
-    fn kill(pid: i32, signal: i32) -> i32;
-}
-
-const SIGKILL: i32 = 9;
-
 extern "C" fn kill_registered() {
     let pids = match CHILDREN.lock() {
         Ok(pids) => pids.clone(),
@@ -27,7 +20,7 @@ extern "C" fn kill_registered() {
         // SAFETY: kill(2) takes plain integers; a pid that already exited (or
         // was reaped) only makes it return an error, which is ignored.
         unsafe {
-            kill(pid as i32, SIGKILL);
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
         }
     }
 }
@@ -38,7 +31,7 @@ pub fn register(pid: u32) {
         // SAFETY: atexit(3) stores a plain function pointer with no captured
         // state; `kill_registered` only locks a static mutex and calls kill(2).
         unsafe {
-            atexit(kill_registered);
+            libc::atexit(kill_registered);
         }
     });
     if let Ok(mut pids) = CHILDREN.lock() {
