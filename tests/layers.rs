@@ -1,5 +1,6 @@
 //! Layers point one way: no import cycle between the top-level modules of the
-//! library (`crates/tlslab/src`) or of the command (`src`).
+//! library (`crates/tlslab/src`), of the command (`src`), of the test peers or of the
+//! BoGo shim.
 //!
 //! A file `src/a/b.rs` belongs to module `a`, as do `src/a.rs` and
 //! `src/a/mod.rs`. Every `crate::x` path in module `a` (in a `use` line,
@@ -220,6 +221,12 @@ fn library_modules_have_no_import_cycle() {
 #[test]
 fn command_modules_have_no_import_cycle() {
     assert_no_cycle("src");
+}
+
+#[test]
+fn peer_and_shim_modules_have_no_import_cycle() {
+    assert_no_cycle("crates/tlslab-peers/src");
+    assert_no_cycle("crates/bogo-shim/src");
 }
 
 /// The observer is the funnel every layer reports through: it may name the

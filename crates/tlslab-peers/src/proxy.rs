@@ -14,7 +14,7 @@
 //!
 //! Server records are counted per connection **from 0, every record
 //! counting**: ChangeCipherSpec and alert records count like any other.
-//! tlslite-ng ([`crate::hostile`]) and OpenSSL send one handshake message
+//! tlslite-ng (the `hostile` module) and OpenSSL send one handshake message
 //! per record, so a full ECDHE handshake from the server is: 0 ServerHello,
 //! 1 Certificate, 2 ServerKeyExchange, 3 ServerHelloDone, then, when the
 //! client offered session_ticket (RFC 5077) and the server issues one, 4

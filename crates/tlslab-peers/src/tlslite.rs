@@ -14,7 +14,7 @@
 //! the master secret, not ours. A line is written the moment tlslite-ng
 //! derives the master secret of a full handshake, so handshakes that fail
 //! later (at Finished) are in the key log too. `--fault NAME` switches on one
-//! deliberate server bug ([`crate::hostile`]).
+//! deliberate server bug (the `hostile` module).
 //!
 //! Quirks: `--echo` serves connections in parallel (a thread each). Without
 //! `--echo` it is an HTTP file server. tlslite-ng 0.8 reads PEM keys in
@@ -40,7 +40,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
 }
 
 /// Like [`prepare`], with more launcher options (`--fault NAME`, see
-/// [`crate::hostile`]) and the private key file handed to `tls.py -k`.
+/// the `hostile` module) and the private key file handed to `tls.py -k`.
 pub(super) fn prepare_with(
     opts: &PeerOptions,
     dir: &Path,
