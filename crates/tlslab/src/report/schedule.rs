@@ -22,6 +22,17 @@ fn step(out: &mut String, bad: bool, label: &str, rfc: &str, body: &str) {
     );
 }
 
+/// A two-column table of named values: each label (plain text, escaped
+/// here) beside its value (HTML the caller has already escaped).
+fn kv(rows: &[(&str, String)]) -> String {
+    let mut s = String::from("<table class=\"kv\">");
+    for (label, value) in rows {
+        let _ = write!(s, "<tr><th>{}</th><td>{value}</td></tr>", esc(label));
+    }
+    s.push_str("</table>");
+    s
+}
+
 fn down(out: &mut String, text: &str) {
     let _ = write!(out, "<div class=\"down\">↓ {}</div>", esc(text));
 }
@@ -78,11 +89,10 @@ pub(super) fn draw(
                     false,
                     &format!("ECDHE key shares ({group})"),
                     "RFC 8422 §5.4, §5.7",
-                    &format!(
-                        "<table class=\"kv\"><tr><th>client public</th><td>{}</td></tr><tr><th>server public</th><td>{}</td></tr></table>",
-                        html::value(client_public, red, false),
-                        html::value(server_public, red, false)
-                    ),
+                    &kv(&[
+                        ("client public", html::value(client_public, red, false)),
+                        ("server public", html::value(server_public, red, false)),
+                    ]),
                 );
             }
             OwnedEvent::DhKeyShare {
@@ -97,11 +107,10 @@ pub(super) fn draw(
                     false,
                     &format!("DHE key shares ({p_bits}-bit p)"),
                     "RFC 5246 §7.4.3",
-                    &format!(
-                        "<table class=\"kv\"><tr><th>dh_Yc</th><td>{}</td></tr><tr><th>dh_Ys</th><td>{}</td></tr></table>",
-                        html::value(client_public, red, false),
-                        html::value(server_public, red, false)
-                    ),
+                    &kv(&[
+                        ("dh_Yc", html::value(client_public, red, false)),
+                        ("dh_Ys", html::value(server_public, red, false)),
+                    ]),
                 );
             }
             OwnedEvent::RsaEncrypted {
@@ -114,7 +123,10 @@ pub(super) fn draw(
                     false,
                     &format!("RSA key transport ({modulus_bits}-bit modulus)"),
                     "RFC 5246 §7.4.7.1",
-                    &format!("EncryptedPreMasterSecret: {}", html::value(ciphertext, red, false)),
+                    &format!(
+                        "EncryptedPreMasterSecret: {}",
+                        html::value(ciphertext, red, false)
+                    ),
                 );
             }
             OwnedEvent::CertificateChecked {
@@ -127,12 +139,12 @@ pub(super) fn draw(
                 false,
                 "server certificate",
                 "RFC 5246 §7.4.2",
-                &format!(
-                    "<table class=\"kv\"><tr><th>server name</th><td>{}</td></tr><tr><th>chain</th><td>{chain_len} certificates</td></tr><tr><th>verified</th><td>{}</td></tr><tr><th>detail</th><td>{}</td></tr></table>",
-                    esc(server_name),
-                    if *verified { "yes" } else { "no" },
-                    esc(&red.text(detail))
-                ),
+                &kv(&[
+                    ("server name", esc(server_name)),
+                    ("chain", format!("{chain_len} certificates")),
+                    ("verified", if *verified { "yes" } else { "no" }.to_string()),
+                    ("detail", esc(&red.text(detail))),
+                ]),
             ),
             OwnedEvent::SignatureChecked { scheme, valid, .. } => step(
                 out,
@@ -148,7 +160,12 @@ pub(super) fn draw(
                 "",
                 &esc(&red.text(detail)),
             ),
-            OwnedEvent::FaultApplied { fault, what, before, after } => {
+            OwnedEvent::FaultApplied {
+                fault,
+                what,
+                before,
+                after,
+            } => {
                 step(
                     out,
                     true,
@@ -278,12 +295,11 @@ pub(super) fn draw(
                 false,
                 "master_secret",
                 "RFC 5246 §8.1",
-                &format!(
-                    "<table class=\"kv\"><tr><th>source</th><td>{}</td></tr><tr><th>ClientHello.random</th><td>{}</td></tr><tr><th>master_secret</th><td>{}</td></tr></table>",
-                    esc(&red.text(&source)),
-                    html::value(client_random, red, false),
-                    html::value(master_secret, red, true)
-                ),
+                &kv(&[
+                    ("source", esc(&red.text(&source))),
+                    ("ClientHello.random", html::value(client_random, red, false)),
+                    ("master_secret", html::value(master_secret, red, true)),
+                ]),
             );
         }
     }
