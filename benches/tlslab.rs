@@ -49,6 +49,8 @@ use tlslab::{Client, ClientConfig, Verification};
 use tlslab_cli::net::{self, Timeouts};
 use tlslab_peers::local_server::{LocalServer, ServerOptions};
 
+mod dudect;
+
 // ---------------------------------------------------------------------------
 // A counting allocator, per thread: the client runs on the bench thread, so
 // the server thread's allocations do not count.
@@ -1762,81 +1764,17 @@ fn section_cbc(r: &mut Report) {
 }
 
 // ---------------------------------------------------------------------------
-// Timing: a dudect-style check of the CBC verifier (Reparaz, Balasch,
-// Verbauwhede 2017): two classes of inputs, interleaved at random, each call
-// timed; Welch's t-test on the two samples. |t| ≥ 4.5 means the time depends
-// on the class (a leak); below, no leak was detected at this sample size.
+// Timing: the dudect-style check of the CBC verifier (benches/dudect/mod.rs).
 // ---------------------------------------------------------------------------
-
-/// Welch's t statistic of two samples.
-fn welch_t(a: &[f64], b: &[f64]) -> f64 {
-    let stats = |x: &[f64]| {
-        let n = x.len() as f64;
-        let mean = x.iter().sum::<f64>() / n;
-        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
-        (n, mean, var)
-    };
-    let (na, ma, va) = stats(a);
-    let (nb, mb, vb) = stats(b);
-    (ma - mb) / (va / na + vb / nb).sqrt()
-}
-
-/// The two classes' timings (ns) of `f` on `inputs[0]` and `inputs[1]`
-/// (same length), `per_class` each after a warm-up, in random order; every
-/// input is copied into the same buffer first so that both classes read the
-/// same addresses. Returns |t| over the measurements below the pooled 90th
-/// percentile (dudect's cropping: interrupts and the other processes on the
-/// machine only add time, in long outliers).
-fn dudect(inputs: [&[u8]; 2], per_class: usize, f: &mut dyn FnMut(&[u8]) -> bool) -> f64 {
-    let mut buf = inputs[0].to_vec();
-    let mut state = 0x9e3779b97f4a7c15u64; // xorshift64: the class order
-    let mut samples: [Vec<f64>; 2] = [Vec::with_capacity(per_class), Vec::with_capacity(per_class)];
-    let warm_up = per_class / 10;
-    let mut i = 0usize;
-    while samples[0].len() < per_class || samples[1].len() < per_class {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let class = (state & 1) as usize;
-        buf.copy_from_slice(inputs[class]);
-        let start = Instant::now();
-        std::hint::black_box(f(std::hint::black_box(&buf)));
-        let ns = start.elapsed().as_nanos() as f64;
-        i += 1;
-        if i > warm_up && samples[class].len() < per_class {
-            samples[class].push(ns);
-        }
-    }
-    let mut pooled: Vec<f64> = samples.iter().flatten().copied().collect();
-    pooled.sort_by(|a, b| a.total_cmp(b));
-    let cut = pooled[pooled.len() * 9 / 10];
-    let crop = |s: &[f64]| s.iter().copied().filter(|&v| v <= cut).collect::<Vec<_>>();
-    welch_t(&crop(&samples[0]), &crop(&samples[1])).abs()
-}
-
-/// plaintext ‖ MAC ‖ padding: a decrypted CBC fragment of `len` bytes with
-/// `pad` padding bytes, its MAC computed with ring (not by the verifier).
-fn timing_fragment(alg: suites::MacAlgorithm, key: &[u8], len: usize, pad: u8) -> Vec<u8> {
-    let n = len - alg.len() - usize::from(pad) - 1;
-    let plaintext = vec![0x61u8; n];
-    let ring_key = ring::hmac::Key::new(alg.hmac().expect("HMAC"), key);
-    let mut input =
-        tlslab::internal::record::pseudo_header(7, ContentType::APPLICATION_DATA, ProtocolVersion::TLS12, n)
-            .to_vec();
-    input.extend_from_slice(&plaintext);
-    let mut f = plaintext;
-    f.extend_from_slice(ring::hmac::sign(&ring_key, &input).as_ref());
-    f.extend(std::iter::repeat_n(pad, usize::from(pad) + 1));
-    f
-}
 
 fn section_timing(r: &mut Report) -> bool {
     use tlslab::internal::record::verify::{explain, verify_constant_time};
     r.section(
         "Timing: the CBC verifier, dudect-style (Welch's t, |t| < 4.5 passes)",
         "Each row: two classes of decrypted 400-byte fragments of the same length, interleaved \
-         at random, each verification timed (ns, `Instant`), cropped at the pooled 90th \
-         percentile. *padding*: valid 255-byte padding with a wrong MAC vs a bad padding byte \
+         at random, each verification timed (time-stamp counter ticks) after a warm-up, cropped at the \
+         pooled 90th percentile. *control*: the same input in both classes (the harness's own \
+         bias). *padding*: valid 255-byte padding with a wrong MAC vs a bad padding byte \
          (Vaudenay, Canvel et al.). *length*: valid records with 0 vs 255 padding bytes, i.e. a \
          secret plaintext length 255 bytes apart (Lucky13). `explain` is the readable twin, \
          which branches on secrets: it must be caught, or the check cannot fail.",
@@ -1850,60 +1788,49 @@ fn section_timing(r: &mut Report) -> bool {
         suites::MacAlgorithm::HmacSha256,
         suites::MacAlgorithm::HmacSha384,
     ] {
-        let raw_key = vec![0x4d; alg.len()];
-        let key = MacKey::new(alg, &raw_key).expect("HMAC");
-        // padding: valid padding, MAC off by one bit / a bad padding byte.
-        let mut wrong_mac = timing_fragment(alg, &raw_key, 400, 255);
-        wrong_mac[400 - 257] ^= 1;
-        let mut bad_pad = timing_fragment(alg, &raw_key, 400, 255);
-        bad_pad[400 - 100] ^= 1;
-        // length: valid records, 0 and 255 padding bytes.
-        let long = timing_fragment(alg, &raw_key, 400, 0);
-        let short = timing_fragment(alg, &raw_key, 400, 255);
-        let cases: [(&str, [&[u8]; 2]); 3] = [
-            // The control: one input in both classes; a |t| here is the
-            // harness's own bias, not the verifier's.
-            ("control", [&wrong_mac, &wrong_mac]),
-            ("padding", [&wrong_mac, &bad_pad]),
-            ("length", [&long, &short]),
-        ];
-        for (classes, inputs) in cases {
-            let ct = dudect(inputs, per_class, &mut |f| {
-                verify_constant_time(&key, 7, typ, ver, f).is_ok()
+        let (key, cases) = dudect::cbc_cases(alg);
+        for (classes, [a, b]) in &cases {
+            let inputs = [a.as_slice(), b.as_slice()];
+            let ct = dudect::abs_t(inputs, per_class, &mut |f| {
+                verify_constant_time(&key, dudect::SEQ, typ, ver, f).is_ok()
             });
-            let pass = ct < 4.5;
+            let pass = ct < dudect::THRESHOLD;
             ok &= pass;
             r.row(&[
                 "verify_constant_time".into(),
                 format!("{alg:?}"),
-                classes.into(),
+                (*classes).into(),
                 per_class.to_string(),
                 format!("{ct:.2}"),
                 if pass { "no leak detected" } else { "LEAK" }.into(),
             ]);
             r.target(format!("{alg:?} {classes}: |t| = {ct:.2} < 4.5"), pass);
-            if alg == suites::MacAlgorithm::HmacSha1 {
-                let leaky = dudect(inputs, per_class, &mut |f| explain(&key, 7, typ, ver, f).ok);
-                let caught = leaky >= 4.5;
-                ok &= caught;
-                r.row(&[
-                    "explain (leaks by design)".into(),
-                    format!("{alg:?}"),
-                    classes.into(),
-                    per_class.to_string(),
-                    format!("{leaky:.2}"),
-                    if caught {
-                        "leak detected (as it must be)"
-                    } else {
-                        "MISSED"
-                    }
-                    .into(),
-                ]);
-                r.target(
-                    format!("the check catches explain ({classes}): |t| = {leaky:.2} ≥ 4.5"),
-                    caught,
-                );
+            // The readable twin on the two leaking classes: the check must see it.
+            if *classes == "control" || alg != suites::MacAlgorithm::HmacSha1 {
+                continue;
             }
+            let leaky = dudect::abs_t(inputs, per_class, &mut |f| {
+                explain(&key, dudect::SEQ, typ, ver, f).ok
+            });
+            let caught = leaky >= dudect::THRESHOLD;
+            ok &= caught;
+            r.row(&[
+                "explain (leaks by design)".into(),
+                format!("{alg:?}"),
+                (*classes).into(),
+                per_class.to_string(),
+                format!("{leaky:.2}"),
+                if caught {
+                    "leak detected (as it must be)"
+                } else {
+                    "MISSED"
+                }
+                .into(),
+            ]);
+            r.target(
+                format!("the check catches explain ({classes}): |t| = {leaky:.2} ≥ 4.5"),
+                caught,
+            );
         }
     }
     ok
