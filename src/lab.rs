@@ -464,8 +464,9 @@ pub struct LabRun {
     /// what the student investigates.
     pub trace: String,
     /// The bytes read from and written to the socket, as annotated hex (the
-    /// `flights.txt` format of [`tlslab::replay`]). A record changed after
-    /// sealing differs here from its `record_out` event in the trace.
+    /// `flights.txt` format of [`tlslab::replay`]): the same bytes as the
+    /// trace's `record_out` events, which come after any change a fault
+    /// makes to a sealed record.
     pub wire: String,
     /// The `openssl s_server` command line.
     pub server_command: String,

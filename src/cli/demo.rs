@@ -163,7 +163,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
         if readable.is_some() {
             " (one line per message; --trace messages, values or bytes show more)"
         } else {
-            ""
+            " (every event of the client, in order)"
         }
     );
     let addr = server.addr().to_string();
