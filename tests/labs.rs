@@ -336,3 +336,95 @@ fn an_instructor_lab_file_is_picked_up_without_code() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The lab's page: `lab start` writes it beside the files (and to `--html`)
+/// without the answer (no fault, no verdict); a wrong `lab check` draws the
+/// same; a right one writes the explained page, with `--redact` holding no
+/// byte of the master secret the client's key log has.
+#[test]
+fn lab_pages_hold_the_answer_only_after_a_right_check() {
+    let dir = temp("pages");
+    let d = dir.to_str().unwrap();
+    let start_page = dir.join("start.html");
+    let o = tlslab(
+        &[
+            "lab",
+            "start",
+            "flipped-bit",
+            "--dir",
+            d,
+            "--html",
+            start_page.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let answer_words = [
+        "flip-ciphertext-bit",
+        "altered after it was protected",
+        "corruption-in-transit",
+    ];
+    for page in [dir.join("report.html"), start_page] {
+        let html = std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+        assert!(html.contains("class=\"verdict failed\""), "{}", page.display());
+        for w in answer_words {
+            assert!(!html.contains(w), "{} shows {w}", page.display());
+        }
+    }
+    let wrong = dir.join("wrong.html");
+    let o = tlslab(
+        &[
+            "lab",
+            "check",
+            "flipped-bit",
+            "--answer",
+            "bad-padding",
+            "--dir",
+            d,
+            "--html",
+            wrong.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!o.status.success(), "{}", text(&o));
+    let html = std::fs::read_to_string(&wrong).unwrap();
+    for w in answer_words {
+        assert!(!html.contains(w), "the page of a wrong answer shows {w}");
+    }
+    assert!(!dir.join("report-explained.html").exists());
+    let o = tlslab(
+        &[
+            "lab",
+            "check",
+            "flipped-bit",
+            "--answer",
+            "corruption-in-transit",
+            "--dir",
+            d,
+            "--redact",
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let html = std::fs::read_to_string(dir.join("report-explained.html")).unwrap();
+    assert!(html.contains("flip-ciphertext-bit") && html.contains("altered after it was protected"));
+    let keylog = std::fs::read_to_string(dir.join("client-keylog.txt")).unwrap();
+    let master = keylog.split_whitespace().nth(2).expect("a CLIENT_RANDOM line");
+    assert_eq!(master.len(), 96, "{keylog}");
+    for secret in [master.to_string(), master.to_uppercase(), spaced(master)] {
+        assert!(
+            !html.contains(&secret),
+            "the redacted page holds the master secret"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `ab cd ef`: hex as the page's byte views write it.
+fn spaced(hex: &str) -> String {
+    hex.as_bytes()
+        .chunks(2)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

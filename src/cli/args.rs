@@ -261,6 +261,13 @@ pub struct LabStartArgs {
     /// Write the files for the investigation to DIR (default: ./tlslab-lab-NAME)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Also write the connection as one self-contained HTML page to FILE
+    /// (DIR/report.html is always written; neither holds the answer)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML pages, replace every secret
+    #[arg(long)]
+    pub redact: bool,
     /// Where labs are found.
     #[command(flatten)]
     pub labs: LabDirs,
@@ -278,6 +285,18 @@ pub struct LabCheckArgs {
     /// The seed the lab was started with
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = number)]
     pub seed: u64,
+    /// The lab's directory (default: ./tlslab-lab-NAME): a right answer
+    /// writes the explained page there as report-explained.html, if it exists
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Write the connection as one HTML page to FILE: explained (every
+    /// event and the explainer's verdict) for a right answer, as `lab start`
+    /// draws it for a wrong one
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML page, replace every secret
+    #[arg(long)]
+    pub redact: bool,
     /// Where labs are found.
     #[command(flatten)]
     pub labs: LabDirs,
