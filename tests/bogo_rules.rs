@@ -10,7 +10,7 @@
 
 use tlslab::bytes::Bytes;
 use tlslab::crypto::suites;
-use tlslab::error::{HandshakeError, RecordError};
+use tlslab::error::{CertificateError, CertificateKind, HandshakeError, Received, RecordError};
 use tlslab::internal::key_block::KeyBlock;
 use tlslab::internal::messages::{split_handshake, ClientHello};
 use tlslab::internal::record::{Protection, RecordLayerState};
@@ -37,11 +37,16 @@ fn records(v: &serde_json::Value, range: std::ops::RangeInclusive<usize>) -> Vec
 /// A client that reproduces the walkthrough's client side (its ClientHello,
 /// x25519 key and IVs), so the published server flight verifies.
 fn walkthrough_client(v: &serde_json::Value) -> Client<'static> {
+    walkthrough_client_verifying(v, Verification::Insecure)
+}
+
+/// [`walkthrough_client`] with this certificate verification.
+fn walkthrough_client_verifying(v: &serde_json::Value, verification: Verification) -> Client<'static> {
     let hello_record = record(v, 0);
     let (_, body) = split_handshake(&hello_record[5..]).unwrap();
     let hello = ClientHello::decode(body).unwrap();
     let mut config = ClientConfig::new("example.ulfheim.net");
-    config.verification = Verification::Insecure;
+    config.verification = verification;
     config.custom_client_hello = Some(CustomClientHello {
         hello,
         keep_random: true,
@@ -449,4 +454,85 @@ fn the_tls13_downgrade_sentinel_is_accepted_by_a_tls12_only_client() {
     let mut client = client_with_sni(ServerNameIndication::SameAsServerName);
     client.receive(&hello, &mut vec![]).unwrap();
     assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+}
+
+#[test]
+fn after_our_close_notify_the_server_is_read_until_its_own() {
+    // RFC 5246 §7.2.1: the side that closes first may wait for the other's
+    // close_notify. An empty record (§6.2.1 allows zero-length application
+    // data) and a warning alert before it change nothing, and need no answer.
+    let v = vector();
+    let warning: &[u8] = &[1, AlertDescription::NO_RENEGOTIATION.0];
+    let mut client = established(&v);
+    client.close(&mut vec![]).unwrap();
+    assert!(!client.close_notify_received());
+    let server = server_records(
+        &v,
+        &[
+            (ContentType::APPLICATION_DATA, &[]),
+            (ContentType::ALERT, warning),
+            (ContentType::ALERT, &[1, 0]),
+        ],
+    );
+    let mut out = vec![];
+    client.receive(&server, &mut out).unwrap();
+    assert!(client.close_notify_received());
+    assert!(out.is_empty(), "our close_notify already answered the server's");
+
+    // Data after our close_notify has no reader: it is refused.
+    let mut client = established(&v);
+    client.close(&mut vec![]).unwrap();
+    let late = server_records(&v, &[(ContentType::APPLICATION_DATA, b"late")]);
+    let err = client.receive(&late, &mut vec![]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Handshake(HandshakeError::UnexpectedMessage {
+                got: Received::ApplicationData,
+                ..
+            })
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn abort_sends_the_fatal_alert_and_ends_the_connection() {
+    // RFC 5246 §7.2: "Alert messages with a level of fatal result in the
+    // immediate termination of the connection" (and the session must not be
+    // resumed: `session_to_resume` is then None).
+    let v = vector();
+    let mut client = established(&v);
+    let mut out = vec![];
+    client
+        .abort(AlertDescription::DECOMPRESSION_FAILURE, &mut out)
+        .unwrap();
+    assert_eq!(
+        open_client_records(&v, &out),
+        vec![(
+            ContentType::ALERT,
+            vec![2, AlertDescription::DECOMPRESSION_FAILURE.0]
+        )]
+    );
+    assert!(client.session_to_resume().is_none());
+    assert!(client.send(b"more", &mut vec![]).is_err());
+}
+
+#[test]
+fn a_custom_verifier_refusal_sends_the_alert_it_chose() {
+    // RFC 5246 §7.2.2: certificate_unknown is "some other (unspecified) issue
+    // ... rendering it unacceptable": the verifier knows which.
+    let v = vector();
+    let verification = Verification::Custom(Box::new(|chain, _| {
+        assert_eq!(chain.len(), 1, "the walkthrough's chain is its one certificate");
+        Err(Error::Certificate(CertificateError {
+            kind: CertificateKind::RefusedByVerifier(AlertDescription::CERTIFICATE_UNKNOWN),
+            reason: "pinned key differs".into(),
+        }))
+    }));
+    let mut client = walkthrough_client_verifying(&v, verification);
+    let mut out = vec![];
+    let err = client.receive(&records(&v, 1..=4), &mut out).unwrap_err();
+    assert!(matches!(err, Error::Certificate(_)), "{err}");
+    assert_eq!(out, plaintext_alert(AlertDescription::CERTIFICATE_UNKNOWN));
 }

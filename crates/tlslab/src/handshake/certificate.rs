@@ -90,8 +90,10 @@ pub(super) fn handle_certificate(
             KeyExchange::EcdheRsa | KeyExchange::DheRsa | KeyExchange::Rsa,
             PublicKeyKind::Rsa { .. }
         ) | (
+            // RFC 8422 §2.1: ECDHE_ECDSA needs "an ECDSA- or EdDSA-capable
+            // public key".
             KeyExchange::EcdheEcdsa,
-            PublicKeyKind::EcP256 | PublicKeyKind::EcP384
+            PublicKeyKind::EcP256 | PublicKeyKind::EcP384 | PublicKeyKind::Ed25519
         )
     );
     if !fits {
