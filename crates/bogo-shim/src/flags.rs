@@ -58,6 +58,27 @@ pub struct PerConnection {
     /// `-async`: read the socket one byte at a time, so every record and
     /// handshake message arrives in pieces.
     pub async_io: bool,
+    /// `-expect-verify-result`: the verifier's verdict must be a failure
+    /// exactly when `-verify-fail` is given (on a resumption: the verdict of
+    /// the session's original handshake).
+    pub expect_verify_result: bool,
+    /// `-use-custom-verify-callback`: BoringSSL's newer verification callback.
+    /// For tlslab both are [`tlslab::Verification::Custom`]; they differ in
+    /// the alert a refusal sends (`certificate_unknown` rather than the legacy
+    /// callback's `handshake_failure`).
+    pub custom_verify_callback: bool,
+    /// `-reverify-on-resume`: run the verifier again on a resumed session's
+    /// chain (a session does not outlive the trust in its certificate).
+    pub reverify_on_resume: bool,
+    /// `-shim-shuts-down`: send close_notify right after the handshake instead
+    /// of echoing (with `-check-close-notify`: then wait for the runner's).
+    pub shim_shuts_down: bool,
+    /// `-send-alert`: end the connection with a fatal decompression_failure
+    /// alert right after the handshake.
+    pub send_alert: bool,
+    /// `-expect-peer-signature-algorithm ID`: the scheme of the server's
+    /// ServerKeyExchange signature (on a resumption: of the original one).
+    pub expect_peer_signature_algorithm: Option<u16>,
 }
 
 /// The whole command line.
@@ -160,6 +181,11 @@ impl Flags {
             // sans-IO client the explicit and implicit handshakes are the
             // same sequence of reads and writes.
             (Scope::All, "-implicit-handshake") => return Ok(()),
+            // The split-handshake tests are declined (`-is-handshaker-supported`
+            // answers No); the handshaker's path is passed to every test anyway.
+            (Scope::All, "-handshaker-path") => return Ok(()),
+            // TLS 1.2 has no HelloRetryRequest: there is never one to expect.
+            (_, "-expect-no-hrr") => return Ok(()),
             // TLS 1.3 and below-1.2 versions are never offered: disabling them
             // changes nothing.
             (_, "-no-tls13" | "-no-tls11" | "-no-tls1") => return Ok(()),
@@ -213,6 +239,14 @@ impl Flags {
                 "-shim-writes-first" => c.shim_writes_first = true,
                 "-check-close-notify" => c.check_close_notify = true,
                 "-async" => c.async_io = true,
+                "-expect-verify-result" => c.expect_verify_result = true,
+                "-use-custom-verify-callback" => c.custom_verify_callback = true,
+                "-reverify-on-resume" => c.reverify_on_resume = true,
+                "-shim-shuts-down" => c.shim_shuts_down = true,
+                "-send-alert" => c.send_alert = true,
+                "-expect-peer-signature-algorithm" => {
+                    c.expect_peer_signature_algorithm = Some(parse_u16(name, v)?)
+                }
                 other => return Err(Unsupported(format!("unsupported flag {other}"))),
             }
         }
@@ -237,6 +271,8 @@ const VALUE_FLAGS: &[&str] = &[
     "-curves",
     "-verify-prefs",
     "-expect-curve-id",
+    "-expect-peer-signature-algorithm",
+    "-handshaker-path",
 ];
 
 fn parse_u16(name: &str, v: &str) -> Result<u16, Unsupported> {

@@ -50,13 +50,14 @@ use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
 
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::find_by_name;
 use tlslab::error::{CertificateError, CertificateKind};
 use tlslab::session::StoredSession;
-use tlslab::wire::{NamedGroup, SignatureScheme};
+use tlslab::wire::{AlertDescription, NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, ServerNameIndication, Verification};
 
 use flags::{Flags, PerConnection, Unsupported};
@@ -117,19 +118,67 @@ fn run(args: &[String]) -> Result<(), Failure> {
     let flags = Flags::parse(args)?;
     // Check both connections' settings before anything is sent: an
     // unsupported value must skip the test, not fail it halfway.
-    build_config(&flags, &flags.initial, None)?;
+    let scratch = Verdict::default();
+    build_config(&flags, &flags.initial, None, &scratch)?;
     if flags.resume_count > 0 {
-        build_config(&flags, &flags.resume, None)?;
+        build_config(&flags, &flags.resume, None, &scratch)?;
     }
-    let mut session = None;
+    let mut memory = SessionMemory::default();
     for i in 0..=flags.resume_count {
         let per = if i == 0 { &flags.initial } else { &flags.resume };
-        let config = build_config(&flags, per, session.take())?;
+        let verdict = Verdict::default();
+        let config = build_config(&flags, per, memory.stored.take(), &verdict)?;
         // A resumption connection must resume (unless -expect-session-miss),
         // including when the previous connection left no session to offer.
-        session = connection(&flags, per, config, i > 0)?;
+        memory = connection(&flags, per, config, i > 0, &verdict, memory)?;
     }
     Ok(())
+}
+
+/// The verifier's verdict on the chain of one connection (`None`: it was
+/// not called, as on a resumed connection).
+type Verdict = Arc<Mutex<Option<bool>>>;
+
+/// What BoringSSL keeps in a session besides the keys, and the runner asks
+/// about on a resumption: the chain, the verifier's verdict and the scheme of
+/// the ServerKeyExchange signature of the handshake that made the session.
+#[derive(Default)]
+struct SessionMemory {
+    /// The session to offer next.
+    stored: Option<StoredSession>,
+    /// The server's chain, leaf first.
+    chain: Vec<Vec<u8>>,
+    /// The verifier's verdict on it.
+    verified: Option<bool>,
+    /// The scheme the server signed its key exchange with.
+    peer_signature: Option<SignatureScheme>,
+}
+
+/// The alert a refusal by the verifier sends: BoringSSL's legacy callback
+/// answers `X509_V_ERR_APPLICATION_VERIFICATION` with handshake_failure, its
+/// custom callback with certificate_unknown.
+fn refusal_alert(per: &PerConnection) -> AlertDescription {
+    if per.custom_verify_callback {
+        AlertDescription::CERTIFICATE_UNKNOWN
+    } else {
+        AlertDescription::HANDSHAKE_FAILURE
+    }
+}
+
+/// The shim's verifier: `-verify-fail` refuses every chain; otherwise the
+/// chain must lead to `-trust-cert` for the name `test` (without
+/// `-trust-cert` nothing is checked).
+fn check_chain(root: Option<&CertVerifier>, per: &PerConnection, chain: &[&[u8]]) -> Result<(), Error> {
+    if per.verify_fail {
+        return Err(Error::Certificate(CertificateError {
+            kind: CertificateKind::RefusedByVerifier(refusal_alert(per)),
+            reason: "the verifier was told to refuse (-verify-fail)".into(),
+        }));
+    }
+    match root {
+        Some(v) => v.verify(chain, RUNNER_SERVER_NAME, SystemTime::now()),
+        None => Ok(()),
+    }
 }
 
 /// The client configuration for one connection.
@@ -137,6 +186,7 @@ fn build_config(
     flags: &Flags,
     per: &PerConnection,
     resume: Option<StoredSession>,
+    verdict: &Verdict,
 ) -> Result<ClientConfig, Failure> {
     let mut config = ClientConfig::new(RUNNER_SERVER_NAME);
     config.sni = match &per.host_name {
@@ -159,14 +209,13 @@ fn build_config(
             .collect::<Result<_, _>>()?;
     }
     if !per.curves.is_empty() {
-        let implemented = ClientConfig::new(RUNNER_SERVER_NAME).groups;
         let mut groups = Vec::new();
         for &id in &per.curves {
             if TLS13_ONLY_GROUPS.contains(&id) {
                 continue;
             }
             let g = NamedGroup(id);
-            if !implemented.contains(&g) {
+            if !implemented_groups().contains(&g) {
                 return Err(Unsupported(format!("-curves {id}: group {g} is not implemented")).into());
             }
             groups.push(g);
@@ -177,14 +226,12 @@ fn build_config(
         config.groups = groups;
     }
     if !per.verify_prefs.is_empty() {
-        // The default list is every scheme tlslab implements.
-        let implemented = ClientConfig::new(RUNNER_SERVER_NAME).signature_schemes;
         config.signature_schemes = per
             .verify_prefs
             .iter()
             .map(|&id| {
                 let s = SignatureScheme(id);
-                if implemented.contains(&s) {
+                if implemented_schemes().contains(&s) {
                     Ok(s)
                 } else {
                     Err(Unsupported(format!(
@@ -194,36 +241,52 @@ fn build_config(
             })
             .collect::<Result<_, _>>()?;
     }
-    // BoringSSL's client defaults to SSL_VERIFY_NONE: without -verify-peer
-    // the chain is not checked (its key still has to fit the suite and sign
-    // the key exchange).
-    config.verification = if per.verify_fail && per.verify_peer {
-        Verification::Custom(Box::new(|_, _| {
-            Err(Error::Certificate(CertificateError {
-                kind: CertificateKind::Other,
-                reason: "the verifier was told to refuse (-verify-fail)".into(),
-            }))
-        }))
-    } else if per.verify_peer {
-        let root = flags
-            .trust_cert
-            .as_deref()
-            .ok_or_else(|| Unsupported("-verify-peer without -trust-cert".into()))?;
-        Verification::Verify(CertVerifier::from_ca_file(Path::new(root))?)
-    } else {
-        Verification::Insecure
+    let root = match &flags.trust_cert {
+        Some(path) => Some(CertVerifier::from_ca_file(Path::new(path))?),
+        None if per.verify_peer && !per.verify_fail => {
+            return Err(Unsupported("-verify-peer without -trust-cert".into()).into())
+        }
+        None => None,
     };
+    // BoringSSL's client defaults to SSL_VERIFY_NONE ("soft fail"): the
+    // verifier runs and its verdict is kept for -expect-verify-result, but a
+    // refusal does not end the handshake. -verify-peer makes it fatal. Either
+    // way the key still has to fit the suite and sign the key exchange.
+    let per_v = per.clone();
+    let record = Arc::clone(verdict);
+    let fatal = per.verify_peer;
+    config.verification = Verification::Custom(Box::new(move |chain, _name| {
+        let result = check_chain(root.as_ref(), &per_v, chain);
+        *record.lock().unwrap_or_else(|p| p.into_inner()) = Some(result.is_ok());
+        if fatal {
+            result
+        } else {
+            Ok(())
+        }
+    }));
     Ok(config)
 }
 
-/// One TCP connection: handshake, checks, echo. Returns the session to
-/// resume next.
+/// Groups tlslab implements (offered or not by default).
+fn implemented_groups() -> Vec<NamedGroup> {
+    ClientConfig::new(RUNNER_SERVER_NAME).groups
+}
+
+/// Signature schemes tlslab can verify (offered or not by default).
+fn implemented_schemes() -> &'static [SignatureScheme] {
+    tlslab::internal::signature::implemented_schemes()
+}
+
+/// One TCP connection: handshake, checks, then echo (or shutdown, or an
+/// alert). Returns what the next connection resumes.
 fn connection(
     flags: &Flags,
     per: &PerConnection,
     config: ClientConfig,
     resuming: bool,
-) -> Result<Option<StoredSession>, Failure> {
+    verdict: &Verdict,
+    previous: SessionMemory,
+) -> Result<SessionMemory, Failure> {
     let ip = if flags.ipv6 {
         Ipv6Addr::LOCALHOST.into()
     } else {
@@ -261,23 +324,87 @@ fn connection(
             ));
         }
     }
-    check_expectations(per, &conn.client, resuming)?;
+    // What this connection knows of its session: its own handshake's, or on
+    // a resumption the original handshake's.
+    let s = conn.client.session();
+    let memory = if s.resumed {
+        SessionMemory {
+            stored: None,
+            ..previous
+        }
+    } else {
+        SessionMemory {
+            stored: None,
+            chain: s.peer_certificates.iter().map(|c| c.to_vec()).collect(),
+            verified: *verdict.lock().unwrap_or_else(|p| p.into_inner()),
+            peer_signature: s.peer_signature_scheme,
+        }
+    };
+    if s.resumed && per.reverify_on_resume {
+        reverify(flags, per, &mut conn, &memory)?;
+    }
+    check_expectations(per, &conn.client, resuming, &memory)?;
+    if per.send_alert {
+        conn.client
+            .abort(AlertDescription::DECOMPRESSION_FAILURE, &mut conn.out)?;
+        conn.flush()?;
+        return Err(Failure::Failed(
+            ":SSLV3_ALERT_DECOMPRESSION_FAILURE: sent a fatal decompression_failure alert (-send-alert)"
+                .into(),
+        ));
+    }
     if per.shim_writes_first {
         conn.client.send(FIRST_WRITE, &mut conn.out)?;
         conn.flush()?;
     }
-    conn.echo(per.check_close_notify)?;
+    if per.shim_shuts_down {
+        conn.shut_down(per.check_close_notify)?;
+    } else {
+        conn.echo(per.check_close_notify)?;
+    }
     let session = conn.client.session_to_resume();
     if per.expect_no_session && session.is_some() {
         return Err(Failure::Failed(
             "the connection left a session to resume (-expect-no-session)".into(),
         ));
     }
-    Ok(session)
+    Ok(SessionMemory {
+        stored: session,
+        ..memory
+    })
+}
+
+/// `-reverify-on-resume`: the verifier judges the resumed session's chain
+/// again; a refusal ends the connection with the verifier's alert.
+fn reverify(
+    flags: &Flags,
+    per: &PerConnection,
+    conn: &mut Conn,
+    memory: &SessionMemory,
+) -> Result<(), Failure> {
+    let root = match &flags.trust_cert {
+        Some(path) => Some(CertVerifier::from_ca_file(Path::new(path))?),
+        None => None,
+    };
+    let chain: Vec<&[u8]> = memory.chain.iter().map(|c| c.as_slice()).collect();
+    match check_chain(root.as_ref(), per, &chain) {
+        Err(e) if per.verify_peer => {
+            let alert = e.alert().unwrap_or(refusal_alert(per));
+            conn.client.abort(alert, &mut conn.out)?;
+            conn.flush()?;
+            Err(Failure::from(e))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The checks the runner asks for after the handshake.
-fn check_expectations(per: &PerConnection, client: &Client<'_>, resuming: bool) -> Result<(), Failure> {
+fn check_expectations(
+    per: &PerConnection,
+    client: &Client<'_>,
+    resuming: bool,
+    memory: &SessionMemory,
+) -> Result<(), Failure> {
     let s = client.session();
     let fail = |m: String| Err(Failure::Failed(m));
     if resuming && s.resumed == per.expect_session_miss {
@@ -306,6 +433,25 @@ fn check_expectations(per: &PerConnection, client: &Client<'_>, resuming: bool) 
     }
     if per.expect_ticket_renewal && s.new_ticket.is_none() {
         return fail("no new ticket although -expect-ticket-renewal".into());
+    }
+    if per.expect_verify_result {
+        let want = !per.verify_fail;
+        if memory.verified != Some(want) {
+            return fail(format!(
+                "certificate verification result: expected {}, got {:?} (-expect-verify-result)",
+                if want { "success" } else { "failure" },
+                memory.verified
+            ));
+        }
+    }
+    if let Some(id) = per.expect_peer_signature_algorithm {
+        if memory.peer_signature != Some(SignatureScheme(id)) {
+            return fail(format!(
+                "peer signature algorithm: expected {}, got {:?}",
+                SignatureScheme(id),
+                memory.peer_signature
+            ));
+        }
     }
     Ok(())
 }
@@ -373,5 +519,27 @@ impl Conn {
             }
             self.read_once()?;
         }
+    }
+
+    /// `-shim-shuts-down`: our close_notify first; with `-check-close-notify`
+    /// the runner's must follow (empty records and warning alerts before it
+    /// are read past; application data is refused by the client).
+    fn shut_down(&mut self, check_close_notify: bool) -> Result<(), Failure> {
+        self.client.close(&mut self.out)?;
+        self.flush()?;
+        if !check_close_notify {
+            return Ok(());
+        }
+        while !self.client.close_notify_received() {
+            if self.eof {
+                return Err(Failure::Failed(
+                    ":UNEXPECTED_EOF: the runner closed the TCP connection without close_notify \
+                     after ours (bidirectional shutdown incomplete)"
+                        .into(),
+                ));
+            }
+            self.read_once()?;
+        }
+        Ok(())
     }
 }
