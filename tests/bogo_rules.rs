@@ -536,3 +536,22 @@ fn a_custom_verifier_refusal_sends_the_alert_it_chose() {
     assert!(matches!(err, Error::Certificate(_)), "{err}");
     assert_eq!(out, plaintext_alert(AlertDescription::CERTIFICATE_UNKNOWN));
 }
+
+#[test]
+fn the_certificate_types_a_server_requests_are_kept() {
+    // RFC 5246 §7.4.4: CertificateRequest { certificate_types<1..2^8-1>,
+    // supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> };
+    // rsa_sign(1), ecdsa_sign(64) (RFC 8422 §5.5).
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    client.receive(&records(&v, 1..=3), &mut vec![]).unwrap();
+    assert_eq!(client.session().requested_certificate_types, None);
+    let body = [2, 1, 64, 0, 2, 4, 1, 0, 0];
+    let mut record = vec![22, 3, 3, 0, 4 + body.len() as u8, 13, 0, 0, body.len() as u8];
+    record.extend_from_slice(&body);
+    client.receive(&record, &mut vec![]).unwrap();
+    assert_eq!(
+        client.session().requested_certificate_types.as_deref(),
+        Some(&vec![1u8, 64])
+    );
+}

@@ -79,6 +79,11 @@ pub struct PerConnection {
     /// `-expect-peer-signature-algorithm ID`: the scheme of the server's
     /// ServerKeyExchange signature (on a resumption: of the original one).
     pub expect_peer_signature_algorithm: Option<u16>,
+    /// `-expect-certificate-types B64`: the `certificate_types` of the
+    /// server's CertificateRequest.
+    pub expect_certificate_types: Option<Vec<u8>>,
+    /// `-no-tls12`: TLS 1.2, the one version this shim speaks, is disabled.
+    pub no_tls12: bool,
 }
 
 /// The whole command line.
@@ -188,7 +193,7 @@ impl Flags {
             (_, "-expect-no-hrr") => return Ok(()),
             // TLS 1.3 and below-1.2 versions are never offered: disabling them
             // changes nothing.
-            (_, "-no-tls13" | "-no-tls11" | "-no-tls1") => return Ok(()),
+            (_, "-no-tls13" | "-no-tls11" | "-no-tls1" | "-no-ssl3") => return Ok(()),
             (_, "-min-version") => {
                 return match int(name)? {
                     x if x <= u64::from(TLS12) => Ok(()),
@@ -244,6 +249,8 @@ impl Flags {
                 "-reverify-on-resume" => c.reverify_on_resume = true,
                 "-shim-shuts-down" => c.shim_shuts_down = true,
                 "-send-alert" => c.send_alert = true,
+                "-no-tls12" => c.no_tls12 = true,
+                "-expect-certificate-types" => c.expect_certificate_types = Some(decode_base64(v)?),
                 "-expect-peer-signature-algorithm" => {
                     c.expect_peer_signature_algorithm = Some(parse_u16(name, v)?)
                 }
@@ -273,7 +280,37 @@ const VALUE_FLAGS: &[&str] = &[
     "-expect-curve-id",
     "-expect-peer-signature-algorithm",
     "-handshaker-path",
+    "-expect-certificate-types",
 ];
+
+/// Standard base64 (RFC 4648 §4), as the runner encodes byte-string flags.
+fn decode_base64(v: &str) -> Result<Vec<u8>, Unsupported> {
+    let bad = || Unsupported(format!("'{v}' is not base64"));
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let digits = v.trim_end_matches('=').as_bytes();
+    if v.len() % 4 != 0 || v.len() - digits.len() > 2 {
+        return Err(bad());
+    }
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= value(c).ok_or_else(bad)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Ok(out)
+}
 
 fn parse_u16(name: &str, v: &str) -> Result<u16, Unsupported> {
     v.parse()
@@ -326,6 +363,24 @@ mod tests {
             f.resume.advertise_alpn,
             Some(vec![b"foo".to_vec(), b"bar".to_vec()])
         );
+    }
+
+    #[test]
+    fn base64_as_rfc_4648_section_10_encodes_it() {
+        // The test vectors of RFC 4648 §10.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(decode_base64(encoded).unwrap(), plain.as_bytes(), "{encoded}");
+        }
+        assert!(decode_base64("Zm9").is_err());
+        assert!(decode_base64("Zm9v!A==").is_err());
     }
 
     #[test]

@@ -197,7 +197,14 @@ fn build_config(
     // tests are about MAC-then-encrypt records.
     config.offer_encrypt_then_mac = false;
     config.offer_session_ticket = !per.no_ticket;
-    config.resume = resume;
+    // With tickets off (BoringSSL's SSL_OP_NO_TICKET) a session is not
+    // offered by its ticket either; what is left is its session ID.
+    config.resume = resume.map(|mut s| {
+        if per.no_ticket {
+            s.ticket = None;
+        }
+        s
+    });
     if let Some(alpn) = &per.advertise_alpn {
         config.alpn_protocols = alpn.clone();
     }
@@ -301,6 +308,12 @@ fn connection(
     let _ = sock.set_nodelay(true);
     sock.write_all(&flags.shim_id.to_le_bytes())
         .map_err(|e| io("write shim id", e))?;
+    if per.no_tls12 {
+        // As BoringSSL's SSL_do_handshake: nothing to offer, nothing sent.
+        return Err(Failure::Failed(
+            ":NO_SUPPORTED_VERSIONS_ENABLED: -no-tls12 leaves no version: tlslab speaks TLS 1.2".into(),
+        ));
+    }
 
     let mut conn = Conn {
         sock,
@@ -441,6 +454,14 @@ fn check_expectations(
                 "certificate verification result: expected {}, got {:?} (-expect-verify-result)",
                 if want { "success" } else { "failure" },
                 memory.verified
+            ));
+        }
+    }
+    if let Some(want) = &per.expect_certificate_types {
+        let got = s.requested_certificate_types.as_deref().map(|t| t.to_vec());
+        if got.as_ref() != Some(want) {
+            return fail(format!(
+                "CertificateRequest.certificate_types: expected {want:?}, got {got:?}"
             ));
         }
     }

@@ -473,3 +473,23 @@ fn a_refusing_verifier_sends_the_alert_of_the_callback_boringssl_uses() {
         );
     }
 }
+
+#[test]
+fn no_tls12_leaves_nothing_to_offer() {
+    let runner = Runner::new();
+    let shim = runner.start_shim(
+        21,
+        &["-no-tls13", "-no-tls12", "-no-tls11", "-no-tls1", "-no-ssl3"],
+    );
+    let mut sock = runner.accept(21);
+    let mut rest = vec![];
+    sock.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "no ClientHello: {rest:?}");
+    let out = wait(shim);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":NO_SUPPORTED_VERSIONS_ENABLED:"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -266,6 +266,9 @@ pub struct SessionInfo {
     /// The scheme of the ServerKeyExchange signature that verified (none for
     /// RSA key transport and resumed handshakes, which carry no signature).
     pub peer_signature_scheme: Option<SignatureScheme>,
+    /// `certificate_types` of the server's CertificateRequest (RFC 5246
+    /// §7.4.4), if it sent one.
+    pub requested_certificate_types: Option<Bytes>,
 }
 
 /// Everything the steps share: configuration, observer, transcript, and both
