@@ -555,3 +555,72 @@ fn the_certificate_types_a_server_requests_are_kept() {
         Some(&vec![1u8, 64])
     );
 }
+
+/// Our ClientHello message (handshake header included) for `config`.
+fn client_hello_message(config: ClientConfig) -> Vec<u8> {
+    let mut client = Client::new(config);
+    let mut out = vec![];
+    client.start(&mut out).unwrap();
+    assert_eq!(out[0], 22, "a handshake record");
+    out[5..].to_vec()
+}
+
+#[test]
+fn a_client_hello_of_256_to_511_bytes_is_padded_to_512() {
+    // RFC 7685 §1: servers that hang on a ClientHello of 256 to 511 bytes;
+    // §3: the padding extension (21) holds zero bytes. Names of every length
+    // from 1 to 300 move the unpadded message across the whole window.
+    let mut padded = 0;
+    for n in 1..=300 {
+        let name = format!("{}.example", "a".repeat(n));
+        let mut config = ClientConfig::new(&name);
+        config.pad_client_hello = false;
+        let plain = client_hello_message(config).len();
+        let message = client_hello_message(ClientConfig::new(&name));
+        let (_, body) = split_handshake(&message).unwrap();
+        let hello = ClientHello::decode(body).unwrap();
+        let padding: Vec<_> = hello
+            .extensions
+            .iter()
+            .flatten()
+            .filter(|e| e.typ == ExtensionType(21))
+            .collect();
+        if (256..512).contains(&plain) {
+            padded += 1;
+            assert!(message.len() >= 512, "{plain} -> {}", message.len());
+            assert!(
+                message.len() == 512 || plain > 508,
+                "{plain} -> {}",
+                message.len()
+            );
+            assert_eq!(padding.len(), 1);
+            assert!(padding[0].data.iter().all(|&b| b == 0));
+        } else {
+            assert_eq!(message.len(), plain);
+            assert!(padding.is_empty());
+        }
+    }
+    assert!(padded > 100, "the names cover the window ({padded} padded)");
+}
+
+#[test]
+fn fallback_scsv_is_the_last_suite_when_asked_for() {
+    // RFC 7507 §4: TLS_FALLBACK_SCSV is {0x56, 0x00}, sent by a client that
+    // retries at a lower version than it supports.
+    for (asked, expected) in [(false, false), (true, true)] {
+        let mut config = ClientConfig::new("example.com");
+        config.fallback_scsv = asked;
+        let message = client_hello_message(config);
+        let (_, body) = split_handshake(&message).unwrap();
+        let hello = ClientHello::decode(body).unwrap();
+        assert_eq!(hello.cipher_suites.last() == Some(&CipherSuite(0x5600)), expected);
+        assert_eq!(
+            hello
+                .cipher_suites
+                .iter()
+                .filter(|&&s| s == CipherSuite(0x5600))
+                .count(),
+            usize::from(expected)
+        );
+    }
+}

@@ -84,6 +84,8 @@ pub struct PerConnection {
     pub expect_certificate_types: Option<Vec<u8>>,
     /// `-no-tls12`: TLS 1.2, the one version this shim speaks, is disabled.
     pub no_tls12: bool,
+    /// `-fallback-scsv`: send TLS_FALLBACK_SCSV (RFC 7507).
+    pub fallback_scsv: bool,
 }
 
 /// The whole command line.
@@ -250,6 +252,7 @@ impl Flags {
                 "-shim-shuts-down" => c.shim_shuts_down = true,
                 "-send-alert" => c.send_alert = true,
                 "-no-tls12" => c.no_tls12 = true,
+                "-fallback-scsv" => c.fallback_scsv = true,
                 "-expect-certificate-types" => c.expect_certificate_types = Some(decode_base64(v)?),
                 "-expect-peer-signature-algorithm" => {
                     c.expect_peer_signature_algorithm = Some(parse_u16(name, v)?)

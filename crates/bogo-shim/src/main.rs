@@ -197,6 +197,7 @@ fn build_config(
     // tests are about MAC-then-encrypt records.
     config.offer_encrypt_then_mac = false;
     config.offer_session_ticket = !per.no_ticket;
+    config.fallback_scsv = per.fallback_scsv;
     // With tickets off (BoringSSL's SSL_OP_NO_TICKET) a session is not
     // offered by its ticket either; what is left is its session ID.
     config.resume = resume.map(|mut s| {
