@@ -37,16 +37,17 @@ fn records(v: &serde_json::Value, range: std::ops::RangeInclusive<usize>) -> Vec
 /// A client that reproduces the walkthrough's client side (its ClientHello,
 /// x25519 key and IVs), so the published server flight verifies.
 fn walkthrough_client(v: &serde_json::Value) -> Client<'static> {
-    walkthrough_client_verifying(v, Verification::Insecure)
+    walkthrough_client_with(v, |_| {})
 }
 
-/// [`walkthrough_client`] with this certificate verification.
-fn walkthrough_client_verifying(v: &serde_json::Value, verification: Verification) -> Client<'static> {
+/// [`walkthrough_client`] with `edit` applied to its configuration.
+fn walkthrough_client_with(v: &serde_json::Value, edit: impl FnOnce(&mut ClientConfig)) -> Client<'static> {
     let hello_record = record(v, 0);
     let (_, body) = split_handshake(&hello_record[5..]).unwrap();
     let hello = ClientHello::decode(body).unwrap();
     let mut config = ClientConfig::new("example.ulfheim.net");
-    config.verification = verification;
+    config.verification = Verification::Insecure;
+    edit(&mut config);
     config.custom_client_hello = Some(CustomClientHello {
         hello,
         keep_random: true,
@@ -530,7 +531,7 @@ fn a_custom_verifier_refusal_sends_the_alert_it_chose() {
             reason: "pinned key differs".into(),
         }))
     }));
-    let mut client = walkthrough_client_verifying(&v, verification);
+    let mut client = walkthrough_client_with(&v, |c| c.verification = verification);
     let mut out = vec![];
     let err = client.receive(&records(&v, 1..=4), &mut out).unwrap_err();
     assert!(matches!(err, Error::Certificate(_)), "{err}");
@@ -623,4 +624,30 @@ fn fallback_scsv_is_the_last_suite_when_asked_for() {
             usize::from(expected)
         );
     }
+}
+
+#[test]
+fn a_certificate_message_over_the_configured_limit_is_refused_from_its_header() {
+    // The walkthrough's Certificate message (record 2) announces its body
+    // length in bytes 1..4 of the message (RFC 5246 §7.4).
+    let v = vector();
+    let certificate = record(&v, 2);
+    let body_len =
+        usize::from(certificate[6]) << 16 | usize::from(certificate[7]) << 8 | usize::from(certificate[8]);
+    let mut client = walkthrough_client_with(&v, |c| c.max_certificate_message = body_len);
+    client.receive(&records(&v, 1..=4), &mut vec![]).unwrap();
+
+    let mut client = walkthrough_client_with(&v, |c| c.max_certificate_message = body_len - 1);
+    client.receive(&record(&v, 1), &mut vec![]).unwrap();
+    // A record holding only the message's header: refused before the body
+    // arrives.
+    let mut header_only = vec![22, 3, 3, 0, 4];
+    header_only.extend_from_slice(&certificate[5..9]);
+    let mut out = vec![];
+    let err = client.receive(&header_only, &mut out).unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode(d) if d.what == "Handshake.length"),
+        "{err}"
+    );
+    assert_eq!(out, plaintext_alert(AlertDescription::DECODE_ERROR));
 }

@@ -86,6 +86,8 @@ pub struct PerConnection {
     pub no_tls12: bool,
     /// `-fallback-scsv`: send TLS_FALLBACK_SCSV (RFC 7507).
     pub fallback_scsv: bool,
+    /// `-max-cert-list N`: the largest Certificate message accepted.
+    pub max_cert_list: Option<usize>,
 }
 
 /// The whole command line.
@@ -253,6 +255,12 @@ impl Flags {
                 "-send-alert" => c.send_alert = true,
                 "-no-tls12" => c.no_tls12 = true,
                 "-fallback-scsv" => c.fallback_scsv = true,
+                "-max-cert-list" => {
+                    c.max_cert_list = Some(
+                        v.parse()
+                            .map_err(|_| Unsupported(format!("-max-cert-list: '{v}' is not a number")))?,
+                    )
+                }
                 "-expect-certificate-types" => c.expect_certificate_types = Some(decode_base64(v)?),
                 "-expect-peer-signature-algorithm" => {
                     c.expect_peer_signature_algorithm = Some(parse_u16(name, v)?)
@@ -284,6 +292,7 @@ const VALUE_FLAGS: &[&str] = &[
     "-expect-peer-signature-algorithm",
     "-handshaker-path",
     "-expect-certificate-types",
+    "-max-cert-list",
 ];
 
 /// Standard base64 (RFC 4648 §4), as the runner encodes byte-string flags.

@@ -198,6 +198,9 @@ fn build_config(
     config.offer_encrypt_then_mac = false;
     config.offer_session_ticket = !per.no_ticket;
     config.fallback_scsv = per.fallback_scsv;
+    if let Some(n) = per.max_cert_list {
+        config.max_certificate_message = n;
+    }
     // With tickets off (BoringSSL's SSL_OP_NO_TICKET) a session is not
     // offered by its ticket either; what is left is its session ID.
     config.resume = resume.map(|mut s| {

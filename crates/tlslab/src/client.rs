@@ -74,11 +74,12 @@ impl<'o> Client<'o> {
     }
 
     fn with_hooks(config: ClientConfig, hooks: Hooks<'o>) -> Client<'o> {
+        let joiner = HandshakeJoiner::with_certificate_limit(config.max_certificate_message);
         Client {
             state: Ok(State::Start),
             cx: Context::new(config, hooks),
             deframer: Deframer::new(),
-            joiner: HandshakeJoiner::new(),
+            joiner,
             payload: Vec::with_capacity(crate::record::MAX_CIPHERTEXT),
             received: Vec::new(),
             records_in: 0,

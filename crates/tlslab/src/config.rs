@@ -103,6 +103,10 @@ pub struct ClientConfig {
     /// more must refuse with inappropriate_fallback (a downgrade attack in
     /// progress).
     pub fallback_scsv: bool,
+    /// The largest Certificate message body accepted, in bytes (at most
+    /// 256 KiB, the cap on every handshake message); a longer one is refused
+    /// with decode_error as soon as its header arrives.
+    pub max_certificate_message: usize,
 }
 
 /// A ClientHello to send as is; see [`ClientConfig::custom_client_hello`].
@@ -134,6 +138,7 @@ impl ClientConfig {
             custom_client_hello: None,
             pad_client_hello: true,
             fallback_scsv: false,
+            max_certificate_message: crate::record::MAX_HANDSHAKE_MESSAGE,
             alpn_protocols: vec![],
             offer_session_ticket: true,
             offer_encrypt_then_mac: true,
