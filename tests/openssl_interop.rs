@@ -125,6 +125,8 @@ fn every_ecdhe_rsa_suite_over_x25519_and_p256_with_and_without_ems() {
 #[test]
 fn p384_and_default_offer() {
     round_trip("ECDHE-RSA-AES256-GCM-SHA384", NamedGroup::SECP384R1, true).unwrap();
+    // secp521r1 (not offered by default) against OpenSSL's key log.
+    round_trip("ECDHE-RSA-AES128-GCM-SHA256", NamedGroup::SECP521R1, true).unwrap();
     // Everything offered: the server picks; the handshake still completes.
     let mut c = ClientConfig::new("localhost");
     c.verification = Verification::Verify(CertVerifier::from_ca_file(&rev_server().ca_pem_path()).unwrap());

@@ -279,8 +279,8 @@ fn build_config(
 }
 
 /// Groups tlslab implements (offered or not by default).
-fn implemented_groups() -> Vec<NamedGroup> {
-    ClientConfig::new(RUNNER_SERVER_NAME).groups
+fn implemented_groups() -> &'static [NamedGroup] {
+    tlslab::internal::kx::supported_groups()
 }
 
 /// Signature schemes tlslab can verify (offered or not by default).

@@ -493,3 +493,12 @@ fn no_tls12_leaves_nothing_to_offer() {
         stderr(&out)
     );
 }
+
+#[test]
+fn curves_25_is_secp521r1_with_openssl() {
+    // IANA group 25 is secp521r1 (RFC 8422 §5.1.1); OpenSSL's default
+    // groups include it, so offering only it makes OpenSSL pick it.
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let out = one_connection(server, 22, &["-curves", "25", "-expect-curve-id", "25"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+}
