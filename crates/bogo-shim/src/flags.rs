@@ -195,6 +195,9 @@ impl Flags {
             (Scope::All, "-handshaker-path") => return Ok(()),
             // TLS 1.2 has no HelloRetryRequest: there is never one to expect.
             (_, "-expect-no-hrr") => return Ok(()),
+            // Encrypted Client Hello is never offered, so it never replaces
+            // the name the certificate is checked against.
+            (_, "-expect-no-ech-name-override") => return Ok(()),
             // TLS 1.3 and below-1.2 versions are never offered: disabling them
             // changes nothing.
             (_, "-no-tls13" | "-no-tls11" | "-no-tls1" | "-no-ssl3") => return Ok(()),

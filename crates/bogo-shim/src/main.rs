@@ -152,6 +152,8 @@ struct SessionMemory {
     verified: Option<bool>,
     /// The scheme the server signed its key exchange with.
     peer_signature: Option<SignatureScheme>,
+    /// The ECDHE group of the key exchange.
+    group: Option<NamedGroup>,
 }
 
 /// The alert a refusal by the verifier sends: BoringSSL's legacy callback
@@ -355,6 +357,7 @@ fn connection(
             chain: s.peer_certificates.iter().map(|c| c.to_vec()).collect(),
             verified: *verdict.lock().unwrap_or_else(|p| p.into_inner()),
             peer_signature: s.peer_signature_scheme,
+            group: s.group,
         }
     };
     if s.resumed && per.reverify_on_resume {
@@ -444,8 +447,12 @@ fn check_expectations(
         return fail("extended master secret not negotiated".into());
     }
     if let Some(id) = per.expect_curve_id {
-        if s.group != Some(NamedGroup(id)) {
-            return fail(format!("group: expected {}, got {:?}", NamedGroup(id), s.group));
+        if memory.group != Some(NamedGroup(id)) {
+            return fail(format!(
+                "group: expected {}, got {:?}",
+                NamedGroup(id),
+                memory.group
+            ));
         }
     }
     if per.expect_ticket_renewal && s.new_ticket.is_none() {

@@ -399,9 +399,9 @@ fn soft_fail_verification_keeps_the_verdict_for_expect_verify_result() {
 }
 
 #[test]
-fn a_resumed_connection_reports_the_original_verdict_and_signature_scheme() {
+fn a_resumed_connection_reports_the_original_verdict_signature_scheme_and_group() {
     // The resumed handshake has no certificate and no ServerKeyExchange; as
-    // in BoringSSL, the session carries both answers from the full handshake.
+    // in BoringSSL, the session carries these answers from the full handshake.
     let mut server = LocalServer::start(&ServerOptions::default()).unwrap();
     let runner = Runner::new();
     let shim = runner.start_shim(
@@ -415,6 +415,10 @@ fn a_resumed_connection_reports_the_original_verdict_and_signature_scheme() {
             "1025",
             "-expect-peer-signature-algorithm",
             "1025",
+            "-curves",
+            "29",
+            "-expect-curve-id",
+            "29",
         ],
     );
     for _ in 0..2 {
