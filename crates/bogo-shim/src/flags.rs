@@ -299,7 +299,7 @@ const VALUE_FLAGS: &[&str] = &[
 ];
 
 /// Standard base64 (RFC 4648 §4), as the runner encodes byte-string flags.
-fn decode_base64(v: &str) -> Result<Vec<u8>, Unsupported> {
+pub fn decode_base64(v: &str) -> Result<Vec<u8>, Unsupported> {
     let bad = || Unsupported(format!("'{v}' is not base64"));
     let value = |c: u8| -> Option<u32> {
         Some(match c {

@@ -45,15 +45,15 @@
 
 mod errors;
 mod flags;
+mod trust;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::find_by_name;
 use tlslab::error::{CertificateError, CertificateKind};
 use tlslab::session::StoredSession;
@@ -61,6 +61,7 @@ use tlslab::wire::{AlertDescription, NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, ServerNameIndication, Verification};
 
 use flags::{Flags, PerConnection, Unsupported};
+use trust::Trust;
 
 /// The name on the runner's certificate.
 const RUNNER_SERVER_NAME: &str = "test";
@@ -168,9 +169,9 @@ fn refusal_alert(per: &PerConnection) -> AlertDescription {
 }
 
 /// The shim's verifier: `-verify-fail` refuses every chain; otherwise the
-/// chain must lead to `-trust-cert` for the name `test` (without
+/// chain must be trusted by `-trust-cert` (see [`Trust`]; without
 /// `-trust-cert` nothing is checked).
-fn check_chain(root: Option<&CertVerifier>, per: &PerConnection, chain: &[&[u8]]) -> Result<(), Error> {
+fn check_chain(root: Option<&Trust>, per: &PerConnection, chain: &[&[u8]]) -> Result<(), Error> {
     if per.verify_fail {
         return Err(Error::Certificate(CertificateError {
             kind: CertificateKind::RefusedByVerifier(refusal_alert(per)),
@@ -178,7 +179,7 @@ fn check_chain(root: Option<&CertVerifier>, per: &PerConnection, chain: &[&[u8]]
         }));
     }
     match root {
-        Some(v) => v.verify(chain, RUNNER_SERVER_NAME, SystemTime::now()),
+        Some(t) => t.verify(chain, RUNNER_SERVER_NAME),
         None => Ok(()),
     }
 }
@@ -255,7 +256,7 @@ fn build_config(
             .collect::<Result<_, _>>()?;
     }
     let root = match &flags.trust_cert {
-        Some(path) => Some(CertVerifier::from_ca_file(Path::new(path))?),
+        Some(path) => Some(Trust::from_file(Path::new(path))?),
         None if per.verify_peer && !per.verify_fail => {
             return Err(Unsupported("-verify-peer without -trust-cert".into()).into())
         }
@@ -403,7 +404,7 @@ fn reverify(
     memory: &SessionMemory,
 ) -> Result<(), Failure> {
     let root = match &flags.trust_cert {
-        Some(path) => Some(CertVerifier::from_ca_file(Path::new(path))?),
+        Some(path) => Some(Trust::from_file(Path::new(path))?),
         None => None,
     };
     let chain: Vec<&[u8]> = memory.chain.iter().map(|c| c.as_slice()).collect();
@@ -564,9 +565,12 @@ impl Conn {
         }
         while !self.client.close_notify_received() {
             if self.eof {
+                // BoringSSL's shim reports this as SSL_shutdown returning -1
+                // where 1 (both close_notify alerts) was required, and the
+                // runner looks for those words.
                 return Err(Failure::Failed(
                     ":UNEXPECTED_EOF: the runner closed the TCP connection without close_notify \
-                     after ours (bidirectional shutdown incomplete)"
+                     after ours (Unexpected SSL_shutdown result: -1 != 1)"
                         .into(),
                 ));
             }

@@ -284,14 +284,24 @@ fn check_close_notify_fails_on_a_bare_tcp_close() {
 
 /// Runs the shim with `flags` against `server` over one relayed connection:
 /// once s_server reports the handshake done, `q` makes it close the
-/// connection (which ends the shim's echo), and the shim's output is returned.
+/// connection (which ends the shim's echo), and the shim's output is returned
+/// (a shim that fails first is simply waited for).
 fn one_connection(mut server: LocalServer, id: u64, flags: &[&str]) -> Output {
     let runner = Runner::new();
-    let shim = runner.start_shim(id, flags);
+    let mut shim = runner.start_shim(id, flags);
     let sock = runner.accept(id);
     let relay = relay(sock, server.port);
-    wait_for_bytes(&server.dir.join("stdout.txt"), b"CIPHER is");
-    server.send_stdin(b"q\n").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stdout = server.dir.join("stdout.txt");
+    while shim.try_wait().unwrap().is_none() {
+        let log = std::fs::read(&stdout).unwrap_or_default();
+        if log.windows(9).any(|w| w == b"CIPHER is") {
+            server.send_stdin(b"q\n").unwrap();
+            break;
+        }
+        assert!(Instant::now() < deadline, "neither a handshake nor an exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let out = wait(shim);
     drop(server);
     let _ = relay.join();
@@ -505,4 +515,77 @@ fn curves_25_is_secp521r1_with_openssl() {
     let server = LocalServer::start(&ServerOptions::default()).unwrap();
     let out = one_connection(server, 22, &["-curves", "25", "-expect-curve-id", "25"]);
     assert!(out.status.success(), "stderr: {}", stderr(&out));
+}
+
+#[test]
+fn a_self_signed_ca_certificate_named_by_trust_cert_is_trusted_as_the_leaf() {
+    // As the runner's certificates: self-signed, basicConstraints CA:TRUE,
+    // subjectAltName DNS:test, and -trust-cert names the certificate itself.
+    let dir = std::env::temp_dir().join(format!("bogo-shim-selfsigned-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test cert",
+            "-addext",
+            "subjectAltName=DNS:test",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-keyout",
+            "self.key",
+            "-out",
+            "self.pem",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let cert = dir.join("self.pem");
+    let key = dir.join("self.key");
+    let options = || ServerOptions {
+        // s_server takes the last -cert and -key it is given.
+        extra_args: vec![
+            "-cert".into(),
+            cert.to_str().unwrap().into(),
+            "-key".into(),
+            key.to_str().unwrap().into(),
+        ],
+        ..ServerOptions::default()
+    };
+    let server = LocalServer::start(&options()).unwrap();
+    let out = one_connection(
+        server,
+        23,
+        &[
+            "-verify-peer",
+            "-expect-verify-result",
+            "-trust-cert",
+            cert.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    // Another certificate in the trust file is no reason to trust this one.
+    let other = LocalServer::start(&ServerOptions::default()).unwrap();
+    let other_ca = other.ca_pem_path();
+    let server = LocalServer::start(&options()).unwrap();
+    let out = one_connection(
+        server,
+        24,
+        &["-verify-peer", "-trust-cert", other_ca.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":CERTIFICATE_VERIFY_FAILED:"),
+        "{}",
+        stderr(&out)
+    );
+    drop(other);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
