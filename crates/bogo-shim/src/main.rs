@@ -22,26 +22,32 @@
 //!
 //! # Flags understood
 //!
-//! `-port`, `-shim-id`, `-ipv6`, `-trust-cert`, `-resume-count`,
-//! `-implicit-handshake`, `-async`, `-verify-peer`, `-verify-fail`,
-//! `-no-ticket`, `-host-name`, `-advertise-alpn`, `-expect-alpn`, `-cipher`
+//! Connection: `-port`, `-shim-id`, `-ipv6`, `-resume-count`,
+//! `-implicit-handshake`, `-async`, `-handshaker-path` (ignored).
+//! Verification: `-trust-cert`, `-verify-peer`, `-verify-fail`,
+//! `-use-custom-verify-callback`, `-expect-verify-result`,
+//! `-reverify-on-resume`. Offer: `-host-name`, `-advertise-alpn`, `-cipher`
 //! (colon-separated suite names only), `-curves`, `-verify-prefs`,
-//! `-expect-extended-master-secret`, `-expect-session-miss`,
+//! `-no-ticket`, `-fallback-scsv`, `-max-cert-list`, `-min-version` /
+//! `-max-version` / `-expect-version` when they allow TLS 1.2, `-no-tls13`,
+//! `-no-tls11`, `-no-tls1`, `-no-ssl3`, `-no-tls12`. Checks:
+//! `-expect-alpn`, `-expect-extended-master-secret`, `-expect-session-miss`,
 //! `-expect-ticket-renewal`, `-expect-no-session`, `-expect-curve-id`,
-//! `-shim-writes-first`, `-check-close-notify`, `-min-version` /
-//! `-max-version` / `-expect-version` when they allow TLS 1.2, and `-no-tls13`,
-//! `-no-tls11`, `-no-tls1` (nothing else is offered anyway); each with the
-//! `-on-initial-` and `-on-resume-` prefixes.
+//! `-expect-peer-signature-algorithm`, `-expect-certificate-types`,
+//! `-expect-no-hrr`, `-expect-no-ech-name-override`. After the handshake:
+//! `-shim-writes-first`, `-check-close-notify`, `-shim-shuts-down`,
+//! `-send-alert`. Each per-connection flag also with the `-on-initial-` and
+//! `-on-resume-` prefixes.
 //!
 //! Everything else answers 89, in particular: `-server`, `-dtls`, `-quic`,
 //! client certificates (`-cert-file`, `-key-file`, credentials), `-false-start`,
 //! NPN (`-advertise-npn`, `-select-next-proto`), renegotiation
 //! (`-renegotiate-*`), OCSP and SCT (`-enable-ocsp-stapling`,
-//! `-enable-signed-cert-timestamps`), `-fallback-scsv`, `-shim-shuts-down`,
-//! `-send-alert`, `-expect-peer-cert-file`, `-expect-verify-result`,
-//! `-expect-peer-signature-algorithm`, ECH, PAKE, channel ID, key export,
-//! `-on-retry-*`, a `-cipher` rule (`ALL`, `!x`, `[a|b]`), and any group or
-//! signature scheme tlslab does not implement.
+//! `-enable-signed-cert-timestamps`), `-expect-peer-cert-file`, ECH and PAKE
+//! configuration, channel ID, key export, `-on-retry-*`,
+//! `-allow-unknown-alpn-protos` and `-ignore-rsa-key-usage` (tlslab has no
+//! switch that turns those checks off), a `-cipher` rule (`ALL`, `!x`,
+//! `[a|b]`), and any group or signature scheme tlslab does not implement.
 
 mod errors;
 mod flags;
