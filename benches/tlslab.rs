@@ -41,7 +41,7 @@ use tlslab::crypto::suites;
 use tlslab::internal::key_block::KeyBlock;
 use tlslab::internal::record::hmac::MacKey;
 use tlslab::internal::record::{Protection, RecordLayerState};
-use tlslab::observer::{Hooks, JsonLog, Observer, Recorder};
+use tlslab::observer::{Hooks, JsonLog, LadderLog, Observer, Recorder, TextLog};
 use tlslab::replay::{Action, Bundle};
 use tlslab::rng::OsRng;
 use tlslab::wire::{ContentType, Direction, NamedGroup, ProtocolVersion, RecordHeader};
@@ -900,8 +900,8 @@ fn section_glass_box(r: &mut Report) {
     r.section(
         "The glass box: cost of observing",
         "Per connection: a recorded bundle (`vectors/transcripts/`) replayed offline into a \
-         fresh client (handshake incl. certificate check, one echo, close). Per record: \
-         `seal` / `open`, 256 B and 16 KiB. JsonLog writes to `io::sink()`.",
+         fresh client (handshake incl. certificate check, one echo, close). JsonLog writes to \
+         `io::sink()`.",
         &[
             "workload",
             "no observer",
@@ -932,6 +932,24 @@ fn section_glass_box(r: &mut Report) {
         );
     }
     let t = budget(0.5);
+    r.section(
+        "The glass box per record: text outputs",
+        "`seal` / `open` of one record with each observer writing to `io::sink()`: the ratio to \
+         the same call with no observer. TextLog = `TextLog::new` (one line per event, every \
+         value in full); ladder = `LadderLog::readable`, what `tlslab connect` prints by default.",
+        &[
+            "workload",
+            "no observer",
+            "Recorder",
+            "JsonLog",
+            "TextLog",
+            "ladder (default)",
+            "Recorder/none",
+            "JsonLog/none",
+            "TextLog/none",
+            "ladder/none",
+        ],
+    );
     for suite in ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA"] {
         for size in [256, RECORD] {
             let (ns, no) = tlslab_record_costs(suite, size, None, t);
@@ -939,15 +957,40 @@ fn section_glass_box(r: &mut Report) {
             let (rs, ro) = tlslab_record_costs(suite, size, Some(&mut rec), t);
             let mut json = JsonLog::new(std::io::sink());
             let (js, jo) = tlslab_record_costs(suite, size, Some(&mut json), t);
-            for (dir, n, rc, j) in [("seal", ns, rs, js), ("open", no, ro, jo)] {
+            let mut text = TextLog::new(std::io::sink());
+            let (ts, to) = tlslab_record_costs(suite, size, Some(&mut text), t);
+            let mut ladder = LadderLog::readable(std::io::sink(), false);
+            let (ls, lo) = tlslab_record_costs(suite, size, Some(&mut ladder), t);
+            for (dir, n, rc, j, tx, l) in [("seal", ns, rs, js, ts, ls), ("open", no, ro, jo, to, lo)] {
+                let q = |d: Duration| d.as_secs_f64() / n.as_secs_f64();
                 r.row(&[
                     format!("{dir} {size} B, {suite}"),
                     us(n),
                     us(rc),
                     us(j),
-                    ratio(rc.as_secs_f64(), n.as_secs_f64()),
-                    ratio(j.as_secs_f64(), n.as_secs_f64()),
+                    us(tx),
+                    us(l),
+                    format!("{:.2}", q(rc)),
+                    format!("{:.2}", q(j)),
+                    format!("{:.2}", q(tx)),
+                    format!("{:.2}", q(l)),
                 ]);
+                if size == RECORD {
+                    for (what, d, limit) in [
+                        ("Recorder", rc, 1.5),
+                        ("JsonLog", j, 3.0),
+                        ("TextLog", tx, 3.0),
+                        ("ladder (default text)", l, 3.0),
+                    ] {
+                        r.target(
+                            format!(
+                                "{what} on a 16 KiB {dir} ({suite}): {:.2} × no observer ≤ {limit}",
+                                q(d)
+                            ),
+                            q(d) <= limit,
+                        );
+                    }
+                }
             }
         }
     }
