@@ -105,6 +105,18 @@ trait Md {
 /// to `f`: the compression functions take a slice of those.
 macro_rules! compress_in_groups {
     ($state:expr, $blocks:expr, $n:ty, $b:expr, $f:path) => {{
+        // One block (the HMAC's own buffer, the secret-length blocks, each
+        // step of `mac_then_encrypt`): borrowed as it is, no group buffer
+        // to set up.
+        if $blocks.len() <= $b {
+            if $blocks.len() == $b {
+                $f(
+                    $state,
+                    std::slice::from_ref(GenericArray::<u8, $n>::from_slice($blocks)),
+                );
+            }
+            return;
+        }
         let mut buf = [GenericArray::<u8, $n>::default(); 8];
         for group in $blocks.chunks(8 * $b) {
             let k = group.len() / $b;
