@@ -575,6 +575,16 @@ impl MacStream {
         }
     }
 
+    /// The hash's block length (64 bytes; 128 for SHA-384): data appended in
+    /// whole blocks once the buffered bytes make one is hashed in place.
+    pub fn block_len(&self) -> usize {
+        match self.state {
+            StreamState::Sha1(..) => Sha1::BLOCK,
+            StreamState::Sha256(..) => Sha256::BLOCK,
+            StreamState::Sha384(..) => Sha384::BLOCK,
+        }
+    }
+
     /// The MAC of everything appended.
     pub fn finish(self) -> Tag {
         let mut bytes = [0u8; MAX_MAC_LEN];
