@@ -1025,7 +1025,14 @@ impl Analyzer<'_, '_> {
             server_random: &sr,
             master_secret: &master_secret,
         });
-        let kb = compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks);
+        let kb = compute_key_block(
+            suite,
+            ProtocolVersion::TLS12,
+            &master_secret,
+            &cr,
+            &sr,
+            &mut hooks,
+        );
         self.master_secret = Some(master_secret);
         // RFC 7366: with encrypt_then_mac the MAC covers the CBC ciphertext.
         let options = RecordOptions {

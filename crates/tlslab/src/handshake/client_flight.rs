@@ -217,6 +217,7 @@ pub(super) fn derive_key_block(
 ) -> KeyBlock {
     let mut key_block: KeyBlock = key_block::compute_key_block(
         suite,
+        ProtocolVersion::TLS12,
         master_secret,
         &randoms.client_random,
         &randoms.server_random,

@@ -205,6 +205,7 @@ fn resume_session(
     let master_secret = stored.master_secret;
     let key_block = crate::crypto::key_block::compute_key_block(
         suite,
+        ProtocolVersion::TLS12,
         &master_secret,
         &randoms.client_random,
         &randoms.server_random,

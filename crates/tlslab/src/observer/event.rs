@@ -27,7 +27,7 @@
 
 use serde::Serialize;
 
-use super::json::{hex, lossy_text, opt_hex, secret, secret_list, secret_value};
+use super::json::{empty_list, hex, lossy_text, opt_hex, secret, secret_list, secret_value};
 use crate::bytes::Bytes;
 use crate::types::StateName;
 use crate::types::{Fault, KeyBlock, PrfHash};
@@ -69,6 +69,12 @@ impl Own<Option<Bytes>> for Option<&[u8]> {
 impl Own<Vec<Bytes>> for &[Vec<u8>] {
     fn own(&self) -> Vec<Bytes> {
         self.iter().map(|v| Bytes::from_slice(v)).collect()
+    }
+}
+
+impl Own<Vec<OwnedPrfHalf>> for &[PrfHalf<'_>] {
+    fn own(&self) -> Vec<OwnedPrfHalf> {
+        self.iter().map(Own::own).collect()
     }
 }
 
@@ -231,11 +237,32 @@ twin_structs! {
         protected: bool,
     }
 
-    /// One call of the TLS 1.2 PRF (RFC 5246 §5), with every intermediate value.
+    /// One half of the TLS 1.0/1.1 PRF (RFC 2246 §5): `P_MD5(S1, label +
+    /// seed)` or `P_SHA1(S2, label + seed)`, with every intermediate value.
+    pub struct PrfHalf<'a> / OwnedPrfHalf {
+        /// `"P_MD5"` or `"P_SHA1"`.
+        hash: &'static str,
+        /// This half's secret, S1 or S2 (secret).
+        #[serde(serialize_with = "secret")]
+        secret: &'a [u8] => Bytes,
+        /// A(1), A(2), ... of this P_hash (secret).
+        #[serde(serialize_with = "secret_list")]
+        a: &'a [Vec<u8>] => Vec<Bytes>,
+        /// HMAC_hash(S, A(i) + label + seed) for each i (secret).
+        #[serde(serialize_with = "secret_list")]
+        hmac_outputs: &'a [Vec<u8>] => Vec<Bytes>,
+        /// This half's output, truncated to the PRF's length: one operand of
+        /// the XOR (secret).
+        #[serde(serialize_with = "secret")]
+        output: &'a [u8] => Bytes,
+    }
+
+    /// One call of the PRF (RFC 5246 §5; RFC 2246 §5 for TLS 1.0/1.1), with
+    /// every intermediate value.
     pub struct PrfCall<'a> / OwnedPrfCall {
         /// What this PRF call derives (`master_secret`, `key_block`, `verify_data`).
         purpose: &'static str,
-        /// P_SHA256 or P_SHA384.
+        /// P_SHA256, P_SHA384, or P_MD5 XOR P_SHA1 (TLS 1.0/1.1).
         hash: PrfHash,
         /// The secret (secret).
         #[serde(serialize_with = "secret")]
@@ -254,9 +281,15 @@ twin_structs! {
         /// (secret).
         #[serde(serialize_with = "secret_list")]
         hmac_outputs: &'a [Vec<u8>] => Vec<Bytes>,
-        /// The PRF output, truncated to the requested length (secret).
+        /// The PRF output, truncated to the requested length (secret). For
+        /// TLS 1.0/1.1, the XOR of the two halves' outputs.
         #[serde(serialize_with = "secret")]
         output: &'a [u8] => Bytes,
+        /// TLS 1.0/1.1 only: the P_MD5 half over S1, then the P_SHA1 half
+        /// over S2, each with its own A(i) and HMAC outputs (`a` and
+        /// `hmac_outputs` above are then empty). Empty for TLS 1.2.
+        #[serde(skip_serializing_if = "empty_list")]
+        halves: &'a [PrfHalf<'a>] => Vec<OwnedPrfHalf>,
     }
 
     /// The bytes a record MAC is computed over (RFC 5246 §6.2.3.1).
