@@ -1037,6 +1037,7 @@ impl Analyzer<'_, '_> {
         // RFC 7366: with encrypt_then_mac the MAC covers the CBC ciphertext.
         let options = RecordOptions {
             encrypt_then_mac: self.report.encrypt_then_mac,
+            chained_iv: false,
         };
         for d in DIRECTIONS {
             match Protection::from_key_block_with(suite, &kb, d, options) {

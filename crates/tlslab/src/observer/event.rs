@@ -427,6 +427,19 @@ twin_events! {
             #[serde(serialize_with = "hex")]
             server_public: &'a [u8] => Bytes,
         },
+        /// The server's choice of protocol version against our range (RFC
+        /// 5246 Appendix E.1; TLS 1.0/1.1 are deprecated, RFC 8996).
+        VersionNegotiated = "version_negotiated" {
+            /// The lowest version we accept.
+            min_version: ProtocolVersion,
+            /// The highest, sent as `ClientHello.client_version`.
+            max_version: ProtocolVersion,
+            /// `ServerHello.server_version`.
+            server_version: ProtocolVersion,
+            /// Whether `ServerHello.random` ends in `DOWNGRD\x00` (RFC 8446
+            /// §4.1.3), fatal when we offered TLS 1.2 and got less.
+            downgrade_sentinel: bool,
+        },
         /// `pre_master_secret` (RFC 5246 §8.1.2, RFC 8422 §5.10) (secret; in
         /// JSON, the field `value`).
         PreMasterSecret = "pre_master_secret" (
@@ -454,6 +467,24 @@ twin_events! {
         MacInput = "mac_input" (MacInput<'a> => OwnedMacInput),
         /// The CBC padding of a received record.
         CbcPadding = "cbc_padding" (PaddingView<'a> => OwnedPaddingView),
+        /// TLS 1.0's implicit IV chain (RFC 2246 §6.2.3.2), once per CBC
+        /// record in each direction: the IV this record was encrypted under
+        /// (for the first record the write IV of the key block, then the
+        /// previous record's last ciphertext block) and the IV of the next.
+        CbcIvChain = "cbc_iv_chain" {
+            /// Which direction's record.
+            direction: Direction,
+            /// `seq_num` of the record.
+            seq: u64,
+            /// The IV this record used (secret for the first record of a
+            /// direction, where it is the key block's write IV).
+            #[serde(serialize_with = "secret")]
+            iv: &'a [u8; 16] => Bytes,
+            /// The IV of the next record: this record's last ciphertext block
+            /// (public: anyone on the path has it first, which is BEAST).
+            #[serde(serialize_with = "hex")]
+            next_iv: &'a [u8; 16] => Bytes,
+        },
         /// A received MAC against the one we computed.
         MacCompared = "mac_compared" {
             /// Which direction's record.

@@ -306,6 +306,32 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             }
             write!(s, " padding={}", Hex(p.padding))
         }
+        Event::VersionNegotiated {
+            min_version,
+            max_version,
+            server_version,
+            downgrade_sentinel,
+        } => {
+            write!(
+                s,
+                "offered {min_version}..{max_version} server_version={server_version}"
+            )?;
+            if downgrade_sentinel {
+                s.push_str(" downgrade_sentinel=DOWNGRD\\x00");
+            }
+            Ok(())
+        }
+        Event::CbcIvChain {
+            direction,
+            seq,
+            iv,
+            next_iv,
+        } => write!(
+            s,
+            "{direction} seq={seq} iv={} next_iv={}",
+            Secret(iv, redact),
+            Hex(next_iv)
+        ),
         Event::MacCompared {
             direction,
             seq,
