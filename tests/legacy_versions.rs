@@ -17,7 +17,9 @@
 //! protocol_version, a TLS 1.0 client is refused by a TLS 1.2 server, and a
 //! version rollback made by a proxy on the way (a rewritten
 //! `ClientHello.client_version`) is caught by the server's downgrade
-//! sentinel (RFC 8446 §4.1.3).
+//! sentinel (RFC 8446 §4.1.3). And `diagnose`: a TLS 1.0-only server is
+//! named as speaking only an older version, a path that drops TLS 1.2
+//! hellos as version intolerance, each with the highest version accepted.
 //!
 //! Expected values come from the servers: their echoes, their key logs,
 //! their alerts and their ServerHello.random.
@@ -425,4 +427,87 @@ fn a_version_rollback_on_the_path_is_caught_by_the_downgrade_sentinel() {
         net::connect(&peer.addr().to_string(), client, timeouts()).expect("TLS 1.1 offered and chosen");
     assert_eq!(tls.client().session().version, Some(ProtocolVersion::TLS11));
     peer.round_trip(&mut tls).unwrap();
+}
+
+fn diagnose_report(addr: &str, ca: &std::path::Path) -> tlslab_cli::diagnose::Report {
+    let make = || {
+        let mut c = ClientConfig::new("localhost");
+        c.verification = Verification::Verify(CertVerifier::from_ca_file(ca)?);
+        Ok(c)
+    };
+    let timeouts = Timeouts {
+        read: Duration::from_secs(5),
+        ..Timeouts::default()
+    };
+    let options = tlslab_cli::diagnose::Options {
+        repeat: 2,
+        sizes: false,
+        bisect: false,
+    };
+    tlslab_cli::diagnose::diagnose_with(addr, &make, timeouts, &options, &mut |_, _, _| {}).unwrap()
+}
+
+/// `diagnose` against a server that speaks only TLS 1.0: it answers the
+/// TLS 1.2 offer with a TLS 1.0 ServerHello, the probe of only TLS 1.0
+/// completes, and the report says it speaks only an older version, not that
+/// it is intolerant.
+#[test]
+fn diagnose_names_a_server_that_speaks_only_tls10() {
+    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
+    let report = diagnose_report(&peer.addr().to_string(), &peer.ca_pem_path());
+    assert!(report.failed(), "the default offer must fail");
+    let finding = report.versions().expect("the version probes ran");
+    assert_eq!(
+        finding,
+        tlslab_cli::diagnose::VersionFinding::OnlyOlder {
+            highest: ProtocolVersion::TLS10,
+            confirmed: true
+        },
+        "{}",
+        report.to_text()
+    );
+    let text = report.to_text();
+    assert!(text.contains("== protocol versions"), "{text}");
+    assert!(report
+        .to_json()
+        .contains("\"finding\":\"speaks_only_older_version\",\"highest\":\"TLSv1.0\""));
+}
+
+/// `diagnose` against a version-intolerant path: a proxy drops every
+/// ClientHello whose client_version is above TLS 1.1 (silently, as the
+/// intolerant servers and middleboxes of RFC 7507 §1 did) in front of
+/// tlslite-ng, which speaks TLS 1.0 to 1.2. The TLS 1.2 offer gets no
+/// answer, an offer of only TLS 1.1 completes: version intolerance, highest
+/// version TLS 1.1. A healthy TLS 1.2 server gets no version probes at all.
+#[test]
+fn diagnose_finds_version_intolerance_and_the_highest_version() {
+    let peer = Peer::start(PeerKind::TlsliteNg, &PeerOptions::default()).expect("tlslite-ng");
+    let proxy = Proxy::start(
+        peer.addr(),
+        ProxyMode::DropHelloVersionAbove(ProtocolVersion::TLS11),
+    )
+    .expect("proxy");
+    let report = diagnose_report(&proxy.addr().to_string(), &peer.ca_pem_path());
+    assert!(report.failed());
+    assert_eq!(
+        report.versions(),
+        Some(tlslab_cli::diagnose::VersionFinding::Intolerant {
+            highest: ProtocolVersion::TLS11
+        }),
+        "{}",
+        report.to_text()
+    );
+    // The evidence engine separates the outcomes by client_version too.
+    assert!(
+        report
+            .conclusions
+            .iter()
+            .any(|c| c.cause.id() == "version_intolerance"),
+        "{}",
+        report.to_text()
+    );
+
+    let healthy = diagnose_report(&peer.addr().to_string(), &peer.ca_pem_path());
+    assert!(!healthy.failed(), "{}", healthy.to_text());
+    assert_eq!(healthy.versions(), None);
 }
