@@ -306,7 +306,9 @@ fn ring_algorithm(
 ///
 /// Supported: RSA PKCS#1 v1.5 with SHA-1/256/384/512, RSA-PSS-RSAE with
 /// SHA-256/384/512 (RSA keys of 2048 to 8192 bits), ECDSA on P-256/P-384 with
-/// SHA-256/384.
+/// SHA-256/384; and the implicit schemes of TLS 1.0/1.1,
+/// [`SignatureScheme::RSA_PKCS1_MD5_SHA1`] and [`SignatureScheme::ECDSA_SHA1`]
+/// (RFC 2246 §7.4.3, RFC 4492 §5.4), checked without ring.
 ///
 /// Errors: a scheme that does not fit the key type (or that we do not
 /// implement) is [`IllegalParameter::SignatureSchemeForKey`]; an RSA key outside ring's size
@@ -433,7 +435,7 @@ fn verify_legacy_signature(
 // ANCHOR_END: verify_legacy_signature
 
 /// The implicit signature scheme of a TLS 1.0/1.1 ServerKeyExchange for the
-/// certificate's key ([`verify_legacy_signature`]); `None` for a key type
+/// certificate's key (see [`verify_server_signature`]); `None` for a key type
 /// those versions cannot sign with here.
 pub fn legacy_scheme_for(key: &ServerPublicKey) -> Option<SignatureScheme> {
     match key.kind {
