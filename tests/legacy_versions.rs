@@ -67,7 +67,7 @@ fn server(kind: PeerKind, version: ProtocolVersion, key_type: KeyType) -> &'stat
     }
     let suites = match key_type {
         KeyType::Rsa2048 => vec![RSA, ECDHE_RSA, DHE_RSA],
-        KeyType::EcdsaP256 => vec![ECDHE_ECDSA],
+        _ => vec![ECDHE_ECDSA],
     };
     let opts = PeerOptions {
         suites: Some(suites),
