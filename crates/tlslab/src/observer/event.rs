@@ -595,5 +595,25 @@ twin_events! {
             /// How many leading zero bytes were stripped (0 in 255 of 256 handshakes).
             leading_zeros_stripped: usize,
         },
+        /// One SSL 3.0 keyed-hash construction (RFC 6101), which stands where
+        /// TLS uses the PRF or HMAC: the master secret or key block expansion
+        /// (`inner`: SHA('A' + secret + randoms), SHA('BB' + ...), ...;
+        /// `outer`: the MD5 of the secret and each), the record MAC (the inner
+        /// hash, then the MAC) or the 36-byte Finished (the inner MD5 and
+        /// SHA-1, then the outer ones).
+        Ssl3Hash = "ssl3_hash" {
+            /// `master_secret`, `key_block`, `record_mac`, `client_finished`
+            /// or `server_finished`.
+            purpose: &'static str,
+            /// The first-pass digests, in order (secret).
+            #[serde(serialize_with = "secret_list")]
+            inner: &'a [Vec<u8>] => Vec<Bytes>,
+            /// The second-pass digests, in order (secret).
+            #[serde(serialize_with = "secret_list")]
+            outer: &'a [Vec<u8>] => Vec<Bytes>,
+            /// The result, truncated to the length needed (secret).
+            #[serde(serialize_with = "secret")]
+            output: &'a [u8] => Bytes,
+        },
     }
 }

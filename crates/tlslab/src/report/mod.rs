@@ -253,6 +253,17 @@ fn collect_secrets(events: &[OwnedEvent], red: &mut Redactor) {
                 red.add(encoded_block);
             }
             OwnedEvent::DhSharedSecret { z, .. } => red.add(z),
+            OwnedEvent::Ssl3Hash {
+                purpose,
+                inner,
+                outer,
+                output,
+            } if *purpose == "master_secret" || *purpose == "key_block" => {
+                for v in inner.iter().chain(outer.iter()) {
+                    red.add(v);
+                }
+                red.add(output);
+            }
             _ => {}
         }
     }
