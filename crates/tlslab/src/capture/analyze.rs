@@ -35,7 +35,8 @@ use super::tcp::{Stream, TcpConnection};
 use crate::crypto::key_block::compute_key_block;
 use crate::crypto::prf;
 use crate::crypto::rsa_kx;
-use crate::crypto::suites::{self, KeyExchange, PrfHash, SuiteInfo};
+use crate::crypto::ssl3;
+use crate::crypto::suites::{self, KeyExchange, MacAlgorithm, PrfHash, SuiteInfo};
 use crate::explain::{self, Cause, Explanation, FailedFinished, FailedRecord, FinishedLabel};
 use crate::handshake::transcript::Transcript;
 use crate::observer::{Event, Hooks, Observer, RecordView};
@@ -455,6 +456,9 @@ struct Analyzer<'s, 'o> {
     client_hello: Option<ClientHello>,
     server_hello: Option<ServerHello>,
     suite: Option<&'static SuiteInfo>,
+    /// The negotiated version: it decides the key schedule, the record
+    /// protection and the Finished computation.
+    version: ProtocolVersion,
     master_secret: Option<[u8; 48]>,
     /// Why records cannot be decrypted, when keys are missing.
     no_keys_reason: Option<String>,
@@ -526,6 +530,7 @@ pub fn analyze_connection(
         client_hello: None,
         server_hello: None,
         suite: None,
+        version: ProtocolVersion::TLS12,
         master_secret: None,
         no_keys_reason: None,
         unhashed: vec![],
@@ -889,7 +894,7 @@ impl Analyzer<'_, '_> {
         self.report.server_random = Some(sh.random);
         self.report.suite = Some(sh.cipher_suite);
         self.report.extensions = sh.extensions.iter().flatten().map(|e| e.typ).collect();
-        if version != ProtocolVersion::TLS12 {
+        if !analysed(version) {
             let cr_has_13 = self
                 .report
                 .client_random
@@ -904,11 +909,10 @@ impl Analyzer<'_, '_> {
                     "{} connection: only TLS 1.2 is analysed (TLS 1.0/1.1 use an MD5+SHA-1 PRF and, in 1.0, implicit CBC IVs)",
                     version_name(version)
                 ),
-                ProtocolVersion::SSL3 => format!(
-                    "{} connection: only TLS 1.2 is analysed (SSLv3 is broken by POODLE, RFC 7568)",
+                _ => format!(
+                    "{} connection: only SSL 3.0 to TLS 1.2 are analysed",
                     version_name(version)
                 ),
-                _ => format!("{} connection: only TLS 1.2 is analysed", version_name(version)),
             });
             return false;
         }
@@ -930,6 +934,14 @@ impl Analyzer<'_, '_> {
             self.report.skipped = Some(why);
             return false;
         };
+        if version == ProtocolVersion::SSL3 && (suite.is_aead() || suite.mac != MacAlgorithm::HmacSha1) {
+            self.report.skipped = Some(format!(
+                "SSLv3 (0x0300) connection with {}, a suite SSL 3.0 cannot have (it has no AEAD ciphers and no SHA-256/SHA-384 MACs)",
+                suite.name()
+            ));
+            return false;
+        }
+        self.version = version;
         self.suite = Some(suite);
         self.transcript.set_hash(suite.prf);
         self.report.extended_master_secret =
@@ -978,28 +990,40 @@ impl Analyzer<'_, '_> {
             ));
             let pms = pms.to_vec();
             hooks.emit(&Event::PreMasterSecret(&pms));
-            master_secret_from_pre_master(suite.prf, &pms, ems, &cr, &sr, &self.transcript, &mut hooks)
+            master_secret_from_pre_master(
+                self.version,
+                suite.prf,
+                &pms,
+                ems,
+                &cr,
+                &sr,
+                &self.transcript,
+                &mut hooks,
+            )
         } else {
             let why = match (&self.secrets.server_key, client_key_exchange) {
-                (Some(key), Some(cke)) => match pre_master_secret_from_server_key(suite, cke, key) {
-                    Ok(pms) => {
-                        self.report.master_secret_source =
-                            Some("pre-master secret decrypted with the server key".into());
-                        hooks.emit(&Event::PreMasterSecret(&pms));
-                        let ms = master_secret_from_pre_master(
-                            suite.prf,
-                            &pms,
-                            ems,
-                            &cr,
-                            &sr,
-                            &self.transcript,
-                            &mut hooks,
-                        );
-                        self.install_keys(suite, ms, cr, sr);
-                        return;
+                (Some(key), Some(cke)) => {
+                    match pre_master_secret_from_server_key(suite, self.version, cke, key) {
+                        Ok(pms) => {
+                            self.report.master_secret_source =
+                                Some("pre-master secret decrypted with the server key".into());
+                            hooks.emit(&Event::PreMasterSecret(&pms));
+                            let ms = master_secret_from_pre_master(
+                                self.version,
+                                suite.prf,
+                                &pms,
+                                ems,
+                                &cr,
+                                &sr,
+                                &self.transcript,
+                                &mut hooks,
+                            );
+                            self.install_keys(suite, ms, cr, sr);
+                            return;
+                        }
+                        Err(why) => why,
                     }
-                    Err(why) => why,
-                },
+                }
                 (Some(_), None) => "a resumed session's master secret can only come from the key log".into(),
                 (None, _) if keylog.is_empty() => {
                     "no key log given (--keylog): the master secret is unknown".into()
@@ -1025,24 +1049,104 @@ impl Analyzer<'_, '_> {
             server_random: &sr,
             master_secret: &master_secret,
         });
-        let kb = compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks);
+        let ssl3 = self.version == ProtocolVersion::SSL3;
+        let kb = if ssl3 {
+            ssl3::compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks)
+        } else {
+            compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks)
+        };
         self.master_secret = Some(master_secret);
         // RFC 7366: with encrypt_then_mac the MAC covers the CBC ciphertext.
         let options = RecordOptions {
             encrypt_then_mac: self.report.encrypt_then_mac,
         };
         for d in DIRECTIONS {
-            match Protection::from_key_block_with(suite, &kb, d, options) {
+            let protection = if ssl3 {
+                Protection::ssl3_from_key_block(suite, &kb, d)
+            } else {
+                Protection::from_key_block_with(suite, &kb, d, options)
+            };
+            match protection {
                 Ok(p) => self.sides[idx(d)].pending = Some(p),
                 Err(e) => self.no_keys_reason = Some(e.to_string()),
             }
         }
     }
 
+    /// Finished, by version: the 36-byte SSL 3.0 one or the TLS PRF one.
+    fn finished(&mut self, rref: RecordRef, body: &[u8]) {
+        if self.version == ProtocolVersion::SSL3 {
+            self.finished_ssl3(rref, body);
+        } else {
+            self.finished_tls(rref, body);
+        }
+    }
+
+    /// SSL 3.0 Finished (RFC 6101 §5.6.9): `md5_hash ‖ sha_hash`, 36 bytes,
+    /// keyed hashes of every handshake message before it, the sender's
+    /// constant and the master secret. No explainer hypothesis catalogue
+    /// exists for it (it has no PRF hash or label to vary); a mismatch
+    /// behind verified records is still a proof that the transcripts differ.
+    fn finished_ssl3(&mut self, rref: RecordRef, body: &[u8]) {
+        let Some(ms) = self.master_secret else {
+            return;
+        };
+        let (sender, label) = match rref.direction {
+            Direction::ClientToServer => (ssl3::Sender::Client, FinishedLabel::Client),
+            Direction::ServerToClient => (ssl3::Sender::Server, FinishedLabel::Server),
+        };
+        if body.len() != 36 {
+            return self.malformed(
+                rref,
+                format!("SSL 3.0 Finished of {} bytes (RFC 6101 §5.6.9: 36)", body.len()),
+            );
+        }
+        let mut hooks = Hooks::new(&mut *self.tap);
+        let computed = ssl3::compute_finished(&ms, sender, self.transcript.messages(), &mut hooks);
+        hooks.emit(&Event::FinishedVerify {
+            label: label.label(),
+            handshake_hash: &[],
+            computed: &computed,
+            received: body,
+        });
+        let ok = computed[..] == body[..];
+        self.report.finished_ok[idx(rref.direction)] = Some(ok);
+        if ok {
+            return;
+        }
+        let records_ok = self.report.failures.is_empty();
+        self.report.failures.push(Failure {
+            record: Some(rref),
+            seq: Some(0),
+            cause: if records_ok {
+                Cause::TranscriptDiffers
+            } else {
+                Cause::WrongVerifyData
+            },
+            proven: false,
+            evidence: vec![
+                format!(
+                    "Finished received {}, computed {} (RFC 6101 §5.6.9, sender {})",
+                    hex::encode(body),
+                    hex::encode(computed),
+                    String::from_utf8_lossy(&sender.bytes())
+                ),
+                if records_ok {
+                    "every protected record so far verified, so the master secret is right: the two sides \
+                     hashed different handshake messages"
+                        .into()
+                } else {
+                    "records failed before it: the keys may differ as well".into()
+                },
+            ],
+            explanation: None,
+        });
+    }
+
     /// Finished (RFC 5246 §7.4.9): verify_data = PRF(master_secret,
     /// finished_label, Hash(handshake_messages))[0..11], the hash over every
     /// message before this one.
-    fn finished(&mut self, rref: RecordRef, body: &[u8]) {
+    fn finished_tls(&mut self, rref: RecordRef, body: &[u8]) {
         let (Some(suite), Some(ms)) = (self.suite, self.master_secret) else {
             return;
         };
@@ -1121,8 +1225,11 @@ impl Analyzer<'_, '_> {
 
 /// `master_secret` from a pre-master secret: the extended master secret over
 /// the session hash (RFC 7627 §4, the transcript through ClientKeyExchange)
-/// when negotiated, else the RFC 5246 §8.1 derivation over both randoms.
+/// when negotiated, else the RFC 5246 §8.1 derivation over both randoms; for
+/// SSL 3.0, its MD5/SHA-1 expansion (RFC 6101 §6.1).
+#[allow(clippy::too_many_arguments)]
 fn master_secret_from_pre_master(
+    version: ProtocolVersion,
     hash: PrfHash,
     pre_master_secret: &[u8],
     extended_master_secret: bool,
@@ -1131,7 +1238,9 @@ fn master_secret_from_pre_master(
     transcript: &Transcript,
     hooks: &mut Hooks<'_>,
 ) -> [u8; 48] {
-    if extended_master_secret {
+    if version == ProtocolVersion::SSL3 {
+        ssl3::compute_master_secret(pre_master_secret, client_random, server_random, hooks)
+    } else if extended_master_secret {
         let session_hash = transcript.current_hash();
         prf::compute_extended_master_secret(hash, pre_master_secret, &session_hash, hooks)
     } else {
@@ -1150,6 +1259,7 @@ fn master_secret_from_pre_master(
 /// forward secrecy, and only a key log (or the ephemeral private key) helps.
 fn pre_master_secret_from_server_key(
     suite: &SuiteInfo,
+    version: ProtocolVersion,
     client_key_exchange: &[u8],
     server_key: &ServerKey,
 ) -> Result<Vec<u8>, String> {
@@ -1163,15 +1273,38 @@ fn pre_master_secret_from_server_key(
         // with the server key (RFC 5246 §7.4.7.1). Unlike a server, which must
         // not say why decryption failed (Bleichenbacher), we name the step.
         KeyExchange::Rsa => {
-            let encrypted = EncryptedPreMasterSecret::decode(client_key_exchange)
-                .map_err(|e| format!("ClientKeyExchange: {e}"))?;
-            rsa_kx::decrypt_pre_master_secret(&server_key.der, &encrypted.ciphertext).map_err(|e| {
+            let ciphertext = rsa_ciphertext(version, client_key_exchange)?;
+            rsa_kx::decrypt_pre_master_secret(&server_key.der, &ciphertext).map_err(|e| {
                 format!(
                     "the RSA ClientKeyExchange does not decrypt with --server-key ({e}): \
                      is it the key of the certificate this server sent?"
                 )
             })
         }
+    }
+}
+
+/// The versions this analyser replays: SSL 3.0 and TLS 1.2.
+fn analysed(version: ProtocolVersion) -> bool {
+    matches!(version, ProtocolVersion::SSL3 | ProtocolVersion::TLS12)
+}
+
+/// The RSA ciphertext in a ClientKeyExchange body. TLS (RFC 2246 §7.4.7.1,
+/// RFC 5246 §7.4.7.1) puts a 2-byte length in front of it; SSL 3.0 (RFC
+/// 6101 §5.6.7.1) sends it bare, and some TLS 1.0 stacks kept that form, so
+/// a body whose length prefix does not fit is read bare too.
+fn rsa_ciphertext(version: ProtocolVersion, body: &[u8]) -> Result<Vec<u8>, String> {
+    if version == ProtocolVersion::SSL3 {
+        if body.is_empty() {
+            return Err("ClientKeyExchange: empty".into());
+        }
+        return Ok(body.to_vec());
+    }
+    match EncryptedPreMasterSecret::decode(body) {
+        Ok(e) => Ok(e.ciphertext),
+        // A modulus-sized body (at least 512 bits) without the prefix.
+        Err(_) if body.len() >= 64 && body.len().is_multiple_of(2) => Ok(body.to_vec()),
+        Err(e) => Err(format!("ClientKeyExchange: {e}")),
     }
 }
 
@@ -1216,8 +1349,12 @@ mod tests {
         .encode(&mut cke);
         let suite = suites::find_by_name("AES128-SHA").unwrap();
         let key = ServerKey::from_pem(pem).unwrap();
-        assert_eq!(pre_master_secret_from_server_key(suite, &cke, &key).unwrap(), pms);
-        let e = pre_master_secret_from_server_key(suite, &cke[..cke.len() - 1], &key).unwrap_err();
+        assert_eq!(
+            pre_master_secret_from_server_key(suite, ProtocolVersion::TLS12, &cke, &key).unwrap(),
+            pms
+        );
+        let e = pre_master_secret_from_server_key(suite, ProtocolVersion::TLS12, &cke[..cke.len() - 1], &key)
+            .unwrap_err();
         assert!(e.contains("ClientKeyExchange"), "{e}");
     }
 
@@ -1228,7 +1365,7 @@ mod tests {
             label: "PRIVATE KEY".into(),
             der: vec![],
         };
-        let e = pre_master_secret_from_server_key(suite, &[], &key).unwrap_err();
+        let e = pre_master_secret_from_server_key(suite, ProtocolVersion::TLS12, &[], &key).unwrap_err();
         assert!(e.contains("forward secrecy"), "{e}");
     }
 }

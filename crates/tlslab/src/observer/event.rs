@@ -595,6 +595,23 @@ twin_events! {
             /// How many leading zero bytes were stripped (0 in 255 of 256 handshakes).
             leading_zeros_stripped: usize,
         },
+        /// The IV of a CBC record that does not carry its own (SSL 3.0 and
+        /// TLS 1.0, RFC 6101 §5.2.3.2, RFC 2246 §6.2.3.2): the key block's
+        /// write IV for the first record after ChangeCipherSpec, then the
+        /// last ciphertext block of the previous record in the same direction.
+        /// Anyone who saw that record knows the next IV: BEAST (2011).
+        CbcIv = "cbc_iv" {
+            /// Which direction's chain.
+            direction: Direction,
+            /// `seq_num` of the record.
+            seq: u64,
+            /// `key_block` or `previous_record`.
+            source: &'static str,
+            /// The 16 bytes (secret when they come from the key block; every
+            /// later one was on the wire).
+            #[serde(serialize_with = "secret")]
+            iv: &'a [u8] => Bytes,
+        },
         /// One SSL 3.0 keyed-hash construction (RFC 6101), which stands where
         /// TLS uses the PRF or HMAC: the master secret or key block expansion
         /// (`inner`: SHA('A' + secret + randoms), SHA('BB' + ...), ...;

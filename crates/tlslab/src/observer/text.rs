@@ -415,6 +415,12 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             z.len(),
             Secret(z, redact)
         ),
+        Event::CbcIv {
+            direction,
+            seq,
+            source,
+            iv,
+        } => write!(s, "{direction} seq={seq} from {source} iv={}", Secret(iv, redact)),
         Event::Ssl3Hash {
             purpose,
             inner,

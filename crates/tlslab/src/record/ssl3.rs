@@ -1,0 +1,221 @@
+//! SSL 3.0 block-cipher records ([RFC 6101 §5.2.3.2]), for replaying
+//! captured SSL 3.0 connections:
+//!
+//! ```text
+//! MAC     = hash(MAC_write_secret + pad_2 + hash(MAC_write_secret + pad_1 + seq_num + type + length + content))
+//! on wire = CBC-Encrypt(write_key, IV, content ‖ MAC ‖ padding ‖ padding_length)
+//! IV      = client/server_write_IV for the first record, then the last ciphertext block of the previous record
+//! ```
+//!
+//! Three differences from TLS 1.2 CBC ([`super::cbc`]): the MAC is the
+//! keyed hash of [`crate::crypto::ssl3::record_mac`], not HMAC, and has no
+//! version in it; the IV is not sent but chained; and only the last padding
+//! byte is defined ([`crate::crypto::ssl3::padding_length`]), so the
+//! padding bytes are not covered by anything (POODLE).
+//!
+//! This path opens records of connections that already happened; nothing
+//! answers a peer from it, so it makes no attempt at constant time.
+//!
+//! [RFC 6101 §5.2.3.2]: https://www.rfc-editor.org/rfc/rfc6101#section-5.2.3.2
+
+use super::cbc::{cbc_decrypt, cbc_encrypt, AesKey, BLOCK};
+use super::verify::compare_macs;
+use crate::crypto::ssl3::{self, Ssl3Hash};
+use crate::crypto::suites::{BulkCipher, MacAlgorithm};
+use crate::error::Error;
+use crate::observer::{Event, Hooks, PaddingView};
+use crate::wire::{ContentType, Direction, RecordHeader};
+
+/// One direction's SSL 3.0 CBC state: keys, and the IV chain.
+pub struct Ssl3CbcState {
+    direction: Direction,
+    hash: Ssl3Hash,
+    mac_write_secret: Vec<u8>,
+    /// Boxed: an expanded AES-256 key is ~1 KB.
+    aes: Box<AesKey>,
+    /// The IV of the next record: the key block's write IV, then the last
+    /// ciphertext block of the previous record.
+    iv: [u8; BLOCK],
+    /// Whether `iv` still comes from the key block.
+    first: bool,
+}
+
+impl std::fmt::Debug for Ssl3CbcState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ssl3CbcState")
+            .field("direction", &self.direction)
+            .field("hash", &self.hash)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Ssl3CbcState {
+    /// Expands the keys. `cipher` must be an AES-CBC cipher, `mac` HMAC-SHA1
+    /// (which names SHA-1 for SSL 3.0's MAC), and `iv` one block.
+    pub fn new(
+        direction: Direction,
+        cipher: BulkCipher,
+        mac: MacAlgorithm,
+        mac_write_secret: &[u8],
+        write_key: &[u8],
+        write_iv: &[u8],
+    ) -> Result<Ssl3CbcState, Error> {
+        let hash = match mac {
+            MacAlgorithm::HmacSha1 => Ssl3Hash::Sha1,
+            other => {
+                return Err(Error::Internal(format!(
+                    "SSL 3.0 has no {other:?} record MAC (only MD5 and SHA-1)"
+                )))
+            }
+        };
+        if mac_write_secret.len() != hash.len() {
+            return Err(Error::Internal(format!(
+                "SSL 3.0 MAC secret of {} bytes, want {}",
+                mac_write_secret.len(),
+                hash.len()
+            )));
+        }
+        let iv: [u8; BLOCK] = write_iv.try_into().map_err(|_| {
+            Error::Internal(format!(
+                "SSL 3.0 write IV of {} bytes, want {BLOCK}",
+                write_iv.len()
+            ))
+        })?;
+        Ok(Ssl3CbcState {
+            direction,
+            hash,
+            mac_write_secret: mac_write_secret.to_vec(),
+            aes: Box::new(AesKey::new(cipher, write_key)?),
+            iv,
+            first: true,
+        })
+    }
+
+    /// The MAC length: 20 bytes (SHA-1).
+    pub fn mac_len(&self) -> usize {
+        self.hash.len()
+    }
+
+    /// The IV the next record will be encrypted under.
+    pub fn next_iv(&self) -> [u8; BLOCK] {
+        self.iv
+    }
+
+    fn emit_iv(&self, seq: u64, hooks: &mut Hooks<'_>) {
+        hooks.emit(&Event::CbcIv {
+            direction: self.direction,
+            seq,
+            source: if self.first {
+                "key_block"
+            } else {
+                "previous_record"
+            },
+            iv: &self.iv,
+        });
+    }
+
+    /// Appends the encrypted `fragment ‖ MAC ‖ padding ‖ padding_length` to
+    /// `out`, with the fewest padding bytes (RFC 6101 §5.2.3.2 asks for the
+    /// minimum), all zero: their values are not defined. Emits `CbcIv` and
+    /// the MAC's `Ssl3Hash`.
+    pub(super) fn seal(
+        &mut self,
+        seq: u64,
+        typ: ContentType,
+        fragment: &[u8],
+        out: &mut Vec<u8>,
+        hooks: &mut Hooks<'_>,
+    ) {
+        self.emit_iv(seq, hooks);
+        let mac = ssl3::record_mac(self.hash, &self.mac_write_secret, seq, typ, fragment, hooks);
+        let start = out.len();
+        out.extend_from_slice(&self.iv);
+        out.extend_from_slice(fragment);
+        out.extend_from_slice(&mac);
+        let used = fragment.len() + mac.len() + 1;
+        let pad = (BLOCK - used % BLOCK) % BLOCK;
+        out.resize(out.len() + pad, 0);
+        out.push(pad as u8);
+        cbc_encrypt(&self.aes, &mut out[start..]);
+        // The IV is not sent: drop it, keep the last block for the next record.
+        out.drain(start..start + BLOCK);
+        self.chain(&out[start..]);
+    }
+
+    /// The next IV: the last ciphertext block of `payload`.
+    fn chain(&mut self, payload: &[u8]) {
+        if let Some(last) = payload.last_chunk::<BLOCK>() {
+            self.iv = *last;
+            self.first = false;
+        }
+    }
+
+    /// Decrypts and verifies `payload` in place; on success truncates it to
+    /// the content and returns true. Emits `CbcIv`, `CbcPadding` (whose
+    /// `well_formed` only says the length byte fits: the padding bytes have no
+    /// defined value to check), the MAC's `Ssl3Hash` and `MacCompared`.
+    ///
+    /// The chain advances whatever the verdict: the next record's IV is this
+    /// record's last ciphertext block, which the sender used whether or not
+    /// the record survived the trip.
+    pub(super) fn open(
+        &mut self,
+        seq: u64,
+        header: &RecordHeader,
+        payload: &mut Vec<u8>,
+        hooks: &mut Hooks<'_>,
+    ) -> bool {
+        let mac_len = self.hash.len();
+        let len = payload.len();
+        if len == 0 || !len.is_multiple_of(BLOCK) || len < mac_len + 1 {
+            return false;
+        }
+        self.emit_iv(seq, hooks);
+        let mut buf = Vec::with_capacity(BLOCK + len);
+        buf.extend_from_slice(&self.iv);
+        buf.extend_from_slice(payload);
+        self.chain(payload);
+        cbc_decrypt(&self.aes, &mut buf);
+        let fragment = &buf[BLOCK..];
+        let padding_length = fragment[len - 1];
+        let padding = ssl3::padding_length(fragment, BLOCK).filter(|n| n + mac_len <= len);
+        hooks.emit(&Event::CbcPadding(PaddingView {
+            direction: self.direction,
+            seq,
+            padding_length,
+            padding: match padding {
+                Some(n) => &fragment[len - n..len - 1],
+                None => &[],
+            },
+            well_formed: padding.is_some(),
+            first_bad: None,
+        }));
+        let Some(n) = padding else {
+            return false;
+        };
+        let content_end = len - n - mac_len;
+        let (content, rest) = fragment.split_at(content_end);
+        let received = &rest[..mac_len];
+        let computed = ssl3::record_mac(
+            self.hash,
+            &self.mac_write_secret,
+            seq,
+            header.content_type,
+            content,
+            hooks,
+        );
+        let equal = compare_macs(&computed, received);
+        hooks.emit(&Event::MacCompared {
+            direction: self.direction,
+            seq,
+            computed: &computed,
+            received,
+            equal,
+        });
+        if equal {
+            payload.clear();
+            payload.extend_from_slice(content);
+        }
+        equal
+    }
+}

@@ -1,0 +1,319 @@
+//! `tlslab explain` on captures of SSL 3.0, TLS 1.0 and TLS 1.1 connections
+//! between real peers, taken here with tcpdump on 127.0.0.1.
+//!
+//! Expected values come from outside tlslab: the peers' own secrets
+//! (tlslite-ng's session state, `openssl s_server -keylogfile`), and
+//! tshark's decryption of the same capture with the same key log or server
+//! key, which the application data `explain` prints must equal byte for byte.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tlslab_peers::certs::{fresh_dir, make_material};
+use tlslab_peers::KeyType;
+
+const TLSLITE_PAIR: &str = include_str!("legacy_capture/tlslite_pair.py");
+
+fn tlslab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `tlslab explain CAPTURE ARGS --json`, parsed line by line; `ok` is
+/// whether it must exit 0.
+fn explain_json(capture: &Path, args: &[&str], ok: bool) -> Vec<Value> {
+    let mut all = vec!["explain", capture.to_str().unwrap(), "--json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = tlslab(&all);
+    assert_eq!(code == 0, ok, "exit {code}\nstdout:\n{out}\nstderr:\n{err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn events<'a>(lines: &'a [Value], name: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    lines.iter().filter(move |l| l["event"] == name)
+}
+
+fn summary(lines: &[Value]) -> &Value {
+    events(lines, "connection_summary")
+        .next()
+        .unwrap_or_else(|| panic!("no connection summary in {lines:#?}"))
+}
+
+/// The decrypted application data `explain` printed, per direction.
+fn explained_data(lines: &[Value]) -> (Vec<u8>, Vec<u8>) {
+    let (mut c2s, mut s2c) = (vec![], vec![]);
+    for e in events(lines, "application_data") {
+        let data = hex::decode(e["data"].as_str().unwrap()).unwrap();
+        if e["direction"] == "client->server" {
+            c2s.extend(data);
+        } else {
+            s2c.extend(data);
+        }
+    }
+    (c2s, s2c)
+}
+
+/// tshark's decryption of the first TLS stream (`follow,tls,raw`: the
+/// client's bytes in hex, the server's indented by a tab), with `options`
+/// (`-o` settings naming the key log or the RSA key).
+fn tshark_follow(capture: &Path, options: &[String]) -> (Vec<u8>, Vec<u8>) {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(capture);
+    for o in options {
+        cmd.args(["-o", o]);
+    }
+    let t = cmd
+        .args(["-q", "-z", "follow,tls,raw,0"])
+        .output()
+        .expect("tshark (Debian package tshark) must be installed");
+    let follow = String::from_utf8_lossy(&t.stdout);
+    assert!(
+        t.status.success(),
+        "{follow}\n{}",
+        String::from_utf8_lossy(&t.stderr)
+    );
+    let (mut c2s, mut s2c) = (vec![], vec![]);
+    for line in follow.lines() {
+        let (to, text) = match line.strip_prefix('\t') {
+            Some(rest) => (&mut s2c, rest),
+            None => (&mut c2s, line),
+        };
+        if let Ok(bytes) = hex::decode(text.trim()) {
+            to.extend(bytes);
+        }
+    }
+    (c2s, s2c)
+}
+
+/// tshark's setting for an RSA private key file (any address and port).
+fn tshark_rsa_key(key: &Path) -> String {
+    format!("uat:rsa_keys:\"{}\",\"\"", key.display())
+}
+
+/// tcpdump on loopback, started and stopped by the test.
+struct Tcpdump {
+    child: std::process::Child,
+    file: PathBuf,
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+static CAPTURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl Tcpdump {
+    fn start(port: u16, file: PathBuf) -> Tcpdump {
+        let one_at_a_time = CAPTURING.lock().unwrap_or_else(|e| e.into_inner());
+        let mut child = Command::new("tcpdump")
+            // Immediate mode: otherwise libpcap holds packets until a ring
+            // block fills or times out, and a short connection stopped by
+            // SIGINT is lost.
+            .args(["-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w"])
+            .arg(&file)
+            .args(["tcp", "port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tcpdump (Debian package tcpdump) must be installed");
+        // tcpdump says "listening on lo" once the capture runs.
+        let mut err = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 512];
+            let mut seen = String::new();
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+                if seen.contains("listening on") {
+                    let _ = tx.send(Ok(()));
+                }
+            }
+            let _ = tx.send(Err(seen));
+        });
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(())) => {}
+            other => {
+                let _ = child.kill();
+                panic!("tcpdump did not start (needs root or CAP_NET_RAW): {other:?}");
+            }
+        }
+        Tcpdump {
+            child,
+            file,
+            _one_at_a_time: one_at_a_time,
+        }
+    }
+
+    /// Stops the capture (SIGINT lets tcpdump flush) and returns the file.
+    fn stop(mut self) -> PathBuf {
+        // The last segments (FIN, ACK) reach the capture first.
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.file.clone()
+    }
+}
+
+impl Drop for Tcpdump {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory with a fresh RSA `key.pem` and `cert.pem`.
+fn rsa_material(name: &str) -> PathBuf {
+    let dir = fresh_dir(&format!("tlslab-legacy-{name}")).unwrap();
+    make_material(&dir, KeyType::Rsa2048)
+        .unwrap()
+        .write_to(&dir)
+        .unwrap();
+    dir
+}
+
+/// One tlslite-ng client to tlslite-ng server connection at `version`
+/// (`ssl3`, `tls1.0`, `tls1.1`), captured: the capture file and the master
+/// secret tlslite-ng's session holds.
+fn tlslite_pair(dir: &Path, version: &str, message: &str) -> (PathBuf, String) {
+    let script = dir.join("tlslite_pair.py");
+    std::fs::write(&script, TLSLITE_PAIR).unwrap();
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(dir.join("key.pem"))
+        .arg(dir.join("cert.pem"))
+        .args([version, message])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with tlslite-ng");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut port = String::new();
+    out.read_line(&mut port).unwrap();
+    let port: u16 = port
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no port: {port:?}"));
+    let dump = Tcpdump::start(port, dir.join(format!("{version}.pcap")));
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "tlslite-ng pair failed:\n{err}");
+    let pcap = dump.stop();
+    let ms = rest
+        .lines()
+        .find_map(|l| l.strip_prefix("master_secret "))
+        .unwrap_or_else(|| panic!("no master secret in {rest:?}"))
+        .to_string();
+    (pcap, ms)
+}
+
+/// The records of one direction, as `record_in` / `record_out` show them: (seq, payload).
+fn payloads(lines: &[Value], event: &str) -> Vec<(u64, Vec<u8>, bool)> {
+    events(lines, event)
+        .map(|r| {
+            (
+                r["seq"].as_u64().unwrap(),
+                hex::decode(r["payload"].as_str().unwrap()).unwrap(),
+                r["protected"] == true,
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// SSL 3.0
+
+/// A real SSL 3.0 connection (tlslite-ng at both ends, RSA key transport):
+/// the server key alone decrypts it, the master secret is tlslite-ng's, the
+/// 36-byte Finished messages verify, the application data equals tshark's,
+/// and each record's IV is the previous record's last ciphertext block.
+#[test]
+fn ssl3_capture_is_decrypted_with_the_server_key_as_tshark_does() {
+    let dir = rsa_material("ssl3");
+    let (pcap, master_secret) = tlslite_pair(&dir, "ssl3", "attack at dawn");
+    let key = dir.join("key.pem");
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    let s = summary(&lines);
+    assert_eq!(s["version"], "SSLv3", "{s}");
+    assert_eq!(s["suite"], "TLS_RSA_WITH_AES_128_CBC_SHA", "{s}");
+    assert_eq!(s["all_verified"], true, "{s}");
+    assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+    assert_eq!(
+        s["master_secret_source"], "pre-master secret decrypted with the server key",
+        "{s}"
+    );
+    // tlslite-ng's own master secret.
+    let ms = events(&lines, "master_secret").next().unwrap();
+    assert_eq!(ms["master_secret"], master_secret.as_str());
+    // Byte-exact against tshark's SSL 3.0 decryption with the same key.
+    let (c2s, s2c) = explained_data(&lines);
+    let (t_c2s, t_s2c) = tshark_follow(&pcap, &[tshark_rsa_key(&key)]);
+    assert_eq!(c2s, b"attack at dawn\n");
+    assert_eq!(c2s, t_c2s, "client->server against tshark");
+    assert_eq!(s2c, t_s2c, "server->client against tshark");
+    assert_eq!(s2c, b"nwad ta kcatta\n");
+    // The Finished messages are SSL 3.0's 36 bytes.
+    for f in events(&lines, "finished_verify") {
+        assert_eq!(f["computed"].as_str().unwrap().len(), 72, "{f}");
+        assert_eq!(f["computed"], f["received"]);
+    }
+    // The IV chain, checked against the wire: the first IV of each direction
+    // comes from the key block, every later one is the last 16 bytes of the
+    // previous protected record of that direction.
+    for (dir_name, record_event) in [("client->server", "record_out"), ("server->client", "record_in")] {
+        let protected: Vec<Vec<u8>> = payloads(&lines, record_event)
+            .into_iter()
+            .filter(|(_, _, p)| *p)
+            .map(|(_, payload, _)| payload)
+            .collect();
+        let ivs: Vec<&Value> = events(&lines, "cbc_iv")
+            .filter(|e| e["direction"] == dir_name)
+            .collect();
+        assert_eq!(ivs.len(), protected.len(), "{dir_name}");
+        assert_eq!(ivs[0]["source"], "key_block");
+        let kb = events(&lines, "key_block").next().unwrap();
+        let write_iv = if dir_name == "client->server" {
+            &kb["client_write_iv"]
+        } else {
+            &kb["server_write_iv"]
+        };
+        assert_eq!(&ivs[0]["iv"], write_iv, "{dir_name}");
+        for (iv, previous) in ivs[1..].iter().zip(&protected) {
+            assert_eq!(iv["source"], "previous_record");
+            assert_eq!(
+                iv["iv"],
+                hex::encode(&previous[previous.len() - 16..]),
+                "{dir_name}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
