@@ -1180,6 +1180,7 @@ fn padding_probe(a: &Attempt) -> Option<PaddingProbe> {
     // report the padding and the MAC as events.
     let options = RecordOptions {
         encrypt_then_mac: a.encrypt_then_mac,
+        chained_iv: false,
     };
     let protection = Protection::from_key_block_with(suite, kb, Direction::ClientToServer, options).ok()?;
     let mut layer = RecordLayerState {

@@ -294,25 +294,23 @@ fn ssl3_capture_is_decrypted_with_the_server_key_as_tshark_does() {
             .filter(|(_, _, p)| *p)
             .map(|(_, payload, _)| payload)
             .collect();
-        let ivs: Vec<&Value> = events(&lines, "cbc_iv")
+        let chain: Vec<&Value> = events(&lines, "cbc_iv_chain")
             .filter(|e| e["direction"] == dir_name)
             .collect();
-        assert_eq!(ivs.len(), protected.len(), "{dir_name}");
-        assert_eq!(ivs[0]["source"], "key_block");
+        assert_eq!(chain.len(), protected.len(), "{dir_name}");
         let kb = events(&lines, "key_block").next().unwrap();
         let write_iv = if dir_name == "client->server" {
             &kb["client_write_iv"]
         } else {
             &kb["server_write_iv"]
         };
-        assert_eq!(&ivs[0]["iv"], write_iv, "{dir_name}");
-        for (iv, previous) in ivs[1..].iter().zip(&protected) {
-            assert_eq!(iv["source"], "previous_record");
-            assert_eq!(
-                iv["iv"],
-                hex::encode(&previous[previous.len() - 16..]),
-                "{dir_name}"
-            );
+        assert_eq!(&chain[0]["iv"], write_iv, "{dir_name}");
+        for (i, (link, record)) in chain.iter().zip(&protected).enumerate() {
+            let last = hex::encode(&record[record.len() - 16..]);
+            assert_eq!(link["next_iv"], last, "{dir_name} record {i}");
+            if let Some(next) = chain.get(i + 1) {
+                assert_eq!(next["iv"], last, "{dir_name} record {}", i + 1);
+            }
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

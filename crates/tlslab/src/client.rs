@@ -30,9 +30,7 @@ use crate::handshake::{self, Context, Established, SessionInfo, State, StateName
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::{Deframer, HandshakeJoiner};
 use crate::session::StoredSession;
-use crate::wire::{
-    Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType, ProtocolVersion,
-};
+use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType};
 
 /// A TLS 1.2 client connection, without I/O.
 pub struct Client<'o> {
@@ -310,7 +308,7 @@ impl<'o> Client<'o> {
                 }));
             }
             // After ServerHello every record carries the negotiated version.
-            if self.cx.session.server_random.is_some() && header.version != ProtocolVersion::TLS12 {
+            if self.cx.session.server_random.is_some() && header.version != self.cx.version() {
                 return Err(Error::Record(RecordError::WrongRecordVersion(header.version)));
             }
             if self.cx.config.explain_failures && self.cx.read.is_protected() {

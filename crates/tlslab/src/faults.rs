@@ -23,6 +23,7 @@ use crate::intercept::{Interceptor, MacInputFields, Point};
 use crate::observer::{Event, Hooks};
 use crate::record::{PaddingFault, Plaintext, Protection, RecordLayerState, MAX_PLAINTEXT};
 use crate::rng::Rng;
+use crate::types::HandshakeHasher;
 use crate::wire::{HandshakeType, ProtocolVersion};
 
 pub use crate::types::Fault;
@@ -265,11 +266,11 @@ impl Fault {
                 },
             ) => {
                 let before = handshake_hash.clone();
-                let mut ctx = ring::digest::Context::new(hash.digest());
+                let mut ctx = HandshakeHasher::new(hash);
                 for (_, raw) in messages.iter().filter(|(typ, _)| *typ != message) {
                     ctx.update(raw);
                 }
-                *handshake_hash = ctx.finish().as_ref().to_vec();
+                *handshake_hash = ctx.finish();
                 Tampered::new(
                     "Hash(handshake_messages) for our Finished",
                     &before,

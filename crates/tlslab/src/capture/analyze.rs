@@ -1053,12 +1053,14 @@ impl Analyzer<'_, '_> {
         let kb = if ssl3 {
             ssl3::compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks)
         } else {
-            compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks)
+            compute_key_block(suite, self.version, &master_secret, &cr, &sr, &mut hooks)
         };
         self.master_secret = Some(master_secret);
         // RFC 7366: with encrypt_then_mac the MAC covers the CBC ciphertext.
         let options = RecordOptions {
             encrypt_then_mac: self.report.encrypt_then_mac,
+            // TLS 1.0 (RFC 2246 §6.2.3.2): no IV in the record, the chain instead.
+            chained_iv: self.version == ProtocolVersion::TLS10,
         };
         for d in DIRECTIONS {
             let protection = if ssl3 {

@@ -7,8 +7,8 @@
 //!
 //! | file | what | RFC |
 //! | --- | --- | --- |
-//! | `prf` | P_hash, master secret, extended master secret, verify_data | RFC 5246 §5, §8.1, §7.4.9; RFC 7627 §4 |
-//! | `key_block` | key expansion and its named split | RFC 5246 §6.3 |
+//! | `prf` | P_hash (and TLS 1.0/1.1's P_MD5 XOR P_SHA1), master secret, extended master secret, verify_data | RFC 5246 §5, §8.1, §7.4.9; RFC 7627 §4; RFC 2246 §5 |
+//! | `key_block` | key expansion and its named split (with TLS 1.0's IVs) | RFC 5246 §6.3, RFC 2246 §6.3 |
 //! | `kx` | ECDHE key pairs and the pre-master secret | RFC 8422 §5.10 |
 //! | `dhe` | finite-field DHE: parameter checks, Yc, Z, the pre-master secret | RFC 5246 §7.4.3, §8.1.2 |
 //! | `rsa_kx` | RSA key transport: PKCS#1 v1.5 encryption of the pre-master secret | RFC 5246 §7.4.7.1, RFC 8017 §7.2 |

@@ -321,6 +321,9 @@ pub fn verify_server_signature(
     signed: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
+    if scheme == SignatureScheme::RSA_PKCS1_MD5_SHA1 || scheme == SignatureScheme::ECDSA_SHA1 {
+        return verify_legacy_signature(key, scheme, signed, signature);
+    }
     let algorithm = ring_algorithm(&key.kind, scheme).ok_or_else(|| {
         Error::from(IllegalParameter::SignatureSchemeForKey {
             scheme,
@@ -343,6 +346,101 @@ pub fn verify_server_signature(
             key.kind
         )))
     })
+}
+
+/// The signatures of TLS 1.0 and 1.1, which carry no algorithm field
+/// ([RFC 2246 §7.4.3], [RFC 4492 §5.4]); ring implements neither:
+///
+/// * RSA ([`SignatureScheme::RSA_PKCS1_MD5_SHA1`]): PKCS#1 v1.5 block type 1
+///   over the 36 bytes `MD5(signed) ‖ SHA-1(signed)`, with no DigestInfo.
+///   Verified by encoding the expected block `00 01 FF…FF 00 ‖ hash` and
+///   comparing it whole with `s^e mod n`, never by parsing the decrypted
+///   block: parsers that skipped bytes let Bleichenbacher (2006) forge
+///   signatures for small exponents.
+/// * ECDSA ([`SignatureScheme::ECDSA_SHA1`]): a DER `Ecdsa-Sig-Value` over
+///   SHA-1(signed), with RustCrypto's P-256/P-384.
+///
+/// [RFC 2246 §7.4.3]: https://www.rfc-editor.org/rfc/rfc2246#section-7.4.3
+/// [RFC 4492 §5.4]: https://www.rfc-editor.org/rfc/rfc4492#section-5.4
+// ANCHOR: verify_legacy_signature
+fn verify_legacy_signature(
+    key: &ServerPublicKey,
+    scheme: SignatureScheme,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    use sha1::Digest as _;
+    let bad = |why: &str| {
+        Error::Handshake(HandshakeError::BadSignature(format!(
+            "{scheme} signature ({} bytes) over {} signed bytes does not verify with the certificate's {} key: {why}",
+            signature.len(),
+            signed.len(),
+            key.kind
+        )))
+    };
+    let sha1 = sha1::Sha1::digest(signed);
+    match (&key.kind, scheme) {
+        (PublicKeyKind::Rsa { modulus_bits }, SignatureScheme::RSA_PKCS1_MD5_SHA1) => {
+            if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(modulus_bits) {
+                return Err(Error::certificate(
+                    CertificateKind::Unsupported,
+                    format!("server RSA key is {modulus_bits} bits; tlslab verifies {RSA_MIN_BITS} to {RSA_MAX_BITS} bits"),
+                ));
+            }
+            let public = crate::crypto::rsa_kx::RsaPublicKey::from_der(&key.spki_key)?;
+            let k = public.modulus_len();
+            // EM = 0x00 ‖ 0x01 ‖ PS (0xff, k - 3 - 36 bytes) ‖ 0x00 ‖ MD5 ‖ SHA-1.
+            let mut expected = vec![0x00, 0x01];
+            expected.resize(k - 37, 0xff);
+            expected.push(0x00);
+            expected.extend_from_slice(&md5::Md5::digest(signed));
+            expected.extend_from_slice(&sha1);
+            let em = public
+                .rsavp1(signature)
+                .ok_or_else(|| bad("not a value below the modulus of its length"))?;
+            if em != expected {
+                return Err(bad(
+                    "s^e mod n is not 00 01 FF..FF 00 ‖ MD5 ‖ SHA-1 of the signed bytes",
+                ));
+            }
+            Ok(())
+        }
+        (PublicKeyKind::EcP256, SignatureScheme::ECDSA_SHA1) => {
+            use p256::ecdsa::signature::hazmat::PrehashVerifier;
+            let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key)
+                .map_err(|_| bad("bad P-256 point"))?;
+            let sig =
+                p256::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
+            vk.verify_prehash(&sha1, &sig)
+                .map_err(|_| bad("ECDSA check failed"))
+        }
+        (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SHA1) => {
+            use p384::ecdsa::signature::hazmat::PrehashVerifier;
+            let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key)
+                .map_err(|_| bad("bad P-384 point"))?;
+            let sig =
+                p384::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
+            vk.verify_prehash(&sha1, &sig)
+                .map_err(|_| bad("ECDSA check failed"))
+        }
+        _ => Err(IllegalParameter::SignatureSchemeForKey {
+            scheme,
+            key: key.kind.to_string(),
+        }
+        .into()),
+    }
+}
+// ANCHOR_END: verify_legacy_signature
+
+/// The implicit signature scheme of a TLS 1.0/1.1 ServerKeyExchange for the
+/// certificate's key ([`verify_legacy_signature`]); `None` for a key type
+/// those versions cannot sign with here.
+pub fn legacy_scheme_for(key: &ServerPublicKey) -> Option<SignatureScheme> {
+    match key.kind {
+        PublicKeyKind::Rsa { .. } => Some(SignatureScheme::RSA_PKCS1_MD5_SHA1),
+        PublicKeyKind::EcP256 | PublicKeyKind::EcP384 => Some(SignatureScheme::ECDSA_SHA1),
+        PublicKeyKind::Other(_) => None,
+    }
 }
 
 /// The schemes we offer in `signature_algorithms` ([RFC 5246 §7.4.1.4.1]),

@@ -361,10 +361,7 @@ impl fmt::Display for ExperimentCause {
                 "the server acknowledges encrypt_then_mac but does not apply it (it uses MAC-then-encrypt)",
             ),
             ExperimentCause::PrfHashBroken { failing } => {
-                let other = match failing {
-                    PrfHash::Sha256 => PrfHash::Sha384,
-                    PrfHash::Sha384 => PrfHash::Sha256,
-                };
+                let other = super::other_hash(*failing);
                 write!(
                     f,
                     "the server's key schedule is wrong for {0} suites (it probably uses P_{1} instead of P_{0})",

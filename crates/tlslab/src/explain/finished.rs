@@ -13,6 +13,7 @@ use super::{master_secret_findings, other_hash, FailedFinished, Secrets};
 use crate::crypto::prf::compute_verify_data;
 use crate::crypto::suites::PrfHash;
 use crate::observer::Hooks;
+use crate::types::HandshakeHasher;
 use crate::wire::HandshakeType;
 
 /// verify_data under one set of assumptions.
@@ -23,7 +24,7 @@ fn verify_data(
     prf: PrfHash,
     messages: &[&[u8]],
 ) -> [u8; 12] {
-    let mut ctx = ring::digest::Context::new(transcript_hash.digest());
+    let mut ctx = HandshakeHasher::new(transcript_hash);
     for m in messages {
         ctx.update(m);
     }
@@ -32,7 +33,7 @@ fn verify_data(
         prf,
         master_secret,
         label.label(),
-        handshake_hash.as_ref(),
+        &handshake_hash,
         &mut Hooks::none(),
     )
 }

@@ -75,6 +75,7 @@ use crate::crypto::key_block::{compute_key_block, KeyBlock};
 use crate::crypto::prf::{compute_extended_master_secret, compute_master_secret};
 use crate::crypto::suites::{PrfHash, SuiteInfo};
 use crate::observer::Hooks;
+use crate::types::HandshakeHasher;
 use crate::wire::{AlertDescription, Direction, HandshakeType, ProtocolVersion};
 
 /// What the explainer knows about the connection's secrets.
@@ -144,11 +145,11 @@ impl Secrets {
             .iter()
             .position(|(t, _)| *t == HandshakeType::CLIENT_KEY_EXCHANGE);
         if let Some(end) = cke {
-            let mut ctx = ring::digest::Context::new(hash.digest());
+            let mut ctx = HandshakeHasher::new(hash);
             for (_, raw) in &self.handshake_messages[..=end] {
                 ctx.update(raw);
             }
-            return Some(ctx.finish().as_ref().to_vec());
+            return Some(ctx.finish());
         }
         self.session_hash.clone().filter(|h| h.len() == hash.len())
     }
@@ -186,6 +187,7 @@ impl Secrets {
         };
         compute_key_block(
             &suite,
+            ProtocolVersion::TLS12,
             master_secret,
             &self.client_random,
             &self.server_random,
@@ -211,11 +213,13 @@ impl Secrets {
     }
 }
 
-/// The other PRF hash of TLS 1.2.
+/// The PRF hash a confused peer would use instead: the other one of TLS 1.2,
+/// or for TLS 1.0/1.1 the TLS 1.2 default P_SHA256 (a peer that runs the
+/// key schedule of the wrong version).
 fn other_hash(h: PrfHash) -> PrfHash {
     match h {
         PrfHash::Sha256 => PrfHash::Sha384,
-        PrfHash::Sha384 => PrfHash::Sha256,
+        PrfHash::Sha384 | PrfHash::Md5Sha1 => PrfHash::Sha256,
     }
 }
 

@@ -155,6 +155,7 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
         if mac_ok {
             let options = crate::record::RecordOptions {
                 encrypt_then_mac: true,
+                chained_iv: false,
             };
             if let Ok(protection) = Protection::from_key_block_with(suite, t.key_block, t.keys, options) {
                 let mut state = RecordLayerState {

@@ -125,12 +125,23 @@ pub fn format_event(event: &Event<'_>, redact: bool) -> String {
     s
 }
 
-/// The PRF's name as RFC 5246 §5 writes it.
+/// The PRF's name as RFC 5246 §5 (RFC 2246 §5) writes it.
 pub(crate) fn prf_hash_name(h: PrfHash) -> &'static str {
-    match h {
-        PrfHash::Sha256 => "P_SHA256",
-        PrfHash::Sha384 => "P_SHA384",
+    h.prf_name()
+}
+
+/// A P_hash's steps interleaved as it computes them: A(i), then
+/// HMAC(secret, A(i) + seed).
+fn p_hash_steps(s: &mut String, a: &[Vec<u8>], hmac_outputs: &[Vec<u8>], redact: bool) -> fmt::Result {
+    for i in 0..a.len().max(hmac_outputs.len()) {
+        if let Some(a) = a.get(i) {
+            write!(s, " A({})={}", i + 1, Secret(a, redact))?;
+        }
+        if let Some(h) = hmac_outputs.get(i) {
+            write!(s, " hmac({})={}", i + 1, Secret(h, redact))?;
+        }
     }
+    Ok(())
 }
 
 /// Hex of a secret, or its length only.
@@ -240,14 +251,15 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
                 Quoted(p.label),
                 Hex(p.seed)
             )?;
-            // Interleaved as P_hash computes them: A(i), then HMAC(secret, A(i) + seed).
-            for i in 0..p.a.len().max(p.hmac_outputs.len()) {
-                if let Some(a) = p.a.get(i) {
-                    write!(s, " A({})={}", i + 1, Secret(a, redact))?;
-                }
-                if let Some(h) = p.hmac_outputs.get(i) {
-                    write!(s, " hmac({})={}", i + 1, Secret(h, redact))?;
-                }
+            p_hash_steps(s, p.a, p.hmac_outputs, redact)?;
+            // TLS 1.0/1.1: each half over its part of the secret, then the XOR.
+            for half in p.halves {
+                write!(s, " | {} S={}", half.hash, Secret(half.secret, redact))?;
+                p_hash_steps(s, half.a, half.hmac_outputs, redact)?;
+                write!(s, " out={}", Secret(half.output, redact))?;
+            }
+            if !p.halves.is_empty() {
+                s.push_str(" | XOR");
             }
             write!(s, " out={}", Secret(p.output, redact))
         }
@@ -294,6 +306,32 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             }
             write!(s, " padding={}", Hex(p.padding))
         }
+        Event::VersionNegotiated {
+            min_version,
+            max_version,
+            server_version,
+            downgrade_sentinel,
+        } => {
+            write!(
+                s,
+                "offered {min_version}..{max_version} server_version={server_version}"
+            )?;
+            if downgrade_sentinel {
+                s.push_str(" downgrade_sentinel=DOWNGRD\\x00");
+            }
+            Ok(())
+        }
+        Event::CbcIvChain {
+            direction,
+            seq,
+            iv,
+            next_iv,
+        } => write!(
+            s,
+            "{direction} seq={seq} iv={} next_iv={}",
+            Secret(iv, redact),
+            Hex(next_iv)
+        ),
         Event::MacCompared {
             direction,
             seq,
@@ -415,12 +453,6 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             z.len(),
             Secret(z, redact)
         ),
-        Event::CbcIv {
-            direction,
-            seq,
-            source,
-            iv,
-        } => write!(s, "{direction} seq={seq} from {source} iv={}", Secret(iv, redact)),
         Event::Ssl3Hash {
             purpose,
             inner,
@@ -496,6 +528,7 @@ pub(crate) mod tests {
             a: &a,
             hmac_outputs: &h,
             output: &[0xb1, 0xb2],
+            halves: &[],
         });
         assert_eq!(
             format_event(&e, false),

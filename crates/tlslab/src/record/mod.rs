@@ -16,7 +16,8 @@
 //!   sequence number (§6.1), and seals or opens one record at a time:
 //!   * [`cbc`]: MAC-then-encrypt with an explicit IV (§6.2.3.2), or
 //!     encrypt-then-MAC when negotiated (RFC 7366, [`RecordOptions`]), AES
-//!     chaining written out over the raw block cipher;
+//!     chaining written out over the raw block cipher; for TLS 1.0 the
+//!     implicit IV chain (RFC 2246 §6.2.3.2);
 //!   * [`aead`]: AES-GCM (RFC 5288) and ChaCha20-Poly1305 (RFC 7905);
 //!   * [`ssl3`]: SSL 3.0's CBC records (RFC 6101 §5.2.3.2), to replay captures;
 //!   * [`verify`]: the CBC verifier twins. `verify_constant_time` decides;
@@ -125,6 +126,22 @@ pub struct RecordOptions {
     /// Ignored for AEAD suites, which have no separate MAC (RFC 7366 §3: a
     /// server must not accept the extension with them).
     pub encrypt_then_mac: bool,
+    /// TLS 1.0 was negotiated: CBC records carry no IV, each is encrypted
+    /// under the last ciphertext block of the previous record, the first
+    /// under the key block's write IV (RFC 2246 §6.2.3.2, §6.3). Ignored
+    /// for AEAD suites (which TLS 1.0 does not have).
+    pub chained_iv: bool,
+}
+
+impl RecordOptions {
+    /// The options that follow from a negotiated version: the implicit IV
+    /// chain for TLS 1.0 (and SSL 3.0), explicit IVs from TLS 1.1 on.
+    pub fn for_version(version: ProtocolVersion, encrypt_then_mac: bool) -> RecordOptions {
+        RecordOptions {
+            encrypt_then_mac,
+            chained_iv: version.0 <= ProtocolVersion::TLS10.0,
+        }
+    }
 }
 
 impl Protection {
@@ -174,11 +191,15 @@ impl Protection {
         }
         match suite.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => {
-                // TLS 1.2 CBC ignores the key block's IVs: the IV is explicit per record.
-                Ok(Protection::Cbc(
-                    CbcState::new(direction, suite.cipher, suite.mac, mac_key, enc_key)?
-                        .with_encrypt_then_mac(options.encrypt_then_mac),
-                ))
+                // TLS 1.1 and 1.2 CBC ignore the key block's IVs: the IV is
+                // explicit per record. TLS 1.0 starts its IV chain there.
+                let state = CbcState::new(direction, suite.cipher, suite.mac, mac_key, enc_key)?
+                    .with_encrypt_then_mac(options.encrypt_then_mac);
+                Ok(Protection::Cbc(if options.chained_iv {
+                    state.with_chained_iv(iv)?
+                } else {
+                    state
+                }))
             }
             BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm | BulkCipher::Chacha20Poly1305 => {
                 if iv.len() != suite.fixed_iv_len() {

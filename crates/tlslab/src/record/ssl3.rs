@@ -36,8 +36,6 @@ pub struct Ssl3CbcState {
     /// The IV of the next record: the key block's write IV, then the last
     /// ciphertext block of the previous record.
     iv: [u8; BLOCK],
-    /// Whether `iv` still comes from the key block.
-    first: bool,
 }
 
 impl std::fmt::Debug for Ssl3CbcState {
@@ -87,7 +85,6 @@ impl Ssl3CbcState {
             mac_write_secret: mac_write_secret.to_vec(),
             aes: Box::new(AesKey::new(cipher, write_key)?),
             iv,
-            first: true,
         })
     }
 
@@ -101,23 +98,10 @@ impl Ssl3CbcState {
         self.iv
     }
 
-    fn emit_iv(&self, seq: u64, hooks: &mut Hooks<'_>) {
-        hooks.emit(&Event::CbcIv {
-            direction: self.direction,
-            seq,
-            source: if self.first {
-                "key_block"
-            } else {
-                "previous_record"
-            },
-            iv: &self.iv,
-        });
-    }
-
     /// Appends the encrypted `fragment ‖ MAC ‖ padding ‖ padding_length` to
     /// `out`, with the fewest padding bytes (RFC 6101 §5.2.3.2 asks for the
-    /// minimum), all zero: their values are not defined. Emits `CbcIv` and
-    /// the MAC's `Ssl3Hash`.
+    /// minimum), all zero: their values are not defined. Emits the MAC's
+    /// `Ssl3Hash` and `CbcIvChain`.
     pub(super) fn seal(
         &mut self,
         seq: u64,
@@ -126,7 +110,6 @@ impl Ssl3CbcState {
         out: &mut Vec<u8>,
         hooks: &mut Hooks<'_>,
     ) {
-        self.emit_iv(seq, hooks);
         let mac = ssl3::record_mac(self.hash, &self.mac_write_secret, seq, typ, fragment, hooks);
         let start = out.len();
         out.extend_from_slice(&self.iv);
@@ -139,19 +122,25 @@ impl Ssl3CbcState {
         cbc_encrypt(&self.aes, &mut out[start..]);
         // The IV is not sent: drop it, keep the last block for the next record.
         out.drain(start..start + BLOCK);
-        self.chain(&out[start..]);
+        self.chain(seq, &out[start..], hooks);
     }
 
-    /// The next IV: the last ciphertext block of `payload`.
-    fn chain(&mut self, payload: &[u8]) {
+    /// The next IV is the last ciphertext block of `payload`; the observer
+    /// sees both (`CbcIvChain`).
+    fn chain(&mut self, seq: u64, payload: &[u8], hooks: &mut Hooks<'_>) {
         if let Some(last) = payload.last_chunk::<BLOCK>() {
+            hooks.emit(&Event::CbcIvChain {
+                direction: self.direction,
+                seq,
+                iv: &self.iv,
+                next_iv: last,
+            });
             self.iv = *last;
-            self.first = false;
         }
     }
 
     /// Decrypts and verifies `payload` in place; on success truncates it to
-    /// the content and returns true. Emits `CbcIv`, `CbcPadding` (whose
+    /// the content and returns true. Emits `CbcIvChain`, `CbcPadding` (whose
     /// `well_formed` only says the length byte fits: the padding bytes have no
     /// defined value to check), the MAC's `Ssl3Hash` and `MacCompared`.
     ///
@@ -170,11 +159,10 @@ impl Ssl3CbcState {
         if len == 0 || !len.is_multiple_of(BLOCK) || len < mac_len + 1 {
             return false;
         }
-        self.emit_iv(seq, hooks);
         let mut buf = Vec::with_capacity(BLOCK + len);
         buf.extend_from_slice(&self.iv);
         buf.extend_from_slice(payload);
-        self.chain(payload);
+        self.chain(seq, payload, hooks);
         cbc_decrypt(&self.aes, &mut buf);
         let fragment = &buf[BLOCK..];
         let padding_length = fragment[len - 1];

@@ -225,6 +225,11 @@ fn collect_secrets(events: &[OwnedEvent], red: &mut Redactor) {
                 red.add(&p.secret);
                 red.add(&p.output);
                 p.a.iter().chain(&p.hmac_outputs).for_each(|v| red.add(v));
+                for half in &p.halves {
+                    red.add(&half.secret);
+                    red.add(&half.output);
+                    half.a.iter().chain(&half.hmac_outputs).for_each(|v| red.add(v));
+                }
             }
             OwnedEvent::MasterSecret { master_secret, .. }
             | OwnedEvent::ResumptionOffered { master_secret, .. }
