@@ -38,6 +38,7 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     if let Some(seed) = seed {
         outln!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
     }
+    super::legacy_version_warning(o.min_version.protocol_version());
     let first = exchange(
         a,
         o.config(host_of(&a.addr))?,

@@ -130,6 +130,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     if let DemoPeer::Other(p) = &server {
         outln!("   {}", p.version());
     }
+    super::legacy_version_warning(o.min_version.protocol_version());
     let mut config = o.config("localhost")?;
     if o.ca.is_none() && !o.insecure {
         config.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path())?);

@@ -193,7 +193,6 @@ impl Options {
                 config.min_version, config.max_version
             )));
         }
-        legacy_version_warning(config.min_version);
         config.split_one_n_minus_one = self.split_records == Some(RecordSplit::OneNMinusOne);
         config.faults = Faults(self.faults.clone());
         for f in &self.faults {
@@ -334,7 +333,8 @@ pub fn list_faults() {
     );
 }
 
-/// The warning every run that may use TLS 1.0 or 1.1 prints on stderr.
+/// The warning every run that may use TLS 1.0 or 1.1 prints on stderr,
+/// once per command (the commands call it before their first connection).
 pub fn legacy_version_warning(min_version: ProtocolVersion) {
     if min_version.0 < ProtocolVersion::TLS12.0 {
         eprintln!(

@@ -1,4 +1,4 @@
-# Starts tlslite-ng's own `tls.py server`, unchanged, with five additions
+# Starts tlslite-ng's own `tls.py server`, unchanged, with six additions
 # that its command line lacks, made by wrapping tlslite-ng functions before
 # the script runs:
 #   - the exact set of cipher suites (by IANA code point) the server may pick,
@@ -11,8 +11,11 @@
 #   - one deliberate server-side bug (`--fault NAME`, see FAULTS below), for
 #     testing a client's diagnosis against a real misbehaving server.
 #
+#   - the lowest protocol version (`--min-ver tls1.0|tls1.1|tls1.2`; tls.py
+#     itself only sets the highest).
+#
 # usage: python3 tlslite_launcher.py [--suites HEX,..] [--no-ems] [--no-etm]
-#            [--keylog FILE] [--fault NAME] -- <tls.py arguments>
+#            [--keylog FILE] [--fault NAME] [--min-ver VER] -- <tls.py arguments>
 import os
 import shutil
 import socket
@@ -48,6 +51,7 @@ suites = None
 ems = etm = True
 keylog = None
 fault = None
+min_ver = None
 while opts:
     o = opts.pop(0)
     if o == "--suites":
@@ -58,6 +62,8 @@ while opts:
         etm = False
     elif o == "--keylog":
         keylog = opts.pop(0)
+    elif o == "--min-ver":
+        min_ver = {"tls1.0": (3, 1), "tls1.1": (3, 2), "tls1.2": (3, 3)}[opts.pop(0)]
     elif o == "--fault":
         fault = opts.pop(0)
         if fault not in FAULTS:
@@ -72,6 +78,8 @@ def init(self, *a, **k):
     orig_init(self, *a, **k)
     self.useExtendedMasterSecret = ems
     self.useEncryptThenMAC = etm
+    if min_ver:
+        self.minVersion = min_ver
 
 
 HandshakeSettings.__init__ = init

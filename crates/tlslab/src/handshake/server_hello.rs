@@ -178,12 +178,19 @@ const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
 fn check_server_version(cx: &mut Context<'_>, server_hello: &ServerHello) -> Result<ProtocolVersion, Error> {
     let version = server_hello.server_version;
     let sentinel = server_hello.random[24..] == DOWNGRADE_TLS11;
-    cx.hooks.emit(&Event::VersionNegotiated {
-        min_version: cx.config.min_version,
-        max_version: cx.config.max_version,
-        server_version: version,
-        downgrade_sentinel: sentinel,
-    });
+    // Told whenever a version other than TLS 1.2 is in play: a TLS 1.2-only
+    // handshake keeps the event stream it always had (recorded bundles
+    // replay byte for byte).
+    let tls12_only =
+        cx.config.min_version == ProtocolVersion::TLS12 && cx.config.max_version == ProtocolVersion::TLS12;
+    if !tls12_only || version != ProtocolVersion::TLS12 || sentinel {
+        cx.hooks.emit(&Event::VersionNegotiated {
+            min_version: cx.config.min_version,
+            max_version: cx.config.max_version,
+            server_version: version,
+            downgrade_sentinel: sentinel,
+        });
+    }
     if version.0 < cx.config.min_version.0 || version.0 > cx.config.max_version.0 {
         return Err(Error::Handshake(HandshakeError::ProtocolVersion(version)));
     }

@@ -428,7 +428,10 @@ twin_events! {
             server_public: &'a [u8] => Bytes,
         },
         /// The server's choice of protocol version against our range (RFC
-        /// 5246 Appendix E.1; TLS 1.0/1.1 are deprecated, RFC 8996).
+        /// 5246 Appendix E.1; TLS 1.0/1.1 are deprecated, RFC 8996). Emitted
+        /// when the range includes TLS 1.0 or 1.1, or the server chose
+        /// another version than TLS 1.2, or its random carries the
+        /// downgrade sentinel.
         VersionNegotiated = "version_negotiated" {
             /// The lowest version we accept.
             min_version: ProtocolVersion,
