@@ -70,13 +70,18 @@ fn explained_data(lines: &[Value]) -> (Vec<u8>, Vec<u8>) {
 /// client's bytes in hex, the server's indented by a tab), with `options`
 /// (`-o` settings naming the key log or the RSA key).
 fn tshark_follow(capture: &Path, options: &[String]) -> (Vec<u8>, Vec<u8>) {
+    tshark_follow_stream(capture, options, 0)
+}
+
+/// [`tshark_follow`] for TCP stream `stream`.
+fn tshark_follow_stream(capture: &Path, options: &[String], stream: usize) -> (Vec<u8>, Vec<u8>) {
     let mut cmd = Command::new("tshark");
     cmd.arg("-r").arg(capture);
     for o in options {
         cmd.args(["-o", o]);
     }
     let t = cmd
-        .args(["-q", "-z", "follow,tls,raw,0"])
+        .args(["-q", "-z", &format!("follow,tls,raw,{stream}")])
         .output()
         .expect("tshark (Debian package tshark) must be installed");
     let follow = String::from_utf8_lossy(&t.stdout);
@@ -312,6 +317,184 @@ fn ssl3_capture_is_decrypted_with_the_server_key_as_tshark_does() {
                 assert_eq!(next["iv"], last, "{dir_name} record {}", i + 1);
             }
         }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------
+// TLS 1.0 and TLS 1.1: openssl s_server and s_client
+
+/// `openssl s_server -VERSION -rev` on a free port of 127.0.0.1 with its key
+/// log; dropping it stops the server.
+struct OpensslServer {
+    child: std::process::Child,
+    port: u16,
+    keylog: PathBuf,
+    _stdin: std::process::ChildStdin,
+}
+
+impl OpensslServer {
+    fn start(dir: &Path, version_flag: &str) -> OpensslServer {
+        let keylog = dir.join(format!("server-keylog{version_flag}.txt"));
+        let mut child = Command::new("openssl")
+            .args(["s_server", "-accept", "127.0.0.1:0", version_flag])
+            .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-rev", "-cert"])
+            .arg(dir.join("cert.pem"))
+            .arg("-key")
+            .arg(dir.join("key.pem"))
+            .arg("-keylogfile")
+            .arg(&keylog)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        // Readiness: "ACCEPT 127.0.0.1:PORT", with the port the kernel chose.
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let port = loop {
+            line.clear();
+            if out.read_line(&mut line).unwrap() == 0 {
+                panic!("s_server {version_flag} exited before ACCEPT");
+            }
+            if let Some(p) = line.trim().strip_prefix("ACCEPT 127.0.0.1:") {
+                break p.parse().unwrap();
+            }
+        };
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            let _ = std::io::Read::read_to_string(&mut out, &mut sink);
+        });
+        let stdin = child.stdin.take().unwrap();
+        OpensslServer {
+            child,
+            port,
+            keylog,
+            _stdin: stdin,
+        }
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One `openssl s_client -VERSION -cipher SUITE` connection: sends `message`
+/// and a newline, waits for the server's reversed line, closes.
+fn openssl_client(port: u16, version_flag: &str, suite: &str, message: &str) {
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), version_flag])
+        .args(["-cipher", &format!("{suite}:@SECLEVEL=0"), "-no_ign_eof"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_client");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{message}\n").as_bytes()).unwrap();
+    let reversed: String = message.chars().rev().collect();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        line.clear();
+        if out.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
+            panic!("s_client {version_flag} {suite}: no answer {reversed:?}");
+        }
+        if line.trim() == reversed {
+            break;
+        }
+    }
+    // End of input: s_client sends close_notify and exits.
+    drop(stdin);
+    let _ = child.wait();
+}
+
+/// Every key log line of `path` (the server writes it as each handshake ends).
+fn keylog_lines(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().filter(|l| l.starts_with("CLIENT_RANDOM")).count())
+        .unwrap_or(0)
+}
+
+/// TLS 1.0 and TLS 1.1 connections between OpenSSL's client and server, RSA
+/// key transport and ECDHE, one capture per version: with the server's key
+/// log every record and both Finished messages verify, and the application
+/// data equals tshark's decryption with the same key log byte for byte; the
+/// RSA connections also decrypt with the server's private key alone.
+#[test]
+fn tls10_and_tls11_captures_match_tshark() {
+    let dir = rsa_material("openssl");
+    for (flag, version) in [("-tls1", "TLSv1.0"), ("-tls1_1", "TLSv1.1")] {
+        let server = OpensslServer::start(&dir, flag);
+        let dump = Tcpdump::start(server.port, dir.join(format!("openssl{flag}.pcap")));
+        let suites = ["AES128-SHA", "ECDHE-RSA-AES256-SHA"];
+        for (i, suite) in suites.iter().enumerate() {
+            openssl_client(
+                server.port,
+                flag,
+                suite,
+                &format!("message {i} over {version} with {suite}"),
+            );
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while keylog_lines(&server.keylog) < suites.len() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pcap = dump.stop();
+        let keylog = server.keylog.to_str().unwrap().to_string();
+        let lines = explain_json(&pcap, &["--keylog", &keylog], true);
+        let summaries: Vec<&Value> = events(&lines, "connection_summary").collect();
+        assert_eq!(summaries.len(), 2, "{version}");
+        for (s, suite) in summaries.iter().zip(suites) {
+            assert_eq!(s["version"], version, "{s}");
+            assert_eq!(
+                s["suite"],
+                tlslab::crypto::suites::find_by_name(suite).unwrap().name(),
+                "{s}"
+            );
+            assert_eq!(s["all_verified"], true, "{version} {suite}: {s}");
+            assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+        }
+        // TLS 1.0: no IV in the records, the chain instead; TLS 1.1: explicit IVs.
+        let chained = events(&lines, "cbc_iv_chain").count();
+        if flag == "-tls1" {
+            assert!(chained > 4, "{chained} chained IVs");
+        } else {
+            assert_eq!(chained, 0);
+        }
+        // Byte-exact against tshark, connection by connection.
+        let (c2s, s2c) = explained_data(&lines);
+        let (mut t_c2s, mut t_s2c) = (vec![], vec![]);
+        for stream in 0..suites.len() {
+            let (c, s) = tshark_follow_stream(&pcap, &[format!("tls.keylog_file:{keylog}")], stream);
+            t_c2s.extend(c);
+            t_s2c.extend(s);
+        }
+        assert!(!c2s.is_empty());
+        assert_eq!(c2s, t_c2s, "{version} client->server against tshark");
+        assert_eq!(s2c, t_s2c, "{version} server->client against tshark");
+
+        // The RSA connection with the server's private key alone.
+        let key = dir.join("key.pem");
+        let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+        let summaries: Vec<&Value> = events(&lines, "connection_summary").collect();
+        assert_eq!(summaries[0]["all_verified"], true, "{}", summaries[0]);
+        assert_eq!(
+            summaries[0]["master_secret_source"],
+            "pre-master secret decrypted with the server key"
+        );
+        // The ECDHE one cannot be decrypted that way (forward secrecy).
+        assert_eq!(summaries[1]["all_verified"], false, "{}", summaries[1]);
+        assert!(
+            summaries[1]["notes"].to_string().contains("forward secrecy"),
+            "{}",
+            summaries[1]
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

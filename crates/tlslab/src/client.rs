@@ -210,6 +210,7 @@ impl<'o> Client<'o> {
         let messages = self.cx.transcript.message_list();
         let session = LiveSession {
             suite: s.suite,
+            version: s.version,
             client_random: s.client_random,
             server_random: s.server_random,
             resumed_master_secret: s.resumed_from.as_ref().map(|r| r.master_secret),

@@ -446,6 +446,10 @@ struct Side {
     stopped: bool,
     /// Protected records verified since the last ChangeCipherSpec.
     verified_since_ccs: u64,
+    /// CBC below TLS 1.2: the last ciphertext block of each protected record
+    /// since ChangeCipherSpec, with its record number: the links of the IV
+    /// chain (RFC 2246 §6.2.3.2), for the explainer's "wrong IV chain".
+    last_blocks: Vec<(usize, [u8; 16])>,
 }
 
 struct Analyzer<'s, 'o> {
@@ -586,6 +590,7 @@ impl Analyzer<'_, '_> {
             self.report.server_random?,
         );
         secrets.master_secret = self.master_secret;
+        secrets.version = self.version;
         secrets.extended_master_secret = self.report.extended_master_secret;
         secrets.encrypt_then_mac = self.report.encrypt_then_mac;
         secrets.handshake_messages = self.handshake_messages();
@@ -598,6 +603,50 @@ impl Analyzer<'_, '_> {
             .into_iter()
             .map(|(t, m)| (t, m.to_vec()))
             .collect()
+    }
+
+    /// Whether records of this connection may carry (or be expected to
+    /// carry) a chained IV: CBC under SSL 3.0, TLS 1.0, and TLS 1.1 (whose
+    /// records a TLS 1.0-style sender may chain by mistake).
+    fn chains_ivs(&self) -> bool {
+        matches!(
+            self.version,
+            ProtocolVersion::SSL3 | ProtocolVersion::TLS10 | ProtocolVersion::TLS11
+        ) && self.suite.is_some_and(|s| !s.is_aead())
+    }
+
+    /// For record `index` from `dir`: the last ciphertext block of the
+    /// sender's previous protected record (the IV the chain gives), and the
+    /// other links a broken chain may have used instead, named: earlier
+    /// records' last blocks and the other direction's chain.
+    fn iv_chain_context(&self, dir: Direction, index: usize) -> (Option<[u8; 16]>, Vec<(String, [u8; 16])>) {
+        if !self.chains_ivs() {
+            return (None, vec![]);
+        }
+        let own = &self.sides[idx(dir)].last_blocks;
+        let previous = own.last().map(|(_, b)| *b);
+        let mut others = vec![];
+        // Up to eight records further back: a sender whose chain lags.
+        for (i, (n, block)) in own.iter().rev().enumerate().skip(1).take(8) {
+            others.push((
+                format!(
+                    "the last ciphertext block of record #{n}, {} {dir} records before this one (#{index})",
+                    i + 1
+                ),
+                *block,
+            ));
+        }
+        let od = match dir {
+            Direction::ClientToServer => Direction::ServerToClient,
+            Direction::ServerToClient => Direction::ClientToServer,
+        };
+        if let Some((n, block)) = self.sides[idx(od)].last_blocks.last() {
+            others.push((
+                format!("the {od} chain (the last ciphertext block of record #{n})"),
+                *block,
+            ));
+        }
+        (previous, others)
     }
 
     /// What the capture adds to the explainer's findings about a failed
@@ -679,6 +728,12 @@ impl Analyzer<'_, '_> {
         };
         let verified_before = self.sides[di].verified_since_ccs;
         self.sides[di].layer = Some(layer);
+        let (previous_last_block, other_ivs) = self.iv_chain_context(cut.dir, rref.index);
+        if protected && self.chains_ivs() {
+            if let Some(last) = wire_payload.last_chunk::<16>() {
+                self.sides[di].last_blocks.push((rref.index, *last));
+            }
+        }
         if let Err(e) = opened {
             let secrets = self
                 .explain_secrets()
@@ -693,6 +748,8 @@ impl Analyzer<'_, '_> {
             // Hand-off point: a record that failed, with everything known
             // about it, goes to the cause catalogue (hypothesis testing).
             failed.previous_records_ok = verified_before;
+            failed.previous_last_block = previous_last_block;
+            failed.other_ivs = other_ivs;
             let explanation = explain::explain_record(&secrets, &failed);
             let context = if explanation.is_certain() {
                 vec![]
@@ -785,6 +842,7 @@ impl Analyzer<'_, '_> {
             ));
         }
         self.sides[di].verified_since_ccs = 0;
+        self.sides[di].last_blocks.clear();
         match self.sides[di].pending.take() {
             Some(p) => {
                 if let Some(l) = self.sides[di].layer.as_mut() {
@@ -941,9 +999,23 @@ impl Analyzer<'_, '_> {
             ));
             return false;
         }
+        if suites::is_legacy(version) && !suite.allowed_in(version) {
+            self.report.skipped = Some(format!(
+                "{} connection with {}, a suite that version cannot have (only the CBC suites with SHA-1 exist before TLS 1.2)",
+                version_name(version),
+                suite.name()
+            ));
+            return false;
+        }
         self.version = version;
         self.suite = Some(suite);
-        self.transcript.set_hash(suite.prf);
+        // SSL 3.0's Finished hashes the raw messages itself; its running
+        // hash is shown as MD5 ‖ SHA-1, the two hashes it combines.
+        self.transcript.set_hash(if version == ProtocolVersion::SSL3 {
+            PrfHash::Md5Sha1
+        } else {
+            suite.prf_for(version)
+        });
         self.report.extended_master_secret =
             find_extension(&sh.extensions, ExtensionType::EXTENDED_MASTER_SECRET).is_some();
         self.report.encrypt_then_mac =
@@ -992,7 +1064,7 @@ impl Analyzer<'_, '_> {
             hooks.emit(&Event::PreMasterSecret(&pms));
             master_secret_from_pre_master(
                 self.version,
-                suite.prf,
+                suite.prf_for(self.version),
                 &pms,
                 ems,
                 &cr,
@@ -1010,7 +1082,7 @@ impl Analyzer<'_, '_> {
                             hooks.emit(&Event::PreMasterSecret(&pms));
                             let ms = master_secret_from_pre_master(
                                 self.version,
-                                suite.prf,
+                                suite.prf_for(self.version),
                                 &pms,
                                 ems,
                                 &cr,
@@ -1162,7 +1234,13 @@ impl Analyzer<'_, '_> {
         };
         let handshake_hash = self.transcript.current_hash();
         let mut hooks = Hooks::new(&mut *self.tap);
-        let computed = prf::compute_verify_data(suite.prf, &ms, label.label(), &handshake_hash, &mut hooks);
+        let computed = prf::compute_verify_data(
+            suite.prf_for(self.version),
+            &ms,
+            label.label(),
+            &handshake_hash,
+            &mut hooks,
+        );
         hooks.emit(&Event::FinishedVerify {
             label: label.label(),
             handshake_hash: &handshake_hash,
@@ -1286,9 +1364,12 @@ fn pre_master_secret_from_server_key(
     }
 }
 
-/// The versions this analyser replays: SSL 3.0 and TLS 1.2.
+/// The versions this analyser replays: SSL 3.0 to TLS 1.2.
 fn analysed(version: ProtocolVersion) -> bool {
-    matches!(version, ProtocolVersion::SSL3 | ProtocolVersion::TLS12)
+    matches!(
+        version,
+        ProtocolVersion::SSL3 | ProtocolVersion::TLS10 | ProtocolVersion::TLS11 | ProtocolVersion::TLS12
+    )
 }
 
 /// The RSA ciphertext in a ClientKeyExchange body. TLS (RFC 2246 §7.4.7.1,
