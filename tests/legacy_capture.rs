@@ -498,3 +498,74 @@ fn tls10_and_tls11_captures_match_tshark() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------
+// A broken IV chain, made by a real server
+
+/// tlslite-ng as a TLS 1.0 server that restarts its CBC IV chain from the
+/// key block's server_write_IV at its first application data record (the
+/// `iv-chain-restart` fault, made by the server, not by our client): the
+/// client's own explanation, and the explanation of a capture of the same
+/// connection, both prove `wrong_iv_chain` by recomputation, naming the IV
+/// that verifies.
+#[test]
+fn a_restarted_iv_chain_is_proven_live_and_from_the_capture() {
+    use tlslab::wire::ProtocolVersion;
+    use tlslab_peers::hostile::{HostileServer, ServerFault};
+    use tlslab_peers::PeerOptions;
+
+    let server = HostileServer::start(
+        ServerFault::IvChainRestart,
+        &PeerOptions {
+            version: Some(ProtocolVersion::TLS10),
+            ..PeerOptions::default()
+        },
+    )
+    .unwrap();
+    let dir = fresh_dir("tlslab-legacy-ivchain").unwrap();
+    let dump = Tcpdump::start(server.addr().port(), dir.join("iv-chain.pcap"));
+    let keylog = dir.join("client-keylog.txt");
+    let (code, out, err) = tlslab(&[
+        "connect",
+        &server.addr().to_string(),
+        "--servername",
+        "localhost",
+        "--ca",
+        server.ca_pem_path().to_str().unwrap(),
+        "--min-version",
+        "tls1.0",
+        "--max-version",
+        "tls1.0",
+        "--cipher",
+        "ECDHE-RSA-AES128-SHA",
+        "--keylog",
+        keylog.to_str().unwrap(),
+        "--send",
+        "ping\\n",
+    ]);
+    let pcap = dump.stop();
+    // The connection fails, and says why: proven by recomputation.
+    assert_ne!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let all = format!("{out}\n{err}");
+    assert!(all.contains("the IV chain broke"), "{all}");
+    assert!(all.contains("server_write_IV"), "{all}");
+
+    // The capture, with our key log: the same proof.
+    let lines = explain_json(&pcap, &["--keylog", keylog.to_str().unwrap()], true);
+    let s = summary(&lines);
+    assert_eq!(s["version"], "TLSv1.0", "{s}");
+    let f = &s["first_failure"];
+    assert_eq!(f["cause"], "wrong_iv_chain", "{s}");
+    assert_eq!(f["proven"], true, "{f}");
+    assert_eq!(f["direction"], "server->client", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("the key block's server_write_IV"),
+        "{f}"
+    );
+    // Every server record before it verified (the handshake is intact).
+    assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -499,8 +499,8 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     let mut findings = master_secret_findings(secrets, &ms, &mut n);
     let mut facts = vec![];
     // SSL 3.0 records are already read by SSL 3.0's padding rule.
-    if let Some(f) =
-        sslv3_padding(suite, &kb, record, &header, &expected_outcome, base_mode).filter(|_| !ssl3)
+    if let Some(f) = sslv3_padding(suite, &kb, record, &header, &expected_outcome, base_mode)
+        .filter(|_| !ssl3 && !padding_in_chained_first_block(suite, layout, base_mode, payload.len()))
     {
         n += 1;
         findings.push(f);
@@ -822,6 +822,16 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
         n,
         "no assumption in the catalogue verifies and nothing ranks the rest",
     )
+}
+
+/// Whether a chained IV (TLS 1.0) also decides the padding: with
+/// encrypt-then-MAC the MAC does not cover the IV, and when the ciphertext
+/// is a single block, the padding sits in the block a wrong IV garbles. A
+/// verified tag then proves nothing about how the sender padded.
+fn padding_in_chained_first_block(suite: &SuiteInfo, layout: Layout, mode: MacMode, len: usize) -> bool {
+    layout != Layout::Explicit
+        && mode == MacMode::EncryptThenMac
+        && len.saturating_sub(suite.mac.len()) <= BLOCK
 }
 
 /// The "wrong IV chain" hypotheses (RFC 2246 §6.2.3.2, RFC 6101 §5.2.3.2),
