@@ -50,11 +50,13 @@ fn timeouts() -> Timeouts {
     }
 }
 
+/// The servers started so far: kind, version, key type, the server.
+type Servers = std::sync::Mutex<Vec<(PeerKind, u16, KeyType, &'static Peer)>>;
+
 /// One server per (kind, version, key type), started on first use and kept
 /// for the whole file.
 fn server(kind: PeerKind, version: ProtocolVersion, key_type: KeyType) -> &'static Peer {
-    static SERVERS: OnceLock<std::sync::Mutex<Vec<(PeerKind, u16, KeyType, &'static Peer)>>> =
-        OnceLock::new();
+    static SERVERS: OnceLock<Servers> = OnceLock::new();
     let list = SERVERS.get_or_init(Default::default);
     let mut list = list.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((.., p)) = list
@@ -65,7 +67,7 @@ fn server(kind: PeerKind, version: ProtocolVersion, key_type: KeyType) -> &'stat
     }
     let suites = match key_type {
         KeyType::Rsa2048 => vec![RSA, ECDHE_RSA, DHE_RSA],
-        KeyType::EcdsaP256 => vec![ECDHE_ECDSA],
+        _ => vec![ECDHE_ECDSA],
     };
     let opts = PeerOptions {
         suites: Some(suites),
