@@ -318,7 +318,43 @@ fn ssl3_capture_is_decrypted_with_the_server_key_as_tshark_does() {
             }
         }
     }
+    // `TLSLAB_WRITE_VECTORS=1` freezes this capture for the book's POODLE
+    // chapter (vectors/ssl3-tlslite/), which the next test checks.
+    if std::env::var_os("TLSLAB_WRITE_VECTORS").is_some() {
+        let out = Path::new(SSL3_VECTOR);
+        std::fs::create_dir_all(out).unwrap();
+        std::fs::copy(&pcap, out.join("capture.pcap")).unwrap();
+        std::fs::copy(&key, out.join("server-key.pem")).unwrap();
+        std::fs::write(out.join("master-secret.txt"), format!("{master_secret}\n")).unwrap();
+    }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The SSL 3.0 capture the book's POODLE chapter reads, made by the test
+/// above (tlslite-ng at both ends) and frozen.
+const SSL3_VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/ssl3-tlslite");
+
+/// The frozen SSL 3.0 capture still explains as it did when it was made:
+/// tlslite-ng's master secret (kept beside it), tshark's decryption with the
+/// server key, both 36-byte Finished messages.
+#[test]
+fn the_frozen_ssl3_capture_matches_tshark() {
+    let dir = Path::new(SSL3_VECTOR);
+    let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
+    let master_secret = std::fs::read_to_string(dir.join("master-secret.txt")).unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    let s = summary(&lines);
+    assert_eq!(s["version"], "SSLv3", "{s}");
+    assert_eq!(s["all_verified"], true, "{s}");
+    let ms = events(&lines, "master_secret").next().unwrap();
+    assert_eq!(ms["master_secret"], master_secret.trim());
+    let (c2s, s2c) = explained_data(&lines);
+    assert_eq!(
+        (c2s.clone(), s2c.clone()),
+        tshark_follow(&pcap, &[tshark_rsa_key(&key)])
+    );
+    assert_eq!(c2s, b"attack at dawn\n");
+    assert_eq!(s2c, b"nwad ta kcatta\n");
 }
 
 // ---------------------------------------------------------------------------

@@ -207,3 +207,128 @@ impl Ssl3CbcState {
         equal
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAC_SECRET: [u8; 20] = [0x11; 20];
+    const KEY: [u8; 16] = [0x22; 16];
+
+    fn state(direction: Direction, iv: &[u8; BLOCK]) -> Ssl3CbcState {
+        Ssl3CbcState::new(
+            direction,
+            BulkCipher::Aes128Cbc,
+            MacAlgorithm::HmacSha1,
+            &MAC_SECRET,
+            &KEY,
+            iv,
+        )
+        .unwrap()
+    }
+
+    fn header(len: usize) -> RecordHeader {
+        RecordHeader {
+            content_type: ContentType::APPLICATION_DATA,
+            version: crate::wire::ProtocolVersion::SSL3,
+            length: len as u16,
+        }
+    }
+
+    #[test]
+    fn sealed_records_open_in_order_and_the_chain_matters() {
+        let iv = [7u8; BLOCK];
+        let (mut tx, mut rx) = (
+            state(Direction::ClientToServer, &iv),
+            state(Direction::ClientToServer, &iv),
+        );
+        let mut records = vec![];
+        for (seq, text) in [&b"first"[..], b"second record, longer than a block"]
+            .iter()
+            .enumerate()
+        {
+            let mut out = vec![];
+            tx.seal(
+                seq as u64,
+                ContentType::APPLICATION_DATA,
+                text,
+                &mut out,
+                &mut Hooks::none(),
+            );
+            assert_eq!(out.len() % BLOCK, 0);
+            records.push((seq as u64, text.to_vec(), out));
+        }
+        for (seq, text, wire) in &records {
+            let mut p = wire.clone();
+            assert!(rx.open(*seq, &header(p.len()), &mut p, &mut Hooks::none()));
+            assert_eq!(&p, text);
+        }
+        // The second record under the key block's IV (a chain restarted): its
+        // first block is garbage, the MAC fails.
+        let (seq, _, wire) = &records[1];
+        let mut p = wire.clone();
+        assert!(!state(Direction::ClientToServer, &iv).open(
+            *seq,
+            &header(p.len()),
+            &mut p,
+            &mut Hooks::none()
+        ));
+    }
+
+    /// POODLE (Möller, Duong, Kotowicz 2014) against this record layer: a
+    /// record whose last block is all padding (12 bytes of content + 20 of MAC
+    /// + 15 padding bytes + the length byte = 3 blocks) has its last block
+    /// replaced by its first. The SSL 3.0 padding rule reads only the last
+    /// byte, so the record is accepted exactly when `D(C_1)[15] ⊕ C_2[15] =
+    /// 15`, i.e. `P_1[15] ⊕ IV[15] ⊕ C_2[15] = 15`: the expected verdict is
+    /// computed here from those three known bytes, not by the record layer.
+    /// Every accepted record reveals `P_1[15]`, the secret byte.
+    #[test]
+    fn poodle_a_moved_block_is_accepted_exactly_when_its_last_byte_decrypts_to_15() {
+        // 12 bytes of content: the first block is the content and the MAC's
+        // first 4 bytes, so P_1[15] is MAC byte 3. A real attack aligns a
+        // cookie byte there; any byte the attacker cannot see will do.
+        let mut content = b"cookie=SECRE".to_vec();
+        let mut accepted = 0;
+        let mut sender = state(Direction::ClientToServer, &[0u8; BLOCK]);
+        for seq in 0..2048u64 {
+            content[0] = seq as u8; // vary the plaintext a little, as requests do
+            let iv = sender.next_iv();
+            let mut wire = vec![];
+            sender.seal(
+                seq,
+                ContentType::APPLICATION_DATA,
+                &content,
+                &mut wire,
+                &mut Hooks::none(),
+            );
+            assert_eq!(wire.len(), 3 * BLOCK, "a whole block of padding");
+            // The plaintext's first block, known to the test (not to the attacker).
+            let mac = ssl3::record_mac(
+                Ssl3Hash::Sha1,
+                &MAC_SECRET,
+                seq,
+                ContentType::APPLICATION_DATA,
+                &content,
+                &mut Hooks::none(),
+            );
+            let p1_15 = mac[3];
+            let c2_15 = wire[2 * BLOCK - 1];
+            let expected = p1_15 ^ iv[15] ^ c2_15 == 15;
+            // The attack: C_3 := C_1.
+            let mut forged = wire.clone();
+            forged.copy_within(0..BLOCK, 2 * BLOCK);
+            let mut receiver = state(Direction::ClientToServer, &iv);
+            let ok = receiver.open(seq, &header(forged.len()), &mut forged, &mut Hooks::none());
+            assert_eq!(ok, expected, "record {seq}");
+            if ok {
+                accepted += 1;
+                // What the attacker computes from public bytes only.
+                assert_eq!(15 ^ c2_15 ^ iv[15], p1_15, "record {seq}: the byte revealed");
+                assert_eq!(forged, content, "the MAC still covers the content");
+            }
+        }
+        // About one in 256.
+        assert!((1..=40).contains(&accepted), "{accepted} of 2048 accepted");
+    }
+}
