@@ -422,9 +422,15 @@ impl Drop for OpensslServer {
 /// One `openssl s_client -VERSION -cipher SUITE` connection: sends `message`
 /// and a newline, waits for the server's reversed line, closes.
 fn openssl_client(port: u16, version_flag: &str, suite: &str, message: &str) {
+    openssl_client_with(port, version_flag, suite, message, &[]);
+}
+
+/// [`openssl_client`] with more `s_client` arguments.
+fn openssl_client_with(port: u16, version_flag: &str, suite: &str, message: &str, extra: &[&str]) {
     let mut child = Command::new("openssl")
         .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), version_flag])
         .args(["-cipher", &format!("{suite}:@SECLEVEL=0"), "-no_ign_eof"])
+        .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -603,5 +609,74 @@ fn a_restarted_iv_chain_is_proven_live_and_from_the_capture() {
     );
     // Every server record before it verified (the handshake is intact).
     assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two TLS 1.0 connections with RSA key transport, the second resuming the
+/// first's session (by session ticket, then, with tickets off, by
+/// session_id): the server's private key alone decrypts both, the second
+/// with the master secret learned from the first, as Wireshark does.
+#[test]
+fn resumed_tls10_sessions_decrypt_with_the_server_key_alone() {
+    let dir = rsa_material("resume");
+    let server = OpensslServer::start(&dir, "-tls1");
+    let dump = Tcpdump::start(server.port, dir.join("resume.pcap"));
+    let session = dir.join("session.pem");
+    let (s, t) = (session.to_str().unwrap(), "-no_ticket");
+    openssl_client_with(server.port, "-tls1", "AES128-SHA", "full one", &["-sess_out", s]);
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "resumed one",
+        &["-sess_in", s],
+    );
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "full two",
+        &["-sess_out", s, t],
+    );
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "resumed two",
+        &["-sess_in", s, t],
+    );
+    let pcap = dump.stop();
+    let key = dir.join("key.pem");
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    let summaries: Vec<&Value> = events(&lines, "connection_summary").collect();
+    assert_eq!(summaries.len(), 4);
+    for (i, s) in summaries.iter().enumerate() {
+        assert_eq!(s["all_verified"], true, "connection {}: {s}", i + 1);
+        assert_eq!(s["resumed"], i % 2 == 1, "{s}");
+    }
+    let by = |i: usize| summaries[i]["master_secret_source"].as_str().unwrap().to_string();
+    assert!(by(1).contains("session ticket"), "{}", by(1));
+    assert!(by(3).contains("session_id"), "{}", by(3));
+    // Byte-exact against tshark, which resumes sessions the same way. (Its
+    // `follow` names as first node whoever sends decrypted data first: the
+    // server, in an abbreviated handshake; so each pair is compared either way.)
+    let mut start = 0;
+    for (stream, end) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l["event"] == "connection_summary")
+        .map(|(i, _)| i)
+        .enumerate()
+    {
+        let ours = explained_data(&lines[start..end]);
+        let (a, b) = tshark_follow_stream(&pcap, &[tshark_rsa_key(&key)], stream);
+        assert!(
+            ours == (a.clone(), b.clone()) || ours == (b, a),
+            "stream {stream}"
+        );
+        start = end + 1;
+    }
+    let (c2s, _) = explained_data(&lines);
+    assert_eq!(c2s, b"full one\nresumed one\nfull two\nresumed two\n");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -44,7 +44,8 @@ use crate::record::{HandshakeJoiner, Protection, RecordLayerState, RecordOptions
 use crate::wire::kx_messages::EncryptedPreMasterSecret;
 use crate::wire::messages::{find_extension, split_handshake, ClientHello, Finished, ServerHello};
 use crate::wire::{
-    Alert, CipherSuite, ContentType, Direction, ExtensionType, HandshakeType, ProtocolVersion, RecordHeader,
+    Alert, CipherSuite, CompressionMethod, ContentType, Direction, ExtensionType, HandshakeType,
+    ProtocolVersion, RecordHeader,
 };
 
 /// Where the analysis may find a connection's keys: the key log, and the
@@ -231,6 +232,10 @@ pub struct ConnectionReport {
     pub failures: Vec<Failure>,
     /// Everything else worth knowing, one sentence each.
     pub notes: Vec<String>,
+    /// Sessions this connection established whose master secret is known,
+    /// by session_id and by session ticket: later connections of the capture
+    /// that resume them find their keys here.
+    pub sessions: Vec<(Vec<u8>, [u8; 48])>,
 }
 
 impl ConnectionReport {
@@ -258,6 +263,7 @@ impl ConnectionReport {
             application_data: [0; 2],
             failures: vec![],
             notes: vec![],
+            sessions: vec![],
         }
     }
 
@@ -302,6 +308,64 @@ fn sslv2_client_hello(data: &[u8]) -> Option<ProtocolVersion> {
     }
 }
 
+/// A whole SSLv2-format ClientHello, as old clients sent to reach SSL 3.0
+/// and TLS 1.0 servers (RFC 2246 Appendix E.1, RFC 5246 Appendix E.2):
+///
+/// ```text
+/// msg_length(2, top bit set) msg_type(1) = 1  version(2)
+/// cipher_spec_length(2) session_id_length(2) challenge_length(2)
+/// cipher_specs(3 each) session_id challenge(16..32)
+/// ```
+///
+/// Returns the hello as a TLS ClientHello (the challenge, left-padded with
+/// zeros to 32 bytes, is `ClientHello.random`; only the 3-byte cipher specs
+/// whose first byte is 0 name TLS suites), the message bytes the transcript
+/// hashes (from `msg_type` on, without the 2-byte length), and the length
+/// of the whole record.
+fn parse_sslv2_client_hello(data: &[u8]) -> Option<(ClientHello, Vec<u8>, usize)> {
+    let [h0, h1, rest @ ..] = data else {
+        return None;
+    };
+    if h0 & 0x80 == 0 {
+        return None;
+    }
+    let len = usize::from(u16::from_be_bytes([h0 & 0x7f, *h1]));
+    let msg = rest.get(..len)?;
+    let u16_at = |i: usize| -> Option<usize> {
+        Some(usize::from(u16::from_be_bytes([*msg.get(i)?, *msg.get(i + 1)?])))
+    };
+    if msg.first() != Some(&1) {
+        return None;
+    }
+    let version = ProtocolVersion(u16::try_from(u16_at(1)?).ok()?);
+    let (specs_len, sid_len, challenge_len) = (u16_at(3)?, u16_at(5)?, u16_at(7)?);
+    if !specs_len.is_multiple_of(3) || !(16..=32).contains(&challenge_len) {
+        return None;
+    }
+    let specs = msg.get(9..9 + specs_len)?;
+    let session_id = msg.get(9 + specs_len..9 + specs_len + sid_len)?.to_vec();
+    let challenge = msg.get(9 + specs_len + sid_len..9 + specs_len + sid_len + challenge_len)?;
+    if 9 + specs_len + sid_len + challenge_len != len {
+        return None;
+    }
+    let mut random = [0u8; 32];
+    random[32 - challenge_len..].copy_from_slice(challenge);
+    let cipher_suites = specs
+        .chunks_exact(3)
+        .filter(|c| c[0] == 0)
+        .map(|c| CipherSuite(u16::from_be_bytes([c[1], c[2]])))
+        .collect();
+    let hello = ClientHello {
+        client_version: version,
+        random,
+        session_id,
+        cipher_suites,
+        compression_methods: vec![CompressionMethod(0)],
+        extensions: None,
+    };
+    Some((hello, msg.to_vec(), 2 + len))
+}
+
 fn version_name(v: ProtocolVersion) -> String {
     match v {
         ProtocolVersion::SSL3 => "SSLv3 (0x0300)".into(),
@@ -343,9 +407,9 @@ impl Step {
 }
 
 /// Cuts one direction into records; a gap or bytes that are not a record end it.
-fn cut_records(dir: Direction, s: &Stream, steps: &mut Vec<Step>, notes: &mut Vec<String>) {
+fn cut_records(dir: Direction, s: &Stream, from: usize, steps: &mut Vec<Step>, notes: &mut Vec<String>) {
     let data = &s.data;
-    let mut at = 0usize;
+    let mut at = from;
     while at < data.len() {
         let packet = s.completed_by(at as u64, at as u64 + 1);
         let Some(head) = data.get(at..at + 5) else {
@@ -482,7 +546,8 @@ pub fn analyze_connection(
 ) -> ConnectionReport {
     let mut conn = conn.clone();
     // The client is whoever sent the ClientHello, whatever the SYN said.
-    if !starts_with_client_hello(&conn.streams[0].data) && starts_with_client_hello(&conn.streams[1].data) {
+    let hello = |d: &[u8]| starts_with_client_hello(d) || parse_sslv2_client_hello(d).is_some();
+    if !hello(&conn.streams[0].data) && hello(&conn.streams[1].data) {
         conn.swap_roles();
     }
     let mut report = ConnectionReport::new(&conn);
@@ -496,7 +561,9 @@ pub fn analyze_connection(
     }
     let c2s = &conn.streams[0].data;
     let s2c = &conn.streams[1].data;
-    if !starts_with_client_hello(c2s) {
+    // An SSLv2-format ClientHello answered by an SSL 3.0 or TLS server.
+    let v2_hello = parse_sslv2_client_hello(c2s).filter(|_| matches!(s2c.as_slice(), [22, 3, ..] | []));
+    if !starts_with_client_hello(c2s) && v2_hello.is_none() {
         report.skipped = Some(
             if let Some(v) = sslv2_client_hello(c2s).or(sslv2_client_hello(s2c)) {
                 format!(
@@ -520,8 +587,9 @@ pub fn analyze_connection(
         return report;
     }
     let mut steps = vec![];
-    for (d, s) in DIRECTIONS.iter().zip(&conn.streams) {
-        cut_records(*d, s, &mut steps, &mut report.notes);
+    let c2s_from = v2_hello.as_ref().map_or(0, |(_, _, len)| *len);
+    for ((d, s), from) in DIRECTIONS.iter().zip(&conn.streams).zip([c2s_from, 0]) {
+        cut_records(*d, s, from, &mut steps, &mut report.notes);
     }
     // Capture order: by the frame that completed each record; within a frame
     // (and direction), stream order. The sort is stable.
@@ -544,6 +612,10 @@ pub fn analyze_connection(
     };
     a.sides[0].layer = Some(RecordLayerState::new(Direction::ClientToServer));
     a.sides[1].layer = Some(RecordLayerState::new(Direction::ServerToClient));
+    if let Some((hello, raw, len)) = v2_hello {
+        let packet = conn.streams[0].completed_by(0, len as u64);
+        a.sslv2_client_hello(hello, &raw, packet);
+    }
     for step in steps {
         if a.done {
             break;
@@ -582,6 +654,26 @@ pub fn analyze_connection(
 }
 
 impl Analyzer<'_, '_> {
+    /// An SSLv2-format ClientHello (RFC 5246 Appendix E.2): not a TLS
+    /// record, but a ClientHello all the same. Its message bytes, from
+    /// msg_type on, are what both sides hash into the Finished transcript.
+    fn sslv2_client_hello(&mut self, hello: ClientHello, raw: &[u8], packet: u64) {
+        self.record_index += 1;
+        self.report.records[0] += 1;
+        self.tap.on_event(&Event::HandshakeOut {
+            typ: HandshakeType::CLIENT_HELLO,
+            raw,
+        });
+        self.report.notes.push(format!(
+            "the ClientHello (frame {packet}) is in SSLv2 format (RFC 5246 Appendix E.2), offering up to {}: its challenge, left-padded with zeros, is the client random",
+            version_name(hello.client_version)
+        ));
+        self.report.client_version = Some(hello.client_version);
+        self.report.client_random = Some(hello.random);
+        self.client_hello = Some(hello);
+        self.append(HandshakeType::CLIENT_HELLO, raw);
+    }
+
     /// The explainer's view of the connection's secrets, as far as known.
     fn explain_secrets(&self) -> Option<explain::Secrets> {
         let mut secrets = explain::Secrets::new(
@@ -925,6 +1017,16 @@ impl Analyzer<'_, '_> {
                 }
                 return;
             }
+            // RFC 5077 §3.3: a ticket a later connection may resume with.
+            HandshakeType::NEW_SESSION_TICKET => {
+                let ticket = body
+                    .get(4..6)
+                    .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
+                    .and_then(|n| body.get(6..6 + n));
+                if let (Some(t), Some(ms)) = (ticket, self.master_secret) {
+                    self.report.sessions.push((t.to_vec(), ms));
+                }
+            }
             HandshakeType::FINISHED => {
                 self.finished(rref, body);
                 self.append(typ, raw);
@@ -1048,8 +1150,30 @@ impl Analyzer<'_, '_> {
         let ems = self.report.extended_master_secret;
         let keylog = &self.secrets.keylog;
         let mut hooks = Hooks::new(&mut *self.tap);
+        // An abbreviated handshake resumes by session_id (RFC 5246 §7.4.1.2)
+        // or by the ticket in ClientHello (RFC 5077 §3.4).
+        let ticket = find_extension(&ch.extensions, ExtensionType::SESSION_TICKET).map(|e| e.data.clone());
+        let resumed_ms = (client_key_exchange.is_none())
+            .then(|| {
+                keylog
+                    .session_master_secret(&sh.session_id)
+                    .map(|ms| (ms, "session_id"))
+                    .or_else(|| {
+                        ticket
+                            .as_deref()
+                            .filter(|t| !t.is_empty())
+                            .and_then(|t| keylog.session_master_secret(t))
+                            .map(|ms| (ms, "session ticket"))
+                    })
+            })
+            .flatten();
         let master_secret = if let Some(ms) = keylog.master_secret(&cr) {
             self.report.master_secret_source = Some("key log (CLIENT_RANDOM line)".into());
+            *ms
+        } else if let Some((ms, by)) = resumed_ms {
+            self.report.master_secret_source = Some(format!(
+                "the resumed session's, by its {by} (an earlier connection of the capture, or an RSA Session-ID line)"
+            ));
             *ms
         } else if let Some(pms) = keylog.pre_master_secret(&cr) {
             self.report.master_secret_source = Some(format!(
@@ -1096,7 +1220,7 @@ impl Analyzer<'_, '_> {
                         Err(why) => why,
                     }
                 }
-                (Some(_), None) => "a resumed session's master secret can only come from the key log".into(),
+                (Some(_), None) => "a resumed session's master secret comes from the key log, or from the full handshake of that session earlier in the capture, which is not there".into(),
                 (None, _) if keylog.is_empty() => {
                     "no key log given (--keylog): the master secret is unknown".into()
                 }
@@ -1122,6 +1246,11 @@ impl Analyzer<'_, '_> {
             master_secret: &master_secret,
         });
         let ssl3 = self.version == ProtocolVersion::SSL3;
+        if let Some(sh) = &self.server_hello {
+            if !sh.session_id.is_empty() {
+                self.report.sessions.push((sh.session_id.clone(), master_secret));
+            }
+        }
         let kb = if ssl3 {
             ssl3::compute_key_block(suite, &master_secret, &cr, &sr, &mut hooks)
         } else {
@@ -1439,6 +1568,32 @@ mod tests {
         let e = pre_master_secret_from_server_key(suite, ProtocolVersion::TLS12, &cke[..cke.len() - 1], &key)
             .unwrap_err();
         assert!(e.contains("ClientKeyExchange"), "{e}");
+    }
+
+    #[test]
+    fn sslv2_client_hello_is_read_as_rfc_5246_appendix_e2_lays_it_out() {
+        // Built field by field from RFC 5246 Appendix E.2: TLS 1.0 offered,
+        // two cipher specs (an SSL 2.0 one, 0x010080, and
+        // TLS_RSA_WITH_AES_128_CBC_SHA as 0x00002f), no session_id, a
+        // 16-byte challenge.
+        let mut msg = vec![1, 3, 1, 0, 6, 0, 0, 0, 16];
+        msg.extend_from_slice(&[0x01, 0x00, 0x80, 0x00, 0x00, 0x2f]);
+        msg.extend(1..=16u8);
+        let mut data = vec![0x80 | (msg.len() >> 8) as u8, msg.len() as u8];
+        data.extend_from_slice(&msg);
+        data.extend_from_slice(&[22, 3, 1]); // whatever follows
+        let (hello, raw, len) = parse_sslv2_client_hello(&data).unwrap();
+        assert_eq!(hello.client_version, ProtocolVersion::TLS10);
+        assert_eq!(hello.cipher_suites, vec![CipherSuite(0x002f)]);
+        assert_eq!(&hello.random[..16], &[0; 16]);
+        assert_eq!(hello.random[16..], (1..=16u8).collect::<Vec<_>>()[..]);
+        assert_eq!(raw, msg, "the transcript hashes the message from msg_type on");
+        assert_eq!(len, msg.len() + 2);
+        // A challenge outside 16..=32 bytes, or a length that does not add up, is not one.
+        let mut short = data.clone();
+        short[10] = 15;
+        assert!(parse_sslv2_client_hello(&short).is_none());
+        assert!(parse_sslv2_client_hello(&data[..10]).is_none());
     }
 
     #[test]
