@@ -1,5 +1,11 @@
-//! Offline analysis of one TLS 1.2 connection out of a capture, with the
-//! client's own record layer, key schedule and verifier twins.
+//! Offline analysis of one connection out of a capture, with the client's
+//! own record layer, key schedule and verifier twins, dispatched by the
+//! negotiated version: TLS 1.2 (RFC 5246), TLS 1.1 (RFC 4346: the MD5 ‖
+//! SHA-1 PRF, explicit IVs), TLS 1.0 (RFC 2246: the same PRF, chained IVs)
+//! and SSL 3.0 (RFC 6101: its own key derivation, record MAC, 36-byte
+//! Finished and padding rule, [`crate::crypto::ssl3`]). SSLv2-format
+//! ClientHellos are read too (RFC 5246 Appendix E.2), and a resumed session
+//! finds the master secret of the full handshake earlier in the capture.
 //!
 //! The analyser is a passive twin of both peers. It cuts each direction's
 //! reassembled bytes into records ([`RecordHeader`], RFC 5246 §6.2.1), puts
@@ -13,12 +19,15 @@
 //! 2. handshake records go through a [`HandshakeJoiner`] per direction, and
 //!    every message into the one [`Transcript`] (RFC 5246 §7.4.9);
 //! 3. at ClientKeyExchange (or at ServerHello for a resumed session) the
-//!    master secret is taken from the key log by `ClientHello.random`, the key
-//!    block derived with [`compute_key_block`], and each direction's
-//!    [`Protection`] built with [`Protection::from_key_block_with`]; each
+//!    master secret is taken from the key log by `ClientHello.random` (or
+//!    decrypted with the server key, or a resumed session's), the key block
+//!    derived with [`compute_key_block`] (SSL 3.0:
+//!    [`ssl3::compute_key_block`]), and each direction's [`Protection`]
+//!    built with [`Protection::from_key_block_with`] (TLS 1.0: the chained
+//!    IV; SSL 3.0: [`Protection::ssl3_from_key_block`]); each
 //!    ChangeCipherSpec switches its direction to it, from `seq_num` 0;
 //! 4. each Finished is checked with [`prf::compute_verify_data`] over the
-//!    transcript hash up to it;
+//!    transcript hash up to it (SSL 3.0: [`ssl3::compute_finished`]);
 //! 5. a record or Finished that fails goes to the explainer
 //!    ([`explain::explain_record`], [`explain::explain_finished`]), the same
 //!    cause catalogue the live client uses, and the replay goes on with the
@@ -377,6 +386,9 @@ fn version_name(v: ProtocolVersion) -> String {
     }
 }
 
+/// An IV a broken chain may have used, named by where it comes from.
+type NamedIv = (String, [u8; 16]);
+
 /// One record cut from a stream.
 struct Cut {
     dir: Direction,
@@ -711,7 +723,7 @@ impl Analyzer<'_, '_> {
     /// sender's previous protected record (the IV the chain gives), and the
     /// other links a broken chain may have used instead, named: earlier
     /// records' last blocks and the other direction's chain.
-    fn iv_chain_context(&self, dir: Direction, index: usize) -> (Option<[u8; 16]>, Vec<(String, [u8; 16])>) {
+    fn iv_chain_context(&self, dir: Direction, index: usize) -> (Option<[u8; 16]>, Vec<NamedIv>) {
         if !self.chains_ivs() {
             return (None, vec![]);
         }

@@ -276,13 +276,13 @@ mod tests {
     }
 
     /// POODLE (Möller, Duong, Kotowicz 2014) against this record layer: a
-    /// record whose last block is all padding (12 bytes of content + 20 of MAC
-    /// + 15 padding bytes + the length byte = 3 blocks) has its last block
-    /// replaced by its first. The SSL 3.0 padding rule reads only the last
-    /// byte, so the record is accepted exactly when `D(C_1)[15] ⊕ C_2[15] =
-    /// 15`, i.e. `P_1[15] ⊕ IV[15] ⊕ C_2[15] = 15`: the expected verdict is
-    /// computed here from those three known bytes, not by the record layer.
-    /// Every accepted record reveals `P_1[15]`, the secret byte.
+    /// record whose last block is all padding (12 bytes of content, 20 of
+    /// MAC, 15 padding bytes and the length byte: 3 blocks) has its last
+    /// block replaced by its first. The SSL 3.0 padding rule reads only the
+    /// last byte, so the record is accepted exactly when `D(C_1)[15] ⊕
+    /// C_2[15] = 15`, i.e. `P_1[15] ⊕ IV[15] ⊕ C_2[15] = 15`: the expected
+    /// verdict is computed here from those three known bytes, not by the
+    /// record layer. Every accepted record reveals `P_1[15]`, the secret byte.
     #[test]
     fn poodle_a_moved_block_is_accepted_exactly_when_its_last_byte_decrypts_to_15() {
         // 12 bytes of content: the first block is the content and the MAC's
