@@ -680,3 +680,51 @@ fn resumed_tls10_sessions_decrypt_with_the_server_key_alone() {
     assert_eq!(c2s, b"full one\nresumed one\nfull two\nresumed two\n");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// One bit flipped in the frozen SSL 3.0 capture, inside the client's second
+/// application data record: the SSL 3.0 recomputation (its MAC, its padding
+/// rule, the chained IV) finds the very bit, and the records after it still
+/// verify.
+#[test]
+fn a_flipped_bit_in_an_ssl3_record_is_found() {
+    let dir = Path::new(SSL3_VECTOR);
+    let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    // The record as it is in the file (header and payload), from the trace.
+    let record = events(&lines, "record_out")
+        .filter(|r| r["content_type"] == "application_data")
+        .nth(1)
+        .map(|r| {
+            hex::decode(format!(
+                "{}{}",
+                r["header"].as_str().unwrap(),
+                r["payload"].as_str().unwrap()
+            ))
+            .unwrap()
+        })
+        .unwrap();
+    let mut file = std::fs::read(&pcap).unwrap();
+    let at = file
+        .windows(record.len())
+        .position(|w| w == record)
+        .expect("the record is in one frame");
+    // Payload byte 20, bit 3: the second ciphertext block.
+    file[at + 5 + 20] ^= 1 << 3;
+    let damaged = std::env::temp_dir().join(format!("tlslab-ssl3-flip-{}.pcap", std::process::id()));
+    std::fs::write(&damaged, &file).unwrap();
+    let lines = explain_json(&damaged, &["--server-key", key], true);
+    let _ = std::fs::remove_file(&damaged);
+    let s = summary(&lines);
+    let f = &s["first_failure"];
+    assert_eq!(f["cause"], "corrupted_in_transit", "{s}");
+    assert_eq!(f["proven"], true, "{f}");
+    assert_eq!(f["direction"], "client->server", "{f}");
+    assert_eq!(f["seq"], 2, "{f}");
+    assert!(
+        f["message"].as_str().unwrap().contains("bit 3 of payload byte 20 "),
+        "{f}"
+    );
+    // The server's records are untouched.
+    assert_eq!(s["verified"][1], 4, "{s}");
+}
