@@ -722,9 +722,48 @@ fn a_flipped_bit_in_an_ssl3_record_is_found() {
     assert_eq!(f["direction"], "client->server", "{f}");
     assert_eq!(f["seq"], 2, "{f}");
     assert!(
-        f["message"].as_str().unwrap().contains("bit 3 of payload byte 20 "),
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("bit 3 of payload byte 20 "),
         "{f}"
     );
     // The server's records are untouched.
     assert_eq!(s["verified"][1], 4, "{s}");
+}
+
+/// Wireshark's `RSA` key log line (the first 8 bytes of the encrypted
+/// pre-master secret, then the pre-master secret) opens the frozen SSL 3.0
+/// capture without the server key: the master secret is tlslite-ng's.
+#[test]
+fn an_rsa_key_log_line_opens_the_ssl3_capture() {
+    let dir = Path::new(SSL3_VECTOR);
+    let pcap = dir.join("capture.pcap");
+    let key = dir.join("server-key.pem");
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    // The inputs of the line: the ciphertext as sent (SSL 3.0 sends it bare
+    // in ClientKeyExchange) and the pre-master secret inside it.
+    let cke = events(&lines, "handshake_out")
+        .find(|m| m["typ"] == "client_key_exchange")
+        .unwrap()["raw"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pms = events(&lines, "pre_master_secret").next().unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let keylog = std::env::temp_dir().join(format!("tlslab-rsa-line-{}.txt", std::process::id()));
+    std::fs::write(&keylog, format!("RSA {} {pms}\n", &cke[8..24])).unwrap();
+    let lines = explain_json(&pcap, &["--keylog", keylog.to_str().unwrap()], true);
+    let _ = std::fs::remove_file(&keylog);
+    let s = summary(&lines);
+    assert_eq!(s["all_verified"], true, "{s}");
+    assert_eq!(
+        s["master_secret_source"], "key log (RSA line), RFC 6101 §6.1",
+        "{s}"
+    );
+    let ms = events(&lines, "master_secret").next().unwrap();
+    let want = std::fs::read_to_string(dir.join("master-secret.txt")).unwrap();
+    assert_eq!(ms["master_secret"], want.trim());
 }

@@ -1187,13 +1187,25 @@ impl Analyzer<'_, '_> {
                 "the resumed session's, by its {by} (an earlier connection of the capture, or an RSA Session-ID line)"
             ));
             *ms
-        } else if let Some(pms) = keylog.pre_master_secret(&cr) {
+        } else if let Some((pms, line)) = keylog
+            .pre_master_secret(&cr)
+            .map(|p| (p, "PMS_CLIENT_RANDOM"))
+            .or_else(|| {
+                // RSA key transport: an `RSA` line, indexed by the first 8
+                // bytes of the encrypted pre-master secret.
+                let cke = client_key_exchange.filter(|_| suite.kx == KeyExchange::Rsa)?;
+                let ciphertext = rsa_ciphertext(self.version, cke).ok()?;
+                let prefix: [u8; 8] = ciphertext.get(..8)?.try_into().ok()?;
+                keylog.rsa_pre_master_secret(&prefix).map(|p| (p, "RSA"))
+            })
+        {
             self.report.master_secret_source = Some(format!(
-                "key log (PMS_CLIENT_RANDOM line), {}",
-                if ems {
-                    "extended master secret (RFC 7627)"
-                } else {
-                    "RFC 5246 §8.1"
+                "key log ({line} line), {}",
+                match (ems, self.version) {
+                    (true, _) => "extended master secret (RFC 7627)",
+                    (false, ProtocolVersion::SSL3) => "RFC 6101 §6.1",
+                    (false, ProtocolVersion::TLS10 | ProtocolVersion::TLS11) => "RFC 2246 §8.1",
+                    (false, _) => "RFC 5246 §8.1",
                 }
             ));
             let pms = pms.to_vec();
