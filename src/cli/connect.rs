@@ -124,6 +124,7 @@ impl Observer for Both<'_> {
 /// One connection: handshake, send, print the reply, close. Returns the
 /// session to resume with, saved to `--sess-out` if asked. With `--bundle`,
 /// the bundle is written whether the connection succeeds or not.
+#[allow(clippy::too_many_arguments)]
 fn exchange(
     a: &ConnectArgs,
     mut config: ClientConfig,

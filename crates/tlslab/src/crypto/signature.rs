@@ -455,6 +455,15 @@ fn verify_legacy_signature(
         )))
     };
     let sha1 = sha1::Sha1::digest(signed);
+    // ECDSA reads a hash shorter than the group order as that integer (SEC 1
+    // §4.1.4 step 5): left-padded with zeros to the field size it is the
+    // same number, and the `ecdsa` crate takes no prehash shorter than half
+    // the field (24 bytes for P-384).
+    let padded = |field: usize| {
+        let mut e = vec![0u8; field - sha1.len()];
+        e.extend_from_slice(&sha1);
+        e
+    };
     match (&key.kind, scheme) {
         (PublicKeyKind::Rsa { modulus_bits }, SignatureScheme::RSA_PKCS1_MD5_SHA1) => {
             if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(modulus_bits) {
@@ -487,7 +496,7 @@ fn verify_legacy_signature(
                 .map_err(|_| bad("bad P-256 point"))?;
             let sig =
                 p256::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
-            vk.verify_prehash(&sha1, &sig)
+            vk.verify_prehash(&padded(32), &sig)
                 .map_err(|_| bad("ECDSA check failed"))
         }
         (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SHA1) => {
@@ -496,7 +505,7 @@ fn verify_legacy_signature(
                 .map_err(|_| bad("bad P-384 point"))?;
             let sig =
                 p384::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
-            vk.verify_prehash(&sha1, &sig)
+            vk.verify_prehash(&padded(48), &sig)
                 .map_err(|_| bad("ECDSA check failed"))
         }
         _ => Err(IllegalParameter::SignatureSchemeForKey {
@@ -691,6 +700,61 @@ mod tests {
                 matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
                 "{scheme}: {err}"
             );
+        }
+    }
+
+    /// TLS 1.0/1.1 signatures made by OpenSSL: RSA PKCS#1 v1.5 over the 36
+    /// bytes MD5 ‖ SHA-1 with no DigestInfo (`openssl pkeyutl -sign` of the
+    /// raw bytes, RFC 2246 §7.4.3), ECDSA over SHA-1 (`openssl dgst -sha1
+    /// -sign`, RFC 4492 §5.4). Each verifies under its implicit scheme and
+    /// fails over other bytes; TLS 1.2's rsa_pkcs1_sha1 signature (with its
+    /// DigestInfo) is not accepted as a TLS 1.0 one.
+    #[test]
+    fn openssl_made_legacy_signatures() {
+        use crate::crypto::test_util::{openssl, openssl_sign};
+        use sha1::Digest as _;
+        let pki = test_pki();
+        let rsa = server_public_key(&pki.rsa_leaf_der).unwrap();
+        let ec = server_public_key(&pki.ec_leaf_der).unwrap();
+        let ec384 = server_public_key(&pki.ec384_leaf_der).unwrap();
+        let data = b"client_random + server_random + ServerDHParams, TLS 1.0";
+        let bad = |e: Error| matches!(e, Error::Handshake(HandshakeError::BadSignature(_)));
+
+        let mut hash = md5::Md5::digest(data).to_vec();
+        hash.extend_from_slice(&sha1::Sha1::digest(data));
+        let file = format!("md5-sha1-{}.bin", std::process::id());
+        std::fs::write(pki.dir.join(&file), &hash).unwrap();
+        let sig = openssl(&pki.dir, &["pkeyutl", "-sign", "-inkey", "rsa.key", "-in", &file]);
+        assert_eq!(legacy_scheme_for(&rsa), Some(SignatureScheme::RSA_PKCS1_MD5_SHA1));
+        verify_server_signature(&rsa, SignatureScheme::RSA_PKCS1_MD5_SHA1, data, &sig).unwrap();
+        assert!(bad(verify_server_signature(
+            &rsa,
+            SignatureScheme::RSA_PKCS1_MD5_SHA1,
+            b"other",
+            &sig
+        )
+        .unwrap_err()));
+        let with_digest_info = openssl_sign("rsa.key", "sha1", &[], data);
+        assert!(bad(verify_server_signature(
+            &rsa,
+            SignatureScheme::RSA_PKCS1_MD5_SHA1,
+            data,
+            &with_digest_info
+        )
+        .unwrap_err()));
+
+        for (key, file) in [(&ec, "ec.key"), (&ec384, "ec384.key")] {
+            assert_eq!(legacy_scheme_for(key), Some(SignatureScheme::ECDSA_SHA1));
+            let sig = openssl_sign(file, "sha1", &[], data);
+            verify_server_signature(key, SignatureScheme::ECDSA_SHA1, data, &sig)
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(bad(verify_server_signature(
+                key,
+                SignatureScheme::ECDSA_SHA1,
+                b"other",
+                &sig
+            )
+            .unwrap_err()));
         }
     }
 
