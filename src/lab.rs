@@ -41,6 +41,7 @@ use tlslab::internal::record::{verify, Protection, RecordLayerState, RecordOptio
 use tlslab::internal::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use tlslab::observer::{Event, Hooks, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
 use tlslab::replay::{flights_text, SharedBuf, StepLog};
+use tlslab::report::HtmlOptions;
 use tlslab::rng::SeededRng;
 use tlslab::wire::{Direction, RecordHeader};
 use tlslab::{Client, ClientConfig, Verification};
@@ -464,8 +465,9 @@ pub struct LabRun {
     /// what the student investigates.
     pub trace: String,
     /// The bytes read from and written to the socket, as annotated hex (the
-    /// `flights.txt` format of [`tlslab::replay`]). A record changed after
-    /// sealing differs here from its `record_out` event in the trace.
+    /// `flights.txt` format of [`tlslab::replay`]): the same bytes as the
+    /// trace's `record_out` events, which come after any change a fault
+    /// makes to a sealed record.
     pub wire: String,
     /// The `openssl s_server` command line.
     pub server_command: String,
@@ -480,6 +482,38 @@ pub struct LabRun {
     pub evidence: LabEvidence,
     /// Files written to the lab directory.
     pub files: Vec<PathBuf>,
+    /// Every event of the connection, `fault_applied` included (for the
+    /// explained page; [`LabRun::html`] leaves them out otherwise).
+    pub events: Vec<OwnedEvent>,
+}
+
+impl LabRun {
+    /// The connection as one self-contained HTML page (see
+    /// [`tlslab::report`]). Without `explained`, what `lab start` shows: no
+    /// `fault_applied` event and no verdict of the explainer, so the page
+    /// holds no answer. With it, what a right `lab check` earns: every event
+    /// and the explainer's report. `redact` replaces every secret.
+    pub fn html(&self, lab: &Lab, explained: bool, redact: bool) -> String {
+        let options = HtmlOptions {
+            title: format!(
+                "tlslab lab {}: {}{}",
+                lab.name,
+                lab.title,
+                if explained { " (explained)" } else { "" }
+            ),
+            redact,
+            ..HtmlOptions::default()
+        };
+        let events: Vec<OwnedEvent> = self
+            .events
+            .iter()
+            .filter(|e| explained || !matches!(e, OwnedEvent::FaultApplied { .. }))
+            .cloned()
+            .collect();
+        let error = self.result.as_ref().err().map(|e| e.to_string());
+        let explanation = self.explanation.as_ref().filter(|_| explained);
+        tlslab::report::connection_html(&options, "a local openssl s_server", &events, error, explanation)
+    }
 }
 
 /// What a run shows, in the terms grading needs.
@@ -865,7 +899,8 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
         };
         put(key_name, &fs::read(&key_file).unwrap_or_default())?;
     }
-    Ok(LabRun {
+    let events = a.recorder.events;
+    let mut r = LabRun {
         trace: a.trace,
         wire: a.wire,
         server_command,
@@ -874,7 +909,15 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
         explanation: a.explanation,
         evidence,
         files,
-    })
+        events,
+    };
+    // The page of the connection beside the other files, without the answer.
+    if let Some(dir) = out_dir {
+        let p = dir.join("report.html");
+        fs::write(&p, r.html(lab, false, false)).map_err(|e| Error::io(format!("{}: {e}", p.display())))?;
+        r.files.push(p);
+    }
+    Ok(r)
 }
 
 // ---------------------------------------------------------------------------

@@ -232,6 +232,63 @@ fn illustrated_capture_reports_the_published_values_byte_exact() {
     );
 }
 
+/// `explain` in text: the capture's summary and the failure with its
+/// evidence come first, no line is wider than 120 characters, and the
+/// per-record trace is printed only with `--trace`, after them. The fault:
+/// bit 0 of byte 2234 of the published capture flipped, which is payload
+/// byte 16 of the server's Finished record (record #10; its header is at
+/// byte 2213 of the file, then 5 header bytes and the 16-byte explicit IV).
+#[test]
+fn explain_text_puts_summary_and_failure_first_and_the_trace_on_request() {
+    let mut file = published_capture();
+    file[2234] ^= 0x01;
+    let path = temp_path("flipped-first-block.pcap");
+    std::fs::write(&path, &file).unwrap();
+    let keylog = published_keylog();
+    let base = [
+        "explain",
+        path.to_str().unwrap(),
+        "--keylog",
+        keylog.to_str().unwrap(),
+    ];
+    let (code, text, err) = tlslab(&base);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("── capture: pcap, 21 frames"), "{text}");
+    assert!(lines[2].starts_with("── connection 1: "), "{text}");
+    let failing = lines
+        .iter()
+        .position(|l| l.starts_with("   first failing record #10 (server->client, seq 0, frame 10)"))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        lines[failing + 1..]
+            .iter()
+            .take(3)
+            .any(|l| l.starts_with("      - ")),
+        "the evidence follows: {text}"
+    );
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("bit 0 of payload byte 16 is flipped"), "{text}");
+    for l in &lines {
+        assert!(l.chars().count() <= 120, "{l}");
+        assert!(
+            !l.starts_with("record_") && !l.starts_with("mac_compared"),
+            "a trace line: {l}"
+        );
+    }
+    let (code, traced, err) = tlslab(&[&base[..], &["--trace", "text"]].concat());
+    assert_eq!(code, 0, "{err}");
+    assert!(traced.starts_with(&text), "the same summaries first:\n{traced}");
+    let rest = &traced[text.len()..];
+    assert!(rest.starts_with("══ trace of connection 1: "), "{rest}");
+    assert!(
+        rest.lines()
+            .any(|l| l.starts_with("mac_compared  server->client seq=0") && l.ends_with("equal=false")),
+        "{rest}"
+    );
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn pre_master_secret_key_log_line_derives_the_published_master_secret() {
     // PMS_CLIENT_RANDOM carries the x25519 shared secret; the master secret

@@ -145,7 +145,7 @@ fn demo_runs_end_to_end_against_the_in_process_rustls_server() {
     assert!(stdout.contains("rustls server (in this process)"), "{stdout}");
     // The full trace, the echo, and rustls' own key log (written by its
     // `KeyLog` hook) agreeing with our master secret.
-    assert!(stdout.contains("finished_verify"), "{stdout}");
+    assert!(stdout.contains("server Finished: verify_data"), "{stdout}");
     assert!(stdout.contains("   hello tlslab"), "{stdout}");
     assert!(
         stdout.contains("rustls's own key log has the same master secret for this client_random: keys agree"),
@@ -159,6 +159,124 @@ fn demo_against_openssl_s_server() {
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("keys agree"), "{stdout}");
     assert!(stdout.contains("HTTP/1.0 200 ok"), "{stdout}");
+    assert_readable(&stdout);
+}
+
+/// No line wider than 120 characters, and no one-line-per-event hex wall.
+fn assert_readable(stdout: &str) {
+    for line in stdout.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "a line of {} characters:\n{line}",
+            line.chars().count()
+        );
+        for raw in [
+            "record_out ",
+            "record_in ",
+            "transcript_appended ",
+            "handshake_out ",
+        ] {
+            assert!(
+                !line.starts_with(raw),
+                "the default output has the event trace:\n{line}"
+            );
+        }
+    }
+}
+
+/// The default output of `connect` against a real `openssl s_server`: the
+/// ladder in protocol order (RFC 5246 §7.3 Figure 1), then the derived
+/// values, every line at most 120 characters; the master secret it prints is
+/// the one in OpenSSL's own key log, and the suite the one OpenSSL chose.
+/// `--trace bytes` keeps the full detail and the annotated hex dump.
+#[test]
+fn default_output_is_the_readable_ladder_and_values() {
+    let addr = rev_server().addr().to_string();
+    let ca = rev_server().ca_pem_path();
+    let args = [
+        "connect",
+        &addr,
+        "--servername",
+        "localhost",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--cipher",
+        "ECDHE-RSA-AES128-SHA256",
+        "--send",
+        "abc\\n",
+    ];
+    let (code, stdout, stderr) = tlslab(&args);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_readable(&stdout);
+    let ladder = [
+        "→ ClientHello  TLSv1.2  1 suites  SNI localhost",
+        "← ServerHello  TLSv1.2  TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256  EMS ✓",
+        "← Certificate  1 cert  CN=localhost",
+        "← ServerKeyExchange  ECDHE ",
+        "← ServerHelloDone",
+        "→ ClientKeyExchange",
+        "→ ChangeCipherSpec",
+        "→ Finished  verify_data ",
+        "← ChangeCipherSpec",
+        "← Finished  verify_data ",
+        "── derived values",
+        "master_secret = PRF(pre_master_secret, \"extended master secret\", session_hash)",
+        "key_block = PRF(master_secret, \"key expansion\", server_random + client_random), 96 bytes",
+        "client Finished: verify_data",
+        "server Finished: verify_data",
+        "→ ApplicationData  record seq 1",
+        "← ApplicationData  4 bytes  \"cba\\n\"",
+    ];
+    let mut at = 0;
+    for want in ladder {
+        let Some(i) = stdout.lines().skip(at).position(|l| l.starts_with(want)) else {
+            panic!("no line starting {want:?} after line {at}:\n{stdout}");
+        };
+        at += i + 1;
+    }
+    // The values: OpenSSL's key log has the master secret printed for the
+    // client_random printed.
+    let value = |label: &str| {
+        stdout
+            .lines()
+            .filter_map(|l| l.trim_start().strip_prefix(label).map(|v| v.trim().to_string()))
+            .find(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit()))
+            .unwrap_or_else(|| panic!("no {label} line:\n{stdout}"))
+    };
+    let cr = hex::decode(value("client_random ")).unwrap();
+    let ms = rev_server()
+        .keylog_master_secret(&cr)
+        .expect("OpenSSL logged this connection");
+    assert_eq!(value("master_secret "), hex::encode(ms));
+    // The key block's parts for AES-128-CBC with HMAC-SHA256 (RFC 5246 §6.3):
+    // 32-byte MAC keys, 16-byte keys, no IV (TLS 1.2 CBC sends its IV).
+    assert_eq!(value("client_write_MAC_key ").len(), 64);
+    assert_eq!(value("server_write_key ").len(), 32);
+    assert!(stdout.lines().all(|l| !l.contains("client_write_IV")), "{stdout}");
+    for l in stdout.lines().filter(|l| l.contains("computed ")) {
+        assert!(l.ends_with("✓ equal"), "{l}");
+    }
+
+    // --trace bytes: every event, values wrapped with offsets, and the
+    // annotated dump of each message; still no line over 120 characters.
+    let mut args = args.to_vec();
+    args.extend(["--trace", "bytes"]);
+    let (code, stdout, stderr) = tlslab(&args);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    for l in stdout.lines() {
+        assert!(l.chars().count() <= 120, "{l}");
+    }
+    for want in [
+        "record_out  handshake TLSv1.2",
+        "prf  key_block",
+        "    payload (",
+        "      0020  ",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l.starts_with(want)),
+            "no {want:?} in:\n{stdout}"
+        );
+    }
 }
 
 #[test]

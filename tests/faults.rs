@@ -145,3 +145,65 @@ fn gnutls_answers_the_server_visible_faults_too() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The trace shows the record the server received, not the one before the
+/// fault: every `RecordOut` event of a faulty connection equals, header and
+/// bytes, the record the framing proxy in front of `openssl s_server` saw
+/// arrive (the proxy is the independent witness of what went on the wire).
+#[rustfmt::skip]
+#[test]
+fn record_out_shows_the_bytes_that_went_on_the_wire() {
+    use tlslab_peers::proxy::{Proxy, ProxyMode};
+    let cases = [
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::FlipCiphertextBit { record: 0, bit: 100 }),
+        ("ECDHE-RSA-AES128-SHA", Fault::FlipCiphertextBit { record: 0, bit: 200 }),
+        ("ECDHE-RSA-AES128-GCM-SHA256", Fault::TruncateRecord { record: 0, bytes: 3 }),
+        ("ECDHE-RSA-AES128-SHA256", Fault::CorruptMac { record: 0 }),
+        ("ECDHE-RSA-AES128-SHA", Fault::MacWrongVersion { record: 0 }),
+        ("ECDHE-RSA-AES128-SHA", Fault::BadPadding { record: 0 }),
+    ];
+    let mut failures = vec![];
+    for (suite, fault) in cases {
+        let proxy = Proxy::start(rev_server().addr(), ProxyMode::Pass).unwrap();
+        let mut c = trusting_config(rev_server());
+        c.suites = vec![suites::find_by_name(suite).unwrap()];
+        c.faults = Faults(vec![fault]);
+        let mut recorder = Recorder::new();
+        let client = Client::with_observer(c, &mut recorder);
+        let timeouts = Timeouts { read: Duration::from_secs(5), ..Timeouts::default() };
+        let mut s = net::connect_tcp(&proxy.addr().to_string(), client, timeouts).unwrap();
+        let result = s.handshake();
+        assert!(result.is_err(), "{fault}: the server accepted the faulty record");
+        drop(s);
+        let sent: Vec<(u8, u16, Vec<u8>)> = recorder.events.iter().filter_map(|e| match e {
+            OwnedEvent::RecordOut(r) => {
+                assert_eq!(&r.header[3..5], &(r.payload.len() as u16).to_be_bytes(), "{fault}: header length");
+                Some((r.content_type.0, r.version.0, r.payload.0.clone()))
+            }
+            _ => None,
+        }).collect();
+        // The proxy frames records as they arrive; wait until it has seen ours.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let seen = loop {
+            let seen = proxy.client_records(0);
+            if seen.len() >= sent.len() || std::time::Instant::now() > deadline {
+                break seen;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let seen: Vec<(u8, u16, Vec<u8>)> = seen.iter().map(|r| {
+            assert_eq!(r.prefix.len(), r.length, "{fault}: records this short are kept whole");
+            (r.content_type.0, r.version.0, r.prefix.clone())
+        }).collect();
+        if sent != seen {
+            failures.push(format!("{fault} ({suite}): the trace's records differ from the proxy's\n trace: {sent:02x?}\n proxy: {seen:02x?}"));
+        }
+        // And the fault is announced before the record that carries it.
+        let applied = recorder.events.iter().position(|e| matches!(e, OwnedEvent::FaultApplied { .. }));
+        let last_out = recorder.events.iter().rposition(|e| matches!(e, OwnedEvent::RecordOut(_)));
+        if !matches!((applied, last_out), (Some(a), Some(o)) if a < o) {
+            failures.push(format!("{fault}: FaultApplied at {applied:?}, last RecordOut at {last_out:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

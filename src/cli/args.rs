@@ -50,7 +50,9 @@ pub enum Command {
     #[command(
         long_about = "Read a pcap/pcapng capture, find its TLS 1.2 connections, decrypt and \
         verify every record and both Finished messages, and name the first record that fails \
-        and why."
+        and why.\n\n\
+        Prints the capture's summary, then each connection's (the failing ones first, each \
+        with its evidence); --trace LEVEL adds each connection's trace after them."
     )]
     Explain(ExplainArgs),
     /// Start a local server, run a fully traced handshake against it, compare master secrets
@@ -174,10 +176,15 @@ pub struct ExplainArgs {
     /// The trace events plus connection_summary and capture_summary objects.
     #[arg(long)]
     pub json: bool,
+    /// After the summaries, print each connection's trace: summary, messages,
+    /// values or bytes (the readable ladder, each level adding detail), text
+    /// (one line per event) or json (JSON Lines)
+    #[arg(long, value_enum, value_name = "LEVEL", conflicts_with = "json")]
+    pub trace: Option<TraceFormat>,
     /// Also write every connection as one self-contained HTML page, one section each
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// In the HTML page, replace every secret
+    /// Replace every secret in the trace and the HTML page
     #[arg(long)]
     pub redact: bool,
 }
@@ -254,6 +261,13 @@ pub struct LabStartArgs {
     /// Write the files for the investigation to DIR (default: ./tlslab-lab-NAME)
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+    /// Also write the connection as one self-contained HTML page to FILE
+    /// (DIR/report.html is always written; neither holds the answer)
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML pages, replace every secret
+    #[arg(long)]
+    pub redact: bool,
     /// Where labs are found.
     #[command(flatten)]
     pub labs: LabDirs,
@@ -271,6 +285,18 @@ pub struct LabCheckArgs {
     /// The seed the lab was started with
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = number)]
     pub seed: u64,
+    /// The lab's directory (default: ./tlslab-lab-NAME): a right answer
+    /// writes the explained page there as report-explained.html, if it exists
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Write the connection as one HTML page to FILE: explained (every
+    /// event and the explainer's verdict) for a right answer, as `lab start`
+    /// draws it for a wrong one
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// In the HTML page, replace every secret
+    #[arg(long)]
+    pub redact: bool,
     /// Where labs are found.
     #[command(flatten)]
     pub labs: LabDirs,

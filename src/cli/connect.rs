@@ -12,7 +12,7 @@ use tlslab_cli::diagnose::ConnectionEvidence;
 use tlslab_cli::net;
 
 use super::args::{ConnectArgs, ReplayArgs, ViewArgs};
-use super::{host_of, print_session, CliError};
+use super::{host_of, print_session, CliError, Readable};
 
 /// Handshake, send, print what comes back.
 pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
@@ -20,6 +20,10 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     let payload = o.payload()?;
     let pcap = a.pcap.as_deref().map(|p| (p, a.addr.as_str()));
     let mut observers = o.observers(pcap)?;
+    let readable = o.readable();
+    if let Some(r) = &readable {
+        observers.observers.insert(0, Box::new(r.clone()));
+    }
     let html = a
         .html
         .as_ref()
@@ -46,6 +50,7 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
         &payload,
         &mut observers,
         html.as_ref(),
+        readable.as_ref(),
     );
     if let (Some(path), Some(h)) = (&a.html, &html) {
         let options = HtmlOptions {
@@ -71,7 +76,16 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
         outln!("== reconnecting to resume the session");
         let mut config = o.config(host_of(&a.addr))?;
         config.resume = Some(session);
-        exchange(a, config, seed, 1, &payload, &mut observers, None)?;
+        exchange(
+            a,
+            config,
+            seed,
+            1,
+            &payload,
+            &mut observers,
+            None,
+            readable.as_ref(),
+        )?;
     }
     Ok(())
 }
@@ -91,7 +105,7 @@ fn probe(a: &ConnectArgs, n: usize) {
         outln!("  {:<52} {} ({} ms)", e.varied, e.outcome, e.elapsed_ms);
     };
     match tlslab_cli::diagnose::probe_after_failure(&a.addr, &make, o.timeouts(), None, n, &mut shown) {
-        Ok(d) => out!("{}", d.to_text()),
+        Ok(d) => out!("{}", super::wrap(&d.to_text())),
         Err(e) => outln!("probing stopped: {e}"),
     }
 }
@@ -117,6 +131,7 @@ fn exchange(
     payload: &[u8],
     observers: &mut Tee,
     html: Option<&SharedReport>,
+    readable: Option<&Readable>,
 ) -> Result<Option<StoredSession>, CliError> {
     let o = &a.options;
     if let Some(seed) = seed {
@@ -131,7 +146,7 @@ fn exchange(
         let mut both = Both(observers, watched);
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
-        return talk_or_explain(a, &mut stream, payload, &evidence, html);
+        return talk_or_explain(a, &mut stream, payload, &evidence, html, readable);
     };
     // With --reconnect the second connection goes to DIR/reconnect.
     let dir = if connection == 0 {
@@ -161,7 +176,7 @@ fn exchange(
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
         stream.set_step_log(&log);
-        talk_or_explain(a, &mut stream, payload, &evidence, html)
+        talk_or_explain(a, &mut stream, payload, &evidence, html, readable)
     })();
     drop(both);
     let bundle = Bundle {
@@ -189,15 +204,24 @@ fn talk_or_explain(
     payload: &[u8],
     evidence: &ConnectionEvidence,
     html: Option<&SharedReport>,
+    readable: Option<&Readable>,
 ) -> Result<Option<StoredSession>, CliError> {
     let result = stream
         .handshake()
         .map_err(CliError::from)
         .and_then(|()| talk(a, stream, payload));
+    if let Some(r) = readable {
+        r.flush_values();
+    }
     if let Err(e) = &result {
         let explanation = stream.client().explain_failure();
         if let Some(explanation) = &explanation {
-            outln!("== why it failed (tlslab's recomputation)\n{explanation}");
+            out!(
+                "{}",
+                super::wrap(&format!(
+                    "== why it failed (tlslab's recomputation)\n{explanation}\n"
+                ))
+            );
         }
         if let Some(h) = html {
             let text = match e {
@@ -209,7 +233,7 @@ fn talk_or_explain(
     }
     let notices = evidence.notices(stream);
     for n in &notices {
-        outln!("note: {n} [{}]", n.id());
+        out!("{}", super::wrap(&format!("note: {n} [{}]\n", n.id())));
     }
     match notices.iter().find(|n| n.data_may_be_missing()) {
         Some(n) if result.is_ok() => Err(CliError::Other(format!("data may be missing: {n}"))),

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::observer::{LadderLog, TraceLevel};
 use tlslab::{Client, Verification};
 use tlslab_cli::net;
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
@@ -135,8 +134,9 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
         config.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path())?);
     }
     let mut observers = o.observers(None)?;
-    if o.trace.is_none() {
-        observers.observers.insert(0, readable_trace(o.redact));
+    let readable = o.readable();
+    if let Some(r) = &readable {
+        observers.observers.insert(0, Box::new(r.clone()));
     }
     let html = a
         .html
@@ -158,14 +158,29 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
             _ => Ok(()),
         }
     };
-    outln!("== handshake (every event of the client, in order)");
+    outln!(
+        "== handshake{}",
+        if readable.is_some() {
+            " (one line per message; --trace messages, values or bytes show more)"
+        } else {
+            " (every event of the client, in order)"
+        }
+    );
     let addr = server.addr().to_string();
     let client = Client::with_observer(config, &mut observers);
     let mut stream = net::connect_tcp(&addr, client, o.timeouts())?;
     if let Err(e) = stream.handshake() {
+        if let Some(r) = &readable {
+            r.flush_values();
+        }
         let explanation = stream.client().explain_failure();
         if let Some(explanation) = &explanation {
-            outln!("== why it failed (tlslab's recomputation)\n{explanation}");
+            out!(
+                "{}",
+                super::wrap(&format!(
+                    "== why it failed (tlslab's recomputation)\n{explanation}\n"
+                ))
+            );
         }
         if let Some(h) = &html {
             h.failed(e.to_string(), explanation);
@@ -197,7 +212,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     stream.close()?;
     outln!("== received {} bytes; the first lines:", got.len());
     for line in String::from_utf8_lossy(&got).lines().take(12) {
-        outln!("   {line}");
+        outln!("   {}", tlslab::wire::dissect::clip(line, super::WIDTH - 3));
     }
     if let (Some(ms), Some(cr)) = (master_secret, client_random) {
         let who = server.who();
@@ -216,15 +231,4 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     outln!("== stopping the server");
     drop(server);
     Ok(())
-}
-
-/// The demo's trace when none is asked for: the message ladder, then the
-/// derived values, wrapped and labelled (`--trace messages` adds every field).
-fn readable_trace(redact: bool) -> Box<dyn tlslab::observer::Observer> {
-    let out = std::io::stdout();
-    if redact {
-        Box::new(LadderLog::redacted(out, TraceLevel::Values).without_fields())
-    } else {
-        Box::new(LadderLog::new(out, TraceLevel::Values).without_fields())
-    }
 }

@@ -2,31 +2,34 @@
 
 use std::path::Path;
 
-use tlslab::capture::{analyze_connection, read_capture, CaptureReport, KeyLog, KeySources, ServerKey};
+use tlslab::capture::{
+    analyze_connection, read_capture, CaptureReport, ConnectionReport, KeyLog, KeySources, ServerKey,
+};
 use tlslab::explain::notices::Watch;
 use tlslab::internal::tcp::reassemble;
-use tlslab::observer::{Event, JsonLog, Observer, TextLog};
+use tlslab::observer::{Event, JsonLog, Observer, TextLog, TraceLevel};
 use tlslab::report::{self, HtmlOptions, ReportRecorder};
 
-use super::args::ExplainArgs;
+use super::args::{ExplainArgs, TraceFormat};
 use super::CliError;
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::Other(format!("cannot read {what} {}: {e}", path.display())))
 }
 
-/// Two observers of one connection.
-/// The trace, the notices watch and (with `--html`) the page's recorder,
-/// fed the same events.
+/// The notices watch and (with `--html`) the page's recorder, and in the
+/// JSON output the trace, fed the same events.
 struct Fan<'a> {
-    trace: &'a mut dyn Observer,
+    trace: Option<&'a mut dyn Observer>,
     watch: &'a mut Watch,
     page: Option<&'a mut ReportRecorder>,
 }
 
 impl Observer for Fan<'_> {
     fn on_event(&mut self, e: &Event<'_>) {
-        self.trace.on_event(e);
+        if let Some(t) = self.trace.as_deref_mut() {
+            t.on_event(e);
+        }
         self.watch.on_event(e);
         if let Some(page) = self.page.as_deref_mut() {
             page.on_event(e);
@@ -34,7 +37,11 @@ impl Observer for Fan<'_> {
     }
 }
 
-/// Reads the capture, explains every connection: events, then its summary.
+/// Reads the capture and explains every connection. Text: the capture's
+/// summary, then each connection's summary (the failing ones first, each
+/// with its evidence), then, only with `--trace LEVEL`, each connection's
+/// trace. JSON: every event, then each connection's summary, then the
+/// capture's.
 pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
     let mut secrets = KeySources::default();
     if let Some(p) = &o.keylog {
@@ -61,27 +68,17 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         connections: vec![],
     };
     let stdout = std::io::stdout();
-    let mut log: Box<dyn Observer> = if o.json {
-        Box::new(JsonLog::new(stdout.lock()))
-    } else {
-        Box::new(TextLog::new(stdout.lock()))
-    };
+    let mut json = o.json.then(|| JsonLog::new(stdout.lock()));
     let mut number = 0;
     let mut recorded = vec![];
+    // (number, the connection, its notices) for the text output.
+    let mut analysed = vec![];
     for c in &connections {
         if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
             report.empty_connections += 1;
             continue;
         }
         number += 1;
-        if !o.json {
-            outln!(
-                "══ connection {number}: {} ↔ {} (from frame {})",
-                c.client,
-                c.server,
-                c.first_packet
-            );
-        }
         // The notices watch and the page's recorder see the same events as
         // the trace: what the connection shows that does not break it (a
         // repeated GCM nonce, an oversized record), and what the page draws.
@@ -94,7 +91,7 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
             c,
             &secrets,
             &mut Fan {
-                trace: &mut *log,
+                trace: json.as_mut().map(|j| j as &mut dyn Observer),
                 watch: &mut watch,
                 page: rec.as_mut(),
             },
@@ -102,23 +99,47 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         if let Some(rec) = rec {
             recorded.push(rec.finish());
         }
-        if !o.json {
-            for n in watch.notices() {
-                outln!("note: {n} [{}]", n.id());
-            }
-        }
         if o.json {
             outln!("{}", r.summary_json(number));
         } else {
-            out!("{}", r.summary_text(number));
+            let notes: Vec<String> = watch
+                .notices()
+                .iter()
+                .map(|n| format!("   note: {n} [{}]\n", n.id()))
+                .collect();
+            analysed.push((number, c, notes));
         }
         report.connections.push(r);
     }
-    drop(log);
+    drop(json);
     if o.json {
         outln!("{}", report.summary_json());
     } else {
-        out!("{}", report.summary_text());
+        out!("{}", super::wrap(&report.summary_text()));
+        // The failing connections first, each with its evidence.
+        let failing = |r: &ConnectionReport| r.first_failure().is_some();
+        for want_failing in [true, false] {
+            for ((number, _, notes), r) in analysed.iter().zip(&report.connections) {
+                if failing(r) == want_failing {
+                    out!("{}", super::wrap(&r.summary_text(*number)));
+                    for n in notes {
+                        out!("{}", super::wrap(n));
+                    }
+                }
+            }
+        }
+        if let Some(level) = o.trace {
+            let mut log = trace_observer(level, o.redact);
+            for (number, c, _) in &analysed {
+                outln!(
+                    "══ trace of connection {number}: {} ↔ {} (from frame {})",
+                    c.client,
+                    c.server,
+                    c.first_packet
+                );
+                analyze_connection(c, &secrets, &mut log);
+            }
+        }
     }
     if let Some(path) = &o.html {
         let options = HtmlOptions {
@@ -134,4 +155,18 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// The `--trace` observer on standard output.
+fn trace_observer(level: TraceFormat, redact: bool) -> Box<dyn Observer> {
+    let out: Box<dyn std::io::Write> = Box::new(std::io::stdout());
+    match level {
+        TraceFormat::Json => Box::new(JsonLog::new(out).with_messages()),
+        TraceFormat::Text if redact => Box::new(TextLog::redacted(out)),
+        TraceFormat::Text => Box::new(TextLog::new(out)),
+        TraceFormat::Summary => super::ladder(out, TraceLevel::Summary, redact),
+        TraceFormat::Messages => super::ladder(out, TraceLevel::Messages, redact),
+        TraceFormat::Values => super::ladder(out, TraceLevel::Values, redact),
+        TraceFormat::Bytes => super::ladder(out, TraceLevel::Bytes, redact),
+    }
 }

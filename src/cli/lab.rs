@@ -58,6 +58,9 @@ fn start(o: &LabStartArgs) -> Result<(), CliError> {
     }
     outln!("\n== running the scenario (seed {})", o.seed);
     let r = lab::run(l, o.seed, Some(&dir)).map_err(CliError::Tls)?;
+    if o.redact {
+        write_page(&dir.join("report.html"), &r.html(l, false, true))?;
+    }
     outln!("server: {}", r.server_command);
     outln!("\n== the client's trace\n{}", r.trace.trim_end());
     outln!("\n== result");
@@ -79,6 +82,11 @@ fn start(o: &LabStartArgs) -> Result<(), CliError> {
     for f in &r.files {
         outln!("  {}", f.display());
     }
+    outln!("  (open report.html in a browser: the ladder, every record's bytes and the key schedule)");
+    if let Some(path) = &o.html {
+        write_page(path, &r.html(l, false, o.redact))?;
+        outln!("HTML report written to {}", path.display());
+    }
     outln!(
         "\nWhen you have a diagnosis: tlslab lab check {} --answer CAUSE{}",
         l.name,
@@ -95,6 +103,10 @@ fn start(o: &LabStartArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+fn write_page(path: &std::path::Path, page: &str) -> Result<(), CliError> {
+    std::fs::write(path, page).map_err(|e| CliError::Other(format!("cannot write {}: {e}", path.display())))
+}
+
 fn check(o: &LabCheckArgs) -> Result<(), CliError> {
     let labs = labs(&o.labs)?;
     let l = lab::find(&labs, &o.name).map_err(|e| CliError::Usage(e.to_string()))?;
@@ -109,6 +121,24 @@ fn check(o: &LabCheckArgs) -> Result<(), CliError> {
     let r = lab::run(l, o.seed, None).map_err(CliError::Tls)?;
     let g = lab::grade(l, &r, answer).map_err(|e| CliError::Usage(e.to_string()))?;
     out!("{}", g.text);
+    // The page: explained only for a right answer.
+    let dir = o
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("tlslab-lab-{}", l.name)));
+    let path = match &o.html {
+        Some(p) => Some(p.clone()),
+        None if g.correct && dir.is_dir() => Some(dir.join("report-explained.html")),
+        None => None,
+    };
+    if let Some(path) = path {
+        write_page(&path, &r.html(l, g.correct, o.redact))?;
+        outln!(
+            "HTML report{} written to {}",
+            if g.correct { " (explained)" } else { "" },
+            path.display()
+        );
+    }
     if g.correct {
         Ok(())
     } else {

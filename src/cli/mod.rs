@@ -26,8 +26,10 @@ pub mod diagnose;
 pub mod explain;
 pub mod lab;
 
-use std::io::{IsTerminal, Read, Write};
+use std::cell::RefCell;
+use std::io::{IsTerminal, Read, Stdout, Write};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
@@ -70,6 +72,58 @@ fn note_out_error(r: std::io::Result<()>) {
             eprintln!("error: writing standard output: {e}");
         }
     }
+}
+
+/// The longest line the readable output of `connect`, `demo` and
+/// `explain` writes.
+pub const WIDTH: usize = 120;
+
+/// `text` with every line longer than [`WIDTH`] wrapped at spaces, the
+/// continuation lines indented four more than the line they continue (a
+/// word longer than a line, such as a long hex value, is cut).
+pub fn wrap(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        if body.chars().count() <= WIDTH {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.len() - body.trim_start().len();
+        let more = " ".repeat((indent + 4).min(WIDTH / 2));
+        let mut current = body[..indent].to_string();
+        let mut fresh = true;
+        for word in body[indent..].split(' ') {
+            let room = WIDTH - current.chars().count();
+            let need = word.chars().count() + usize::from(!fresh);
+            if need > room && !fresh {
+                out.push_str(current.trim_end());
+                out.push('\n');
+                current = more.clone();
+                fresh = true;
+            }
+            if !fresh {
+                current.push(' ');
+            }
+            let mut rest: Vec<char> = word.chars().collect();
+            // A word longer than a whole line: cut it.
+            while current.chars().count() + rest.len() > WIDTH {
+                let take = WIDTH - current.chars().count();
+                current.extend(rest.drain(..take));
+                out.push_str(&current);
+                out.push('\n');
+                current = more.clone();
+            }
+            current.extend(rest);
+            fresh = false;
+        }
+        out.push_str(current.trim_end());
+        out.push_str(newline);
+    }
+    out
 }
 
 /// Whether writing standard output failed (other than a closed pipe).
@@ -264,6 +318,18 @@ impl Options {
         Ok(tee)
     }
 
+    /// The readable default trace of `connect` and `demo` (the ladder, then
+    /// the derived values) when no `--trace` is asked for.
+    pub fn readable(&self) -> Option<Readable> {
+        if self.trace.is_some() {
+            return None;
+        }
+        Some(Readable(Rc::new(RefCell::new(LadderLog::readable(
+            std::io::stdout(),
+            self.redact,
+        )))))
+    }
+
     /// What to send after the handshake: --send, else standard input if it is not a terminal.
     pub fn payload(&self) -> Result<Vec<u8>, CliError> {
         if let Some(s) = &self.send {
@@ -388,6 +454,25 @@ pub fn print_session(client: &Client<'_>) {
         if s.extended_master_secret { "yes" } else { "no" },
         if s.secure_renegotiation { "yes" } else { "no" }
     );
+}
+
+/// The readable default trace ([`LadderLog::readable`]) on standard output,
+/// shared: the command writes the values collected so far before it
+/// explains a failure that ended the handshake without an alert.
+#[derive(Clone)]
+pub struct Readable(Rc<RefCell<LadderLog<Stdout>>>);
+
+impl Readable {
+    /// Writes the derived values not written yet.
+    pub fn flush_values(&self) {
+        self.0.borrow_mut().flush_values();
+    }
+}
+
+impl Observer for Readable {
+    fn on_event(&mut self, event: &tlslab::observer::Event<'_>) {
+        self.0.borrow_mut().on_event(event);
+    }
 }
 
 /// The readable ladder at `level` (see [`LadderLog`]), redacted on request.

@@ -21,7 +21,9 @@
 use crate::error::Error;
 use crate::intercept::{Interceptor, MacInputFields, Point};
 use crate::observer::{Event, Hooks};
-use crate::record::{PaddingFault, Plaintext, Protection, RecordLayerState, MAX_PLAINTEXT};
+use crate::record::{
+    announce_record_out, PaddingFault, Plaintext, Protection, RecordLayerState, MAX_PLAINTEXT,
+};
 use crate::rng::Rng;
 use crate::wire::{HandshakeType, ProtocolVersion};
 
@@ -368,9 +370,12 @@ impl Faults {
     ///    `plaintext.version`, and the next record continues with the honest
     ///    `seq_num`;
     /// 2. `bad-padding`, `bad-padding-length`: a malformed CBC padding
-    ///    ([`RecordLayerState::seal_malformed`]);
+    ///    ([`RecordLayerState::seal_unannounced`]);
     /// 3. on the sealed bytes: `corrupt-mac`, `flip-ciphertext-bit`,
-    ///    `truncate-record`.
+    ///    `truncate-record`;
+    /// 4. last, the `RecordOut` event of the record as it goes on the wire,
+    ///    after every `FaultApplied` (the header, ciphertext and length the
+    ///    peer receives; `seq` is the one the record was sealed with).
     #[doc(hidden)]
     pub fn seal_record(
         &self,
@@ -398,25 +403,36 @@ impl Faults {
             Fault::BadPaddingLength { record: r } if *r == record => Some((*f, PaddingFault::Length)),
             _ => None,
         });
+        // Sealed without the RecordOut event: it is emitted last, once every
+        // fault below has changed the bytes, so that the trace shows what the
+        // peer receives.
+        let mac_plaintext = Plaintext {
+            version: mac_version,
+            ..plaintext
+        };
         let sealed = match padding {
-            None => write.seal(plaintext.typ, mac_version, plaintext.fragment, out, rng, hooks),
-            Some((fault, how)) => write
-                .seal_malformed(plaintext, how, out, rng, hooks)
-                .map(|changed| {
-                    if let Some((before, after)) = changed {
-                        hooks.emit(&Event::FaultApplied {
-                            fault,
-                            what: match how {
-                                PaddingFault::Length => {
-                                    "the CBC padding_length byte of the record, before encryption"
-                                }
-                                _ => "the first CBC padding byte of the record, before encryption",
-                            },
-                            before: &[before],
-                            after: &[after],
-                        });
-                    }
-                }),
+            None => write
+                .seal_unannounced(mac_plaintext, PaddingFault::None, out, rng, hooks)
+                .map(|_| ()),
+            Some((fault, how)) => {
+                write
+                    .seal_unannounced(mac_plaintext, how, out, rng, hooks)
+                    .map(|changed| {
+                        if let Some((before, after)) = changed {
+                            hooks.emit(&Event::FaultApplied {
+                                fault,
+                                what: match how {
+                                    PaddingFault::Length => {
+                                        "the CBC padding_length byte of the record, before encryption"
+                                    }
+                                    _ => "the first CBC padding byte of the record, before encryption",
+                                },
+                                before: &[before],
+                                after: &[after],
+                            });
+                        }
+                    })
+            }
         };
         // Only this record's MAC input was edited: the next one continues
         // honestly. A record that failed to seal leaves the count as it was;
@@ -475,6 +491,7 @@ impl Faults {
                 _ => {}
             }
         }
+        announce_record_out(hooks, &out[at..], mac_input.seq, write.is_protected());
         Ok(())
     }
 }

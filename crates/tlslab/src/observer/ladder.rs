@@ -20,6 +20,7 @@ use std::io::{self, Write};
 use super::event::Event;
 use super::text::format_event;
 use super::Observer;
+use crate::types::StateName;
 use crate::wire::dissect::{annotated_dump, clip, dissect_alert, ladder_line, Dissector};
 
 /// How much [`LadderLog`] prints.
@@ -56,6 +57,8 @@ pub struct LadderLog<W: Write> {
     redact: bool,
     dissector: Dissector,
     fields: bool,
+    /// The readable default: derived values collected under the ladder.
+    derived: Option<Derived>,
     error: Option<io::Error>,
 }
 
@@ -72,8 +75,37 @@ impl<W: Write> LadderLog<W> {
             redact: false,
             dissector: Dissector::new(),
             fields: true,
+            derived: None,
             error: None,
         }
+    }
+
+    /// The readable default of `connect` and `demo`: the ladder (one line
+    /// per message, ChangeCipherSpec, alert and application data record),
+    /// then, once the handshake is over (or an alert ends it), the values
+    /// the handshake derived, wrapped and labelled: the certificate and
+    /// signature checks, the key exchange, pre-master secret, master secret
+    /// (with its PRF label and seed), the key block's named parts and both
+    /// Finished comparisons. A failure later on (a MAC, a tag, a padding that
+    /// does not verify) and every deliberate fault are printed where they
+    /// happen. `redact` hides the secrets as [`LadderLog::redacted`] does.
+    pub fn readable(out: W, redact: bool) -> LadderLog<W> {
+        LadderLog {
+            redact,
+            derived: Some(Derived::default()),
+            ..LadderLog::new(out, TraceLevel::Summary)
+        }
+    }
+
+    /// Writes the derived values collected so far (the readable default
+    /// only): a command calls it before it explains a failure that ended the
+    /// handshake without an alert (a closed connection).
+    pub fn flush_values(&mut self) {
+        let Some(d) = self.derived.as_mut() else {
+            return;
+        };
+        let lines = d.take();
+        self.write_lines(&lines);
     }
 
     /// The same with secret values replaced by `<redacted N bytes>`.
@@ -108,6 +140,9 @@ impl<W: Write> LadderLog<W> {
     #[doc(hidden)]
     pub fn lines(&mut self, event: &Event<'_>) -> Vec<String> {
         let w = Self::WIDTH;
+        if self.derived.is_some() {
+            return self.readable_lines(event);
+        }
         let mut out = vec![];
         match *event {
             Event::HandshakeOut { raw, .. } | Event::HandshakeIn { raw, .. } => {
@@ -193,6 +228,479 @@ pub fn wrap_event(line: &str, width: usize) -> Vec<String> {
     out.into_iter().map(|l| clip(&l, width)).collect()
 }
 
+impl<W: Write> LadderLog<W> {
+    /// The readable default's lines for one event (see [`LadderLog::readable`]).
+    fn readable_lines(&mut self, event: &Event<'_>) -> Vec<String> {
+        let w = Self::WIDTH;
+        let redact = self.redact;
+        let Some(d) = self.derived.as_mut() else {
+            return vec![];
+        };
+        let mut out = vec![];
+        match *event {
+            Event::HandshakeOut { raw, .. } | Event::HandshakeIn { raw, .. } => {
+                let from_server = matches!(event, Event::HandshakeIn { .. });
+                if !from_server && raw.first() == Some(&1) {
+                    // A ClientHello: a new handshake collects its own values.
+                    d.collecting = true;
+                    d.pending.clear();
+                }
+                let dis = self.dissector.handshake(from_server, raw);
+                out.push(ladder_line(&dis, from_server, w));
+            }
+            Event::AlertSent(a) | Event::AlertReceived(a) => {
+                let from_server = matches!(event, Event::AlertReceived(_));
+                out.push(ladder_line(&dissect_alert(&a.encode()), from_server, w));
+                out.extend(d.take());
+            }
+            Event::RecordOut(r) | Event::RecordIn(r) => {
+                let arrow = if matches!(event, Event::RecordIn(_)) {
+                    "←"
+                } else {
+                    "→"
+                };
+                if r.content_type == crate::wire::ContentType::CHANGE_CIPHER_SPEC {
+                    out.push(format!("{arrow} ChangeCipherSpec"));
+                } else if r.content_type == crate::wire::ContentType::APPLICATION_DATA && arrow == "→" {
+                    out.push(format!(
+                        "→ ApplicationData  record seq {}, {} bytes on the wire",
+                        r.seq,
+                        r.payload.len()
+                    ));
+                }
+            }
+            Event::ApplicationData { direction, data } => {
+                let arrow = match direction {
+                    crate::wire::Direction::ServerToClient => "←",
+                    crate::wire::Direction::ClientToServer => "→",
+                };
+                out.push(clip(
+                    &format!(
+                        "{arrow} ApplicationData  {} bytes  {}",
+                        data.len(),
+                        super::text::Quoted(data)
+                    ),
+                    w,
+                ));
+            }
+            Event::StateChanged { to, .. } => {
+                if matches!(to, StateName::Established | StateName::Closed) {
+                    out.extend(d.take());
+                }
+            }
+            _ => {
+                let lines = derived_lines(d, event, redact, w);
+                if d.collecting {
+                    d.pending.extend(lines);
+                } else {
+                    out.extend(lines);
+                }
+            }
+        }
+        out.into_iter().map(|l| clip(&l, w)).collect()
+    }
+
+    fn write_lines(&mut self, lines: &[String]) {
+        if lines.is_empty() {
+            return;
+        }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        let r = self
+            .out
+            .write_all(text.as_bytes())
+            .and_then(|()| self.out.flush());
+        if let Err(e) = r {
+            self.error.get_or_insert(e);
+        }
+    }
+}
+
+/// What the readable default remembers between events: the values waiting
+/// for the end of the handshake, and what a later value is computed from.
+#[derive(Default)]
+struct Derived {
+    /// Collecting (from a ClientHello to the end of its handshake).
+    collecting: bool,
+    pending: Vec<String>,
+    /// The label and seed name of the last master secret PRF call.
+    master_label: Option<&'static str>,
+    /// The key block PRF's output length.
+    key_block_len: Option<usize>,
+    /// The last AEAD nonce and additional data line per direction (shown
+    /// with a tag that fails).
+    aead: [Vec<String>; 2],
+    /// The last MAC input per direction (shown with a MAC that differs).
+    mac_input: [Vec<String>; 2],
+}
+
+impl Derived {
+    /// The collected values under their heading; collecting stops.
+    fn take(&mut self) -> Vec<String> {
+        self.collecting = false;
+        if self.pending.is_empty() {
+            return vec![];
+        }
+        let mut out = vec!["── derived values".to_string()];
+        out.append(&mut self.pending);
+        out
+    }
+}
+
+/// The label column of the derived values.
+const LABEL: usize = 20;
+
+/// `label  value`, or when that is too wide, the label then the value as
+/// hex wrapped 32 bytes a line with offsets (`hex` is lowercase hex).
+fn labelled_hex(indent: &str, label: &str, hex: &str, note: &str, width: usize) -> Vec<String> {
+    let head = format!("{indent}{label:<w$}", w = LABEL.saturating_sub(indent.len()));
+    let one = format!("{head} {hex}{note}");
+    if one.chars().count() <= width {
+        return vec![one];
+    }
+    let mut out = vec![format!("{indent}{label} ({} bytes){note}:", hex.len() / 2)];
+    for (j, chunk) in hex.as_bytes().chunks(64).enumerate() {
+        out.push(format!(
+            "{indent}  {:04x}  {}",
+            j * 32,
+            String::from_utf8_lossy(chunk)
+        ));
+    }
+    out
+}
+
+/// Hex of a value, or `<redacted N bytes>` when it is secret and hidden.
+fn shown(bytes: &[u8], secret: bool, redact: bool) -> String {
+    if secret && redact {
+        format!("<redacted {} bytes>", bytes.len())
+    } else {
+        hex::encode(bytes)
+    }
+}
+
+fn dir_index(d: crate::wire::Direction) -> usize {
+    match d {
+        crate::wire::Direction::ClientToServer => 0,
+        crate::wire::Direction::ServerToClient => 1,
+    }
+}
+
+/// The readable lines of one derived value (empty for events the default
+/// leaves to `--trace values`).
+fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> Vec<String> {
+    let mut out = vec![];
+    let lab = |label: &str, value: String| format!("{label:<LABEL$} {value}");
+    match *event {
+        Event::CertificateChecked {
+            server_name,
+            chain_len,
+            verified,
+            detail,
+        } => out.push(lab(
+            "certificate",
+            format!(
+                "{} for {:?} ({chain_len} in the chain): {detail}",
+                if verified { "verified" } else { "NOT verified" },
+                server_name
+            ),
+        )),
+        Event::SignatureChecked {
+            scheme,
+            signed,
+            valid,
+            ..
+        } => out.push(lab(
+            "key signature",
+            format!(
+                "{scheme} over {} bytes (client_random + server_random + params): {}",
+                signed.len(),
+                if valid { "valid" } else { "INVALID" }
+            ),
+        )),
+        Event::ServerKeyChecked { matches, detail } => out.push(lab(
+            "server key",
+            format!(
+                "{}: {detail}",
+                if matches {
+                    "matches the certificate"
+                } else {
+                    "does NOT match the certificate"
+                }
+            ),
+        )),
+        Event::KeyShare {
+            group,
+            client_public,
+            server_public,
+        } => {
+            out.push(lab("key exchange", format!("ECDHE {group}")));
+            out.extend(labelled_hex(
+                "  ",
+                "client_public",
+                &hex::encode(client_public),
+                "",
+                w,
+            ));
+            out.extend(labelled_hex(
+                "  ",
+                "server_public",
+                &hex::encode(server_public),
+                "",
+                w,
+            ));
+        }
+        Event::DhKeyShare {
+            p_bits,
+            g,
+            client_public,
+            server_public,
+            ..
+        } => {
+            out.push(lab(
+                "key exchange",
+                format!("DHE, p of {p_bits} bits, g = {}", hex::encode(g)),
+            ));
+            out.extend(labelled_hex(
+                "  ",
+                "client_public",
+                &hex::encode(client_public),
+                "",
+                w,
+            ));
+            out.extend(labelled_hex(
+                "  ",
+                "server_public",
+                &hex::encode(server_public),
+                "",
+                w,
+            ));
+        }
+        Event::DhSharedSecret {
+            z,
+            leading_zeros_stripped,
+        } => {
+            let note = if leading_zeros_stripped > 0 {
+                format!("  ({leading_zeros_stripped} leading zero bytes stripped, RFC 5246 §8.1.2)")
+            } else {
+                String::new()
+            };
+            out.extend(labelled_hex(
+                "",
+                "Z = Ys^x mod p",
+                &shown(z, true, redact),
+                &note,
+                w,
+            ));
+        }
+        Event::RsaEncrypted { modulus_bits, .. } => out.push(lab(
+            "key exchange",
+            format!("RSA key transport: pre_master_secret encrypted to the server's {modulus_bits}-bit key"),
+        )),
+        Event::PreMasterSecret(pms) => out.extend(labelled_hex(
+            "",
+            "pre_master_secret",
+            &shown(pms, true, redact),
+            "",
+            w,
+        )),
+        Event::SessionHash { session_hash } => out.extend(labelled_hex(
+            "",
+            "session_hash",
+            &hex::encode(session_hash),
+            "  (RFC 7627 §4)",
+            w,
+        )),
+        Event::Prf(p) => match p.purpose {
+            "master_secret" => d.master_label = Some("\"master secret\", client_random + server_random"),
+            "extended_master_secret" => d.master_label = Some("\"extended master secret\", session_hash"),
+            "key_block" => d.key_block_len = Some(p.output.len()),
+            _ => {}
+        },
+        Event::MasterSecret {
+            client_random,
+            server_random,
+            master_secret,
+        } => {
+            let how = d
+                .master_label
+                .take()
+                .unwrap_or("\"master secret\", client_random + server_random");
+            out.push(format!("master_secret = PRF(pre_master_secret, {how})"));
+            out.extend(labelled_hex(
+                "  ",
+                "client_random",
+                &hex::encode(client_random),
+                "",
+                w,
+            ));
+            out.extend(labelled_hex(
+                "  ",
+                "server_random",
+                &hex::encode(server_random),
+                "",
+                w,
+            ));
+            out.extend(labelled_hex(
+                "  ",
+                "master_secret",
+                &shown(master_secret, true, redact),
+                "",
+                w,
+            ));
+        }
+        Event::KeyBlock(kb) => {
+            let len = d
+                .key_block_len
+                .take()
+                .map(|n| format!(", {n} bytes"))
+                .unwrap_or_default();
+            out.push(format!(
+                "key_block = PRF(master_secret, \"key expansion\", server_random + client_random){len}"
+            ));
+            for (name, v) in [
+                ("client_write_MAC_key", &kb.client_write_mac_key),
+                ("server_write_MAC_key", &kb.server_write_mac_key),
+                ("client_write_key", &kb.client_write_key),
+                ("server_write_key", &kb.server_write_key),
+                ("client_write_IV", &kb.client_write_iv),
+                ("server_write_IV", &kb.server_write_iv),
+            ] {
+                if !v.is_empty() {
+                    out.extend(labelled_hex("  ", name, &shown(v, true, redact), "", w));
+                }
+            }
+        }
+        Event::FinishedVerify {
+            label,
+            handshake_hash,
+            computed,
+            received,
+        } => {
+            out.push(format!(
+                "{} Finished: verify_data = PRF(master_secret, \"{label}\", handshake_hash)[0..{}]",
+                label.split(' ').next().unwrap_or(label),
+                computed.len()
+            ));
+            out.extend(labelled_hex(
+                "  ",
+                "handshake_hash",
+                &hex::encode(handshake_hash),
+                "",
+                w,
+            ));
+            out.push(format!(
+                "  {:<18} {}  received {}  {}",
+                "computed",
+                hex::encode(computed),
+                hex::encode(received),
+                if computed == received {
+                    "✓ equal"
+                } else {
+                    "✗ DIFFER"
+                }
+            ));
+        }
+        Event::SessionResumed {
+            session_id,
+            master_secret,
+        } => {
+            out.push(lab(
+                "session resumed",
+                "abbreviated handshake: no key exchange".into(),
+            ));
+            out.extend(labelled_hex("  ", "session_id", &hex::encode(session_id), "", w));
+            out.extend(labelled_hex(
+                "  ",
+                "master_secret",
+                &shown(master_secret, true, redact),
+                "",
+                w,
+            ));
+        }
+        Event::ResumptionOffered {
+            session_id, ticket, ..
+        } => out.push(lab(
+            "resumption offered",
+            match ticket {
+                Some(t) => format!("a session ticket of {} bytes", t.len()),
+                None => format!("session_id {}", hex::encode(session_id)),
+            },
+        )),
+        Event::FaultApplied {
+            fault,
+            what,
+            before,
+            after,
+        } => out.extend(wrap_event(
+            &format!(
+                "FAULT {fault}  changed {}: before={} after={}",
+                what,
+                hex::encode(before),
+                hex::encode(after)
+            ),
+            w,
+        )),
+        Event::Intercepted { point, before, after } => out.extend(wrap_event(
+            &format!(
+                "EDITED {point}  before={} after={}",
+                hex::encode(before),
+                hex::encode(after)
+            ),
+            w,
+        )),
+        Event::MacInput(m) => {
+            d.mac_input[dir_index(m.direction)] = wrap_event(
+                &format!(
+                    "  MAC input  pseudo_header={} fragment={}",
+                    hex::encode(m.pseudo_header),
+                    hex::encode(m.fragment)
+                ),
+                w,
+            );
+        }
+        Event::MacCompared {
+            direction,
+            seq,
+            computed,
+            received,
+            equal: false,
+        } => {
+            out.push(format!("✗ MAC of the {direction} record seq {seq} differs"));
+            out.append(&mut d.mac_input[dir_index(direction)]);
+            out.extend(labelled_hex("  ", "computed", &hex::encode(computed), "", w));
+            out.extend(labelled_hex("  ", "received", &hex::encode(received), "", w));
+        }
+        Event::AeadNonce(n) => {
+            let lines = &mut d.aead[dir_index(n.direction)];
+            lines.clear();
+            lines.extend(labelled_hex("  ", "nonce", &shown(n.nonce, true, redact), "", w));
+        }
+        Event::AeadAad { direction, aad, .. } => d.aead[dir_index(direction)].extend(labelled_hex(
+            "  ",
+            "additional data",
+            &hex::encode(aad),
+            "",
+            w,
+        )),
+        Event::AeadOpenFailed { direction, seq, tag } => {
+            out.push(format!(
+                "✗ AEAD tag of the {direction} record seq {seq} does not verify"
+            ));
+            out.append(&mut d.aead[dir_index(direction)]);
+            out.extend(labelled_hex("  ", "tag received", &hex::encode(tag), "", w));
+        }
+        Event::CbcPadding(p) if !p.well_formed => out.push(format!(
+            "✗ CBC padding of the {} record seq {} malformed: padding_length {}, first bad byte {}",
+            p.direction,
+            p.seq,
+            p.padding_length,
+            p.first_bad.map_or("none".to_string(), |i| i.to_string())
+        )),
+        _ => {}
+    }
+    out
+}
+
 impl<W: Write> Observer for LadderLog<W> {
     fn on_event(&mut self, event: &Event<'_>) {
         let lines = self.lines(event);
@@ -253,6 +761,51 @@ mod tests {
         for l in &lines {
             assert!(l.chars().count() <= 120, "{l}");
         }
+    }
+
+    /// The readable default: values wait for the end of the handshake,
+    /// come under their heading after the ladder, and hide secrets when
+    /// redacted; a long value is wrapped with offsets.
+    #[test]
+    fn readable_default_collects_the_values_after_the_ladder() {
+        let v: serde_json::Value =
+            serde_json::from_str(include_str!("../../../../vectors/illustrated-tls12/vector.json")).unwrap();
+        let ch = hex::decode(v["records"][0]["record"].as_str().unwrap()).unwrap();
+        let pms = [7u8; 48];
+        let (cr, sr, ms) = ([1u8; 32], [2u8; 32], [3u8; 48]);
+        let mut log = LadderLog::readable(Vec::new(), true);
+        log.on_event(&Event::HandshakeOut {
+            typ: crate::wire::HandshakeType::CLIENT_HELLO,
+            raw: &ch[5..],
+        });
+        log.on_event(&Event::PreMasterSecret(&pms));
+        log.on_event(&Event::MasterSecret {
+            client_random: &cr,
+            server_random: &sr,
+            master_secret: &ms,
+        });
+        let before_end = log.out.len();
+        log.on_event(&Event::StateChanged {
+            from: StateName::ExpectFinished,
+            to: StateName::Established,
+        });
+        let text = String::from_utf8(log.into_inner()).unwrap();
+        assert!(text[..before_end].starts_with("→ ClientHello"));
+        assert!(!text[..before_end].contains("derived values"), "{text}");
+        let values: Vec<&str> = text[before_end..].lines().collect();
+        assert_eq!(values[0], "── derived values");
+        assert_eq!(values[1], "pre_master_secret    <redacted 48 bytes>");
+        assert_eq!(
+            values[2],
+            "master_secret = PRF(pre_master_secret, \"master secret\", client_random + server_random)"
+        );
+        assert_eq!(values[3], format!("  client_random      {}", "01".repeat(32)));
+        assert_eq!(values[5], "  master_secret      <redacted 48 bytes>");
+
+        let long = labelled_hex("  ", "client_public", &"ab".repeat(97), "", 120);
+        assert_eq!(long[0], "  client_public (97 bytes):");
+        assert_eq!(long[1], format!("    0000  {}", "ab".repeat(32)));
+        assert_eq!(long[4], "    0060  ab");
     }
 
     #[test]

@@ -264,18 +264,24 @@ impl RecordLayerState {
             version,
             fragment,
         };
-        self.seal_record(plaintext, PaddingFault::None, out, rng, hooks)
+        self.seal_record(plaintext, PaddingFault::None, out, rng, hooks, true)
             .map(|_| ())
     }
 
-    /// [`RecordLayerState::seal`] with a deliberately malformed CBC padding
-    /// (`Value`: a wrong padding byte; `Length`: a wrong padding_length
-    /// byte), for teaching what a receiver does with it: `bad_record_mac`,
-    /// never a distinct alert (Vaudenay's padding oracle). The MAC stays
-    /// right. Returns the byte before and after the change; `None` when the
-    /// protection has no padding (AEAD or none), and the record is then
-    /// sealed normally.
-    pub fn seal_malformed(
+    /// [`RecordLayerState::seal`] without the `RecordOut` event, optionally
+    /// with a deliberately malformed CBC padding (`Value`: a wrong padding
+    /// byte; `Length`: a wrong padding_length byte), for teaching what a
+    /// receiver does with it: `bad_record_mac`, never a distinct alert
+    /// (Vaudenay's padding oracle). The MAC stays right. Returns the byte
+    /// before and after the change; `None` when nothing was changed (no
+    /// padding fault, or a protection without padding: AEAD or none).
+    ///
+    /// For [`crate::faults::Faults::seal_record`], which may still change the
+    /// sealed bytes (a flipped bit, a cut) and then announces the record as
+    /// it goes on the wire with [`announce_record_out`]: the trace must show
+    /// the bytes the peer receives, not the ones before the fault. `seq` is
+    /// incremented as by `seal`.
+    pub(crate) fn seal_unannounced(
         &mut self,
         plaintext: Plaintext<'_>,
         padding: PaddingFault,
@@ -283,11 +289,11 @@ impl RecordLayerState {
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) -> Result<Option<(u8, u8)>, Error> {
-        self.seal_record(plaintext, padding, out, rng, hooks)
+        self.seal_record(plaintext, padding, out, rng, hooks, false)
     }
 
     /// The one sealing path behind [`RecordLayerState::seal`] and
-    /// [`RecordLayerState::seal_malformed`].
+    /// [`RecordLayerState::seal_unannounced`]; `announce` emits `RecordOut`.
     fn seal_record(
         &mut self,
         plaintext: Plaintext<'_>,
@@ -295,6 +301,7 @@ impl RecordLayerState {
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
+        announce: bool,
     ) -> Result<Option<(u8, u8)>, Error> {
         let Plaintext {
             typ,
@@ -341,16 +348,10 @@ impl RecordLayerState {
             length,
         }
         .encode();
-        let (head, payload) = out[start..].split_at_mut(RecordHeader::LEN);
-        head.copy_from_slice(&header);
-        hooks.emit(&Event::RecordOut(RecordView {
-            content_type: typ,
-            version,
-            header: &header,
-            payload,
-            seq: self.seq,
-            protected: self.is_protected(),
-        }));
+        out[start..start + RecordHeader::LEN].copy_from_slice(&header);
+        if announce {
+            announce_record_out(hooks, &out[start..], self.seq, self.is_protected());
+        }
         self.seq += 1;
         Ok(changed)
     }
@@ -417,6 +418,25 @@ impl RecordLayerState {
         self.seq += 1;
         Ok(())
     }
+}
+
+/// Emits `RecordOut` for one whole record as it goes on the wire: `record`
+/// is the 5-byte header and the payload (a record that a fault cut shorter
+/// than its header is announced with what is left of it, padded with zero
+/// bytes in the header view). `seq` is the sequence number the record was
+/// sealed with.
+pub(crate) fn announce_record_out(hooks: &mut Hooks<'_>, record: &[u8], seq: u64, protected: bool) {
+    let mut header = [0u8; RecordHeader::LEN];
+    let n = record.len().min(RecordHeader::LEN);
+    header[..n].copy_from_slice(&record[..n]);
+    hooks.emit(&Event::RecordOut(RecordView {
+        content_type: ContentType(header[0]),
+        version: ProtocolVersion(u16::from_be_bytes([header[1], header[2]])),
+        header: &header,
+        payload: &record[n..],
+        seq,
+        protected,
+    }));
 }
 
 #[cfg(test)]
