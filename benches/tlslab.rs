@@ -1459,6 +1459,7 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
     let verifier = CertVerifier::from_ca_file(&ossl.ca_pem_path()).expect("CA");
     let data = vec![0x61u8; RECORD];
     let kib = |b: isize| format!("{:.1} KiB", b as f64 / 1024.0);
+    let mut tlslab_retained = 0;
     for explain in [true, false] {
         let mut cfg = tlslab_config(SUITES[0], &verifier);
         cfg.explain_failures = explain;
@@ -1480,6 +1481,7 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
             kib(retained),
         ]);
         if explain {
+            tlslab_retained = retained;
             r.target(
                 format!(
                     "tlslab peak heap per connection {} ≤ budget {}",
@@ -1495,11 +1497,19 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
     let bundle = Bundle::read(&transcripts().join(BUNDLES[0])).expect("bundle");
     let base = heap_mark();
     replay_once(&bundle, None, true);
+    let sans_io_peak = heap_peak() - base;
     r.row(&[
         "tlslab `Client` alone, replayed connection (explain_failures on)".into(),
-        kib(heap_peak() - base),
+        kib(sans_io_peak),
         "-".into(),
     ]);
+    r.target(
+        format!(
+            "sans-IO client peak heap, handshake + one 16 KiB echo: {} ≤ 64 KiB",
+            kib(sans_io_peak)
+        ),
+        sans_io_peak <= 64 * 1024,
+    );
     let cfg = rustls_client(suite, &ossl.ca_der());
     let base = heap_mark();
     let (peak, retained) = {
@@ -1524,6 +1534,15 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
         (heap_peak() - base, retained)
     };
     r.row(&["rustls".into(), kib(peak), kib(retained)]);
+    let q = tlslab_retained as f64 / retained as f64;
+    r.target(
+        format!(
+            "heap kept after the handshake: tlslab {} = {q:.2} × rustls's {} ≤ 2",
+            kib(tlslab_retained),
+            kib(retained)
+        ),
+        q <= 2.0,
+    );
 }
 
 // ---------------------------------------------------------------------------
