@@ -10,10 +10,12 @@
 //!   (an in-memory client/server pair) and by the raw primitives alone (ring
 //!   AEAD, ring HMAC, the `aes` block cipher).
 //! * The glass box: no observer vs `Recorder` vs `JsonLog` (to `io::sink()`),
-//!   per replayed connection and per record; `explain_failures` on and off;
-//!   the no-observer build against a build with `--features no-hooks`.
+//!   per replayed connection and per record, where `TextLog` and the default
+//!   ladder are measured too; `explain_failures` on and off; the no-observer
+//!   build against a build with `--features no-hooks`.
 //! * `tlslab explain` on a ~100 MB capture vs `tshark` decrypting it.
-//! * Peak heap per connection (a counting global allocator, per thread).
+//! * Heap per connection, peak and kept after the handshake, next to rustls
+//!   (a counting global allocator, per thread).
 //!
 //! The table goes to stdout and to `target/bench-report.md`.
 //!
@@ -23,8 +25,9 @@
 //! `TLSLAB_BENCH_ONLY=handshakes,bulk,glass-box,memory,no-hooks,explain,cbc,timing`
 //! runs only the named sections (`cbc`: the CBC record layer against OpenSSL's
 //! stitched AES-CBC-HMAC-SHA1, `openssl speed` run by the bench; `timing`: the
-//! dudect-style t-test of the CBC verifier, which with `TLSLAB_TIMING_GATE=1`
-//! exits non-zero when it finds a leak, or misses the deliberate one).
+//! dudect-style t-test of the CBC verifier (`dudect/mod.rs`, shared with
+//! `tests/timing.rs`, which CI runs), which with `TLSLAB_TIMING_GATE=1` exits
+//! non-zero when it finds a leak, or misses the deliberate one).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
