@@ -133,6 +133,9 @@ pub fn cbc_fragment(alg: MacAlgorithm, key: &[u8], len: usize, pad: u8) -> Vec<u
     f
 }
 
+/// One row of the check: its name and the two classes' inputs.
+pub type Case = (&'static str, [Vec<u8>; 2]);
+
 /// The classes of the CBC verifier check for one MAC, and the key:
 ///
 /// * *control*: one input in both classes (two copies): a |t| here is the
@@ -142,7 +145,7 @@ pub fn cbc_fragment(alg: MacAlgorithm, key: &[u8], len: usize, pad: u8) -> Vec<u
 ///   check failed);
 /// * *length*: valid records with 0 vs 255 padding bytes, a secret plaintext
 ///   length 255 bytes apart (Lucky13).
-pub fn cbc_cases(alg: MacAlgorithm) -> (MacKey, Vec<(&'static str, [Vec<u8>; 2])>) {
+pub fn cbc_cases(alg: MacAlgorithm) -> (MacKey, Vec<Case>) {
     let raw_key = vec![0x4d; alg.len()];
     let key = MacKey::new(alg, &raw_key).expect("a CBC MAC");
     let frag = |pad| cbc_fragment(alg, &raw_key, FRAGMENT_LEN, pad);
