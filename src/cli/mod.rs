@@ -38,11 +38,11 @@ use tlslab::crypto::suites::{self, ALL_SUITES};
 use tlslab::faults::Faults;
 use tlslab::observer::{JsonLog, KeyLogWriter, LadderLog, Observer, Tee, TextLog, TraceLevel};
 use tlslab::session::StoredSession;
-use tlslab::wire::{NamedGroup, SignatureScheme};
+use tlslab::wire::{NamedGroup, ProtocolVersion, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::Timeouts;
 
-pub use args::{Cli, Command, Options, TraceFormat};
+pub use args::{Cli, Command, Options, RecordSplit, TraceFormat};
 
 /// Set when standard output failed for a reason other than a reader that
 /// went away: the command's exit status then says it failed.
@@ -239,6 +239,15 @@ impl Options {
             );
         }
         config.offer_encrypt_then_mac = !self.no_etm;
+        config.min_version = self.min_version.protocol_version();
+        config.max_version = self.max_version.protocol_version();
+        if config.min_version.0 > config.max_version.0 {
+            return Err(CliError::Usage(format!(
+                "--min-version {} is above --max-version {}",
+                config.min_version, config.max_version
+            )));
+        }
+        config.split_one_n_minus_one = self.split_records == Some(RecordSplit::OneNMinusOne);
         config.faults = Faults(self.faults.clone());
         for f in &self.faults {
             eprintln!("FAULT: {f}: this connection makes a deliberate mistake");
@@ -391,6 +400,16 @@ pub fn list_faults() {
     );
 }
 
+/// The warning every run that may use TLS 1.0 or 1.1 prints on stderr,
+/// once per command (the commands call it before their first connection).
+pub fn legacy_version_warning(min_version: ProtocolVersion) {
+    if min_version.0 < ProtocolVersion::TLS12.0 {
+        eprintln!(
+            "WARNING: {min_version} allowed: TLS 1.0 and TLS 1.1 are deprecated (RFC 8996); use them only to study or reach old systems"
+        );
+    }
+}
+
 /// `tlslab suites`: the suite table.
 pub fn list_suites() {
     outln!("{:<8} {:<48} {:<32} PRF", "code", "IANA name", "OpenSSL name");
@@ -418,7 +437,11 @@ pub fn print_session(client: &Client<'_>) {
         .suite
         .map(|s| format!("{} ({})", s.name(), s.openssl_name))
         .unwrap_or_default();
-    outln!("negotiated: TLSv1.2 {suite}");
+    let version = s
+        .version
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "TLSv1.2".into());
+    outln!("negotiated: {version} {suite}");
     if let Some(g) = s.group {
         outln!("key exchange group: {g}");
     }
