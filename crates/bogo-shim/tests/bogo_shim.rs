@@ -636,3 +636,22 @@ fn version_flags_reach_tls11_with_a_tls11_only_openssl() {
         stderr(&out)
     );
 }
+
+#[test]
+fn verify_prefs_515_is_ecdsa_sha1_as_openssl_signs_it() {
+    // ecdsa_sha1 (0x0203 = 515, RFC 8422 §5.1.3's table) only when listed:
+    // OpenSSL, at security level 0 (its default level refuses SHA-1
+    // signatures), signs its ServerKeyExchange with it.
+    let server = LocalServer::start(&ServerOptions {
+        key_type: tlslab_peers::KeyType::EcdsaP256,
+        cipher: Some("ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0".into()),
+        ..ServerOptions::default()
+    })
+    .unwrap();
+    let out = one_connection(
+        server,
+        27,
+        &["-verify-prefs", "515", "-expect-peer-signature-algorithm", "515"],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+}
