@@ -838,3 +838,28 @@ fn a_compressed_connection_is_named_and_skipped() {
         "{why}"
     );
 }
+
+/// tlslite-ng at both ends in TLS 1.0 and TLS 1.1, RSA key transport: the
+/// server key alone decrypts both, as tshark does. (tlslite-ng makes its TLS
+/// 1.1 explicit IV by encrypting a block in front of the data with the
+/// chain, RFC 4346 §6.2.3.2 option 2b; read as an explicit IV it is all the
+/// same.)
+#[test]
+fn tlslite_tls10_and_tls11_captures_match_tshark() {
+    let dir = rsa_material("tlslite-legacy");
+    let key = dir.join("key.pem");
+    for (version, name) in [("tls1.0", "TLSv1.0"), ("tls1.1", "TLSv1.1")] {
+        let (pcap, master_secret) = tlslite_pair(&dir, version, "hello from the past");
+        let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+        let s = summary(&lines);
+        assert_eq!(s["version"], name, "{s}");
+        assert_eq!(s["all_verified"], true, "{s}");
+        assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+        let ms = events(&lines, "master_secret").next().unwrap();
+        assert_eq!(ms["master_secret"], master_secret.as_str(), "{version}");
+        let ours = explained_data(&lines);
+        assert_eq!(ours, tshark_follow(&pcap, &[tshark_rsa_key(&key)]), "{version}");
+        assert_eq!(ours.0, b"hello from the past\n");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
