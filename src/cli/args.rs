@@ -367,7 +367,8 @@ pub struct Options {
     /// `tlslab suites` lists them.
     #[arg(long = "cipher", value_name = "LIST", help_heading = "Handshake")]
     pub ciphers: Option<String>,
-    /// Offer only these groups: x25519, P-256 (secp256r1), P-384 (secp384r1)
+    /// Offer only these groups: x25519, P-256 (secp256r1), P-384 (secp384r1),
+    /// P-521 (secp521r1, not offered by default)
     #[arg(long, value_name = "LIST", help_heading = "Handshake")]
     pub groups: Option<String>,
     /// Offer only these signature schemes (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ...)

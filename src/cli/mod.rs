@@ -378,8 +378,9 @@ fn parse_group(s: &str) -> Result<NamedGroup, CliError> {
         "x25519" => Ok(NamedGroup::X25519),
         "p-256" | "p256" | "secp256r1" | "prime256v1" => Ok(NamedGroup::SECP256R1),
         "p-384" | "p384" | "secp384r1" => Ok(NamedGroup::SECP384R1),
+        "p-521" | "p521" | "secp521r1" => Ok(NamedGroup::SECP521R1),
         _ => Err(CliError::Usage(format!(
-            "unknown or unsupported group '{s}' (x25519, P-256, P-384)"
+            "unknown or unsupported group '{s}' (x25519, P-256, P-384, P-521)"
         ))),
     }
 }

@@ -224,11 +224,9 @@ impl<'o> Client<'o> {
     /// Why the connection failed, recomputed under the explainer's catalogue of
     /// causes (see [`crate::explain`]): for a server record that did not
     /// verify, a server Finished that did not match, or a fatal alert from the
-    /// server after our Finished. `None` when nothing of that kind failed,
-    /// and for a TLS 1.0 or 1.1 connection: the recomputations model TLS
-    /// 1.2's key schedule and record layout (P_SHA256/P_SHA384, explicit
-    /// IVs), under which every record of an older version would look broken,
-    /// and a cause is named only when a recomputation proves it.
+    /// server after our Finished. `None` when nothing of that kind failed.
+    /// The recomputations follow the negotiated version: TLS 1.0/1.1's key
+    /// schedule, TLS 1.0's chained IVs.
     pub fn explain_failure(&self) -> Option<Explanation> {
         self.explain_failure_given(self.cx.config.peer_master_secret)
     }
@@ -238,12 +236,10 @@ impl<'o> Client<'o> {
     /// "the keys probably differ" into a proof either way.
     pub fn explain_failure_given(&self, peer_master_secret: Option<[u8; 48]>) -> Option<Explanation> {
         let s = &self.cx.session;
-        if s.version.is_some_and(crate::crypto::suites::is_legacy) {
-            return None;
-        }
         let messages = self.cx.transcript.message_list();
         let session = LiveSession {
             suite: s.suite,
+            version: s.version,
             client_random: s.client_random,
             server_random: s.server_random,
             resumed_master_secret: s.resumed_from.as_ref().map(|r| r.master_secret),

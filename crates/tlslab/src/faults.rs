@@ -515,6 +515,9 @@ fn corrupt_mac(
         // payload = IV ‖ E(fragment ‖ MAC ‖ padding ‖ padding_length): plaintext
         // byte k sits at payload offset 16 + k; flip offset k to change it.
         Protection::Cbc(c) => Some(fragment_len + c.mac_len() - 1),
+        // SSL 3.0: no IV in front; plaintext byte k sits at payload offset k,
+        // changed through the ciphertext byte one block before it.
+        Protection::Ssl3(s) => (fragment_len + s.mac_len() - 1).checked_sub(16),
     };
     if let Some(byte) = at.and_then(|i| payload.get_mut(i)) {
         let before = [*byte];

@@ -80,7 +80,7 @@ pub fn explain_finished(secrets: &Secrets, finished: &FailedFinished) -> Explana
         );
     };
     let received = finished.received_verify_data.as_slice();
-    let prf = secrets.suite.prf;
+    let prf = secrets.prf();
     let label = finished.label;
     let all: Vec<&[u8]> = finished.transcript.iter().map(|(_, m)| m.as_slice()).collect();
     let mut n = 1usize;

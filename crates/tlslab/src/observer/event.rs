@@ -470,8 +470,8 @@ twin_events! {
         MacInput = "mac_input" (MacInput<'a> => OwnedMacInput),
         /// The CBC padding of a received record.
         CbcPadding = "cbc_padding" (PaddingView<'a> => OwnedPaddingView),
-        /// TLS 1.0's implicit IV chain (RFC 2246 §6.2.3.2), once per CBC
-        /// record in each direction: the IV this record was encrypted under
+        /// The implicit IV chain of TLS 1.0 (RFC 2246 §6.2.3.2) and SSL 3.0
+        /// (RFC 6101 §5.2.3.2), once per CBC record in each direction: the IV this record was encrypted under
         /// (for the first record the write IV of the key block, then the
         /// previous record's last ciphertext block) and the IV of the next.
         CbcIvChain = "cbc_iv_chain" {
@@ -661,6 +661,26 @@ twin_events! {
             z: &'a [u8] => Bytes,
             /// How many leading zero bytes were stripped (0 in 255 of 256 handshakes).
             leading_zeros_stripped: usize,
+        },
+        /// One SSL 3.0 keyed-hash construction (RFC 6101), which stands where
+        /// TLS uses the PRF or HMAC: the master secret or key block expansion
+        /// (`inner`: SHA('A' + secret + randoms), SHA('BB' + ...), ...;
+        /// `outer`: the MD5 of the secret and each), the record MAC (the inner
+        /// hash, then the MAC) or the 36-byte Finished (the inner MD5 and
+        /// SHA-1, then the outer ones).
+        Ssl3Hash = "ssl3_hash" {
+            /// `master_secret`, `key_block`, `record_mac`, `client_finished`
+            /// or `server_finished`.
+            purpose: &'static str,
+            /// The first-pass digests, in order (secret).
+            #[serde(serialize_with = "secret_list")]
+            inner: &'a [Vec<u8>] => Vec<Bytes>,
+            /// The second-pass digests, in order (secret).
+            #[serde(serialize_with = "secret_list")]
+            outer: &'a [Vec<u8>] => Vec<Bytes>,
+            /// The result, truncated to the length needed (secret).
+            #[serde(serialize_with = "secret")]
+            output: &'a [u8] => Bytes,
         },
     }
 }

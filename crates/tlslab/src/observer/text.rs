@@ -459,6 +459,24 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             z.len(),
             Secret(z, redact)
         ),
+        Event::Ssl3Hash {
+            purpose,
+            inner,
+            outer,
+            output,
+        } => {
+            write!(s, "{purpose}")?;
+            // Interleaved as computed: each inner digest, then the outer one over it.
+            for i in 0..inner.len().max(outer.len()) {
+                if let Some(x) = inner.get(i) {
+                    write!(s, " inner({})={}", i + 1, Secret(x, redact))?;
+                }
+                if let Some(x) = outer.get(i) {
+                    write!(s, " outer({})={}", i + 1, Secret(x, redact))?;
+                }
+            }
+            write!(s, " out={}", Secret(output, redact))
+        }
     }
 }
 

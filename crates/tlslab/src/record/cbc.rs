@@ -56,12 +56,23 @@ pub const BLOCK: usize = 16;
 /// An expanded AES key: the key schedule runs once per ChangeCipherSpec, not per record.
 // Always boxed (see `CbcState::aes`), so the variants' size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
-enum AesKey {
+pub(super) enum AesKey {
     Aes128(Aes128),
     Aes256(Aes256),
 }
 
 impl AesKey {
+    /// Expands `key` for a CBC `cipher`; [`Error::Internal`] for another
+    /// cipher or a key of the wrong length.
+    pub(super) fn new(cipher: BulkCipher, key: &[u8]) -> Result<AesKey, Error> {
+        let bad_key = |_| Error::Internal(format!("{cipher:?}: key of {} bytes", key.len()));
+        match cipher {
+            BulkCipher::Aes128Cbc => Ok(AesKey::Aes128(Aes128::new_from_slice(key).map_err(bad_key)?)),
+            BulkCipher::Aes256Cbc => Ok(AesKey::Aes256(Aes256::new_from_slice(key).map_err(bad_key)?)),
+            other => Err(Error::Internal(format!("{other:?} is not a CBC cipher"))),
+        }
+    }
+
     fn encrypt(&self, block: &mut [u8; BLOCK]) {
         let b = GenericArray::from_mut_slice(block);
         match self {
@@ -91,7 +102,7 @@ const PAR_BLOCKS: usize = 8;
 ///
 /// Serial by construction (each block waits for the previous ciphertext), so
 /// it runs at the latency of one AES encryption per 16 bytes.
-fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
+pub(super) fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
     let Some((iv, rest)) = buf.split_first_chunk_mut::<BLOCK>() else {
         return;
     };
@@ -152,7 +163,7 @@ pub enum PaddingFault {
 /// Eight blocks at a time: each group is copied out, decrypted in one call,
 /// and XORed back from the last block to the first, so that `C(i-1)` is
 /// still ciphertext when `Pi` is written.
-fn cbc_decrypt(key: &AesKey, buf: &mut [u8]) {
+pub(super) fn cbc_decrypt(key: &AesKey, buf: &mut [u8]) {
     let Some((iv, rest)) = buf.split_first_chunk_mut::<BLOCK>() else {
         return;
     };
@@ -231,12 +242,7 @@ impl CbcState {
         mac_key: &[u8],
         enc_key: &[u8],
     ) -> Result<CbcState, Error> {
-        let bad_key = |_| Error::Internal(format!("{cipher:?}: key of {} bytes", enc_key.len()));
-        let aes = match cipher {
-            BulkCipher::Aes128Cbc => AesKey::Aes128(Aes128::new_from_slice(enc_key).map_err(bad_key)?),
-            BulkCipher::Aes256Cbc => AesKey::Aes256(Aes256::new_from_slice(enc_key).map_err(bad_key)?),
-            other => return Err(Error::Internal(format!("{other:?} is not a CBC cipher"))),
-        };
+        let aes = AesKey::new(cipher, enc_key)?;
         if mac_key.len() != mac.len() {
             return Err(Error::Internal(format!(
                 "{mac:?}: MAC key of {} bytes",

@@ -19,6 +19,7 @@
 //!     chaining written out over the raw block cipher; for TLS 1.0 the
 //!     implicit IV chain (RFC 2246 §6.2.3.2);
 //!   * [`aead`]: AES-GCM (RFC 5288) and ChaCha20-Poly1305 (RFC 7905);
+//!   * [`ssl3`]: SSL 3.0's CBC records (RFC 6101 §5.2.3.2), to replay captures;
 //!   * [`verify`]: the CBC verifier twins. `verify_constant_time` decides;
 //!     `explain` tells the observer what it saw (and their encrypt-then-MAC
 //!     counterparts, MAC before decryption).
@@ -33,12 +34,14 @@ pub mod cbc;
 mod deframer;
 pub mod hmac;
 mod joiner;
+pub mod ssl3;
 pub mod verify;
 
 pub use aead::AeadState;
 pub use cbc::{CbcState, PaddingFault};
 pub use deframer::Deframer;
 pub use joiner::{HandshakeJoiner, MAX_HANDSHAKE_MESSAGE};
+pub use ssl3::Ssl3CbcState;
 
 use crate::crypto::key_block::KeyBlock;
 use crate::crypto::suites::{BulkCipher, SuiteInfo};
@@ -99,6 +102,9 @@ pub enum Protection {
     Cbc(CbcState),
     /// AEAD cipher (§6.2.3.3).
     Aead(AeadState),
+    /// SSL 3.0 block cipher: its own MAC, chained IVs, unchecked padding
+    /// bytes (RFC 6101 §5.2.3.2).
+    Ssl3(Ssl3CbcState),
 }
 
 impl std::fmt::Debug for Protection {
@@ -107,6 +113,7 @@ impl std::fmt::Debug for Protection {
             Protection::Null => f.write_str("Null"),
             Protection::Cbc(s) => f.debug_tuple("Cbc").field(s).finish(),
             Protection::Aead(s) => f.debug_tuple("Aead").field(s).finish(),
+            Protection::Ssl3(s) => f.debug_tuple("Ssl3").field(s).finish(),
         }
     }
 }
@@ -211,6 +218,39 @@ impl Protection {
                 )?))
             }
         }
+    }
+}
+
+impl Protection {
+    /// SSL 3.0 protection for `direction` from an SSL 3.0 key block
+    /// ([`crate::crypto::ssl3::compute_key_block`]): the write MAC secret,
+    /// key and IV of that side (RFC 6101 §6.2.2). Only the AES-CBC suites
+    /// with SHA-1 exist here; anything else is [`Error::Internal`].
+    pub fn ssl3_from_key_block(
+        suite: &SuiteInfo,
+        kb: &KeyBlock,
+        direction: Direction,
+    ) -> Result<Protection, Error> {
+        let (mac_key, enc_key, iv) = match direction {
+            Direction::ClientToServer => (
+                &kb.client_write_mac_key,
+                &kb.client_write_key,
+                &kb.client_write_iv,
+            ),
+            Direction::ServerToClient => (
+                &kb.server_write_mac_key,
+                &kb.server_write_key,
+                &kb.server_write_iv,
+            ),
+        };
+        Ok(Protection::Ssl3(Ssl3CbcState::new(
+            direction,
+            suite.cipher,
+            suite.mac,
+            mac_key,
+            enc_key,
+            iv,
+        )?))
     }
 }
 
@@ -339,16 +379,21 @@ impl RecordLayerState {
         self.check_seq()?;
         let start = out.len();
         out.extend_from_slice(&[0u8; RecordHeader::LEN]);
+        let seq = self.seq;
         let sealed = match &mut self.protection {
             Protection::Null => {
                 out.extend_from_slice(fragment);
                 Ok(())
             }
             Protection::Cbc(c) => {
-                changed = c.seal_padded(self.seq, plaintext, out, rng, hooks, padding_fault);
+                changed = c.seal_padded(seq, plaintext, out, rng, hooks, padding_fault);
                 Ok(())
             }
-            Protection::Aead(a) => a.seal(self.seq, typ, version, fragment, out, hooks),
+            Protection::Aead(a) => a.seal(seq, typ, version, fragment, out, hooks),
+            Protection::Ssl3(s) => {
+                s.seal(seq, typ, fragment, out, hooks);
+                Ok(())
+            }
         };
         let payload_len = out.len() - start - RecordHeader::LEN;
         let length = sealed.and_then(|()| {
@@ -420,10 +465,12 @@ impl RecordLayerState {
             seq: self.seq,
             content_type: header.content_type,
         });
+        let seq = self.seq;
         let ok = match &mut self.protection {
             Protection::Null => true,
-            Protection::Cbc(c) => c.open(self.seq, header, payload, hooks),
-            Protection::Aead(a) => a.open(self.seq, header, payload, hooks),
+            Protection::Cbc(c) => c.open(seq, header, payload, hooks),
+            Protection::Aead(a) => a.open(seq, header, payload, hooks),
+            Protection::Ssl3(s) => s.open(seq, header, payload, hooks),
         };
         if !ok {
             return Err(bad);

@@ -601,7 +601,7 @@ fn overlong_plaintext_after_decryption_is_record_overflow() {
                     &mut Hooks::none(),
                 )
                 .unwrap(),
-            Protection::Null => unreachable!(),
+            Protection::Null | Protection::Ssl3(_) => unreachable!("TLS suites only"),
         }
         let header = RecordHeader {
             content_type: ContentType::APPLICATION_DATA,
