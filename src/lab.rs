@@ -1,10 +1,11 @@
-//! Graded course labs: a broken TLS 1.2 connection against a real
-//! `openssl s_server` on 127.0.0.1, a student's diagnosis, and a grade that
-//! explains the evidence.
+//! Graded course labs: a broken connection against a real server on
+//! 127.0.0.1 (`openssl s_server` speaking TLS 1.2, or tlslite-ng making a
+//! mistake of its own), a student's diagnosis, and a grade that explains the
+//! evidence.
 //!
 //! ```text
 //!  labs/*.lab ──► Lab::parse ──► run(lab, seed) ──► LabRun { trace, failure, explanation, evidence }
-//!   (data: hidden client         starts LocalServer,            │
+//!   (data: hidden client         starts the server,             │
 //!    fault, server settings,     runs the client with            ├─ `tlslab lab start`: prints the trace (no fault
 //!    the cause to find)          the lab's hidden settings       │   name, no verdict), writes the lab directory
 //!                                                                └─ `tlslab lab check --answer CAUSE`: grade()
