@@ -10,7 +10,7 @@
 
 use tlslab::bytes::Bytes;
 use tlslab::crypto::suites;
-use tlslab::error::{HandshakeError, RecordError};
+use tlslab::error::{CertificateError, CertificateKind, HandshakeError, Received, RecordError};
 use tlslab::internal::key_block::KeyBlock;
 use tlslab::internal::messages::{split_handshake, ClientHello};
 use tlslab::internal::record::{Protection, RecordLayerState};
@@ -37,11 +37,17 @@ fn records(v: &serde_json::Value, range: std::ops::RangeInclusive<usize>) -> Vec
 /// A client that reproduces the walkthrough's client side (its ClientHello,
 /// x25519 key and IVs), so the published server flight verifies.
 fn walkthrough_client(v: &serde_json::Value) -> Client<'static> {
+    walkthrough_client_with(v, |_| {})
+}
+
+/// [`walkthrough_client`] with `edit` applied to its configuration.
+fn walkthrough_client_with(v: &serde_json::Value, edit: impl FnOnce(&mut ClientConfig)) -> Client<'static> {
     let hello_record = record(v, 0);
     let (_, body) = split_handshake(&hello_record[5..]).unwrap();
     let hello = ClientHello::decode(body).unwrap();
     let mut config = ClientConfig::new("example.ulfheim.net");
     config.verification = Verification::Insecure;
+    edit(&mut config);
     config.custom_client_hello = Some(CustomClientHello {
         hello,
         keep_random: true,
@@ -449,4 +455,199 @@ fn the_tls13_downgrade_sentinel_is_accepted_by_a_tls12_only_client() {
     let mut client = client_with_sni(ServerNameIndication::SameAsServerName);
     client.receive(&hello, &mut vec![]).unwrap();
     assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+}
+
+#[test]
+fn after_our_close_notify_the_server_is_read_until_its_own() {
+    // RFC 5246 §7.2.1: the side that closes first may wait for the other's
+    // close_notify. An empty record (§6.2.1 allows zero-length application
+    // data) and a warning alert before it change nothing, and need no answer.
+    let v = vector();
+    let warning: &[u8] = &[1, AlertDescription::NO_RENEGOTIATION.0];
+    let mut client = established(&v);
+    client.close(&mut vec![]).unwrap();
+    assert!(!client.close_notify_received());
+    let server = server_records(
+        &v,
+        &[
+            (ContentType::APPLICATION_DATA, &[]),
+            (ContentType::ALERT, warning),
+            (ContentType::ALERT, &[1, 0]),
+        ],
+    );
+    let mut out = vec![];
+    client.receive(&server, &mut out).unwrap();
+    assert!(client.close_notify_received());
+    assert!(out.is_empty(), "our close_notify already answered the server's");
+
+    // Data after our close_notify has no reader: it is refused.
+    let mut client = established(&v);
+    client.close(&mut vec![]).unwrap();
+    let late = server_records(&v, &[(ContentType::APPLICATION_DATA, b"late")]);
+    let err = client.receive(&late, &mut vec![]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Handshake(HandshakeError::UnexpectedMessage {
+                got: Received::ApplicationData,
+                ..
+            })
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn abort_sends_the_fatal_alert_and_ends_the_connection() {
+    // RFC 5246 §7.2: "Alert messages with a level of fatal result in the
+    // immediate termination of the connection" (and the session must not be
+    // resumed: `session_to_resume` is then None).
+    let v = vector();
+    let mut client = established(&v);
+    let mut out = vec![];
+    client
+        .abort(AlertDescription::DECOMPRESSION_FAILURE, &mut out)
+        .unwrap();
+    assert_eq!(
+        open_client_records(&v, &out),
+        vec![(
+            ContentType::ALERT,
+            vec![2, AlertDescription::DECOMPRESSION_FAILURE.0]
+        )]
+    );
+    assert!(client.session_to_resume().is_none());
+    assert!(client.send(b"more", &mut vec![]).is_err());
+}
+
+#[test]
+fn a_custom_verifier_refusal_sends_the_alert_it_chose() {
+    // RFC 5246 §7.2.2: certificate_unknown is "some other (unspecified) issue
+    // ... rendering it unacceptable": the verifier knows which.
+    let v = vector();
+    let verification = Verification::Custom(Box::new(|chain, _| {
+        assert_eq!(chain.len(), 1, "the walkthrough's chain is its one certificate");
+        Err(Error::Certificate(CertificateError {
+            kind: CertificateKind::RefusedByVerifier(AlertDescription::CERTIFICATE_UNKNOWN),
+            reason: "pinned key differs".into(),
+        }))
+    }));
+    let mut client = walkthrough_client_with(&v, |c| c.verification = verification);
+    let mut out = vec![];
+    let err = client.receive(&records(&v, 1..=4), &mut out).unwrap_err();
+    assert!(matches!(err, Error::Certificate(_)), "{err}");
+    assert_eq!(out, plaintext_alert(AlertDescription::CERTIFICATE_UNKNOWN));
+}
+
+#[test]
+fn the_certificate_types_a_server_requests_are_kept() {
+    // RFC 5246 §7.4.4: CertificateRequest { certificate_types<1..2^8-1>,
+    // supported_signature_algorithms<2..2^16-2>, certificate_authorities<0..2^16-1> };
+    // rsa_sign(1), ecdsa_sign(64) (RFC 8422 §5.5).
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    client.receive(&records(&v, 1..=3), &mut vec![]).unwrap();
+    assert_eq!(client.session().requested_certificate_types, None);
+    let body = [2, 1, 64, 0, 2, 4, 1, 0, 0];
+    let mut record = vec![22, 3, 3, 0, 4 + body.len() as u8, 13, 0, 0, body.len() as u8];
+    record.extend_from_slice(&body);
+    client.receive(&record, &mut vec![]).unwrap();
+    assert_eq!(
+        client.session().requested_certificate_types.as_deref(),
+        Some(&vec![1u8, 64])
+    );
+}
+
+/// Our ClientHello message (handshake header included) for `config`.
+fn client_hello_message(config: ClientConfig) -> Vec<u8> {
+    let mut client = Client::new(config);
+    let mut out = vec![];
+    client.start(&mut out).unwrap();
+    assert_eq!(out[0], 22, "a handshake record");
+    out[5..].to_vec()
+}
+
+#[test]
+fn a_client_hello_of_256_to_511_bytes_is_padded_to_512() {
+    // RFC 7685 §1: servers that hang on a ClientHello of 256 to 511 bytes;
+    // §3: the padding extension (21) holds zero bytes. Names of every length
+    // from 1 to 300 move the unpadded message across the whole window.
+    let mut padded = 0;
+    for n in 1..=300 {
+        let name = format!("{}.example", "a".repeat(n));
+        let mut config = ClientConfig::new(&name);
+        config.pad_client_hello = false;
+        let plain = client_hello_message(config).len();
+        let message = client_hello_message(ClientConfig::new(&name));
+        let (_, body) = split_handshake(&message).unwrap();
+        let hello = ClientHello::decode(body).unwrap();
+        let padding: Vec<_> = hello
+            .extensions
+            .iter()
+            .flatten()
+            .filter(|e| e.typ == ExtensionType(21))
+            .collect();
+        if (256..512).contains(&plain) {
+            padded += 1;
+            assert!(message.len() >= 512, "{plain} -> {}", message.len());
+            assert!(
+                message.len() == 512 || plain > 508,
+                "{plain} -> {}",
+                message.len()
+            );
+            assert_eq!(padding.len(), 1);
+            assert!(padding[0].data.iter().all(|&b| b == 0));
+        } else {
+            assert_eq!(message.len(), plain);
+            assert!(padding.is_empty());
+        }
+    }
+    assert!(padded > 100, "the names cover the window ({padded} padded)");
+}
+
+#[test]
+fn fallback_scsv_is_the_last_suite_when_asked_for() {
+    // RFC 7507 §4: TLS_FALLBACK_SCSV is {0x56, 0x00}, sent by a client that
+    // retries at a lower version than it supports.
+    for (asked, expected) in [(false, false), (true, true)] {
+        let mut config = ClientConfig::new("example.com");
+        config.fallback_scsv = asked;
+        let message = client_hello_message(config);
+        let (_, body) = split_handshake(&message).unwrap();
+        let hello = ClientHello::decode(body).unwrap();
+        assert_eq!(hello.cipher_suites.last() == Some(&CipherSuite(0x5600)), expected);
+        assert_eq!(
+            hello
+                .cipher_suites
+                .iter()
+                .filter(|&&s| s == CipherSuite(0x5600))
+                .count(),
+            usize::from(expected)
+        );
+    }
+}
+
+#[test]
+fn a_certificate_message_over_the_configured_limit_is_refused_from_its_header() {
+    // The walkthrough's Certificate message (record 2) announces its body
+    // length in bytes 1..4 of the message (RFC 5246 §7.4).
+    let v = vector();
+    let certificate = record(&v, 2);
+    let body_len =
+        usize::from(certificate[6]) << 16 | usize::from(certificate[7]) << 8 | usize::from(certificate[8]);
+    let mut client = walkthrough_client_with(&v, |c| c.max_certificate_message = body_len);
+    client.receive(&records(&v, 1..=4), &mut vec![]).unwrap();
+
+    let mut client = walkthrough_client_with(&v, |c| c.max_certificate_message = body_len - 1);
+    client.receive(&record(&v, 1), &mut vec![]).unwrap();
+    // A record holding only the message's header: refused before the body
+    // arrives.
+    let mut header_only = vec![22, 3, 3, 0, 4];
+    header_only.extend_from_slice(&certificate[5..9]);
+    let mut out = vec![];
+    let err = client.receive(&header_only, &mut out).unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode(d) if d.what == "Handshake.length"),
+        "{err}"
+    );
+    assert_eq!(out, plaintext_alert(AlertDescription::DECODE_ERROR));
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::observer::{OwnedEvent, Recorder};
-use tlslab::wire::NamedGroup;
+use tlslab::wire::{AlertDescription, NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Verification};
 use tlslab_cli::net::{self, Timeouts};
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
@@ -125,6 +125,8 @@ fn every_ecdhe_rsa_suite_over_x25519_and_p256_with_and_without_ems() {
 #[test]
 fn p384_and_default_offer() {
     round_trip("ECDHE-RSA-AES256-GCM-SHA384", NamedGroup::SECP384R1, true).unwrap();
+    // secp521r1 (not offered by default) against OpenSSL's key log.
+    round_trip("ECDHE-RSA-AES128-GCM-SHA256", NamedGroup::SECP521R1, true).unwrap();
     // Everything offered: the server picks; the handshake still completes.
     let mut c = ClientConfig::new("localhost");
     c.verification = Verification::Verify(CertVerifier::from_ca_file(&rev_server().ca_pem_path()).unwrap());
@@ -279,4 +281,52 @@ fn alpn_is_negotiated_and_a_mismatch_is_named() {
     .err()
     .unwrap();
     assert_eq!(err.to_string(), "server sent alert fatal no_application_protocol");
+}
+
+/// Ed25519 (RFC 8422 §2.1, §5.1.3): OpenSSL's server with an Ed25519
+/// certificate signs ServerKeyExchange with ed25519 when we offer it, and we
+/// verify both the chain and the signature. Without ed25519 in our
+/// signature_algorithms (the default), OpenSSL finds no signature it can make
+/// and refuses the handshake itself.
+#[test]
+fn ed25519_certificate_when_offered_and_refused_by_the_server_when_not() {
+    let server = LocalServer::start(&ServerOptions {
+        key_type: tlslab_peers::KeyType::Ed25519,
+        cipher: Some("ECDHE-ECDSA-AES128-GCM-SHA256".into()),
+        ..ServerOptions::default()
+    })
+    .unwrap();
+    let config = |offer_ed25519: bool| {
+        let mut c = ClientConfig::new("localhost");
+        c.suites = vec![suites::find_by_name("ECDHE-ECDSA-AES128-GCM-SHA256").unwrap()];
+        if offer_ed25519 {
+            c.signature_schemes = vec![SignatureScheme::ED25519];
+        }
+        c.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path()).unwrap());
+        c
+    };
+    let mut s = net::connect(
+        &server.addr().to_string(),
+        Client::new(config(true)),
+        Timeouts::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        s.client().session().peer_signature_scheme,
+        Some(SignatureScheme::ED25519)
+    );
+    s.close().unwrap();
+    drop(s);
+
+    let err = net::connect(
+        &server.addr().to_string(),
+        Client::new(config(false)),
+        Timeouts::default(),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(err, tlslab::Error::AlertReceived(a) if a.description == AlertDescription::HANDSHAKE_FAILURE),
+        "{err}"
+    );
 }

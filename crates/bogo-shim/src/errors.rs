@@ -71,6 +71,13 @@ fn record_name(r: &RecordError) -> &'static str {
 
 fn handshake_name(h: &HandshakeError) -> &'static str {
     match h {
+        // Application data after our close_notify: BoringSSL's SSL_shutdown
+        // refuses it rather than returning it.
+        HandshakeError::UnexpectedMessage {
+            state: StateName::Closed,
+            got: Received::ApplicationData,
+            ..
+        } => "APPLICATION_DATA_ON_SHUTDOWN",
         // A record of the wrong content type (application data, or a
         // ChangeCipherSpec out of place) is a record-level error to BoringSSL.
         HandshakeError::UnexpectedMessage {

@@ -58,6 +58,36 @@ pub struct PerConnection {
     /// `-async`: read the socket one byte at a time, so every record and
     /// handshake message arrives in pieces.
     pub async_io: bool,
+    /// `-expect-verify-result`: the verifier's verdict must be a failure
+    /// exactly when `-verify-fail` is given (on a resumption: the verdict of
+    /// the session's original handshake).
+    pub expect_verify_result: bool,
+    /// `-use-custom-verify-callback`: BoringSSL's newer verification callback.
+    /// For tlslab both are [`tlslab::Verification::Custom`]; they differ in
+    /// the alert a refusal sends (`certificate_unknown` rather than the legacy
+    /// callback's `handshake_failure`).
+    pub custom_verify_callback: bool,
+    /// `-reverify-on-resume`: run the verifier again on a resumed session's
+    /// chain (a session does not outlive the trust in its certificate).
+    pub reverify_on_resume: bool,
+    /// `-shim-shuts-down`: send close_notify right after the handshake instead
+    /// of echoing (with `-check-close-notify`: then wait for the runner's).
+    pub shim_shuts_down: bool,
+    /// `-send-alert`: end the connection with a fatal decompression_failure
+    /// alert right after the handshake.
+    pub send_alert: bool,
+    /// `-expect-peer-signature-algorithm ID`: the scheme of the server's
+    /// ServerKeyExchange signature (on a resumption: of the original one).
+    pub expect_peer_signature_algorithm: Option<u16>,
+    /// `-expect-certificate-types B64`: the `certificate_types` of the
+    /// server's CertificateRequest.
+    pub expect_certificate_types: Option<Vec<u8>>,
+    /// `-no-tls12`: TLS 1.2, the one version this shim speaks, is disabled.
+    pub no_tls12: bool,
+    /// `-fallback-scsv`: send TLS_FALLBACK_SCSV (RFC 7507).
+    pub fallback_scsv: bool,
+    /// `-max-cert-list N`: the largest Certificate message accepted.
+    pub max_cert_list: Option<usize>,
 }
 
 /// The whole command line.
@@ -160,9 +190,17 @@ impl Flags {
             // sans-IO client the explicit and implicit handshakes are the
             // same sequence of reads and writes.
             (Scope::All, "-implicit-handshake") => return Ok(()),
+            // The split-handshake tests are declined (`-is-handshaker-supported`
+            // answers No); the handshaker's path is passed to every test anyway.
+            (Scope::All, "-handshaker-path") => return Ok(()),
+            // TLS 1.2 has no HelloRetryRequest: there is never one to expect.
+            (_, "-expect-no-hrr") => return Ok(()),
+            // Encrypted Client Hello is never offered, so it never replaces
+            // the name the certificate is checked against.
+            (_, "-expect-no-ech-name-override") => return Ok(()),
             // TLS 1.3 and below-1.2 versions are never offered: disabling them
             // changes nothing.
-            (_, "-no-tls13" | "-no-tls11" | "-no-tls1") => return Ok(()),
+            (_, "-no-tls13" | "-no-tls11" | "-no-tls1" | "-no-ssl3") => return Ok(()),
             (_, "-min-version") => {
                 return match int(name)? {
                     x if x <= u64::from(TLS12) => Ok(()),
@@ -213,6 +251,23 @@ impl Flags {
                 "-shim-writes-first" => c.shim_writes_first = true,
                 "-check-close-notify" => c.check_close_notify = true,
                 "-async" => c.async_io = true,
+                "-expect-verify-result" => c.expect_verify_result = true,
+                "-use-custom-verify-callback" => c.custom_verify_callback = true,
+                "-reverify-on-resume" => c.reverify_on_resume = true,
+                "-shim-shuts-down" => c.shim_shuts_down = true,
+                "-send-alert" => c.send_alert = true,
+                "-no-tls12" => c.no_tls12 = true,
+                "-fallback-scsv" => c.fallback_scsv = true,
+                "-max-cert-list" => {
+                    c.max_cert_list = Some(
+                        v.parse()
+                            .map_err(|_| Unsupported(format!("-max-cert-list: '{v}' is not a number")))?,
+                    )
+                }
+                "-expect-certificate-types" => c.expect_certificate_types = Some(decode_base64(v)?),
+                "-expect-peer-signature-algorithm" => {
+                    c.expect_peer_signature_algorithm = Some(parse_u16(name, v)?)
+                }
                 other => return Err(Unsupported(format!("unsupported flag {other}"))),
             }
         }
@@ -237,7 +292,40 @@ const VALUE_FLAGS: &[&str] = &[
     "-curves",
     "-verify-prefs",
     "-expect-curve-id",
+    "-expect-peer-signature-algorithm",
+    "-handshaker-path",
+    "-expect-certificate-types",
+    "-max-cert-list",
 ];
+
+/// Standard base64 (RFC 4648 §4), as the runner encodes byte-string flags.
+pub fn decode_base64(v: &str) -> Result<Vec<u8>, Unsupported> {
+    let bad = || Unsupported(format!("'{v}' is not base64"));
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    };
+    let digits = v.trim_end_matches('=').as_bytes();
+    if v.len() % 4 != 0 || v.len() - digits.len() > 2 {
+        return Err(bad());
+    }
+    let mut out = Vec::with_capacity(digits.len() * 3 / 4);
+    for chunk in digits.chunks(4) {
+        let mut acc = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            acc |= value(c).ok_or_else(bad)? << (18 - 6 * i);
+        }
+        let bytes = acc.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Ok(out)
+}
 
 fn parse_u16(name: &str, v: &str) -> Result<u16, Unsupported> {
     v.parse()
@@ -290,6 +378,24 @@ mod tests {
             f.resume.advertise_alpn,
             Some(vec![b"foo".to_vec(), b"bar".to_vec()])
         );
+    }
+
+    #[test]
+    fn base64_as_rfc_4648_section_10_encodes_it() {
+        // The test vectors of RFC 4648 §10.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(decode_base64(encoded).unwrap(), plain.as_bytes(), "{encoded}");
+        }
+        assert!(decode_base64("Zm9").is_err());
+        assert!(decode_base64("Zm9v!A==").is_err());
     }
 
     #[test]

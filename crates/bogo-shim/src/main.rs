@@ -22,44 +22,52 @@
 //!
 //! # Flags understood
 //!
-//! `-port`, `-shim-id`, `-ipv6`, `-trust-cert`, `-resume-count`,
-//! `-implicit-handshake`, `-async`, `-verify-peer`, `-verify-fail`,
-//! `-no-ticket`, `-host-name`, `-advertise-alpn`, `-expect-alpn`, `-cipher`
+//! Connection: `-port`, `-shim-id`, `-ipv6`, `-resume-count`,
+//! `-implicit-handshake`, `-async`, `-handshaker-path` (ignored).
+//! Verification: `-trust-cert`, `-verify-peer`, `-verify-fail`,
+//! `-use-custom-verify-callback`, `-expect-verify-result`,
+//! `-reverify-on-resume`. Offer: `-host-name`, `-advertise-alpn`, `-cipher`
 //! (colon-separated suite names only), `-curves`, `-verify-prefs`,
-//! `-expect-extended-master-secret`, `-expect-session-miss`,
+//! `-no-ticket`, `-fallback-scsv`, `-max-cert-list`, `-min-version` /
+//! `-max-version` / `-expect-version` when they allow TLS 1.2, `-no-tls13`,
+//! `-no-tls11`, `-no-tls1`, `-no-ssl3`, `-no-tls12`. Checks:
+//! `-expect-alpn`, `-expect-extended-master-secret`, `-expect-session-miss`,
 //! `-expect-ticket-renewal`, `-expect-no-session`, `-expect-curve-id`,
-//! `-shim-writes-first`, `-check-close-notify`, `-min-version` /
-//! `-max-version` / `-expect-version` when they allow TLS 1.2, and `-no-tls13`,
-//! `-no-tls11`, `-no-tls1` (nothing else is offered anyway); each with the
-//! `-on-initial-` and `-on-resume-` prefixes.
+//! `-expect-peer-signature-algorithm`, `-expect-certificate-types`,
+//! `-expect-no-hrr`, `-expect-no-ech-name-override`. After the handshake:
+//! `-shim-writes-first`, `-check-close-notify`, `-shim-shuts-down`,
+//! `-send-alert`. Each per-connection flag also with the `-on-initial-` and
+//! `-on-resume-` prefixes.
 //!
 //! Everything else answers 89, in particular: `-server`, `-dtls`, `-quic`,
 //! client certificates (`-cert-file`, `-key-file`, credentials), `-false-start`,
 //! NPN (`-advertise-npn`, `-select-next-proto`), renegotiation
 //! (`-renegotiate-*`), OCSP and SCT (`-enable-ocsp-stapling`,
-//! `-enable-signed-cert-timestamps`), `-fallback-scsv`, `-shim-shuts-down`,
-//! `-send-alert`, `-expect-peer-cert-file`, `-expect-verify-result`,
-//! `-expect-peer-signature-algorithm`, ECH, PAKE, channel ID, key export,
-//! `-on-retry-*`, a `-cipher` rule (`ALL`, `!x`, `[a|b]`), and any group or
-//! signature scheme tlslab does not implement.
+//! `-enable-signed-cert-timestamps`), `-expect-peer-cert-file`, ECH and PAKE
+//! configuration, channel ID, key export, `-on-retry-*`,
+//! `-allow-unknown-alpn-protos` and `-ignore-rsa-key-usage` (tlslab has no
+//! switch that turns those checks off), a `-cipher` rule (`ALL`, `!x`,
+//! `[a|b]`), and any group or signature scheme tlslab does not implement.
 
 mod errors;
 mod flags;
+mod trust;
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites::find_by_name;
 use tlslab::error::{CertificateError, CertificateKind};
 use tlslab::session::StoredSession;
-use tlslab::wire::{NamedGroup, SignatureScheme};
+use tlslab::wire::{AlertDescription, NamedGroup, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, ServerNameIndication, Verification};
 
 use flags::{Flags, PerConnection, Unsupported};
+use trust::Trust;
 
 /// The name on the runner's certificate.
 const RUNNER_SERVER_NAME: &str = "test";
@@ -117,19 +125,69 @@ fn run(args: &[String]) -> Result<(), Failure> {
     let flags = Flags::parse(args)?;
     // Check both connections' settings before anything is sent: an
     // unsupported value must skip the test, not fail it halfway.
-    build_config(&flags, &flags.initial, None)?;
+    let scratch = Verdict::default();
+    build_config(&flags, &flags.initial, None, &scratch)?;
     if flags.resume_count > 0 {
-        build_config(&flags, &flags.resume, None)?;
+        build_config(&flags, &flags.resume, None, &scratch)?;
     }
-    let mut session = None;
+    let mut memory = SessionMemory::default();
     for i in 0..=flags.resume_count {
         let per = if i == 0 { &flags.initial } else { &flags.resume };
-        let config = build_config(&flags, per, session.take())?;
+        let verdict = Verdict::default();
+        let config = build_config(&flags, per, memory.stored.take(), &verdict)?;
         // A resumption connection must resume (unless -expect-session-miss),
         // including when the previous connection left no session to offer.
-        session = connection(&flags, per, config, i > 0)?;
+        memory = connection(&flags, per, config, i > 0, &verdict, memory)?;
     }
     Ok(())
+}
+
+/// The verifier's verdict on the chain of one connection (`None`: it was
+/// not called, as on a resumed connection).
+type Verdict = Arc<Mutex<Option<bool>>>;
+
+/// What BoringSSL keeps in a session besides the keys, and the runner asks
+/// about on a resumption: the chain, the verifier's verdict and the scheme of
+/// the ServerKeyExchange signature of the handshake that made the session.
+#[derive(Default)]
+struct SessionMemory {
+    /// The session to offer next.
+    stored: Option<StoredSession>,
+    /// The server's chain, leaf first.
+    chain: Vec<Vec<u8>>,
+    /// The verifier's verdict on it.
+    verified: Option<bool>,
+    /// The scheme the server signed its key exchange with.
+    peer_signature: Option<SignatureScheme>,
+    /// The ECDHE group of the key exchange.
+    group: Option<NamedGroup>,
+}
+
+/// The alert a refusal by the verifier sends: BoringSSL's legacy callback
+/// answers `X509_V_ERR_APPLICATION_VERIFICATION` with handshake_failure, its
+/// custom callback with certificate_unknown.
+fn refusal_alert(per: &PerConnection) -> AlertDescription {
+    if per.custom_verify_callback {
+        AlertDescription::CERTIFICATE_UNKNOWN
+    } else {
+        AlertDescription::HANDSHAKE_FAILURE
+    }
+}
+
+/// The shim's verifier: `-verify-fail` refuses every chain; otherwise the
+/// chain must be trusted by `-trust-cert` (see [`Trust`]; without
+/// `-trust-cert` nothing is checked).
+fn check_chain(root: Option<&Trust>, per: &PerConnection, chain: &[&[u8]]) -> Result<(), Error> {
+    if per.verify_fail {
+        return Err(Error::Certificate(CertificateError {
+            kind: CertificateKind::RefusedByVerifier(refusal_alert(per)),
+            reason: "the verifier was told to refuse (-verify-fail)".into(),
+        }));
+    }
+    match root {
+        Some(t) => t.verify(chain, RUNNER_SERVER_NAME),
+        None => Ok(()),
+    }
 }
 
 /// The client configuration for one connection.
@@ -137,6 +195,7 @@ fn build_config(
     flags: &Flags,
     per: &PerConnection,
     resume: Option<StoredSession>,
+    verdict: &Verdict,
 ) -> Result<ClientConfig, Failure> {
     let mut config = ClientConfig::new(RUNNER_SERVER_NAME);
     config.sni = match &per.host_name {
@@ -147,7 +206,18 @@ fn build_config(
     // tests are about MAC-then-encrypt records.
     config.offer_encrypt_then_mac = false;
     config.offer_session_ticket = !per.no_ticket;
-    config.resume = resume;
+    config.fallback_scsv = per.fallback_scsv;
+    if let Some(n) = per.max_cert_list {
+        config.max_certificate_message = n;
+    }
+    // With tickets off (BoringSSL's SSL_OP_NO_TICKET) a session is not
+    // offered by its ticket either; what is left is its session ID.
+    config.resume = resume.map(|mut s| {
+        if per.no_ticket {
+            s.ticket = None;
+        }
+        s
+    });
     if let Some(alpn) = &per.advertise_alpn {
         config.alpn_protocols = alpn.clone();
     }
@@ -159,14 +229,13 @@ fn build_config(
             .collect::<Result<_, _>>()?;
     }
     if !per.curves.is_empty() {
-        let implemented = ClientConfig::new(RUNNER_SERVER_NAME).groups;
         let mut groups = Vec::new();
         for &id in &per.curves {
             if TLS13_ONLY_GROUPS.contains(&id) {
                 continue;
             }
             let g = NamedGroup(id);
-            if !implemented.contains(&g) {
+            if !implemented_groups().contains(&g) {
                 return Err(Unsupported(format!("-curves {id}: group {g} is not implemented")).into());
             }
             groups.push(g);
@@ -177,14 +246,12 @@ fn build_config(
         config.groups = groups;
     }
     if !per.verify_prefs.is_empty() {
-        // The default list is every scheme tlslab implements.
-        let implemented = ClientConfig::new(RUNNER_SERVER_NAME).signature_schemes;
         config.signature_schemes = per
             .verify_prefs
             .iter()
             .map(|&id| {
                 let s = SignatureScheme(id);
-                if implemented.contains(&s) {
+                if implemented_schemes().contains(&s) {
                     Ok(s)
                 } else {
                     Err(Unsupported(format!(
@@ -194,36 +261,52 @@ fn build_config(
             })
             .collect::<Result<_, _>>()?;
     }
-    // BoringSSL's client defaults to SSL_VERIFY_NONE: without -verify-peer
-    // the chain is not checked (its key still has to fit the suite and sign
-    // the key exchange).
-    config.verification = if per.verify_fail && per.verify_peer {
-        Verification::Custom(Box::new(|_, _| {
-            Err(Error::Certificate(CertificateError {
-                kind: CertificateKind::Other,
-                reason: "the verifier was told to refuse (-verify-fail)".into(),
-            }))
-        }))
-    } else if per.verify_peer {
-        let root = flags
-            .trust_cert
-            .as_deref()
-            .ok_or_else(|| Unsupported("-verify-peer without -trust-cert".into()))?;
-        Verification::Verify(CertVerifier::from_ca_file(Path::new(root))?)
-    } else {
-        Verification::Insecure
+    let root = match &flags.trust_cert {
+        Some(path) => Some(Trust::from_file(Path::new(path))?),
+        None if per.verify_peer && !per.verify_fail => {
+            return Err(Unsupported("-verify-peer without -trust-cert".into()).into())
+        }
+        None => None,
     };
+    // BoringSSL's client defaults to SSL_VERIFY_NONE ("soft fail"): the
+    // verifier runs and its verdict is kept for -expect-verify-result, but a
+    // refusal does not end the handshake. -verify-peer makes it fatal. Either
+    // way the key still has to fit the suite and sign the key exchange.
+    let per_v = per.clone();
+    let record = Arc::clone(verdict);
+    let fatal = per.verify_peer;
+    config.verification = Verification::Custom(Box::new(move |chain, _name| {
+        let result = check_chain(root.as_ref(), &per_v, chain);
+        *record.lock().unwrap_or_else(|p| p.into_inner()) = Some(result.is_ok());
+        if fatal {
+            result
+        } else {
+            Ok(())
+        }
+    }));
     Ok(config)
 }
 
-/// One TCP connection: handshake, checks, echo. Returns the session to
-/// resume next.
+/// Groups tlslab implements (offered or not by default).
+fn implemented_groups() -> &'static [NamedGroup] {
+    tlslab::internal::kx::supported_groups()
+}
+
+/// Signature schemes tlslab can verify (offered or not by default).
+fn implemented_schemes() -> &'static [SignatureScheme] {
+    tlslab::internal::signature::implemented_schemes()
+}
+
+/// One TCP connection: handshake, checks, then echo (or shutdown, or an
+/// alert). Returns what the next connection resumes.
 fn connection(
     flags: &Flags,
     per: &PerConnection,
     config: ClientConfig,
     resuming: bool,
-) -> Result<Option<StoredSession>, Failure> {
+    verdict: &Verdict,
+    previous: SessionMemory,
+) -> Result<SessionMemory, Failure> {
     let ip = if flags.ipv6 {
         Ipv6Addr::LOCALHOST.into()
     } else {
@@ -238,6 +321,12 @@ fn connection(
     let _ = sock.set_nodelay(true);
     sock.write_all(&flags.shim_id.to_le_bytes())
         .map_err(|e| io("write shim id", e))?;
+    if per.no_tls12 {
+        // As BoringSSL's SSL_do_handshake: nothing to offer, nothing sent.
+        return Err(Failure::Failed(
+            ":NO_SUPPORTED_VERSIONS_ENABLED: -no-tls12 leaves no version: tlslab speaks TLS 1.2".into(),
+        ));
+    }
 
     let mut conn = Conn {
         sock,
@@ -261,23 +350,88 @@ fn connection(
             ));
         }
     }
-    check_expectations(per, &conn.client, resuming)?;
+    // What this connection knows of its session: its own handshake's, or on
+    // a resumption the original handshake's.
+    let s = conn.client.session();
+    let memory = if s.resumed {
+        SessionMemory {
+            stored: None,
+            ..previous
+        }
+    } else {
+        SessionMemory {
+            stored: None,
+            chain: s.peer_certificates.iter().map(|c| c.to_vec()).collect(),
+            verified: *verdict.lock().unwrap_or_else(|p| p.into_inner()),
+            peer_signature: s.peer_signature_scheme,
+            group: s.group,
+        }
+    };
+    if s.resumed && per.reverify_on_resume {
+        reverify(flags, per, &mut conn, &memory)?;
+    }
+    check_expectations(per, &conn.client, resuming, &memory)?;
+    if per.send_alert {
+        conn.client
+            .abort(AlertDescription::DECOMPRESSION_FAILURE, &mut conn.out)?;
+        conn.flush()?;
+        return Err(Failure::Failed(
+            ":SSLV3_ALERT_DECOMPRESSION_FAILURE: sent a fatal decompression_failure alert (-send-alert)"
+                .into(),
+        ));
+    }
     if per.shim_writes_first {
         conn.client.send(FIRST_WRITE, &mut conn.out)?;
         conn.flush()?;
     }
-    conn.echo(per.check_close_notify)?;
+    if per.shim_shuts_down {
+        conn.shut_down(per.check_close_notify)?;
+    } else {
+        conn.echo(per.check_close_notify)?;
+    }
     let session = conn.client.session_to_resume();
     if per.expect_no_session && session.is_some() {
         return Err(Failure::Failed(
             "the connection left a session to resume (-expect-no-session)".into(),
         ));
     }
-    Ok(session)
+    Ok(SessionMemory {
+        stored: session,
+        ..memory
+    })
+}
+
+/// `-reverify-on-resume`: the verifier judges the resumed session's chain
+/// again; a refusal ends the connection with the verifier's alert.
+fn reverify(
+    flags: &Flags,
+    per: &PerConnection,
+    conn: &mut Conn,
+    memory: &SessionMemory,
+) -> Result<(), Failure> {
+    let root = match &flags.trust_cert {
+        Some(path) => Some(Trust::from_file(Path::new(path))?),
+        None => None,
+    };
+    let chain: Vec<&[u8]> = memory.chain.iter().map(|c| c.as_slice()).collect();
+    match check_chain(root.as_ref(), per, &chain) {
+        Err(e) if per.verify_peer => {
+            let alert = e.alert().unwrap_or(refusal_alert(per));
+            conn.client.abort(alert, &mut conn.out)?;
+            conn.flush()?;
+            Err(Failure::from(e))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The checks the runner asks for after the handshake.
-fn check_expectations(per: &PerConnection, client: &Client<'_>, resuming: bool) -> Result<(), Failure> {
+fn check_expectations(
+    per: &PerConnection,
+    client: &Client<'_>,
+    resuming: bool,
+    memory: &SessionMemory,
+) -> Result<(), Failure> {
     let s = client.session();
     let fail = |m: String| Err(Failure::Failed(m));
     if resuming && s.resumed == per.expect_session_miss {
@@ -300,12 +454,43 @@ fn check_expectations(per: &PerConnection, client: &Client<'_>, resuming: bool) 
         return fail("extended master secret not negotiated".into());
     }
     if let Some(id) = per.expect_curve_id {
-        if s.group != Some(NamedGroup(id)) {
-            return fail(format!("group: expected {}, got {:?}", NamedGroup(id), s.group));
+        if memory.group != Some(NamedGroup(id)) {
+            return fail(format!(
+                "group: expected {}, got {:?}",
+                NamedGroup(id),
+                memory.group
+            ));
         }
     }
     if per.expect_ticket_renewal && s.new_ticket.is_none() {
         return fail("no new ticket although -expect-ticket-renewal".into());
+    }
+    if per.expect_verify_result {
+        let want = !per.verify_fail;
+        if memory.verified != Some(want) {
+            return fail(format!(
+                "certificate verification result: expected {}, got {:?} (-expect-verify-result)",
+                if want { "success" } else { "failure" },
+                memory.verified
+            ));
+        }
+    }
+    if let Some(want) = &per.expect_certificate_types {
+        let got = s.requested_certificate_types.as_deref().map(|t| t.to_vec());
+        if got.as_ref() != Some(want) {
+            return fail(format!(
+                "CertificateRequest.certificate_types: expected {want:?}, got {got:?}"
+            ));
+        }
+    }
+    if let Some(id) = per.expect_peer_signature_algorithm {
+        if memory.peer_signature != Some(SignatureScheme(id)) {
+            return fail(format!(
+                "peer signature algorithm: expected {}, got {:?}",
+                SignatureScheme(id),
+                memory.peer_signature
+            ));
+        }
     }
     Ok(())
 }
@@ -373,5 +558,30 @@ impl Conn {
             }
             self.read_once()?;
         }
+    }
+
+    /// `-shim-shuts-down`: our close_notify first; with `-check-close-notify`
+    /// the runner's must follow (empty records and warning alerts before it
+    /// are read past; application data is refused by the client).
+    fn shut_down(&mut self, check_close_notify: bool) -> Result<(), Failure> {
+        self.client.close(&mut self.out)?;
+        self.flush()?;
+        if !check_close_notify {
+            return Ok(());
+        }
+        while !self.client.close_notify_received() {
+            if self.eof {
+                // BoringSSL's shim reports this as SSL_shutdown returning -1
+                // where 1 (both close_notify alerts) was required, and the
+                // runner looks for those words.
+                return Err(Failure::Failed(
+                    ":UNEXPECTED_EOF: the runner closed the TCP connection without close_notify \
+                     after ours (Unexpected SSL_shutdown result: -1 != 1)"
+                        .into(),
+                ));
+            }
+            self.read_once()?;
+        }
+        Ok(())
     }
 }

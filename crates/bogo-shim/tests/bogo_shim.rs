@@ -281,3 +281,311 @@ fn check_close_notify_fails_on_a_bare_tcp_close() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains(":UNEXPECTED_EOF:"));
 }
+
+/// Runs the shim with `flags` against `server` over one relayed connection:
+/// once s_server reports the handshake done, `q` makes it close the
+/// connection (which ends the shim's echo), and the shim's output is returned
+/// (a shim that fails first is simply waited for).
+fn one_connection(mut server: LocalServer, id: u64, flags: &[&str]) -> Output {
+    let runner = Runner::new();
+    let mut shim = runner.start_shim(id, flags);
+    let sock = runner.accept(id);
+    let relay = relay(sock, server.port);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let stdout = server.dir.join("stdout.txt");
+    while shim.try_wait().unwrap().is_none() {
+        let log = std::fs::read(&stdout).unwrap_or_default();
+        if log.windows(9).any(|w| w == b"CIPHER is") {
+            server.send_stdin(b"q\n").unwrap();
+            break;
+        }
+        assert!(Instant::now() < deadline, "neither a handshake nor an exit");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = wait(shim);
+    drop(server);
+    let _ = relay.join();
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn shim_shuts_down_and_waits_for_the_servers_close_notify() {
+    // Our close_notify right after the handshake; OpenSSL answers with its
+    // own (RFC 5246 §7.2.1), which -check-close-notify requires.
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let out = one_connection(server, 13, &["-shim-shuts-down", "-check-close-notify"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(out.stderr.is_empty(), "stderr: {}", stderr(&out));
+}
+
+#[test]
+fn send_alert_ends_the_connection_with_decompression_failure() {
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let log = server.dir.join("stderr.txt");
+    let runner = Runner::new();
+    let shim = runner.start_shim(14, &["-send-alert"]);
+    let sock = runner.accept(14);
+    let relay = relay(sock, server.port);
+    let out = wait(shim);
+    // OpenSSL names the alert it received (30, RFC 5246 §7.2.2).
+    wait_for_bytes(&log, b"decompression failure");
+    drop(server);
+    let _ = relay.join();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":SSLV3_ALERT_DECOMPRESSION_FAILURE:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn expect_peer_signature_algorithm_is_the_scheme_openssl_signed_with() {
+    // Offering only rsa_pkcs1_sha256 (1025) leaves OpenSSL that one scheme
+    // for its ServerKeyExchange signature (RFC 5246 §7.4.1.4.1).
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let out = one_connection(
+        server,
+        15,
+        &[
+            "-verify-prefs",
+            "1025",
+            "-expect-peer-signature-algorithm",
+            "1025",
+        ],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let out = one_connection(
+        server,
+        16,
+        &[
+            "-verify-prefs",
+            "1025",
+            "-expect-peer-signature-algorithm",
+            "2052",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("peer signature algorithm"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn soft_fail_verification_keeps_the_verdict_for_expect_verify_result() {
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let ca = server.ca_pem_path();
+    let ca = ca.to_str().unwrap().to_owned();
+    // Without -verify-peer a refusal does not end the handshake; the verdict
+    // is kept, and -expect-verify-result wants a failure with -verify-fail.
+    let out = one_connection(
+        server,
+        17,
+        &["-verify-fail", "-expect-verify-result", "-trust-cert", &ca],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    // Without -verify-fail it wants a success, and the verdict is real:
+    // s_server's certificate is for localhost, not the runner's `test`.
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let ca = server.ca_pem_path();
+    let out = one_connection(
+        server,
+        18,
+        &["-expect-verify-result", "-trust-cert", ca.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("certificate verification result"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_resumed_connection_reports_the_original_verdict_signature_scheme_and_group() {
+    // The resumed handshake has no certificate and no ServerKeyExchange; as
+    // in BoringSSL, the session carries these answers from the full handshake.
+    let mut server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let runner = Runner::new();
+    let shim = runner.start_shim(
+        19,
+        &[
+            "-resume-count",
+            "1",
+            "-verify-fail",
+            "-expect-verify-result",
+            "-verify-prefs",
+            "1025",
+            "-expect-peer-signature-algorithm",
+            "1025",
+            "-curves",
+            "29",
+            "-expect-curve-id",
+            "29",
+        ],
+    );
+    for _ in 0..2 {
+        let sock = runner.accept(19);
+        let relay = relay(sock, server.port);
+        std::thread::sleep(Duration::from_millis(300));
+        server.send_stdin(b"q\n").unwrap();
+        let _ = relay.join();
+    }
+    let out = wait(shim);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(out.stderr.is_empty());
+}
+
+/// A Certificate message (RFC 5246 §7.4.2) with one "certificate" that is
+/// not DER at all, in a record: only a verifier that refuses before parsing
+/// gets to answer it.
+fn junk_certificate_record() -> Vec<u8> {
+    let cert = b"not a certificate";
+    let mut list = vec![0, 0, cert.len() as u8];
+    list.extend_from_slice(cert);
+    let mut body = vec![0, 0, list.len() as u8];
+    body.extend_from_slice(&list);
+    let mut hs = vec![11, 0, 0, body.len() as u8];
+    hs.extend_from_slice(&body);
+    let mut rec = vec![22, 3, 3, 0, hs.len() as u8];
+    rec.extend_from_slice(&hs);
+    rec
+}
+
+#[test]
+fn a_refusing_verifier_sends_the_alert_of_the_callback_boringssl_uses() {
+    // BoringSSL's legacy callback answers a refusal with handshake_failure
+    // (40), its custom callback with certificate_unknown (46); the runner
+    // checks which alert arrives.
+    for (extra, alert) in [(None, 40u8), (Some("-use-custom-verify-callback"), 46)] {
+        let runner = Runner::new();
+        let mut flags = vec!["-verify-peer", "-verify-fail"];
+        flags.extend(extra);
+        let shim = runner.start_shim(20, &flags);
+        let mut sock = runner.accept(20);
+        read_record(&mut sock);
+        // TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, offered by default.
+        let mut flight = server_hello_record(0xc02f);
+        flight.extend(junk_certificate_record());
+        sock.write_all(&flight).unwrap();
+        let mut got = [0u8; 7];
+        sock.read_exact(&mut got).unwrap();
+        assert_eq!(got, [21, 3, 3, 0, 2, 2, alert], "{flags:?}");
+        let out = wait(shim);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            stderr(&out).contains(":CERTIFICATE_VERIFY_FAILED:"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn no_tls12_leaves_nothing_to_offer() {
+    let runner = Runner::new();
+    let shim = runner.start_shim(
+        21,
+        &["-no-tls13", "-no-tls12", "-no-tls11", "-no-tls1", "-no-ssl3"],
+    );
+    let mut sock = runner.accept(21);
+    let mut rest = vec![];
+    sock.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty(), "no ClientHello: {rest:?}");
+    let out = wait(shim);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":NO_SUPPORTED_VERSIONS_ENABLED:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn curves_25_is_secp521r1_with_openssl() {
+    // IANA group 25 is secp521r1 (RFC 8422 §5.1.1); OpenSSL's default
+    // groups include it, so offering only it makes OpenSSL pick it.
+    let server = LocalServer::start(&ServerOptions::default()).unwrap();
+    let out = one_connection(server, 22, &["-curves", "25", "-expect-curve-id", "25"]);
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+}
+
+#[test]
+fn a_self_signed_ca_certificate_named_by_trust_cert_is_trusted_as_the_leaf() {
+    // As the runner's certificates: self-signed, basicConstraints CA:TRUE,
+    // subjectAltName DNS:test, and -trust-cert names the certificate itself.
+    let dir = std::env::temp_dir().join(format!("bogo-shim-selfsigned-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=test cert",
+            "-addext",
+            "subjectAltName=DNS:test",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-keyout",
+            "self.key",
+            "-out",
+            "self.pem",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let cert = dir.join("self.pem");
+    let key = dir.join("self.key");
+    let options = || ServerOptions {
+        // s_server takes the last -cert and -key it is given.
+        extra_args: vec![
+            "-cert".into(),
+            cert.to_str().unwrap().into(),
+            "-key".into(),
+            key.to_str().unwrap().into(),
+        ],
+        ..ServerOptions::default()
+    };
+    let server = LocalServer::start(&options()).unwrap();
+    let out = one_connection(
+        server,
+        23,
+        &[
+            "-verify-peer",
+            "-expect-verify-result",
+            "-trust-cert",
+            cert.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    // Another certificate in the trust file is no reason to trust this one.
+    let other = LocalServer::start(&ServerOptions::default()).unwrap();
+    let other_ca = other.ca_pem_path();
+    let server = LocalServer::start(&options()).unwrap();
+    let out = one_connection(
+        server,
+        24,
+        &["-verify-peer", "-trust-cert", other_ca.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":CERTIFICATE_VERIFY_FAILED:"),
+        "{}",
+        stderr(&out)
+    );
+    drop(other);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -24,6 +24,9 @@ pub enum KeyType {
     Rsa2048,
     /// ECDSA on P-256 (for the `ECDHE_ECDSA` suites).
     EcdsaP256,
+    /// Ed25519 (RFC 8410), which the `ECDHE_ECDSA` suites also serve
+    /// (RFC 8422 §2.1).
+    Ed25519,
 }
 
 /// The files of one throwaway CA and leaf certificate (PEM and DER bytes).
@@ -109,6 +112,7 @@ pub fn make_material(dir: &Path, key_type: KeyType) -> Result<Material, Error> {
     let newkey: &[&str] = match key_type {
         KeyType::Rsa2048 => &["-newkey", "rsa:2048"],
         KeyType::EcdsaP256 => &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        KeyType::Ed25519 => &["-newkey", "ed25519"],
     };
     let mut ca = vec!["req", "-x509", "-nodes", "-days", "30", "-sha256"];
     ca.extend_from_slice(newkey);
@@ -132,7 +136,7 @@ pub fn make_material(dir: &Path, key_type: KeyType) -> Result<Material, Error> {
     // keyEncipherment only for RSA: an ECDSA key cannot encrypt.
     let usage = match key_type {
         KeyType::Rsa2048 => "digitalSignature,keyEncipherment",
-        KeyType::EcdsaP256 => "digitalSignature",
+        KeyType::EcdsaP256 | KeyType::Ed25519 => "digitalSignature",
     };
     let ext = format!(
         "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=critical,CA:FALSE\n\

@@ -276,6 +276,7 @@ fn wrong_key(dir: &Path, key_type: KeyType) -> Result<Vec<u8>, Error> {
     let alg: &[&str] = match key_type {
         KeyType::Rsa2048 => &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
         KeyType::EcdsaP256 => &["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        KeyType::Ed25519 => &["-algorithm", "ED25519"],
     };
     let out = Command::new(openssl_bin())
         .arg("genpkey")

@@ -87,6 +87,7 @@ fn make_material(key_type: KeyType) -> Result<Material, String> {
             KeyType::EcdsaP256 => {
                 KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(|e| e.to_string())
             }
+            KeyType::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519).map_err(|e| e.to_string()),
             KeyType::Rsa2048 => {
                 use rsa::pkcs8::EncodePrivateKey;
                 let key =
@@ -121,7 +122,7 @@ fn make_material(key_type: KeyType) -> Result<Material, String> {
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::KeyEncipherment,
         ],
-        KeyType::EcdsaP256 => vec![KeyUsagePurpose::DigitalSignature],
+        KeyType::EcdsaP256 | KeyType::Ed25519 => vec![KeyUsagePurpose::DigitalSignature],
     };
     leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf.use_authority_key_identifier_extension = true;

@@ -56,6 +56,8 @@ pub struct Client<'o> {
     empty_records: usize,
     /// Warning alerts received in a row (see [`MAX_WARNING_ALERTS`]).
     warning_alerts: usize,
+    /// The server's close_notify arrived.
+    close_notify_received: bool,
 }
 
 impl Client<'static> {
@@ -72,11 +74,12 @@ impl<'o> Client<'o> {
     }
 
     fn with_hooks(config: ClientConfig, hooks: Hooks<'o>) -> Client<'o> {
+        let joiner = HandshakeJoiner::with_certificate_limit(config.max_certificate_message);
         Client {
             state: Ok(State::Start),
             cx: Context::new(config, hooks),
             deframer: Deframer::new(),
-            joiner: HandshakeJoiner::new(),
+            joiner,
             payload: Vec::with_capacity(crate::record::MAX_CIPHERTEXT),
             received: Vec::new(),
             records_in: 0,
@@ -86,6 +89,7 @@ impl<'o> Client<'o> {
             failed_in: None,
             empty_records: 0,
             warning_alerts: 0,
+            close_notify_received: false,
         }
     }
 
@@ -140,6 +144,29 @@ impl<'o> Client<'o> {
                 Ok(State::Closed)
             }
         })
+    }
+
+    /// Ends the connection with a fatal alert of the caller's choosing (RFC
+    /// 5246 §7.2: the connection is then unusable, and the session must not be
+    /// resumed). For an application that refuses the connection for a reason
+    /// of its own after the handshake, for example a certificate it checks
+    /// again on a resumed session.
+    pub fn abort(&mut self, description: AlertDescription, out: &mut Vec<u8>) -> Result<(), Error> {
+        if let Err(e) = &self.state {
+            return Err(e.clone());
+        }
+        self.cx.send_alert(Alert::fatal(description), out)?;
+        self.resumable = None;
+        self.state = Err(Error::config(format!(
+            "the connection was ended with a fatal {description} alert"
+        )));
+        Ok(())
+    }
+
+    /// Whether the server's close_notify arrived (after [`Client::close`],
+    /// this is the end of a bidirectional shutdown, RFC 5246 §7.2.1).
+    pub fn close_notify_received(&self) -> bool {
+        self.close_notify_received
     }
 
     /// Takes the application data received so far.
@@ -348,7 +375,10 @@ impl<'o> Client<'o> {
             if let (State::Established(st), None) = (&state, &self.resumable) {
                 self.remember_session(st);
             }
-            if let State::Closed = state {
+            // Nothing the server sends after its close_notify counts (RFC
+            // 5246 §7.2.1). After our own close_notify the server's records
+            // are still read, until its close_notify ends the connection.
+            if self.close_notify_received {
                 break;
             }
         }
@@ -412,6 +442,9 @@ impl<'o> Client<'o> {
             }
             ContentType::ALERT => self.handle_alert(state, payload, out),
             ContentType::APPLICATION_DATA => match state {
+                // An empty record after our close_notify carries no data
+                // (RFC 5246 §6.2.1 allows zero-length application data).
+                State::Closed if payload.is_empty() => Ok(State::Closed),
                 State::Established(st) => {
                     self.cx.hooks.emit(&Event::ApplicationData {
                         direction: Direction::ServerToClient,
@@ -447,6 +480,7 @@ impl<'o> Client<'o> {
             return Err(Error::Record(RecordError::UnknownAlertLevel(alert.level.0)));
         }
         if alert.description == AlertDescription::CLOSE_NOTIFY {
+            self.close_notify_received = true;
             if !matches!(state, State::Closed) {
                 self.cx
                     .send_alert(Alert::warning(AlertDescription::CLOSE_NOTIFY), out)?;

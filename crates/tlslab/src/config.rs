@@ -94,6 +94,19 @@ pub struct ClientConfig {
     /// server reacts to an unusual offer. The server's answer is still checked
     /// against `suites`, `groups` and `signature_schemes`.
     pub custom_client_hello: Option<CustomClientHello>,
+    /// Pad a ClientHello of 256 to 511 bytes to 512 with the padding
+    /// extension (RFC 7685): some servers (F5 load balancers, by RFC 7685
+    /// §1's account) hang on a ClientHello of that length.
+    pub pad_client_hello: bool,
+    /// Send TLS_FALLBACK_SCSV (RFC 7507 §4): this connection is a retry at a
+    /// lower version than the client supports, which a server that supports
+    /// more must refuse with inappropriate_fallback (a downgrade attack in
+    /// progress).
+    pub fallback_scsv: bool,
+    /// The largest Certificate message body accepted, in bytes (at most
+    /// 256 KiB, the cap on every handshake message); a longer one is refused
+    /// with decode_error as soon as its header arrives.
+    pub max_certificate_message: usize,
 }
 
 /// A ClientHello to send as is; see [`ClientConfig::custom_client_hello`].
@@ -123,6 +136,9 @@ impl ClientConfig {
             verify_time: None,
             rng: Box::new(OsRng::new()),
             custom_client_hello: None,
+            pad_client_hello: true,
+            fallback_scsv: false,
+            max_certificate_message: crate::record::MAX_HANDSHAKE_MESSAGE,
             alpn_protocols: vec![],
             offer_session_ticket: true,
             offer_encrypt_then_mac: true,

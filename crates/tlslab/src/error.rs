@@ -337,6 +337,11 @@ pub enum CertificateKind {
     /// key (RFC 5280 §4.2.1.3): sign ServerKeyExchange (digitalSignature)
     /// or decrypt the pre-master secret (keyEncipherment).
     KeyUsage,
+    /// A [`crate::Verification::Custom`] verifier refused the chain and chose
+    /// the alert that says so (RFC 5246 §7.2.2 leaves the choice between
+    /// `bad_certificate`, `certificate_unknown` and the others to the
+    /// application that knows why it refused).
+    RefusedByVerifier(AlertDescription),
 }
 
 /// The tool around the protocol failed. No alert is sent for any of these.
@@ -509,6 +514,7 @@ impl CertificateKind {
                 AlertDescription::UNSUPPORTED_CERTIFICATE
             }
             CertificateKind::WeakKey => AlertDescription::INSUFFICIENT_SECURITY,
+            CertificateKind::RefusedByVerifier(alert) => alert,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Ephemeral elliptic-curve Diffie-Hellman for ECDHE suites ([RFC 8422]),
-//! through `ring::agreement`.
+//! through `ring::agreement` (x25519, P-256, P-384) and RustCrypto's `p521`
+//! (P-521, which ring lacks).
 //!
 //! The private scalar comes from *our* [`Rng`], not ring's: a seeded run
 //! reproduces the same key, and a published handshake (such as The
@@ -37,11 +38,29 @@ fn algorithm(group: NamedGroup) -> Option<(&'static agreement::Algorithm, usize)
 }
 
 /// The groups [`EcdheKeyPair::generate`] accepts, in our preference order
-/// (for the `supported_groups` extension, [RFC 8422 §5.1.1]).
+/// (for the `supported_groups` extension, [RFC 8422 §5.1.1]). secp521r1 is
+/// implemented but not in `ClientConfig`'s default offer (as in BoringSSL's
+/// and browsers' defaults: slower, and no server needs it).
 ///
 /// [RFC 8422 §5.1.1]: https://www.rfc-editor.org/rfc/rfc8422#section-5.1.1
 pub fn supported_groups() -> &'static [NamedGroup] {
-    &[NamedGroup::X25519, NamedGroup::SECP256R1, NamedGroup::SECP384R1]
+    &[
+        NamedGroup::X25519,
+        NamedGroup::SECP256R1,
+        NamedGroup::SECP384R1,
+        NamedGroup::SECP521R1,
+    ]
+}
+
+/// secp521r1 scalars and field elements are 66 bytes (521 bits, SEC 1 §2.3.7).
+const P521_LEN: usize = 66;
+
+/// The private half of an ephemeral key.
+enum PrivateKey {
+    /// x25519, P-256, P-384.
+    Ring(agreement::EphemeralPrivateKey),
+    /// P-521.
+    P521(p521::SecretKey),
 }
 
 /// Our ephemeral ECDHE key pair: the private scalar (kept by ring, plus a copy
@@ -51,7 +70,7 @@ pub fn supported_groups() -> &'static [NamedGroup] {
 /// [RFC 8422 §5.7]: https://www.rfc-editor.org/rfc/rfc8422#section-5.7
 pub struct EcdheKeyPair {
     group: NamedGroup,
-    private_key: agreement::EphemeralPrivateKey,
+    private_key: PrivateKey,
     /// The scalar bytes as drawn from our Rng (for x25519, before clamping).
     private_bytes: Vec<u8>,
     /// x25519: the 32-byte u-coordinate; NIST curves: 0x04 ‖ X ‖ Y.
@@ -72,7 +91,7 @@ impl fmt::Debug for EcdheKeyPair {
 impl EcdheKeyPair {
     /// Draws a private key for `group` from `rng` and computes its public key.
     ///
-    /// Implemented groups: x25519, secp256r1, secp384r1. Any other group is
+    /// Implemented groups: x25519, secp256r1, secp384r1, secp521r1. Any other group is
     /// [`HandshakeFailure::GroupNotImplemented`] (the handshake code should already have
     /// refused a group we did not offer with `illegal_parameter`).
     ///
@@ -80,6 +99,9 @@ impl EcdheKeyPair {
     /// new one is drawn from `rng`, at most a few times.
     #[inline(never)]
     pub fn generate(group: NamedGroup, rng: &mut dyn Rng) -> Result<EcdheKeyPair, Error> {
+        if group == NamedGroup::SECP521R1 {
+            return EcdheKeyPair::generate_p521(rng);
+        }
         let (alg, scalar_len) =
             algorithm(group).ok_or_else(|| Error::from(HandshakeFailure::GroupNotImplemented(group)))?;
         for _ in 0..MAX_DRAWS {
@@ -104,13 +126,38 @@ impl EcdheKeyPair {
                 .to_vec();
             return Ok(EcdheKeyPair {
                 group,
-                private_key,
+                private_key: PrivateKey::Ring(private_key),
                 private_bytes,
                 public_key,
             });
         }
         Err(Error::Internal(format!(
             "no valid {group} private key in {MAX_DRAWS} draws from the random number generator"
+        )))
+    }
+
+    /// P-521: a candidate of n's bit length (the top 7 of 528 drawn bits
+    /// cleared), kept if it is in `[1, n)` (FIPS 186-4 B.4.2, "testing
+    /// candidates"; n is so close to 2^521 that a redraw is rare).
+    fn generate_p521(rng: &mut dyn Rng) -> Result<EcdheKeyPair, Error> {
+        for _ in 0..MAX_DRAWS {
+            let mut private_bytes = vec![0u8; P521_LEN];
+            rng.fill(&mut private_bytes);
+            private_bytes[0] &= 0x01;
+            let Ok(secret) = p521::SecretKey::from_slice(&private_bytes) else {
+                continue;
+            };
+            use p521::elliptic_curve::sec1::ToEncodedPoint;
+            let public_key = secret.public_key().to_encoded_point(false).as_bytes().to_vec();
+            return Ok(EcdheKeyPair {
+                group: NamedGroup::SECP521R1,
+                private_key: PrivateKey::P521(secret),
+                private_bytes,
+                public_key,
+            });
+        }
+        Err(Error::Internal(format!(
+            "no valid secp521r1 private key in {MAX_DRAWS} draws from the random number generator"
         )))
     }
 
@@ -147,13 +194,13 @@ impl EcdheKeyPair {
     #[inline(never)]
     pub fn agree(self, peer_public: &[u8]) -> Result<Vec<u8>, Error> {
         let group = self.group;
-        let (alg, _) = algorithm(group)
-            .ok_or_else(|| Error::Internal(format!("key pair for unimplemented group {group}")))?;
-        // Name the shape problem before ring gives its one undifferentiated error.
+        // Name the shape problem before the curve code gives its one
+        // undifferentiated error.
         let expected_len = match group {
             NamedGroup::X25519 => 32,
             NamedGroup::SECP256R1 => 65,
-            _ => 97,
+            NamedGroup::SECP384R1 => 97,
+            _ => 1 + 2 * P521_LEN,
         };
         if peer_public.len() != expected_len {
             return Err(IllegalParameter::EcPublicKeyLength {
@@ -171,15 +218,29 @@ impl EcdheKeyPair {
             }
             .into());
         }
-        let peer = agreement::UnparsedPublicKey::new(alg, peer_public);
-        let pre_master_secret: Vec<u8> =
-            agreement::agree_ephemeral(self.private_key, &peer, |shared| shared.to_vec()).map_err(|_| {
-                Error::from(IllegalParameter::EcPointInvalid {
-                    group,
-                    public: peer_public.to_vec(),
-                })
-            })?;
-        Ok(pre_master_secret)
+        let invalid = || {
+            Error::from(IllegalParameter::EcPointInvalid {
+                group,
+                public: peer_public.to_vec(),
+            })
+        };
+        match self.private_key {
+            PrivateKey::Ring(private_key) => {
+                let (alg, _) = algorithm(group)
+                    .ok_or_else(|| Error::Internal(format!("key pair for unimplemented group {group}")))?;
+                let peer = agreement::UnparsedPublicKey::new(alg, peer_public);
+                agreement::agree_ephemeral(private_key, &peer, |shared| shared.to_vec())
+                    .map_err(|_| invalid())
+            }
+            // SEC 1 §2.3.4 decoding checks that the point is on the curve
+            // (invalid-curve attacks); the premaster is the shared point's
+            // x-coordinate, all 66 bytes (RFC 8422 §5.10).
+            PrivateKey::P521(secret) => {
+                let peer = p521::PublicKey::from_sec1_bytes(peer_public).map_err(|_| invalid())?;
+                let shared = p521::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine());
+                Ok(shared.raw_secret_bytes().to_vec())
+            }
+        }
     }
 }
 
@@ -211,7 +272,11 @@ mod tests {
     /// shape, and a seeded rng reproduces the key.
     #[test]
     fn nist_groups_agree_and_are_reproducible() {
-        for (group, pub_len, pms_len) in [(NamedGroup::SECP256R1, 65, 32), (NamedGroup::SECP384R1, 97, 48)] {
+        for (group, pub_len, pms_len) in [
+            (NamedGroup::SECP256R1, 65, 32),
+            (NamedGroup::SECP384R1, 97, 48),
+            (NamedGroup::SECP521R1, 133, 66),
+        ] {
             let a = EcdheKeyPair::generate(group, &mut SeededRng::new(1, 0)).unwrap();
             let a_again = EcdheKeyPair::generate(group, &mut SeededRng::new(1, 0)).unwrap();
             let b = EcdheKeyPair::generate(group, &mut SeededRng::new(2, 0)).unwrap();
@@ -225,6 +290,99 @@ mod tests {
             assert_eq!(s1, s2);
             assert_eq!(s1.len(), pms_len);
         }
+    }
+
+    /// P-521 against OpenSSL: with the private scalar of a key `openssl
+    /// genpkey` made, our public value is the one OpenSSL derived, and our
+    /// shared secret with a second OpenSSL key is what `openssl pkeyutl
+    /// -derive` computes (66 bytes, RFC 8422 §5.10).
+    #[test]
+    fn p521_agrees_with_openssl() {
+        use crate::crypto::test_util::openssl;
+        let dir = std::env::temp_dir().join(format!("tlslab-kx-p521-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["ours", "peer"] {
+            openssl(
+                &dir,
+                &[
+                    "genpkey",
+                    "-algorithm",
+                    "EC",
+                    "-pkeyopt",
+                    "ec_paramgen_curve:P-521",
+                    "-out",
+                    &format!("{name}.pem"),
+                ],
+            );
+            openssl(
+                &dir,
+                &[
+                    "pkey",
+                    "-in",
+                    &format!("{name}.pem"),
+                    "-pubout",
+                    "-out",
+                    &format!("{name}.pub"),
+                ],
+            );
+        }
+        // SEC 1 ECPrivateKey { version 1, privateKey OCTET STRING (66), ... }:
+        // 30 81 xx | 02 01 01 | 04 42 <66 bytes>.
+        let der = openssl(&dir, &["ec", "-in", "ours.pem", "-outform", "DER"]);
+        let start = der
+            .windows(5)
+            .position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x42])
+            .unwrap()
+            + 5;
+        let scalar = der[start..start + 66].to_vec();
+        // SubjectPublicKeyInfo: the point is the last 133 bytes.
+        let spki = |name: &str| {
+            let d = openssl(
+                &dir,
+                &["pkey", "-pubin", "-in", &format!("{name}.pub"), "-outform", "DER"],
+            );
+            d[d.len() - 133..].to_vec()
+        };
+        let (our_public, peer_public) = (spki("ours"), spki("peer"));
+        let expected = openssl(
+            &dir,
+            &["pkeyutl", "-derive", "-inkey", "ours.pem", "-peerkey", "peer.pub"],
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let mut rng = ScriptedRng::new(vec![scalar], OsRng::new());
+        let kp = EcdheKeyPair::generate(NamedGroup::SECP521R1, &mut rng).unwrap();
+        assert_eq!(kp.public_key(), our_public);
+        let pms = kp.agree(&peer_public).unwrap();
+        assert_eq!(pms.len(), 66);
+        assert_eq!(pms, expected);
+
+        // The peer checks of the other curves hold on P-521 too.
+        let kp = EcdheKeyPair::generate(NamedGroup::SECP521R1, &mut SeededRng::new(5, 0)).unwrap();
+        let mut compressed = peer_public.clone();
+        compressed[0] = 0x02;
+        assert!(matches!(
+            kp.agree(&compressed).unwrap_err(),
+            Error::Handshake(HandshakeError::IllegalParameter(
+                IllegalParameter::EcPointNotUncompressed { .. }
+            ))
+        ));
+        let kp = EcdheKeyPair::generate(NamedGroup::SECP521R1, &mut SeededRng::new(6, 0)).unwrap();
+        let mut off_curve = peer_public.clone();
+        off_curve[132] ^= 1;
+        assert!(matches!(
+            kp.agree(&off_curve).unwrap_err(),
+            Error::Handshake(HandshakeError::IllegalParameter(
+                IllegalParameter::EcPointInvalid { .. }
+            ))
+        ));
+        let kp = EcdheKeyPair::generate(NamedGroup::SECP521R1, &mut SeededRng::new(7, 0)).unwrap();
+        assert!(matches!(
+            kp.agree(&peer_public[..132]).unwrap_err(),
+            Error::Handshake(HandshakeError::IllegalParameter(
+                IllegalParameter::EcPublicKeyLength { expected: 133, .. }
+            ))
+        ));
     }
 
     /// An out-of-range P-256 scalar (all 0xff > n) is rejected by ring and a

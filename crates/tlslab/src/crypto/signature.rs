@@ -24,6 +24,10 @@ const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_SECP256R1: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
 /// `secp384r1`, 1.3.132.0.34 (RFC 5480 §2.1.1.1).
 const OID_SECP384R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+/// `secp521r1`, 1.3.132.0.35 (RFC 5480 §2.1.1.1).
+const OID_SECP521R1: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
+/// `id-Ed25519`, 1.3.101.112 (RFC 8410 §3).
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 /// ring verifies RSA signatures for moduli of 2048 to 8192 bits.
 const RSA_MIN_BITS: usize = 2048;
@@ -41,7 +45,11 @@ pub enum PublicKeyKind {
     EcP256,
     /// `id-ecPublicKey` on secp384r1.
     EcP384,
-    /// Anything else (Ed25519, RSASSA-PSS keys, other curves): the algorithm
+    /// `id-ecPublicKey` on secp521r1.
+    EcP521,
+    /// `id-Ed25519` (RFC 8410): the 32-byte public key.
+    Ed25519,
+    /// Anything else (Ed448, RSASSA-PSS keys, other curves): the algorithm
     /// OID (and the curve OID for EC keys), as hex of the DER contents.
     Other(String),
 }
@@ -52,6 +60,8 @@ impl fmt::Display for PublicKeyKind {
             PublicKeyKind::Rsa { modulus_bits } => write!(f, "RSA {modulus_bits}-bit"),
             PublicKeyKind::EcP256 => f.write_str("ECDSA P-256"),
             PublicKeyKind::EcP384 => f.write_str("ECDSA P-384"),
+            PublicKeyKind::EcP521 => f.write_str("ECDSA P-521"),
+            PublicKeyKind::Ed25519 => f.write_str("Ed25519"),
             PublicKeyKind::Other(oid) => write!(f, "unsupported key type (OID {oid})"),
         }
     }
@@ -141,6 +151,8 @@ pub fn server_public_key(cert_der: &[u8]) -> Result<ServerPublicKey, Error> {
             PublicKeyKind::EcP256
         } else if curve == OID_SECP384R1 {
             PublicKeyKind::EcP384
+        } else if curve == OID_SECP521R1 {
+            PublicKeyKind::EcP521
         } else {
             PublicKeyKind::Other(format!(
                 "{} curve {}",
@@ -148,6 +160,16 @@ pub fn server_public_key(cert_der: &[u8]) -> Result<ServerPublicKey, Error> {
                 hex::encode(curve)
             ))
         }
+    } else if algorithm_oid == OID_ED25519 {
+        // RFC 8410 §3: the parameters are absent; the key is 32 bytes (§4).
+        if key_bytes.len() != 32 {
+            return Err(bad(
+                "subjectPublicKeyInfo.subjectPublicKey",
+                unused_bits_at + 1,
+                &format!("an Ed25519 key is 32 bytes, not {}", key_bytes.len()),
+            ));
+        }
+        PublicKeyKind::Ed25519
     } else {
         PublicKeyKind::Other(hex::encode(algorithm_oid))
     };
@@ -296,6 +318,9 @@ fn ring_algorithm(
         (PublicKeyKind::EcP256, SignatureScheme::ECDSA_SECP384R1_SHA384) => &rs::ECDSA_P256_SHA384_ASN1,
         (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SECP384R1_SHA384) => &rs::ECDSA_P384_SHA384_ASN1,
         (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SECP256R1_SHA256) => &rs::ECDSA_P384_SHA256_ASN1,
+        // Ed25519 (RFC 8422 §5.4 as updated for EdDSA: the signature is the
+        // 64-byte PureEdDSA signature over the same bytes, no prehash).
+        (PublicKeyKind::Ed25519, SignatureScheme::ED25519) => &rs::ED25519,
         _ => return None,
     })
 }
@@ -305,8 +330,8 @@ fn ring_algorithm(
 /// the server's key, using the `scheme` the server named.
 ///
 /// Supported: RSA PKCS#1 v1.5 with SHA-1/256/384/512, RSA-PSS-RSAE with
-/// SHA-256/384/512 (RSA keys of 2048 to 8192 bits), ECDSA on P-256/P-384 with
-/// SHA-256/384.
+/// SHA-256/384/512 (RSA keys of 2048 to 8192 bits), ECDSA on P-256/P-384
+/// with SHA-256/384 and on P-521 with SHA-384/512, Ed25519.
 ///
 /// Errors: a scheme that does not fit the key type (or that we do not
 /// implement) is [`IllegalParameter::SignatureSchemeForKey`]; an RSA key outside ring's size
@@ -321,6 +346,9 @@ pub fn verify_server_signature(
     signed: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
+    if key.kind == PublicKeyKind::EcP521 {
+        return verify_p521(key, scheme, signed, signature);
+    }
     let algorithm = ring_algorithm(&key.kind, scheme).ok_or_else(|| {
         Error::from(IllegalParameter::SignatureSchemeForKey {
             scheme,
@@ -345,6 +373,51 @@ pub fn verify_server_signature(
     })
 }
 
+/// ECDSA on P-521 (ring has no P-521), with RustCrypto's `p521`: the
+/// signature is DER `Ecdsa-Sig-Value` (RFC 8422 §5.4) over the scheme's hash
+/// of `signed`. As on the other curves, TLS 1.2 does not tie the hash to the
+/// curve (RFC 5246 §7.4.1.4.1 names hash and signature apart), so SHA-384 is
+/// accepted with a P-521 key as well as SHA-512; SHA-256 is not (a digest
+/// shorter than half the 66-byte field, which the `ecdsa` crate refuses).
+fn verify_p521(
+    key: &ServerPublicKey,
+    scheme: SignatureScheme,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    use p521::ecdsa::signature::hazmat::PrehashVerifier;
+    let digest_alg = match scheme {
+        SignatureScheme::ECDSA_SECP384R1_SHA384 => &ring::digest::SHA384,
+        SignatureScheme::ECDSA_SECP521R1_SHA512 => &ring::digest::SHA512,
+        _ => {
+            return Err(IllegalParameter::SignatureSchemeForKey {
+                scheme,
+                key: key.kind.to_string(),
+            }
+            .into())
+        }
+    };
+    let bad = || {
+        Error::Handshake(HandshakeError::BadSignature(format!(
+            "{scheme} signature ({} bytes) over {} signed bytes does not verify with the certificate's {} key",
+            signature.len(),
+            signed.len(),
+            key.kind
+        )))
+    };
+    let verifying_key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key).map_err(|_| {
+        Error::certificate(
+            CertificateKind::Malformed,
+            "the certificate's P-521 public key is not a point on the curve",
+        )
+    })?;
+    let sig = p521::ecdsa::Signature::from_der(signature).map_err(|_| bad())?;
+    let digest = ring::digest::digest(digest_alg, signed);
+    verifying_key
+        .verify_prehash(digest.as_ref(), &sig)
+        .map_err(|_| bad())
+}
+
 /// The schemes we offer in `signature_algorithms` ([RFC 5246 §7.4.1.4.1]),
 /// in preference order: ECDSA, then RSA-PSS, then RSA PKCS#1 v1.5, with
 /// SHA-1 last for servers that know nothing better.
@@ -361,6 +434,28 @@ pub fn supported_schemes() -> &'static [SignatureScheme] {
         SignatureScheme::RSA_PKCS1_SHA384,
         SignatureScheme::RSA_PKCS1_SHA512,
         SignatureScheme::RSA_PKCS1_SHA1,
+    ]
+}
+
+/// Every scheme [`verify_server_signature`] can check: the default offer
+/// ([`supported_schemes`]), and ecdsa_secp521r1_sha512 and Ed25519 (RFC 8422
+/// §3.1), which are verified when the caller lists them in
+/// `ClientConfig::signature_schemes` but not offered by default (as in
+/// BoringSSL's client: a server holding several certificates would otherwise
+/// pick the rarer, slower one).
+pub fn implemented_schemes() -> &'static [SignatureScheme] {
+    &[
+        SignatureScheme::ECDSA_SECP256R1_SHA256,
+        SignatureScheme::ECDSA_SECP384R1_SHA384,
+        SignatureScheme::RSA_PSS_RSAE_SHA256,
+        SignatureScheme::RSA_PSS_RSAE_SHA384,
+        SignatureScheme::RSA_PSS_RSAE_SHA512,
+        SignatureScheme::RSA_PKCS1_SHA256,
+        SignatureScheme::RSA_PKCS1_SHA384,
+        SignatureScheme::RSA_PKCS1_SHA512,
+        SignatureScheme::RSA_PKCS1_SHA1,
+        SignatureScheme::ECDSA_SECP521R1_SHA512,
+        SignatureScheme::ED25519,
     ]
 }
 
@@ -494,6 +589,150 @@ mod tests {
                 "{scheme}: {err}"
             );
         }
+    }
+
+    /// An Ed25519 certificate and signature made by the `openssl` tool (RFC
+    /// 8410 key, RFC 8032 PureEdDSA signature with `pkeyutl -rawin`): the key
+    /// is read as Ed25519 and the signature verifies under the ed25519
+    /// scheme (0x0807, RFC 8422 §5.1.3), and under no other.
+    #[test]
+    fn openssl_made_ed25519_certificate_and_signature() {
+        use crate::crypto::test_util::openssl;
+        let dir = std::env::temp_dir().join(format!("tlslab-ed25519-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        openssl(&dir, &["genpkey", "-algorithm", "ed25519", "-out", "ed.key"]);
+        openssl(
+            &dir,
+            &[
+                "req", "-x509", "-new", "-key", "ed.key", "-subj", "/CN=test", "-days", "30", "-outform",
+                "DER", "-out", "ed.der",
+            ],
+        );
+        let data = b"client_random + server_random + ServerECDHParams";
+        std::fs::write(dir.join("data.bin"), data).unwrap();
+        openssl(
+            &dir,
+            &[
+                "pkeyutl", "-sign", "-rawin", "-inkey", "ed.key", "-in", "data.bin", "-out", "sig.bin",
+            ],
+        );
+        let der = std::fs::read(dir.join("ed.der")).unwrap();
+        let sig = std::fs::read(dir.join("sig.bin")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let key = server_public_key(&der).unwrap();
+        assert_eq!(key.kind, PublicKeyKind::Ed25519);
+        assert_eq!(key.spki_key.len(), 32);
+        assert_eq!(sig.len(), 64, "RFC 8032 §5.1.6: an Ed25519 signature is 64 bytes");
+        verify_server_signature(&key, SignatureScheme::ED25519, data, &sig).unwrap();
+        let err = verify_server_signature(&key, SignatureScheme::ED25519, b"other data", &sig).unwrap_err();
+        assert!(
+            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
+            "{err}"
+        );
+        let err =
+            verify_server_signature(&key, SignatureScheme::ECDSA_SECP256R1_SHA256, data, &sig).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::IllegalParameter(
+                    IllegalParameter::SignatureSchemeForKey { .. }
+                ))
+            ),
+            "{err}"
+        );
+        // Offered only on request: the default list leaves it out.
+        assert!(!supported_schemes().contains(&SignatureScheme::ED25519));
+        assert!(implemented_schemes().contains(&SignatureScheme::ED25519));
+    }
+
+    /// A P-521 certificate and ECDSA signatures made by the `openssl` tool
+    /// (`dgst -sha512` / `-sha384 -sign`) verify under ecdsa_secp521r1_sha512
+    /// and ecdsa_secp384r1_sha384; a changed byte does not.
+    #[test]
+    fn openssl_made_p521_certificate_and_signatures() {
+        use crate::crypto::test_util::openssl;
+        let dir = std::env::temp_dir().join(format!("tlslab-p521-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        openssl(
+            &dir,
+            &[
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-521",
+                "-out",
+                "p521.key",
+            ],
+        );
+        openssl(
+            &dir,
+            &[
+                "req", "-x509", "-new", "-key", "p521.key", "-subj", "/CN=test", "-days", "30", "-outform",
+                "DER", "-out", "p521.der",
+            ],
+        );
+        let data = b"client_random + server_random + ServerECDHParams";
+        std::fs::write(dir.join("data.bin"), data).unwrap();
+        let sign = |digest: &str| {
+            openssl(
+                &dir,
+                &[
+                    "dgst",
+                    &format!("-{digest}"),
+                    "-sign",
+                    "p521.key",
+                    "-out",
+                    &format!("sig-{digest}.bin"),
+                    "data.bin",
+                ],
+            );
+            std::fs::read(dir.join(format!("sig-{digest}.bin"))).unwrap()
+        };
+        let sig512 = sign("sha512");
+        let sig384 = sign("sha384");
+        let der = std::fs::read(dir.join("p521.der")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        let key = server_public_key(&der).unwrap();
+        assert_eq!(key.kind, PublicKeyKind::EcP521);
+        assert_eq!(
+            key.spki_key.len(),
+            133,
+            "SEC 1 §2.3.3: 0x04 || X || Y, 66 bytes each"
+        );
+        verify_server_signature(&key, SignatureScheme::ECDSA_SECP521R1_SHA512, data, &sig512).unwrap();
+        verify_server_signature(&key, SignatureScheme::ECDSA_SECP384R1_SHA384, data, &sig384).unwrap();
+        for (scheme, sig) in [
+            (SignatureScheme::ECDSA_SECP521R1_SHA512, &sig512),
+            (SignatureScheme::ECDSA_SECP384R1_SHA384, &sig384),
+        ] {
+            let err = verify_server_signature(&key, scheme, b"other data", sig).unwrap_err();
+            assert!(
+                matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
+                "{err}"
+            );
+        }
+        // The SHA-512 signature is not a SHA-384 one.
+        let err = verify_server_signature(&key, SignatureScheme::ECDSA_SECP384R1_SHA384, data, &sig512)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
+            "{err}"
+        );
+        let err =
+            verify_server_signature(&key, SignatureScheme::RSA_PKCS1_SHA256, data, &sig512).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::IllegalParameter(
+                    IllegalParameter::SignatureSchemeForKey { .. }
+                ))
+            ),
+            "{err}"
+        );
+        assert!(!supported_schemes().contains(&SignatureScheme::ECDSA_SECP521R1_SHA512));
     }
 
     /// Hostile input: every truncation and every single-byte corruption of a

@@ -90,8 +90,10 @@ pub(super) fn handle_certificate(
             KeyExchange::EcdheRsa | KeyExchange::DheRsa | KeyExchange::Rsa,
             PublicKeyKind::Rsa { .. }
         ) | (
+            // RFC 8422 §2.1: ECDHE_ECDSA needs "an ECDSA- or EdDSA-capable
+            // public key".
             KeyExchange::EcdheEcdsa,
-            PublicKeyKind::EcP256 | PublicKeyKind::EcP384
+            PublicKeyKind::EcP256 | PublicKeyKind::EcP384 | PublicKeyKind::EcP521 | PublicKeyKind::Ed25519
         )
     );
     if !fits {
@@ -151,6 +153,7 @@ fn check_key_fits_our_offer(
     let curve = match kind {
         PublicKeyKind::EcP256 => Some(NamedGroup::SECP256R1),
         PublicKeyKind::EcP384 => Some(NamedGroup::SECP384R1),
+        PublicKeyKind::EcP521 => Some(NamedGroup::SECP521R1),
         _ => None,
     };
     if let Some(curve) = curve.filter(|c| !cx.config.groups.contains(c)) {

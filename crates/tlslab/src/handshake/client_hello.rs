@@ -18,6 +18,9 @@ use crate::wire::{CipherSuite, CompressionMethod, ExtensionType, HandshakeType, 
 ///    supported_groups, ec_point_formats, signature_algorithms,
 ///    extended_master_secret (when enabled), renegotiation_info (empty),
 ///    ALPN (when protocols are configured), session_ticket.
+/// 4. Resumption: the session's ticket, or its session ID.
+/// 5. TLS_FALLBACK_SCSV when this connection is a fallback retry.
+/// 6. padding, when the message would be 256 to 511 bytes long.
 // ANCHOR: send_client_hello
 #[inline(never)]
 pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Result<State, Error> {
@@ -85,20 +88,33 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
         extensions.push(Extension::session_ticket(&[]));
     }
 
-    let client_hello = ClientHello {
+    let mut cipher_suites = cx
+        .config
+        .suites
+        .iter()
+        .map(|s| s.id)
+        .collect::<Vec<CipherSuite>>();
+    // 5. RFC 7507 §4: the fallback signal goes last in the suite list.
+    if cx.config.fallback_scsv {
+        cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
+    }
+    let mut client_hello = ClientHello {
         client_version: ProtocolVersion::TLS12,
         random: client_random,
         session_id: session_id.clone(),
-        cipher_suites: cx
-            .config
-            .suites
-            .iter()
-            .map(|s| s.id)
-            .collect::<Vec<CipherSuite>>(),
+        cipher_suites,
         compression_methods: vec![CompressionMethod::NULL],
         extensions: Some(extensions),
     };
-    let raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
+    let mut raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
+    // 6. RFC 7685: a message of 256 to 511 bytes is padded to 512.
+    if cx.config.pad_client_hello && (256..512).contains(&raw.len()) {
+        let pad = (512 - raw.len()).saturating_sub(4);
+        if let Some(extensions) = client_hello.extensions.as_mut() {
+            extensions.push(Extension::padding(pad));
+        }
+        raw = encode_handshake(HandshakeType::CLIENT_HELLO, |o| client_hello.encode(o));
+    }
     cx.send_handshake(HandshakeType::CLIENT_HELLO, &raw, out)?;
     cx.session.client_random = Some(client_random);
     cx.session.extended_master_secret = false;

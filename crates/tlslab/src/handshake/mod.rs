@@ -56,6 +56,7 @@ use crate::session::StoredSession;
 use crate::wire::messages::{split_handshake, ServerEcdhParams};
 use crate::wire::{
     Alert, AlertDescription, ContentType, Direction, HandshakeType, NamedGroup, ProtocolVersion,
+    SignatureScheme,
 };
 use transcript::Transcript;
 
@@ -262,6 +263,12 @@ pub struct SessionInfo {
     /// Whether our ClientHello carried server_name (only then may the server
     /// acknowledge it, RFC 6066 §3).
     pub offered_server_name: bool,
+    /// The scheme of the ServerKeyExchange signature that verified (none for
+    /// RSA key transport and resumed handshakes, which carry no signature).
+    pub peer_signature_scheme: Option<SignatureScheme>,
+    /// `certificate_types` of the server's CertificateRequest (RFC 5246
+    /// §7.4.4), if it sent one.
+    pub requested_certificate_types: Option<Bytes>,
 }
 
 /// Everything the steps share: configuration, observer, transcript, and both

@@ -6,6 +6,7 @@ use super::client_flight::{
     send_empty_certificate, send_finished,
 };
 use super::{Context, ExpectChangeCipherSpec, ExpectServerHelloDone, State};
+use crate::bytes::Bytes;
 use crate::error::{Error, HandshakeError, Received};
 use crate::record::{Protection, RecordOptions};
 use crate::wire::messages::decode_empty;
@@ -22,7 +23,7 @@ pub(super) fn handle_certificate_request(
     body: &[u8],
 ) -> Result<State, Error> {
     let mut r = Reader::new(body);
-    let types = r.vec_u8("CertificateRequest.certificate_types")?;
+    let mut types = r.vec_u8("CertificateRequest.certificate_types")?;
     if types.is_empty() {
         return Err(r
             .invalid("CertificateRequest.certificate_types", "empty list")
@@ -45,6 +46,7 @@ pub(super) fn handle_certificate_request(
     }
     cx.transcript
         .append(HandshakeType::CERTIFICATE_REQUEST, raw, &mut cx.hooks);
+    cx.session.requested_certificate_types = Some(Bytes(types.rest().to_vec()));
     st.certificate_requested = true;
     Ok(State::ExpectServerHelloDone(st))
 }

@@ -64,6 +64,7 @@ pub(super) fn handle_server_key_exchange(
         valid: verdict.is_ok(),
     });
     verdict?;
+    cx.session.peer_signature_scheme = Some(scheme);
 
     Ok(State::ExpectServerHelloDone(ExpectServerHelloDone {
         randoms: st.randoms,

@@ -37,6 +37,19 @@ pub const MAX_MAC_LEN: usize = 48;
 /// The largest hash block (SHA-384), in bytes.
 const MAX_BLOCK: usize = 128;
 
+/// A value the optimiser must treat as unknown: it cannot prove that a mask
+/// is 0 or all ones, so it cannot turn the arithmetic that uses the mask back
+/// into a branch or a conditional move. This matters in loops: LLVM's x86
+/// back end rewrites a conditional move on a loop-carried chain into a jump
+/// when it predicts that to be faster (the "cmov conversion" pass), and did so
+/// here on the reduction of the MAC's rotation amount, a secret: the timing
+/// check measured it (book, CBC chapter). Through `black_box` the mask is a
+/// value in memory and the `and` that uses it is the only way forward.
+#[inline(always)]
+pub(super) fn barrier(x: u32) -> u32 {
+    std::hint::black_box(x)
+}
+
 /// Constant-time helpers: masks, never booleans. Every input is below 2^31.
 #[inline(always)]
 pub(super) fn ct_lt(a: u32, b: u32) -> u32 {
@@ -241,6 +254,22 @@ impl<H: Md> Running<H> {
     }
 }
 
+/// Bytes `start..start + out.len()` of the stream `header ‖ data ‖ zeros`
+/// into `out`: positions and lengths are public, so plain copies.
+fn stream_block(header: &[u8; 13], data: &[u8], start: usize, out: &mut [u8]) {
+    out.fill(0);
+    let end = start + out.len();
+    if start < 13 {
+        let h = &header[start..end.min(13)];
+        out[..h.len()].copy_from_slice(h);
+    }
+    let (from, to) = (start.max(13) - 13, (end - 13).min(data.len()));
+    if from < to {
+        let at = from + 13 - start;
+        out[at..at + to - from].copy_from_slice(&data[from..to]);
+    }
+}
+
 /// The inner and outer states of one HMAC key (after `K ⊕ ipad`, `K ⊕ opad`).
 struct Pads<H: Md> {
     inner: H::State,
@@ -302,17 +331,10 @@ impl<H: Md> Pads<H> {
         out: &mut [u8],
     ) {
         let b = H::BLOCK; // public
-                          // The inner message is M = header ‖ data[..n], after one block of
-                          // K ⊕ ipad. Byte i of the stream, read at a public position.
-        let byte_at = |i: usize| -> u8 {
-            match i.checked_sub(13) {
-                None => header[i],
-                Some(j) => data.get(j).copied().unwrap_or(0),
-            }
-        };
-        // secret: |M|. Through black_box, so that the compiler cannot reason
-        // about its range and turn the masks below back into branches.
-        let m = std::hint::black_box(13 + n);
+                          // secret: |M|, the inner message header ‖ data[..n], after one block
+                          // of K ⊕ ipad. Behind a barrier, so that the compiler cannot reason
+                          // about its range and turn the masks below back into branches.
+        let m = barrier((13 + n) as u32) as usize;
         let m_min = 13 + n_min; // public
         let m_max = 13 + n_max; // public
                                 // secret: the block holding the end of the padding (0x80, zeros, the
@@ -330,9 +352,7 @@ impl<H: Md> Pads<H> {
         if plain_blocks > 0 {
             // The first block holds the header; after it, whole blocks sit
             // contiguous in `data`.
-            for (k, o) in block.iter_mut().take(b).enumerate() {
-                *o = byte_at(k);
-            }
+            stream_block(header, data, 0, &mut block[..b]);
             H::compress(&mut state, &block[..b]);
             H::compress(
                 &mut state,
@@ -340,30 +360,30 @@ impl<H: Md> Pads<H> {
             );
         }
 
-        // 2. The blocks where the message may end: each built with masks
-        //    (message byte, 0x80, zero, or length byte, chosen by comparing the
-        //    public position with the secret m), always compressed, and the
-        //    state kept only after block `final_block`. Compression calls:
-        //    max_block - plain_blocks + 1, a function of public lengths only.
+        // 2. The blocks where the message may end: each copied from the
+        //    stream at public positions, then every byte masked (message
+        //    byte, 0x80, or zero, by comparing its public position with the
+        //    secret m), the bit length added under the mask "this is the
+        //    final block", always compressed, and the state kept only after
+        //    block `final_block`. Compression calls: max_block - plain_blocks
+        //    + 1, a function of public lengths only.
         let bits = ((b + m) as u64) * 8; // secret: the inner length in bits
         let len_bytes = bits.to_be_bytes();
         let mut picked = state;
         for j in plain_blocks..=max_block {
-            // secret; black_box: a mask the compiler cannot see is 0 or !0,
-            // so the state selection stays arithmetic (not a branch over a copy).
-            let is_final = std::hint::black_box(ct_eq(j as u32, final_block as u32));
+            let is_final = barrier(ct_eq(j as u32, final_block as u32)); // secret
+            let start = j * b; // public
+            stream_block(header, data, start, &mut block[..b]);
             for (k, o) in block.iter_mut().take(b).enumerate() {
-                let i = (j * b + k) as u32; // public position
-                                            // secret masks, opaque to the optimiser (see `m`).
-                let (is_msg, is_80) =
-                    std::hint::black_box((ct_lt(i, m as u32) as u8, ct_eq(i, m as u32) as u8));
-                let mut v = (byte_at(j * b + k) & is_msg) | (0x80 & is_80);
-                // The bit length: the last 8 bytes of the final block (the
-                // upper 8 of SHA-384's 16-byte field are zero).
-                if let Some(l) = (k + 8).checked_sub(b) {
-                    v |= len_bytes[l] & is_final as u8;
-                }
-                *o = v;
+                let i = (start + k) as u32; // public position
+                let is_msg = ct_lt(i, m as u32) as u8; // secret
+                let is_80 = ct_eq(i, m as u32) as u8; // secret
+                *o = (*o & is_msg) | (0x80 & is_80);
+            }
+            // The bit length: the last 8 bytes of the final block (the upper
+            // 8 of SHA-384's 16-byte field are zero).
+            for (o, l) in block[b - 8..b].iter_mut().zip(len_bytes) {
+                *o |= l & is_final as u8;
             }
             H::compress(&mut state, &block[..b]);
             picked = H::select(is_final, &state, &picked);

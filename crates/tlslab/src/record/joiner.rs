@@ -1,6 +1,7 @@
 //! Record fragments to whole handshake messages (RFC 5246 §6.2.1, §7.4).
 
 use crate::error::{DecodeError, DecodeReason, Error};
+use crate::wire::HandshakeType;
 
 /// The largest handshake message body we accept: 256 KiB.
 ///
@@ -16,17 +17,40 @@ pub const MAX_HANDSHAKE_MESSAGE: usize = 1 << 18;
 /// messages of the same ContentType MAY be coalesced into a single
 /// TLSPlaintext record, or a single message MAY be fragmented across several
 /// records").
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
     /// Start of the first unconsumed byte in `buf`.
     pos: usize,
+    /// The largest Certificate message body accepted.
+    certificate_limit: usize,
+}
+
+impl Default for HandshakeJoiner {
+    fn default() -> Self {
+        HandshakeJoiner {
+            buf: Vec::new(),
+            pos: 0,
+            certificate_limit: MAX_HANDSHAKE_MESSAGE,
+        }
+    }
 }
 
 impl HandshakeJoiner {
     /// An empty joiner.
     pub fn new() -> Self {
         HandshakeJoiner::default()
+    }
+
+    /// An empty joiner that refuses a Certificate message body longer than
+    /// `limit` bytes (never more than [`MAX_HANDSHAKE_MESSAGE`]), as soon as
+    /// its header announces it: a peer cannot make us buffer a chain larger
+    /// than the application is willing to parse.
+    pub fn with_certificate_limit(limit: usize) -> Self {
+        HandshakeJoiner {
+            certificate_limit: limit.min(MAX_HANDSHAKE_MESSAGE),
+            ..HandshakeJoiner::default()
+        }
     }
 
     /// Appends the plaintext of one handshake record.
@@ -49,10 +73,17 @@ impl HandshakeJoiner {
     /// exceeds [`MAX_HANDSHAKE_MESSAGE`] (checked as soon as the header is in).
     pub fn next_message(&mut self) -> Result<Option<Vec<u8>>, Error> {
         let avail = self.buf.get(self.pos..).unwrap_or_default();
-        let Some(([_typ, l0, l1, l2], _)) = avail.split_first_chunk::<4>() else {
+        let Some(([typ, l0, l1, l2], _)) = avail.split_first_chunk::<4>() else {
             return Ok(None);
         };
         let len = usize::from(*l0) << 16 | usize::from(*l1) << 8 | usize::from(*l2);
+        if *typ == HandshakeType::CERTIFICATE.0 && len > self.certificate_limit {
+            return Err(Error::Decode(DecodeError {
+                what: "Handshake.length",
+                offset: 1,
+                reason: DecodeReason::Invalid("Certificate message longer than the configured limit"),
+            }));
+        }
         if len > MAX_HANDSHAKE_MESSAGE {
             return Err(Error::Decode(DecodeError {
                 what: "Handshake.length",

@@ -35,7 +35,7 @@
 use std::ops::Range;
 
 pub use super::hmac::MAX_MAC_LEN;
-use super::hmac::{ct_bytes_eq, ct_eq, ct_ge, ct_lt, MacKey, Tag};
+use super::hmac::{barrier, ct_bytes_eq, ct_eq, ct_ge, ct_lt, MacKey, Tag};
 use crate::observer::{Event, Hooks, MacInput, PaddingView};
 use crate::wire::{ContentType, Direction, ProtocolVersion};
 
@@ -105,25 +105,27 @@ pub fn verify_constant_time(
     let avail = len - mac_len;
 
     // secret: the last byte.
-    let pad_len = u32::from(std::hint::black_box(fragment.last().copied().unwrap_or(0)));
+    let pad_len = barrier(u32::from(fragment.last().copied().unwrap_or(0)));
 
     // secret: padding fits, i.e. padding_length + 1 <= avail.
-    let mut good = ct_lt(pad_len, avail as u32);
+    let fits = ct_lt(pad_len, avail as u32);
 
     // Check the last min(256, avail) bytes (public window): byte i from the end
     // must equal padding_length if i <= padding_length. The loop bound and the
     // indices are public; only the masks depend on the secret.
     let window = avail.min(256); // public
+    let mut mismatch = 0u32;
     for (i, &b) in fragment.iter().rev().take(window).enumerate() {
         let in_padding = ct_ge(pad_len, i as u32); // secret
-        good &= std::hint::black_box(!(in_padding & !ct_eq(u32::from(b), pad_len)));
+        mismatch |= in_padding & !ct_eq(u32::from(b), pad_len);
     }
+    let good = barrier(fits & !mismatch); // secret
 
     // secret: bytes to remove; 1 (the length byte alone) when the padding is bad.
     let to_remove = (pad_len & good) as usize + 1;
-    // secret: plaintext length. to_remove <= avail whichever way good went, so
-    // this never saturates; saturating keeps it panic-free regardless.
-    let n = std::hint::black_box(avail.saturating_sub(to_remove));
+    // secret: plaintext length. to_remove <= avail whichever way good went
+    // (good implies pad_len < avail), so this never wraps.
+    let n = barrier((avail - to_remove) as u32) as usize;
     // public: the range n can take (to_remove is 1..=256).
     let (n_min, n_max) = (avail.saturating_sub(256), avail - 1);
 
@@ -134,45 +136,59 @@ pub fn verify_constant_time(
     let header = super::pseudo_header(seq, typ, version, n); // secret: its length field
     let computed = mac_key.sign_secret_length(&header, fragment, n, n_min, n_max);
 
-    good &= ct_bytes_eq(computed.as_ref(), &received[..mac_len]);
+    let good = good & ct_bytes_eq(computed.as_ref(), &received[..mac_len]);
     verdict(good, n)
 }
 
 /// Copies the MAC at the secret offset `n` out of `fragment` without
-/// indexing by `n` (OpenSSL's `ssl3_cbc_copy_mac`): it lies in
-/// `[n, n + mac_len)` with `n_min <= n`, so scan the public range
-/// `[n_min, len)` into a rotated copy, then rotate it back with masks.
+/// indexing by `n` (the construction of OpenSSL's and BoringSSL's
+/// `ssl3_cbc_copy_mac`). The MAC lies in `[n, n + mac_len)` with
+/// `n_min <= n`, so:
+///
+/// 1. scan the public range `[n_min, len)`, byte `i` going to
+///    `rotated[(i - n_min) % mac_len]` (a public index) when it is inside the
+///    MAC (a mask), and note where the MAC's first byte landed: `rot`;
+/// 2. rotate `rotated` left by the secret `rot` in log₂(mac_len) steps, one
+///    per bit of `rot`, each a masked choice between rotating by 2^k or not.
+///
+/// Every loop runs a public number of times over public indices. Not `%`
+/// on a secret (its time can depend on the operands), not a loop of
+/// conditional subtractions (the compiler turned those into jumps).
 fn copy_mac(fragment: &[u8], n: usize, mac_len: usize, n_min: usize) -> [u8; MAX_MAC_LEN] {
     let mut rotated = [0u8; MAX_MAC_LEN];
+    let (start, end) = (n as u32, (n + mac_len) as u32); // secret
+    let mut rot = 0u32; // secret
     let mut j = 0usize; // public: (i - n_min) % mac_len
-    let n32 = n as u32;
-    let end32 = (n + mac_len) as u32;
     for (i, &b) in fragment.iter().enumerate().skip(n_min) {
         let i = i as u32;
-        let inside = std::hint::black_box(ct_ge(i, n32) & ct_lt(i, end32)); // secret
+        let inside = ct_ge(i, start) & ct_lt(i, end); // secret
         if let Some(r) = rotated.get_mut(j) {
             *r |= b & inside as u8;
         }
+        rot |= j as u32 & ct_eq(i, start);
         j += 1;
         if j == mac_len {
             j = 0;
         }
     }
-    // secret: (n - n_min) % mac_len, by a public number of conditional subtractions
-    // (a `%` on a secret can take data-dependent time on some CPUs).
-    let mut rot = (n - n_min.min(n)) as u32;
-    for _ in 0..(256 / mac_len + 1) {
-        rot -= mac_len as u32 & ct_ge(rot, mac_len as u32);
-    }
-    let mut received = [0u8; MAX_MAC_LEN];
-    for (k, out) in received.iter_mut().take(mac_len).enumerate() {
-        let mut want = rot + k as u32; // secret, < 2 * mac_len
-        want -= mac_len as u32 & ct_ge(want, mac_len as u32);
-        for (m, &r) in rotated.iter().take(mac_len).enumerate() {
-            *out |= r & std::hint::black_box(ct_eq(m as u32, want) as u8);
+    // rotated[(rot + k) % mac_len] is MAC byte k: rotate left by rot, bit by bit.
+    let mut rot = barrier(rot);
+    let mut step = 1; // public: 2^k
+    while step < mac_len {
+        let take = barrier((rot & 1).wrapping_neg()) as u8; // secret: bit k of rot
+        let before = rotated;
+        let mut from = step; // public: (k + step) % mac_len
+        for (k, out) in rotated.iter_mut().take(mac_len).enumerate() {
+            *out = (before[from] & take) | (before[k] & !take);
+            from += 1;
+            if from == mac_len {
+                from = 0;
+            }
         }
+        rot >>= 1;
+        step <<= 1;
     }
-    received
+    rotated
 }
 // ANCHOR_END: verify_constant_time
 

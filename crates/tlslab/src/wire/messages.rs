@@ -121,6 +121,14 @@ impl Extension {
         }
     }
 
+    /// `padding` (RFC 7685 §3): `len` zero bytes.
+    pub fn padding(len: usize) -> Extension {
+        Extension {
+            typ: ExtensionType::PADDING,
+            data: vec![0; len],
+        }
+    }
+
     /// `encrypt_then_mac`, empty (RFC 7366 §2).
     pub fn encrypt_then_mac() -> Extension {
         Extension {
