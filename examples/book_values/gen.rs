@@ -71,7 +71,8 @@ fn html_pages(root: &Path, out: &mut Generated) -> Result<(), String> {
         title: "The Illustrated TLS 1.2 Connection (vectors/illustrated-tls12), drawn by tlslab".into(),
         ..HtmlOptions::default()
     };
-    let page = report::capture_html(&capture, &secrets, &options).map_err(|e| format!("capture.pcap: {e}"))?;
+    let page =
+        report::capture_html(&capture, &secrets, &options).map_err(|e| format!("capture.pcap: {e}"))?;
     out.insert("illustrated.html".into(), page);
     for name in [
         "openssl-ecdhe-rsa-aes128-sha",
