@@ -74,7 +74,7 @@ pub fn pseudo_header(seq: u64, typ: ContentType, version: ProtocolVersion, lengt
 }
 // ANCHOR_END: pseudo_header
 
-/// One record's plaintext as [`RecordLayerState::seal_malformed`] takes it:
+/// One record's plaintext as the record faults' seal takes it (`seal_unannounced`):
 /// `TLSPlaintext.type`, the `version` of the header and the MAC input, and
 /// the fragment (at most [`MAX_PLAINTEXT`] bytes).
 #[derive(Clone, Copy, Debug)]
