@@ -276,7 +276,7 @@ impl RecordLayerState {
     /// before and after the change; `None` when nothing was changed (no
     /// padding fault, or a protection without padding: AEAD or none).
     ///
-    /// For [`crate::faults::Faults::seal_record`], which may still change the
+    /// For the record faults' wrapper (`Faults::seal_record`), which may still change the
     /// sealed bytes (a flipped bit, a cut) and then announces the record as
     /// it goes on the wire with [`announce_record_out`]: the trace must show
     /// the bytes the peer receives, not the ones before the fault. `seq` is
