@@ -433,6 +433,31 @@ fn capture_with_two_connections() {
     assert_eq!(dom.matches(" failing\"").count(), 1);
     assert!(dom.contains("<details class=\"rec c2s prot failing\" id=\"rec"));
     assert!(!comparisons(&dom).is_empty(), "computed against received");
+
+    // `tlslab explain` in text on the same damaged capture: the capture's
+    // summary, then the failing connection (the second) with its evidence,
+    // before the one that verified; no trace without --trace.
+    let dir = tempdir("explain-two");
+    let file = dir.join("damaged.pcap");
+    std::fs::write(&file, &damaged).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .arg("explain")
+        .arg(&file)
+        .arg("--keylog")
+        .arg(rev_server().keylog_path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"))
+    };
+    assert!(text.starts_with("── capture: "), "{text}");
+    assert!(at("── connection 2: ") < at("   first failing record"), "{text}");
+    assert!(at("   first failing record") < at("── connection 1: "), "{text}");
+    assert!(!text.contains("record_in  "), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
