@@ -641,3 +641,22 @@ fn command_line_writes_pages_for_connect_explain_and_view() {
     assert!(dom3.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"));
     assert_no_external_reference(&dom3);
 }
+
+/// The pages the book links (book/src/generated/*.html, written by
+/// `cargo run --example book_values` and kept current by tests/book.rs)
+/// load nothing either, and each draws a connection that verified.
+#[test]
+fn the_books_pages_load_nothing_and_each_shows_a_verified_connection() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/generated");
+    let mut pages = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "html") {
+            let page = std::fs::read_to_string(&path).unwrap();
+            assert_no_external_reference(&page);
+            assert!(page.contains("<div class=\"verdict ok\""), "{}", path.display());
+            pages += 1;
+        }
+    }
+    assert!(pages >= 7, "{pages} pages in {}", dir.display());
+}
