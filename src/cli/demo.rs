@@ -130,6 +130,10 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
         outln!("   {}", p.version());
     }
     let mut config = o.config("localhost")?;
+    if let Some(seed) = o.seed {
+        // The same seed, the same client bytes (client_random, key share, IVs).
+        config.rng = Box::new(tlslab::rng::SeededRng::new(seed, 0));
+    }
     if o.ca.is_none() && !o.insecure {
         config.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path())?);
     }
