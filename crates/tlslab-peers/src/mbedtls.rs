@@ -42,14 +42,17 @@ pub(crate) const FILE: &str = "tlslab.txt";
 pub(crate) const MARKER: &str = "tlslab peer marker: served by lighttpd/mbedTLS";
 
 /// Every TLS 1.2 suite with a name in [`CipherSuite::KNOWN`] that mbedTLS
-/// 2.28 implements (all of them but the signalling value), forward-secret
+/// 2.28 implements (all of them but the two signalling values, which
+/// lighttpd refuses in a cipher list), forward-secret
 /// ones first, then AEAD ones first: lighttpd makes mbedTLS pick in the
 /// server's order, and this is the order a careful administrator would set.
 fn default_suites() -> Vec<CipherSuite> {
     let mut v: Vec<CipherSuite> = CipherSuite::KNOWN
         .iter()
         .copied()
-        .filter(|&s| s != CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
+        .filter(|&s| {
+            s != CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV && s != CipherSuite::TLS_FALLBACK_SCSV
+        })
         .collect();
     v.sort_by_key(|&s| {
         let p = super::names::SuiteParts::of(s);
