@@ -21,7 +21,7 @@
 //! ```
 //! use proptest::prelude::*;
 //! use tlslab::strategies;
-//! use tlslab::wire::messages::ServerHello;
+//! use tlslab::internal::messages::ServerHello;
 //!
 //! proptest!(|(hello in strategies::server_hello())| {
 //!     let mut body = vec![];
