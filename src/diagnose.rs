@@ -24,6 +24,7 @@ use std::time::Instant;
 use crate::net::Timeouts;
 use attempt::{attempt, Role};
 use tlslab::crypto::suites::{SuiteInfo, ALL_SUITES};
+use tlslab::error::HandshakeError;
 use tlslab::error::{Error, RecordError, ToolError};
 use tlslab::explain::evidence::{
     conclude, repeatability, Backend, Conclusion, Experiment, ExperimentCause, ExperimentOutcome,
@@ -32,7 +33,7 @@ use tlslab::explain::evidence::{
 use tlslab::explain::notices::Notice;
 use tlslab::explain::Certainty;
 use tlslab::faults::{Fault, Faults};
-use tlslab::wire::NamedGroup;
+use tlslab::wire::{NamedGroup, ProtocolVersion};
 use tlslab::{ClientConfig, CustomClientHello};
 
 pub use after_failure::{probe_after_failure, Diagnosis};
@@ -65,6 +66,9 @@ pub struct Probe {
     pub controlled: bool,
     /// The default offer itself (the first attempt or a repetition).
     pub reference: bool,
+    /// Offer and accept only this protocol version (the version probes run
+    /// when the default offer fails).
+    pub version: Option<ProtocolVersion>,
 }
 
 impl Probe {
@@ -82,6 +86,7 @@ impl Probe {
             hello: None,
             controlled: false,
             reference: false,
+            version: None,
         }
     }
 
@@ -299,7 +304,11 @@ pub fn diagnose_with(
             },
         );
     }
-    let (base_hello, record_version) = bisect::default_hello(make_config()?)?;
+    let base = make_config()?;
+    // A suite the offered version does not define cannot be offered alone.
+    plan.retain(|p| p.suite.is_none_or(|s| s.allowed_in(base.max_version)));
+    let version_probes = version_probes(&base);
+    let (base_hello, record_version) = bisect::default_hello(base)?;
     if options.sizes {
         plan.extend(
             bisect::size_variants(&base_hello, record_version)
@@ -345,6 +354,19 @@ pub fn diagnose_with(
         // The default offer got no answer, or an alert instead of a
         // ServerHello (an intolerant server or middlebox does either):
         // after its attempts, bisect the hello.
+        // The default offer failed: the same offer at each lower version
+        // the configuration allows, to find the highest the server accepts.
+        if i == repeat && !version_probes.is_empty() {
+            let failed = rows
+                .iter()
+                .chain(std::iter::once(&row))
+                .any(|r: &Row| !r.experiment.outcome.works());
+            if failed {
+                for (k, p) in version_probes.iter().cloned().enumerate() {
+                    plan.insert(i + k, p);
+                }
+            }
+        }
         if i == repeat && options.bisect {
             let dropped = rows.iter().chain(std::iter::once(&row)).any(|r: &Row| {
                 matches!(
@@ -383,6 +405,96 @@ pub fn diagnose_with(
 /// How long a probe waits for an answer once the default offer was
 /// swallowed (no answer until the timeout, every attempt).
 pub const SWALLOWED_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// The version probes: the default offer with only TLS 1.1, then only
+/// TLS 1.0, when the configuration offers TLS 1.2 (below it there is
+/// nothing lower to try but TLS 1.0, likewise from TLS 1.1). TLS 1.0 and 1.1
+/// are deprecated (RFC 8996): they are tried to name the server's versions,
+/// never offered by default.
+fn version_probes(base: &ClientConfig) -> Vec<Probe> {
+    [
+        (ProtocolVersion::TLS11, "tls1.1"),
+        (ProtocolVersion::TLS10, "tls1.0"),
+    ]
+    .into_iter()
+    .filter(|(v, _)| v.0 < base.max_version.0)
+    .map(|(v, name)| {
+        Probe {
+            version: Some(v),
+            ..Probe::base(
+                &format!("only {v}"),
+                &format!("--max-version {name} --min-version {name}"),
+            )
+        }
+        .controlled()
+    })
+    .collect()
+}
+
+/// What the version probes show (see [`Report::versions`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionFinding {
+    /// The server answered our TLS 1.2 offer with a ServerHello of an older
+    /// version, the one it speaks: correct negotiation (RFC 5246 Appendix
+    /// E.1), refused only because our minimum was higher.
+    OnlyOlder {
+        /// The version it chose, which a probe of that version completed.
+        highest: ProtocolVersion,
+        /// Whether a probe of that version completed a handshake.
+        confirmed: bool,
+    },
+    /// The TLS 1.2 offer fails before any ServerHello (no answer or an
+    /// alert) while an offer of at most `highest` completes: version
+    /// intolerance. A correct server answers a higher offer with its own
+    /// highest version instead.
+    Intolerant {
+        /// The highest version whose offer completed.
+        highest: ProtocolVersion,
+    },
+    /// No lower version completes either: the failure is not about the
+    /// version.
+    NoneAccepted,
+}
+
+impl std::fmt::Display for VersionFinding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionFinding::OnlyOlder { highest, confirmed } => write!(
+                f,
+                "the server speaks {highest} at most: it answered the TLS 1.2 offer with a {highest} ServerHello (correct negotiation, RFC 5246 Appendix E.1), which this client refuses unless --min-version allows it{}. {highest} is deprecated (RFC 8996): upgrade the server",
+                if *confirmed { "; an offer of only that version completes" } else { "" }
+            ),
+            VersionFinding::Intolerant { highest } => write!(
+                f,
+                "version intolerance: the server fails when offered TLS 1.2 but completes a handshake offered at most {highest}; a correct server answers a higher offer with its own highest version (RFC 5246 Appendix E.1). Highest version accepted: {highest} (deprecated, RFC 8996)"
+            ),
+            VersionFinding::NoneAccepted => f.write_str(
+                "no lower version completes a handshake either: the failure does not depend on the version",
+            ),
+        }
+    }
+}
+
+impl VersionFinding {
+    /// A stable snake_case id (JSON, tests).
+    pub fn id(&self) -> &'static str {
+        match self {
+            VersionFinding::OnlyOlder { .. } => "speaks_only_older_version",
+            VersionFinding::Intolerant { .. } => "version_intolerance",
+            VersionFinding::NoneAccepted => "no_version_accepted",
+        }
+    }
+
+    /// The highest version the server accepted, if any.
+    pub fn highest(&self) -> Option<ProtocolVersion> {
+        match self {
+            VersionFinding::OnlyOlder { highest, .. } | VersionFinding::Intolerant { highest } => {
+                Some(*highest)
+            }
+            VersionFinding::NoneAccepted => None,
+        }
+    }
+}
 
 fn hello_probe(v: bisect::HelloVariant) -> Probe {
     Probe {
@@ -479,6 +591,10 @@ fn run_probe(
             c.faults = Faults(vec![Fault::SplitRecords { size }]);
         }
         c.custom_client_hello = probe.hello.clone();
+        if let Some(v) = probe.version {
+            c.min_version = v;
+            c.max_version = v;
+        }
         Ok(c)
     };
     let role = Role {
@@ -526,6 +642,48 @@ fn run_probe(
 }
 
 impl Report {
+    /// What the version probes show, when they ran (the default offer
+    /// failed): the server answered TLS 1.2 with an older ServerHello (it
+    /// speaks only that), or it fails at TLS 1.2 and works below
+    /// (intolerance), or no version works.
+    pub fn versions(&self) -> Option<VersionFinding> {
+        let probes: Vec<&Row> = self.rows.iter().filter(|r| r.probe.version.is_some()).collect();
+        if probes.is_empty() {
+            return None;
+        }
+        let works = |v: ProtocolVersion| {
+            probes
+                .iter()
+                .any(|r| r.probe.version == Some(v) && matches!(r.outcome, Outcome::Works { .. }))
+        };
+        let older = self
+            .rows
+            .iter()
+            .filter(|r| r.probe.reference)
+            .find_map(|r| match &r.outcome {
+                Outcome::Fails {
+                    error: Error::Handshake(HandshakeError::ProtocolVersion(v)),
+                    ..
+                } if v.0 < ProtocolVersion::TLS12.0 => Some(*v),
+                _ => None,
+            });
+        if let Some(v) = older {
+            return Some(VersionFinding::OnlyOlder {
+                highest: v,
+                confirmed: works(v),
+            });
+        }
+        let highest = probes
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Works { .. }))
+            .filter_map(|r| r.probe.version)
+            .max_by_key(|v| v.0);
+        Some(match highest {
+            Some(highest) => VersionFinding::Intolerant { highest },
+            None => VersionFinding::NoneAccepted,
+        })
+    }
+
     /// The probes that failed.
     pub fn failures(&self) -> impl Iterator<Item = &Row> {
         self.rows
@@ -739,6 +897,9 @@ impl Report {
                 failing.len()
             );
         }
+        if let Some(v) = self.versions() {
+            let _ = writeln!(s, "\n== protocol versions\n  {v}");
+        }
         if !self.conclusions.is_empty() {
             let _ = writeln!(s, "\n== diagnosis (from {} handshakes)", total);
             for c in &self.conclusions {
@@ -867,7 +1028,19 @@ impl Report {
                 c.decide_by.as_ref().map_or("null".into(), |d| format!("\"{}\"", esc(d)))
             );
         }
-        s.push_str("],\"notices\":[");
+        match self.versions() {
+            Some(v) => {
+                let _ = write!(
+                    s,
+                    "],\"versions\":{{\"finding\":\"{}\",\"highest\":{},\"statement\":\"{}\"}}",
+                    v.id(),
+                    v.highest().map_or("null".into(), |h| format!("\"{h}\"")),
+                    esc(&v.to_string())
+                );
+            }
+            None => s.push_str("],\"versions\":null"),
+        }
+        s.push_str(",\"notices\":[");
         for (i, (label, n)) in self.notices().into_iter().enumerate() {
             let _ = write!(
                 s,

@@ -12,9 +12,11 @@
 //!
 //! A lab is a data file (format in `labs/README.md`): the scenario is either
 //! a named fault of [`tlslab::faults`] the client commits without saying so,
-//! or a misconfigured server (a private key whose private half does not
+//! a misconfigured server (a private key whose private half does not
 //! belong to its certificate; broken Diffie-Hellman parameters that only a
-//! pinned cipher suite avoids). Grading never trusts the lab file alone:
+//! pinned cipher suite avoids), or a server that makes a protocol mistake
+//! itself (tlslite-ng with one of the faults of
+//! [`tlslab_peers::hostile`], e.g. a TLS 1.0 server whose IV chain breaks). Grading never trusts the lab file alone:
 //! [`run`] collects the evidence (the explainer's recomputations of
 //! [`tlslab::explain`], given OpenSSL's own key log, and probes of what we
 //! sent: the padding of our record, whether the server's key decrypts our
@@ -43,10 +45,12 @@ use tlslab::observer::{Event, Hooks, KeyLogWriter, LadderLog, Observer, OwnedEve
 use tlslab::replay::{flights_text, SharedBuf, StepLog};
 use tlslab::report::HtmlOptions;
 use tlslab::rng::SeededRng;
-use tlslab::wire::{Direction, RecordHeader};
+use tlslab::wire::{Direction, ProtocolVersion, RecordHeader};
 use tlslab::{Client, ClientConfig, Verification};
 use tlslab_peers::certs::openssl_tool;
+use tlslab_peers::hostile::{HostileServer, ServerFault};
 use tlslab_peers::local_server::{KeyType, LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::PeerOptions;
 
 /// One diagnosis a student can give: `tlslab lab check NAME --answer ID`.
 #[derive(Debug)]
@@ -118,6 +122,12 @@ pub const CAUSES: &[LabCause] = &[
         explainer: &["wrong_verify_data", "finished_label_swapped", "finished_hash"],
     },
     LabCause {
+        id: "wrong-iv-chain",
+        title: "a TLS 1.0 CBC record was encrypted under another IV than the chain gives",
+        signature: "every record before it verifies, and this one verifies under the right keys and seq_num once it is decrypted with another IV than the last ciphertext block of the sender's previous record (the key block's write IV, an older block, or an explicit IV) (RFC 2246 §6.2.3.2)",
+        explainer: &["wrong_iv_chain"],
+    },
+    LabCause {
         id: "protocol-option-pinned",
         title: "the server works only with one protocol option pinned",
         signature: "the default offer fails before any record is protected, and the same client with one option pinned (a cipher suite, --no-etm, --no-ems) completes the handshake",
@@ -172,6 +182,9 @@ pub struct ClientSettings {
     pub no_etm: bool,
     /// What to send after the handshake (the server reverses each line).
     pub send: String,
+    /// The only version offered and accepted (`--min-version` =
+    /// `--max-version`); TLS 1.2 when not set.
+    pub version: Option<ProtocolVersion>,
 }
 
 /// The server side of a lab.
@@ -189,6 +202,11 @@ pub struct ServerSettings {
     pub private_key: ServerKey,
     /// The DHE parameters.
     pub dh_params: DhParams,
+    /// A server mistake: the server is then tlslite-ng with this fault of
+    /// [`tlslab_peers::hostile`] instead of `openssl s_server`.
+    pub fault: Option<ServerFault>,
+    /// The version the server speaks (with `fault`; `s_server` speaks TLS 1.2).
+    pub version: Option<ProtocolVersion>,
 }
 
 /// The option that makes a `protocol-option-pinned` lab work: the grade
@@ -245,6 +263,18 @@ pub struct Lab {
     pub fix: Option<Fix>,
     /// Where it was read from.
     pub source: String,
+}
+
+/// `tls1.0`, `tls1.1` or `tls1.2`, as `--max-version` spells them.
+fn parse_version(v: &str, at: &str) -> Result<ProtocolVersion, Error> {
+    match v {
+        "tls1.0" => Ok(ProtocolVersion::TLS10),
+        "tls1.1" => Ok(ProtocolVersion::TLS11),
+        "tls1.2" => Ok(ProtocolVersion::TLS12),
+        _ => Err(Error::config(format!(
+            "{at}: a version is tls1.0, tls1.1 or tls1.2, not '{v}'"
+        ))),
+    }
 }
 
 fn parse_bool(v: &str, at: &str) -> Result<bool, Error> {
@@ -317,6 +347,15 @@ impl Lab {
                 "client.no_ems" => client.no_ems = parse_bool(value, &at)?,
                 "client.no_etm" => client.no_etm = parse_bool(value, &at)?,
                 "client.send" => client.send = value.replace("\\n", "\n"),
+                "client.version" => client.version = Some(parse_version(value, &at)?),
+                "server.fault" => {
+                    server.fault = Some(
+                        value
+                            .parse::<ServerFault>()
+                            .map_err(|e| Error::config(format!("{at}: {e}")))?,
+                    )
+                }
+                "server.version" => server.version = Some(parse_version(value, &at)?),
                 "server.cipher" => server.cipher = Some(value.to_owned()),
                 "server.groups" => server.groups = Some(value.to_owned()),
                 "server.key_type" => {
@@ -406,6 +445,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
     ("ems.lab", include_str!("../labs/ems.lab")),
     ("pinned-suite.lab", include_str!("../labs/pinned-suite.lab")),
+    ("iv-chain.lab", include_str!("../labs/iv-chain.lab")),
 ];
 
 /// The environment variable naming an extra labs directory.
@@ -711,11 +751,78 @@ pub fn write_bad_dh_params(dir: &Path) -> Result<PathBuf, Error> {
     Ok(dir.join("dhparams.pem"))
 }
 
+/// The lab's server: `openssl s_server`, or tlslite-ng making a mistake.
+enum LabServer {
+    OpenSsl(LocalServer),
+    Hostile(HostileServer),
+}
+
+impl LabServer {
+    fn addr(&self) -> std::net::SocketAddr {
+        match self {
+            LabServer::OpenSsl(s) => s.addr(),
+            LabServer::Hostile(s) => s.addr(),
+        }
+    }
+
+    fn ca_pem_path(&self) -> PathBuf {
+        match self {
+            LabServer::OpenSsl(s) => s.ca_pem_path(),
+            LabServer::Hostile(s) => s.ca_pem_path(),
+        }
+    }
+
+    fn cert_pem_path(&self) -> PathBuf {
+        match self {
+            LabServer::OpenSsl(s) => s.cert_pem_path(),
+            LabServer::Hostile(s) => s.dir().join("cert.pem"),
+        }
+    }
+
+    fn wait_master_secret(&self, client_random: &[u8], timeout: Duration) -> Option<Vec<u8>> {
+        match self {
+            LabServer::OpenSsl(s) => s.wait_master_secret(client_random, timeout),
+            LabServer::Hostile(s) => s.wait_master_secret(client_random, timeout),
+        }
+    }
+
+    /// The command line that started it.
+    fn command(&self) -> String {
+        match self {
+            LabServer::OpenSsl(s) => s.command.join(" "),
+            LabServer::Hostile(s) => s.command(),
+        }
+    }
+
+    /// What it printed.
+    fn log(&self) -> String {
+        match self {
+            LabServer::OpenSsl(s) => format!("{}{}", s.stdout_log(), s.stderr_log()),
+            LabServer::Hostile(s) => s.output_tail(200),
+        }
+    }
+
+    /// The server's private key file as started.
+    fn key_file(&self) -> PathBuf {
+        match self {
+            LabServer::OpenSsl(s) => server_key_file(s),
+            LabServer::Hostile(s) => s.dir().join("key.pem"),
+        }
+    }
+}
+
 /// Starts the lab's server. The misconfigurations need the certificate's
 /// key first, so those start a plain server, build their files from its
 /// key, and start the real one (the certificate is the same: every server of
 /// a process shares it, see [`ServerOptions::fresh_certificates`]).
-fn start_server(lab: &Lab, work: &Path) -> Result<LocalServer, Error> {
+fn start_server(lab: &Lab, work: &Path) -> Result<LabServer, Error> {
+    if let Some(fault) = lab.server.fault {
+        let opts = PeerOptions {
+            version: lab.server.version,
+            ..PeerOptions::default()
+        };
+        return Ok(LabServer::Hostile(HostileServer::start(fault, &opts)?));
+    }
     let mut opts = ServerOptions {
         cipher: lab.server.cipher.clone(),
         groups: lab.server.groups.clone(),
@@ -743,7 +850,7 @@ fn start_server(lab: &Lab, work: &Path) -> Result<LocalServer, Error> {
         opts.extra_args
             .extend(["-dhparam".into(), dh.display().to_string()]);
     }
-    LocalServer::start(&opts)
+    LocalServer::start(&opts).map(LabServer::OpenSsl)
 }
 
 /// The server's private key file as started (the last `-key` argument wins).
@@ -780,7 +887,7 @@ struct Attempt {
     server_certificate: Option<Vec<u8>>,
 }
 
-fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<Attempt, Error> {
+fn attempt(server: &LabServer, client: &ClientSettings, seed: u64) -> Result<Attempt, Error> {
     let mut config = ClientConfig::new("localhost");
     config.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path())?);
     if let Some(list) = &client.cipher {
@@ -789,6 +896,10 @@ fn attempt(server: &LocalServer, client: &ClientSettings, seed: u64) -> Result<A
     config.offer_extended_master_secret = !client.no_ems;
     config.offer_encrypt_then_mac = !client.no_etm;
     config.faults = Faults(client.faults.clone());
+    if let Some(v) = client.version {
+        config.min_version = v;
+        config.max_version = v;
+    }
     config.rng = Box::new(SeededRng::new(seed, 0));
     let (text, ladder, keylog, steps) = (
         SharedBuf::default(),
@@ -892,10 +1003,10 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
         }
         None => None,
     };
-    let key_file = server_key_file(&server);
+    let key_file = server.key_file();
     let evidence = gather(&a, &key_file, pinned.as_ref(), work);
-    let server_log = format!("{}{}", server.stdout_log(), server.stderr_log());
-    let server_command = server.command.join(" ");
+    let server_log = server.log();
+    let server_command = server.command();
     let mut files = vec![];
     if let Some(dir) = out_dir {
         fs::create_dir_all(dir).map_err(|e| Error::io(format!("{}: {e}", dir.display())))?;
@@ -1007,7 +1118,7 @@ fn gather(
     });
     match (&ours, &a.peer_master_secret) {
         (Some(o), Some(p)) => ev.observations.push(format!(
-            "master secrets: ours {}, OpenSSL's key log {}: {}",
+            "master secrets: ours {}, the server's key log {}: {}",
             hex(o),
             hex(p),
             if o[..] == p[..] {
@@ -1241,8 +1352,10 @@ fn padding_probe(a: &Attempt) -> Option<PaddingProbe> {
     let (typ, version, seq) = (record.content_type, record.version, record.seq);
     // The record layer opens it as the server would; its verifier twins
     // report the padding and the MAC as events.
+    // TLS 1.0 records carry no IV: the first one uses the key block's.
     let options = RecordOptions {
         encrypt_then_mac: a.encrypt_then_mac,
+        chained_iv: version == ProtocolVersion::TLS10,
     };
     let protection = Protection::from_key_block_with(suite, kb, Direction::ClientToServer, options).ok()?;
     let mut layer = RecordLayerState {

@@ -651,3 +651,100 @@ fn a_certificate_message_over_the_configured_limit_is_refused_from_its_header() 
     );
     assert_eq!(out, plaintext_alert(AlertDescription::DECODE_ERROR));
 }
+
+/// A client resuming a made-up session by its session ID (32 bytes of 7s).
+fn resuming_client(session_ems: bool) -> Client<'static> {
+    let mut config = ClientConfig::new("example.com");
+    config.verification = Verification::Insecure;
+    config.resume = Some(tlslab::session::StoredSession {
+        server_name: "example.com".into(),
+        cipher_suite: CipherSuite(0xc02f),
+        session_id: Bytes(vec![7; 32]),
+        master_secret: [1; 48],
+        extended_master_secret: session_ems,
+        encrypt_then_mac: false,
+        ticket: None,
+        ticket_lifetime_hint: 0,
+    });
+    let mut client = Client::new(config);
+    client.start(&mut vec![]).unwrap();
+    client
+}
+
+/// A ServerHello record with this session ID, TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+/// and extended_master_secret when `ems`.
+fn server_hello_record(session_id: &[u8], ems: bool) -> Vec<u8> {
+    use tlslab::internal::messages::{encode_handshake, Extension, ServerHello};
+    let mut extensions = vec![Extension::renegotiation_info(&[])];
+    if ems {
+        extensions.push(Extension::extended_master_secret());
+    }
+    let hello = ServerHello {
+        server_version: ProtocolVersion::TLS12,
+        random: [0x5a; 32],
+        session_id: session_id.to_vec(),
+        cipher_suite: CipherSuite(0xc02f),
+        compression_method: tlslab::wire::CompressionMethod::NULL,
+        extensions: Some(extensions),
+    };
+    let raw = encode_handshake(HandshakeType::SERVER_HELLO, |o| hello.encode(o));
+    let mut record = vec![22, 3, 3];
+    record.extend_from_slice(&(raw.len() as u16).to_be_bytes());
+    record.extend_from_slice(&raw);
+    record
+}
+
+#[test]
+fn a_resumption_must_keep_the_sessions_extended_master_secret() {
+    // RFC 7627 §5.3: "If the original session used the extended master secret
+    // but the new ServerHello does not contain the extension, the client MUST
+    // abort the handshake", and the other way round: otherwise a session made
+    // without it could be resumed into a connection that believes it is bound
+    // to its handshake (the triple handshake attack).
+    for (session_ems, server_ems) in [(true, false), (false, true)] {
+        let mut client = resuming_client(session_ems);
+        let mut out = vec![];
+        let err = client
+            .receive(&server_hello_record(&[7; 32], server_ems), &mut out)
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::HandshakeFailure(
+                    tlslab::error::HandshakeFailure::ResumptionChangedExtendedMasterSecret { session, server }
+                )) if session == session_ems && server == server_ems
+            ),
+            "{err}"
+        );
+        assert_eq!(out, plaintext_alert(AlertDescription::HANDSHAKE_FAILURE));
+    }
+    // The same choice both times resumes.
+    for ems in [true, false] {
+        let mut client = resuming_client(ems);
+        client
+            .receive(&server_hello_record(&[7; 32], ems), &mut vec![])
+            .unwrap();
+        assert!(client.session().resumed);
+    }
+}
+
+#[test]
+fn only_the_offered_session_id_echoed_means_resumption() {
+    // RFC 5246 §7.4.1.3: the same session_id as ClientHello.session_id means
+    // the session is resumed; any other (or none) starts a new session, and a
+    // full handshake with a Certificate follows.
+    for other in [&[][..], &[7; 31][..], &[8; 32][..]] {
+        let mut client = resuming_client(true);
+        client
+            .receive(&server_hello_record(other, true), &mut vec![])
+            .unwrap();
+        assert!(!client.session().resumed, "{other:?}");
+        assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+    }
+    let mut client = resuming_client(true);
+    client
+        .receive(&server_hello_record(&[7; 32], true), &mut vec![])
+        .unwrap();
+    assert!(client.session().resumed);
+    assert_eq!(client.state_name(), tlslab::StateName::ExpectChangeCipherSpec);
+}

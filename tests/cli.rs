@@ -439,3 +439,36 @@ fn a_closed_standard_output_ends_quietly() {
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
     assert!(stderr.is_empty(), "{stderr}");
 }
+
+#[test]
+fn groups_p521_is_negotiated_with_openssl() {
+    // secp521r1 is not in the default offer; --groups asks for it, and
+    // OpenSSL's key log has the same master secret for the connection.
+    let addr = rev_server().addr().to_string();
+    let ca = rev_server().ca_pem_path();
+    let keylog = temp_path("keylog-p521.txt");
+    let _ = std::fs::remove_file(&keylog);
+    let (code, stdout, stderr) = tlslab(&[
+        "connect",
+        &addr,
+        "--servername",
+        "localhost",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--groups",
+        "P-521",
+        "--keylog",
+        keylog.to_str().unwrap(),
+        "--send",
+        "abc\\n",
+    ]);
+    assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(stdout.contains("secp521r1"), "{stdout}");
+    let line = std::fs::read_to_string(&keylog).unwrap();
+    let cr = hex::decode(line.split(' ').nth(1).unwrap()).unwrap();
+    let ms = rev_server()
+        .keylog_master_secret(&cr)
+        .expect("OpenSSL logged this connection");
+    assert_eq!(line.split(' ').nth(2).unwrap().trim(), hex::encode(ms));
+    std::fs::remove_file(&keylog).unwrap();
+}

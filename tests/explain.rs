@@ -894,6 +894,7 @@ fn worst_case_time_report() {
         secrets.session_hash = Some(vec![5; suite.prf.len()]);
         let kb = tlslab::internal::key_block::compute_key_block(
             suite,
+            tlslab::wire::ProtocolVersion::TLS12,
             &[3; 48],
             &[1; 32],
             &[2; 32],

@@ -302,6 +302,40 @@ pub struct LabCheckArgs {
     pub labs: LabDirs,
 }
 
+/// A protocol version for --min-version and --max-version.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlsVersion {
+    /// TLS 1.0 (RFC 2246), deprecated by RFC 8996
+    #[value(name = "tls1.0")]
+    Tls10,
+    /// TLS 1.1 (RFC 4346), deprecated by RFC 8996
+    #[value(name = "tls1.1")]
+    Tls11,
+    /// TLS 1.2 (RFC 5246)
+    #[value(name = "tls1.2")]
+    Tls12,
+}
+
+impl TlsVersion {
+    /// The wire value.
+    pub fn protocol_version(self) -> tlslab::wire::ProtocolVersion {
+        use tlslab::wire::ProtocolVersion;
+        match self {
+            TlsVersion::Tls10 => ProtocolVersion::TLS10,
+            TlsVersion::Tls11 => ProtocolVersion::TLS11,
+            TlsVersion::Tls12 => ProtocolVersion::TLS12,
+        }
+    }
+}
+
+/// How application data is cut into records (--split-records).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordSplit {
+    /// The first byte alone, then the rest (BEAST countermeasure)
+    #[value(name = "1/n-1")]
+    OneNMinusOne,
+}
+
 /// How the trace is printed.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TraceFormat {
@@ -333,7 +367,8 @@ pub struct Options {
     /// `tlslab suites` lists them.
     #[arg(long = "cipher", value_name = "LIST", help_heading = "Handshake")]
     pub ciphers: Option<String>,
-    /// Offer only these groups: x25519, P-256 (secp256r1), P-384 (secp384r1)
+    /// Offer only these groups: x25519, P-256 (secp256r1), P-384 (secp384r1),
+    /// P-521 (secp521r1, not offered by default)
     #[arg(long, value_name = "LIST", help_heading = "Handshake")]
     pub groups: Option<String>,
     /// Offer only these signature schemes (rsa_pss_rsae_sha256, rsa_pkcs1_sha256, ...)
@@ -351,6 +386,19 @@ pub struct Options {
     /// Do not offer session_ticket (RFC 5077)
     #[arg(long, help_heading = "Handshake")]
     pub no_tickets: bool,
+    /// The highest protocol version to offer (ClientHello.client_version)
+    ///
+    /// TLS 1.0 and 1.1 are deprecated (RFC 8996): a warning is printed on
+    /// every run that allows them.
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = TlsVersion::Tls12, help_heading = "Handshake")]
+    pub max_version: TlsVersion,
+    /// The lowest protocol version to accept in ServerHello
+    #[arg(long, value_enum, value_name = "VERSION", default_value_t = TlsVersion::Tls12, help_heading = "Handshake")]
+    pub min_version: TlsVersion,
+    /// Split application data records: 1/n-1 sends the first byte of each
+    /// write in a record of its own (the BEAST countermeasure for TLS 1.0 CBC)
+    #[arg(long, value_enum, value_name = "HOW", help_heading = "Handshake")]
+    pub split_records: Option<RecordSplit>,
     /// Save the session (ID or ticket, and master secret) to FILE (mode 0600)
     #[arg(long, value_name = "FILE", help_heading = "Resumption")]
     pub sess_out: Option<PathBuf>,

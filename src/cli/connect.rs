@@ -42,6 +42,7 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
     if let Some(seed) = seed {
         outln!("seed: {seed} (rerun with --seed {seed} for the same client bytes)");
     }
+    super::legacy_version_warning(o.min_version.protocol_version());
     let first = exchange(
         a,
         o.config(host_of(&a.addr))?,
@@ -136,6 +137,7 @@ impl Observer for Both<'_> {
 /// One connection: handshake, send, print the reply, close. Returns the
 /// session to resume with, saved to `--sess-out` if asked. With `--bundle`,
 /// the bundle is written whether the connection succeeds or not.
+#[allow(clippy::too_many_arguments)]
 fn exchange(
     a: &ConnectArgs,
     mut config: ClientConfig,

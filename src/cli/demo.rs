@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
+use tlslab::wire::ProtocolVersion;
 use tlslab::{Client, Verification};
 use tlslab_cli::net;
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
@@ -26,8 +27,24 @@ enum DemoPeer {
 }
 
 impl DemoPeer {
-    fn start(kind: DemoServer) -> Result<DemoPeer, CliError> {
+    /// Starts the server of `kind`; with `version` (TLS 1.0 or 1.1, from
+    /// `--max-version`), one that speaks only that version.
+    fn start(kind: DemoServer, version: Option<ProtocolVersion>) -> Result<DemoPeer, CliError> {
+        if let Some(v) = version {
+            if matches!(kind, DemoServer::Rustls | DemoServer::Mbedtls) {
+                return Err(CliError::Usage(format!(
+                    "the {kind:?} demo server does not speak {v}: choose --server openssl, gnutls or tlslite"
+                )));
+            }
+        }
         let peer_kind = match kind {
+            DemoServer::Openssl if version.is_some() => {
+                outln!(
+                    "== starting a local `openssl s_server -rev` speaking only {} with a throwaway CA and certificate",
+                    version.map(|v| v.to_string()).unwrap_or_default()
+                );
+                PeerKind::OpenSsl
+            }
             DemoServer::Openssl => {
                 outln!(
                     "== starting a local `openssl s_server -tls1_2 -www` with a throwaway CA and certificate"
@@ -58,7 +75,11 @@ impl DemoPeer {
                 PeerKind::MbedTls
             }
         };
-        let peer = Peer::start(peer_kind, &PeerOptions::default())
+        let opts = PeerOptions {
+            version,
+            ..PeerOptions::default()
+        };
+        let peer = Peer::start(peer_kind, &opts)
             .map_err(|e| CliError::Other(format!("cannot start the {} server: {e}", peer_kind.name())))?;
         Ok(DemoPeer::Other(peer))
     }
@@ -120,7 +141,9 @@ impl DemoPeer {
 /// log, stop.
 pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     let o = &a.options;
-    let server = DemoPeer::start(a.server)?;
+    // A demo that offers at most TLS 1.0 or 1.1 needs a server of that version.
+    let max = o.max_version.protocol_version();
+    let server = DemoPeer::start(a.server, (max.0 < ProtocolVersion::TLS12.0).then_some(max))?;
     outln!(
         "   listening on {} (CA: {})",
         server.addr(),
@@ -129,6 +152,7 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     if let DemoPeer::Other(p) = &server {
         outln!("   {}", p.version());
     }
+    super::legacy_version_warning(o.min_version.protocol_version());
     let mut config = o.config("localhost")?;
     if let Some(seed) = o.seed {
         // The same seed, the same client bytes (client_random, key share, IVs).

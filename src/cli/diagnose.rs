@@ -15,6 +15,7 @@ pub fn run(a: &DiagnoseArgs, flags: &[String]) -> Result<(), CliError> {
     let o = &a.options;
     // Check the options (and --server-key, --ca files) once before probing.
     o.config(host_of(&a.addr))?;
+    super::legacy_version_warning(o.min_version.protocol_version());
     let make = || {
         o.config(host_of(&a.addr)).map_err(|e| match e {
             CliError::Tls(e) => e,
@@ -56,6 +57,11 @@ pub fn run(a: &DiagnoseArgs, flags: &[String]) -> Result<(), CliError> {
             }
         })
         .collect();
+    if report.rows.iter().any(|r| r.probe.version.is_some()) {
+        eprintln!(
+            "WARNING: the default offer failed, so TLS 1.1 and TLS 1.0 were offered to find the server's versions; both are deprecated (RFC 8996)"
+        );
+    }
     if a.json {
         outln!("{}", report.to_json());
     } else {

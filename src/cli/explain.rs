@@ -96,6 +96,10 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
                 page: rec.as_mut(),
             },
         );
+        // A later connection that resumes this one's session finds its keys.
+        for (id, ms) in &r.sessions {
+            secrets.keylog.remember_session(id.clone(), *ms);
+        }
         if let Some(rec) = rec {
             recorded.push(rec.finish());
         }

@@ -38,11 +38,11 @@ use tlslab::crypto::suites::{self, ALL_SUITES};
 use tlslab::faults::Faults;
 use tlslab::observer::{JsonLog, KeyLogWriter, LadderLog, Observer, Tee, TextLog, TraceLevel};
 use tlslab::session::StoredSession;
-use tlslab::wire::{NamedGroup, SignatureScheme};
+use tlslab::wire::{NamedGroup, ProtocolVersion, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::Timeouts;
 
-pub use args::{Cli, Command, Options, TraceFormat};
+pub use args::{Cli, Command, Options, RecordSplit, TraceFormat};
 
 /// Set when standard output failed for a reason other than a reader that
 /// went away: the command's exit status then says it failed.
@@ -239,6 +239,15 @@ impl Options {
             );
         }
         config.offer_encrypt_then_mac = !self.no_etm;
+        config.min_version = self.min_version.protocol_version();
+        config.max_version = self.max_version.protocol_version();
+        if config.min_version.0 > config.max_version.0 {
+            return Err(CliError::Usage(format!(
+                "--min-version {} is above --max-version {}",
+                config.min_version, config.max_version
+            )));
+        }
+        config.split_one_n_minus_one = self.split_records == Some(RecordSplit::OneNMinusOne);
         config.faults = Faults(self.faults.clone());
         for f in &self.faults {
             eprintln!("FAULT: {f}: this connection makes a deliberate mistake");
@@ -369,8 +378,9 @@ fn parse_group(s: &str) -> Result<NamedGroup, CliError> {
         "x25519" => Ok(NamedGroup::X25519),
         "p-256" | "p256" | "secp256r1" | "prime256v1" => Ok(NamedGroup::SECP256R1),
         "p-384" | "p384" | "secp384r1" => Ok(NamedGroup::SECP384R1),
+        "p-521" | "p521" | "secp521r1" => Ok(NamedGroup::SECP521R1),
         _ => Err(CliError::Usage(format!(
-            "unknown or unsupported group '{s}' (x25519, P-256, P-384)"
+            "unknown or unsupported group '{s}' (x25519, P-256, P-384, P-521)"
         ))),
     }
 }
@@ -388,6 +398,16 @@ pub fn list_faults() {
     outln!(
         "\nRecord numbers count our protected records from 0 (0 = our Finished, 1 = first application data)."
     );
+}
+
+/// The warning every run that may use TLS 1.0 or 1.1 prints on stderr,
+/// once per command (the commands call it before their first connection).
+pub fn legacy_version_warning(min_version: ProtocolVersion) {
+    if min_version.0 < ProtocolVersion::TLS12.0 {
+        eprintln!(
+            "WARNING: {min_version} allowed: TLS 1.0 and TLS 1.1 are deprecated (RFC 8996); use them only to study or reach old systems"
+        );
+    }
 }
 
 /// `tlslab suites`: the suite table.
@@ -417,7 +437,11 @@ pub fn print_session(client: &Client<'_>) {
         .suite
         .map(|s| format!("{} ({})", s.name(), s.openssl_name))
         .unwrap_or_default();
-    outln!("negotiated: TLSv1.2 {suite}");
+    let version = s
+        .version
+        .map(|v| v.to_string())
+        .unwrap_or_else(|| "TLSv1.2".into());
+    outln!("negotiated: {version} {suite}");
     if let Some(g) = s.group {
         outln!("key exchange group: {g}");
     }

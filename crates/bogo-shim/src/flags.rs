@@ -312,7 +312,7 @@ pub fn decode_base64(v: &str) -> Result<Vec<u8>, Unsupported> {
         } as u32)
     };
     let digits = v.trim_end_matches('=').as_bytes();
-    if v.len() % 4 != 0 || v.len() - digits.len() > 2 {
+    if !v.len().is_multiple_of(4) || v.len() - digits.len() > 2 {
         return Err(bad());
     }
     let mut out = Vec::with_capacity(digits.len() * 3 / 4);

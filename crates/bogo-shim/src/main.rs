@@ -564,10 +564,20 @@ impl Conn {
     /// the runner's must follow (empty records and warning alerts before it
     /// are read past; application data is refused by the client).
     fn shut_down(&mut self, check_close_notify: bool) -> Result<(), Failure> {
+        // Application data that came in the reads that finished the
+        // handshake and was never read: BoringSSL's SSL_shutdown meets it
+        // while it reads towards the runner's close_notify.
+        let unread = self.client.take_received();
         self.client.close(&mut self.out)?;
         self.flush()?;
         if !check_close_notify {
             return Ok(());
+        }
+        if !unread.is_empty() {
+            return Err(Failure::Failed(format!(
+                ":APPLICATION_DATA_ON_SHUTDOWN: {} bytes of application data arrived before the runner's close_notify",
+                unread.len()
+            )));
         }
         while !self.client.close_notify_received() {
             if self.eof {

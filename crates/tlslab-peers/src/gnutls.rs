@@ -5,7 +5,8 @@
 //! `SSLKEYLOGFILE=keylog.txt` in its environment (GnuTLS writes the NSS key
 //! log there, `CLIENT_RANDOM` lines for TLS 1.2).
 //!
-//! The priority string starts from `NORMAL:-VERS-ALL:+VERS-TLS1.2`. GnuTLS
+//! The priority string starts from `NORMAL:-VERS-ALL:+VERS-TLS1.2` (or
+//! `+VERS-TLS1.0`, `+VERS-TLS1.1` for a server of an old version). GnuTLS
 //! enables suites by key exchange × cipher × MAC (`-KX-ALL:+ECDHE-RSA:
 //! -CIPHER-ALL:+AES-128-GCM:-MAC-ALL:+AEAD`), so asking for two suites can
 //! enable a third that combines their parts; the suites really enabled are
@@ -30,7 +31,17 @@ const HINT: &str = "install the Debian package gnutls-bin";
 
 /// The priority string for `opts`.
 pub(crate) fn priority(opts: &PeerOptions) -> Result<String, Error> {
-    let mut p = "NORMAL:-VERS-ALL:+VERS-TLS1.2".to_owned();
+    let version = match opts.version.map(|v| v.0) {
+        Some(0x0301) => "TLS1.0",
+        Some(0x0302) => "TLS1.1",
+        Some(0x0303) | None => "TLS1.2",
+        Some(other) => {
+            return Err(Error::config(format!(
+                "peer: gnutls-serv is not set up for version 0x{other:04x}"
+            )))
+        }
+    };
+    let mut p = format!("NORMAL:-VERS-ALL:+VERS-{version}");
     if let Some(suites) = &opts.suites {
         let (mut kx, mut ciphers, mut macs) = (vec![], vec![], vec![]);
         for &s in suites {

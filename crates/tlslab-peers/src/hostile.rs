@@ -19,6 +19,7 @@
 //! | [`ServerFault::GcmNonceRepeat`] | every AES-GCM record the server sends under one key carries the explicit nonce `00 00 00 00 00 00 00 00` (RFC 5288 §3: the nonce must be distinct for each invocation; RFC 5116 §3.1). The additional data keeps the real sequence number | the connection works: only the record bytes show the repeat (the forbidden-attack situation, Böck et al., "Nonce-Disrespecting Adversaries", 2016) |
 //! | [`ServerFault::Sslv3Padding`] | CBC padding bytes are random (never equal to the padding length), only the final padding-length byte is right (SSL 3.0 rules, RFC 6101 §5.2.3.2, instead of RFC 5246 §6.2.3.2) | the first server record under CBC protection (its Finished) fails: `bad_record_mac` (20) from OpenSSL. A record whose minimal padding is zero bytes would be correct, but the handshake already failed |
 //! | [`ServerFault::RecordOversize`] | the answer to the first request is one record of 2^14 + 1 plaintext bytes: the echo followed by `.` filler (RFC 5246 §6.2.1: `TLSPlaintext.length` must not exceed 2^14) | `record_overflow` (22) from OpenSSL; later requests are echoed normally |
+//! | [`ServerFault::IvChainRestart`] | TLS 1.0 only (start it with `PeerOptions::version` TLS 1.0): the server's first application data record is encrypted under the key block's `server_write_IV` instead of the last ciphertext block of its previous record (RFC 2246 §6.2.3.2: the chain restarted, as if the connection state had been rebuilt); later records chain on from it | that record fails: `bad_record_mac`. The handshake and every record before it verify. Under TLS 1.1/1.2 (explicit IVs) nothing changes |
 //! | [`ServerFault::NoCloseNotify`] | the first request is echoed, then the server closes TCP (FIN) without a `close_notify` alert (RFC 5246 §7.2.1) | the echo, then end of stream without close_notify (OpenSSL: `unexpected eof while reading`) |
 //!
 //! The key log (`CLIENT_RANDOM <client_random> <master_secret>`, from
@@ -87,11 +88,13 @@ pub enum ServerFault {
     /// `no-close-notify`: closes TCP after the first echo without
     /// close_notify (RFC 5246 §7.2.1).
     NoCloseNotify,
+    /// TLS 1.0: restarts the CBC IV chain at the first application data record.
+    IvChainRestart,
 }
 
 impl ServerFault {
     /// Every fault, [`ServerFault::Healthy`] first.
-    pub const ALL: [ServerFault; 8] = [
+    pub const ALL: [ServerFault; 9] = [
         ServerFault::Healthy,
         ServerFault::EmsAckedNotUsed,
         ServerFault::Sha384PrfAsSha256,
@@ -100,6 +103,7 @@ impl ServerFault {
         ServerFault::Sslv3Padding,
         ServerFault::RecordOversize,
         ServerFault::NoCloseNotify,
+        ServerFault::IvChainRestart,
     ];
 
     /// The name used on command lines (`ems-acked-not-used`, ...; `healthy`).
@@ -113,6 +117,7 @@ impl ServerFault {
             ServerFault::Sslv3Padding => "sslv3-padding",
             ServerFault::RecordOversize => "record-oversize",
             ServerFault::NoCloseNotify => "no-close-notify",
+            ServerFault::IvChainRestart => "iv-chain-restart",
         }
     }
 
@@ -141,6 +146,10 @@ impl ServerFault {
             }
             ServerFault::NoCloseNotify => {
                 "closes the TCP connection after the first answer without close_notify"
+            }
+            ServerFault::IvChainRestart => {
+                "TLS 1.0: encrypts its first application data record under the key block's \
+                 server_write_IV instead of the previous record's last ciphertext block"
             }
         }
     }

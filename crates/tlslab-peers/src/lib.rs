@@ -186,6 +186,10 @@ pub struct PeerOptions {
     pub etm: bool,
     /// The key type of the server certificate.
     pub key_type: KeyType,
+    /// The one protocol version the server speaks (TLS 1.0, 1.1 or 1.2);
+    /// `None` for TLS 1.2. Below TLS 1.2 OpenSSL runs at `@SECLEVEL=0`
+    /// (its default level refuses the MD5 ‖ SHA-1 signatures of TLS 1.0/1.1).
+    pub version: Option<tlslab::wire::ProtocolVersion>,
 }
 
 impl Default for PeerOptions {
@@ -196,6 +200,7 @@ impl Default for PeerOptions {
             ems: true,
             etm: true,
             key_type: KeyType::Rsa2048,
+            version: None,
         }
     }
 }

@@ -42,8 +42,7 @@ pub(crate) const FILE: &str = "tlslab.txt";
 pub(crate) const MARKER: &str = "tlslab peer marker: served by lighttpd/mbedTLS";
 
 /// Every TLS 1.2 suite with a name in [`CipherSuite::KNOWN`] that mbedTLS
-/// 2.28 implements (all of them but the two signalling values, which
-/// lighttpd refuses in a cipher list), forward-secret
+/// 2.28 implements (all of them but the two signalling values), forward-secret
 /// ones first, then AEAD ones first: lighttpd makes mbedTLS pick in the
 /// server's order, and this is the order a careful administrator would set.
 fn default_suites() -> Vec<CipherSuite> {

@@ -1,7 +1,9 @@
 //! `openssl s_server` (OpenSSL 3.0 on Debian 12) in `-rev` mode.
 //!
 //! Command line: `openssl s_server -tls1_2 -accept 127.0.0.1:PORT -cert cert.pem
-//! -key key.pem -keylogfile keylog.txt -rev [-cipher NAMES] [-groups NAMES] [-no_etm]`.
+//! -key key.pem -keylogfile keylog.txt -rev [-cipher NAMES] [-groups NAMES] [-no_etm]`
+//! (`-tls1` or `-tls1_1` and a cipher string ending in `:@SECLEVEL=0` for
+//! the old versions).
 //!
 //! - Serves one connection at a time; `-rev` sends each line back reversed.
 //! - OpenSSL 3.0's `s_server` has no flag against extended_master_secret;
@@ -20,9 +22,19 @@ const NO_EMS_CONF: &str = "openssl_conf = default_conf\n[default_conf]\nssl_conf
 [ssl_sect]\nsystem_default = sys\n[sys]\nOptions = -ExtendedMasterSecret\n";
 
 pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error> {
+    let (version_flag, seclevel) = match opts.version.map(|v| v.0) {
+        Some(0x0301) => ("-tls1", ":@SECLEVEL=0"),
+        Some(0x0302) => ("-tls1_1", ":@SECLEVEL=0"),
+        Some(0x0303) | None => ("-tls1_2", ""),
+        Some(other) => {
+            return Err(Error::config(format!(
+                "peer: openssl s_server is not set up for version 0x{other:04x}"
+            )))
+        }
+    };
     let mut args: Vec<String> = [
         "s_server",
-        "-tls1_2",
+        version_flag,
         "-accept",
         &format!("127.0.0.1:{PORT}"),
         "-cert",
@@ -43,7 +55,7 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
             .collect::<Result<Vec<_>, _>>()?
             .join(":"),
         None => "DEFAULT".to_owned(),
-    };
+    } + seclevel;
     args.extend(["-cipher".into(), cipher.clone()]);
     if let Some(g) = &opts.groups {
         let g = g
@@ -64,8 +76,8 @@ pub(super) fn prepare(opts: &PeerOptions, dir: &Path) -> Result<Prepared, Error>
             dir.join("openssl-no-ems.cnf").display().to_string(),
         ));
     }
-    // What this OpenSSL enables for TLS 1.2 with that cipher string.
-    let enabled = openssl_ciphers(&["-s", "-tls1_2", &cipher])?;
+    // What this OpenSSL enables for that version with that cipher string.
+    let enabled = openssl_ciphers(&["-s", version_flag, &cipher])?;
     let version = super::first_line_of(&openssl_bin(), &["version"]);
     Ok(Prepared {
         plan: Plan {

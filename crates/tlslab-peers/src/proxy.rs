@@ -32,6 +32,7 @@
 //! | [`ProxyMode::DropHelloWithExtension`] | a ClientHello carrying that extension is answered by closing the connection (FIN, no alert); the server never sees it | end of stream right after the ClientHello (extension intolerance) |
 //! | [`ProxyMode::DropHelloSized`] | likewise when the ClientHello's **handshake message length including its 4-byte header** (= the record length when it travels in one record) is in the range: `256..=511` is the F5 bug behind the padding extension (RFC 7685 §1; OpenSSL and NSS measure the same length for their padding) | end of stream right after the ClientHello |
 //! | [`ProxyMode::DropHelloVersionAbove`] | likewise when `ClientHello.client_version` (the body's version, not the record's) is above the given one (version intolerance, RFC 5246 Appendix E.1, RFC 7507 §1) | end of stream right after the ClientHello |
+//! | [`ProxyMode::RewriteHelloVersion`] | `ClientHello.client_version` is rewritten on the way to the server (a version rollback) | the server answers the rewritten hello |
 //! | [`ProxyMode::AlertHelloWithExtension`], [`ProxyMode::AlertHelloSized`], [`ProxyMode::AlertHelloVersionAbove`] | the same ClientHellos are answered with one fatal alert record of the given description (`handshake_failure`, `decode_error`, `protocol_version`...), then the connection is closed; the server never sees them | the alert, before any ServerHello |
 //! | [`ProxyMode::RoundRobin`] | connection `k` goes to `[upstream, others...][k % (1 + others.len())]`: a load balancer with several backends | depends on the backend (one bad backend behind a good one fails every other connection) |
 //!
@@ -112,6 +113,12 @@ pub enum ProxyMode {
     /// As [`ProxyMode::DropHelloVersionAbove`], answered with a fatal alert
     /// (typically `protocol_version`, RFC 5246 §7.2.2).
     AlertHelloVersionAbove(ProtocolVersion, AlertDescription),
+    /// `ClientHello.client_version` is overwritten with this version on its
+    /// way to the server (when the hello's first record holds the start of
+    /// the message), everything else relayed as is: the version rollback an
+    /// active attacker makes, which RFC 8446 §4.1.3's downgrade sentinel in
+    /// `ServerHello.random` reveals.
+    RewriteHelloVersion(ProtocolVersion),
 }
 
 /// What the proxy saw of a ClientHello.
@@ -409,7 +416,13 @@ fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 /// One connection: inspect the ClientHello, connect upstream, relay.
 fn serve(conn: usize, mut client: TcpStream, backend: SocketAddr, shared: Arc<Shared>) {
     let _ = client.set_nodelay(true);
-    let (first, hello) = read_first_handshake(&mut client);
+    let (mut first, hello) = read_first_handshake(&mut client);
+    if let ProxyMode::RewriteHelloVersion(v) = shared.mode {
+        // record header (5) ‖ handshake header (4) ‖ client_version (2).
+        if first.len() >= 11 && first[0] == ContentType::HANDSHAKE.0 && first[5] == 1 {
+            first[9..11].copy_from_slice(&v.0.to_be_bytes());
+        }
+    }
     if let Some(h) = &hello {
         shared.log(ProxyEvent::Hello {
             conn,

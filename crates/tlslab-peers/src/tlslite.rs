@@ -2,8 +2,9 @@
 //! echo mode.
 //!
 //! Command line: `python3 tlslite_launcher.py [--suites HEX,..] [--no-ems]
-//! [--no-etm] [--fault NAME] --keylog keylog.txt -- server -k key.pem -c cert.pem --echo
-//! --max-ver tls1.2 [--groups x25519,secp256r1] 127.0.0.1:PORT`.
+//! [--no-etm] [--fault NAME] [--min-ver VER] --keylog keylog.txt -- server -k key.pem
+//! -c cert.pem --echo --max-ver VER [--groups x25519,secp256r1] 127.0.0.1:PORT`
+//! (VER tls1.2, or tls1.0 / tls1.1 for a server of one old version).
 //!
 //! `tls.py server` has no switch for the exact suite list, for
 //! extended_master_secret or encrypt_then_mac, and writes no key log. The
@@ -59,6 +60,21 @@ pub(super) fn prepare_with(
     if !opts.etm {
         args.push("--no-etm".into());
     }
+    let version = match opts.version.map(|v| v.0) {
+        Some(0x0301) => "tls1.0",
+        Some(0x0302) => "tls1.1",
+        Some(0x0303) | None => "tls1.2",
+        Some(other) => {
+            return Err(Error::config(format!(
+                "peer: tlslite-ng is not set up for version 0x{other:04x}"
+            )))
+        }
+    };
+    // tls.py has --max-ver only; the launcher sets the minimum of a server
+    // that speaks one old version only.
+    if opts.version.is_some() {
+        args.extend(["--min-ver".into(), version.into()]);
+    }
     args.extend(["--keylog".into(), "keylog.txt".into(), "--".into()]);
     args.extend(
         [
@@ -69,7 +85,7 @@ pub(super) fn prepare_with(
             "cert.pem",
             "--echo",
             "--max-ver",
-            "tls1.2",
+            version,
         ]
         .iter()
         .map(|s| s.to_string()),

@@ -1,4 +1,4 @@
-# Starts tlslite-ng's own `tls.py server`, unchanged, with five additions
+# Starts tlslite-ng's own `tls.py server`, unchanged, with six additions
 # that its command line lacks, made by wrapping tlslite-ng functions before
 # the script runs:
 #   - the exact set of cipher suites (by IANA code point) the server may pick,
@@ -11,8 +11,11 @@
 #   - one deliberate server-side bug (`--fault NAME`, see FAULTS below), for
 #     testing a client's diagnosis against a real misbehaving server.
 #
+#   - the lowest protocol version (`--min-ver tls1.0|tls1.1|tls1.2`; tls.py
+#     itself only sets the highest).
+#
 # usage: python3 tlslite_launcher.py [--suites HEX,..] [--no-ems] [--no-etm]
-#            [--keylog FILE] [--fault NAME] -- <tls.py arguments>
+#            [--keylog FILE] [--fault NAME] [--min-ver VER] -- <tls.py arguments>
 import os
 import shutil
 import socket
@@ -40,6 +43,7 @@ FAULTS = (
     "sslv3-padding",
     "record-oversize",
     "no-close-notify",
+    "iv-chain-restart",
 )
 
 opts = sys.argv[1 : sys.argv.index("--")]
@@ -48,6 +52,7 @@ suites = None
 ems = etm = True
 keylog = None
 fault = None
+min_ver = None
 while opts:
     o = opts.pop(0)
     if o == "--suites":
@@ -58,6 +63,8 @@ while opts:
         etm = False
     elif o == "--keylog":
         keylog = opts.pop(0)
+    elif o == "--min-ver":
+        min_ver = {"tls1.0": (3, 1), "tls1.1": (3, 2), "tls1.2": (3, 3)}[opts.pop(0)]
     elif o == "--fault":
         fault = opts.pop(0)
         if fault not in FAULTS:
@@ -72,6 +79,8 @@ def init(self, *a, **k):
     orig_init(self, *a, **k)
     self.useExtendedMasterSecret = ems
     self.useEncryptThenMAC = etm
+    if min_ver:
+        self.minVersion = min_ver
 
 
 HandshakeSettings.__init__ = init
@@ -164,6 +173,41 @@ if fault == "sslv3-padding":
         return data + filler + bytearray([length])
 
     recordlayer.RecordLayer.addPadding = add_ssl3_padding
+
+if fault == "iv-chain-restart":
+    # TLS 1.0 (RFC 2246 section 6.2.3.2) encrypts each CBC record under the
+    # last ciphertext block of the record before it, the first one under the
+    # key block's write IV. Here the server starts its chain again from
+    # server_write_IV for its first application data record, as if the
+    # connection state had been rebuilt: that record's first block decrypts
+    # to garbage at the client and its MAC fails. Later records chain from it
+    # normally. TLS 1.1 and 1.2 send explicit IVs and are not affected.
+    orig_create_aes = recordlayer.createAES
+
+    def create_restartable_aes(key, iv, impl_list=None):
+        ctx = orig_create_aes(key, iv, impl_list)
+        ctx.restart = lambda: orig_create_aes(key, iv, impl_list)
+        return ctx
+
+    recordlayer.createAES = create_restartable_aes
+
+    def restart_chain_once(orig):
+        def wrapped(self, data, content_type):
+            ctx = self._writeState.encContext
+            if (
+                self.version == (3, 1)
+                and content_type == 23
+                and hasattr(ctx, "restart")
+                and not getattr(self, "chain_restarted", False)
+            ):
+                self.chain_restarted = True
+                self._writeState.encContext = ctx.restart()
+            return orig(self, data, content_type)
+
+        return wrapped
+
+    recordlayer.RecordLayer._macThenEncrypt = restart_chain_once(recordlayer.RecordLayer._macThenEncrypt)
+    recordlayer.RecordLayer._encryptThenMAC = restart_chain_once(recordlayer.RecordLayer._encryptThenMAC)
 
 # Bytes appended to the first answer in record-oversize mode.
 OVERSIZE = 2**14 + 1

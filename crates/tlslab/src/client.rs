@@ -30,9 +30,7 @@ use crate::handshake::{self, Context, Established, SessionInfo, State, StateName
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::{Deframer, HandshakeJoiner};
 use crate::session::StoredSession;
-use crate::wire::{
-    Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType, ProtocolVersion,
-};
+use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, HandshakeType};
 
 /// A TLS 1.2 client connection, without I/O.
 pub struct Client<'o> {
@@ -227,6 +225,8 @@ impl<'o> Client<'o> {
     /// causes (see [`crate::explain`]): for a server record that did not
     /// verify, a server Finished that did not match, or a fatal alert from the
     /// server after our Finished. `None` when nothing of that kind failed.
+    /// The recomputations follow the negotiated version: TLS 1.0/1.1's key
+    /// schedule, TLS 1.0's chained IVs.
     pub fn explain_failure(&self) -> Option<Explanation> {
         self.explain_failure_given(self.cx.config.peer_master_secret)
     }
@@ -239,6 +239,7 @@ impl<'o> Client<'o> {
         let messages = self.cx.transcript.message_list();
         let session = LiveSession {
             suite: s.suite,
+            version: s.version,
             client_random: s.client_random,
             server_random: s.server_random,
             resumed_master_secret: s.resumed_from.as_ref().map(|r| r.master_secret),
@@ -337,7 +338,7 @@ impl<'o> Client<'o> {
                 }));
             }
             // After ServerHello every record carries the negotiated version.
-            if self.cx.session.server_random.is_some() && header.version != ProtocolVersion::TLS12 {
+            if self.cx.session.server_random.is_some() && header.version != self.cx.version() {
                 return Err(Error::Record(RecordError::WrongRecordVersion(header.version)));
             }
             if self.cx.config.explain_failures && self.cx.read.is_protected() {

@@ -7,7 +7,7 @@ use crate::crypto::signature::supported_schemes;
 use crate::crypto::suites::{default_suites, SuiteInfo};
 use crate::error::Error;
 use crate::rng::{OsRng, Rng};
-use crate::wire::{NamedGroup, SignatureScheme};
+use crate::wire::{NamedGroup, ProtocolVersion, SignatureScheme};
 
 /// How the server's certificate is checked.
 pub enum Verification {
@@ -45,8 +45,15 @@ pub struct ClientConfig {
     pub server_name: String,
     /// What the server_name extension carries (by default `server_name`).
     pub sni: ServerNameIndication,
-    /// Cipher suites offered, in preference order.
+    /// Cipher suites offered, in preference order. When `max_version` is
+    /// below TLS 1.2 only those the version allows are sent
+    /// ([`SuiteInfo::allowed_in`]).
     pub suites: Vec<&'static SuiteInfo>,
+    /// The lowest protocol version accepted in ServerHello (TLS 1.0, 1.1 or
+    /// 1.2; default TLS 1.2). TLS 1.0 and 1.1 are deprecated (RFC 8996).
+    pub min_version: ProtocolVersion,
+    /// The highest version offered: `ClientHello.client_version` (default TLS 1.2).
+    pub max_version: ProtocolVersion,
     /// Groups offered in `supported_groups`, in preference order.
     pub groups: Vec<NamedGroup>,
     /// Schemes offered in `signature_algorithms`.
@@ -66,6 +73,14 @@ pub struct ClientConfig {
     /// then covers the ciphertext and is checked before decryption, which
     /// closes the padding oracle (Lucky13, POODLE-style attacks).
     pub offer_encrypt_then_mac: bool,
+    /// The 1/n-1 record split: every piece of application data goes out as a
+    /// record holding its first byte, then records with the rest. Against
+    /// BEAST on TLS 1.0 CBC (Duong and Rizzo, 2011): the attacker can predict
+    /// the IV of the next record (the last ciphertext block on the wire) but
+    /// the one-byte record puts a MAC he cannot predict between it and the
+    /// plaintext he chose, so the first block of the data is no longer his
+    /// guess-and-check oracle. Browsers shipped this in 2012. Off by default.
+    pub split_one_n_minus_one: bool,
     /// Offer the session_ticket extension (RFC 5077), so the server may send a
     /// NewSessionTicket to resume with later.
     pub offer_session_ticket: bool,
@@ -129,6 +144,8 @@ impl ClientConfig {
             server_name: server_name.to_string(),
             sni: ServerNameIndication::default(),
             suites: default_suites(),
+            min_version: ProtocolVersion::TLS12,
+            max_version: ProtocolVersion::TLS12,
             groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1, NamedGroup::SECP384R1],
             signature_schemes: supported_schemes().to_vec(),
             offer_extended_master_secret: true,
@@ -141,6 +158,7 @@ impl ClientConfig {
             max_certificate_message: crate::record::MAX_HANDSHAKE_MESSAGE,
             alpn_protocols: vec![],
             offer_session_ticket: true,
+            split_one_n_minus_one: false,
             offer_encrypt_then_mac: true,
             resume: None,
             faults: crate::faults::Faults::default(),
@@ -151,11 +169,48 @@ impl ClientConfig {
         }
     }
 
+    /// The suites the ClientHello offers: the configured ones that
+    /// `max_version` allows (TLS 1.0 and 1.1 have no AEAD and no SHA-256 or
+    /// SHA-384 suites).
+    #[doc(hidden)]
+    pub fn offered_suites(&self) -> Vec<&'static SuiteInfo> {
+        self.suites
+            .iter()
+            .copied()
+            .filter(|s| s.allowed_in(self.max_version))
+            .collect()
+    }
+
     /// Checks the configuration before anything is sent.
     #[doc(hidden)]
     pub fn validate(&self) -> Result<(), Error> {
         if self.suites.is_empty() {
             return Err(Error::config("no cipher suite to offer"));
+        }
+        for (what, v) in [("minimum", self.min_version), ("maximum", self.max_version)] {
+            if ![
+                ProtocolVersion::TLS10,
+                ProtocolVersion::TLS11,
+                ProtocolVersion::TLS12,
+            ]
+            .contains(&v)
+            {
+                return Err(Error::config(format!(
+                    "{what} version {v}: this client speaks TLSv1.0, TLSv1.1 and TLSv1.2"
+                )));
+            }
+        }
+        if self.min_version.0 > self.max_version.0 {
+            return Err(Error::config(format!(
+                "minimum version {} is above the maximum {}",
+                self.min_version, self.max_version
+            )));
+        }
+        if self.offered_suites().is_empty() {
+            return Err(Error::config(format!(
+                "none of the configured cipher suites exists in {}: below TLS 1.2 only the CBC suites with SHA-1 do",
+                self.max_version
+            )));
         }
         if self.groups.is_empty() {
             return Err(Error::config(

@@ -93,7 +93,7 @@ pub enum RecordError {
     /// An alert whose level is neither warning (1) nor fatal (2) (RFC 5246
     /// §7.2). Alert: `illegal_parameter`.
     UnknownAlertLevel(u8),
-    /// A record after ServerHello whose version is not the negotiated TLS 1.2
+    /// A record after ServerHello whose version is not the negotiated one
     /// (RFC 5246 Appendix E.1: the record version must then be the
     /// negotiated one). Alert: `protocol_version`.
     WrongRecordVersion(ProtocolVersion),
@@ -128,8 +128,9 @@ pub enum HandshakeError {
     /// The server answered with an extension we did not offer (RFC 5246
     /// §7.4.1.4). Alert: `unsupported_extension`.
     UnsupportedExtension(ExtensionType),
-    /// The server picked a protocol version other than TLS 1.2 (the version
-    /// in its ServerHello). Alert: `protocol_version`.
+    /// The server picked a protocol version outside the range we accept
+    /// (`min_version` to `max_version`; the version in its ServerHello).
+    /// Alert: `protocol_version`.
     ProtocolVersion(ProtocolVersion),
     /// No agreement possible. Alert: `handshake_failure`.
     HandshakeFailure(HandshakeFailure),
@@ -184,6 +185,19 @@ pub enum IllegalParameter {
     EncryptThenMacWithAead(CipherSuite),
     /// ec_point_formats without `uncompressed` (RFC 8422 §5.2).
     NoUncompressedPointFormat,
+    /// ServerHello picked a suite that does not exist in the version it
+    /// picked (an AEAD or SHA-256/SHA-384 suite below TLS 1.2).
+    SuiteNotInVersion {
+        /// The suite.
+        suite: CipherSuite,
+        /// The version.
+        version: ProtocolVersion,
+    },
+    /// ServerHello negotiated TLS 1.1 or lower while we offered TLS 1.2, and
+    /// its random ends in the downgrade sentinel `DOWNGRD\x00` (RFC 8446
+    /// §4.1.3): the server speaks TLS 1.2, so someone in the path rewrote
+    /// our offer.
+    DowngradeSentinel(ProtocolVersion),
     /// ALPN answer that is not exactly one protocol we offered (RFC 7301 §3.1).
     AlpnNotOffered(Vec<Vec<u8>>),
     /// A resumed session with a cipher suite other than the session's
@@ -572,7 +586,7 @@ impl fmt::Display for RecordError {
             RecordError::WrongRecordVersion(v) => {
                 write!(
                     f,
-                    "protocol_version: record version {v} after ServerHello negotiated TLS 1.2"
+                    "protocol_version: record version {v} differs from the version ServerHello negotiated"
                 )
             }
         }
@@ -595,7 +609,7 @@ impl fmt::Display for HandshakeError {
             ),
             HandshakeError::ProtocolVersion(v) => write!(
                 f,
-                "protocol_version: server chose {v} but this client speaks only TLSv1.2"
+                "protocol_version: server chose {v}, outside the versions this client accepts"
             ),
             HandshakeError::HandshakeFailure(h) => write!(f, "handshake_failure: {h}"),
             HandshakeError::BadSignature(s) => write!(f, "decrypt_error: ServerKeyExchange signature: {s}"),
@@ -640,6 +654,14 @@ impl fmt::Display for IllegalParameter {
             IllegalParameter::NoUncompressedPointFormat => {
                 f.write_str("ec_point_formats does not include uncompressed (RFC 8422 §5.2)")
             }
+            IllegalParameter::SuiteNotInVersion { suite, version } => write!(
+                f,
+                "server picked {suite}, which {version} does not define (no AEAD or SHA-256/SHA-384 suites before TLS 1.2)"
+            ),
+            IllegalParameter::DowngradeSentinel(v) => write!(
+                f,
+                "server chose {v} but its random ends in the downgrade sentinel DOWNGRD\\x00 (RFC 8446 §4.1.3): it speaks TLS 1.2, so the offer was tampered with on the way"
+            ),
             IllegalParameter::AlpnNotOffered(list) => write!(
                 f,
                 "server selected ALPN {:?}, not exactly one protocol we offered",

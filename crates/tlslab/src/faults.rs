@@ -25,6 +25,7 @@ use crate::record::{
     announce_record_out, PaddingFault, Plaintext, Protection, RecordLayerState, MAX_PLAINTEXT,
 };
 use crate::rng::Rng;
+use crate::types::HandshakeHasher;
 use crate::wire::{HandshakeType, ProtocolVersion};
 
 pub use crate::types::Fault;
@@ -267,11 +268,11 @@ impl Fault {
                 },
             ) => {
                 let before = handshake_hash.clone();
-                let mut ctx = ring::digest::Context::new(hash.digest());
+                let mut ctx = HandshakeHasher::new(hash);
                 for (_, raw) in messages.iter().filter(|(typ, _)| *typ != message) {
                     ctx.update(raw);
                 }
-                *handshake_hash = ctx.finish().as_ref().to_vec();
+                *handshake_hash = ctx.finish();
                 Tampered::new(
                     "Hash(handshake_messages) for our Finished",
                     &before,
@@ -514,6 +515,9 @@ fn corrupt_mac(
         // payload = IV ‖ E(fragment ‖ MAC ‖ padding ‖ padding_length): plaintext
         // byte k sits at payload offset 16 + k; flip offset k to change it.
         Protection::Cbc(c) => Some(fragment_len + c.mac_len() - 1),
+        // SSL 3.0: no IV in front; plaintext byte k sits at payload offset k,
+        // changed through the ciphertext byte one block before it.
+        Protection::Ssl3(s) => (fragment_len + s.mac_len() - 1).checked_sub(16),
     };
     if let Some(byte) = at.and_then(|i| payload.get_mut(i)) {
         let before = [*byte];

@@ -30,13 +30,16 @@ pub use crate::wire::enums::{EcCurveType, EcPointFormat};
 /// The byte reader and length-prefix writers every decoder uses.
 pub use crate::wire::reader::{put_vec, with_len, Reader};
 
-/// The TLS 1.2 PRF and what it derives (RFC 5246 §5, §8.1).
+/// The DER reader of the signature and certificate code.
 pub mod der {
     pub use crate::crypto::der::*;
 }
 
+/// The PRF and what it derives (RFC 5246 §5, §8.1; RFC 2246 §5 for TLS
+/// 1.0/1.1), and the transcript hash under each PRF hash.
 pub mod prf {
     pub use crate::crypto::prf::*;
+    pub use crate::types::HandshakeHasher;
 }
 
 /// The key block (RFC 5246 §6.3).

@@ -46,21 +46,33 @@ impl fmt::Display for StateName {
     }
 }
 
-/// The hash behind the PRF and the Finished transcript hash (RFC 5246 §5).
+/// The hash behind the PRF and the Finished transcript hash (RFC 5246 §5,
+/// RFC 2246 §5).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PrfHash {
     /// P_SHA256, the TLS 1.2 default.
     Sha256,
     /// P_SHA384, for the suites whose name ends in _SHA384.
     Sha384,
+    /// TLS 1.0 and 1.1, whatever the suite: `PRF = P_MD5(S1, label + seed)
+    /// XOR P_SHA1(S2, label + seed)` over the two halves of the secret, and
+    /// the Finished transcript hash `MD5(handshake_messages) ‖
+    /// SHA-1(handshake_messages)`, 36 bytes ([RFC 2246 §5], [§7.4.9]; [RFC
+    /// 4346 §5]).
+    ///
+    /// [RFC 2246 §5]: https://www.rfc-editor.org/rfc/rfc2246#section-5
+    /// [§7.4.9]: https://www.rfc-editor.org/rfc/rfc2246#section-7.4.9
+    /// [RFC 4346 §5]: https://www.rfc-editor.org/rfc/rfc4346#section-5
+    Md5Sha1,
 }
 
 impl PrfHash {
-    /// Output length of the hash, in bytes.
+    /// Output length of the transcript hash, in bytes (36 for MD5 ‖ SHA-1).
     pub fn len(self) -> usize {
         match self {
             PrfHash::Sha256 => 32,
             PrfHash::Sha384 => 48,
+            PrfHash::Md5Sha1 => 16 + 20,
         }
     }
     /// Never empty; present for clippy's `len_without_is_empty`.
@@ -68,27 +80,88 @@ impl PrfHash {
     pub fn is_empty(self) -> bool {
         false
     }
-    /// The ring HMAC algorithm used by P_hash.
+    /// `Hash(data)` in one call: the transcript hash of these bytes.
     #[doc(hidden)]
-    pub fn hmac(self) -> ring::hmac::Algorithm {
+    pub fn hash(self, data: &[u8]) -> Vec<u8> {
+        let mut h = HandshakeHasher::new(self);
+        h.update(data);
+        h.finish()
+    }
+    /// The PRF as the RFCs write it: `"P_SHA256"`, `"P_SHA384"`, or `"P_MD5
+    /// XOR P_SHA1"` for TLS 1.0/1.1.
+    pub fn prf_name(self) -> &'static str {
         match self {
-            PrfHash::Sha256 => ring::hmac::HMAC_SHA256,
-            PrfHash::Sha384 => ring::hmac::HMAC_SHA384,
+            PrfHash::Sha256 => "P_SHA256",
+            PrfHash::Sha384 => "P_SHA384",
+            PrfHash::Md5Sha1 => "P_MD5 XOR P_SHA1",
         }
     }
-    /// The ring digest algorithm used for the transcript hash.
-    pub(crate) fn digest(self) -> &'static ring::digest::Algorithm {
-        match self {
-            PrfHash::Sha256 => &ring::digest::SHA256,
-            PrfHash::Sha384 => &ring::digest::SHA384,
-        }
-    }
-    /// `"SHA256"` or `"SHA384"`.
+    /// `"SHA256"`, `"SHA384"` or `"MD5-SHA1"` (OpenSSL's digest names).
     pub fn name(self) -> &'static str {
         match self {
             PrfHash::Sha256 => "SHA256",
             PrfHash::Sha384 => "SHA384",
+            PrfHash::Md5Sha1 => "MD5-SHA1",
         }
+    }
+}
+
+/// A running `Hash(handshake_messages)` under a [`PrfHash`]: SHA-256 or
+/// SHA-384 through ring, or for TLS 1.0/1.1 MD5 and SHA-1 side by side, whose
+/// outputs are concatenated (RFC 2246 §7.4.9: `MD5(handshake_messages) +
+/// SHA(handshake_messages)`). ring has no MD5, so that pair is RustCrypto's.
+#[doc(hidden)]
+#[derive(Clone)]
+pub struct HandshakeHasher(HasherState);
+
+#[derive(Clone)]
+enum HasherState {
+    Ring(ring::digest::Context),
+    Md5Sha1(md5::Md5, sha1::Sha1),
+}
+
+impl HandshakeHasher {
+    /// An empty hash of the given kind.
+    pub fn new(hash: PrfHash) -> HandshakeHasher {
+        HandshakeHasher(match hash {
+            PrfHash::Sha256 => HasherState::Ring(ring::digest::Context::new(&ring::digest::SHA256)),
+            PrfHash::Sha384 => HasherState::Ring(ring::digest::Context::new(&ring::digest::SHA384)),
+            PrfHash::Md5Sha1 => HasherState::Md5Sha1(md5::Md5::default(), sha1::Sha1::default()),
+        })
+    }
+
+    /// Feeds more bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        use sha1::Digest as _;
+        match &mut self.0 {
+            HasherState::Ring(ctx) => ctx.update(data),
+            HasherState::Md5Sha1(md5, sha1) => {
+                md5.update(data);
+                sha1.update(data);
+            }
+        }
+    }
+
+    /// The digest: 32, 48 or 16 + 20 = 36 bytes.
+    pub fn finish(self) -> Vec<u8> {
+        use sha1::Digest as _;
+        match self.0 {
+            HasherState::Ring(ctx) => ctx.finish().as_ref().to_vec(),
+            HasherState::Md5Sha1(md5, sha1) => {
+                let mut out = md5.finalize().to_vec();
+                out.extend_from_slice(&sha1.finalize());
+                out
+            }
+        }
+    }
+}
+
+impl fmt::Debug for HandshakeHasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.0 {
+            HasherState::Ring(_) => "HandshakeHasher(ring)",
+            HasherState::Md5Sha1(..) => "HandshakeHasher(MD5 ‖ SHA-1)",
+        })
     }
 }
 
@@ -112,7 +185,8 @@ pub struct KeyBlock {
     pub client_write_key: Bytes,
     /// `server_write_key`.
     pub server_write_key: Bytes,
-    /// `client_write_IV` (empty for TLS 1.2 CBC suites: their IV is explicit).
+    /// `client_write_IV` (empty for TLS 1.1 and 1.2 CBC suites: their IV is
+    /// explicit; TLS 1.0 CBC takes its first IV from here, RFC 2246 §6.3).
     pub client_write_iv: Bytes,
     /// `server_write_IV`.
     pub server_write_iv: Bytes,

@@ -14,6 +14,14 @@
 //! that a TLS 1.3 connection can be named as such; `RSA` lines (indexed by the
 //! first 8 bytes of the encrypted pre-master secret) are kept for RSA key
 //! transport.
+//!
+//! Wireshark's own form for resumable sessions is read too, and the capture
+//! analysis adds the sessions it learns as it goes, so that an abbreviated
+//! handshake later in the same capture finds its master secret:
+//!
+//! ```text
+//! RSA Session-ID:<hex: session_id> Master-Key:<96 hex: master_secret>
+//! ```
 
 use std::collections::{HashMap, HashSet};
 
@@ -23,6 +31,8 @@ pub struct KeyLog {
     master_secrets: HashMap<[u8; 32], [u8; 48]>,
     pre_master_secrets: HashMap<[u8; 32], Vec<u8>>,
     rsa_pre_master_secrets: HashMap<[u8; 8], Vec<u8>>,
+    /// Master secrets by session_id or session ticket.
+    sessions: HashMap<Vec<u8>, [u8; 48]>,
     tls13: HashSet<[u8; 32]>,
     /// Lines that were not understood: (line number from 1, why).
     pub ignored: Vec<(usize, String)>,
@@ -43,6 +53,24 @@ impl KeyLog {
                 log.ignored.push((i + 1, "not three fields".into()));
                 continue;
             };
+            if let (Some(id), Some(ms)) = (
+                index.strip_prefix("Session-ID:"),
+                secret.strip_prefix("Master-Key:"),
+            ) {
+                match (
+                    hex::decode(id),
+                    hex::decode(ms).ok().and_then(|m| <[u8; 48]>::try_from(m).ok()),
+                ) {
+                    (Ok(id), Some(ms)) if label == "RSA" && !id.is_empty() => {
+                        log.sessions.insert(id, ms);
+                    }
+                    _ => log.ignored.push((
+                        i + 1,
+                        "Session-ID line without a hex id and a 48-byte Master-Key".into(),
+                    )),
+                }
+                continue;
+            }
             let (Ok(index), Ok(secret)) = (hex::decode(index), hex::decode(secret)) else {
                 log.ignored.push((i + 1, "a field is not hex".into()));
                 continue;
@@ -103,6 +131,21 @@ impl KeyLog {
             .map(Vec::as_slice)
     }
 
+    /// The master secret of a session, by its session_id or session ticket
+    /// (an `RSA Session-ID:` line, or a session an earlier connection of the
+    /// same capture established).
+    pub fn session_master_secret(&self, id_or_ticket: &[u8]) -> Option<&[u8; 48]> {
+        self.sessions.get(id_or_ticket)
+    }
+
+    /// Remembers a session's master secret under its session_id or ticket.
+    #[doc(hidden)]
+    pub fn remember_session(&mut self, id_or_ticket: Vec<u8>, master_secret: [u8; 48]) {
+        if !id_or_ticket.is_empty() {
+            self.sessions.insert(id_or_ticket, master_secret);
+        }
+    }
+
     /// Whether TLS 1.3 secrets are logged for `client_random`.
     #[doc(hidden)]
     pub fn has_tls13_secrets(&self, client_random: &[u8; 32]) -> bool {
@@ -112,7 +155,10 @@ impl KeyLog {
     /// Number of TLS 1.2 connections with a usable line.
     #[doc(hidden)]
     pub fn len(&self) -> usize {
-        self.master_secrets.len() + self.pre_master_secrets.len() + self.rsa_pre_master_secrets.len()
+        self.master_secrets.len()
+            + self.pre_master_secrets.len()
+            + self.rsa_pre_master_secrets.len()
+            + self.sessions.len()
     }
 
     /// Whether no TLS 1.2 secret was found.
@@ -148,6 +194,10 @@ mod tests {
             Some(&[0x44; 48][..])
         );
         assert!(log.has_tls13_secrets(&[0x55; 32]));
+        // Wireshark's session form.
+        let wireshark = KeyLog::parse(&format!("RSA Session-ID:0a0b Master-Key:{}\n", "77".repeat(48)));
+        assert_eq!(wireshark.session_master_secret(&[10, 11]), Some(&[0x77; 48]));
+        assert!(wireshark.ignored.is_empty());
         assert_eq!(
             log.ignored.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
             vec![7, 8, 9]

@@ -68,12 +68,18 @@ pub fn explain_capture(
         empty_connections: 0,
         connections: vec![],
     };
+    // Sessions learned from full handshakes serve the resumptions after them.
+    let mut secrets = secrets.clone();
     for c in &connections {
         if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
             report.empty_connections += 1;
             continue;
         }
-        report.connections.push(analyze_connection(c, secrets, observer));
+        let r = analyze_connection(c, &secrets, observer);
+        for (id, ms) in &r.sessions {
+            secrets.keylog.remember_session(id.clone(), *ms);
+        }
+        report.connections.push(r);
     }
     Ok(report)
 }

@@ -299,11 +299,11 @@ impl CaptureReport {
         for o in self.other_traffic() {
             let _ = writeln!(s, "   also: {o}");
         }
-        let tls12 = self.connections.iter().filter(|c| c.skipped.is_none()).count();
+        let analysed = self.connections.iter().filter(|c| c.skipped.is_none()).count();
         let ok = self.connections.iter().filter(|c| c.all_verified()).count();
         let _ = writeln!(
             s,
-            "   TLS 1.2 connections analysed: {tls12}; fully verified: {ok}"
+            "   TLS connections analysed (SSL 3.0 to TLS 1.2): {analysed}; fully verified: {ok}"
         );
         s
     }

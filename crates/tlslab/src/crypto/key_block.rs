@@ -5,20 +5,30 @@ use crate::crypto::prf::prf;
 use crate::crypto::suites::SuiteInfo;
 use crate::observer::{Event, Hooks};
 pub use crate::types::KeyBlock;
+use crate::wire::ProtocolVersion;
 
 /// `key_block = PRF(SecurityParameters.master_secret, "key expansion",
 /// SecurityParameters.server_random + SecurityParameters.client_random)`,
 /// split in the order of [RFC 5246 §6.3] by the suite's `mac_key_length`,
 /// `enc_key_length` and `fixed_iv_length`.
 ///
+/// `version` is the negotiated one: TLS 1.0 and 1.1 expand with P_MD5 XOR
+/// P_SHA1, and TLS 1.0 CBC suites also take `client_write_IV` and
+/// `server_write_IV` (one cipher block each) from the block, the first IV of
+/// each direction's chain ([RFC 2246 §6.3]). TLS 1.1 drops them again: its
+/// IVs are explicit ([RFC 4346 §6.3]).
+///
 /// Emits the [`Event::Prf`] of the expansion (purpose `key_block`), then
 /// [`Event::KeyBlock`] with the named parts.
 ///
 /// [RFC 5246 §6.3]: https://www.rfc-editor.org/rfc/rfc5246#section-6.3
+/// [RFC 2246 §6.3]: https://www.rfc-editor.org/rfc/rfc2246#section-6.3
+/// [RFC 4346 §6.3]: https://www.rfc-editor.org/rfc/rfc4346#section-6.3
 // ANCHOR: compute_key_block
 #[inline(never)]
 pub fn compute_key_block(
     suite: &SuiteInfo,
+    version: ProtocolVersion,
     master_secret: &[u8; 48],
     client_random: &[u8; 32],
     server_random: &[u8; 32],
@@ -32,11 +42,11 @@ pub fn compute_key_block(
 
     let mac_key_length = suite.mac.len();
     let enc_key_length = suite.enc_key_len();
-    let fixed_iv_length = suite.fixed_iv_len();
+    let fixed_iv_length = suite.fixed_iv_len_for(version);
 
-    let mut key_block = vec![0u8; suite.key_block_len()];
+    let mut key_block = vec![0u8; suite.key_block_len_for(version)];
     prf(
-        suite.prf,
+        suite.prf_for(version),
         master_secret,
         b"key expansion",
         &seed,
@@ -45,7 +55,7 @@ pub fn compute_key_block(
         hooks,
     );
 
-    // The six parts, in the order the RFC lists them. `key_block_len()` is
+    // The six parts, in the order the RFC lists them. `key_block_len_for()` is
     // exactly the sum of these lengths, so the splits cannot run short.
     let rest = &key_block[..];
     let (client_write_mac_key, rest) = rest.split_at(mac_key_length);
@@ -54,7 +64,7 @@ pub fn compute_key_block(
     let (server_write_key, rest) = rest.split_at(enc_key_length);
     let (client_write_iv, rest) = rest.split_at(fixed_iv_length);
     let (server_write_iv, rest) = rest.split_at(fixed_iv_length);
-    debug_assert!(rest.is_empty(), "key_block_len() disagrees with the split");
+    debug_assert!(rest.is_empty(), "key_block_len_for() disagrees with the split");
 
     let split = KeyBlock {
         client_write_mac_key: Bytes::from_slice(client_write_mac_key),
@@ -91,7 +101,14 @@ mod tests {
         let mut rec = PrfRecorder::default();
         let kb = {
             let mut hooks = Hooks::new(&mut rec);
-            compute_key_block(suite, &master_secret, &client_random, &server_random, &mut hooks)
+            compute_key_block(
+                suite,
+                ProtocolVersion::TLS12,
+                &master_secret,
+                &client_random,
+                &server_random,
+                &mut hooks,
+            )
         };
         assert_eq!(
             kb.client_write_mac_key.0,
@@ -138,6 +155,7 @@ mod tests {
         let server_random = [2u8; 32];
         let kb = compute_key_block(
             suite,
+            ProtocolVersion::TLS12,
             &master_secret,
             &client_random,
             &server_random,

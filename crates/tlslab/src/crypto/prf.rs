@@ -1,11 +1,24 @@
-//! The TLS 1.2 PRF and the secrets derived with it directly: the master
-//! secret ([RFC 5246 §8.1]), the extended master secret ([RFC 7627 §4]) and
-//! Finished `verify_data` ([RFC 5246 §7.4.9]). The key block lives in
-//! [`key_block`](super::key_block).
+//! The PRF of TLS 1.2 and of TLS 1.0/1.1, and the secrets derived with it
+//! directly: the master secret ([RFC 5246 §8.1]), the extended master secret
+//! ([RFC 7627 §4]) and Finished `verify_data` ([RFC 5246 §7.4.9]). The key
+//! block lives in [`key_block`](super::key_block).
 //!
-//! P_hash is written out here over ring's HMAC, rather than taken from a
-//! library, so that a debugger stepping through [`prf`] sees every `A(i)` and
-//! every HMAC output the RFC names, and so an observer can be shown them.
+//! P_hash is written out here over ring's HMAC (RustCrypto's for the MD5 and
+//! SHA-1 of TLS 1.0/1.1), rather than taken from a library, so that a
+//! debugger stepping through [`prf`] sees every `A(i)` and every HMAC output
+//! the RFC names, and so an observer can be shown them.
+//!
+//! TLS 1.0 and 1.1 share one PRF ([RFC 2246 §5], [RFC 4346 §5]): the secret
+//! is cut into two halves, `P_MD5` runs over the first and `P_SHA1` over the
+//! second, and the two streams are XORed, so that the PRF stays secure if
+//! either hash is broken. The functions below take
+//! [`PrfHash::Md5Sha1`] for it; [`SuiteInfo::prf_for`] picks the PRF of a
+//! suite under a negotiated version.
+//!
+//! [`SuiteInfo::prf_for`]: crate::crypto::suites::SuiteInfo::prf_for
+//!
+//! [RFC 2246 §5]: https://www.rfc-editor.org/rfc/rfc2246#section-5
+//! [RFC 4346 §5]: https://www.rfc-editor.org/rfc/rfc4346#section-5
 //!
 //! [RFC 5246 §5]: https://www.rfc-editor.org/rfc/rfc5246#section-5
 //! [RFC 5246 §8.1]: https://www.rfc-editor.org/rfc/rfc5246#section-8.1
@@ -15,7 +28,7 @@
 use ring::hmac;
 
 use crate::crypto::suites::PrfHash;
-use crate::observer::{Event, Hooks, PrfCall};
+use crate::observer::{Event, Hooks, PrfCall, PrfHalf};
 
 /// `PRF(secret, label, seed) = P_<hash>(secret, label + seed)`, truncated to
 /// `out.len()` bytes ([RFC 5246 §5]):
@@ -36,6 +49,9 @@ use crate::observer::{Event, Hooks, PrfCall};
 ///
 /// [RFC 5246 §5]: https://www.rfc-editor.org/rfc/rfc5246#section-5
 // ANCHOR: prf
+///
+/// With [`PrfHash::Md5Sha1`] this is the TLS 1.0/1.1 PRF instead, see
+/// [`legacy_prf`].
 #[inline(never)]
 pub fn prf(
     hash: PrfHash,
@@ -46,7 +62,12 @@ pub fn prf(
     purpose: &'static str,
     hooks: &mut Hooks<'_>,
 ) {
-    let key = hmac::Key::new(hash.hmac(), secret);
+    let algorithm = match hash {
+        PrfHash::Sha256 => hmac::HMAC_SHA256,
+        PrfHash::Sha384 => hmac::HMAC_SHA384,
+        PrfHash::Md5Sha1 => return legacy_prf(secret, label, seed, out, purpose, hooks),
+    };
+    let key = hmac::Key::new(algorithm, secret);
     let collect = hooks.active();
     // Vec::new() does not allocate; these only grow when someone listens.
     let mut a_values: Vec<Vec<u8>> = Vec::new();
@@ -93,10 +114,158 @@ pub fn prf(
             a: &a_values,
             hmac_outputs: &hmac_outputs,
             output: out,
+            halves: &[],
         }));
     }
 }
 // ANCHOR_END: prf
+
+/// The two halves of a TLS 1.0/1.1 PRF secret ([RFC 2246 §5]): `S1` is the
+/// first `ceil(len / 2)` bytes, `S2` the last `ceil(len / 2)`. When the
+/// length is odd the middle byte is the last of `S1` and the first of `S2`.
+///
+/// [RFC 2246 §5]: https://www.rfc-editor.org/rfc/rfc2246#section-5
+// ANCHOR: split_secret
+pub fn split_secret(secret: &[u8]) -> (&[u8], &[u8]) {
+    let half = secret.len().div_ceil(2);
+    (&secret[..half], &secret[secret.len() - half..])
+}
+// ANCHOR_END: split_secret
+
+/// The intermediate values of one P_hash, kept only when someone listens.
+#[derive(Default)]
+struct PHashTrace {
+    a: Vec<Vec<u8>>,
+    hmac_outputs: Vec<Vec<u8>>,
+}
+
+/// `P_hash(secret, label + seed)` over a RustCrypto HMAC (`Hmac<Md5>` or
+/// `Hmac<Sha1>`), writing `out.len()` bytes: the same expansion as in
+/// [`prf`] (`A(0) = label + seed`, `A(i) = HMAC(secret, A(i-1))`, output
+/// blocks `HMAC(secret, A(i) + label + seed)`).
+fn p_hash_legacy<M>(
+    secret: &[u8],
+    label: &[u8],
+    seed: &[u8],
+    out: &mut [u8],
+    mut trace: Option<&mut PHashTrace>,
+) where
+    M: ::hmac::Mac + ::hmac::digest::KeyInit + Clone,
+{
+    // HMAC takes a key of any length (RFC 2104 §2): this cannot fail.
+    let key = <M as ::hmac::digest::KeyInit>::new_from_slice(secret).expect("HMAC accepts any key length");
+
+    // A(1) = HMAC_hash(secret, label + seed).
+    let mut a_i = {
+        let mut mac = key.clone();
+        mac.update(label);
+        mac.update(seed);
+        mac.finalize().into_bytes()
+    };
+    let block = a_i.len();
+    let mut chunks = out.chunks_mut(block).peekable();
+    while let Some(chunk) = chunks.next() {
+        // HMAC_hash(secret, A(i) + label + seed).
+        let p_i = {
+            let mut mac = key.clone();
+            mac.update(&a_i);
+            mac.update(label);
+            mac.update(seed);
+            mac.finalize().into_bytes()
+        };
+        chunk.copy_from_slice(&p_i[..chunk.len()]);
+        if let Some(t) = trace.as_deref_mut() {
+            t.a.push(a_i.to_vec());
+            t.hmac_outputs.push(p_i.to_vec());
+        }
+        // A(i+1) = HMAC_hash(secret, A(i)).
+        if chunks.peek().is_some() {
+            let mut mac = key.clone();
+            mac.update(&a_i);
+            a_i = mac.finalize().into_bytes();
+        }
+    }
+}
+
+/// The TLS 1.0/1.1 PRF ([RFC 2246 §5], unchanged in [RFC 4346 §5]):
+///
+/// ```text
+/// L_S = length in bytes of secret;
+/// L_S1 = L_S2 = ceil(L_S / 2);
+/// PRF(secret, label, seed) = P_MD5(S1, label + seed) XOR
+///                            P_SHA-1(S2, label + seed);
+/// ```
+///
+/// MD5 produces 16-byte blocks and SHA-1 20-byte blocks, so the two streams
+/// run a different number of iterations for the same output length.
+///
+/// When `hooks.active()`, one [`Event::Prf`] with `hash` =
+/// [`PrfHash::Md5Sha1`] is emitted, carrying both halves in `halves`: S1 and
+/// S2, each half's A(i) and HMAC outputs and its output before the XOR.
+///
+/// [RFC 2246 §5]: https://www.rfc-editor.org/rfc/rfc2246#section-5
+/// [RFC 4346 §5]: https://www.rfc-editor.org/rfc/rfc4346#section-5
+// ANCHOR: legacy_prf
+#[inline(never)]
+pub fn legacy_prf(
+    secret: &[u8],
+    label: &[u8],
+    seed: &[u8],
+    out: &mut [u8],
+    purpose: &'static str,
+    hooks: &mut Hooks<'_>,
+) {
+    let (s1, s2) = split_secret(secret);
+    let collect = hooks.active();
+    let (mut md5_trace, mut sha1_trace) = (PHashTrace::default(), PHashTrace::default());
+
+    // P_MD5(S1, label + seed) straight into `out`, P_SHA1(S2, label + seed)
+    // beside it, then out = P_MD5 XOR P_SHA1.
+    p_hash_legacy::<::hmac::Hmac<md5::Md5>>(s1, label, seed, out, collect.then_some(&mut md5_trace));
+    let md5_output = if collect { out.to_vec() } else { Vec::new() };
+    let mut sha1_output = vec![0u8; out.len()];
+    p_hash_legacy::<::hmac::Hmac<sha1::Sha1>>(
+        s2,
+        label,
+        seed,
+        &mut sha1_output,
+        collect.then_some(&mut sha1_trace),
+    );
+    for (o, s) in out.iter_mut().zip(&sha1_output) {
+        *o ^= s;
+    }
+
+    if collect {
+        let halves = [
+            PrfHalf {
+                hash: "P_MD5",
+                secret: s1,
+                a: &md5_trace.a,
+                hmac_outputs: &md5_trace.hmac_outputs,
+                output: &md5_output,
+            },
+            PrfHalf {
+                hash: "P_SHA1",
+                secret: s2,
+                a: &sha1_trace.a,
+                hmac_outputs: &sha1_trace.hmac_outputs,
+                output: &sha1_output,
+            },
+        ];
+        hooks.emit(&Event::Prf(PrfCall {
+            purpose,
+            hash: PrfHash::Md5Sha1,
+            secret,
+            label,
+            seed,
+            a: &[],
+            hmac_outputs: &[],
+            output: out,
+            halves: &halves,
+        }));
+    }
+}
+// ANCHOR_END: legacy_prf
 
 /// `master_secret = PRF(pre_master_secret, "master secret", ClientHello.random
 /// + ServerHello.random)[0..47]` ([RFC 5246 §8.1]).
@@ -167,7 +336,12 @@ pub fn compute_extended_master_secret(
 /// `verify_data = PRF(master_secret, finished_label,
 /// Hash(handshake_messages))[0..verify_data_length-1]`, with
 /// `verify_data_length` = 12 for every TLS 1.2 suite we implement
-/// ([RFC 5246 §7.4.9]).
+/// ([RFC 5246 §7.4.9]). For TLS 1.0/1.1 (`hash` = [`PrfHash::Md5Sha1`])
+/// `handshake_hash` is `MD5(handshake_messages) + SHA-1(handshake_messages)`,
+/// 36 bytes, and the PRF is P_MD5 XOR P_SHA1; the output is 12 bytes as well
+/// ([RFC 2246 §7.4.9]).
+///
+/// [RFC 2246 §7.4.9]: https://www.rfc-editor.org/rfc/rfc2246#section-7.4.9
 ///
 /// `label` is `"client finished"` or `"server finished"`. Emits the
 /// [`Event::Prf`] (purpose `verify_data`); the caller emits
@@ -368,5 +542,198 @@ mod tests {
         let label_and_seed = [&b"extended master secret"[..], &session_hash].concat();
         let expected = crate::crypto::test_util::openssl_tls1_prf("SHA256", &pms, &label_and_seed, 48);
         assert_eq!(ems.to_vec(), expected);
+    }
+
+    /// Go's `crypto/tls` `testSplitPreMasterSecretTests` (prf_test.go): the
+    /// halves of an odd-length secret share the middle byte.
+    #[test]
+    fn split_secret_go_vectors() {
+        for (secret, s1, s2) in [
+            ("", "", ""),
+            ("00", "00", "00"),
+            ("0011", "00", "11"),
+            ("001122", "0011", "1122"),
+            ("00112233", "0011", "2233"),
+        ] {
+            let secret = unhex(secret);
+            let (a, b) = split_secret(&secret);
+            assert_eq!((a.to_vec(), b.to_vec()), (unhex(s1), unhex(s2)));
+        }
+    }
+
+    /// Go's `crypto/tls` `testKeysFromTests` (prf_test.go), the three
+    /// `VersionTLS10` rows, which Go generated from GnuTLS (`gnutls-cli -d 9`):
+    /// pre-master secret, randoms, master secret, and the MAC and cipher keys
+    /// of a suite with 20-byte MAC keys and 16-byte keys
+    /// (TLS_RSA_WITH_AES_128_CBC_SHA here). The third pre-master secret is
+    /// 128 bytes, not 48.
+    #[test]
+    fn tls10_master_secret_and_keys_go_vectors() {
+        use crate::crypto::key_block::compute_key_block;
+        use crate::crypto::suites::lookup;
+        use crate::wire::{CipherSuite, ProtocolVersion};
+        let rows = [
+            (
+                "0302cac83ad4b1db3b9ab49ad05957de2a504a634a386fc600889321e1a971f57479466830ac3e6f468e87f5385fa0c5",
+                "4ae66303755184a3917fcb44880605fcc53baa01912b22ed94473fc69cebd558",
+                "4ae663020ec16e6bb5130be918cfcafd4d765979a3136a5d50c593446e4e44db",
+                "3d851bab6e5556e959a16bc36d66cfae32f672bfa9ecdef6096cbb1b23472df1da63dbbd9827606413221d149ed08ceb",
+                "805aaa19b3d2c0a0759a4b6c9959890e08480119",
+                "2d22f9fe519c075c16448305ceee209fc24ad109",
+                "d50b5771244f850cd8117a9ccafe2cf1",
+                "e076e33206b30507a85c32855acd0919",
+            ),
+            (
+                "03023f7527316bc12cbcd69e4b9e8275d62c028f27e65c745cfcddc7ce01bd3570a111378b63848127f1c36e5f9e4890",
+                "4ae66364b5ea56b20ce4e25555aed2d7e67f42788dd03f3fee4adae0459ab106",
+                "4ae66363ab815cbf6a248b87d6b556184e945e9b97fbdf247858b0bdafacfa1c",
+                "7d64be7c80c59b740200b4b9c26d0baaa1c5ae56705acbcf2307fe62beb4728c19392c83f20483801cce022c77645460",
+                "97742ed60a0554ca13f04f97ee193177b971e3b0",
+                "37068751700400e03a8477a5c7eec0813ab9e0dc",
+                "207cddbc600d2a200abac6502053ee5c",
+                "df3f94f6e1eacc753b815fe16055cd43",
+            ),
+            (
+                "832d515f1d61eebb2be56ba0ef79879efb9b527504abb386fb4310ed5d0e3b1f220d3bb6b455033a2773e6d8bdf951d2\
+                 78a187482b400d45deb88a5d5a6bb7d6a7a1decc04eb9ef0642876cd4a82d374d3b6ff35f0351dc5d411104de4313753\
+                 55addc39bfb1f6329fb163b0bc298d658338930d07d313cd980a7e3d9196cac1",
+                "4ae663b2ee389c0de147c509d8f18f5052afc4aaf9699efe8cb05ece883d3a5e",
+                "4ae664d503fd4cff50cfc1fb8fc606580f87b0fcdac9554ba0e01d785bdf278e",
+                "1aff2e7a2c4279d0126f57a65a77a8d9d0087cf2733366699bec27eb53d5740705a8574bb1acc2abbe90e44f0dd28d6c",
+                "3c7647c93c1379a31a609542aa44e7f117a70085",
+                "0d73102994be74a575a3ead8532590ca32a526d4",
+                "ac7581b0b6c10d85bbd905ffbf36c65e",
+                "ff07edde49682b45466bd2e39464b306",
+            ),
+        ];
+        let suite = lookup(CipherSuite(0x002f)).unwrap();
+        for (pms, cr, sr, ms, client_mac, server_mac, client_key, server_key) in rows {
+            let pms = unhex(pms);
+            let cr: [u8; 32] = unhex(cr).try_into().unwrap();
+            let sr: [u8; 32] = unhex(sr).try_into().unwrap();
+            let master_secret = compute_master_secret(PrfHash::Md5Sha1, &pms, &cr, &sr, &mut Hooks::none());
+            assert_eq!(master_secret.to_vec(), unhex(ms));
+            for version in [ProtocolVersion::TLS10, ProtocolVersion::TLS11] {
+                let kb = compute_key_block(suite, version, &master_secret, &cr, &sr, &mut Hooks::none());
+                assert_eq!(kb.client_write_mac_key.0, unhex(client_mac));
+                assert_eq!(kb.server_write_mac_key.0, unhex(server_mac));
+                assert_eq!(kb.client_write_key.0, unhex(client_key));
+                assert_eq!(kb.server_write_key.0, unhex(server_key));
+                // TLS 1.0 takes one AES block of IV per direction from the
+                // rest of the same stream (RFC 2246 §6.3); TLS 1.1 none.
+                let ivs = if version == ProtocolVersion::TLS10 { 16 } else { 0 };
+                assert_eq!((kb.client_write_iv.len(), kb.server_write_iv.len()), (ivs, ivs));
+            }
+        }
+    }
+
+    /// The same PRF computed by OpenSSL 3.0's TLS1-PRF with its `MD5-SHA1`
+    /// digest (which runs the RFC 2246 split), at test time, for secrets of
+    /// odd and even length (an odd one shares its middle byte between S1 and
+    /// S2) and output lengths that end inside an MD5 and a SHA-1 block.
+    #[test]
+    fn legacy_prf_matches_openssl() {
+        for (secret_len, out_len) in [(47usize, 104usize), (48, 12), (5, 37), (1, 20)] {
+            let secret: Vec<u8> = (0..secret_len).map(|i| (i * 7 + 3) as u8).collect();
+            let seed = [0x5au8; 64];
+            let mut out = vec![0u8; out_len];
+            prf(
+                PrfHash::Md5Sha1,
+                &secret,
+                b"key expansion",
+                &seed,
+                &mut out,
+                "test",
+                &mut Hooks::none(),
+            );
+            let label_and_seed = [&b"key expansion"[..], &seed].concat();
+            let expected =
+                crate::crypto::test_util::openssl_tls1_prf("MD5-SHA1", &secret, &label_and_seed, out_len);
+            assert_eq!(out, expected, "secret {secret_len} bytes, output {out_len}");
+        }
+    }
+
+    /// The event of a TLS 1.0/1.1 PRF call shows both halves; each A(i) and
+    /// HMAC output is recomputed here with RustCrypto's HMAC directly (not
+    /// through `prf`), the halves' secrets are the RFC 2246 §5 split, and the
+    /// output is their XOR and Go's published master secret.
+    #[test]
+    fn legacy_prf_event_exposes_both_halves() {
+        use ::hmac::{Hmac, Mac};
+        let pms = unhex(
+            "0302cac83ad4b1db3b9ab49ad05957de2a504a634a386fc600889321e1a971f57479466830ac3e6f468e87f5385fa0c5",
+        );
+        let cr: [u8; 32] = unhex("4ae66303755184a3917fcb44880605fcc53baa01912b22ed94473fc69cebd558")
+            .try_into()
+            .unwrap();
+        let sr: [u8; 32] = unhex("4ae663020ec16e6bb5130be918cfcafd4d765979a3136a5d50c593446e4e44db")
+            .try_into()
+            .unwrap();
+        let mut rec = crate::observer::Recorder::new();
+        let ms = compute_master_secret(PrfHash::Md5Sha1, &pms, &cr, &sr, &mut Hooks::new(&mut rec));
+        let [crate::observer::OwnedEvent::Prf(call)] = &rec.events[..] else {
+            panic!("one prf event expected: {:?}", rec.events);
+        };
+        assert_eq!(call.hash, PrfHash::Md5Sha1);
+        assert!(call.a.is_empty() && call.hmac_outputs.is_empty());
+        assert_eq!(call.output.0, ms);
+        // Go's prf_test.go, first VersionTLS10 row.
+        assert_eq!(
+            ms.to_vec(),
+            unhex("3d851bab6e5556e959a16bc36d66cfae32f672bfa9ecdef6096cbb1b23472df1da63dbbd9827606413221d149ed08ceb")
+        );
+        assert_eq!(call.halves.len(), 2);
+        let (md5, sha1) = (&call.halves[0], &call.halves[1]);
+        assert_eq!((md5.hash, sha1.hash), ("P_MD5", "P_SHA1"));
+        assert_eq!(
+            (md5.secret.0.as_slice(), sha1.secret.0.as_slice()),
+            (&pms[..24], &pms[24..])
+        );
+        // 48 bytes: three MD5 blocks (16 bytes), three SHA-1 blocks (20 bytes).
+        assert_eq!((md5.a.len(), sha1.a.len()), (3, 3));
+        let label_seed = [&b"master secret"[..], &cr, &sr].concat();
+
+        fn hmac_md5(k: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+            let mut m = Hmac::<md5::Md5>::new_from_slice(k).unwrap();
+            parts.iter().for_each(|p| m.update(p));
+            m.finalize().into_bytes().to_vec()
+        }
+        fn hmac_sha1(k: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+            let mut m = Hmac::<sha1::Sha1>::new_from_slice(k).unwrap();
+            parts.iter().for_each(|p| m.update(p));
+            m.finalize().into_bytes().to_vec()
+        }
+        type H = fn(&[u8], &[&[u8]]) -> Vec<u8>;
+        for (half, h) in [(md5, hmac_md5 as H), (sha1, hmac_sha1 as H)] {
+            let mut a = h(&half.secret, &[&label_seed]);
+            let mut stream = vec![];
+            for i in 0..half.a.len() {
+                assert_eq!(half.a[i].0, a, "{} A({})", half.hash, i + 1);
+                let p = h(&half.secret, &[&a, &label_seed]);
+                assert_eq!(half.hmac_outputs[i].0, p, "{} HMAC({})", half.hash, i + 1);
+                stream.extend_from_slice(&p);
+                a = h(&half.secret, &[&a]);
+            }
+            assert_eq!(half.output.0, stream[..48]);
+        }
+        let xor: Vec<u8> = md5
+            .output
+            .iter()
+            .zip(sha1.output.iter())
+            .map(|(x, y)| x ^ y)
+            .collect();
+        assert_eq!(xor, ms);
+    }
+
+    /// The TLS 1.0/1.1 transcript hash is MD5 ‖ SHA-1: the "abc" test values
+    /// of RFC 1321 Appendix A.5 and FIPS 180-2 Appendix A.1.
+    #[test]
+    fn md5_sha1_transcript_hash() {
+        let h = PrfHash::Md5Sha1.hash(b"abc");
+        assert_eq!(h.len(), 36);
+        assert_eq!(
+            h,
+            unhex("900150983cd24fb0d6963f7d28e17f72a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
     }
 }

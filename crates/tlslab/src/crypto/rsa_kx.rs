@@ -166,6 +166,19 @@ impl RsaPublicKey {
         self.modulus_bits().div_ceil(8)
     }
 
+    /// RSAVP1 (RFC 8017 §5.2.2) and I2OSP: `EM = s^e mod n` as `k` bytes,
+    /// the encoded message a signature `s` carries. `None` when the
+    /// signature is not `k` bytes or not below `n` ("signature
+    /// representative out of range").
+    pub fn rsavp1(&self, signature: &[u8]) -> Option<Vec<u8>> {
+        let k = self.modulus_len();
+        let s = BigUint::from_bytes_be(signature);
+        if signature.len() != k || s >= self.n {
+            return None;
+        }
+        Some(i2osp(&s.modpow(&self.e, &self.n), k))
+    }
+
     /// The modulus `n`, big-endian.
     pub fn modulus(&self) -> Vec<u8> {
         self.n.to_bytes_be()

@@ -331,7 +331,10 @@ fn ring_algorithm(
 ///
 /// Supported: RSA PKCS#1 v1.5 with SHA-1/256/384/512, RSA-PSS-RSAE with
 /// SHA-256/384/512 (RSA keys of 2048 to 8192 bits), ECDSA on P-256/P-384
-/// with SHA-256/384 and on P-521 with SHA-384/512, Ed25519.
+/// with SHA-256/384 and on P-521 with SHA-384/512, Ed25519; and the implicit
+/// schemes of TLS 1.0/1.1, [`SignatureScheme::RSA_PKCS1_MD5_SHA1`] and
+/// [`SignatureScheme::ECDSA_SHA1`] (RFC 2246 §7.4.3, RFC 4492 §5.4), checked
+/// without ring.
 ///
 /// Errors: a scheme that does not fit the key type (or that we do not
 /// implement) is [`IllegalParameter::SignatureSchemeForKey`]; an RSA key outside ring's size
@@ -346,6 +349,9 @@ pub fn verify_server_signature(
     signed: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
+    if scheme == SignatureScheme::RSA_PKCS1_MD5_SHA1 || scheme == SignatureScheme::ECDSA_SHA1 {
+        return verify_legacy_signature(key, scheme, signed, signature);
+    }
     if key.kind == PublicKeyKind::EcP521 {
         return verify_p521(key, scheme, signed, signature);
     }
@@ -416,6 +422,112 @@ fn verify_p521(
     verifying_key
         .verify_prehash(digest.as_ref(), &sig)
         .map_err(|_| bad())
+}
+
+/// The signatures of TLS 1.0 and 1.1, which carry no algorithm field
+/// ([RFC 2246 §7.4.3], [RFC 4492 §5.4]); ring implements neither:
+///
+/// * RSA ([`SignatureScheme::RSA_PKCS1_MD5_SHA1`]): PKCS#1 v1.5 block type 1
+///   over the 36 bytes `MD5(signed) ‖ SHA-1(signed)`, with no DigestInfo.
+///   Verified by encoding the expected block `00 01 FF…FF 00 ‖ hash` and
+///   comparing it whole with `s^e mod n`, never by parsing the decrypted
+///   block: parsers that skipped bytes let Bleichenbacher (2006) forge
+///   signatures for small exponents.
+/// * ECDSA ([`SignatureScheme::ECDSA_SHA1`]): a DER `Ecdsa-Sig-Value` over
+///   SHA-1(signed), with RustCrypto's P-256/P-384.
+///
+/// [RFC 2246 §7.4.3]: https://www.rfc-editor.org/rfc/rfc2246#section-7.4.3
+/// [RFC 4492 §5.4]: https://www.rfc-editor.org/rfc/rfc4492#section-5.4
+// ANCHOR: verify_legacy_signature
+fn verify_legacy_signature(
+    key: &ServerPublicKey,
+    scheme: SignatureScheme,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), Error> {
+    use sha1::Digest as _;
+    let bad = |why: &str| {
+        Error::Handshake(HandshakeError::BadSignature(format!(
+            "{scheme} signature ({} bytes) over {} signed bytes does not verify with the certificate's {} key: {why}",
+            signature.len(),
+            signed.len(),
+            key.kind
+        )))
+    };
+    let sha1 = sha1::Sha1::digest(signed);
+    // ECDSA reads a hash shorter than the group order as that integer (SEC 1
+    // §4.1.4 step 5): left-padded with zeros to the field size it is the
+    // same number, and the `ecdsa` crate takes no prehash shorter than half
+    // the field (24 bytes for P-384).
+    let padded = |field: usize| {
+        let mut e = vec![0u8; field - sha1.len()];
+        e.extend_from_slice(&sha1);
+        e
+    };
+    match (&key.kind, scheme) {
+        (PublicKeyKind::Rsa { modulus_bits }, SignatureScheme::RSA_PKCS1_MD5_SHA1) => {
+            if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(modulus_bits) {
+                return Err(Error::certificate(
+                    CertificateKind::Unsupported,
+                    format!("server RSA key is {modulus_bits} bits; tlslab verifies {RSA_MIN_BITS} to {RSA_MAX_BITS} bits"),
+                ));
+            }
+            let public = crate::crypto::rsa_kx::RsaPublicKey::from_der(&key.spki_key)?;
+            let k = public.modulus_len();
+            // EM = 0x00 ‖ 0x01 ‖ PS (0xff, k - 3 - 36 bytes) ‖ 0x00 ‖ MD5 ‖ SHA-1.
+            let mut expected = vec![0x00, 0x01];
+            expected.resize(k - 37, 0xff);
+            expected.push(0x00);
+            expected.extend_from_slice(&md5::Md5::digest(signed));
+            expected.extend_from_slice(&sha1);
+            let em = public
+                .rsavp1(signature)
+                .ok_or_else(|| bad("not a value below the modulus of its length"))?;
+            if em != expected {
+                return Err(bad(
+                    "s^e mod n is not 00 01 FF..FF 00 ‖ MD5 ‖ SHA-1 of the signed bytes",
+                ));
+            }
+            Ok(())
+        }
+        (PublicKeyKind::EcP256, SignatureScheme::ECDSA_SHA1) => {
+            use p256::ecdsa::signature::hazmat::PrehashVerifier;
+            let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key)
+                .map_err(|_| bad("bad P-256 point"))?;
+            let sig =
+                p256::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
+            vk.verify_prehash(&padded(32), &sig)
+                .map_err(|_| bad("ECDSA check failed"))
+        }
+        (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SHA1) => {
+            use p384::ecdsa::signature::hazmat::PrehashVerifier;
+            let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key)
+                .map_err(|_| bad("bad P-384 point"))?;
+            let sig =
+                p384::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
+            vk.verify_prehash(&padded(48), &sig)
+                .map_err(|_| bad("ECDSA check failed"))
+        }
+        _ => Err(IllegalParameter::SignatureSchemeForKey {
+            scheme,
+            key: key.kind.to_string(),
+        }
+        .into()),
+    }
+}
+// ANCHOR_END: verify_legacy_signature
+
+/// The implicit signature scheme of a TLS 1.0/1.1 ServerKeyExchange for the
+/// certificate's key (see [`verify_server_signature`]); `None` for a key type
+/// those versions cannot sign with here.
+pub fn legacy_scheme_for(key: &ServerPublicKey) -> Option<SignatureScheme> {
+    match key.kind {
+        PublicKeyKind::Rsa { .. } => Some(SignatureScheme::RSA_PKCS1_MD5_SHA1),
+        PublicKeyKind::EcP256 | PublicKeyKind::EcP384 => Some(SignatureScheme::ECDSA_SHA1),
+        // SHA-1's 20 bytes are shorter than half of P-521's field, which the
+        // `ecdsa` crate refuses; no TLS 1.0 server here signs with P-521.
+        _ => None,
+    }
 }
 
 /// The schemes we offer in `signature_algorithms` ([RFC 5246 §7.4.1.4.1]),
@@ -588,6 +700,61 @@ mod tests {
                 matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
                 "{scheme}: {err}"
             );
+        }
+    }
+
+    /// TLS 1.0/1.1 signatures made by OpenSSL: RSA PKCS#1 v1.5 over the 36
+    /// bytes MD5 ‖ SHA-1 with no DigestInfo (`openssl pkeyutl -sign` of the
+    /// raw bytes, RFC 2246 §7.4.3), ECDSA over SHA-1 (`openssl dgst -sha1
+    /// -sign`, RFC 4492 §5.4). Each verifies under its implicit scheme and
+    /// fails over other bytes; TLS 1.2's rsa_pkcs1_sha1 signature (with its
+    /// DigestInfo) is not accepted as a TLS 1.0 one.
+    #[test]
+    fn openssl_made_legacy_signatures() {
+        use crate::crypto::test_util::{openssl, openssl_sign};
+        use sha1::Digest as _;
+        let pki = test_pki();
+        let rsa = server_public_key(&pki.rsa_leaf_der).unwrap();
+        let ec = server_public_key(&pki.ec_leaf_der).unwrap();
+        let ec384 = server_public_key(&pki.ec384_leaf_der).unwrap();
+        let data = b"client_random + server_random + ServerDHParams, TLS 1.0";
+        let bad = |e: Error| matches!(e, Error::Handshake(HandshakeError::BadSignature(_)));
+
+        let mut hash = md5::Md5::digest(data).to_vec();
+        hash.extend_from_slice(&sha1::Sha1::digest(data));
+        let file = format!("md5-sha1-{}.bin", std::process::id());
+        std::fs::write(pki.dir.join(&file), &hash).unwrap();
+        let sig = openssl(&pki.dir, &["pkeyutl", "-sign", "-inkey", "rsa.key", "-in", &file]);
+        assert_eq!(legacy_scheme_for(&rsa), Some(SignatureScheme::RSA_PKCS1_MD5_SHA1));
+        verify_server_signature(&rsa, SignatureScheme::RSA_PKCS1_MD5_SHA1, data, &sig).unwrap();
+        assert!(bad(verify_server_signature(
+            &rsa,
+            SignatureScheme::RSA_PKCS1_MD5_SHA1,
+            b"other",
+            &sig
+        )
+        .unwrap_err()));
+        let with_digest_info = openssl_sign("rsa.key", "sha1", &[], data);
+        assert!(bad(verify_server_signature(
+            &rsa,
+            SignatureScheme::RSA_PKCS1_MD5_SHA1,
+            data,
+            &with_digest_info
+        )
+        .unwrap_err()));
+
+        for (key, file) in [(&ec, "ec.key"), (&ec384, "ec384.key")] {
+            assert_eq!(legacy_scheme_for(key), Some(SignatureScheme::ECDSA_SHA1));
+            let sig = openssl_sign(file, "sha1", &[], data);
+            verify_server_signature(key, SignatureScheme::ECDSA_SHA1, data, &sig)
+                .unwrap_or_else(|e| panic!("{file}: {e}"));
+            assert!(bad(verify_server_signature(
+                key,
+                SignatureScheme::ECDSA_SHA1,
+                b"other",
+                &sig
+            )
+            .unwrap_err()));
         }
     }
 

@@ -4,7 +4,7 @@
 //! RFC 7905 §2 (AEAD).
 
 pub use crate::types::PrfHash;
-use crate::wire::CipherSuite;
+use crate::wire::{CipherSuite, ProtocolVersion};
 
 /// How the pre-master secret is agreed (RFC 5246 §7.4.7, RFC 8422 §2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,10 +141,67 @@ impl SuiteInfo {
     pub fn is_aead(&self) -> bool {
         self.mac == MacAlgorithm::Aead
     }
-    /// Length of the key block (RFC 5246 §6.3).
-    pub(crate) fn key_block_len(&self) -> usize {
-        2 * (self.mac.len() + self.enc_key_len() + self.fixed_iv_len())
+    /// The PRF (and Finished transcript hash) this suite uses under
+    /// `version`: the suite's own for TLS 1.2, P_MD5 XOR P_SHA1 with MD5 ‖
+    /// SHA-1 for TLS 1.0 and 1.1, whose PRF does not depend on the suite
+    /// ([RFC 2246 §5], [RFC 4346 §5]).
+    ///
+    /// [RFC 2246 §5]: https://www.rfc-editor.org/rfc/rfc2246#section-5
+    /// [RFC 4346 §5]: https://www.rfc-editor.org/rfc/rfc4346#section-5
+    pub fn prf_for(&self, version: ProtocolVersion) -> PrfHash {
+        if is_legacy(version) {
+            PrfHash::Md5Sha1
+        } else {
+            self.prf
+        }
     }
+
+    /// `fixed_iv_length` under `version`: TLS 1.0 CBC takes each direction's
+    /// first IV from the key block, one cipher block (16 bytes for AES), and
+    /// chains every later IV from the previous record ([RFC 2246 §6.3]); TLS
+    /// 1.1 sends it explicitly (RFC 4346 §6.2.3.2), like TLS 1.2.
+    ///
+    /// [RFC 2246 §6.3]: https://www.rfc-editor.org/rfc/rfc2246#section-6.3
+    #[doc(hidden)]
+    pub fn fixed_iv_len_for(&self, version: ProtocolVersion) -> usize {
+        match self.cipher {
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc if version.0 <= ProtocolVersion::TLS10.0 => 16,
+            _ => self.fixed_iv_len(),
+        }
+    }
+
+    /// `record_iv_length` under `version`: 0 for TLS 1.0 CBC (the IV is
+    /// implicit), otherwise as in TLS 1.2.
+    #[doc(hidden)]
+    pub fn record_iv_len_for(&self, version: ProtocolVersion) -> usize {
+        match self.cipher {
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc if version.0 <= ProtocolVersion::TLS10.0 => 0,
+            _ => self.record_iv_len(),
+        }
+    }
+
+    /// Length of the key block under `version` (RFC 5246 §6.3; RFC 2246 §6.3
+    /// adds the two CBC IVs for TLS 1.0).
+    #[doc(hidden)]
+    pub fn key_block_len_for(&self, version: ProtocolVersion) -> usize {
+        2 * (self.mac.len() + self.enc_key_len() + self.fixed_iv_len_for(version))
+    }
+
+    /// Whether the suite may be negotiated in `version`. TLS 1.0 and 1.1 know
+    /// neither AEAD ciphers nor the SHA-256/SHA-384 MACs and PRFs, which
+    /// arrived with TLS 1.2 (RFC 5246 §1.2, RFC 5288, RFC 5289 §3): below
+    /// TLS 1.2 only the CBC suites with HMAC-SHA1 remain.
+    pub fn allowed_in(&self, version: ProtocolVersion) -> bool {
+        !is_legacy(version) || self.mac == MacAlgorithm::HmacSha1
+    }
+}
+
+/// TLS 1.0 or TLS 1.1: the versions whose PRF is P_MD5 XOR P_SHA1 and whose
+/// signatures carry no algorithm field. (SSL 3.0 derives its keys without a
+/// PRF at all, RFC 6101 §6.2.2, and is not one of them.)
+#[doc(hidden)]
+pub fn is_legacy(version: ProtocolVersion) -> bool {
+    version == ProtocolVersion::TLS10 || version == ProtocolVersion::TLS11
 }
 
 macro_rules! suite {
@@ -279,12 +336,65 @@ mod tests {
         // TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA: 2*(20+16) = 72 bytes are used
         // (the Illustrated TLS 1.2 walkthrough prints 104 because it also
         // prints two unused 16-byte IVs).
-        assert_eq!(lookup(CipherSuite(0xc013)).unwrap().key_block_len(), 72);
+        assert_eq!(
+            lookup(CipherSuite(0xc013))
+                .unwrap()
+                .key_block_len_for(ProtocolVersion::TLS12),
+            72
+        );
         // AES_128_GCM: 2*(16+4) = 40 (RFC 5288 §3).
-        assert_eq!(lookup(CipherSuite(0xc02f)).unwrap().key_block_len(), 40);
+        assert_eq!(
+            lookup(CipherSuite(0xc02f))
+                .unwrap()
+                .key_block_len_for(ProtocolVersion::TLS12),
+            40
+        );
         // TLS_RSA_WITH_AES_256_CBC_SHA256: 2*(32+32) = 128.
-        assert_eq!(lookup(CipherSuite(0x003d)).unwrap().key_block_len(), 128);
+        assert_eq!(
+            lookup(CipherSuite(0x003d))
+                .unwrap()
+                .key_block_len_for(ProtocolVersion::TLS12),
+            128
+        );
         // TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256: 2*(32+12) = 88 (RFC 7905 §2).
-        assert_eq!(lookup(CipherSuite(0xccaa)).unwrap().key_block_len(), 88);
+        assert_eq!(
+            lookup(CipherSuite(0xccaa))
+                .unwrap()
+                .key_block_len_for(ProtocolVersion::TLS12),
+            88
+        );
+    }
+
+    /// RFC 2246 §6.3 and Appendix C: TLS_RSA_WITH_AES_128_CBC_SHA under TLS
+    /// 1.0 takes 2*(20+16+16) = 104 bytes, the two IVs included; TLS 1.1
+    /// (RFC 4346 §6.3) drops the IVs again: 72.
+    #[test]
+    fn legacy_key_block_lengths() {
+        let s = lookup(CipherSuite(0x002f)).unwrap();
+        assert_eq!(s.key_block_len_for(ProtocolVersion::TLS10), 104);
+        assert_eq!(s.key_block_len_for(ProtocolVersion::TLS11), 72);
+        assert_eq!(s.record_iv_len_for(ProtocolVersion::TLS10), 0);
+        assert_eq!(s.record_iv_len_for(ProtocolVersion::TLS11), 16);
+        assert_eq!(s.prf_for(ProtocolVersion::TLS11), PrfHash::Md5Sha1);
+        assert_eq!(s.prf_for(ProtocolVersion::TLS12), PrfHash::Sha256);
+        // Only the HMAC-SHA1 CBC rows remain below TLS 1.2.
+        let legacy: Vec<&str> = ALL_SUITES
+            .iter()
+            .filter(|s| s.allowed_in(ProtocolVersion::TLS10))
+            .map(|s| s.openssl_name)
+            .collect();
+        assert_eq!(
+            legacy,
+            [
+                "ECDHE-ECDSA-AES128-SHA",
+                "ECDHE-RSA-AES128-SHA",
+                "ECDHE-ECDSA-AES256-SHA",
+                "ECDHE-RSA-AES256-SHA",
+                "DHE-RSA-AES128-SHA",
+                "DHE-RSA-AES256-SHA",
+                "AES128-SHA",
+                "AES256-SHA"
+            ]
+        );
     }
 }

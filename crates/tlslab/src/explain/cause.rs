@@ -86,6 +86,14 @@ pub enum Cause {
         /// The padding_length byte.
         padding_length: u8,
     },
+    /// TLS 1.0 / SSL 3.0 CBC: the record was encrypted under another IV than
+    /// the chain gives (the previous record's last ciphertext block, or the
+    /// key block's write IV for the first record), RFC 2246 §6.2.3.2. Also a
+    /// TLS 1.1 record sent with TLS 1.0's chain instead of an explicit IV.
+    WrongIvChain {
+        /// The IV that verifies, named by where it comes from.
+        used: String,
+    },
     /// The payload length is impossible for the cipher (not whole blocks, or
     /// too short for the explicit IV/nonce, MAC or tag).
     ImpossibleLength {
@@ -234,6 +242,7 @@ impl Cause {
             Cause::TruncatedRecord { .. } => "truncated_record",
             Cause::PaddingMalformed { .. } => "padding_malformed",
             Cause::Sslv3Padding { .. } => "sslv3_padding",
+            Cause::WrongIvChain { .. } => "wrong_iv_chain",
             Cause::ImpossibleLength { .. } => "impossible_length",
             Cause::OtherDirectionKeys => "other_direction_keys",
             Cause::SequenceNumber { .. } => "sequence_number",
@@ -270,6 +279,7 @@ impl Cause {
             Cause::TruncatedRecord { .. } => "RFC 5246 §6.2.1",
             Cause::PaddingMalformed { .. } => "RFC 5246 §6.2.3.2",
             Cause::Sslv3Padding { .. } => "RFC 5246 §6.2.3.2",
+            Cause::WrongIvChain { .. } => "RFC 2246 §6.2.3.2",
             Cause::ImpossibleLength { .. } => "RFC 5246 §6.2.3",
             Cause::OtherDirectionKeys => "RFC 5246 §6.3",
             Cause::SequenceNumber { .. } => "RFC 5246 §6.1",
@@ -319,6 +329,9 @@ impl Cause {
             ),
             Cause::Sslv3Padding { padding_length } => format!(
                 "the sender padded by SSL 3.0 rules (RFC 6101 §5.2.3.2): the MAC verifies once the {padding_length} padding bytes are skipped, but they do not each equal padding_length as TLS requires; a lenient stack accepts the record, a strict one rejects it (and accepting it is what POODLE exploits)"
+            ),
+            Cause::WrongIvChain { used } => format!(
+                "the IV chain broke: the record does not verify under the IV the chain gives (the previous record's last ciphertext block, or the key block's write IV first), and verifies under {used}"
             ),
             Cause::ImpossibleLength { length, why } => {
                 format!("a payload of {length} bytes cannot be a record of this suite: {why}")

@@ -66,6 +66,8 @@ pub struct Negotiated {
     pub extended_master_secret: bool,
     /// Whether encrypt_then_mac is in use (RFC 7366: acknowledged, with a CBC suite).
     pub encrypt_then_mac: bool,
+    /// `ServerHello.server_version`.
+    pub version: Option<ProtocolVersion>,
 }
 
 /// What identifies the server that answered, for a pool of servers behind
@@ -361,10 +363,7 @@ impl fmt::Display for ExperimentCause {
                 "the server acknowledges encrypt_then_mac but does not apply it (it uses MAC-then-encrypt)",
             ),
             ExperimentCause::PrfHashBroken { failing } => {
-                let other = match failing {
-                    PrfHash::Sha256 => PrfHash::Sha384,
-                    PrfHash::Sha384 => PrfHash::Sha256,
-                };
+                let other = super::other_hash(*failing);
                 write!(
                     f,
                     "the server's key schedule is wrong for {0} suites (it probably uses P_{1} instead of P_{0})",
@@ -1280,6 +1279,7 @@ impl crate::observer::Observer for Tap {
                         extended_master_secret: exts.contains(&ExtensionType::EXTENDED_MASTER_SECRET),
                         encrypt_then_mac: exts.contains(&ExtensionType::ENCRYPT_THEN_MAC)
                             && suite.is_some_and(|s| !s.is_aead()),
+                        version: Some(sh.server_version),
                     });
                     self.backend.extension_order = exts.iter().map(|e| e.0).collect();
                     self.backend.session_id_prefix = sh.session_id.iter().take(4).copied().collect();
@@ -1450,6 +1450,7 @@ mod tests {
             suite: Some(suite(s)),
             extended_master_secret: ems,
             encrypt_then_mac: false,
+            version: Some(ProtocolVersion::TLS12),
         })
     }
 

@@ -13,6 +13,7 @@ use super::{master_secret_findings, other_hash, FailedFinished, Secrets};
 use crate::crypto::prf::compute_verify_data;
 use crate::crypto::suites::PrfHash;
 use crate::observer::Hooks;
+use crate::types::HandshakeHasher;
 use crate::wire::HandshakeType;
 
 /// verify_data under one set of assumptions.
@@ -23,7 +24,7 @@ fn verify_data(
     prf: PrfHash,
     messages: &[&[u8]],
 ) -> [u8; 12] {
-    let mut ctx = ring::digest::Context::new(transcript_hash.digest());
+    let mut ctx = HandshakeHasher::new(transcript_hash);
     for m in messages {
         ctx.update(m);
     }
@@ -32,7 +33,7 @@ fn verify_data(
         prf,
         master_secret,
         label.label(),
-        handshake_hash.as_ref(),
+        &handshake_hash,
         &mut Hooks::none(),
     )
 }
@@ -79,7 +80,7 @@ pub fn explain_finished(secrets: &Secrets, finished: &FailedFinished) -> Explana
         );
     };
     let received = finished.received_verify_data.as_slice();
-    let prf = secrets.suite.prf;
+    let prf = secrets.prf();
     let label = finished.label;
     let all: Vec<&[u8]> = finished.transcript.iter().map(|(_, m)| m.as_slice()).collect();
     let mut n = 1usize;

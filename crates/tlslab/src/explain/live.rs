@@ -10,7 +10,7 @@ use super::{
 };
 use crate::crypto::rsa_kx::{RsaPrivateKey, RsaPublicKey};
 use crate::crypto::suites::SuiteInfo;
-use crate::wire::{AlertDescription, Direction, HandshakeType, RecordHeader};
+use crate::wire::{AlertDescription, Direction, HandshakeType, ProtocolVersion, RecordHeader};
 
 /// Handshake messages in order, each with its 4-byte header.
 pub type Messages = Vec<(HandshakeType, Vec<u8>)>;
@@ -60,6 +60,10 @@ pub struct FailureRecorder {
     raw_record: Vec<u8>,
     /// Protected records from the server that verified.
     records_ok: u64,
+    /// The last ciphertext block of each protected server record that
+    /// verified: the links of a chained-IV connection (TLS 1.0), for the
+    /// explainer's "wrong IV chain".
+    last_blocks: Vec<[u8; 16]>,
     failure: Option<LiveFailure>,
 }
 
@@ -68,6 +72,8 @@ pub struct FailureRecorder {
 pub struct LiveSession<'a> {
     /// The negotiated suite.
     pub suite: Option<&'static SuiteInfo>,
+    /// The negotiated version (TLS 1.2 when not known).
+    pub version: Option<ProtocolVersion>,
     /// `ClientHello.random`.
     pub client_random: Option<[u8; 32]>,
     /// `ServerHello.random`.
@@ -99,6 +105,11 @@ impl FailureRecorder {
     /// A server record opened; `protected` if it was protected.
     pub fn record_verified(&mut self, protected: bool) {
         self.records_ok += u64::from(protected);
+        if protected && self.raw_record.len() >= 5 + 16 {
+            if let Some(last) = self.raw_record.last_chunk::<16>() {
+                self.last_blocks.push(*last);
+            }
+        }
     }
 
     /// The last protected record received failed its MAC or tag at `seq`.
@@ -137,6 +148,7 @@ impl FailureRecorder {
     ) -> Option<Explanation> {
         let failure = self.failure.as_ref()?;
         let mut secrets = Secrets::new(session.suite?, session.client_random?, session.server_random?);
+        secrets.version = session.version.unwrap_or(ProtocolVersion::TLS12);
         secrets.master_secret = d.master_secret.or(session.resumed_master_secret);
         secrets.pre_master_secret = d.pre_master_secret.clone();
         // What our key schedule did (a fault may have made it differ from what
@@ -160,6 +172,30 @@ impl FailureRecorder {
                 let mut failed = FailedRecord::from_wire(Direction::ServerToClient, *seq, record)?;
                 failed.previous_records_ok = self.records_ok;
                 failed.records_before_change_cipher_spec = Some(d.server_records_before_ccs);
+                // Below TLS 1.2 a CBC record's IV may be chained (TLS 1.0),
+                // or chained by mistake (TLS 1.1): hand over the chain.
+                if secrets.version != ProtocolVersion::TLS12 && !secrets.suite.is_aead() {
+                    failed.previous_last_block = self.last_blocks.last().copied();
+                    let n = self.last_blocks.len();
+                    failed.other_ivs = self
+                        .last_blocks
+                        .iter()
+                        .rev()
+                        .enumerate()
+                        .skip(1)
+                        .take(8)
+                        .map(|(i, b)| {
+                            (
+                                format!(
+                                    "the last ciphertext block of protected server record {}, {} records before this one",
+                                    n - i,
+                                    i + 1
+                                ),
+                                *b,
+                            )
+                        })
+                        .collect();
+                }
                 explain_record(&secrets, &failed)
             }
             LiveFailure::ServerFinished { transcript, received } => explain_finished(

@@ -73,8 +73,10 @@ pub use report::{Certainty, Evidence, Explanation, Finding, Verdict};
 
 use crate::crypto::key_block::{compute_key_block, KeyBlock};
 use crate::crypto::prf::{compute_extended_master_secret, compute_master_secret};
+use crate::crypto::ssl3;
 use crate::crypto::suites::{PrfHash, SuiteInfo};
 use crate::observer::Hooks;
+use crate::types::HandshakeHasher;
 use crate::wire::{AlertDescription, Direction, HandshakeType, ProtocolVersion};
 
 /// What the explainer knows about the connection's secrets.
@@ -86,6 +88,10 @@ use crate::wire::{AlertDescription, Direction, HandshakeType, ProtocolVersion};
 pub struct Secrets {
     /// The negotiated suite (its PRF hash, cipher and MAC).
     pub suite: &'static SuiteInfo,
+    /// The negotiated version: SSL 3.0 has its own key schedule and record
+    /// MAC (RFC 6101), TLS 1.0/1.1 the MD5 ‖ SHA-1 PRF, TLS 1.0 and SSL 3.0
+    /// chained CBC IVs.
+    pub version: ProtocolVersion,
     /// Our master secret. When absent it is derived from `pre_master_secret`.
     pub master_secret: Option<[u8; 48]>,
     /// Our pre-master secret: needed to test master-secret variants (EMS ⇄ no
@@ -122,6 +128,7 @@ impl Secrets {
     pub fn new(suite: &'static SuiteInfo, client_random: [u8; 32], server_random: [u8; 32]) -> Secrets {
         Secrets {
             suite,
+            version: ProtocolVersion::TLS12,
             master_secret: None,
             pre_master_secret: None,
             client_random,
@@ -144,11 +151,11 @@ impl Secrets {
             .iter()
             .position(|(t, _)| *t == HandshakeType::CLIENT_KEY_EXCHANGE);
         if let Some(end) = cke {
-            let mut ctx = ring::digest::Context::new(hash.digest());
+            let mut ctx = HandshakeHasher::new(hash);
             for (_, raw) in &self.handshake_messages[..=end] {
                 ctx.update(raw);
             }
-            return Some(ctx.finish().as_ref().to_vec());
+            return Some(ctx.finish());
         }
         self.session_hash.clone().filter(|h| h.len() == hash.len())
     }
@@ -158,13 +165,19 @@ impl Secrets {
     /// without a pre-master secret (or, for EMS, without a session hash),
     /// except that the given master secret answers for the negotiated case.
     fn master_secret_under(&self, ems: bool, hash: PrfHash) -> Option<[u8; 48]> {
-        if ems == self.extended_master_secret && hash == self.suite.prf {
+        if ems == self.extended_master_secret && hash == self.prf() {
             if let Some(ms) = self.master_secret {
                 return Some(ms);
             }
         }
         let pms = self.pre_master_secret.as_deref()?;
         let mut hooks = Hooks::none();
+        if self.version == ProtocolVersion::SSL3 {
+            // SSL 3.0 has one derivation only (RFC 6101 §6.1): no PRF hash, no EMS.
+            return (!ems && hash == self.prf()).then(|| {
+                ssl3::compute_master_secret(pms, &self.client_random, &self.server_random, &mut hooks)
+            });
+        }
         Some(if ems {
             compute_extended_master_secret(hash, pms, &self.session_hash_under(hash)?, &mut hooks)
         } else {
@@ -174,23 +187,39 @@ impl Secrets {
 
     /// Our master secret as negotiated.
     fn master_secret(&self) -> Option<[u8; 48]> {
-        self.master_secret_under(self.extended_master_secret, self.suite.prf)
+        self.master_secret_under(self.extended_master_secret, self.prf())
     }
 
-    /// The key block `master_secret` expands to with `hash` as the PRF (RFC 5246 §6.3).
+    /// The PRF (and transcript hash) of the negotiated version: the suite's
+    /// for TLS 1.2, MD5 ‖ SHA-1 for TLS 1.0/1.1 (RFC 2246 §5). SSL 3.0 has
+    /// no PRF; it answers MD5 ‖ SHA-1 too, the two hashes its own
+    /// constructions combine, and nothing varies it.
+    pub fn prf(&self) -> PrfHash {
+        if self.version == ProtocolVersion::SSL3 {
+            PrfHash::Md5Sha1
+        } else {
+            self.suite.prf_for(self.version)
+        }
+    }
+
+    /// The key block `master_secret` expands to with `hash` as the PRF (RFC
+    /// 5246 §6.3; RFC 2246 §6.3 with the IVs for TLS 1.0); for SSL 3.0 its
+    /// own expansion (RFC 6101 §6.2.2). A hash that is not the version's
+    /// expands as TLS 1.2 would.
     fn key_block(&self, master_secret: &[u8; 48], hash: PrfHash) -> KeyBlock {
+        let (cr, sr, mut hooks) = (&self.client_random, &self.server_random, Hooks::none());
+        if self.version == ProtocolVersion::SSL3 {
+            return ssl3::compute_key_block(self.suite, master_secret, cr, sr, &mut hooks);
+        }
+        if hash == self.prf() {
+            return compute_key_block(self.suite, self.version, master_secret, cr, sr, &mut hooks);
+        }
         // A modified copy of the suite row: same lengths, other PRF hash.
         let suite = SuiteInfo {
             prf: hash,
             ..*self.suite
         };
-        compute_key_block(
-            &suite,
-            master_secret,
-            &self.client_random,
-            &self.server_random,
-            &mut Hooks::none(),
-        )
+        compute_key_block(&suite, ProtocolVersion::TLS12, master_secret, cr, sr, &mut hooks)
     }
 
     /// Whether the suite uses RSA key exchange (`TLS_RSA_WITH_*`), where a
@@ -211,11 +240,13 @@ impl Secrets {
     }
 }
 
-/// The other PRF hash of TLS 1.2.
+/// The PRF hash a confused peer would use instead: the other one of TLS 1.2,
+/// or for TLS 1.0/1.1 the TLS 1.2 default P_SHA256 (a peer that runs the
+/// key schedule of the wrong version).
 fn other_hash(h: PrfHash) -> PrfHash {
     match h {
         PrfHash::Sha256 => PrfHash::Sha384,
-        PrfHash::Sha384 => PrfHash::Sha256,
+        PrfHash::Sha384 | PrfHash::Md5Sha1 => PrfHash::Sha256,
     }
 }
 
@@ -241,6 +272,16 @@ pub struct FailedRecord {
     /// protected record, ChangeCipherSpec included, if known: a sender that
     /// forgets to reset `seq_num` at ChangeCipherSpec continues from there.
     pub records_before_change_cipher_spec: Option<u64>,
+    /// SSL 3.0 and TLS 1.0 (chained IVs): the last ciphertext block of the
+    /// sender's previous protected record, the IV this record must use.
+    /// `None` for the first record after ChangeCipherSpec (which uses the
+    /// key block's write IV) and for versions with explicit IVs.
+    pub previous_last_block: Option<[u8; 16]>,
+    /// SSL 3.0 and TLS 1.0: other IVs a broken chain may have used, each
+    /// named by where it comes from (an earlier record's last block, the
+    /// other direction's chain). The explainer adds the key block's write
+    /// IVs and the explicit-IV reading itself.
+    pub other_ivs: Vec<(String, [u8; 16])>,
 }
 
 impl FailedRecord {
@@ -255,6 +296,8 @@ impl FailedRecord {
             payload: record.get(5..).unwrap_or_default().to_vec(),
             previous_records_ok: 0,
             records_before_change_cipher_spec: None,
+            previous_last_block: None,
+            other_ivs: Vec::new(),
         })
     }
 }
@@ -351,7 +394,7 @@ fn master_secret_findings(secrets: &Secrets, ours: &[u8; 48], recomputations: &m
             &peer,
         ),
     )];
-    let suite_hash = secrets.suite.prf;
+    let suite_hash = secrets.prf();
     let ems = secrets.extended_master_secret;
     let variants = [
         (

@@ -289,8 +289,8 @@ fn server_side(
             }
             out.push(Finding::plausible(
                 Cause::PrfHash {
-                    expected: secrets.suite.prf,
-                    used: super::other_hash(secrets.suite.prf),
+                    expected: secrets.prf(),
+                    used: super::other_hash(secrets.prf()),
                 },
                 15 / weight,
                 Evidence::reason(

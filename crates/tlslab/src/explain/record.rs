@@ -47,8 +47,19 @@ enum MacMode {
     EncryptThenMac,
 }
 
+/// Where a CBC record's IV comes from, and whose record format it has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Layout {
+    /// TLS 1.1 and 1.2: explicit IV in the record (or AEAD).
+    Explicit,
+    /// TLS 1.0 (RFC 2246 §6.2.3.2): no IV in the record; this one.
+    Chained([u8; BLOCK]),
+    /// SSL 3.0 (RFC 6101 §5.2.3.2): its MAC, its padding rule, this IV.
+    Ssl3([u8; BLOCK]),
+}
+
 /// One recomputation: which keys, whose direction, which `seq_num`, which
-/// version bytes in the MAC input, which MAC mode.
+/// version bytes in the MAC input, which MAC mode, which IV.
 #[derive(Clone, Copy, Debug)]
 struct Trial<'k> {
     key_block: &'k KeyBlock,
@@ -56,6 +67,72 @@ struct Trial<'k> {
     seq: u64,
     version: ProtocolVersion,
     mode: MacMode,
+    layout: Layout,
+}
+
+/// The key block with `keys`' write IV replaced by `iv`: how a chained
+/// layout hands the record layer the IV to start from.
+fn with_write_iv(kb: &KeyBlock, keys: Direction, iv: &[u8; BLOCK]) -> KeyBlock {
+    let mut kb = kb.clone();
+    match keys {
+        Direction::ClientToServer => kb.client_write_iv = crate::bytes::Bytes::from_slice(iv),
+        Direction::ServerToClient => kb.server_write_iv = crate::bytes::Bytes::from_slice(iv),
+    }
+    kb
+}
+
+/// The record layer's protection for trial `t`, built by the record layer
+/// itself (`Protection::from_key_block_with`, `Protection::ssl3_from_key_block`).
+fn protection(
+    suite: &SuiteInfo,
+    t: &Trial<'_>,
+    encrypt_then_mac: bool,
+) -> Result<Protection, crate::error::Error> {
+    let options = |chained_iv| crate::record::RecordOptions {
+        encrypt_then_mac,
+        chained_iv,
+    };
+    match t.layout {
+        Layout::Explicit => Protection::from_key_block_with(suite, t.key_block, t.keys, options(false)),
+        Layout::Chained(iv) => {
+            let kb = with_write_iv(t.key_block, t.keys, &iv);
+            Protection::from_key_block_with(suite, &kb, t.keys, options(true))
+        }
+        Layout::Ssl3(iv) => {
+            Protection::ssl3_from_key_block(suite, &with_write_iv(t.key_block, t.keys, &iv), t.keys)
+        }
+    }
+}
+
+/// The write IV of `keys` in `kb`, if it is one cipher block (TLS 1.0 and
+/// SSL 3.0 key blocks carry them).
+fn write_iv(kb: &KeyBlock, keys: Direction) -> Option<[u8; BLOCK]> {
+    let iv = match keys {
+        Direction::ClientToServer => &kb.client_write_iv,
+        Direction::ServerToClient => &kb.server_write_iv,
+    };
+    iv.0.as_slice().try_into().ok()
+}
+
+/// The layout a record of `version` has under `kb` and `keys`: the chained
+/// IV is the sender's previous last block, or for its first record the
+/// key block's write IV.
+fn layout_for(
+    version: ProtocolVersion,
+    suite: &SuiteInfo,
+    kb: &KeyBlock,
+    keys: Direction,
+    previous_last_block: Option<[u8; BLOCK]>,
+) -> Layout {
+    if suite.is_aead() {
+        return Layout::Explicit;
+    }
+    let iv = previous_last_block.or_else(|| write_iv(kb, keys));
+    match (version, iv) {
+        (ProtocolVersion::SSL3, Some(iv)) => Layout::Ssl3(iv),
+        (ProtocolVersion::TLS10, Some(iv)) => Layout::Chained(iv),
+        _ => Layout::Explicit,
+    }
 }
 
 /// The result of one recomputation.
@@ -153,10 +230,7 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
         // checked (RFC 7366 §3), by the record layer itself.
         let (mut ok, mut padding) = (mac_ok, None);
         if mac_ok {
-            let options = crate::record::RecordOptions {
-                encrypt_then_mac: true,
-            };
-            if let Ok(protection) = Protection::from_key_block_with(suite, t.key_block, t.keys, options) {
+            if let Ok(protection) = protection(suite, t, true) {
                 let mut state = RecordLayerState {
                     direction: t.keys,
                     protection,
@@ -186,7 +260,7 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
         };
     }
 
-    let protection = match Protection::from_key_block(suite, t.key_block, t.keys) {
+    let protection = match protection(suite, t, false) {
         Ok(p) => p,
         Err(e) => {
             return Outcome {
@@ -254,21 +328,24 @@ fn run(suite: &SuiteInfo, t: &Trial<'_>, header: &RecordHeader, payload: &[u8], 
 /// One trial's keys, set up once and reused over many candidate payloads
 /// (the single-bit search): the AES and HMAC key schedules run once, and the
 /// scratch buffer is allocated once.
-struct Opener {
+struct Opener<'k> {
     state: RecordLayerState,
     seq: u64,
     version: ProtocolVersion,
     scratch: Vec<u8>,
+    /// A chained IV advances with every record opened: the protection is
+    /// rebuilt from the trial before each candidate.
+    rebuild: Option<(&'k SuiteInfo, Trial<'k>)>,
 }
 
-impl Opener {
+impl<'k> Opener<'k> {
     /// `None` for encrypt-then-MAC trials (they need no decryption: [`run`]
     /// checks them directly) or if the keys do not fit the suite.
-    fn new(suite: &SuiteInfo, t: &Trial<'_>) -> Option<Opener> {
+    fn new(suite: &'k SuiteInfo, t: &Trial<'k>) -> Option<Opener<'k>> {
         if t.mode == MacMode::EncryptThenMac && !suite.is_aead() {
             return None;
         }
-        let protection = Protection::from_key_block(suite, t.key_block, t.keys).ok()?;
+        let protection = protection(suite, t, false).ok()?;
         Some(Opener {
             state: RecordLayerState {
                 direction: t.keys,
@@ -278,10 +355,17 @@ impl Opener {
             seq: t.seq,
             version: t.version,
             scratch: Vec::new(),
+            rebuild: (t.layout != Layout::Explicit).then_some((suite, *t)),
         })
     }
 
     fn verifies(&mut self, header: &RecordHeader, payload: &[u8]) -> bool {
+        if let Some((suite, t)) = &self.rebuild {
+            match protection(suite, t, false) {
+                Ok(p) => self.state.protection = p,
+                Err(_) => return false,
+            }
+        }
         self.state.seq = self.seq;
         self.scratch.clear();
         self.scratch.extend_from_slice(payload);
@@ -294,7 +378,7 @@ impl Opener {
 }
 
 /// Whether the payload length is possible for the suite and mode, and if not why.
-fn impossible_length(suite: &SuiteInfo, mode: MacMode, len: usize) -> Option<&'static str> {
+fn impossible_length(suite: &SuiteInfo, mode: MacMode, layout: Layout, len: usize) -> Option<&'static str> {
     if suite.is_aead() {
         let explicit = if suite.record_iv_len() == 0 {
             0
@@ -304,11 +388,13 @@ fn impossible_length(suite: &SuiteInfo, mode: MacMode, len: usize) -> Option<&'s
         return (len < explicit + TAG_LEN).then_some("shorter than the explicit nonce and the 16-byte tag");
     }
     let mac = suite.mac.len();
+    // Chained IVs (TLS 1.0, SSL 3.0) are not in the record.
+    let iv = if layout == Layout::Explicit { BLOCK } else { 0 };
     match mode {
         MacMode::MacThenEncrypt => {
             if !len.is_multiple_of(BLOCK) {
                 Some("not a whole number of 16-byte cipher blocks")
-            } else if len < BLOCK + (mac + 1).div_ceil(BLOCK) * BLOCK {
+            } else if len < iv + (mac + 1).div_ceil(BLOCK) * BLOCK {
                 Some("too short for an IV, a MAC and the padding_length byte")
             } else {
                 None
@@ -316,7 +402,7 @@ fn impossible_length(suite: &SuiteInfo, mode: MacMode, len: usize) -> Option<&'s
         }
         MacMode::EncryptThenMac => {
             let body = len.checked_sub(mac)?;
-            if !body.is_multiple_of(BLOCK) || body < 2 * BLOCK {
+            if !body.is_multiple_of(BLOCK) || body < iv + BLOCK {
                 Some("IV ‖ ciphertext before the MAC is not whole cipher blocks")
             } else {
                 None
@@ -367,20 +453,36 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     } else {
         MacMode::MacThenEncrypt
     };
-    let kb = secrets.key_block(&ms, suite.prf);
+    let version = secrets.version;
+    let ssl3 = version == ProtocolVersion::SSL3;
+    let kb = secrets.key_block(&ms, secrets.prf());
     let payload = &record.payload;
+    let layout = layout_for(version, suite, &kb, record.direction, record.previous_last_block);
     let baseline = Trial {
         key_block: &kb,
         keys: record.direction,
         seq: record.seq,
         version: header.version,
         mode: base_mode,
+        layout,
     };
     let expected_outcome = run(suite, &baseline, &header, payload, true);
     n += 1;
+    let iv_text = match layout {
+        Layout::Explicit => String::new(),
+        Layout::Chained(iv) | Layout::Ssl3(iv) => format!(
+            ", chained IV {} ({})",
+            hex::encode(iv),
+            if record.previous_last_block.is_some() {
+                "the previous record's last ciphertext block"
+            } else {
+                "the key block's write IV"
+            }
+        ),
+    };
     let expected = Evidence::bytes(
         format!(
-            "{} keys, seq_num {}, version {:04x}: {}",
+            "{} keys, seq_num {}, version {:04x}{iv_text}: {}",
             keys_name(record.direction),
             record.seq,
             header.version.0,
@@ -396,7 +498,10 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     let mut findings = master_secret_findings(secrets, &ms, &mut n);
     let mut facts = vec![];
-    if let Some(f) = sslv3_padding(suite, &kb, record, &header, &expected_outcome, base_mode) {
+    // SSL 3.0 records are already read by SSL 3.0's padding rule.
+    if let Some(f) = sslv3_padding(suite, &kb, record, &header, &expected_outcome, base_mode)
+        .filter(|_| !ssl3 && !padding_in_chained_first_block(suite, layout, base_mode, payload.len()))
+    {
         n += 1;
         findings.push(f);
     }
@@ -419,33 +524,36 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     // Alternative key blocks: each a different derivation from our secrets.
     let mut key_sets: Vec<(KeyBlock, Cause, String)> = vec![];
-    let prf = suite.prf;
+    let prf = secrets.prf();
     let alt = other_hash(prf);
-    key_sets.push((
-        secrets.key_block(&ms, alt),
-        Cause::PrfHash {
-            expected: prf,
-            used: alt,
-        },
-        format!(
-            "key block expanded with P_{} from the same master secret",
-            alt.name()
-        ),
-    ));
-    if let Some(ms_alt) = secrets.master_secret_under(secrets.extended_master_secret, alt) {
-        if ms_alt != ms {
-            key_sets.push((
-                secrets.key_block(&ms_alt, alt),
-                Cause::PrfHash {
-                    expected: prf,
-                    used: alt,
-                },
-                format!("master secret and key block both with P_{}", alt.name()),
-            ));
+    // SSL 3.0 has one key derivation (RFC 6101 §6.2.2): nothing to vary.
+    if !ssl3 {
+        key_sets.push((
+            secrets.key_block(&ms, alt),
+            Cause::PrfHash {
+                expected: prf,
+                used: alt,
+            },
+            format!(
+                "key block expanded with P_{} from the same master secret",
+                alt.name()
+            ),
+        ));
+        if let Some(ms_alt) = secrets.master_secret_under(secrets.extended_master_secret, alt) {
+            if ms_alt != ms {
+                key_sets.push((
+                    secrets.key_block(&ms_alt, alt),
+                    Cause::PrfHash {
+                        expected: prf,
+                        used: alt,
+                    },
+                    format!("master secret and key block both with P_{}", alt.name()),
+                ));
+            }
         }
     }
     let ems = secrets.extended_master_secret;
-    let ems_testable = match secrets.master_secret_under(!ems, prf) {
+    let ems_testable = match secrets.master_secret_under(!ems, prf).filter(|_| !ssl3) {
         Some(ms_alt) => {
             key_sets.push((
                 secrets.key_block(&ms_alt, prf),
@@ -466,8 +574,17 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     // Each hypothesis changes exactly one assumption of the baseline.
     let mut trials: Vec<(Trial<'_>, Cause, String)> = vec![];
     let od = other(record.direction);
+    // A chain's first IV is the key block's: the other side's, for its keys.
+    let od_layout = match record.previous_last_block {
+        Some(_) => layout,
+        None => layout_for(version, suite, &kb, od, None),
+    };
     trials.push((
-        Trial { keys: od, ..baseline },
+        Trial {
+            keys: od,
+            layout: od_layout,
+            ..baseline
+        },
         Cause::OtherDirectionKeys,
         format!(
             "{} keys instead of {}",
@@ -497,7 +614,8 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
         ProtocolVersion::TLS11,
         ProtocolVersion::TLS12,
     ] {
-        if v != header.version {
+        // SSL 3.0's MAC has no version bytes (RFC 6101 §5.2.3.1).
+        if v != header.version && !ssl3 {
             trials.push((
                 Trial {
                     version: v,
@@ -511,7 +629,7 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
             ));
         }
     }
-    if !suite.is_aead() {
+    if !suite.is_aead() && !ssl3 {
         let (mode, name) = match base_mode {
             MacMode::MacThenEncrypt => (MacMode::EncryptThenMac, "encrypt-then-MAC"),
             MacMode::EncryptThenMac => (MacMode::MacThenEncrypt, "MAC-then-encrypt"),
@@ -528,12 +646,17 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
         trials.push((
             Trial {
                 key_block: kb_alt,
+                layout: match record.previous_last_block {
+                    Some(_) => layout,
+                    None => layout_for(version, suite, kb_alt, record.direction, None),
+                },
                 ..baseline
             },
             cause.clone(),
             what.clone(),
         ));
     }
+    trials.extend(iv_chain_trials(suite, &baseline, record));
 
     for (trial, cause, what) in &trials {
         n += 1;
@@ -643,7 +766,7 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
     if !proven {
-        if let Some(why) = impossible_length(suite, base_mode, payload.len()) {
+        if let Some(why) = impossible_length(suite, base_mode, layout, payload.len()) {
             findings.push(Finding::proven(
                 Cause::ImpossibleLength {
                     length: payload.len(),
@@ -699,6 +822,100 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
         n,
         "no assumption in the catalogue verifies and nothing ranks the rest",
     )
+}
+
+/// Whether a chained IV (TLS 1.0) also decides the padding: with
+/// encrypt-then-MAC the MAC does not cover the IV, and when the ciphertext
+/// is a single block, the padding sits in the block a wrong IV garbles. A
+/// verified tag then proves nothing about how the sender padded.
+fn padding_in_chained_first_block(suite: &SuiteInfo, layout: Layout, mode: MacMode, len: usize) -> bool {
+    layout != Layout::Explicit
+        && mode == MacMode::EncryptThenMac
+        && len.saturating_sub(suite.mac.len()) <= BLOCK
+}
+
+/// The "wrong IV chain" hypotheses (RFC 2246 §6.2.3.2, RFC 6101 §5.2.3.2),
+/// each one IV other than the one the chain gives:
+///
+/// * TLS 1.0 and SSL 3.0: each direction's write IV from the key block (a
+///   sender that restarted its chain, or never advanced it), every other IV
+///   the caller names (an earlier record's last block, when the chain
+///   skipped or repeated a record; the other direction's chain), and for TLS
+///   1.0 the record read as if its first block were an explicit IV (a sender
+///   speaking TLS 1.1's record format);
+/// * TLS 1.1: the record read with TLS 1.0's chain (no IV in the record; the
+///   previous record's last ciphertext block instead).
+///
+/// A wrong IV garbles only the first plaintext block, so the MAC fails while
+/// the padding, at the end, stays intact: the recomputation under the right
+/// IV is what proves it.
+fn iv_chain_trials<'k>(
+    suite: &SuiteInfo,
+    baseline: &Trial<'k>,
+    record: &FailedRecord,
+) -> Vec<(Trial<'k>, Cause, String)> {
+    let mut out = vec![];
+    if suite.is_aead() {
+        return out;
+    }
+    let chained = match baseline.layout {
+        Layout::Chained(iv) | Layout::Ssl3(iv) => iv,
+        Layout::Explicit => {
+            // TLS 1.1 (explicit IVs) sent by a TLS 1.0-style chain.
+            if let Some(prev) = record.previous_last_block {
+                out.push((
+                    Trial {
+                        layout: Layout::Chained(prev),
+                        ..*baseline
+                    },
+                    Cause::WrongIvChain {
+                        used: "the previous record's last ciphertext block as an implicit IV (TLS 1.0's chain, no IV in the record)".into(),
+                    },
+                    "the previous record's last ciphertext block as the IV, none in the record".into(),
+                ));
+            }
+            return out;
+        }
+    };
+    let with_iv = |iv: [u8; BLOCK]| match baseline.layout {
+        Layout::Ssl3(_) => Layout::Ssl3(iv),
+        _ => Layout::Chained(iv),
+    };
+    let mut candidates: Vec<(String, [u8; BLOCK])> = vec![];
+    for d in [record.direction, other(record.direction)] {
+        if let Some(iv) = write_iv(baseline.key_block, d) {
+            candidates.push((format!("the key block's {}_IV", keys_name(d)), iv));
+        }
+    }
+    candidates.extend(record.other_ivs.iter().cloned());
+    let mut seen = vec![chained];
+    for (what, iv) in candidates {
+        if seen.contains(&iv) {
+            continue;
+        }
+        seen.push(iv);
+        out.push((
+            Trial {
+                layout: with_iv(iv),
+                ..*baseline
+            },
+            Cause::WrongIvChain { used: what.clone() },
+            format!("IV {} ({what})", hex::encode(iv)),
+        ));
+    }
+    if matches!(baseline.layout, Layout::Chained(_)) {
+        out.push((
+            Trial {
+                layout: Layout::Explicit,
+                ..*baseline
+            },
+            Cause::WrongIvChain {
+                used: "its first 16 bytes as an explicit IV (TLS 1.1's record format)".into(),
+            },
+            "the first 16 bytes of the record as an explicit IV".into(),
+        ));
+    }
+    out
 }
 
 /// SSL 3.0 padding in a TLS record (RFC 6101 §5.2.3.2): only the final

@@ -22,7 +22,6 @@ use crate::observer::Event;
 use crate::record::Protection;
 use crate::wire::kx_messages::{ClientDiffieHellmanPublic, EncryptedPreMasterSecret, ServerDhParams};
 use crate::wire::messages::{encode_handshake, Certificate, ClientKeyExchangeEcdhe, ServerEcdhParams};
-use crate::wire::ProtocolVersion;
 use crate::wire::{ContentType, HandshakeType};
 use num_bigint::BigUint;
 
@@ -118,8 +117,10 @@ fn dhe_key_exchange(cx: &mut Context<'_>, params: &ServerDhParams) -> Result<(Ve
 /// failure shows only at Finished.
 #[inline(never)]
 fn rsa_key_exchange(cx: &mut Context<'_>, certificate: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
+    // client_version is the version we offered, not the one negotiated
+    // (RFC 5246 §7.4.7.1): the server checks it to detect a rollback.
     let mut pre_master_secret: [u8; 48] =
-        rsa_kx::make_pre_master_secret(ProtocolVersion::TLS12, &mut *cx.config.rng);
+        rsa_kx::make_pre_master_secret(cx.config.max_version, &mut *cx.config.rng);
     let server_key = RsaPublicKey::from_certificate(certificate)?;
     let mut modulus = server_key.modulus();
     cx.edit(Point::RsaKeyTransport {
@@ -217,6 +218,7 @@ pub(super) fn derive_key_block(
 ) -> KeyBlock {
     let mut key_block: KeyBlock = key_block::compute_key_block(
         suite,
+        cx.version(),
         master_secret,
         &randoms.client_random,
         &randoms.server_random,
@@ -257,7 +259,7 @@ pub(super) fn send_finished(
 ) -> Result<(), Error> {
     let handshake_hash = finished_handshake_hash(cx);
     let mut verify_data: [u8; 12] = prf::compute_verify_data(
-        suite.prf,
+        suite.prf_for(cx.version()),
         master_secret,
         "client finished",
         &handshake_hash,

@@ -6,13 +6,15 @@ use crate::error::Error;
 use crate::observer::Event;
 use crate::session::StoredSession;
 use crate::wire::messages::{encode_handshake, ClientHello, Extension};
-use crate::wire::{CipherSuite, CompressionMethod, ExtensionType, HandshakeType, ProtocolVersion};
+use crate::wire::{CipherSuite, CompressionMethod, ExtensionType, HandshakeType};
 
 /// Builds and sends our ClientHello.
 ///
 /// 1. `client_random`: 32 bytes from the configured rng (RFC 5246 §7.4.1.2 no
 ///    longer requires a timestamp in the first four; we send all random).
-/// 2. Suites in preference order. No TLS_EMPTY_RENEGOTIATION_INFO_SCSV: the
+/// 2. `client_version` is the highest version we accept (`max_version`,
+///    RFC 5246 §7.4.1.2 and Appendix E.1). Suites in preference order, only
+///    those that version allows. No TLS_EMPTY_RENEGOTIATION_INFO_SCSV: the
 ///    empty renegotiation_info extension says the same (RFC 5746 §3.4).
 /// 3. Extensions: server_name (unless the name is an IP address, RFC 6066 §3),
 ///    supported_groups, ec_point_formats, signature_algorithms,
@@ -44,7 +46,11 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
     cx.session.offered_server_name = sni.is_some_and(|n| n.parse::<std::net::IpAddr>().is_err());
     extensions.push(Extension::supported_groups(&cx.config.groups));
     extensions.push(Extension::ec_point_formats());
-    extensions.push(Extension::signature_algorithms(&cx.config.signature_schemes));
+    // signature_algorithms exists from TLS 1.2 on (RFC 5246 §7.4.1.4.1): a
+    // TLS 1.0/1.1 server must ignore it, and some old ones choke on it.
+    if !crate::crypto::suites::is_legacy(cx.config.max_version) {
+        extensions.push(Extension::signature_algorithms(&cx.config.signature_schemes));
+    }
     // RFC 7627 §5.3: a session made with the extended master secret may only be
     // resumed by a handshake that offers it again.
     let resuming = cx.config.resume.clone();
@@ -56,7 +62,8 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
     extensions.push(Extension::renegotiation_info(&[]));
     // RFC 7366 §2: only meaningful with a block cipher; a session that used it
     // must be resumed with it (§3.1).
-    let offers_cbc = cx.config.suites.iter().any(|s| !s.is_aead());
+    let offered = cx.config.offered_suites();
+    let offers_cbc = offered.iter().any(|s| !s.is_aead());
     if (cx.config.offer_encrypt_then_mac && offers_cbc)
         || resuming.as_ref().is_some_and(|s| s.encrypt_then_mac)
     {
@@ -88,18 +95,13 @@ pub(crate) fn send_client_hello(cx: &mut Context<'_>, out: &mut Vec<u8>) -> Resu
         extensions.push(Extension::session_ticket(&[]));
     }
 
-    let mut cipher_suites = cx
-        .config
-        .suites
-        .iter()
-        .map(|s| s.id)
-        .collect::<Vec<CipherSuite>>();
+    let mut cipher_suites = offered.iter().map(|s| s.id).collect::<Vec<CipherSuite>>();
     // 5. RFC 7507 §4: the fallback signal goes last in the suite list.
     if cx.config.fallback_scsv {
         cipher_suites.push(CipherSuite::TLS_FALLBACK_SCSV);
     }
     let mut client_hello = ClientHello {
-        client_version: ProtocolVersion::TLS12,
+        client_version: cx.config.max_version,
         random: client_random,
         session_id: session_id.clone(),
         cipher_suites,
@@ -135,7 +137,12 @@ fn check_resumable(cx: &Context<'_>, stored: &StoredSession) -> Result<(), Error
             stored.server_name, cx.config.server_name, cx.config.server_name
         )));
     }
-    if !cx.config.suites.iter().any(|s| s.id == stored.cipher_suite) {
+    if !cx
+        .config
+        .offered_suites()
+        .iter()
+        .any(|s| s.id == stored.cipher_suite)
+    {
         return Err(Error::config(format!(
             "the session uses {}, which is not among the suites offered",
             stored.cipher_suite

@@ -81,7 +81,7 @@ pub(super) fn verify_server_finished(
     let finished = Finished::decode(body)?;
     let handshake_hash = cx.transcript.current_hash();
     let verify_data: [u8; 12] = prf::compute_verify_data(
-        st.suite.prf,
+        st.suite.prf_for(cx.version()),
         &st.master_secret,
         "server finished",
         &handshake_hash,

@@ -229,6 +229,8 @@ impl State {
 /// What was negotiated so far, for the caller.
 #[derive(Clone, Debug, Default)]
 pub struct SessionInfo {
+    /// The protocol version the server picked (TLS 1.0, 1.1 or 1.2).
+    pub version: Option<ProtocolVersion>,
     /// The suite the server picked.
     pub suite: Option<&'static SuiteInfo>,
     /// The ECDHE group the server picked.
@@ -313,6 +315,12 @@ impl<'o> Context<'o> {
         }
     }
 
+    /// The version our records carry and our key schedule follows: the
+    /// negotiated one after ServerHello, before it the highest we offer.
+    pub fn version(&self) -> ProtocolVersion {
+        self.session.version.unwrap_or(self.config.max_version)
+    }
+
     /// Sends a handshake message: event, transcript, record(s).
     pub fn send_handshake(&mut self, typ: HandshakeType, raw: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         self.hooks.emit(&Event::HandshakeOut { typ, raw });
@@ -332,6 +340,12 @@ impl<'o> Context<'o> {
         let empty: &[u8] = &[];
         let chunks: Vec<&[u8]> = if data.is_empty() {
             vec![empty]
+        } else if typ == ContentType::APPLICATION_DATA && self.config.split_one_n_minus_one && data.len() > 1
+        {
+            // 1/n-1 split (see `ClientConfig::split_one_n_minus_one`): the
+            // first byte alone, then the rest.
+            let (first, rest) = data.split_at(1);
+            std::iter::once(first).chain(rest.chunks(size)).collect()
         } else {
             data.chunks(size).collect()
         };
@@ -345,11 +359,10 @@ impl<'o> Context<'o> {
     /// ([`Point::MacInput`]); its record faults are applied around the
     /// record layer's seal ([`crate::faults::Faults::seal_record`]).
     fn seal_one(&mut self, typ: ContentType, fragment: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+        let version = self.version();
         if !self.write.is_protected() {
             let rng = &mut *self.config.rng;
-            return self
-                .write
-                .seal(typ, ProtocolVersion::TLS12, fragment, out, rng, &mut self.hooks);
+            return self.write.seal(typ, version, fragment, out, rng, &mut self.hooks);
         }
         let record = self.records_protected;
         self.records_protected += 1;
@@ -357,13 +370,13 @@ impl<'o> Context<'o> {
         let mut mac_input = MacInputFields {
             record,
             seq: self.write.seq,
-            version: ProtocolVersion::TLS12,
+            version,
         };
         self.edit(Point::MacInput(&mut mac_input));
         mac_input.record = record;
         let plaintext = Plaintext {
             typ,
-            version: ProtocolVersion::TLS12,
+            version,
             fragment,
         };
         let rng = &mut *self.config.rng;

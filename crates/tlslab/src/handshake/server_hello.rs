@@ -14,10 +14,12 @@ use crate::wire::{
 
 /// Checks the server's choices against what we offered and records them.
 ///
-/// 1. `server_version` must be TLS 1.2: we offered nothing else, and a lower
-///    version here is how a downgrade would show.
-/// 2. `cipher_suite` must be one we offered (RFC 5246 §7.4.1.3), and
-///    `compression_method` null.
+/// 1. `server_version` must lie between `min_version` and `max_version`
+///    (`protocol_version` otherwise, RFC 5246 Appendix E.1). When we offered
+///    TLS 1.2 and the server chose less, its random must not end in the
+///    downgrade sentinel of RFC 8446 §4.1.3.
+/// 2. `cipher_suite` must be one we offered (RFC 5246 §7.4.1.3) and exist
+///    in that version, and `compression_method` null.
 /// 3. Every extension must be one we offered (RFC 5246 §7.4.1.4:
 ///    `unsupported_extension`); renegotiation_info must be empty on an initial
 ///    handshake (RFC 5746 §3.4); ec_point_formats must include uncompressed
@@ -34,19 +36,21 @@ pub(super) fn handle_server_hello(
     let server_hello = ServerHello::decode(body)?;
 
     // 1.
-    if server_hello.server_version != ProtocolVersion::TLS12 {
-        return Err(Error::Handshake(HandshakeError::ProtocolVersion(
-            server_hello.server_version,
-        )));
-    }
+    let version = check_server_version(cx, &server_hello)?;
     // 2.
     let suite = cx
         .config
-        .suites
-        .iter()
-        .copied()
+        .offered_suites()
+        .into_iter()
         .find(|s| s.id == server_hello.cipher_suite)
         .ok_or(IllegalParameter::CipherSuiteNotOffered(server_hello.cipher_suite))?;
+    if !suite.allowed_in(version) {
+        return Err(IllegalParameter::SuiteNotInVersion {
+            suite: suite.id,
+            version,
+        }
+        .into());
+    }
     if server_hello.compression_method != CompressionMethod::NULL {
         return Err(IllegalParameter::CompressionNotOffered(server_hello.compression_method).into());
     }
@@ -55,7 +59,8 @@ pub(super) fn handle_server_hello(
     let mut secure_renegotiation = false;
     let mut ticket_expected = false;
     let mut encrypt_then_mac = false;
-    let offered_etm = (cx.config.offer_encrypt_then_mac && cx.config.suites.iter().any(|s| !s.is_aead()))
+    let offered_etm = (cx.config.offer_encrypt_then_mac
+        && cx.config.offered_suites().iter().any(|s| !s.is_aead()))
         || st.resuming.as_ref().is_some_and(|s| s.encrypt_then_mac);
     let offered_ticket =
         cx.config.offer_session_ticket || st.resuming.as_ref().is_some_and(|s| s.ticket.is_some());
@@ -133,7 +138,8 @@ pub(super) fn handle_server_hello(
         }
     }
 
-    cx.transcript.set_hash(suite.prf);
+    // TLS 1.0/1.1: MD5 ‖ SHA-1 and P_MD5 XOR P_SHA1, whatever the suite.
+    cx.transcript.set_hash(suite.prf_for(version));
     cx.transcript
         .append(HandshakeType::SERVER_HELLO, raw, &mut cx.hooks);
     cx.session.suite = Some(suite);
@@ -155,6 +161,47 @@ pub(super) fn handle_server_hello(
         _ => Ok(State::ExpectCertificate(ExpectCertificate { randoms, suite })),
     }
 }
+
+/// The last eight bytes of `ServerHello.random` of a TLS 1.3 or TLS 1.2
+/// server that negotiates TLS 1.1 or lower (RFC 8446 §4.1.3).
+const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
+
+/// Step 1 of [`handle_server_hello`]: the version. Returns it.
+///
+/// RFC 8446 §4.1.3: a server that speaks TLS 1.2 (or 1.3) and still answers
+/// with TLS 1.1 or lower puts `DOWNGRD\x00` at the end of its random. A
+/// client that offered TLS 1.2 and sees it knows the ClientHello was
+/// rewritten (or the version fallback forced) by an attacker who wants the
+/// weaker protocol: the signed random cannot be altered, so the downgrade
+/// is caught.
+// ANCHOR: check_server_version
+fn check_server_version(cx: &mut Context<'_>, server_hello: &ServerHello) -> Result<ProtocolVersion, Error> {
+    let version = server_hello.server_version;
+    let sentinel = server_hello.random[24..] == DOWNGRADE_TLS11;
+    // Told whenever a version other than TLS 1.2 is in play: a TLS 1.2-only
+    // handshake keeps the event stream it always had (recorded bundles
+    // replay byte for byte).
+    let tls12_only =
+        cx.config.min_version == ProtocolVersion::TLS12 && cx.config.max_version == ProtocolVersion::TLS12;
+    if !tls12_only || version != ProtocolVersion::TLS12 || sentinel {
+        cx.hooks.emit(&Event::VersionNegotiated {
+            min_version: cx.config.min_version,
+            max_version: cx.config.max_version,
+            server_version: version,
+            downgrade_sentinel: sentinel,
+        });
+    }
+    if version.0 < cx.config.min_version.0 || version.0 > cx.config.max_version.0 {
+        return Err(Error::Handshake(HandshakeError::ProtocolVersion(version)));
+    }
+    if cx.config.max_version.0 >= ProtocolVersion::TLS12.0 && version.0 < ProtocolVersion::TLS12.0 && sentinel
+    {
+        return Err(IllegalParameter::DowngradeSentinel(version).into());
+    }
+    cx.session.version = Some(version);
+    Ok(version)
+}
+// ANCHOR_END: check_server_version
 
 /// The server echoed our session_id: an abbreviated handshake (RFC 5246 §7.3,
 /// Figure 2) that reuses the stored master secret with the new randoms.
@@ -203,16 +250,16 @@ fn resume_session(
     });
     // 3.
     let master_secret = stored.master_secret;
+    let version = cx.version();
     let key_block = crate::crypto::key_block::compute_key_block(
         suite,
+        version,
         &master_secret,
         &randoms.client_random,
         &randoms.server_random,
         &mut cx.hooks,
     );
-    let options = RecordOptions {
-        encrypt_then_mac: cx.session.encrypt_then_mac,
-    };
+    let options = RecordOptions::for_version(version, cx.session.encrypt_then_mac);
     let pending_read =
         Protection::from_key_block_with(suite, &key_block, Direction::ServerToClient, options)?;
     let pending_write =

@@ -81,9 +81,7 @@ pub(super) fn handle_server_hello_done(
     let master_secret = derive_master_secret(cx, &pre_master_secret, &st.randoms);
     // 4.
     let key_block = derive_key_block(cx, st.suite, &master_secret, &st.randoms);
-    let options = RecordOptions {
-        encrypt_then_mac: cx.session.encrypt_then_mac,
-    };
+    let options = RecordOptions::for_version(cx.version(), cx.session.encrypt_then_mac);
     let pending_read =
         Protection::from_key_block_with(st.suite, &key_block, Direction::ServerToClient, options)?;
     let write = Protection::from_key_block_with(st.suite, &key_block, Direction::ClientToServer, options)?;

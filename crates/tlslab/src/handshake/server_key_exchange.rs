@@ -3,8 +3,8 @@
 //! suites have no ServerKeyExchange.
 
 use super::{Context, ExpectServerHelloDone, ExpectServerKeyExchange, ServerKx, State};
-use crate::crypto::signature::verify_server_signature;
-use crate::crypto::suites::KeyExchange;
+use crate::crypto::signature::{legacy_scheme_for, verify_server_signature};
+use crate::crypto::suites::{is_legacy, KeyExchange};
 use crate::error::{Error, IllegalParameter};
 use crate::observer::Event;
 use crate::wire::kx_messages::ServerKeyExchangeDhe;
@@ -19,6 +19,8 @@ use crate::wire::HandshakeType;
 ///    small-subgroup attacks).
 /// 2. The signature scheme must be one we offered in signature_algorithms
 ///    (RFC 5246 §7.4.1.4.1): otherwise a weak scheme could be forced on us.
+///    TLS 1.0/1.1 name no scheme: it follows from the key (RSA over MD5 ‖
+///    SHA-1, RFC 2246 §7.4.3; ECDSA over SHA-1, RFC 4492 §5.4).
 /// 3. The signature covers `client_random + server_random + params`
 ///    (RFC 5246 §7.4.3): both randoms bind it to this handshake, so an old
 ///    signed ServerKeyExchange cannot be replayed.
@@ -30,13 +32,24 @@ pub(super) fn handle_server_key_exchange(
     body: &[u8],
 ) -> Result<State, Error> {
     // 1.
+    let legacy = is_legacy(cx.version());
+    let implicit = if legacy {
+        Some(
+            legacy_scheme_for(&st.server_key).ok_or_else(|| IllegalParameter::SignatureSchemeForKey {
+                scheme: crate::wire::SignatureScheme::RSA_PKCS1_MD5_SHA1,
+                key: st.server_key.kind.to_string(),
+            })?,
+        )
+    } else {
+        None
+    };
     let (key_exchange, params_raw, signed) = match st.suite.kx {
         KeyExchange::DheRsa => {
-            let ske = ServerKeyExchangeDhe::decode(body)?;
+            let ske = ServerKeyExchangeDhe::decode_with(body, implicit)?;
             (ServerKx::Dhe(ske.params), ske.params_raw, ske.signed)
         }
         _ => {
-            let ske = ServerKeyExchangeEcdhe::decode(body)?;
+            let ske = ServerKeyExchangeEcdhe::decode_with(body, implicit)?;
             if !cx.config.groups.contains(&ske.params.named_curve) {
                 return Err(IllegalParameter::GroupNotOffered(ske.params.named_curve).into());
             }
@@ -48,7 +61,7 @@ pub(super) fn handle_server_key_exchange(
         .append(HandshakeType::SERVER_KEY_EXCHANGE, raw, &mut cx.hooks);
     // 2.
     let DigitallySigned { scheme, signature } = signed;
-    if !cx.config.signature_schemes.contains(&scheme) {
+    if !legacy && !cx.config.signature_schemes.contains(&scheme) {
         return Err(IllegalParameter::SignatureSchemeNotOffered(scheme).into());
     }
     // 3.

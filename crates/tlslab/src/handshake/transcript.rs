@@ -1,12 +1,13 @@
 //! `handshake_messages`: every handshake message of this handshake, in order,
 //! as raw bytes (RFC 5246 §7.4.9). HelloRequest is excluded.
 //!
-//! The hash is only known once ServerHello names the suite (SHA-256 or
-//! SHA-384), so the raw messages are kept and hashed on demand; they are a few
+//! The hash is only known once ServerHello names the version and suite
+//! (SHA-256 or SHA-384, or MD5 ‖ SHA-1 for TLS 1.0/1.1), so the raw messages are kept and hashed on demand; they are a few
 //! kilobytes at most.
 
 use crate::crypto::suites::PrfHash;
 use crate::observer::{Event, Hooks};
+use crate::types::HandshakeHasher;
 use crate::wire::HandshakeType;
 
 /// The running transcript.
@@ -52,22 +53,20 @@ impl Transcript {
 
     /// Hash(handshake_messages) so far.
     pub fn current_hash(&self) -> Vec<u8> {
-        ring::digest::digest(self.hash_alg().digest(), &self.messages)
-            .as_ref()
-            .to_vec()
+        self.hash_alg().hash(&self.messages)
     }
 
     /// Hash of every message so far except those of type `left_out`: what a
     /// peer computes when its transcript misses a message.
     pub fn hash_without(&self, left_out: HandshakeType) -> Vec<u8> {
-        let mut ctx = ring::digest::Context::new(self.hash_alg().digest());
+        let mut ctx = HandshakeHasher::new(self.hash_alg());
         for (i, &(typ, start)) in self.starts.iter().enumerate() {
             let end = self.starts.get(i + 1).map_or(self.messages.len(), |&(_, e)| e);
             if typ != left_out {
                 ctx.update(&self.messages[start..end]);
             }
         }
-        ctx.finish().as_ref().to_vec()
+        ctx.finish()
     }
 
     /// The messages so far, in order, with their types.

@@ -27,7 +27,7 @@
 
 use serde::Serialize;
 
-use super::json::{hex, lossy_text, opt_hex, secret, secret_list, secret_value};
+use super::json::{empty_list, hex, lossy_text, opt_hex, secret, secret_list, secret_value};
 use crate::bytes::Bytes;
 use crate::types::StateName;
 use crate::types::{Fault, KeyBlock, PrfHash};
@@ -69,6 +69,12 @@ impl Own<Option<Bytes>> for Option<&[u8]> {
 impl Own<Vec<Bytes>> for &[Vec<u8>] {
     fn own(&self) -> Vec<Bytes> {
         self.iter().map(|v| Bytes::from_slice(v)).collect()
+    }
+}
+
+impl Own<Vec<OwnedPrfHalf>> for &[PrfHalf<'_>] {
+    fn own(&self) -> Vec<OwnedPrfHalf> {
+        self.iter().map(Own::own).collect()
     }
 }
 
@@ -231,11 +237,32 @@ twin_structs! {
         protected: bool,
     }
 
-    /// One call of the TLS 1.2 PRF (RFC 5246 §5), with every intermediate value.
+    /// One half of the TLS 1.0/1.1 PRF (RFC 2246 §5): `P_MD5(S1, label +
+    /// seed)` or `P_SHA1(S2, label + seed)`, with every intermediate value.
+    pub struct PrfHalf<'a> / OwnedPrfHalf {
+        /// `"P_MD5"` or `"P_SHA1"`.
+        hash: &'static str,
+        /// This half's secret, S1 or S2 (secret).
+        #[serde(serialize_with = "secret")]
+        secret: &'a [u8] => Bytes,
+        /// A(1), A(2), ... of this P_hash (secret).
+        #[serde(serialize_with = "secret_list")]
+        a: &'a [Vec<u8>] => Vec<Bytes>,
+        /// HMAC_hash(S, A(i) + label + seed) for each i (secret).
+        #[serde(serialize_with = "secret_list")]
+        hmac_outputs: &'a [Vec<u8>] => Vec<Bytes>,
+        /// This half's output, truncated to the PRF's length: one operand of
+        /// the XOR (secret).
+        #[serde(serialize_with = "secret")]
+        output: &'a [u8] => Bytes,
+    }
+
+    /// One call of the PRF (RFC 5246 §5; RFC 2246 §5 for TLS 1.0/1.1), with
+    /// every intermediate value.
     pub struct PrfCall<'a> / OwnedPrfCall {
         /// What this PRF call derives (`master_secret`, `key_block`, `verify_data`).
         purpose: &'static str,
-        /// P_SHA256 or P_SHA384.
+        /// P_SHA256, P_SHA384, or P_MD5 XOR P_SHA1 (TLS 1.0/1.1).
         hash: PrfHash,
         /// The secret (secret).
         #[serde(serialize_with = "secret")]
@@ -254,9 +281,15 @@ twin_structs! {
         /// (secret).
         #[serde(serialize_with = "secret_list")]
         hmac_outputs: &'a [Vec<u8>] => Vec<Bytes>,
-        /// The PRF output, truncated to the requested length (secret).
+        /// The PRF output, truncated to the requested length (secret). For
+        /// TLS 1.0/1.1, the XOR of the two halves' outputs.
         #[serde(serialize_with = "secret")]
         output: &'a [u8] => Bytes,
+        /// TLS 1.0/1.1 only: the P_MD5 half over S1, then the P_SHA1 half
+        /// over S2, each with its own A(i) and HMAC outputs (`a` and
+        /// `hmac_outputs` above are then empty). Empty for TLS 1.2.
+        #[serde(skip_serializing_if = "empty_list")]
+        halves: &'a [PrfHalf<'a>] => Vec<OwnedPrfHalf>,
     }
 
     /// The bytes a record MAC is computed over (RFC 5246 §6.2.3.1).
@@ -394,6 +427,22 @@ twin_events! {
             #[serde(serialize_with = "hex")]
             server_public: &'a [u8] => Bytes,
         },
+        /// The server's choice of protocol version against our range (RFC
+        /// 5246 Appendix E.1; TLS 1.0/1.1 are deprecated, RFC 8996). Emitted
+        /// when the range includes TLS 1.0 or 1.1, or the server chose
+        /// another version than TLS 1.2, or its random carries the
+        /// downgrade sentinel.
+        VersionNegotiated = "version_negotiated" {
+            /// The lowest version we accept.
+            min_version: ProtocolVersion,
+            /// The highest, sent as `ClientHello.client_version`.
+            max_version: ProtocolVersion,
+            /// `ServerHello.server_version`.
+            server_version: ProtocolVersion,
+            /// Whether `ServerHello.random` ends in `DOWNGRD\x00` (RFC 8446
+            /// §4.1.3), fatal when we offered TLS 1.2 and got less.
+            downgrade_sentinel: bool,
+        },
         /// `pre_master_secret` (RFC 5246 §8.1.2, RFC 8422 §5.10) (secret; in
         /// JSON, the field `value`).
         PreMasterSecret = "pre_master_secret" (
@@ -421,6 +470,24 @@ twin_events! {
         MacInput = "mac_input" (MacInput<'a> => OwnedMacInput),
         /// The CBC padding of a received record.
         CbcPadding = "cbc_padding" (PaddingView<'a> => OwnedPaddingView),
+        /// The implicit IV chain of TLS 1.0 (RFC 2246 §6.2.3.2) and SSL 3.0
+        /// (RFC 6101 §5.2.3.2), once per CBC record in each direction: the IV this record was encrypted under
+        /// (for the first record the write IV of the key block, then the
+        /// previous record's last ciphertext block) and the IV of the next.
+        CbcIvChain = "cbc_iv_chain" {
+            /// Which direction's record.
+            direction: Direction,
+            /// `seq_num` of the record.
+            seq: u64,
+            /// The IV this record used (secret for the first record of a
+            /// direction, where it is the key block's write IV).
+            #[serde(serialize_with = "secret")]
+            iv: &'a [u8; 16] => Bytes,
+            /// The IV of the next record: this record's last ciphertext block
+            /// (public: anyone on the path has it first, which is BEAST).
+            #[serde(serialize_with = "hex")]
+            next_iv: &'a [u8; 16] => Bytes,
+        },
         /// A received MAC against the one we computed.
         MacCompared = "mac_compared" {
             /// Which direction's record.
@@ -594,6 +661,26 @@ twin_events! {
             z: &'a [u8] => Bytes,
             /// How many leading zero bytes were stripped (0 in 255 of 256 handshakes).
             leading_zeros_stripped: usize,
+        },
+        /// One SSL 3.0 keyed-hash construction (RFC 6101), which stands where
+        /// TLS uses the PRF or HMAC: the master secret or key block expansion
+        /// (`inner`: SHA('A' + secret + randoms), SHA('BB' + ...), ...;
+        /// `outer`: the MD5 of the secret and each), the record MAC (the inner
+        /// hash, then the MAC) or the 36-byte Finished (the inner MD5 and
+        /// SHA-1, then the outer ones).
+        Ssl3Hash = "ssl3_hash" {
+            /// `master_secret`, `key_block`, `record_mac`, `client_finished`
+            /// or `server_finished`.
+            purpose: &'static str,
+            /// The first-pass digests, in order (secret).
+            #[serde(serialize_with = "secret_list")]
+            inner: &'a [Vec<u8>] => Vec<Bytes>,
+            /// The second-pass digests, in order (secret).
+            #[serde(serialize_with = "secret_list")]
+            outer: &'a [Vec<u8>] => Vec<Bytes>,
+            /// The result, truncated to the length needed (secret).
+            #[serde(serialize_with = "secret")]
+            output: &'a [u8] => Bytes,
         },
     }
 }

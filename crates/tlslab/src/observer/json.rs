@@ -40,8 +40,11 @@ use crate::wire::{
 ///   their `Display` writes them (an unknown value is its hex text, such as
 ///   `"0xee"`); `direction` is `"client->server"` or `"server->client"`;
 ///   states are names such as `"ExpectServerHello"`; the PRF `hash` is
-///   `"P_SHA256"` or `"P_SHA384"`. The PRF `label`, ASCII in the RFC, is a
-///   JSON string (bytes that are not UTF-8 become U+FFFD). Numbers and
+///   `"P_SHA256"`, `"P_SHA384"` or `"P_MD5 XOR P_SHA1"` (TLS 1.0/1.1, whose
+///   `prf` object adds `halves`: one object per half, `"P_MD5"` then
+///   `"P_SHA1"`, each with `secret`, `a`, `hmac_outputs` and `output`). The
+///   PRF `label`, ASCII in the RFC, is a JSON string (bytes that are not
+///   UTF-8 become U+FFFD). Numbers and
 ///   booleans are JSON numbers and booleans; an absent option is `null`.
 ///   [`OwnedEvent`](super::OwnedEvent), which a [`Recorder`](super::Recorder)
 ///   keeps, serializes to the same object.
@@ -346,6 +349,12 @@ pub(crate) fn opt_hex<B: AsRef<[u8]>, S: Serializer>(v: &Option<B>, s: S) -> Res
     }
 }
 
+/// Whether a list field is empty, for `skip_serializing_if`: the TLS 1.2 PRF
+/// event has no `halves`, and its JSON does not name them.
+pub(crate) fn empty_list<L: AsRef<[T]>, T>(v: &L) -> bool {
+    v.as_ref().is_empty()
+}
+
 /// A list of secrets (the PRF's A(i) and HMAC outputs).
 pub(crate) fn secret_list<L, B, S>(v: &L, s: S) -> Result<S::Ok, S::Error>
 where
@@ -427,7 +436,8 @@ serialize_as_display!(
     Fault,
 );
 
-/// `"P_SHA256"` or `"P_SHA384"`, as RFC 5246 §5 writes them.
+/// `"P_SHA256"` or `"P_SHA384"`, as RFC 5246 §5 writes them, or `"P_MD5 XOR
+/// P_SHA1"` for the PRF of TLS 1.0/1.1 (RFC 2246 §5).
 impl Serialize for PrfHash {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(prf_hash_name(*self))
@@ -448,7 +458,7 @@ impl Serialize for Alert {
 mod tests {
     use super::*;
     use crate::observer::text::tests::sample_key_block;
-    use crate::observer::PrfCall;
+    use crate::observer::{PrfCall, PrfHalf};
     use crate::types::PrfHash;
     use crate::types::StateName;
     use crate::wire::{Alert, AlertDescription, AlertLevel, Direction};
@@ -477,6 +487,7 @@ mod tests {
             a: &a,
             hmac_outputs: &h,
             output: &[0xb1],
+            halves: &[],
         });
         assert_eq!(
             parse(&e, false),
@@ -491,6 +502,51 @@ mod tests {
                    "a": ["<redacted 1 bytes>", "<redacted 1 bytes>"],
                    "hmac_outputs": ["<redacted 1 bytes>", "<redacted 1 bytes>"], "output": "<redacted 1 bytes>"})
         );
+    }
+
+    /// A TLS 1.0/1.1 PRF call: `halves` appears, every value in it is
+    /// redacted with the others; TLS 1.2 calls (above) have no `halves`.
+    #[test]
+    fn legacy_prf_object_has_halves() {
+        let a = [vec![0xa1]];
+        let h = [vec![0xb1]];
+        let halves = [
+            PrfHalf {
+                hash: "P_MD5",
+                secret: &[0x01],
+                a: &a,
+                hmac_outputs: &h,
+                output: &[0x0f],
+            },
+            PrfHalf {
+                hash: "P_SHA1",
+                secret: &[0x01],
+                a: &a,
+                hmac_outputs: &h,
+                output: &[0xf0],
+            },
+        ];
+        let e = Event::Prf(PrfCall {
+            purpose: "verify_data",
+            hash: PrfHash::Md5Sha1,
+            secret: &[0x01],
+            label: b"client finished",
+            seed: &[0x02],
+            a: &[],
+            hmac_outputs: &[],
+            output: &[0xff],
+            halves: &halves,
+        });
+        let v = parse(&e, false);
+        assert_eq!(v["hash"], "P_MD5 XOR P_SHA1");
+        assert_eq!(
+            v["halves"],
+            json!([{"hash": "P_MD5", "secret": "01", "a": ["a1"], "hmac_outputs": ["b1"], "output": "0f"},
+                   {"hash": "P_SHA1", "secret": "01", "a": ["a1"], "hmac_outputs": ["b1"], "output": "f0"}])
+        );
+        let r = parse(&e, true);
+        assert_eq!(r["halves"][1]["output"], "<redacted 1 bytes>");
+        assert_eq!(r["halves"][0]["a"][0], "<redacted 1 bytes>");
     }
 
     #[test]

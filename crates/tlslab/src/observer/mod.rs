@@ -15,7 +15,7 @@ mod text;
 
 pub use event::{
     Event, MacInput, NonceParts, OwnedEvent, OwnedMacInput, OwnedNonceParts, OwnedPaddingView, OwnedPrfCall,
-    OwnedRecordView, PaddingView, PrfCall, RecordView,
+    OwnedPrfHalf, OwnedRecordView, PaddingView, PrfCall, PrfHalf, RecordView,
 };
 pub(crate) use json::opt_hex;
 pub use json::JsonLog;

@@ -135,6 +135,7 @@ mod tests {
                 a: &a,
                 hmac_outputs: &h,
                 output: &ms,
+                halves: &[],
             }),
             Event::MasterSecret {
                 client_random: &cr,

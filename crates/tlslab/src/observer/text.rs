@@ -125,12 +125,30 @@ pub fn format_event(event: &Event<'_>, redact: bool) -> String {
     s
 }
 
-/// The PRF's name as RFC 5246 §5 writes it.
+/// The PRF's name as RFC 5246 §5 (RFC 2246 §5) writes it.
 pub(crate) fn prf_hash_name(h: PrfHash) -> &'static str {
-    match h {
-        PrfHash::Sha256 => "P_SHA256",
-        PrfHash::Sha384 => "P_SHA384",
+    h.prf_name()
+}
+
+/// A P_hash's steps interleaved as it computes them: A(i), then
+/// HMAC(secret, A(i) + seed).
+/// `prefix` names the half of a TLS 1.0/1.1 PRF (`P_MD5.`), empty for TLS 1.2.
+fn p_hash_steps(
+    s: &mut String,
+    prefix: &str,
+    a: &[Vec<u8>],
+    hmac_outputs: &[Vec<u8>],
+    redact: bool,
+) -> fmt::Result {
+    for i in 0..a.len().max(hmac_outputs.len()) {
+        if let Some(a) = a.get(i) {
+            write!(s, " {prefix}A({})={}", i + 1, Secret(a, redact))?;
+        }
+        if let Some(h) = hmac_outputs.get(i) {
+            write!(s, " {prefix}hmac({})={}", i + 1, Secret(h, redact))?;
+        }
     }
+    Ok(())
 }
 
 /// Hex of a secret, or its length only.
@@ -240,14 +258,14 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
                 Quoted(p.label),
                 Hex(p.seed)
             )?;
-            // Interleaved as P_hash computes them: A(i), then HMAC(secret, A(i) + seed).
-            for i in 0..p.a.len().max(p.hmac_outputs.len()) {
-                if let Some(a) = p.a.get(i) {
-                    write!(s, " A({})={}", i + 1, Secret(a, redact))?;
-                }
-                if let Some(h) = p.hmac_outputs.get(i) {
-                    write!(s, " hmac({})={}", i + 1, Secret(h, redact))?;
-                }
+            p_hash_steps(s, "", p.a, p.hmac_outputs, redact)?;
+            // TLS 1.0/1.1: each half over its part of the secret (S1, S2),
+            // then `out` is their XOR.
+            for (half, name) in p.halves.iter().zip(["S1", "S2"]) {
+                let prefix = format!("{}.", half.hash);
+                write!(s, " {prefix}{name}={}", Secret(half.secret, redact))?;
+                p_hash_steps(s, &prefix, half.a, half.hmac_outputs, redact)?;
+                write!(s, " {prefix}out={}", Secret(half.output, redact))?;
             }
             write!(s, " out={}", Secret(p.output, redact))
         }
@@ -294,6 +312,32 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             }
             write!(s, " padding={}", Hex(p.padding))
         }
+        Event::VersionNegotiated {
+            min_version,
+            max_version,
+            server_version,
+            downgrade_sentinel,
+        } => {
+            write!(
+                s,
+                "offered {min_version}..{max_version} server_version={server_version}"
+            )?;
+            if downgrade_sentinel {
+                s.push_str(" downgrade_sentinel=DOWNGRD\\x00");
+            }
+            Ok(())
+        }
+        Event::CbcIvChain {
+            direction,
+            seq,
+            iv,
+            next_iv,
+        } => write!(
+            s,
+            "{direction} seq={seq} iv={} next_iv={}",
+            Secret(iv, redact),
+            Hex(next_iv)
+        ),
         Event::MacCompared {
             direction,
             seq,
@@ -415,6 +459,24 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
             z.len(),
             Secret(z, redact)
         ),
+        Event::Ssl3Hash {
+            purpose,
+            inner,
+            outer,
+            output,
+        } => {
+            write!(s, "{purpose}")?;
+            // Interleaved as computed: each inner digest, then the outer one over it.
+            for i in 0..inner.len().max(outer.len()) {
+                if let Some(x) = inner.get(i) {
+                    write!(s, " inner({})={}", i + 1, Secret(x, redact))?;
+                }
+                if let Some(x) = outer.get(i) {
+                    write!(s, " outer({})={}", i + 1, Secret(x, redact))?;
+                }
+            }
+            write!(s, " out={}", Secret(output, redact))
+        }
     }
 }
 
@@ -472,6 +534,7 @@ pub(crate) mod tests {
             a: &a,
             hmac_outputs: &h,
             output: &[0xb1, 0xb2],
+            halves: &[],
         });
         assert_eq!(
             format_event(&e, false),
@@ -483,6 +546,46 @@ pub(crate) mod tests {
             "prf  master_secret P_SHA256 secret=<redacted 2 bytes> label=\"master secret\" seed=0001 \
              A(1)=<redacted 2 bytes> hmac(1)=<redacted 1 bytes> A(2)=<redacted 1 bytes> \
              hmac(2)=<redacted 2 bytes> out=<redacted 2 bytes>"
+        );
+    }
+
+    /// TLS 1.0/1.1: each half's values under its own name, then the XOR.
+    #[test]
+    fn legacy_prf_line_names_both_halves() {
+        use crate::observer::PrfHalf;
+        let (a, h) = ([vec![0xa1]], [vec![0xb1]]);
+        let halves = [
+            PrfHalf {
+                hash: "P_MD5",
+                secret: &[0x01],
+                a: &a,
+                hmac_outputs: &h,
+                output: &[0x0f],
+            },
+            PrfHalf {
+                hash: "P_SHA1",
+                secret: &[0x02],
+                a: &a,
+                hmac_outputs: &h,
+                output: &[0xf0],
+            },
+        ];
+        let e = Event::Prf(PrfCall {
+            purpose: "verify_data",
+            hash: PrfHash::Md5Sha1,
+            secret: &[0x01, 0x02],
+            label: b"client finished",
+            seed: &[0x00],
+            a: &[],
+            hmac_outputs: &[],
+            output: &[0xff],
+            halves: &halves,
+        });
+        assert_eq!(
+            format_event(&e, false),
+            "prf  verify_data P_MD5 XOR P_SHA1 secret=0102 label=\"client finished\" seed=00 \
+             P_MD5.S1=01 P_MD5.A(1)=a1 P_MD5.hmac(1)=b1 P_MD5.out=0f \
+             P_SHA1.S2=02 P_SHA1.A(1)=a1 P_SHA1.hmac(1)=b1 P_SHA1.out=f0 out=ff"
         );
     }
 

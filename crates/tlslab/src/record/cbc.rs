@@ -20,6 +20,17 @@
 //! With EtM the receiver checks the MAC on the ciphertext before decrypting,
 //! so a tampered record never reaches the padding check: the padding oracles
 //! of MAC-then-encrypt (Vaudenay, Lucky13) have nothing to measure.
+//!
+//! TLS 1.1 records look exactly like TLS 1.2's (RFC 4346 §6.2.3.2). TLS 1.0
+//! sends no IV ([RFC 2246 §6.2.3.2]): the first record of each direction is
+//! encrypted under `client_write_IV` / `server_write_IV` from the key block,
+//! every later one under the last ciphertext block of the record before it
+//! ([`CbcState::with_chained_iv`]). The IV of the next record is thus on the
+//! wire before that record is written, which is what BEAST (Duong and Rizzo,
+//! 2011) exploits: a sender that lets an attacker choose the first block of
+//! a record turns CBC into a guess-and-check oracle for one block.
+//!
+//! [RFC 2246 §6.2.3.2]: https://www.rfc-editor.org/rfc/rfc2246#section-6.2.3.2
 
 use aes::cipher::generic_array::GenericArray;
 use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
@@ -45,12 +56,23 @@ pub const BLOCK: usize = 16;
 /// An expanded AES key: the key schedule runs once per ChangeCipherSpec, not per record.
 // Always boxed (see `CbcState::aes`), so the variants' size difference costs nothing.
 #[allow(clippy::large_enum_variant)]
-enum AesKey {
+pub(super) enum AesKey {
     Aes128(Aes128),
     Aes256(Aes256),
 }
 
 impl AesKey {
+    /// Expands `key` for a CBC `cipher`; [`Error::Internal`] for another
+    /// cipher or a key of the wrong length.
+    pub(super) fn new(cipher: BulkCipher, key: &[u8]) -> Result<AesKey, Error> {
+        let bad_key = |_| Error::Internal(format!("{cipher:?}: key of {} bytes", key.len()));
+        match cipher {
+            BulkCipher::Aes128Cbc => Ok(AesKey::Aes128(Aes128::new_from_slice(key).map_err(bad_key)?)),
+            BulkCipher::Aes256Cbc => Ok(AesKey::Aes256(Aes256::new_from_slice(key).map_err(bad_key)?)),
+            other => Err(Error::Internal(format!("{other:?} is not a CBC cipher"))),
+        }
+    }
+
     fn encrypt(&self, block: &mut [u8; BLOCK]) {
         let b = GenericArray::from_mut_slice(block);
         match self {
@@ -80,7 +102,7 @@ const PAR_BLOCKS: usize = 8;
 ///
 /// Serial by construction (each block waits for the previous ciphertext), so
 /// it runs at the latency of one AES encryption per 16 bytes.
-fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
+pub(super) fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
     let Some((iv, rest)) = buf.split_first_chunk_mut::<BLOCK>() else {
         return;
     };
@@ -141,7 +163,7 @@ pub enum PaddingFault {
 /// Eight blocks at a time: each group is copied out, decrypted in one call,
 /// and XORed back from the last block to the first, so that `C(i-1)` is
 /// still ciphertext when `Pi` is written.
-fn cbc_decrypt(key: &AesKey, buf: &mut [u8]) {
+pub(super) fn cbc_decrypt(key: &AesKey, buf: &mut [u8]) {
     let Some((iv, rest)) = buf.split_first_chunk_mut::<BLOCK>() else {
         return;
     };
@@ -192,6 +214,9 @@ pub struct CbcState {
     aes: Box<AesKey>,
     /// RFC 7366 encrypt-then-MAC instead of RFC 5246 MAC-then-encrypt.
     encrypt_then_mac: bool,
+    /// TLS 1.0 only: the IV of the next record, implicit (RFC 2246
+    /// §6.2.3.2). `None`: an explicit IV per record (TLS 1.1, 1.2).
+    chained_iv: Option<[u8; BLOCK]>,
 }
 
 impl std::fmt::Debug for CbcState {
@@ -202,6 +227,7 @@ impl std::fmt::Debug for CbcState {
             .field("cipher", &self.cipher)
             .field("mac", &self.mac)
             .field("encrypt_then_mac", &self.encrypt_then_mac)
+            .field("chained_iv", &self.chained_iv.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -216,12 +242,7 @@ impl CbcState {
         mac_key: &[u8],
         enc_key: &[u8],
     ) -> Result<CbcState, Error> {
-        let bad_key = |_| Error::Internal(format!("{cipher:?}: key of {} bytes", enc_key.len()));
-        let aes = match cipher {
-            BulkCipher::Aes128Cbc => AesKey::Aes128(Aes128::new_from_slice(enc_key).map_err(bad_key)?),
-            BulkCipher::Aes256Cbc => AesKey::Aes256(Aes256::new_from_slice(enc_key).map_err(bad_key)?),
-            other => return Err(Error::Internal(format!("{other:?} is not a CBC cipher"))),
-        };
+        let aes = AesKey::new(cipher, enc_key)?;
         if mac_key.len() != mac.len() {
             return Err(Error::Internal(format!(
                 "{mac:?}: MAC key of {} bytes",
@@ -236,7 +257,50 @@ impl CbcState {
                 .ok_or_else(|| Error::Internal("CBC suite without an HMAC".into()))?,
             aes: Box::new(aes),
             encrypt_then_mac: false,
+            chained_iv: None,
         })
+    }
+
+    /// The same keys with TLS 1.0's implicit IV chain (RFC 2246 §6.2.3.2):
+    /// `first_iv` is this direction's write IV from the key block (RFC 2246
+    /// §6.3), and every record after the first is encrypted under the last
+    /// ciphertext block of the one before. No IV is sent. Fails with
+    /// [`Error::Internal`] unless `first_iv` is one block.
+    pub fn with_chained_iv(mut self, first_iv: &[u8]) -> Result<CbcState, Error> {
+        let iv: [u8; BLOCK] = first_iv.try_into().map_err(|_| {
+            Error::Internal(format!(
+                "TLS 1.0 CBC: write IV of {} bytes (want {BLOCK})",
+                first_iv.len()
+            ))
+        })?;
+        self.chained_iv = Some(iv);
+        Ok(self)
+    }
+
+    /// Whether the IV is TLS 1.0's implicit chain rather than explicit.
+    pub fn chained_iv(&self) -> bool {
+        self.chained_iv.is_some()
+    }
+
+    /// TLS 1.0: the next IV is the last ciphertext block of `ciphertext`
+    /// (RFC 2246 §6.2.3.2), told to the observer with the IV this record used.
+    fn advance_chain(&mut self, seq: u64, used: [u8; BLOCK], ciphertext: &[u8], hooks: &mut Hooks<'_>) {
+        let Some(last) = ciphertext
+            .len()
+            .checked_sub(BLOCK)
+            .and_then(|at| ciphertext.get(at..))
+        else {
+            return;
+        };
+        let mut next = [0u8; BLOCK];
+        next.copy_from_slice(last);
+        self.chained_iv = Some(next);
+        hooks.emit(&Event::CbcIvChain {
+            direction: self.direction,
+            seq,
+            iv: &used,
+            next_iv: &next,
+        });
     }
 
     /// The same keys with encrypt-then-MAC (RFC 7366) on or off. [`CbcState::new`]
@@ -261,7 +325,7 @@ impl CbcState {
     #[allow(clippy::too_many_arguments)]
     #[cfg(test)]
     pub(super) fn seal(
-        &self,
+        &mut self,
         seq: u64,
         typ: ContentType,
         version: ProtocolVersion,
@@ -297,7 +361,7 @@ impl CbcState {
     /// ```
     // ANCHOR: seal
     pub(super) fn seal_padded(
-        &self,
+        &mut self,
         seq: u64,
         plaintext: Plaintext<'_>,
         out: &mut Vec<u8>,
@@ -305,6 +369,9 @@ impl CbcState {
         hooks: &mut Hooks<'_>,
         padding_fault: PaddingFault,
     ) -> Option<(u8, u8)> {
+        if let Some(iv) = self.chained_iv {
+            return self.seal_chained(seq, iv, plaintext, out, hooks, padding_fault);
+        }
         let iv_at = out.len();
         // Explicit IV, fresh per record (RFC 5246 §6.2.3.2): an IV the attacker
         // can predict (TLS 1.0's chained IV) is what BEAST exploited.
@@ -331,6 +398,45 @@ impl CbcState {
     }
     // ANCHOR_END: seal
 
+    /// TLS 1.0 sealing (RFC 2246 §6.2.3.2): the same record as
+    /// [`CbcState::seal_padded`] under the chained IV `iv`, which is not
+    /// sent; the record's last ciphertext block becomes the next IV. With
+    /// encrypt-then-MAC the MAC covers the ciphertext alone (RFC 7366 §3:
+    /// there is no IV on the wire to cover).
+    // ANCHOR: seal_chained
+    fn seal_chained(
+        &mut self,
+        seq: u64,
+        iv: [u8; BLOCK],
+        plaintext: Plaintext<'_>,
+        out: &mut Vec<u8>,
+        hooks: &mut Hooks<'_>,
+        padding_fault: PaddingFault,
+    ) -> Option<(u8, u8)> {
+        let iv_at = out.len();
+        // IV ‖ plaintext … in the buffer for the CBC loop; the IV is cut out after.
+        out.extend_from_slice(&iv);
+        out.extend_from_slice(plaintext.fragment);
+        let changed = if self.encrypt_then_mac {
+            let changed = pad_to_block(out, plaintext.fragment.len() + 1, padding_fault);
+            cbc_encrypt(&self.aes, &mut out[iv_at..]);
+            out.drain(iv_at..iv_at + BLOCK);
+            self.advance_chain(seq, iv, &out[iv_at..], hooks);
+            self.append_mac(seq, plaintext, iv_at, out, hooks);
+            changed
+        } else {
+            self.append_mac(seq, plaintext, iv_at + BLOCK, out, hooks);
+            let used = plaintext.fragment.len() + self.mac_len() + 1;
+            let changed = pad_to_block(out, used, padding_fault);
+            cbc_encrypt(&self.aes, &mut out[iv_at..]);
+            out.drain(iv_at..iv_at + BLOCK);
+            self.advance_chain(seq, iv, &out[iv_at..], hooks);
+            changed
+        };
+        changed
+    }
+    // ANCHOR_END: seal_chained
+
     /// Appends `HMAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length ‖ out[from..])`
     /// to `out` and emits `MacInput` with `out[from..]` as the covered bytes:
     /// the plaintext for MAC-then-encrypt, `IV ‖ ciphertext` for encrypt-then-MAC.
@@ -356,10 +462,11 @@ impl CbcState {
         out.extend_from_slice(mac.as_ref());
     }
 
-    /// Decrypts and verifies `payload` (`IV ‖ ciphertext`) in place; on
-    /// success truncates it to the plaintext and returns true.
+    /// Decrypts and verifies `payload` (`IV ‖ ciphertext`; TLS 1.0: the
+    /// ciphertext alone) in place; on success truncates it to the plaintext
+    /// and returns true.
     pub(super) fn open(
-        &self,
+        &mut self,
         seq: u64,
         header: &RecordHeader,
         payload: &mut Vec<u8>,
@@ -367,6 +474,16 @@ impl CbcState {
     ) -> bool {
         if self.encrypt_then_mac {
             return self.open_etm(seq, header, payload, hooks);
+        }
+        if let Some(iv) = self.chained_iv {
+            // TLS 1.0: put the implicit IV in front, where an explicit one
+            // would be, so the checks and the decryption below are the same.
+            // The next IV is this record's last ciphertext block.
+            if payload.is_empty() || !payload.len().is_multiple_of(BLOCK) {
+                return false;
+            }
+            self.advance_chain(seq, iv, payload, hooks);
+            payload.splice(0..0, iv);
         }
         let len = payload.len(); // public
                                  // Public checks (lengths only): an IV, whole blocks, and at least one
@@ -404,7 +521,7 @@ impl CbcState {
     /// decryption and the padding check only if it verified.
     // ANCHOR: open_etm
     fn open_etm(
-        &self,
+        &mut self,
         seq: u64,
         header: &RecordHeader,
         payload: &mut Vec<u8>,
@@ -412,8 +529,9 @@ impl CbcState {
     ) -> bool {
         let len = payload.len(); // public
         let mac_len = self.mac_len(); // public
-                                      // Public checks (lengths only): IV, at least one block, MAC, and whole blocks before the MAC.
-        if len < 2 * BLOCK + mac_len || !(len - mac_len).is_multiple_of(BLOCK) {
+        let iv_len = if self.chained_iv.is_some() { 0 } else { BLOCK }; // public
+                                                                        // Public checks (lengths only): IV, at least one block, MAC, and whole blocks before the MAC.
+        if len < iv_len + BLOCK + mac_len || !(len - mac_len).is_multiple_of(BLOCK) {
             return false;
         }
         // 1. The MAC, on the ciphertext: only this result decides whether we decrypt.
@@ -431,8 +549,13 @@ impl CbcState {
             // Not decrypted, padding never examined: no oracle.
             return false;
         };
-        // 2. Decrypt IV ‖ ciphertext; the MAC is dropped.
+        // 2. Decrypt IV ‖ ciphertext; the MAC is dropped. TLS 1.0: the
+        // implicit IV goes in front, and the next IV is the last block.
         payload.truncate(body_len);
+        if let Some(iv) = self.chained_iv {
+            self.advance_chain(seq, iv, payload, hooks);
+            payload.splice(0..0, iv);
+        }
         cbc_decrypt(&self.aes, payload);
         let fragment = payload.get(BLOCK..).unwrap_or_default();
         // 3. The padding of an authenticated record.
@@ -492,7 +615,7 @@ mod tests {
         for etm in [false, true] {
             // 11 bytes: 11 + 20 + 1 = 32, whole blocks, minimal padding empty (MtE).
             for len in [16usize, 11, 15] {
-                let state = CbcState::new(
+                let mut state = CbcState::new(
                     Direction::ClientToServer,
                     BulkCipher::Aes128Cbc,
                     alg,

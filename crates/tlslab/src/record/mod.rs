@@ -16,8 +16,10 @@
 //!   sequence number (§6.1), and seals or opens one record at a time:
 //!   * [`cbc`]: MAC-then-encrypt with an explicit IV (§6.2.3.2), or
 //!     encrypt-then-MAC when negotiated (RFC 7366, [`RecordOptions`]), AES
-//!     chaining written out over the raw block cipher;
+//!     chaining written out over the raw block cipher; for TLS 1.0 the
+//!     implicit IV chain (RFC 2246 §6.2.3.2);
 //!   * [`aead`]: AES-GCM (RFC 5288) and ChaCha20-Poly1305 (RFC 7905);
+//!   * [`ssl3`]: SSL 3.0's CBC records (RFC 6101 §5.2.3.2), to replay captures;
 //!   * [`verify`]: the CBC verifier twins. `verify_constant_time` decides;
 //!     `explain` tells the observer what it saw (and their encrypt-then-MAC
 //!     counterparts, MAC before decryption).
@@ -32,12 +34,14 @@ pub mod cbc;
 mod deframer;
 pub mod hmac;
 mod joiner;
+pub mod ssl3;
 pub mod verify;
 
 pub use aead::AeadState;
 pub use cbc::{CbcState, PaddingFault};
 pub use deframer::Deframer;
 pub use joiner::{HandshakeJoiner, MAX_HANDSHAKE_MESSAGE};
+pub use ssl3::Ssl3CbcState;
 
 use crate::crypto::key_block::KeyBlock;
 use crate::crypto::suites::{BulkCipher, SuiteInfo};
@@ -74,7 +78,7 @@ pub fn pseudo_header(seq: u64, typ: ContentType, version: ProtocolVersion, lengt
 }
 // ANCHOR_END: pseudo_header
 
-/// One record's plaintext as the record faults' seal takes it (`seal_unannounced`):
+/// One record's plaintext as the faults' sealing path takes it:
 /// `TLSPlaintext.type`, the `version` of the header and the MAC input, and
 /// the fragment (at most [`MAX_PLAINTEXT`] bytes).
 #[derive(Clone, Copy, Debug)]
@@ -98,6 +102,9 @@ pub enum Protection {
     Cbc(CbcState),
     /// AEAD cipher (§6.2.3.3).
     Aead(AeadState),
+    /// SSL 3.0 block cipher: its own MAC, chained IVs, unchecked padding
+    /// bytes (RFC 6101 §5.2.3.2).
+    Ssl3(Ssl3CbcState),
 }
 
 impl std::fmt::Debug for Protection {
@@ -106,6 +113,7 @@ impl std::fmt::Debug for Protection {
             Protection::Null => f.write_str("Null"),
             Protection::Cbc(s) => f.debug_tuple("Cbc").field(s).finish(),
             Protection::Aead(s) => f.debug_tuple("Aead").field(s).finish(),
+            Protection::Ssl3(s) => f.debug_tuple("Ssl3").field(s).finish(),
         }
     }
 }
@@ -118,6 +126,22 @@ pub struct RecordOptions {
     /// Ignored for AEAD suites, which have no separate MAC (RFC 7366 §3: a
     /// server must not accept the extension with them).
     pub encrypt_then_mac: bool,
+    /// TLS 1.0 was negotiated: CBC records carry no IV, each is encrypted
+    /// under the last ciphertext block of the previous record, the first
+    /// under the key block's write IV (RFC 2246 §6.2.3.2, §6.3). Ignored
+    /// for AEAD suites (which TLS 1.0 does not have).
+    pub chained_iv: bool,
+}
+
+impl RecordOptions {
+    /// The options that follow from a negotiated version: the implicit IV
+    /// chain for TLS 1.0 (and SSL 3.0), explicit IVs from TLS 1.1 on.
+    pub fn for_version(version: ProtocolVersion, encrypt_then_mac: bool) -> RecordOptions {
+        RecordOptions {
+            encrypt_then_mac,
+            chained_iv: version.0 <= ProtocolVersion::TLS10.0,
+        }
+    }
 }
 
 impl Protection {
@@ -167,11 +191,15 @@ impl Protection {
         }
         match suite.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => {
-                // TLS 1.2 CBC ignores the key block's IVs: the IV is explicit per record.
-                Ok(Protection::Cbc(
-                    CbcState::new(direction, suite.cipher, suite.mac, mac_key, enc_key)?
-                        .with_encrypt_then_mac(options.encrypt_then_mac),
-                ))
+                // TLS 1.1 and 1.2 CBC ignore the key block's IVs: the IV is
+                // explicit per record. TLS 1.0 starts its IV chain there.
+                let state = CbcState::new(direction, suite.cipher, suite.mac, mac_key, enc_key)?
+                    .with_encrypt_then_mac(options.encrypt_then_mac);
+                Ok(Protection::Cbc(if options.chained_iv {
+                    state.with_chained_iv(iv)?
+                } else {
+                    state
+                }))
             }
             BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm | BulkCipher::Chacha20Poly1305 => {
                 if iv.len() != suite.fixed_iv_len() {
@@ -190,6 +218,39 @@ impl Protection {
                 )?))
             }
         }
+    }
+}
+
+impl Protection {
+    /// SSL 3.0 protection for `direction` from an SSL 3.0 key block
+    /// ([`crate::crypto::ssl3::compute_key_block`]): the write MAC secret,
+    /// key and IV of that side (RFC 6101 §6.2.2). Only the AES-CBC suites
+    /// with SHA-1 exist here; anything else is [`Error::Internal`].
+    pub fn ssl3_from_key_block(
+        suite: &SuiteInfo,
+        kb: &KeyBlock,
+        direction: Direction,
+    ) -> Result<Protection, Error> {
+        let (mac_key, enc_key, iv) = match direction {
+            Direction::ClientToServer => (
+                &kb.client_write_mac_key,
+                &kb.client_write_key,
+                &kb.client_write_iv,
+            ),
+            Direction::ServerToClient => (
+                &kb.server_write_mac_key,
+                &kb.server_write_key,
+                &kb.server_write_iv,
+            ),
+        };
+        Ok(Protection::Ssl3(Ssl3CbcState::new(
+            direction,
+            suite.cipher,
+            suite.mac,
+            mac_key,
+            enc_key,
+            iv,
+        )?))
     }
 }
 
@@ -276,7 +337,7 @@ impl RecordLayerState {
     /// before and after the change; `None` when nothing was changed (no
     /// padding fault, or a protection without padding: AEAD or none).
     ///
-    /// For the record faults' wrapper (`Faults::seal_record`), which may still change the
+    /// For `Faults::seal_record` (the faults module), which may still change the
     /// sealed bytes (a flipped bit, a cut) and then announces the record as
     /// it goes on the wire with [`announce_record_out`]: the trace must show
     /// the bytes the peer receives, not the ones before the fault. `seq` is
@@ -318,16 +379,21 @@ impl RecordLayerState {
         self.check_seq()?;
         let start = out.len();
         out.extend_from_slice(&[0u8; RecordHeader::LEN]);
-        let sealed = match &self.protection {
+        let seq = self.seq;
+        let sealed = match &mut self.protection {
             Protection::Null => {
                 out.extend_from_slice(fragment);
                 Ok(())
             }
             Protection::Cbc(c) => {
-                changed = c.seal_padded(self.seq, plaintext, out, rng, hooks, padding_fault);
+                changed = c.seal_padded(seq, plaintext, out, rng, hooks, padding_fault);
                 Ok(())
             }
-            Protection::Aead(a) => a.seal(self.seq, typ, version, fragment, out, hooks),
+            Protection::Aead(a) => a.seal(seq, typ, version, fragment, out, hooks),
+            Protection::Ssl3(s) => {
+                s.seal(seq, typ, fragment, out, hooks);
+                Ok(())
+            }
         };
         let payload_len = out.len() - start - RecordHeader::LEN;
         let length = sealed.and_then(|()| {
@@ -399,10 +465,12 @@ impl RecordLayerState {
             seq: self.seq,
             content_type: header.content_type,
         });
-        let ok = match &self.protection {
+        let seq = self.seq;
+        let ok = match &mut self.protection {
             Protection::Null => true,
-            Protection::Cbc(c) => c.open(self.seq, header, payload, hooks),
-            Protection::Aead(a) => a.open(self.seq, header, payload, hooks),
+            Protection::Cbc(c) => c.open(seq, header, payload, hooks),
+            Protection::Aead(a) => a.open(seq, header, payload, hooks),
+            Protection::Ssl3(s) => s.open(seq, header, payload, hooks),
         };
         if !ok {
             return Err(bad);

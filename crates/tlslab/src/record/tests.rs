@@ -582,7 +582,7 @@ fn overlong_plaintext_after_decryption_is_record_overflow() {
         );
         let mut payload = Vec::new();
         match Protection::from_key_block(s, &kb, Direction::ClientToServer).unwrap() {
-            Protection::Cbc(c) => c.seal(
+            Protection::Cbc(mut c) => c.seal(
                 0,
                 ContentType::APPLICATION_DATA,
                 ProtocolVersion::TLS12,
@@ -601,7 +601,7 @@ fn overlong_plaintext_after_decryption_is_record_overflow() {
                     &mut Hooks::none(),
                 )
                 .unwrap(),
-            Protection::Null => unreachable!(),
+            Protection::Null | Protection::Ssl3(_) => unreachable!("TLS suites only"),
         }
         let header = RecordHeader {
             content_type: ContentType::APPLICATION_DATA,
@@ -835,6 +835,7 @@ const KAT_ETM_BAD_PADDING: &str = "1703030034505152535455565758595a5b5c5d5e5f28f
 
 const ETM: RecordOptions = RecordOptions {
     encrypt_then_mac: true,
+    chained_iv: false,
 };
 
 fn protected_etm(id: u16, kb: &KeyBlock, direction: Direction) -> RecordLayerState {
@@ -1055,5 +1056,179 @@ fn etm_round_trips_every_plaintext_length_around_block_boundaries() {
             pt,
             "len {len}"
         );
+    }
+}
+
+// TLS 1.0's implicit IV chain (RFC 2246 §6.2.3.2). Known answers built with
+// Python's `cryptography` 48.0.0, `python3 kat_tls10.py`:
+//
+//    import hmac, hashlib, struct
+//    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+//    key, mk, iv = bytes([9]*16), bytes([7]*20), bytes([3]*16)
+//    for seq, pt in enumerate([b"hello", b"", b"0123456789abcdef0123456789abcdef!"]):
+//        mac = hmac.new(mk, struct.pack(">QBHH", seq, 23, 0x0301, len(pt)) + pt, hashlib.sha1).digest()
+//        body = pt + mac
+//        pad = 15 - len(body) % 16
+//        body += bytes([pad] * (pad + 1))
+//        e = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+//        ct = e.update(body) + e.finalize()
+//        print(struct.pack(">BHH", 23, 0x0301, len(ct)).hex() + ct.hex())
+//        iv = ct[-16:]
+const KAT_TLS10_CHAIN: [&str; 3] = [
+    "17030100209c1402443d0b40ecad3b538592326a585ade5c3f56bf06df1802a5a0d4e559ed",
+    "1703010020bf97420a9541c835cebb27dd38e4842a031d3ed129d6b708eff261a6b26b04ba",
+    "1703010040006a9b2514b304f22f1dc68d8912e5e94fdadbcef65bd7b3c2e7d249620299b57fdea10610ee73b66aecbace4fdba98d0620abcab2fde80273222ecf05f04404",
+];
+const KAT_TLS10_PLAINTEXTS: [&[u8]; 3] = [b"hello", b"", b"0123456789abcdef0123456789abcdef!"];
+
+/// TLS 1.0 draws no IV: an rng that fails the test if asked.
+struct NoIvRng;
+
+impl crate::rng::Rng for NoIvRng {
+    fn fill(&mut self, _: &mut [u8]) {
+        panic!("TLS 1.0 CBC must not draw an IV");
+    }
+}
+
+fn tls10_key_block() -> KeyBlock {
+    KeyBlock {
+        client_write_mac_key: vec![7u8; 20].into(),
+        server_write_mac_key: vec![7u8; 20].into(),
+        client_write_key: vec![9u8; 16].into(),
+        server_write_key: vec![9u8; 16].into(),
+        client_write_iv: vec![3u8; 16].into(),
+        server_write_iv: vec![3u8; 16].into(),
+    }
+}
+
+fn tls10_state(direction: Direction) -> RecordLayerState {
+    let options = RecordOptions::for_version(ProtocolVersion::TLS10, false);
+    assert!(options.chained_iv);
+    let mut s = RecordLayerState::new(direction);
+    s.change_protection(
+        Protection::from_key_block_with(suite(0x002f), &tls10_key_block(), direction, options).unwrap(),
+    );
+    s
+}
+
+/// Sealing three records under TLS 1.0 gives the records Python built: no
+/// IV on the wire, the first under client_write_IV, each later one under
+/// the previous record's last ciphertext block. The rng is never asked
+/// for an IV.
+#[test]
+fn tls10_seal_chains_the_iv() {
+    let mut s = tls10_state(Direction::ClientToServer);
+    let mut rng = NoIvRng;
+    let mut log = Log::default();
+    for (pt, kat) in KAT_TLS10_PLAINTEXTS.iter().zip(KAT_TLS10_CHAIN) {
+        let mut out = vec![];
+        s.seal(
+            ContentType::APPLICATION_DATA,
+            ProtocolVersion::TLS10,
+            pt,
+            &mut out,
+            &mut rng,
+            &mut Hooks::new(&mut log),
+        )
+        .unwrap();
+        assert_eq!(hex::encode(&out), kat);
+    }
+}
+
+/// Opening the same records in order gives the plaintexts back and reports
+/// the chain: each record's IV and the next one, which is the record's last
+/// ciphertext block.
+#[test]
+fn tls10_open_follows_the_chain_and_reports_it() {
+    let mut s = tls10_state(Direction::ServerToClient);
+    let mut rec = crate::observer::Recorder::new();
+    let mut prev_last = vec![3u8; 16];
+    for (pt, kat) in KAT_TLS10_PLAINTEXTS.iter().zip(KAT_TLS10_CHAIN) {
+        let wire = hex::decode(kat).unwrap();
+        let header = RecordHeader::decode(wire[..5].try_into().unwrap());
+        let mut payload = wire[5..].to_vec();
+        s.open(&header, &mut payload, &mut Hooks::new(&mut rec)).unwrap();
+        assert_eq!(payload, *pt);
+        let chain: Vec<_> = rec
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                crate::observer::OwnedEvent::CbcIvChain { iv, next_iv, .. } => {
+                    Some((iv.0.clone(), next_iv.0.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        let (iv, next) = chain.last().unwrap();
+        assert_eq!(*iv, prev_last);
+        assert_eq!(next[..], wire[wire.len() - 16..]);
+        prev_last = next.clone();
+    }
+}
+
+/// Out of order, the chain breaks: the second record opened first fails
+/// (its IV would have been the first record's last block), with
+/// bad_record_mac like every record failure.
+#[test]
+fn tls10_record_out_of_chain_fails() {
+    let mut s = tls10_state(Direction::ServerToClient);
+    let wire = hex::decode(KAT_TLS10_CHAIN[2]).unwrap();
+    let header = RecordHeader::decode(wire[..5].try_into().unwrap());
+    let mut payload = wire[5..].to_vec();
+    // seq 0 and the key block's IV, where the record was made with seq 2 and
+    // the second record's last block: MAC and first block both wrong.
+    let e = s.open(&header, &mut payload, &mut Hooks::none()).unwrap_err();
+    assert!(
+        matches!(e, Error::Record(RecordError::BadRecordMac { .. })),
+        "{e:?}"
+    );
+}
+
+/// TLS 1.0 with encrypt_then_mac (RFC 7366 §3): there is no IV on the wire,
+/// so the MAC covers the ciphertext alone; a record sealed by one side opens
+/// on the other, three times in a row (the chain advances on both sides).
+#[test]
+fn tls10_encrypt_then_mac_round_trip() {
+    let options = RecordOptions::for_version(ProtocolVersion::TLS10, true);
+    let kb = tls10_key_block();
+    let mut w = RecordLayerState::new(Direction::ClientToServer);
+    w.change_protection(
+        Protection::from_key_block_with(suite(0x002f), &kb, Direction::ClientToServer, options).unwrap(),
+    );
+    // The reader uses the server_* keys, which are the same bytes here.
+    let mut r = RecordLayerState::new(Direction::ServerToClient);
+    r.change_protection(
+        Protection::from_key_block_with(suite(0x002f), &kb, Direction::ServerToClient, options).unwrap(),
+    );
+    let mut rng = NoIvRng;
+    for pt in KAT_TLS10_PLAINTEXTS {
+        let mut out = vec![];
+        w.seal(
+            ContentType::APPLICATION_DATA,
+            ProtocolVersion::TLS10,
+            pt,
+            &mut out,
+            &mut rng,
+            &mut Hooks::none(),
+        )
+        .unwrap();
+        // ciphertext (whole blocks) ‖ 20-byte MAC, no IV.
+        assert_eq!((out.len() - 5 - 20) % 16, 0);
+        assert_eq!(out.len() - 5 - 20, (pt.len() + 1).div_ceil(16) * 16);
+        // The MAC covers seq ‖ type ‖ version ‖ length ‖ ciphertext.
+        let ct = &out[5..out.len() - 20];
+        let key = ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &[7u8; 20]);
+        let ph = pseudo_header(
+            w.seq - 1,
+            ContentType::APPLICATION_DATA,
+            ProtocolVersion::TLS10,
+            ct.len(),
+        );
+        let mac = ring::hmac::sign(&key, &[&ph[..], ct].concat());
+        assert_eq!(&out[out.len() - 20..], mac.as_ref());
+        let header = RecordHeader::decode(out[..5].try_into().unwrap());
+        let mut payload = out[5..].to_vec();
+        r.open(&header, &mut payload, &mut Hooks::none()).unwrap();
+        assert_eq!(payload, pt);
     }
 }

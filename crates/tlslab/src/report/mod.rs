@@ -169,15 +169,18 @@ pub fn capture_html(
         connections: vec![],
     };
     let mut recorded = vec![];
+    let mut secrets = secrets.clone();
     for c in &connections {
         if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
             report.empty_connections += 1;
             continue;
         }
         let mut rec = ReportRecorder::new(options.record_limit);
-        report
-            .connections
-            .push(crate::capture::analyze_connection(c, secrets, &mut rec));
+        let r = crate::capture::analyze_connection(c, &secrets, &mut rec);
+        for (id, ms) in &r.sessions {
+            secrets.keylog.remember_session(id.clone(), *ms);
+        }
+        report.connections.push(r);
         recorded.push(rec.finish());
     }
     Ok(capture_report_html(options, &report, &recorded))
@@ -225,6 +228,11 @@ fn collect_secrets(events: &[OwnedEvent], red: &mut Redactor) {
                 red.add(&p.secret);
                 red.add(&p.output);
                 p.a.iter().chain(&p.hmac_outputs).for_each(|v| red.add(v));
+                for half in &p.halves {
+                    red.add(&half.secret);
+                    red.add(&half.output);
+                    half.a.iter().chain(&half.hmac_outputs).for_each(|v| red.add(v));
+                }
             }
             OwnedEvent::MasterSecret { master_secret, .. }
             | OwnedEvent::ResumptionOffered { master_secret, .. }
@@ -253,6 +261,17 @@ fn collect_secrets(events: &[OwnedEvent], red: &mut Redactor) {
                 red.add(encoded_block);
             }
             OwnedEvent::DhSharedSecret { z, .. } => red.add(z),
+            OwnedEvent::Ssl3Hash {
+                purpose,
+                inner,
+                outer,
+                output,
+            } if *purpose == "master_secret" || *purpose == "key_block" => {
+                for v in inner.iter().chain(outer.iter()) {
+                    red.add(v);
+                }
+                red.add(output);
+            }
             _ => {}
         }
     }

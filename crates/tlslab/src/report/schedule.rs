@@ -41,8 +41,8 @@ fn prf_body(p: &OwnedPrfCall, red: &Redactor, seed_parts: &[(&str, usize)]) -> S
     let mut s = String::from("<table class=\"kv\">");
     let _ = write!(
         s,
-        "<tr><th>PRF</th><td>P_{:?}</td></tr><tr><th>label</th><td><code>\"{}\"</code></td></tr><tr><th>secret</th><td>{}</td></tr>",
-        p.hash,
+        "<tr><th>PRF</th><td>{}</td></tr><tr><th>label</th><td><code>\"{}\"</code></td></tr><tr><th>secret</th><td>{}</td></tr>",
+        esc(p.hash.prf_name()),
         esc(&String::from_utf8_lossy(&p.label)),
         html::value(&p.secret, red, true)
     );
@@ -54,9 +54,48 @@ fn prf_body(p: &OwnedPrfCall, red: &Redactor, seed_parts: &[(&str, usize)]) -> S
     }
     let _ = write!(
         s,
-        "<tr><th>seed</th><td>{}</td></tr><tr><th>A(i), HMAC outputs</th><td>{} iterations</td></tr><tr><th>output</th><td>{}</td></tr></table>",
-        html::annotated(&p.seed, &fields, red),
-        p.a.len(),
+        "<tr><th>seed</th><td>{}</td></tr>",
+        html::annotated(&p.seed, &fields, red)
+    );
+    if p.halves.is_empty() {
+        let _ = write!(
+            s,
+            "<tr><th>A(i), HMAC outputs</th><td>{} iterations</td></tr>",
+            p.a.len()
+        );
+    }
+    // TLS 1.0/1.1 (RFC 2246 §5): S1 and S2, each half's stream, then the XOR.
+    for (half, name) in p.halves.iter().zip(["S1", "S2"]) {
+        let steps: String = half
+            .a
+            .iter()
+            .zip(&half.hmac_outputs)
+            .enumerate()
+            .map(|(i, (a, h))| {
+                format!(
+                    "<div>A({n}) = {}<br>HMAC(A({n}) + label + seed) = {}</div>",
+                    html::value(a, red, true),
+                    html::value(h, red, true),
+                    n = i + 1
+                )
+            })
+            .collect();
+        let _ = write!(
+            s,
+            "<tr><th>{name}</th><td>{}</td></tr><tr><th>{}({name}, label + seed)</th><td>{steps}{}</td></tr>",
+            html::value(&half.secret, red, true),
+            esc(half.hash),
+            html::value(&half.output, red, true)
+        );
+    }
+    let _ = write!(
+        s,
+        "<tr><th>{}</th><td>{}</td></tr></table>",
+        if p.halves.is_empty() {
+            "output"
+        } else {
+            "output = P_MD5 XOR P_SHA1"
+        },
         html::value(&p.output, red, true)
     );
     s

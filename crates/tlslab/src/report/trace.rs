@@ -11,7 +11,8 @@ use super::{render, HtmlOptions, Section};
 use crate::bytes::Bytes;
 use crate::error::Error;
 use crate::observer::{
-    OwnedEvent, OwnedMacInput, OwnedNonceParts, OwnedPaddingView, OwnedPrfCall, OwnedRecordView, Recorder,
+    OwnedEvent, OwnedMacInput, OwnedNonceParts, OwnedPaddingView, OwnedPrfCall, OwnedPrfHalf,
+    OwnedRecordView, Recorder,
 };
 use crate::replay::{Action, Bundle};
 use crate::types::{KeyBlock, PrfHash};
@@ -211,6 +212,29 @@ fn known(text: Option<&str>, names: &[&'static str]) -> Option<&'static str> {
     names.iter().copied().find(|n| *n == t)
 }
 
+/// The `halves` of a TLS 1.0/1.1 `prf` object (absent for TLS 1.2).
+fn prf_halves(r: &mut Fields<'_>) -> Option<Vec<OwnedPrfHalf>> {
+    let Some(items) = r.v.get("halves") else {
+        return Some(Vec::new());
+    };
+    let mut halves = Vec::new();
+    for item in items.as_array()? {
+        let mut h = Fields {
+            v: item,
+            redacted: false,
+        };
+        halves.push(OwnedPrfHalf {
+            hash: known(h.str("hash"), &["P_MD5", "P_SHA1"])?,
+            secret: h.bytes("secret")?,
+            a: h.list("a")?,
+            hmac_outputs: h.list("hmac_outputs")?,
+            output: h.bytes("output")?,
+        });
+        r.redacted |= h.redacted;
+    }
+    Some(halves)
+}
+
 fn event(name: &str, r: &mut Fields<'_>) -> Option<OwnedEvent> {
     Some(match name {
         "record_out" => OwnedEvent::RecordOut(record(r)?),
@@ -257,6 +281,7 @@ fn event(name: &str, r: &mut Fields<'_>) -> Option<OwnedEvent> {
             )?,
             hash: match r.str("hash")? {
                 "P_SHA384" => PrfHash::Sha384,
+                "P_MD5 XOR P_SHA1" => PrfHash::Md5Sha1,
                 _ => PrfHash::Sha256,
             },
             secret: r.bytes("secret")?,
@@ -265,6 +290,7 @@ fn event(name: &str, r: &mut Fields<'_>) -> Option<OwnedEvent> {
             a: r.list("a")?,
             hmac_outputs: r.list("hmac_outputs")?,
             output: r.bytes("output")?,
+            halves: prf_halves(r)?,
         }),
         "master_secret" => OwnedEvent::MasterSecret {
             client_random: r.bytes("client_random")?,

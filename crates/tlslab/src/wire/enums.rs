@@ -216,6 +216,11 @@ wire_enum! {
         RSA_PSS_RSAE_SHA512 = 0x0806 => "rsa_pss_rsae_sha512",
         ED25519 = 0x0807 => "ed25519",
         RSA_PSS_PSS_SHA256 = 0x0809 => "rsa_pss_pss_sha256",
+        // Never on the wire: TLS 1.0/1.1 name no algorithm in their
+        // signatures, and an RSA one is PKCS#1 v1.5 over MD5 ‖ SHA-1 without
+        // DigestInfo (RFC 2246 §7.4.3). The private-use code point BoringSSL
+        // gives it (SSL_SIGN_RSA_PKCS1_MD5_SHA1) names it in our events.
+        RSA_PKCS1_MD5_SHA1 = 0xff01 => "rsa_pkcs1_md5_sha1",
     }
 }
 

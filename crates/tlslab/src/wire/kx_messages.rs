@@ -78,12 +78,25 @@ pub struct ServerKeyExchangeDhe {
 }
 
 impl ServerKeyExchangeDhe {
-    /// Decodes a body.
+    /// Decodes a TLS 1.2 body.
     pub fn decode(body: &[u8]) -> Result<ServerKeyExchangeDhe, DecodeError> {
+        ServerKeyExchangeDhe::decode_with(body, None)
+    }
+
+    /// Decodes a body whose signature has no algorithm field when `implicit`
+    /// names the scheme (TLS 1.0/1.1, RFC 2246 §7.4.3); with `None`, as TLS
+    /// 1.2 writes it.
+    pub fn decode_with(
+        body: &[u8],
+        implicit: Option<SignatureScheme>,
+    ) -> Result<ServerKeyExchangeDhe, DecodeError> {
         let mut r = Reader::new(body);
         let params = ServerDhParams::decode_from(&mut r)?;
         let params_raw = body[..r.offset()].to_vec();
-        let scheme = SignatureScheme(r.u16("DigitallySigned.algorithm")?);
+        let scheme = match implicit {
+            Some(s) => s,
+            None => SignatureScheme(r.u16("DigitallySigned.algorithm")?),
+        };
         let signature = r.vec_u16("DigitallySigned.signature")?.rest().to_vec();
         r.expect_empty("ServerKeyExchange")?;
         Ok(ServerKeyExchangeDhe {

@@ -367,8 +367,18 @@ pub struct ServerKeyExchangeEcdhe {
 }
 
 impl ServerKeyExchangeEcdhe {
-    /// Decodes a body.
+    /// Decodes a TLS 1.2 body.
     pub fn decode(body: &[u8]) -> Result<ServerKeyExchangeEcdhe, DecodeError> {
+        ServerKeyExchangeEcdhe::decode_with(body, None)
+    }
+
+    /// Decodes a body whose `signed_params` has no algorithm field when
+    /// `implicit` names the scheme (TLS 1.0/1.1: RFC 4492 §5.4, RFC 2246
+    /// §7.4.3); with `None`, as TLS 1.2 writes it.
+    pub fn decode_with(
+        body: &[u8],
+        implicit: Option<SignatureScheme>,
+    ) -> Result<ServerKeyExchangeEcdhe, DecodeError> {
         let mut r = Reader::new(body);
         let start = r.offset();
         let curve_type = EcCurveType(r.u8("ServerECDHParams.curve_params.curve_type")?);
@@ -382,7 +392,10 @@ impl ServerKeyExchangeEcdhe {
             return Err(r.invalid("ServerECDHParams.public", "empty point"));
         }
         let params_raw = body[start..r.offset()].to_vec();
-        let scheme = SignatureScheme(r.u16("DigitallySigned.algorithm")?);
+        let scheme = match implicit {
+            Some(s) => s,
+            None => SignatureScheme(r.u16("DigitallySigned.algorithm")?),
+        };
         let signature = r.vec_u16("DigitallySigned.signature")?.rest_slice().to_vec();
         r.expect_empty("ServerKeyExchange")?;
         Ok(ServerKeyExchangeEcdhe {

@@ -1,0 +1,769 @@
+//! `tlslab explain` on captures of SSL 3.0, TLS 1.0 and TLS 1.1 connections
+//! between real peers, taken here with tcpdump on 127.0.0.1.
+//!
+//! Expected values come from outside tlslab: the peers' own secrets
+//! (tlslite-ng's session state, `openssl s_server -keylogfile`), and
+//! tshark's decryption of the same capture with the same key log or server
+//! key, which the application data `explain` prints must equal byte for byte.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tlslab_peers::certs::{fresh_dir, make_material};
+use tlslab_peers::KeyType;
+
+const TLSLITE_PAIR: &str = include_str!("legacy_capture/tlslite_pair.py");
+
+fn tlslab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `tlslab explain CAPTURE ARGS --json`, parsed line by line; `ok` is
+/// whether it must exit 0.
+fn explain_json(capture: &Path, args: &[&str], ok: bool) -> Vec<Value> {
+    let mut all = vec!["explain", capture.to_str().unwrap(), "--json"];
+    all.extend_from_slice(args);
+    let (code, out, err) = tlslab(&all);
+    assert_eq!(code == 0, ok, "exit {code}\nstdout:\n{out}\nstderr:\n{err}");
+    out.lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn events<'a>(lines: &'a [Value], name: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
+    lines.iter().filter(move |l| l["event"] == name)
+}
+
+fn summary(lines: &[Value]) -> &Value {
+    events(lines, "connection_summary")
+        .next()
+        .unwrap_or_else(|| panic!("no connection summary in {lines:#?}"))
+}
+
+/// The decrypted application data `explain` printed, per direction.
+fn explained_data(lines: &[Value]) -> (Vec<u8>, Vec<u8>) {
+    let (mut c2s, mut s2c) = (vec![], vec![]);
+    for e in events(lines, "application_data") {
+        let data = hex::decode(e["data"].as_str().unwrap()).unwrap();
+        if e["direction"] == "client->server" {
+            c2s.extend(data);
+        } else {
+            s2c.extend(data);
+        }
+    }
+    (c2s, s2c)
+}
+
+/// tshark's decryption of the first TLS stream (`follow,tls,raw`: the
+/// client's bytes in hex, the server's indented by a tab), with `options`
+/// (`-o` settings naming the key log or the RSA key).
+fn tshark_follow(capture: &Path, options: &[String]) -> (Vec<u8>, Vec<u8>) {
+    tshark_follow_stream(capture, options, 0)
+}
+
+/// [`tshark_follow`] for TCP stream `stream`.
+fn tshark_follow_stream(capture: &Path, options: &[String], stream: usize) -> (Vec<u8>, Vec<u8>) {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(capture);
+    for o in options {
+        cmd.args(["-o", o]);
+    }
+    let t = cmd
+        .args(["-q", "-z", &format!("follow,tls,raw,{stream}")])
+        .output()
+        .expect("tshark (Debian package tshark) must be installed");
+    let follow = String::from_utf8_lossy(&t.stdout);
+    assert!(
+        t.status.success(),
+        "{follow}\n{}",
+        String::from_utf8_lossy(&t.stderr)
+    );
+    let (mut c2s, mut s2c) = (vec![], vec![]);
+    for line in follow.lines() {
+        let (to, text) = match line.strip_prefix('\t') {
+            Some(rest) => (&mut s2c, rest),
+            None => (&mut c2s, line),
+        };
+        if let Ok(bytes) = hex::decode(text.trim()) {
+            to.extend(bytes);
+        }
+    }
+    (c2s, s2c)
+}
+
+/// tshark's setting for an RSA private key file (any address and port).
+fn tshark_rsa_key(key: &Path) -> String {
+    format!("uat:rsa_keys:\"{}\",\"\"", key.display())
+}
+
+/// tcpdump on loopback, started and stopped by the test.
+struct Tcpdump {
+    child: std::process::Child,
+    file: PathBuf,
+    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
+}
+
+static CAPTURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+impl Tcpdump {
+    fn start(port: u16, file: PathBuf) -> Tcpdump {
+        let one_at_a_time = CAPTURING.lock().unwrap_or_else(|e| e.into_inner());
+        let mut child = Command::new("tcpdump")
+            // Immediate mode: otherwise libpcap holds packets until a ring
+            // block fills or times out, and a short connection stopped by
+            // SIGINT is lost.
+            .args(["-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w"])
+            .arg(&file)
+            .args(["tcp", "port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tcpdump (Debian package tcpdump) must be installed");
+        // tcpdump says "listening on lo" once the capture runs.
+        let mut err = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buf = [0u8; 512];
+            let mut seen = String::new();
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+                if seen.contains("listening on") {
+                    let _ = tx.send(Ok(()));
+                }
+            }
+            let _ = tx.send(Err(seen));
+        });
+        match rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(())) => {}
+            other => {
+                let _ = child.kill();
+                panic!("tcpdump did not start (needs root or CAP_NET_RAW): {other:?}");
+            }
+        }
+        Tcpdump {
+            child,
+            file,
+            _one_at_a_time: one_at_a_time,
+        }
+    }
+
+    /// Stops the capture (SIGINT lets tcpdump flush) and returns the file.
+    fn stop(mut self) -> PathBuf {
+        // The last segments (FIN, ACK) reach the capture first.
+        std::thread::sleep(Duration::from_millis(300));
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.file.clone()
+    }
+}
+
+impl Drop for Tcpdump {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A directory with a fresh RSA `key.pem` and `cert.pem`.
+fn rsa_material(name: &str) -> PathBuf {
+    let dir = fresh_dir(&format!("tlslab-legacy-{name}")).unwrap();
+    make_material(&dir, KeyType::Rsa2048)
+        .unwrap()
+        .write_to(&dir)
+        .unwrap();
+    dir
+}
+
+/// One tlslite-ng client to tlslite-ng server connection at `version`
+/// (`ssl3`, `tls1.0`, `tls1.1`), captured: the capture file and the master
+/// secret tlslite-ng's session holds.
+fn tlslite_pair(dir: &Path, version: &str, message: &str) -> (PathBuf, String) {
+    let script = dir.join("tlslite_pair.py");
+    std::fs::write(&script, TLSLITE_PAIR).unwrap();
+    let mut child = Command::new("python3")
+        .arg(&script)
+        .arg(dir.join("key.pem"))
+        .arg(dir.join("cert.pem"))
+        .args([version, message])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 with tlslite-ng");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut port = String::new();
+    out.read_line(&mut port).unwrap();
+    let port: u16 = port
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("no port: {port:?}"));
+    let dump = Tcpdump::start(port, dir.join(format!("{version}.pcap")));
+    child.stdin.take().unwrap().write_all(b"go\n").unwrap();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "tlslite-ng pair failed:\n{err}");
+    let pcap = dump.stop();
+    let ms = rest
+        .lines()
+        .find_map(|l| l.strip_prefix("master_secret "))
+        .unwrap_or_else(|| panic!("no master secret in {rest:?}"))
+        .to_string();
+    (pcap, ms)
+}
+
+/// The records of one direction, as `record_in` / `record_out` show them: (seq, payload).
+fn payloads(lines: &[Value], event: &str) -> Vec<(u64, Vec<u8>, bool)> {
+    events(lines, event)
+        .map(|r| {
+            (
+                r["seq"].as_u64().unwrap(),
+                hex::decode(r["payload"].as_str().unwrap()).unwrap(),
+                r["protected"] == true,
+            )
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// SSL 3.0
+
+/// A real SSL 3.0 connection (tlslite-ng at both ends, RSA key transport):
+/// the server key alone decrypts it, the master secret is tlslite-ng's, the
+/// 36-byte Finished messages verify, the application data equals tshark's,
+/// and each record's IV is the previous record's last ciphertext block.
+#[test]
+fn ssl3_capture_is_decrypted_with_the_server_key_as_tshark_does() {
+    let dir = rsa_material("ssl3");
+    let (pcap, master_secret) = tlslite_pair(&dir, "ssl3", "attack at dawn");
+    let key = dir.join("key.pem");
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    let s = summary(&lines);
+    assert_eq!(s["version"], "SSLv3", "{s}");
+    assert_eq!(s["suite"], "TLS_RSA_WITH_AES_128_CBC_SHA", "{s}");
+    assert_eq!(s["all_verified"], true, "{s}");
+    assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+    assert_eq!(
+        s["master_secret_source"], "pre-master secret decrypted with the server key",
+        "{s}"
+    );
+    // tlslite-ng's own master secret.
+    let ms = events(&lines, "master_secret").next().unwrap();
+    assert_eq!(ms["master_secret"], master_secret.as_str());
+    // Byte-exact against tshark's SSL 3.0 decryption with the same key.
+    let (c2s, s2c) = explained_data(&lines);
+    let (t_c2s, t_s2c) = tshark_follow(&pcap, &[tshark_rsa_key(&key)]);
+    assert_eq!(c2s, b"attack at dawn\n");
+    assert_eq!(c2s, t_c2s, "client->server against tshark");
+    assert_eq!(s2c, t_s2c, "server->client against tshark");
+    assert_eq!(s2c, b"nwad ta kcatta\n");
+    // The Finished messages are SSL 3.0's 36 bytes.
+    for f in events(&lines, "finished_verify") {
+        assert_eq!(f["computed"].as_str().unwrap().len(), 72, "{f}");
+        assert_eq!(f["computed"], f["received"]);
+    }
+    // The IV chain, checked against the wire: the first IV of each direction
+    // comes from the key block, every later one is the last 16 bytes of the
+    // previous protected record of that direction.
+    for (dir_name, record_event) in [("client->server", "record_out"), ("server->client", "record_in")] {
+        let protected: Vec<Vec<u8>> = payloads(&lines, record_event)
+            .into_iter()
+            .filter(|(_, _, p)| *p)
+            .map(|(_, payload, _)| payload)
+            .collect();
+        let chain: Vec<&Value> = events(&lines, "cbc_iv_chain")
+            .filter(|e| e["direction"] == dir_name)
+            .collect();
+        assert_eq!(chain.len(), protected.len(), "{dir_name}");
+        let kb = events(&lines, "key_block").next().unwrap();
+        let write_iv = if dir_name == "client->server" {
+            &kb["client_write_iv"]
+        } else {
+            &kb["server_write_iv"]
+        };
+        assert_eq!(&chain[0]["iv"], write_iv, "{dir_name}");
+        for (i, (link, record)) in chain.iter().zip(&protected).enumerate() {
+            let last = hex::encode(&record[record.len() - 16..]);
+            assert_eq!(link["next_iv"], last, "{dir_name} record {i}");
+            if let Some(next) = chain.get(i + 1) {
+                assert_eq!(next["iv"], last, "{dir_name} record {}", i + 1);
+            }
+        }
+    }
+    // `TLSLAB_WRITE_VECTORS=1` freezes this capture for the book's POODLE
+    // chapter (vectors/ssl3-tlslite/), which the next test checks.
+    if std::env::var_os("TLSLAB_WRITE_VECTORS").is_some() {
+        let out = Path::new(SSL3_VECTOR);
+        std::fs::create_dir_all(out).unwrap();
+        std::fs::copy(&pcap, out.join("capture.pcap")).unwrap();
+        std::fs::copy(&key, out.join("server-key.pem")).unwrap();
+        std::fs::write(out.join("master-secret.txt"), format!("{master_secret}\n")).unwrap();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The SSL 3.0 capture the book's POODLE chapter reads, made by the test
+/// above (tlslite-ng at both ends) and frozen.
+const SSL3_VECTOR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/ssl3-tlslite");
+
+/// The frozen SSL 3.0 capture still explains as it did when it was made:
+/// tlslite-ng's master secret (kept beside it), tshark's decryption with the
+/// server key, both 36-byte Finished messages.
+#[test]
+fn the_frozen_ssl3_capture_matches_tshark() {
+    let dir = Path::new(SSL3_VECTOR);
+    let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
+    let master_secret = std::fs::read_to_string(dir.join("master-secret.txt")).unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    let s = summary(&lines);
+    assert_eq!(s["version"], "SSLv3", "{s}");
+    assert_eq!(s["all_verified"], true, "{s}");
+    let ms = events(&lines, "master_secret").next().unwrap();
+    assert_eq!(ms["master_secret"], master_secret.trim());
+    let (c2s, s2c) = explained_data(&lines);
+    assert_eq!(
+        (c2s.clone(), s2c.clone()),
+        tshark_follow(&pcap, &[tshark_rsa_key(&key)])
+    );
+    assert_eq!(c2s, b"attack at dawn\n");
+    assert_eq!(s2c, b"nwad ta kcatta\n");
+}
+
+// ---------------------------------------------------------------------------
+// TLS 1.0 and TLS 1.1: openssl s_server and s_client
+
+/// `openssl s_server -VERSION -rev` on a free port of 127.0.0.1 with its key
+/// log; dropping it stops the server.
+struct OpensslServer {
+    child: std::process::Child,
+    port: u16,
+    keylog: PathBuf,
+    _stdin: std::process::ChildStdin,
+}
+
+impl OpensslServer {
+    fn start(dir: &Path, version_flag: &str) -> OpensslServer {
+        let keylog = dir.join(format!("server-keylog{version_flag}.txt"));
+        let mut child = Command::new("openssl")
+            .args(["s_server", "-accept", "127.0.0.1:0", version_flag])
+            .args(["-cipher", "DEFAULT:@SECLEVEL=0", "-rev", "-cert"])
+            .arg(dir.join("cert.pem"))
+            .arg("-key")
+            .arg(dir.join("key.pem"))
+            .arg("-keylogfile")
+            .arg(&keylog)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("openssl s_server");
+        // Readiness: "ACCEPT 127.0.0.1:PORT", with the port the kernel chose.
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        let port = loop {
+            line.clear();
+            if out.read_line(&mut line).unwrap() == 0 {
+                panic!("s_server {version_flag} exited before ACCEPT");
+            }
+            if let Some(p) = line.trim().strip_prefix("ACCEPT 127.0.0.1:") {
+                break p.parse().unwrap();
+            }
+        };
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            let _ = std::io::Read::read_to_string(&mut out, &mut sink);
+        });
+        let stdin = child.stdin.take().unwrap();
+        OpensslServer {
+            child,
+            port,
+            keylog,
+            _stdin: stdin,
+        }
+    }
+}
+
+impl Drop for OpensslServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One `openssl s_client -VERSION -cipher SUITE` connection: sends `message`
+/// and a newline, waits for the server's reversed line, closes.
+fn openssl_client(port: u16, version_flag: &str, suite: &str, message: &str) {
+    openssl_client_with(port, version_flag, suite, message, &[]);
+}
+
+/// [`openssl_client`] with more `s_client` arguments.
+fn openssl_client_with(port: u16, version_flag: &str, suite: &str, message: &str, extra: &[&str]) {
+    let mut child = Command::new("openssl")
+        .args(["s_client", "-connect", &format!("127.0.0.1:{port}"), version_flag])
+        .args(["-cipher", &format!("{suite}:@SECLEVEL=0"), "-no_ign_eof"])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("openssl s_client");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(format!("{message}\n").as_bytes()).unwrap();
+    let reversed: String = message.chars().rev().collect();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        line.clear();
+        if out.read_line(&mut line).unwrap() == 0 || Instant::now() > deadline {
+            panic!("s_client {version_flag} {suite}: no answer {reversed:?}");
+        }
+        if line.trim() == reversed {
+            break;
+        }
+    }
+    // End of input: s_client sends close_notify and exits.
+    drop(stdin);
+    let _ = child.wait();
+}
+
+/// Every key log line of `path` (the server writes it as each handshake ends).
+fn keylog_lines(path: &Path) -> usize {
+    std::fs::read_to_string(path)
+        .map(|t| t.lines().filter(|l| l.starts_with("CLIENT_RANDOM")).count())
+        .unwrap_or(0)
+}
+
+/// TLS 1.0 and TLS 1.1 connections between OpenSSL's client and server, RSA
+/// key transport and ECDHE, one capture per version: with the server's key
+/// log every record and both Finished messages verify, and the application
+/// data equals tshark's decryption with the same key log byte for byte; the
+/// RSA connections also decrypt with the server's private key alone.
+#[test]
+fn tls10_and_tls11_captures_match_tshark() {
+    let dir = rsa_material("openssl");
+    for (flag, version) in [("-tls1", "TLSv1.0"), ("-tls1_1", "TLSv1.1")] {
+        let server = OpensslServer::start(&dir, flag);
+        let dump = Tcpdump::start(server.port, dir.join(format!("openssl{flag}.pcap")));
+        let suites = ["AES128-SHA", "ECDHE-RSA-AES256-SHA"];
+        for (i, suite) in suites.iter().enumerate() {
+            openssl_client(
+                server.port,
+                flag,
+                suite,
+                &format!("message {i} over {version} with {suite}"),
+            );
+        }
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while keylog_lines(&server.keylog) < suites.len() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let pcap = dump.stop();
+        let keylog = server.keylog.to_str().unwrap().to_string();
+        let lines = explain_json(&pcap, &["--keylog", &keylog], true);
+        let summaries: Vec<&Value> = events(&lines, "connection_summary").collect();
+        assert_eq!(summaries.len(), 2, "{version}");
+        for (s, suite) in summaries.iter().zip(suites) {
+            assert_eq!(s["version"], version, "{s}");
+            assert_eq!(
+                s["suite"],
+                tlslab::crypto::suites::find_by_name(suite).unwrap().name(),
+                "{s}"
+            );
+            assert_eq!(s["all_verified"], true, "{version} {suite}: {s}");
+            assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+        }
+        // TLS 1.0: no IV in the records, the chain instead; TLS 1.1: explicit IVs.
+        let chained = events(&lines, "cbc_iv_chain").count();
+        if flag == "-tls1" {
+            assert!(chained > 4, "{chained} chained IVs");
+        } else {
+            assert_eq!(chained, 0);
+        }
+        // Byte-exact against tshark, connection by connection.
+        let (c2s, s2c) = explained_data(&lines);
+        let (mut t_c2s, mut t_s2c) = (vec![], vec![]);
+        for stream in 0..suites.len() {
+            let (c, s) = tshark_follow_stream(&pcap, &[format!("tls.keylog_file:{keylog}")], stream);
+            t_c2s.extend(c);
+            t_s2c.extend(s);
+        }
+        assert!(!c2s.is_empty());
+        assert_eq!(c2s, t_c2s, "{version} client->server against tshark");
+        assert_eq!(s2c, t_s2c, "{version} server->client against tshark");
+
+        // The RSA connection with the server's private key alone.
+        let key = dir.join("key.pem");
+        let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+        let summaries: Vec<&Value> = events(&lines, "connection_summary").collect();
+        assert_eq!(summaries[0]["all_verified"], true, "{}", summaries[0]);
+        assert_eq!(
+            summaries[0]["master_secret_source"],
+            "pre-master secret decrypted with the server key"
+        );
+        // The ECDHE one cannot be decrypted that way (forward secrecy).
+        assert_eq!(summaries[1]["all_verified"], false, "{}", summaries[1]);
+        assert!(
+            summaries[1]["notes"].to_string().contains("forward secrecy"),
+            "{}",
+            summaries[1]
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------
+// A broken IV chain, made by a real server
+
+/// tlslite-ng as a TLS 1.0 server that restarts its CBC IV chain from the
+/// key block's server_write_IV at its first application data record (the
+/// `iv-chain-restart` fault, made by the server, not by our client): the
+/// client's own explanation, and the explanation of a capture of the same
+/// connection, both prove `wrong_iv_chain` by recomputation, naming the IV
+/// that verifies.
+#[test]
+fn a_restarted_iv_chain_is_proven_live_and_from_the_capture() {
+    use tlslab::wire::ProtocolVersion;
+    use tlslab_peers::hostile::{HostileServer, ServerFault};
+    use tlslab_peers::PeerOptions;
+
+    let server = HostileServer::start(
+        ServerFault::IvChainRestart,
+        &PeerOptions {
+            version: Some(ProtocolVersion::TLS10),
+            ..PeerOptions::default()
+        },
+    )
+    .unwrap();
+    let dir = fresh_dir("tlslab-legacy-ivchain").unwrap();
+    let dump = Tcpdump::start(server.addr().port(), dir.join("iv-chain.pcap"));
+    let keylog = dir.join("client-keylog.txt");
+    let (code, out, err) = tlslab(&[
+        "connect",
+        &server.addr().to_string(),
+        "--servername",
+        "localhost",
+        "--ca",
+        server.ca_pem_path().to_str().unwrap(),
+        "--min-version",
+        "tls1.0",
+        "--max-version",
+        "tls1.0",
+        "--cipher",
+        "ECDHE-RSA-AES128-SHA",
+        "--keylog",
+        keylog.to_str().unwrap(),
+        "--send",
+        "ping\\n",
+    ]);
+    let pcap = dump.stop();
+    // The connection fails, and says why: proven by recomputation.
+    assert_ne!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+    let all = format!("{out}\n{err}");
+    assert!(all.contains("the IV chain broke"), "{all}");
+    assert!(all.contains("server_write_IV"), "{all}");
+
+    // The capture, with our key log: the same proof.
+    let lines = explain_json(&pcap, &["--keylog", keylog.to_str().unwrap()], true);
+    let s = summary(&lines);
+    assert_eq!(s["version"], "TLSv1.0", "{s}");
+    let f = &s["first_failure"];
+    assert_eq!(f["cause"], "wrong_iv_chain", "{s}");
+    assert_eq!(f["proven"], true, "{f}");
+    assert_eq!(f["direction"], "server->client", "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("the key block's server_write_IV"),
+        "{f}"
+    );
+    // Every server record before it verified (the handshake is intact).
+    assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two TLS 1.0 connections with RSA key transport, the second resuming the
+/// first's session (by session ticket, then, with tickets off, by
+/// session_id): the server's private key alone decrypts both, the second
+/// with the master secret learned from the first, as Wireshark does.
+#[test]
+fn resumed_tls10_sessions_decrypt_with_the_server_key_alone() {
+    let dir = rsa_material("resume");
+    let server = OpensslServer::start(&dir, "-tls1");
+    let dump = Tcpdump::start(server.port, dir.join("resume.pcap"));
+    let session = dir.join("session.pem");
+    let (s, t) = (session.to_str().unwrap(), "-no_ticket");
+    openssl_client_with(server.port, "-tls1", "AES128-SHA", "full one", &["-sess_out", s]);
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "resumed one",
+        &["-sess_in", s],
+    );
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "full two",
+        &["-sess_out", s, t],
+    );
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "resumed two",
+        &["-sess_in", s, t],
+    );
+    let pcap = dump.stop();
+    let key = dir.join("key.pem");
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    let summaries: Vec<&Value> = events(&lines, "connection_summary").collect();
+    assert_eq!(summaries.len(), 4);
+    for (i, s) in summaries.iter().enumerate() {
+        assert_eq!(s["all_verified"], true, "connection {}: {s}", i + 1);
+        assert_eq!(s["resumed"], i % 2 == 1, "{s}");
+    }
+    let by = |i: usize| summaries[i]["master_secret_source"].as_str().unwrap().to_string();
+    assert!(by(1).contains("session ticket"), "{}", by(1));
+    assert!(by(3).contains("session_id"), "{}", by(3));
+    // Byte-exact against tshark, which resumes sessions the same way. (Its
+    // `follow` names as first node whoever sends decrypted data first: the
+    // server, in an abbreviated handshake; so each pair is compared either way.)
+    let mut start = 0;
+    for (stream, end) in lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l["event"] == "connection_summary")
+        .map(|(i, _)| i)
+        .enumerate()
+    {
+        let ours = explained_data(&lines[start..end]);
+        let (a, b) = tshark_follow_stream(&pcap, &[tshark_rsa_key(&key)], stream);
+        assert!(
+            ours == (a.clone(), b.clone()) || ours == (b, a),
+            "stream {stream}"
+        );
+        start = end + 1;
+    }
+    let (c2s, _) = explained_data(&lines);
+    assert_eq!(c2s, b"full one\nresumed one\nfull two\nresumed two\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One bit flipped in the frozen SSL 3.0 capture, inside the client's second
+/// application data record: the SSL 3.0 recomputation (its MAC, its padding
+/// rule, the chained IV) finds the very bit, and the records after it still
+/// verify.
+#[test]
+fn a_flipped_bit_in_an_ssl3_record_is_found() {
+    let dir = Path::new(SSL3_VECTOR);
+    let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    // The record as it is in the file (header and payload), from the trace.
+    let record = events(&lines, "record_out")
+        .filter(|r| r["content_type"] == "application_data")
+        .nth(1)
+        .map(|r| {
+            hex::decode(format!(
+                "{}{}",
+                r["header"].as_str().unwrap(),
+                r["payload"].as_str().unwrap()
+            ))
+            .unwrap()
+        })
+        .unwrap();
+    let mut file = std::fs::read(&pcap).unwrap();
+    let at = file
+        .windows(record.len())
+        .position(|w| w == record)
+        .expect("the record is in one frame");
+    // Payload byte 20, bit 3: the second ciphertext block.
+    file[at + 5 + 20] ^= 1 << 3;
+    let damaged = std::env::temp_dir().join(format!("tlslab-ssl3-flip-{}.pcap", std::process::id()));
+    std::fs::write(&damaged, &file).unwrap();
+    let lines = explain_json(&damaged, &["--server-key", key], true);
+    let _ = std::fs::remove_file(&damaged);
+    let s = summary(&lines);
+    let f = &s["first_failure"];
+    assert_eq!(f["cause"], "corrupted_in_transit", "{s}");
+    assert_eq!(f["proven"], true, "{f}");
+    assert_eq!(f["direction"], "client->server", "{f}");
+    assert_eq!(f["seq"], 2, "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("bit 3 of payload byte 20 "),
+        "{f}"
+    );
+    // The server's records are untouched.
+    assert_eq!(s["verified"][1], 4, "{s}");
+}
+
+/// Wireshark's `RSA` key log line (the first 8 bytes of the encrypted
+/// pre-master secret, then the pre-master secret) opens the frozen SSL 3.0
+/// capture without the server key: the master secret is tlslite-ng's.
+#[test]
+fn an_rsa_key_log_line_opens_the_ssl3_capture() {
+    let dir = Path::new(SSL3_VECTOR);
+    let pcap = dir.join("capture.pcap");
+    let key = dir.join("server-key.pem");
+    let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+    // The inputs of the line: the ciphertext as sent (SSL 3.0 sends it bare
+    // in ClientKeyExchange) and the pre-master secret inside it.
+    let cke = events(&lines, "handshake_out")
+        .find(|m| m["typ"] == "client_key_exchange")
+        .unwrap()["raw"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let pms = events(&lines, "pre_master_secret").next().unwrap()["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let keylog = std::env::temp_dir().join(format!("tlslab-rsa-line-{}.txt", std::process::id()));
+    std::fs::write(&keylog, format!("RSA {} {pms}\n", &cke[8..24])).unwrap();
+    let lines = explain_json(&pcap, &["--keylog", keylog.to_str().unwrap()], true);
+    let _ = std::fs::remove_file(&keylog);
+    let s = summary(&lines);
+    assert_eq!(s["all_verified"], true, "{s}");
+    assert_eq!(
+        s["master_secret_source"], "key log (RSA line), RFC 6101 §6.1",
+        "{s}"
+    );
+    let ms = events(&lines, "master_secret").next().unwrap();
+    let want = std::fs::read_to_string(dir.join("master-secret.txt")).unwrap();
+    assert_eq!(ms["master_secret"], want.trim());
+}
