@@ -14,14 +14,16 @@
 //!   the no-observer build against a build with `--features no-hooks`.
 //! * `tlslab explain` on a ~100 MB capture vs `tshark` decrypting it.
 //! * Peak heap per connection (a counting global allocator, per thread).
+//! * The HTML report of a 1,000-record connection: Chromium's load time.
 //!
 //! The table goes to stdout and to `target/bench-report.md`.
 //!
 //! Environment: `TLSLAB_BENCH_QUICK=1` shortens every measurement (a smoke
 //! run, numbers not meaningful); `TLSLAB_BENCH_SKIP_NO_HOOKS=1` skips the
 //! second build; `TLSLAB_BENCH_CAPTURE_MB=N` sets the capture size;
-//! `TLSLAB_BENCH_ONLY=handshakes,bulk,glass-box,memory,no-hooks,explain,cbc,timing`
-//! runs only the named sections (`cbc`: the CBC record layer against OpenSSL's
+//! `TLSLAB_BENCH_ONLY=handshakes,bulk,glass-box,memory,no-hooks,explain,cbc,timing,html`
+//! runs only the named sections (`html`: the report's page opened in headless
+//! Chromium; `cbc`: the CBC record layer against OpenSSL's
 //! stitched AES-CBC-HMAC-SHA1, `openssl speed` run by the bench; `timing`: the
 //! dudect-style t-test of the CBC verifier, which with `TLSLAB_TIMING_GATE=1`
 //! exits non-zero when it finds a leak, or misses the deliberate one).
@@ -1590,6 +1592,9 @@ fn main() {
     if run("explain") {
         section_explain(&mut r, &dir);
     }
+    if run("html") {
+        section_html(&mut r, &dir);
+    }
     finish_report(&r, &header, started);
     // TLSLAB_TIMING_GATE=1 (CI): the timing check decides the exit status.
     if std::env::var_os("TLSLAB_TIMING_GATE").is_some() && !timing_ok {
@@ -1945,4 +1950,156 @@ fn section_timing(r: &mut Report) -> bool {
         }
     }
     ok
+}
+
+// ---------------------------------------------------------------------------
+// The HTML report: how long Chromium takes to open the page of a long connection.
+// ---------------------------------------------------------------------------
+
+/// A connection of about 1,000 records to the in-process rustls echo server
+/// (the handshake, then 500 lines sent one record each and echoed one
+/// record each), drawn twice: with the default record limit (the first
+/// records in full, the rest summarised) and with every record drawn.
+/// Each page is opened from `file://` in headless Chromium, with an inline
+/// script added (to the measured copy only: the report itself runs no
+/// script) that writes the navigation's `loadEventStart` into the DOM;
+/// `--dump-dom` reads it back. Wall time = the whole `chromium --dump-dom`
+/// run, its own start included.
+fn section_html(r: &mut Report, dir: &Path) {
+    use tlslab::report::{HtmlOptions, SharedReport};
+    use tlslab_peers::{Peer, PeerKind, PeerOptions};
+    r.section(
+        "HTML report: a 1,000-record connection opened in Chromium",
+        "Load = Chromium's `performance` navigation entry, `loadEventStart` (ms from the start of \
+         navigation to the load event: parsing, style and layout of the whole page), median of 3 \
+         runs of `chromium --headless --dump-dom file://...`; wall = the whole chromium run, \
+         its start included.",
+        &[
+            "page",
+            "records",
+            "drawn in full",
+            "size",
+            "load",
+            "wall (chromium run)",
+        ],
+    );
+    let chromium = "/usr/bin/chromium";
+    if !Path::new(chromium).exists() {
+        r.row(&[
+            "chromium not installed (apt-get install chromium)".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+        return;
+    }
+    let peer = Peer::start(PeerKind::Rustls, &PeerOptions::default()).expect("rustls peer");
+    let mut config = ClientConfig::new(peer.server_name());
+    config.verification =
+        Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path()).expect("the peer's CA"));
+    let limited = SharedReport::new(HtmlOptions::default().record_limit);
+    let all = SharedReport::new(100_000);
+    let mut tee = tlslab::observer::Tee::default();
+    tee.observers.push(Box::new(limited.clone()));
+    tee.observers.push(Box::new(all.clone()));
+    let mut records = 0usize;
+    {
+        let client = Client::with_observer(config, &mut tee);
+        let mut s = net::connect_tcp(&peer.addr().to_string(), client, timeouts()).expect("connect");
+        s.handshake().expect("handshake");
+        for i in 0..500 {
+            let line = format!("line {i:04} of the HTML report benchmark\n");
+            s.write_all(line.as_bytes()).expect("write");
+            let mut got = vec![];
+            while got.len() < line.len() {
+                let more = s.read().expect("read");
+                assert!(!more.is_empty(), "the echo server closed");
+                got.extend(more);
+            }
+        }
+        s.close().expect("close");
+    }
+    drop(tee);
+    let html_dir = dir.join("html");
+    let _ = std::fs::create_dir_all(&html_dir);
+    for (name, report, limit) in [
+        ("every record", &all, 100_000),
+        ("default limit", &limited, HtmlOptions::default().record_limit),
+    ] {
+        let options = HtmlOptions {
+            title: format!("benchmark: {name}"),
+            record_limit: limit,
+            ..HtmlOptions::default()
+        };
+        let page = report.html(&options, "the rustls echo server");
+        if records == 0 {
+            records = page.matches("<details class=\"rec ").count();
+        }
+        let drawn = page.matches("<details class=\"rec ").count();
+        let timed = page
+            .replacen(
+                "style-src 'unsafe-inline'\"",
+                "style-src 'unsafe-inline'; script-src 'unsafe-inline'\"",
+                1,
+            )
+            .replacen(
+                "</body>",
+                "<script>addEventListener('load',function(){var n=performance.getEntriesByType('navigation')[0];\
+                 document.documentElement.setAttribute('data-load-ms',String(n.loadEventStart));});</script></body>",
+                1,
+            );
+        let file = html_dir.join(format!("report-{}.html", name.replace(' ', "-")));
+        std::fs::write(&file, &timed).expect("writing the page");
+        let mut loads = vec![];
+        let mut walls = vec![];
+        for run in 0..3 {
+            let profile = html_dir.join(format!("profile-{run}"));
+            let started = Instant::now();
+            let out = Command::new(chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--dump-dom",
+                ])
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .arg(format!("file://{}", file.display()))
+                .stderr(Stdio::null())
+                .output()
+                .expect("chromium runs");
+            walls.push(started.elapsed());
+            let _ = std::fs::remove_dir_all(&profile);
+            let dom = String::from_utf8_lossy(&out.stdout);
+            let load = dom
+                .split("data-load-ms=\"")
+                .nth(1)
+                .and_then(|t| t.split('"').next())
+                .and_then(|v| v.parse::<f64>().ok());
+            if let Some(ms) = load {
+                loads.push(ms);
+            }
+        }
+        loads.sort_by(|a, b| a.total_cmp(b));
+        walls.sort();
+        let load = loads.get(loads.len() / 2).copied();
+        let wall = walls[walls.len() / 2];
+        r.row(&[
+            name.to_string(),
+            records.to_string(),
+            drawn.to_string(),
+            format!("{:.0} KB", page.len() as f64 / 1024.0),
+            load.map_or("not measured".into(), |ms| format!("{ms:.0} ms")),
+            format!("{:.0} ms", wall.as_secs_f64() * 1e3),
+        ]);
+        r.target(
+            format!("the page of a {records}-record connection ({name}) opens in under a second"),
+            load.is_some_and(|ms| ms < 1000.0),
+        );
+    }
 }

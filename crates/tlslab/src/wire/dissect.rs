@@ -662,7 +662,10 @@ fn body(c: &mut Cur<'_>, d: &mut Dissection, typ: HandshakeType, ctx: &DissectCo
         HandshakeType::NEW_SESSION_TICKET => new_session_ticket(c, out),
         HandshakeType::FINISHED => c.opaque(out, "verify_data", c.remaining()).map(|_| ()),
         HandshakeType::CERTIFICATE_VERIFY => {
-            c.num(out, "algorithm", 2, show_scheme)?;
+            // RFC 2246/4346 §7.4.8: before TLS 1.2, no algorithm field.
+            if !ctx.before_tls12() {
+                c.num(out, "algorithm", 2, show_scheme)?;
+            }
             c.opaque_vector(out, "signature", 2).map(|_| ())
         }
         HandshakeType::CERTIFICATE_STATUS => {
@@ -1013,10 +1016,14 @@ fn server_key_exchange(c: &mut Cur<'_>, d: &mut Dissection, ctx: &DissectContext
     }
     let legacy = ctx.before_tls12();
     c.group(out, "signed_params", |c, k| {
-        // TLS 1.0/1.1 name no algorithm: RSA signs MD5 ‖ SHA-1, ECDSA SHA-1
-        // (RFC 2246 §7.4.3, RFC 4492 §5.4).
+        // Before TLS 1.2 (RFC 4346 §7.4.3, RFC 4492 §5.4) the signature has
+        // no algorithm field: MD5 + SHA-1 under RSA, SHA-1 under ECDSA or DSA.
         let scheme = if legacy {
-            "the key's own (RSA over MD5 ‖ SHA-1, or ECDSA over SHA-1)".to_string()
+            let ecdsa = ctx
+                .cipher_suite
+                .and_then(|s| s.name())
+                .is_some_and(|n| n.contains("_ECDSA_"));
+            (if ecdsa { "ecdsa_sha1" } else { "rsa_md5_sha1" }).to_string()
         } else {
             SignatureScheme(c.num(k, "algorithm", 2, show_scheme)? as u16).to_string()
         };
@@ -1826,6 +1833,9 @@ pub fn ladder_line(d: &Dissection, from_server: bool, width: usize) -> String {
             }
             if let Some(a) = d.find("algorithm") {
                 parts.push(format!("signed {}", after_code(a.value.clone())));
+            } else if let Some(s) = d.find("signed_params") {
+                let scheme = s.value.split(" over ").next().unwrap_or_default();
+                parts.push(format!("signed {scheme}"));
             }
         }
         "client_key_exchange" => {
