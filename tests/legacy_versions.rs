@@ -555,3 +555,46 @@ fn connect_prints_the_warning_and_a_clean_tls10_ladder() {
     assert!(!stdout.contains("decode error"), "{stdout}");
     assert!(stdout.contains("balslt olleh"), "{stdout}");
 }
+
+/// A TLS 1.0 connection our client breaks on purpose (another pre-master
+/// secret after the key exchange): the server answers bad_record_mac, the
+/// command fails, and the explainer, which recomputes under TLS 1.0's
+/// layout (no IV in the record), proves nothing false: our Finished record
+/// is whole and verifies under our own keys.
+#[test]
+fn a_broken_tls10_connection_is_explained_without_false_proofs() {
+    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args([
+            "connect",
+            &peer.addr().to_string(),
+            "--servername",
+            peer.server_name(),
+            "--ca",
+        ])
+        .arg(peer.ca_pem_path())
+        .args([
+            "--max-version",
+            "tls1.0",
+            "--min-version",
+            "tls1.0",
+            "--cipher",
+            "ECDHE-RSA-AES256-SHA",
+            "--no-etm",
+            "--fault",
+            "wrong-pre-master-secret",
+            "--send",
+            "hello tlslab\n",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("bad_record_mac"), "{text}");
+    assert!(!text.contains("[truncated_record]"), "{text}");
+    assert!(
+        text.contains("our record seq 0 verifies under our own client->server keys"),
+        "{text}"
+    );
+}
