@@ -88,6 +88,9 @@ fn html_pages(root: &Path, out: &mut Generated) -> Result<(), String> {
         };
         let page = report::bundle_html(&root.join("vectors/transcripts").join(name), &options)
             .map_err(|e| format!("{name}: {e}"))?;
+        // The page names the bundle's directory; name it from the repository's
+        // top so the page is the same in every checkout.
+        let page = page.replace(&format!("{}/", root.display()), "");
         out.insert(format!("{name}.html"), page);
     }
     Ok(())
