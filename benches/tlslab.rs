@@ -16,14 +16,16 @@
 //! * `tlslab explain` on a ~100 MB capture vs `tshark` decrypting it.
 //! * Heap per connection, peak and kept after the handshake, next to rustls
 //!   (a counting global allocator, per thread).
+//! * The HTML report of a 1,000-record connection: Chromium's load time.
 //!
 //! The table goes to stdout and to `target/bench-report.md`.
 //!
 //! Environment: `TLSLAB_BENCH_QUICK=1` shortens every measurement (a smoke
 //! run, numbers not meaningful); `TLSLAB_BENCH_SKIP_NO_HOOKS=1` skips the
 //! second build; `TLSLAB_BENCH_CAPTURE_MB=N` sets the capture size;
-//! `TLSLAB_BENCH_ONLY=handshakes,bulk,glass-box,memory,no-hooks,explain,cbc,timing`
-//! runs only the named sections (`cbc`: the CBC record layer against OpenSSL's
+//! `TLSLAB_BENCH_ONLY=handshakes,bulk,glass-box,memory,no-hooks,explain,cbc,timing,html`
+//! runs only the named sections (`html`: the report's page opened in headless
+//! Chromium; `cbc`: the CBC record layer against OpenSSL's
 //! stitched AES-CBC-HMAC-SHA1, `openssl speed` run by the bench; `timing`: the
 //! dudect-style t-test of the CBC verifier (`dudect/mod.rs`, shared with
 //! `tests/timing.rs`, which CI runs), which with `TLSLAB_TIMING_GATE=1` exits
@@ -497,12 +499,26 @@ fn mirror_key_block(suite: &tlslab::crypto::suites::SuiteInfo) -> KeyBlock {
 }
 
 fn record_states(suite_name: &str) -> (RecordLayerState, RecordLayerState) {
+    record_states_of(suite_name, ProtocolVersion::TLS12)
+}
+
+/// [`record_states`] under `version`: TLS 1.0 CBC takes its first IVs from
+/// the key block and chains the rest (RFC 2246 §6.2.3.2).
+fn record_states_of(suite_name: &str, version: ProtocolVersion) -> (RecordLayerState, RecordLayerState) {
     let suite = suites::find_by_name(suite_name).expect("suite");
-    let kb = mirror_key_block(suite);
+    let mut kb = mirror_key_block(suite);
+    let iv = vec![0x49; suite.fixed_iv_len_for(version)];
+    kb.client_write_iv = iv.clone().into();
+    kb.server_write_iv = iv.into();
+    let options = tlslab::internal::record::RecordOptions::for_version(version, false);
     let mut w = RecordLayerState::new(Direction::ClientToServer);
-    w.change_protection(Protection::from_key_block(suite, &kb, Direction::ClientToServer).expect("keys"));
+    w.change_protection(
+        Protection::from_key_block_with(suite, &kb, Direction::ClientToServer, options).expect("keys"),
+    );
     let mut rd = RecordLayerState::new(Direction::ServerToClient);
-    rd.change_protection(Protection::from_key_block(suite, &kb, Direction::ServerToClient).expect("keys"));
+    rd.change_protection(
+        Protection::from_key_block_with(suite, &kb, Direction::ServerToClient, options).expect("keys"),
+    );
     (w, rd)
 }
 
@@ -515,21 +531,27 @@ fn tlslab_record_costs(
     t: Duration,
 ) -> (Duration, Duration) {
     match observer {
-        Some(o) => record_costs_with(suite, size, &mut Hooks::new(o), t),
-        None => record_costs_with(suite, size, &mut Hooks::none(), t),
+        Some(o) => record_costs_with(suite, ProtocolVersion::TLS12, size, &mut Hooks::new(o), t),
+        None => record_costs_with(suite, ProtocolVersion::TLS12, size, &mut Hooks::none(), t),
     }
 }
 
-fn record_costs_with(suite: &str, size: usize, hooks: &mut Hooks<'_>, t: Duration) -> (Duration, Duration) {
+fn record_costs_with(
+    suite: &str,
+    version: ProtocolVersion,
+    size: usize,
+    hooks: &mut Hooks<'_>,
+    t: Duration,
+) -> (Duration, Duration) {
     let fragment = vec![0x61u8; size];
     let mut rng = OsRng::new();
-    let (mut w, _) = record_states(suite);
+    let (mut w, _) = record_states_of(suite, version);
     let mut out = Vec::with_capacity(RECORD + 2048);
     let seal = cpu_per_call(t, 3, || {
         out.clear();
         w.seal(
             ContentType::APPLICATION_DATA,
-            ProtocolVersion::TLS12,
+            version,
             &fragment,
             &mut out,
             &mut rng,
@@ -539,7 +561,7 @@ fn record_costs_with(suite: &str, size: usize, hooks: &mut Hooks<'_>, t: Duratio
     });
     // Opening needs consecutive sequence numbers: seal a batch (untimed,
     // unobserved), then open it.
-    let (mut w, mut rd) = record_states(suite);
+    let (mut w, mut rd) = record_states_of(suite, version);
     let mut batch: Vec<Vec<u8>> = (0..64).map(|_| Vec::with_capacity(size + 128)).collect();
     let mut payload = Vec::with_capacity(RECORD + 2048);
     let mut best = Duration::MAX;
@@ -552,7 +574,7 @@ fn record_costs_with(suite: &str, size: usize, hooks: &mut Hooks<'_>, t: Duratio
                 rec.clear();
                 w.seal(
                     ContentType::APPLICATION_DATA,
-                    ProtocolVersion::TLS12,
+                    version,
                     &fragment,
                     rec,
                     &mut rng,
@@ -564,7 +586,7 @@ fn record_costs_with(suite: &str, size: usize, hooks: &mut Hooks<'_>, t: Duratio
             for rec in &batch {
                 let header = RecordHeader {
                     content_type: ContentType::APPLICATION_DATA,
-                    version: ProtocolVersion::TLS12,
+                    version,
                     length: (rec.len() - RecordHeader::LEN) as u16,
                 };
                 payload.clear();
@@ -1637,6 +1659,9 @@ fn main() {
     if run("explain") {
         section_explain(&mut r, &dir);
     }
+    if run("html") {
+        section_html(&mut r, &dir);
+    }
     finish_report(&r, &header, started);
     // TLSLAB_TIMING_GATE=1 (CI): the timing check decides the exit status.
     if std::env::var_os("TLSLAB_TIMING_GATE").is_some() && !timing_ok {
@@ -1733,6 +1758,24 @@ fn section_cbc(r: &mut Report) {
     let ossl_aes = openssl_speed("aes-128-cbc");
     let (s1, o1) = tlslab_record_costs("ECDHE-RSA-AES128-SHA", RECORD, None, t);
     let (s256, o256) = tlslab_record_costs("ECDHE-RSA-AES128-SHA256", RECORD, None, t);
+    // TLS 1.0's implicit IV chain and TLS 1.1's explicit IV, same suite,
+    // against TLS 1.2 (what the chain costs: the IV is moved in front of the
+    // buffer and cut out again, no random IV is drawn).
+    for (name, version) in [
+        ("TLS 1.0", ProtocolVersion::TLS10),
+        ("TLS 1.1", ProtocolVersion::TLS11),
+    ] {
+        let (s, o) = record_costs_with("ECDHE-RSA-AES128-SHA", version, RECORD, &mut Hooks::none(), t);
+        for (dir, d, base) in [("seal", s, s1), ("open", o, o1)] {
+            r.row(&[
+                format!("AES-128-CBC-SHA1 {dir}, {name}"),
+                f(mb(d)),
+                format!("AES-128-CBC-SHA1 {dir}, TLS 1.2"),
+                f(mb(base)),
+                format!("{:.2}", mb(d) / mb(base)),
+            ]);
+        }
+    }
     if let Some(st) = stitched {
         for (dir, d, want) in [("seal", s1, 0.6), ("open", o1, 0.8)] {
             let q = mb(d) / st;
@@ -1899,4 +1942,156 @@ fn section_timing(r: &mut Report) -> bool {
         }
     }
     ok
+}
+
+// ---------------------------------------------------------------------------
+// The HTML report: how long Chromium takes to open the page of a long connection.
+// ---------------------------------------------------------------------------
+
+/// A connection of about 1,000 records to the in-process rustls echo server
+/// (the handshake, then 500 lines sent one record each and echoed one
+/// record each), drawn twice: with the default record limit (the first
+/// records in full, the rest summarised) and with every record drawn.
+/// Each page is opened from `file://` in headless Chromium, with an inline
+/// script added (to the measured copy only: the report itself runs no
+/// script) that writes the navigation's `loadEventStart` into the DOM;
+/// `--dump-dom` reads it back. Wall time = the whole `chromium --dump-dom`
+/// run, its own start included.
+fn section_html(r: &mut Report, dir: &Path) {
+    use tlslab::report::{HtmlOptions, SharedReport};
+    use tlslab_peers::{Peer, PeerKind, PeerOptions};
+    r.section(
+        "HTML report: a 1,000-record connection opened in Chromium",
+        "Load = Chromium's `performance` navigation entry, `loadEventStart` (ms from the start of \
+         navigation to the load event: parsing, style and layout of the whole page), median of 3 \
+         runs of `chromium --headless --dump-dom file://...`; wall = the whole chromium run, \
+         its start included.",
+        &[
+            "page",
+            "records",
+            "drawn in full",
+            "size",
+            "load",
+            "wall (chromium run)",
+        ],
+    );
+    let chromium = "/usr/bin/chromium";
+    if !Path::new(chromium).exists() {
+        r.row(&[
+            "chromium not installed (apt-get install chromium)".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+            "-".into(),
+        ]);
+        return;
+    }
+    let peer = Peer::start(PeerKind::Rustls, &PeerOptions::default()).expect("rustls peer");
+    let mut config = ClientConfig::new(peer.server_name());
+    config.verification =
+        Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path()).expect("the peer's CA"));
+    let limited = SharedReport::new(HtmlOptions::default().record_limit);
+    let all = SharedReport::new(100_000);
+    let mut tee = tlslab::observer::Tee::default();
+    tee.observers.push(Box::new(limited.clone()));
+    tee.observers.push(Box::new(all.clone()));
+    let mut records = 0usize;
+    {
+        let client = Client::with_observer(config, &mut tee);
+        let mut s = net::connect_tcp(&peer.addr().to_string(), client, timeouts()).expect("connect");
+        s.handshake().expect("handshake");
+        for i in 0..500 {
+            let line = format!("line {i:04} of the HTML report benchmark\n");
+            s.write_all(line.as_bytes()).expect("write");
+            let mut got = vec![];
+            while got.len() < line.len() {
+                let more = s.read().expect("read");
+                assert!(!more.is_empty(), "the echo server closed");
+                got.extend(more);
+            }
+        }
+        s.close().expect("close");
+    }
+    drop(tee);
+    let html_dir = dir.join("html");
+    let _ = std::fs::create_dir_all(&html_dir);
+    for (name, report, limit) in [
+        ("every record", &all, 100_000),
+        ("default limit", &limited, HtmlOptions::default().record_limit),
+    ] {
+        let options = HtmlOptions {
+            title: format!("benchmark: {name}"),
+            record_limit: limit,
+            ..HtmlOptions::default()
+        };
+        let page = report.html(&options, "the rustls echo server");
+        if records == 0 {
+            records = page.matches("<details class=\"rec ").count();
+        }
+        let drawn = page.matches("<details class=\"rec ").count();
+        let timed = page
+            .replacen(
+                "style-src 'unsafe-inline'\"",
+                "style-src 'unsafe-inline'; script-src 'unsafe-inline'\"",
+                1,
+            )
+            .replacen(
+                "</body>",
+                "<script>addEventListener('load',function(){var n=performance.getEntriesByType('navigation')[0];\
+                 document.documentElement.setAttribute('data-load-ms',String(n.loadEventStart));});</script></body>",
+                1,
+            );
+        let file = html_dir.join(format!("report-{}.html", name.replace(' ', "-")));
+        std::fs::write(&file, &timed).expect("writing the page");
+        let mut loads = vec![];
+        let mut walls = vec![];
+        for run in 0..3 {
+            let profile = html_dir.join(format!("profile-{run}"));
+            let started = Instant::now();
+            let out = Command::new(chromium)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--disable-sync",
+                    "--no-first-run",
+                    "--dump-dom",
+                ])
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .arg(format!("file://{}", file.display()))
+                .stderr(Stdio::null())
+                .output()
+                .expect("chromium runs");
+            walls.push(started.elapsed());
+            let _ = std::fs::remove_dir_all(&profile);
+            let dom = String::from_utf8_lossy(&out.stdout);
+            let load = dom
+                .split("data-load-ms=\"")
+                .nth(1)
+                .and_then(|t| t.split('"').next())
+                .and_then(|v| v.parse::<f64>().ok());
+            if let Some(ms) = load {
+                loads.push(ms);
+            }
+        }
+        loads.sort_by(|a, b| a.total_cmp(b));
+        walls.sort();
+        let load = loads.get(loads.len() / 2).copied();
+        let wall = walls[walls.len() / 2];
+        r.row(&[
+            name.to_string(),
+            records.to_string(),
+            drawn.to_string(),
+            format!("{:.0} KB", page.len() as f64 / 1024.0),
+            load.map_or("not measured".into(), |ms| format!("{ms:.0} ms")),
+            format!("{:.0} ms", wall.as_secs_f64() * 1e3),
+        ]);
+        r.target(
+            format!("the page of a {records}-record connection ({name}) opens in under a second"),
+            load.is_some_and(|ms| ms < 1000.0),
+        );
+    }
 }

@@ -1,10 +1,11 @@
-//! Graded course labs: a broken TLS 1.2 connection against a real
-//! `openssl s_server` on 127.0.0.1, a student's diagnosis, and a grade that
-//! explains the evidence.
+//! Graded course labs: a broken connection against a real server on
+//! 127.0.0.1 (`openssl s_server` speaking TLS 1.2, or tlslite-ng making a
+//! mistake of its own), a student's diagnosis, and a grade that explains the
+//! evidence.
 //!
 //! ```text
 //!  labs/*.lab ──► Lab::parse ──► run(lab, seed) ──► LabRun { trace, failure, explanation, evidence }
-//!   (data: hidden client         starts LocalServer,            │
+//!   (data: hidden client         starts the server,             │
 //!    fault, server settings,     runs the client with            ├─ `tlslab lab start`: prints the trace (no fault
 //!    the cause to find)          the lab's hidden settings       │   name, no verdict), writes the lab directory
 //!                                                                └─ `tlslab lab check --answer CAUSE`: grade()
@@ -41,7 +42,7 @@ use tlslab::internal::key_block::KeyBlock;
 use tlslab::internal::record::hmac::MacKey;
 use tlslab::internal::record::{verify, Protection, RecordLayerState, RecordOptions};
 use tlslab::internal::rsa_kx::{RsaPrivateKey, RsaPublicKey};
-use tlslab::observer::{Event, Hooks, KeyLogWriter, Observer, OwnedEvent, Recorder, TextLog};
+use tlslab::observer::{Event, Hooks, KeyLogWriter, LadderLog, Observer, OwnedEvent, Recorder, TextLog};
 use tlslab::replay::{flights_text, SharedBuf, StepLog};
 use tlslab::report::HtmlOptions;
 use tlslab::rng::SeededRng;
@@ -504,6 +505,10 @@ pub struct LabRun {
     /// The client's trace (`TextLog`), without the `fault_applied` lines:
     /// what the student investigates.
     pub trace: String,
+    /// The same connection as the readable ladder and derived values
+    /// ([`LadderLog::readable`]), without the faults either: what
+    /// `lab start` prints.
+    pub ladder: String,
     /// The bytes read from and written to the socket, as annotated hex (the
     /// `flights.txt` format of [`tlslab::replay`]): the same bytes as the
     /// trace's `record_out` events, which come after any change a fault
@@ -579,6 +584,8 @@ impl LabEvidence {
 /// for the probes.
 struct LabObserver {
     text: TextLog<SharedBuf>,
+    /// The readable ladder and values `lab start` prints.
+    ladder: LadderLog<SharedBuf>,
     keylog: KeyLogWriter<SharedBuf>,
     recorder: Recorder,
 }
@@ -590,6 +597,7 @@ impl Observer for LabObserver {
             return;
         }
         self.text.on_event(e);
+        self.ladder.on_event(e);
         self.keylog.on_event(e);
     }
 }
@@ -864,6 +872,7 @@ fn server_key_file(server: &LocalServer) -> PathBuf {
 struct Attempt {
     result: Result<(), Error>,
     trace: String,
+    ladder: String,
     /// `flights.txt`-style annotated hex of the bytes as read from and
     /// written to the socket (after any fault that changes them).
     wire: String,
@@ -893,9 +902,15 @@ fn attempt(server: &LabServer, client: &ClientSettings, seed: u64) -> Result<Att
         config.max_version = v;
     }
     config.rng = Box::new(SeededRng::new(seed, 0));
-    let (text, keylog, steps) = (SharedBuf::default(), SharedBuf::default(), StepLog::default());
+    let (text, ladder, keylog, steps) = (
+        SharedBuf::default(),
+        SharedBuf::default(),
+        SharedBuf::default(),
+        StepLog::default(),
+    );
     let mut obs = LabObserver {
         text: TextLog::new(text.clone()),
+        ladder: LadderLog::readable(ladder.clone(), false),
         keylog: KeyLogWriter::new(keylog.clone()),
         recorder: Recorder::new(),
     };
@@ -946,6 +961,11 @@ fn attempt(server: &LabServer, client: &ClientSettings, seed: u64) -> Result<Att
         trace: String::from_utf8_lossy(&text.contents()).into_owned(),
         wire: flights_text(&steps.steps()),
         keylog: String::from_utf8_lossy(&keylog.contents()).into_owned(),
+        ladder: {
+            // A handshake cut short without an alert leaves values unwritten.
+            obs.ladder.flush_values();
+            String::from_utf8_lossy(&ladder.contents()).into_owned()
+        },
         recorder: obs.recorder,
         explanation,
         suite,
@@ -1013,6 +1033,7 @@ fn run_in(lab: &Lab, seed: u64, out_dir: Option<&Path>, work: &Path) -> Result<L
     let events = a.recorder.events;
     let mut r = LabRun {
         trace: a.trace,
+        ladder: a.ladder,
         wire: a.wire,
         server_command,
         server_log,

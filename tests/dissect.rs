@@ -224,6 +224,42 @@ fn illustrated_server_key_exchange_fields_and_ranges() {
     assert_eq!(hex::encode(&signed.bytes), expected);
 }
 
+/// The same ServerKeyExchange as TLS 1.0 or 1.1 writes it: RFC 4492 §5.4
+/// (with RFC 2246/4346 §7.4.3) signs with no SignatureAndHashAlgorithm in
+/// front, `signature<0..2^16-1>` right after the params; RSA signs MD5 +
+/// SHA-1. The walkthrough's message with its two algorithm bytes taken out,
+/// read after a TLS 1.0 ServerHello, splits there.
+#[test]
+fn tls10_server_key_exchange_has_no_algorithm_field() {
+    let mut raw = record(3)[5..].to_vec();
+    raw.drain(40..42);
+    let body_len = (raw.len() - 4) as u32;
+    raw[1..4].copy_from_slice(&body_len.to_be_bytes()[1..]);
+    let c = DissectContext {
+        version: Some(tlslab::wire::ProtocolVersion::TLS10),
+        ..ctx()
+    };
+    let d = dissect_handshake_message(&raw, &c);
+    assert_eq!(d.error, None, "{}", d.to_lines(200).join("\n"));
+    assert_eq!(
+        shape(&d.fields),
+        [
+            ("msg_type", 0, 1),
+            ("length", 1, 4),
+            ("params", 4, 40),
+            ("signed_params", 40, 298)
+        ]
+    );
+    assert_eq!(shape(children(&d, "signed_params")), [("signature", 40, 298)]);
+    assert!(d
+        .find("signed_params")
+        .unwrap()
+        .value
+        .starts_with("rsa_md5_sha1 over"));
+    // Read as TLS 1.2 (no version known), the same bytes do not parse.
+    assert!(dissect_handshake_message(&raw, &ctx()).error.is_some());
+}
+
 /// ServerHelloDone (RFC 5246 §7.4.5, empty) and ClientKeyExchange (RFC 8422
 /// §5.7: ClientECDiffieHellmanPublic, ECPoint ecdh_Yc<1..2^8-1>).
 #[test]

@@ -433,6 +433,31 @@ fn capture_with_two_connections() {
     assert_eq!(dom.matches(" failing\"").count(), 1);
     assert!(dom.contains("<details class=\"rec c2s prot failing\" id=\"rec"));
     assert!(!comparisons(&dom).is_empty(), "computed against received");
+
+    // `tlslab explain` in text on the same damaged capture: the capture's
+    // summary, then the failing connection (the second) with its evidence,
+    // before the one that verified; no trace without --trace.
+    let dir = tempdir("explain-two");
+    let file = dir.join("damaged.pcap");
+    std::fs::write(&file, &damaged).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .arg("explain")
+        .arg(&file)
+        .arg("--keylog")
+        .arg(rev_server().keylog_path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("no {needle:?} in:\n{text}"))
+    };
+    assert!(text.starts_with("── capture: "), "{text}");
+    assert!(at("── connection 2: ") < at("   first failing record"), "{text}");
+    assert!(at("   first failing record") < at("── connection 1: "), "{text}");
+    assert!(!text.contains("record_in  "), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -615,4 +640,23 @@ fn command_line_writes_pages_for_connect_explain_and_view() {
     assert!(dom3.contains("<div class=\"verdict ok\""));
     assert!(dom3.contains("TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"));
     assert_no_external_reference(&dom3);
+}
+
+/// The pages the book links (book/src/generated/*.html, written by
+/// `cargo run --example book_values` and kept current by tests/book.rs)
+/// load nothing either, and each draws a connection that verified.
+#[test]
+fn the_books_pages_load_nothing_and_each_shows_a_verified_connection() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("book/src/generated");
+    let mut pages = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "html") {
+            let page = std::fs::read_to_string(&path).unwrap();
+            assert_no_external_reference(&page);
+            assert!(page.contains("<div class=\"verdict ok\""), "{}", path.display());
+            pages += 1;
+        }
+    }
+    assert!(pages >= 7, "{pages} pages in {}", dir.display());
 }

@@ -156,16 +156,26 @@ fn lab_start_prints_the_trace_but_never_the_fault() {
                             continue;
                         }
                         let trace = all
-                            .split("== the client's trace")
+                            .split("== the connection")
                             .nth(1)
                             .and_then(|t| t.split("== result").next())
                             .unwrap_or_default();
                         let file = std::fs::read_to_string(dir.join("trace.txt")).unwrap_or_default();
-                        // A real exchange happened: our ClientHello went out, the server answered.
-                        for want in ["handshake_out  client_hello", "handshake_in  server_hello"] {
-                            if !trace.contains(want) || !file.contains(want) {
-                                failures.push(format!("{}: no '{want}' in the trace\n{all}", l.name));
+                        // A real exchange happened: our ClientHello went out, the server
+                        // answered; the terminal shows the ladder, trace.txt every event.
+                        for (printed, want) in [
+                            ("→ ClientHello  ", "handshake_out  client_hello"),
+                            ("← ServerHello  ", "handshake_in  server_hello"),
+                        ] {
+                            if !trace.contains(printed) || !file.contains(want) {
+                                failures.push(format!(
+                                    "{}: no '{printed}' / '{want}' in the trace\n{all}",
+                                    l.name
+                                ));
                             }
+                        }
+                        if let Some(long) = all.lines().find(|l| l.chars().count() > 120) {
+                            failures.push(format!("{}: a line over 120 characters: {long}", l.name));
                         }
                         if !all.contains(expected_failure(l)) {
                             failures.push(format!("{}: {} not shown\n{all}", l.name, expected_failure(l)));

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tlslab_peers::certs::{fresh_dir, make_material};
+use tlslab_peers::tcpdump::Tcpdump;
 use tlslab_peers::KeyType;
 
 const TLSLITE_PAIR: &str = include_str!("legacy_capture/tlslite_pair.py");
@@ -106,88 +107,6 @@ fn tshark_follow_stream(capture: &Path, options: &[String], stream: usize) -> (V
 /// tshark's setting for an RSA private key file (any address and port).
 fn tshark_rsa_key(key: &Path) -> String {
     format!("uat:rsa_keys:\"{}\",\"\"", key.display())
-}
-
-/// tcpdump on loopback, started and stopped by the test.
-struct Tcpdump {
-    child: std::process::Child,
-    file: PathBuf,
-    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
-}
-
-static CAPTURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-impl Tcpdump {
-    fn start(port: u16, file: PathBuf) -> Tcpdump {
-        let one_at_a_time = CAPTURING.lock().unwrap_or_else(|e| e.into_inner());
-        let mut child = Command::new("tcpdump")
-            // Immediate mode: otherwise libpcap holds packets until a ring
-            // block fills or times out, and a short connection stopped by
-            // SIGINT is lost.
-            .args(["-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w"])
-            .arg(&file)
-            .args(["tcp", "port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("tcpdump (Debian package tcpdump) must be installed");
-        // tcpdump says "listening on lo" once the capture runs.
-        let mut err = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = [0u8; 512];
-            let mut seen = String::new();
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-                if seen.contains("listening on") {
-                    let _ = tx.send(Ok(()));
-                }
-            }
-            let _ = tx.send(Err(seen));
-        });
-        match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(Ok(())) => {}
-            other => {
-                let _ = child.kill();
-                panic!("tcpdump did not start (needs root or CAP_NET_RAW): {other:?}");
-            }
-        }
-        Tcpdump {
-            child,
-            file,
-            _one_at_a_time: one_at_a_time,
-        }
-    }
-
-    /// Stops the capture (SIGINT lets tcpdump flush) and returns the file.
-    fn stop(mut self) -> PathBuf {
-        // The last segments (FIN, ACK) reach the capture first.
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.file.clone()
-    }
-}
-
-impl Drop for Tcpdump {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A directory with a fresh RSA `key.pem` and `cert.pem`.
@@ -766,4 +685,100 @@ fn an_rsa_key_log_line_opens_the_ssl3_capture() {
     let ms = events(&lines, "master_secret").next().unwrap();
     let want = std::fs::read_to_string(dir.join("master-secret.txt")).unwrap();
     assert_eq!(ms["master_secret"], want.trim());
+}
+
+/// A TLS 1.0 ServerHello that picks DEFLATE (RFC 3749): the connection is
+/// named and skipped, not misread record by record.
+#[test]
+fn a_compressed_connection_is_named_and_skipped() {
+    use tlslab::capture::{explain_capture, KeySources, PcapWriter};
+    use tlslab::internal::messages::{encode_handshake, ClientHello, ServerHello};
+    use tlslab::observer::{Event, Observer, RecordView, Recorder};
+    use tlslab::wire::{CipherSuite, CompressionMethod, ContentType, HandshakeType, ProtocolVersion};
+
+    let ch = ClientHello {
+        client_version: ProtocolVersion::TLS10,
+        random: [7; 32],
+        session_id: vec![],
+        cipher_suites: vec![CipherSuite(0x002f)],
+        compression_methods: vec![CompressionMethod(1), CompressionMethod(0)],
+        extensions: None,
+    };
+    let sh = ServerHello {
+        server_version: ProtocolVersion::TLS10,
+        random: [8; 32],
+        session_id: vec![],
+        cipher_suite: CipherSuite(0x002f),
+        compression_method: CompressionMethod(1),
+        extensions: None,
+    };
+    let record = |body: Vec<u8>| {
+        let mut r = vec![22, 3, 1];
+        r.extend_from_slice(&(body.len() as u16).to_be_bytes());
+        r.extend_from_slice(&body);
+        r
+    };
+    let records = [
+        (
+            true,
+            record(encode_handshake(HandshakeType::CLIENT_HELLO, |o| ch.encode(o))),
+        ),
+        (
+            false,
+            record(encode_handshake(HandshakeType::SERVER_HELLO, |o| sh.encode(o))),
+        ),
+    ];
+    let mut w = PcapWriter::new(
+        Vec::new(),
+        "127.0.0.1:50000".parse().unwrap(),
+        "127.0.0.1:443".parse().unwrap(),
+    )
+    .unwrap();
+    for (seq, (from_client, rec)) in records.iter().enumerate() {
+        let view = RecordView {
+            content_type: ContentType(rec[0]),
+            version: ProtocolVersion::TLS10,
+            header: rec[..5].try_into().unwrap(),
+            payload: &rec[5..],
+            seq: seq as u64,
+            protected: false,
+        };
+        w.on_event(&if *from_client {
+            Event::RecordOut(view)
+        } else {
+            Event::RecordIn(view)
+        });
+    }
+    w.finish().unwrap();
+    let r = explain_capture(w.get_ref(), &KeySources::default(), &mut Recorder::new()).unwrap();
+    let why = r.connections[0].skipped.as_deref().unwrap_or("");
+    assert!(
+        why.contains("compression method 1") && why.contains("RFC 3749"),
+        "{why}"
+    );
+}
+
+/// tlslite-ng at both ends in TLS 1.0 and TLS 1.1, RSA key transport: the
+/// server key alone decrypts both, as tshark does. (tlslite-ng makes its TLS
+/// 1.1 explicit IV by encrypting a block in front of the data with the
+/// chain, RFC 4346 §6.2.3.2 option 2b; read as an explicit IV it is all the
+/// same.)
+#[test]
+fn tlslite_tls10_and_tls11_captures_match_tshark() {
+    let dir = rsa_material("tlslite-legacy");
+    let key = dir.join("key.pem");
+    for (version, name) in [("tls1.0", "TLSv1.0"), ("tls1.1", "TLSv1.1")] {
+        let (pcap, master_secret) = tlslite_pair(&dir, version, "hello from the past");
+        let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+        let s = summary(&lines);
+        assert_eq!(s["version"], name, "{s}");
+        assert_eq!(s["all_verified"], true, "{s}");
+        assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{s}");
+        let ms = events(&lines, "master_secret").next().unwrap();
+        assert_eq!(ms["master_secret"], master_secret.as_str(), "{version}");
+        let ours = explained_data(&lines);
+        assert_eq!(ours, tshark_follow(&pcap, &[tshark_rsa_key(&key)]), "{version}");
+        assert_eq!(ours.0, b"hello from the past\n");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

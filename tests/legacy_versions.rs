@@ -513,3 +513,88 @@ fn diagnose_finds_version_intolerance_and_the_highest_version() {
     assert!(!healthy.failed(), "{}", healthy.to_text());
     assert_eq!(healthy.versions(), None);
 }
+
+/// `tlslab connect` against a TLS 1.0 server: the deprecation warning on
+/// standard error, the negotiated version, and a ladder that reads the TLS
+/// 1.0 ServerKeyExchange (no signature algorithm field) without a decode
+/// error.
+#[test]
+fn connect_prints_the_warning_and_a_clean_tls10_ladder() {
+    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args([
+            "connect",
+            &peer.addr().to_string(),
+            "--servername",
+            peer.server_name(),
+            "--ca",
+        ])
+        .arg(peer.ca_pem_path())
+        .args([
+            "--max-version",
+            "tls1.0",
+            "--min-version",
+            "tls1.0",
+            "--cipher",
+            "ECDHE-RSA-AES256-SHA",
+            "--send",
+            "hello tlslab\n",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("deprecated (RFC 8996)"), "{stderr}");
+    assert!(
+        stdout.contains("negotiated: TLSv1.0 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("← ServerKeyExchange  ECDHE"), "{stdout}");
+    assert!(!stdout.contains("decode error"), "{stdout}");
+    assert!(stdout.contains("balslt olleh"), "{stdout}");
+}
+
+/// A TLS 1.0 connection our client breaks on purpose (another pre-master
+/// secret after the key exchange): the server answers bad_record_mac, the
+/// command fails, and the explainer, which recomputes under TLS 1.0's
+/// layout (no IV in the record), proves nothing false: our Finished record
+/// is whole and verifies under our own keys.
+#[test]
+fn a_broken_tls10_connection_is_explained_without_false_proofs() {
+    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args([
+            "connect",
+            &peer.addr().to_string(),
+            "--servername",
+            peer.server_name(),
+            "--ca",
+        ])
+        .arg(peer.ca_pem_path())
+        .args([
+            "--max-version",
+            "tls1.0",
+            "--min-version",
+            "tls1.0",
+            "--cipher",
+            "ECDHE-RSA-AES256-SHA",
+            "--no-etm",
+            "--fault",
+            "wrong-pre-master-secret",
+            "--send",
+            "hello tlslab\n",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("bad_record_mac"), "{text}");
+    assert!(!text.contains("[truncated_record]"), "{text}");
+    assert!(
+        text.contains("our record seq 0 verifies under our own client->server keys"),
+        "{text}"
+    );
+}

@@ -49,7 +49,51 @@ pub fn generate(root: &Path) -> Result<Generated, String> {
     out.insert("etm.md".into(), etm_page(&etm)?);
     out.insert("aead.md".into(), aead_page(&gcm, &chacha)?);
     finished_page(&v, &mut out)?;
+    html_pages(root, &mut out)?;
     Ok(out)
+}
+
+/// The connections the chapters follow, each drawn as one self-contained
+/// HTML page by `tlslab::report` (what `tlslab explain --html` and
+/// `tlslab view` write): the published Illustrated capture and the seeded
+/// OpenSSL transcripts the chapters replay. The chapters link to them.
+fn html_pages(root: &Path, out: &mut Generated) -> Result<(), String> {
+    use tlslab::capture::{KeyLog, KeySources};
+    use tlslab::report::{self, HtmlOptions};
+    let dir = root.join("vectors/illustrated-tls12");
+    let capture = std::fs::read(dir.join("capture.pcap")).map_err(|e| format!("capture.pcap: {e}"))?;
+    let keylog = std::fs::read_to_string(dir.join("keylog.txt")).map_err(|e| format!("keylog.txt: {e}"))?;
+    let secrets = KeySources {
+        keylog: KeyLog::parse(&keylog),
+        server_key: None,
+    };
+    let options = HtmlOptions {
+        title: "The Illustrated TLS 1.2 Connection (vectors/illustrated-tls12), drawn by tlslab".into(),
+        ..HtmlOptions::default()
+    };
+    let page =
+        report::capture_html(&capture, &secrets, &options).map_err(|e| format!("capture.pcap: {e}"))?;
+    out.insert("illustrated.html".into(), page);
+    for name in [
+        "openssl-ecdhe-rsa-aes128-sha",
+        "openssl-ecdhe-rsa-aes128-sha-etm",
+        "openssl-ecdhe-rsa-aes128-gcm-sha256",
+        "openssl-ecdhe-rsa-chacha20-poly1305",
+        "openssl-dhe-rsa-aes128-gcm-sha256",
+        "openssl-rsa-aes256-sha256",
+    ] {
+        let options = HtmlOptions {
+            title: format!("{name} (vectors/transcripts), drawn by tlslab"),
+            ..HtmlOptions::default()
+        };
+        let page = report::bundle_html(&root.join("vectors/transcripts").join(name), &options)
+            .map_err(|e| format!("{name}: {e}"))?;
+        // The page names the bundle's directory; name it from the repository's
+        // top so the page is the same in every checkout.
+        let page = page.replace(&format!("{}/", root.display()), "");
+        out.insert(format!("{name}.html"), page);
+    }
+    Ok(())
 }
 
 const HEADER: &str =

@@ -50,8 +50,10 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
         0,
         &payload,
         &mut observers,
-        html.as_ref(),
-        readable.as_ref(),
+        Shown {
+            html: html.as_ref(),
+            readable: readable.as_ref(),
+        },
     );
     if let (Some(path), Some(h)) = (&a.html, &html) {
         let options = HtmlOptions {
@@ -84,8 +86,10 @@ pub fn run(a: &ConnectArgs) -> Result<(), CliError> {
             1,
             &payload,
             &mut observers,
-            None,
-            readable.as_ref(),
+            Shown {
+                html: None,
+                readable: readable.as_ref(),
+            },
         )?;
     }
     Ok(())
@@ -111,6 +115,15 @@ fn probe(a: &ConnectArgs, n: usize) {
     }
 }
 
+/// Where a connection is shown besides the user's observers: the HTML
+/// page's recorder, and the readable default trace (whose values are
+/// written before a failure is explained).
+#[derive(Clone, Copy)]
+struct Shown<'a> {
+    html: Option<&'a SharedReport>,
+    readable: Option<&'a Readable>,
+}
+
 /// The user's observers plus the bundle's own (JSON events, key log).
 struct Both<'a>(&'a mut Tee, Tee);
 
@@ -132,8 +145,7 @@ fn exchange(
     connection: u64,
     payload: &[u8],
     observers: &mut Tee,
-    html: Option<&SharedReport>,
-    readable: Option<&Readable>,
+    shown: Shown<'_>,
 ) -> Result<Option<StoredSession>, CliError> {
     let o = &a.options;
     if let Some(seed) = seed {
@@ -148,7 +160,7 @@ fn exchange(
         let mut both = Both(observers, watched);
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
-        return talk_or_explain(a, &mut stream, payload, &evidence, html, readable);
+        return talk_or_explain(a, &mut stream, payload, &evidence, shown);
     };
     // With --reconnect the second connection goes to DIR/reconnect.
     let dir = if connection == 0 {
@@ -178,7 +190,7 @@ fn exchange(
         let client = Client::with_observer(config, &mut both);
         let mut stream = net::connect_tcp(&a.addr, client, o.timeouts())?;
         stream.set_step_log(&log);
-        talk_or_explain(a, &mut stream, payload, &evidence, html, readable)
+        talk_or_explain(a, &mut stream, payload, &evidence, shown)
     })();
     drop(both);
     let bundle = Bundle {
@@ -205,14 +217,13 @@ fn talk_or_explain(
     stream: &mut net::TlsStream<'_>,
     payload: &[u8],
     evidence: &ConnectionEvidence,
-    html: Option<&SharedReport>,
-    readable: Option<&Readable>,
+    shown: Shown<'_>,
 ) -> Result<Option<StoredSession>, CliError> {
     let result = stream
         .handshake()
         .map_err(CliError::from)
         .and_then(|()| talk(a, stream, payload));
-    if let Some(r) = readable {
+    if let Some(r) = shown.readable {
         r.flush_values();
     }
     if let Err(e) = &result {
@@ -225,7 +236,7 @@ fn talk_or_explain(
                 ))
             );
         }
-        if let Some(h) = html {
+        if let Some(h) = shown.html {
             let text = match e {
                 CliError::Tls(e) => e.to_string(),
                 CliError::Usage(t) | CliError::Other(t) => t.clone(),

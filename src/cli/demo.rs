@@ -154,6 +154,10 @@ pub fn run(a: &DemoArgs) -> Result<(), CliError> {
     }
     super::legacy_version_warning(o.min_version.protocol_version());
     let mut config = o.config("localhost")?;
+    if let Some(seed) = o.seed {
+        // The same seed, the same client bytes (client_random, key share, IVs).
+        config.rng = Box::new(tlslab::rng::SeededRng::new(seed, 0));
+    }
     if o.ca.is_none() && !o.insecure {
         config.verification = Verification::Verify(CertVerifier::from_ca_file(&server.ca_pem_path())?);
     }

@@ -54,15 +54,22 @@ fn start(o: &LabStartArgs) -> Result<(), CliError> {
         .unwrap_or_else(|| PathBuf::from(format!("tlslab-lab-{}", l.name)));
     outln!("== lab {}: {}\n", l.name, l.title);
     for line in &l.text {
-        outln!("{line}");
+        out!("{}", super::wrap(&format!("{line}\n")));
     }
     outln!("\n== running the scenario (seed {})", o.seed);
     let r = lab::run(l, o.seed, Some(&dir)).map_err(CliError::Tls)?;
     if o.redact {
         write_page(&dir.join("report.html"), &r.html(l, false, true))?;
     }
-    outln!("server: {}", r.server_command);
-    outln!("\n== the client's trace\n{}", r.trace.trim_end());
+    out!(
+        "{}",
+        super::wrap(&format!("server: {} (in server-command.txt)\n", r.server_command))
+    );
+    outln!(
+        "\n== the connection: one line per message, then the values the handshake derived \
+         (trace.txt has every event)\n{}",
+        r.ladder.trim_end()
+    );
     outln!("\n== result");
     match &r.result {
         Ok(()) => outln!("the connection worked"),
@@ -76,7 +83,7 @@ fn start(o: &LabStartArgs) -> Result<(), CliError> {
     let log: Vec<&str> = r.server_log.lines().filter(|l| !l.trim().is_empty()).collect();
     outln!("\n== the server's log (last lines)");
     for line in &log[log.len().saturating_sub(8)..] {
-        outln!("{line}");
+        out!("{}", super::wrap(&format!("{line}\n")));
     }
     outln!("\n== files for your investigation in {}", dir.display());
     for f in &r.files {
@@ -96,9 +103,12 @@ fn start(o: &LabStartArgs) -> Result<(), CliError> {
             format!(" --seed {}", o.seed)
         }
     );
-    outln!(
-        "causes: {}",
-        CAUSES.iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
+    out!(
+        "{}",
+        super::wrap(&format!(
+            "causes: {}\n",
+            CAUSES.iter().map(|c| c.id).collect::<Vec<_>>().join(", ")
+        ))
     );
     Ok(())
 }

@@ -99,6 +99,8 @@ fn handshake_name(h: &HandshakeError) -> &'static str {
             IllegalParameter::AlpnNotOffered(_) => "INVALID_ALPN_PROTOCOL",
             IllegalParameter::ResumedWithOtherSuite { .. } => "OLD_SESSION_CIPHER_NOT_RETURNED",
             IllegalParameter::GroupNotOffered(_) => "WRONG_CURVE",
+            // RFC 8446 §4.1.3's DOWNGRD sentinel under a lower version.
+            IllegalParameter::DowngradeSentinel(_) => "TLS13_DOWNGRADE",
             IllegalParameter::SignatureSchemeNotOffered(_) => "WRONG_SIGNATURE_TYPE",
             IllegalParameter::SignatureSchemeForKey { .. } => "WRONG_SIGNATURE_TYPE",
             IllegalParameter::EcPublicKeyLength { .. }
@@ -200,6 +202,10 @@ mod tests {
             "SSLV3_ALERT_HANDSHAKE_FAILURE"
         );
         assert!(describe(&mac).starts_with(":DECRYPTION_FAILED_OR_BAD_RECORD_MAC: "));
+        let downgrade = Error::Handshake(HandshakeError::IllegalParameter(
+            IllegalParameter::DowngradeSentinel(tlslab::wire::ProtocolVersion::TLS11),
+        ));
+        assert_eq!(boringssl_name(&downgrade), "TLS13_DOWNGRADE");
     }
 
     #[test]

@@ -82,10 +82,20 @@ pub struct PerConnection {
     /// `-expect-certificate-types B64`: the `certificate_types` of the
     /// server's CertificateRequest.
     pub expect_certificate_types: Option<Vec<u8>>,
-    /// `-no-tls12`: TLS 1.2, the one version this shim speaks, is disabled.
+    /// `-no-tls12`: TLS 1.2 is disabled.
     pub no_tls12: bool,
     /// `-fallback-scsv`: send TLS_FALLBACK_SCSV (RFC 7507).
     pub fallback_scsv: bool,
+    /// `-min-version V`: the lowest version enabled (wire number).
+    pub min_version: Option<u16>,
+    /// `-max-version V`: the highest version enabled (wire number).
+    pub max_version: Option<u16>,
+    /// `-no-tls1`: TLS 1.0 disabled.
+    pub no_tls1: bool,
+    /// `-no-tls11`: TLS 1.1 disabled.
+    pub no_tls11: bool,
+    /// `-expect-version V`: the version the handshake must negotiate.
+    pub expect_version: Option<u16>,
     /// `-max-cert-list N`: the largest Certificate message accepted.
     pub max_cert_list: Option<usize>,
 }
@@ -198,33 +208,9 @@ impl Flags {
             // Encrypted Client Hello is never offered, so it never replaces
             // the name the certificate is checked against.
             (_, "-expect-no-ech-name-override") => return Ok(()),
-            // TLS 1.3 and below-1.2 versions are never offered: disabling them
-            // changes nothing.
-            (_, "-no-tls13" | "-no-tls11" | "-no-tls1" | "-no-ssl3") => return Ok(()),
-            (_, "-min-version") => {
-                return match int(name)? {
-                    x if x <= u64::from(TLS12) => Ok(()),
-                    x => Err(Unsupported(format!(
-                        "-min-version {x:#06x}: only TLS 1.2 is implemented"
-                    ))),
-                }
-            }
-            (_, "-max-version") => {
-                return match int(name)? {
-                    x if x >= u64::from(TLS12) => Ok(()),
-                    x => Err(Unsupported(format!(
-                        "-max-version {x:#06x}: only TLS 1.2 is implemented"
-                    ))),
-                }
-            }
-            (_, "-expect-version") => {
-                return match int(name)? {
-                    x if x == u64::from(TLS12) => Ok(()),
-                    x => Err(Unsupported(format!(
-                        "-expect-version {x:#06x}: only TLS 1.2 is implemented"
-                    ))),
-                }
-            }
+            // TLS 1.3 and SSL 3.0 are never offered: disabling them changes
+            // nothing.
+            (_, "-no-tls13" | "-no-ssl3") => return Ok(()),
             _ => {}
         }
         let targets: Vec<&mut PerConnection> = match scope {
@@ -257,6 +243,11 @@ impl Flags {
                 "-shim-shuts-down" => c.shim_shuts_down = true,
                 "-send-alert" => c.send_alert = true,
                 "-no-tls12" => c.no_tls12 = true,
+                "-no-tls11" => c.no_tls11 = true,
+                "-no-tls1" => c.no_tls1 = true,
+                "-min-version" => c.min_version = Some(parse_u16(name, v)?),
+                "-max-version" => c.max_version = Some(parse_u16(name, v)?),
+                "-expect-version" => c.expect_version = Some(parse_u16(name, v)?),
                 "-fallback-scsv" => c.fallback_scsv = true,
                 "-max-cert-list" => {
                     c.max_cert_list = Some(
@@ -272,6 +263,41 @@ impl Flags {
             }
         }
         Ok(())
+    }
+}
+
+/// TLS 1.0 and TLS 1.1 (wire versions).
+const TLS10: u16 = 0x0301;
+const TLS11: u16 = 0x0302;
+
+impl PerConnection {
+    /// The versions enabled, as the `(min, max)` range tlslab's client takes:
+    /// by default TLS 1.2 only (tlslab's default); `-min-version` and
+    /// `-max-version` move the ends within TLS 1.0 to 1.2 (a lower
+    /// `-max-version` alone opens the range down to TLS 1.0), and `-no-tls1`,
+    /// `-no-tls11`, `-no-tls12` take versions out. `None`: no version left.
+    pub fn version_range(&self) -> Result<Option<(u16, u16)>, Unsupported> {
+        if self.min_version.is_some_and(|v| v > TLS12) {
+            return Err(Unsupported(format!(
+                "-min-version {:#06x}: tlslab speaks TLS 1.0 to 1.2",
+                self.min_version.unwrap_or_default()
+            )));
+        }
+        let max = self.max_version.unwrap_or(TLS12).min(TLS12);
+        let default_min = if max < TLS12 { TLS10 } else { TLS12 };
+        let min = self.min_version.unwrap_or(default_min).max(TLS10);
+        let enabled: Vec<u16> = (min..=max)
+            .filter(|&v| {
+                !(v == TLS10 && self.no_tls1 || v == TLS11 && self.no_tls11 || v == TLS12 && self.no_tls12)
+            })
+            .collect();
+        match (enabled.first(), enabled.last()) {
+            (None, _) | (_, None) => Ok(None),
+            (Some(&lo), Some(&hi)) if usize::from(hi - lo) + 1 == enabled.len() => Ok(Some((lo, hi))),
+            _ => Err(Unsupported(format!(
+                "versions {enabled:04x?}: tlslab takes a range, not a set with a hole"
+            ))),
+        }
     }
 }
 
@@ -399,10 +425,39 @@ mod tests {
     }
 
     #[test]
-    fn unknown_flags_and_versions_are_unsupported() {
+    fn unknown_flags_are_unsupported() {
         assert!(Flags::parse(&args(&["-port", "1", "-false-start"])).is_err());
-        assert!(Flags::parse(&args(&["-port", "1", "-max-version", "770"])).is_err());
-        assert!(Flags::parse(&args(&["-port", "1", "-max-version", "772"])).is_ok());
         assert!(Flags::parse(&args(&["-port", "1", "-on-retry-verify-peer"])).is_err());
+    }
+
+    fn range(v: &[&str]) -> Result<Option<(u16, u16)>, Unsupported> {
+        let mut a = vec!["-port", "1"];
+        a.extend_from_slice(v);
+        Flags::parse(&args(&a))?.initial.version_range()
+    }
+
+    #[test]
+    fn version_flags_make_a_range_of_what_tlslab_speaks() {
+        // Wire numbers: 0x0301 TLS 1.0 (769), 0x0302 TLS 1.1 (770), 0x0303
+        // TLS 1.2 (771), 0x0304 TLS 1.3 (772), as RFC 8446 §4.2.1 lists them.
+        assert_eq!(range(&[]).unwrap(), Some((0x0303, 0x0303)));
+        assert_eq!(range(&["-max-version", "772"]).unwrap(), Some((0x0303, 0x0303)));
+        assert_eq!(range(&["-min-version", "771"]).unwrap(), Some((0x0303, 0x0303)));
+        assert_eq!(range(&["-max-version", "770"]).unwrap(), Some((0x0301, 0x0302)));
+        assert_eq!(
+            range(&["-min-version", "769", "-no-tls12"]).unwrap(),
+            Some((0x0301, 0x0302))
+        );
+        assert_eq!(
+            range(&["-min-version", "769", "-no-tls1"]).unwrap(),
+            Some((0x0302, 0x0303))
+        );
+        assert_eq!(
+            range(&["-no-tls13", "-no-tls12", "-no-tls11", "-no-tls1"]).unwrap(),
+            None
+        );
+        // TLS 1.3 only, and a set with a hole, are not what tlslab can offer.
+        assert!(range(&["-min-version", "772"]).is_err());
+        assert!(range(&["-min-version", "769", "-no-tls11"]).is_err());
     }
 }

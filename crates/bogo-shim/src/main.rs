@@ -8,7 +8,8 @@
 //! ```
 //!
 //! The shim connects to the loopback address on port `N`, writes `K` as 8
-//! bytes little-endian, then speaks TLS 1.2 as a client with
+//! bytes little-endian, then speaks TLS (1.2 unless the version flags say
+//! otherwise) as a client with
 //! [`tlslab::Client`] over a blocking socket. After the handshake it echoes:
 //! every byte of application data it receives goes back XORed with `0xff`,
 //! in writes of at most 512 bytes, until close_notify (answered with our own)
@@ -28,12 +29,12 @@
 //! `-use-custom-verify-callback`, `-expect-verify-result`,
 //! `-reverify-on-resume`. Offer: `-host-name`, `-advertise-alpn`, `-cipher`
 //! (colon-separated suite names only), `-curves`, `-verify-prefs`,
-//! `-no-ticket`, `-fallback-scsv`, `-max-cert-list`, `-min-version` /
-//! `-max-version` / `-expect-version` when they allow TLS 1.2, `-no-tls13`,
-//! `-no-tls11`, `-no-tls1`, `-no-ssl3`, `-no-tls12`. Checks:
+//! `-no-ticket`, `-fallback-scsv`, `-max-cert-list`, `-min-version`,
+//! `-max-version`, `-no-tls1`, `-no-tls11`, `-no-tls12` (a range within
+//! TLS 1.0 to 1.2, by default TLS 1.2 only), `-no-tls13`, `-no-ssl3`. Checks:
 //! `-expect-alpn`, `-expect-extended-master-secret`, `-expect-session-miss`,
 //! `-expect-ticket-renewal`, `-expect-no-session`, `-expect-curve-id`,
-//! `-expect-peer-signature-algorithm`, `-expect-certificate-types`,
+//! `-expect-version`, `-expect-peer-signature-algorithm`, `-expect-certificate-types`,
 //! `-expect-no-hrr`, `-expect-no-ech-name-override`. After the handshake:
 //! `-shim-writes-first`, `-check-close-notify`, `-shim-shuts-down`,
 //! `-send-alert`. Each per-connection flag also with the `-on-initial-` and
@@ -63,7 +64,7 @@ use std::time::Duration;
 use tlslab::crypto::suites::find_by_name;
 use tlslab::error::{CertificateError, CertificateKind};
 use tlslab::session::StoredSession;
-use tlslab::wire::{AlertDescription, NamedGroup, SignatureScheme};
+use tlslab::wire::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
 use tlslab::{Client, ClientConfig, Error, ServerNameIndication, Verification};
 
 use flags::{Flags, PerConnection, Unsupported};
@@ -207,6 +208,12 @@ fn build_config(
     config.offer_encrypt_then_mac = false;
     config.offer_session_ticket = !per.no_ticket;
     config.fallback_scsv = per.fallback_scsv;
+    // With no version left the handshake fails once connected (see
+    // `connection`); the range is then irrelevant.
+    if let Some((min, max)) = per.version_range()? {
+        config.min_version = ProtocolVersion(min);
+        config.max_version = ProtocolVersion(max);
+    }
     if let Some(n) = per.max_cert_list {
         config.max_certificate_message = n;
     }
@@ -321,10 +328,10 @@ fn connection(
     let _ = sock.set_nodelay(true);
     sock.write_all(&flags.shim_id.to_le_bytes())
         .map_err(|e| io("write shim id", e))?;
-    if per.no_tls12 {
+    if per.version_range()?.is_none() {
         // As BoringSSL's SSL_do_handshake: nothing to offer, nothing sent.
         return Err(Failure::Failed(
-            ":NO_SUPPORTED_VERSIONS_ENABLED: -no-tls12 leaves no version: tlslab speaks TLS 1.2".into(),
+            ":NO_SUPPORTED_VERSIONS_ENABLED: the version flags leave none of TLS 1.0, 1.1 and 1.2".into(),
         ));
     }
 
@@ -472,6 +479,15 @@ fn check_expectations(
                 "certificate verification result: expected {}, got {:?} (-expect-verify-result)",
                 if want { "success" } else { "failure" },
                 memory.verified
+            ));
+        }
+    }
+    if let Some(v) = per.expect_version {
+        if s.version != Some(ProtocolVersion(v)) {
+            return fail(format!(
+                "version: expected {}, got {:?}",
+                ProtocolVersion(v),
+                s.version
             ));
         }
     }

@@ -114,8 +114,9 @@ fn an_unknown_flag_exits_89_before_connecting() {
     let runner = Runner::new();
     let out = wait(runner.start_shim(1, &["-false-start"]));
     assert_eq!(out.status.code(), Some(89));
-    // A flag value outside TLS 1.2 is just as unimplemented.
-    let out = wait(runner.start_shim(1, &["-max-version", "770"]));
+    // A version range tlslab cannot offer (TLS 1.3 only) is just as
+    // unimplemented.
+    let out = wait(runner.start_shim(1, &["-min-version", "772"]));
     assert_eq!(out.status.code(), Some(89));
 }
 
@@ -588,4 +589,69 @@ fn a_self_signed_ca_certificate_named_by_trust_cert_is_trusted_as_the_leaf() {
     );
     drop(other);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn version_flags_reach_tls11_with_a_tls11_only_openssl() {
+    use tlslab::wire::ProtocolVersion;
+    use tlslab_peers::{Peer, PeerKind, PeerOptions};
+    // An OpenSSL that speaks TLS 1.1 (0x0302 = 770) only.
+    let peer = Peer::start(
+        PeerKind::OpenSsl,
+        &PeerOptions {
+            version: Some(ProtocolVersion::TLS11),
+            ..PeerOptions::default()
+        },
+    )
+    .unwrap();
+    let run = |id: u64, flags: &[&str]| {
+        let runner = Runner::new();
+        let shim = runner.start_shim(id, flags);
+        let sock = runner.accept(id);
+        let relay = relay(sock, peer.addr().port());
+        let out = wait(shim);
+        let _ = relay.join();
+        out
+    };
+    // -max-version 770 opens the range down to TLS 1.0; OpenSSL answers 1.1.
+    let out = run(
+        25,
+        &[
+            "-max-version",
+            "770",
+            "-expect-version",
+            "770",
+            "-shim-shuts-down",
+        ],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
+    assert!(out.stderr.is_empty());
+    // By default the shim, like tlslab, accepts TLS 1.2 only: RFC 5246
+    // Appendix E.1 lets the client refuse the lower version (protocol_version).
+    let out = run(26, &["-shim-shuts-down"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(":UNSUPPORTED_PROTOCOL:"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn verify_prefs_515_is_ecdsa_sha1_as_openssl_signs_it() {
+    // ecdsa_sha1 (0x0203 = 515, RFC 8422 §5.1.3's table) only when listed:
+    // OpenSSL, at security level 0 (its default level refuses SHA-1
+    // signatures), signs its ServerKeyExchange with it.
+    let server = LocalServer::start(&ServerOptions {
+        key_type: tlslab_peers::KeyType::EcdsaP256,
+        cipher: Some("ECDHE-ECDSA-AES128-GCM-SHA256:@SECLEVEL=0".into()),
+        ..ServerOptions::default()
+    })
+    .unwrap();
+    let out = one_connection(
+        server,
+        27,
+        &["-verify-prefs", "515", "-expect-peer-signature-algorithm", "515"],
+    );
+    assert!(out.status.success(), "stderr: {}", stderr(&out));
 }

@@ -1107,6 +1107,16 @@ impl Analyzer<'_, '_> {
             ));
             return false;
         }
+        // RFC 3749 DEFLATE (old OpenSSL peers negotiated it by default): the
+        // MACs cover compressed fragments, the messages inside need inflating.
+        if sh.compression_method != CompressionMethod(0) {
+            self.report.skipped = Some(format!(
+                "{} connection with compression method {} (1 is DEFLATE, RFC 3749): its records carry compressed data, which this analyser does not inflate",
+                version_name(version),
+                sh.compression_method.0
+            ));
+            return false;
+        }
         if suites::is_legacy(version) && !suite.allowed_in(version) {
             self.report.skipped = Some(format!(
                 "{} connection with {}, a suite that version cannot have (only the CBC suites with SHA-1 exist before TLS 1.2)",

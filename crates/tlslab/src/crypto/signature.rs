@@ -549,12 +549,14 @@ pub fn supported_schemes() -> &'static [SignatureScheme] {
     ]
 }
 
-/// Every scheme [`verify_server_signature`] can check: the default offer
-/// ([`supported_schemes`]), and ecdsa_secp521r1_sha512 and Ed25519 (RFC 8422
-/// §3.1), which are verified when the caller lists them in
+/// Every TLS 1.2 scheme [`verify_server_signature`] can check: the default
+/// offer ([`supported_schemes`]), and ecdsa_secp521r1_sha512 and Ed25519
+/// (RFC 8422 §3.1), which are verified when the caller lists them in
 /// `ClientConfig::signature_schemes` but not offered by default (as in
 /// BoringSSL's client: a server holding several certificates would otherwise
-/// pick the rarer, slower one).
+/// pick the rarer, slower one), and ecdsa_sha1, the TLS 1.0/1.1 signature,
+/// which RFC 9155 §2 forbids offering in TLS 1.2 (only a caller that lists
+/// it gets it).
 pub fn implemented_schemes() -> &'static [SignatureScheme] {
     &[
         SignatureScheme::ECDSA_SECP256R1_SHA256,
@@ -568,6 +570,7 @@ pub fn implemented_schemes() -> &'static [SignatureScheme] {
         SignatureScheme::RSA_PKCS1_SHA1,
         SignatureScheme::ECDSA_SECP521R1_SHA512,
         SignatureScheme::ED25519,
+        SignatureScheme::ECDSA_SHA1,
     ]
 }
 
@@ -808,9 +811,12 @@ mod tests {
             ),
             "{err}"
         );
-        // Offered only on request: the default list leaves it out.
+        // Offered only on request: the default list leaves it out (and
+        // ecdsa_sha1, which RFC 9155 §2 forbids offering).
         assert!(!supported_schemes().contains(&SignatureScheme::ED25519));
         assert!(implemented_schemes().contains(&SignatureScheme::ED25519));
+        assert!(!supported_schemes().contains(&SignatureScheme::ECDSA_SHA1));
+        assert!(implemented_schemes().contains(&SignatureScheme::ECDSA_SHA1));
     }
 
     /// A P-521 certificate and ECDSA signatures made by the `openssl` tool

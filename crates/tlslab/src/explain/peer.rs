@@ -393,7 +393,8 @@ fn server_side(
 
 /// The payload length of a record carrying our 16-byte Finished message under
 /// the suite (RFC 5246 §6.2.3): explicit nonce + plaintext + tag (AEAD), or
-/// IV + whole blocks of plaintext, MAC and padding (CBC, either MAC order).
+/// IV + whole blocks of plaintext, MAC and padding (CBC, either MAC order;
+/// no IV in the record for TLS 1.0 and SSL 3.0, whose IVs are chained).
 fn finished_record_len(secrets: &Secrets) -> usize {
     const FINISHED: usize = 16;
     let suite = secrets.suite;
@@ -401,10 +402,11 @@ fn finished_record_len(secrets: &Secrets) -> usize {
         return suite.record_iv_len() + FINISHED + 16;
     }
     let mac = suite.mac.len();
+    let iv = suite.record_iv_len_for(secrets.version);
     let blocks = |n: usize| (n / 16 + 1) * 16; // padding always adds 1..=16 bytes
     if secrets.encrypt_then_mac {
-        16 + blocks(FINISHED) + mac
+        iv + blocks(FINISHED) + mac
     } else {
-        16 + blocks(FINISHED + mac)
+        iv + blocks(FINISHED + mac)
     }
 }

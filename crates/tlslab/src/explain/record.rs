@@ -1097,3 +1097,116 @@ fn rank_unproven(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::suites::find_by_name;
+    use crate::record::RecordOptions;
+    use crate::rng::SeededRng;
+
+    /// A TLS 1.0 connection's secrets and key block (AES128-SHA).
+    fn tls10() -> (Secrets, KeyBlock) {
+        let mut s = Secrets::new(find_by_name("AES128-SHA").unwrap(), [1; 32], [2; 32]);
+        s.version = ProtocolVersion::TLS10;
+        s.master_secret = Some([7; 48]);
+        let kb = s.key_block(&[7; 48], s.prf());
+        (s, kb)
+    }
+
+    /// One record sealed by the record layer at `seq`, under `kb` with a
+    /// chained IV (the key block's write IV, i.e. `iv` when given) or an
+    /// explicit one.
+    fn seal(kb: &KeyBlock, seq: u64, iv: Option<[u8; BLOCK]>, chained: bool, text: &[u8]) -> Vec<u8> {
+        let suite = find_by_name("AES128-SHA").unwrap();
+        let kb = match iv {
+            Some(iv) => with_write_iv(kb, Direction::ClientToServer, &iv),
+            None => kb.clone(),
+        };
+        let options = RecordOptions {
+            encrypt_then_mac: false,
+            chained_iv: chained,
+        };
+        let mut state = RecordLayerState {
+            direction: Direction::ClientToServer,
+            protection: Protection::from_key_block_with(suite, &kb, Direction::ClientToServer, options)
+                .unwrap(),
+            seq,
+        };
+        let mut out = vec![];
+        state
+            .seal(
+                ContentType::APPLICATION_DATA,
+                ProtocolVersion::TLS10,
+                text,
+                &mut out,
+                &mut SeededRng::new(seq, 0),
+                &mut Hooks::none(),
+            )
+            .unwrap();
+        out
+    }
+
+    fn last_block(record: &[u8]) -> [u8; BLOCK] {
+        *record.last_chunk::<BLOCK>().unwrap()
+    }
+
+    #[test]
+    fn a_tls10_record_with_the_chained_iv_is_not_reproduced() {
+        let (s, kb) = tls10();
+        let r0 = seal(&kb, 0, None, true, b"first record");
+        let r1 = seal(&kb, 1, Some(last_block(&r0)), true, b"second record");
+        let mut failed = FailedRecord::from_wire(Direction::ClientToServer, 1, &r1).unwrap();
+        failed.previous_last_block = Some(last_block(&r0));
+        let e = explain_record(&s, &failed);
+        assert_eq!(e.top().unwrap().cause, Cause::NotReproduced);
+    }
+
+    /// Built here: the second record sealed TLS 1.1-style, its IV in front
+    /// of it. Read as TLS 1.0 it fails; the explainer proves the format.
+    #[test]
+    fn a_tls10_record_with_an_explicit_iv_is_named() {
+        let (s, kb) = tls10();
+        let r0 = seal(&kb, 0, None, true, b"first record");
+        let r1 = seal(&kb, 1, None, false, b"second record, TLS 1.1 style");
+        let mut failed = FailedRecord::from_wire(Direction::ClientToServer, 1, &r1).unwrap();
+        failed.previous_last_block = Some(last_block(&r0));
+        let e = explain_record(&s, &failed);
+        assert!(e.is_certain(), "{e:?}");
+        match &e.top().unwrap().cause {
+            Cause::WrongIvChain { used } => assert!(used.contains("explicit IV"), "{used}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Built here: the third record encrypted under the first record's last
+    /// block (a chain one record behind). The caller names that block; the
+    /// explainer proves it is the one.
+    #[test]
+    fn a_tls10_record_under_an_older_link_of_the_chain_is_named() {
+        let (s, kb) = tls10();
+        let r0 = seal(&kb, 0, None, true, b"first record");
+        let r1 = seal(&kb, 1, Some(last_block(&r0)), true, b"second record");
+        let r2 = seal(
+            &kb,
+            2,
+            Some(last_block(&r0)),
+            true,
+            b"third record, chained from the first",
+        );
+        let mut failed = FailedRecord::from_wire(Direction::ClientToServer, 2, &r2).unwrap();
+        failed.previous_last_block = Some(last_block(&r1));
+        failed.other_ivs = vec![("record #1's last block".into(), last_block(&r0))];
+        let e = explain_record(&s, &failed);
+        assert!(e.is_certain(), "{e:?}");
+        assert_eq!(
+            e.top().unwrap().cause,
+            Cause::WrongIvChain {
+                used: "record #1's last block".into()
+            }
+        );
+        // Every other IV was tried and ruled out, among them the key block's.
+        assert!(e.ranked.iter().any(|f| f.certainty == Certainty::RuledOut
+            && matches!(&f.cause, Cause::WrongIvChain { used } if used.contains("client_write_IV"))));
+    }
+}

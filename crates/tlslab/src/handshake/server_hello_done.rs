@@ -29,11 +29,15 @@ pub(super) fn handle_certificate_request(
             .invalid("CertificateRequest.certificate_types", "empty list")
             .into());
     }
-    let algs = r.vec_u16("CertificateRequest.supported_signature_algorithms")?;
-    if algs.remaining() % 2 != 0 {
-        return Err(r
-            .invalid("CertificateRequest.supported_signature_algorithms", "odd length")
-            .into());
+    // supported_signature_algorithms arrived with TLS 1.2 (RFC 5246
+    // §7.4.4); a TLS 1.0/1.1 CertificateRequest has none (RFC 2246 §7.4.4).
+    if !crate::crypto::suites::is_legacy(cx.version()) {
+        let algs = r.vec_u16("CertificateRequest.supported_signature_algorithms")?;
+        if algs.remaining() % 2 != 0 {
+            return Err(r
+                .invalid("CertificateRequest.supported_signature_algorithms", "odd length")
+                .into());
+        }
     }
     r.vec_u16("CertificateRequest.certificate_authorities")?;
     r.expect_empty("CertificateRequest")?;

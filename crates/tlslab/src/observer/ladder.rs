@@ -240,7 +240,7 @@ impl<W: Write> LadderLog<W> {
         match *event {
             Event::HandshakeOut { raw, .. } | Event::HandshakeIn { raw, .. } => {
                 let from_server = matches!(event, Event::HandshakeIn { .. });
-                if !from_server && raw.first() == Some(&1) {
+                if !from_server && raw.first() == Some(&1) && !d.collecting {
                     // A ClientHello: a new handshake collects its own values.
                     d.collecting = true;
                     d.pending.clear();
@@ -289,6 +289,11 @@ impl<W: Write> LadderLog<W> {
                 }
             }
             _ => {
+                if matches!(event, Event::ResumptionOffered { .. }) && !d.collecting {
+                    // Offered before the ClientHello that carries it.
+                    d.collecting = true;
+                    d.pending.clear();
+                }
                 let lines = derived_lines(d, event, redact, w);
                 if d.collecting {
                     d.pending.extend(lines);

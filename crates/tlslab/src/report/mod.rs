@@ -812,6 +812,24 @@ mod tests {
         assert!(page.contains("<div class=\"verdict failed\">"));
     }
 
+    /// The smallest trace there is: one record and nothing else (no
+    /// handshake, no keys). The page still says what it knows: one record
+    /// in the ladder, no verdict it cannot support, no key schedule.
+    #[test]
+    fn a_one_record_trace_is_drawn() {
+        let events = [OwnedEvent::from(&record_in(0, &[1, 2, 3]))];
+        let s = Section {
+            title: "one record".into(),
+            events: &events,
+            ..Section::default()
+        };
+        let page = render(&HtmlOptions::default(), "", &[s]);
+        assert_eq!(page.matches("<details class=\"rec ").count(), 1, "{page}");
+        assert!(page.contains("01 02 03"), "{page}");
+        assert!(!page.contains(" failing\""), "{page}");
+        assert!(page.ends_with("</html>\n"));
+    }
+
     #[test]
     fn escaping_covers_markup_and_quotes() {
         assert_eq!(esc("<a href=\"x\">'&"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;");

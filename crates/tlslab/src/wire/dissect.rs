@@ -255,6 +255,16 @@ pub struct DissectContext {
     pub decrypted: Option<Vec<u8>>,
     /// Which side sent the message; extensions differ by side (RFC 8446 §4.2).
     pub from_server: bool,
+    /// `ServerHello.server_version`, once known: TLS 1.0/1.1 signatures and
+    /// CertificateRequests have no signature-algorithm fields.
+    pub version: Option<ProtocolVersion>,
+}
+
+impl DissectContext {
+    /// Whether the negotiated version is TLS 1.0 or 1.1 (or older).
+    fn before_tls12(&self) -> bool {
+        self.version.is_some_and(|v| v.0 < ProtocolVersion::TLS12.0)
+    }
 }
 
 /// Key exchange as read from the suite name (the byte layer keeps no suite table).
@@ -647,12 +657,15 @@ fn body(c: &mut Cur<'_>, d: &mut Dissection, typ: HandshakeType, ctx: &DissectCo
         HandshakeType::SERVER_HELLO => hello(c, out, true),
         HandshakeType::CERTIFICATE => certificate(c, out),
         HandshakeType::SERVER_KEY_EXCHANGE => server_key_exchange(c, d, ctx),
-        HandshakeType::CERTIFICATE_REQUEST => certificate_request(c, out),
+        HandshakeType::CERTIFICATE_REQUEST => certificate_request(c, out, ctx),
         HandshakeType::CLIENT_KEY_EXCHANGE => client_key_exchange(c, out, ctx),
         HandshakeType::NEW_SESSION_TICKET => new_session_ticket(c, out),
         HandshakeType::FINISHED => c.opaque(out, "verify_data", c.remaining()).map(|_| ()),
         HandshakeType::CERTIFICATE_VERIFY => {
-            c.num(out, "algorithm", 2, show_scheme)?;
+            // RFC 2246/4346 §7.4.8: before TLS 1.2, no algorithm field.
+            if !ctx.before_tls12() {
+                c.num(out, "algorithm", 2, show_scheme)?;
+            }
             c.opaque_vector(out, "signature", 2).map(|_| ())
         }
         HandshakeType::CERTIFICATE_STATUS => {
@@ -1001,12 +1014,22 @@ fn server_key_exchange(c: &mut Cur<'_>, d: &mut Dissection, ctx: &DissectContext
     if kx == Kx::Rsa {
         return Ok(());
     }
+    let legacy = ctx.before_tls12();
     c.group(out, "signed_params", |c, k| {
-        let s = c.num(k, "algorithm", 2, show_scheme)?;
+        // Before TLS 1.2 (RFC 4346 §7.4.3, RFC 4492 §5.4) the signature has
+        // no algorithm field: MD5 + SHA-1 under RSA, SHA-1 under ECDSA or DSA.
+        let scheme = if legacy {
+            let ecdsa = ctx
+                .cipher_suite
+                .and_then(|s| s.name())
+                .is_some_and(|n| n.contains("_ECDSA_"));
+            (if ecdsa { "ecdsa_sha1" } else { "rsa_md5_sha1" }).to_string()
+        } else {
+            SignatureScheme(c.num(k, "algorithm", 2, show_scheme)? as u16).to_string()
+        };
         c.opaque_vector(k, "signature", 2)?;
         Ok(format!(
-            "{} over client_random + server_random + params (bytes {params_start}..{params_end})",
-            SignatureScheme(s as u16)
+            "{scheme} over client_random + server_random + params (bytes {params_start}..{params_end})"
         ))
     })?;
     if let (Some(cr), Some(sr)) = (ctx.client_random, ctx.server_random) {
@@ -1034,7 +1057,7 @@ fn bit_len(b: &[u8]) -> usize {
 }
 
 /// CertificateRequest (RFC 5246 §7.4.4).
-fn certificate_request(c: &mut Cur<'_>, out: &mut Vec<Field>) -> R<()> {
+fn certificate_request(c: &mut Cur<'_>, out: &mut Vec<Field>, ctx: &DissectContext) -> R<()> {
     c.vector(out, "certificate_types", 1, |c, k| {
         c.list(k, "certificate_type", 1, |v| {
             let n = match v {
@@ -1050,9 +1073,12 @@ fn certificate_request(c: &mut Cur<'_>, out: &mut Vec<Field>) -> R<()> {
             format!("{v} {n}")
         })
     })?;
-    c.vector(out, "supported_signature_algorithms", 2, |c, k| {
-        c.list(k, "signature_scheme", 2, show_scheme)
-    })?;
+    // TLS 1.0/1.1 (RFC 2246 §7.4.4) have no supported_signature_algorithms.
+    if !ctx.before_tls12() {
+        c.vector(out, "supported_signature_algorithms", 2, |c, k| {
+            c.list(k, "signature_scheme", 2, show_scheme)
+        })?;
+    }
     c.vector(out, "certificate_authorities", 2, |c, k| {
         let mut n = 0;
         while c.pos < c.end {
@@ -1700,6 +1726,7 @@ impl Dissector {
                 self.ctx.server_random = None;
                 self.ctx.cipher_suite = None;
                 self.ctx.encrypt_then_mac = false;
+                self.ctx.version = None;
             }
             "server_hello" => {
                 self.ctx.server_random = random;
@@ -1710,6 +1737,12 @@ impl Dissector {
                     .and_then(|f| <[u8; 2]>::try_from(f.raw.as_slice()).ok())
                     .map(|b| CipherSuite(u16::from_be_bytes(b)));
                 self.ctx.encrypt_then_mac = d.find("encrypt_then_mac").is_some();
+                self.ctx.version = d
+                    .fields
+                    .iter()
+                    .find(|f| f.name == "server_version")
+                    .and_then(|f| <[u8; 2]>::try_from(f.raw.as_slice()).ok())
+                    .map(|b| ProtocolVersion(u16::from_be_bytes(b)));
             }
             _ => {}
         }
@@ -1800,6 +1833,9 @@ pub fn ladder_line(d: &Dissection, from_server: bool, width: usize) -> String {
             }
             if let Some(a) = d.find("algorithm") {
                 parts.push(format!("signed {}", after_code(a.value.clone())));
+            } else if let Some(s) = d.find("signed_params") {
+                let scheme = s.value.split(" over ").next().unwrap_or_default();
+                parts.push(format!("signed {scheme}"));
             }
         }
         "client_key_exchange" => {
