@@ -176,17 +176,33 @@ pub(crate) struct Quoted<'a>(pub(crate) &'a [u8]);
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         f.write_char('"')?;
-        for &b in self.0 {
+        // Runs of printable bytes are written whole: application data can be
+        // megabytes, and one write per byte is most of a trace's time.
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            let plain = rest
+                .iter()
+                .position(|&b| !(0x20..=0x7e).contains(&b) || b == b'"' || b == b'\\')
+                .unwrap_or(rest.len());
+            let (run, after) = rest.split_at(plain);
+            f.write_str(std::str::from_utf8(run).map_err(|_| fmt::Error)?)?;
+            let Some((&b, after)) = after.split_first() else {
+                break;
+            };
             match b {
                 b'"' => f.write_str("\\\"")?,
                 b'\\' => f.write_str("\\\\")?,
                 b'\n' => f.write_str("\\n")?,
                 b'\r' => f.write_str("\\r")?,
                 b'\t' => f.write_str("\\t")?,
-                0x20..=0x7e => f.write_char(b as char)?,
-                _ => write!(f, "\\x{b:02x}")?,
+                _ => {
+                    let esc = [b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+                    f.write_str(std::str::from_utf8(&esc).map_err(|_| fmt::Error)?)?
+                }
             }
+            rest = after;
         }
         f.write_char('"')
     }
@@ -491,6 +507,27 @@ pub(crate) mod tests {
     use super::*;
     use crate::bytes::Bytes;
     use crate::observer::{PaddingView, PrfCall, RecordView};
+
+    /// Every byte but `'` is escaped as the standard library's
+    /// `ascii::escape_default` escapes it (which also escapes `'`), in runs
+    /// and alone.
+    #[test]
+    fn quoted_escapes_as_escape_default() {
+        let bytes: Vec<u8> = (0..=255u8)
+            .filter(|&b| b != b'\'')
+            .chain(*b"plain text ")
+            .collect();
+        let expected: String = bytes
+            .iter()
+            .flat_map(|&b| std::ascii::escape_default(b))
+            .map(char::from)
+            .collect();
+        assert_eq!(Quoted(&bytes).to_string(), format!("\"{expected}\""));
+        for &b in &bytes {
+            let one: String = std::ascii::escape_default(b).map(char::from).collect();
+            assert_eq!(Quoted(&[b]).to_string(), format!("\"{one}\""));
+        }
+    }
     use crate::types::KeyBlock;
     use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, ProtocolVersion};
 
