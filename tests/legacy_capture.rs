@@ -204,13 +204,19 @@ fn rsa_material(name: &str) -> PathBuf {
 /// (`ssl3`, `tls1.0`, `tls1.1`), captured: the capture file and the master
 /// secret tlslite-ng's session holds.
 fn tlslite_pair(dir: &Path, version: &str, message: &str) -> (PathBuf, String) {
+    tlslite_pair_with(dir, version, message, "aes128", "sha")
+}
+
+/// [`tlslite_pair`] with tlslite-ng's bulk cipher and MAC names
+/// (`3des`, `rc4`, `null`; `sha`, `md5`).
+fn tlslite_pair_with(dir: &Path, version: &str, message: &str, cipher: &str, mac: &str) -> (PathBuf, String) {
     let script = dir.join("tlslite_pair.py");
     std::fs::write(&script, TLSLITE_PAIR).unwrap();
     let mut child = Command::new("python3")
         .arg(&script)
         .arg(dir.join("key.pem"))
         .arg(dir.join("cert.pem"))
-        .args([version, message])
+        .args([version, message, cipher, mac])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -223,7 +229,7 @@ fn tlslite_pair(dir: &Path, version: &str, message: &str) -> (PathBuf, String) {
         .trim()
         .parse()
         .unwrap_or_else(|_| panic!("no port: {port:?}"));
-    let dump = Tcpdump::start(port, dir.join(format!("{version}.pcap")));
+    let dump = Tcpdump::start(port, dir.join(format!("{version}-{cipher}-{mac}.pcap")));
     child.stdin.take().unwrap().write_all(b"go\n").unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
@@ -860,6 +866,74 @@ fn tlslite_tls10_and_tls11_captures_match_tshark() {
         let ours = explained_data(&lines);
         assert_eq!(ours, tshark_follow(&pcap, &[tshark_rsa_key(&key)]), "{version}");
         assert_eq!(ours.0, b"hello from the past\n");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------
+// The old suites of published captures: RC4, 3DES, NULL
+
+/// Real connections between a tlslite-ng client and server with the suites
+/// old captures carry (RSA key transport): RC4 with MD5 and SHA-1, 3DES
+/// with SHA-1 and NULL with SHA-1, under TLS 1.0, TLS 1.1 and SSL 3.0. The
+/// server key alone opens every record, the master secret is tlslite-ng's,
+/// both Finished messages verify, and the application data equals tshark's
+/// decryption with the same key byte for byte.
+#[test]
+fn rc4_3des_and_null_captures_match_tshark() {
+    let dir = rsa_material("old-suites");
+    let key = dir.join("key.pem");
+    for (version, cipher, mac, suite, version_name) in [
+        ("tls1.0", "rc4", "md5", "TLS_RSA_WITH_RC4_128_MD5", "TLSv1.0"),
+        ("tls1.0", "rc4", "sha", "TLS_RSA_WITH_RC4_128_SHA", "TLSv1.0"),
+        (
+            "tls1.0",
+            "3des",
+            "sha",
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLSv1.0",
+        ),
+        (
+            "tls1.1",
+            "3des",
+            "sha",
+            "TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+            "TLSv1.1",
+        ),
+        ("tls1.0", "null", "sha", "TLS_RSA_WITH_NULL_SHA", "TLSv1.0"),
+        ("ssl3", "3des", "sha", "TLS_RSA_WITH_3DES_EDE_CBC_SHA", "SSLv3"),
+        ("ssl3", "rc4", "md5", "TLS_RSA_WITH_RC4_128_MD5", "SSLv3"),
+    ] {
+        let what = format!("{version} {suite}");
+        // Long enough for several 3DES blocks and RC4 key stream past one record.
+        let message = format!("the {cipher}-{mac} message over {version}, longer than a few cipher blocks");
+        let (pcap, master_secret) = tlslite_pair_with(&dir, version, &message, cipher, mac);
+        let lines = explain_json(&pcap, &["--server-key", key.to_str().unwrap()], true);
+        let s = summary(&lines);
+        assert_eq!(s["version"], version_name, "{what}: {s}");
+        assert_eq!(s["suite"], suite, "{what}: {s}");
+        assert_eq!(s["all_verified"], true, "{what}: {s}");
+        assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{what}: {s}");
+        // tlslite-ng's own master secret.
+        let ms = events(&lines, "master_secret").next().unwrap();
+        assert_eq!(ms["master_secret"], master_secret.as_str(), "{what}");
+        // Byte-exact against tshark with the same server key.
+        let (c2s, s2c) = explained_data(&lines);
+        let (t_c2s, t_s2c) = tshark_follow(&pcap, &[tshark_rsa_key(&key)]);
+        assert_eq!(c2s, format!("{message}\n").as_bytes(), "{what}");
+        assert_eq!(c2s, t_c2s, "{what}: client->server against tshark");
+        assert_eq!(s2c, t_s2c, "{what}: server->client against tshark");
+        // 3DES under SSL 3.0 and TLS 1.0 chains 8-byte IVs; RC4 and NULL have none.
+        let chained = events(&lines, "cbc_iv_chain").count();
+        match (cipher, version) {
+            ("3des", "tls1.0" | "ssl3") => {
+                assert!(chained >= 4, "{what}: {chained}");
+                for e in events(&lines, "cbc_iv_chain") {
+                    assert_eq!(e["next_iv"].as_str().unwrap().len(), 16, "{what}: {e}");
+                }
+            }
+            _ => assert_eq!(chained, 0, "{what}"),
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

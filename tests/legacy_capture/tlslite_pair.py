@@ -2,7 +2,10 @@
 process, at one protocol version, with RSA key transport and
 TLS_RSA_WITH_AES_128_CBC_SHA (the only way both ends agree on SSL 3.0).
 
-usage: tlslite_pair.py KEY.pem CERT.pem ssl3|tls1.0|tls1.1 MESSAGE
+usage: tlslite_pair.py KEY.pem CERT.pem ssl3|tls1.0|tls1.1 MESSAGE [CIPHER MAC]
+
+CIPHER and MAC are tlslite-ng's names (HandshakeSettings.cipherNames and
+macNames: aes128, 3des, rc4, null; sha, md5), default aes128 and sha.
 
 Prints the listening port, waits for a line on stdin (the capture is
 running), then makes the connection: the client sends MESSAGE and a newline,
@@ -20,14 +23,15 @@ chain = X509CertChain()
 chain.parsePemList(open(sys.argv[2]).read())
 version = {"ssl3": (3, 0), "tls1.0": (3, 1), "tls1.1": (3, 2)}[sys.argv[3]]
 message = sys.argv[4].encode()
+cipher, mac = (sys.argv[5], sys.argv[6]) if len(sys.argv) > 6 else ("aes128", "sha")
 
 
 def settings():
     s = HandshakeSettings()
     s.minVersion = version
     s.maxVersion = version
-    s.cipherNames = ["aes128"]
-    s.macNames = ["sha"]
+    s.cipherNames = [cipher]
+    s.macNames = [mac]
     s.keyExchangeNames = ["rsa"]
     return s
 

@@ -716,7 +716,7 @@ impl Analyzer<'_, '_> {
         matches!(
             self.version,
             ProtocolVersion::SSL3 | ProtocolVersion::TLS10 | ProtocolVersion::TLS11
-        ) && self.suite.is_some_and(|s| !s.is_aead())
+        ) && self.suite.is_some_and(|s| s.cipher.block_len() > 0)
     }
 
     /// For record `index` from `dir`: the last ciphertext block of the
@@ -821,6 +821,11 @@ impl Analyzer<'_, '_> {
             return;
         }
         let seq = layer.seq;
+        // RC4: where the sender's key stream stood before this record.
+        let stream_position = match &layer.protection {
+            Protection::Legacy(l) => l.stream_position(),
+            _ => 0,
+        };
         let mut payload = wire_payload.to_vec();
         let opened = {
             let mut trace = AsClientTrace {
@@ -854,6 +859,7 @@ impl Analyzer<'_, '_> {
             failed.previous_records_ok = verified_before;
             failed.previous_last_block = previous_last_block;
             failed.other_ivs = other_ivs;
+            failed.stream_position = stream_position;
             let explanation = explain::explain_record(&secrets, &failed);
             let context = if explanation.is_certain() {
                 vec![]
@@ -1088,19 +1094,24 @@ impl Analyzer<'_, '_> {
             });
             return false;
         }
-        let Some(suite) = suites::lookup(sh.cipher_suite) else {
+        // Old captures often carry RC4, DES, 3DES and NULL suites: the
+        // analysis-only rows open them (the client never offers them).
+        let Some(suite) = suites::lookup_for_analysis(sh.cipher_suite) else {
             let name = sh.cipher_suite.name().unwrap_or("an unknown suite");
-            // Old captures often carry suites of ciphers this build does
-            // not implement (3DES, RC4, DES, export grades): named, not guessed.
+            // What is left (export grades, IDEA, Camellia, SEED, PSK, anonymous
+            // key exchange): named, not guessed.
             let why = format!(
-                "{name} ({}) is not in this build's suite table (`tlslab suites`: AES-CBC with SHA-1, SHA-256 \
-                 or SHA-384, AES-GCM and ChaCha20-Poly1305); its records cannot be opened",
+                "{name} ({}) is not in this build's suite tables (`tlslab suites`: AES-CBC with SHA-1, SHA-256 \
+                 or SHA-384, AES-GCM and ChaCha20-Poly1305; for captures also RC4, DES, 3DES and NULL with MD5 or SHA-1); \
+                 its records cannot be opened",
                 sh.cipher_suite
             );
             self.report.skipped = Some(why);
             return false;
         };
-        if version == ProtocolVersion::SSL3 && (suite.is_aead() || suite.mac != MacAlgorithm::HmacSha1) {
+        if version == ProtocolVersion::SSL3
+            && (suite.is_aead() || !matches!(suite.mac, MacAlgorithm::HmacSha1 | MacAlgorithm::HmacMd5))
+        {
             self.report.skipped = Some(format!(
                 "SSLv3 (0x0300) connection with {}, a suite SSL 3.0 cannot have (it has no AEAD ciphers and no SHA-256/SHA-384 MACs)",
                 suite.name()
@@ -1119,7 +1130,7 @@ impl Analyzer<'_, '_> {
         }
         if suites::is_legacy(version) && !suite.allowed_in(version) {
             self.report.skipped = Some(format!(
-                "{} connection with {}, a suite that version cannot have (only the CBC suites with SHA-1 exist before TLS 1.2)",
+                "{} connection with {}, a suite that version cannot have (only the CBC and stream suites with MD5 or SHA-1 exist before TLS 1.2)",
                 version_name(version),
                 suite.name()
             ));

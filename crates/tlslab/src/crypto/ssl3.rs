@@ -201,14 +201,10 @@ pub fn compute_key_block(
 }
 
 /// The IV length a block cipher takes from the SSL 3.0 (and TLS 1.0) key
-/// block: the cipher's block size, 16 for AES; 0 for AEAD suites, which
-/// SSL 3.0 does not have.
+/// block: the cipher's block size, 16 for AES, 8 for DES and 3DES; 0 for
+/// RC4 and NULL (no IV) and for AEAD suites, which SSL 3.0 does not have.
 pub fn block_iv_len(suite: &SuiteInfo) -> usize {
-    if suite.is_aead() {
-        0
-    } else {
-        16
-    }
+    suite.cipher.block_len()
 }
 
 /// The record MAC of RFC 6101 §5.2.3.1:

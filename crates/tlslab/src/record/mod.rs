@@ -34,6 +34,7 @@ pub mod cbc;
 mod deframer;
 pub mod hmac;
 mod joiner;
+pub mod legacy;
 pub mod ssl3;
 pub mod verify;
 
@@ -41,6 +42,7 @@ pub use aead::AeadState;
 pub use cbc::{CbcState, PaddingFault};
 pub use deframer::Deframer;
 pub use joiner::{HandshakeJoiner, MAX_HANDSHAKE_MESSAGE};
+pub use legacy::LegacyState;
 pub use ssl3::Ssl3CbcState;
 
 use crate::crypto::key_block::KeyBlock;
@@ -105,6 +107,9 @@ pub enum Protection {
     /// SSL 3.0 block cipher: its own MAC, chained IVs, unchecked padding
     /// bytes (RFC 6101 §5.2.3.2).
     Ssl3(Ssl3CbcState),
+    /// The analysis-only suites of old captures (RC4, DES, 3DES, NULL),
+    /// under SSL 3.0 or TLS: [`legacy`].
+    Legacy(LegacyState),
 }
 
 impl std::fmt::Debug for Protection {
@@ -114,6 +119,7 @@ impl std::fmt::Debug for Protection {
             Protection::Cbc(s) => f.debug_tuple("Cbc").field(s).finish(),
             Protection::Aead(s) => f.debug_tuple("Aead").field(s).finish(),
             Protection::Ssl3(s) => f.debug_tuple("Ssl3").field(s).finish(),
+            Protection::Legacy(s) => f.debug_tuple("Legacy").field(s).finish(),
         }
     }
 }
@@ -190,6 +196,18 @@ impl Protection {
             )));
         }
         match suite.cipher {
+            BulkCipher::Rc4_128 | BulkCipher::TripleDesEdeCbc | BulkCipher::DesCbc | BulkCipher::Null => {
+                Ok(Protection::Legacy(LegacyState::new(
+                    direction,
+                    suite.cipher,
+                    suite.mac,
+                    false,
+                    mac_key,
+                    enc_key,
+                    iv,
+                    options,
+                )?))
+            }
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => {
                 // TLS 1.1 and 1.2 CBC ignore the key block's IVs: the IV is
                 // explicit per record. TLS 1.0 starts its IV chain there.
@@ -224,8 +242,9 @@ impl Protection {
 impl Protection {
     /// SSL 3.0 protection for `direction` from an SSL 3.0 key block
     /// ([`crate::crypto::ssl3::compute_key_block`]): the write MAC secret,
-    /// key and IV of that side (RFC 6101 §6.2.2). Only the AES-CBC suites
-    /// with SHA-1 exist here; anything else is [`Error::Internal`].
+    /// key and IV of that side (RFC 6101 §6.2.2): the AES-CBC suites with
+    /// SHA-1, and the analysis-only RC4, DES, 3DES and NULL suites with MD5
+    /// or SHA-1 ([`legacy`]); anything else is [`Error::Internal`].
     pub fn ssl3_from_key_block(
         suite: &SuiteInfo,
         kb: &KeyBlock,
@@ -243,6 +262,18 @@ impl Protection {
                 &kb.server_write_iv,
             ),
         };
+        if suite.cipher.is_analysis_only() {
+            return Ok(Protection::Legacy(LegacyState::new(
+                direction,
+                suite.cipher,
+                suite.mac,
+                true,
+                mac_key,
+                enc_key,
+                iv,
+                RecordOptions::default(),
+            )?));
+        }
         Ok(Protection::Ssl3(Ssl3CbcState::new(
             direction,
             suite.cipher,
@@ -394,6 +425,10 @@ impl RecordLayerState {
                 s.seal(seq, typ, fragment, out, hooks);
                 Ok(())
             }
+            Protection::Legacy(s) => {
+                s.seal(seq, typ, version, fragment, out, rng, hooks);
+                Ok(())
+            }
         };
         let payload_len = out.len() - start - RecordHeader::LEN;
         let length = sealed.and_then(|()| {
@@ -471,6 +506,7 @@ impl RecordLayerState {
             Protection::Cbc(c) => c.open(seq, header, payload, hooks),
             Protection::Aead(a) => a.open(seq, header, payload, hooks),
             Protection::Ssl3(s) => s.open(seq, header, payload, hooks),
+            Protection::Legacy(s) => s.open(seq, header, payload, hooks),
         };
         if !ok {
             return Err(bad);
