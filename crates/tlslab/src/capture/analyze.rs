@@ -839,7 +839,16 @@ impl Analyzer<'_, '_> {
         self.sides[di].layer = Some(layer);
         let (previous_last_block, other_ivs) = self.iv_chain_context(cut.dir, rref.index);
         if protected && self.chains_ivs() {
-            if let Some(last) = wire_payload.last_chunk::<16>() {
+            // With encrypt-then-MAC (RFC 7366 §3) the MAC follows the
+            // ciphertext in the clear: the chain's link is the last
+            // ciphertext block before it. (An 8-byte cipher's link is the
+            // tail of these 16 bytes.)
+            let mac_len = match self.suite {
+                Some(s) if self.report.encrypt_then_mac => s.mac.len(),
+                _ => 0,
+            };
+            let ciphertext = &wire_payload[..wire_payload.len().saturating_sub(mac_len)];
+            if let Some(last) = ciphertext.last_chunk::<16>() {
                 self.sides[di].last_blocks.push((rref.index, *last));
             }
         }

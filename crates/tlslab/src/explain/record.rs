@@ -771,22 +771,27 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     // RC4 and NULL: ciphertext bit i is plaintext bit i. A bit flipped in
     // the MAC shows as a received MAC one bit away from the computed one.
     let stream = !suite.is_aead() && suite.cipher.block_len() == 0;
-    if stream && !proven {
-        if let Some(f) = stream_mac_bit_flip(&expected_outcome, payload.len()) {
-            findings.push(f);
-        } else {
-            facts.push(format!(
-                "{} is a stream cipher: a bit flipped in transit flips exactly the same plaintext bit and nothing else, \
-                 so no padding breaks and no other byte changes; only the MAC notices, and a flip inside the content \
-                 cannot be located from the MAC",
-                if suite.cipher == BulkCipher::Null { "NULL (no encryption)" } else { "RC4" }
-            ));
+    let mut flip_searched = false;
+    if stream {
+        facts.push(format!(
+            "{} a bit flipped in transit flips exactly the same plaintext bit and nothing else: no padding breaks, \
+             no other byte changes, only the MAC notices",
+            if suite.cipher == BulkCipher::Null {
+                "NULL encryption sends the plaintext as it is:"
+            } else {
+                "RC4 is a stream cipher (ciphertext = plaintext ⊕ key stream):"
+            }
+        ));
+        if !proven && payload.len() <= flip_search_limit(suite) {
+            flip_searched = true;
+            if let Some(f) = stream_flip_search(suite, &baseline, &header, payload, &mut n) {
+                findings.push(f);
+            }
         }
     }
     let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
 
     // Every single flipped bit, restored, under the baseline: proof of corruption.
-    let mut flip_searched = false;
     if !proven && !stream && payload.len() <= flip_search_limit(suite) {
         flip_searched = true;
         let mut opener = Opener::new(suite, &baseline);
@@ -881,42 +886,76 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     )
 }
 
-/// RC4 or NULL: the received MAC (decrypted) differs from the computed one
-/// in exactly one bit. A stream cipher maps a ciphertext bit onto the same
-/// plaintext bit, so flipping that record bit back makes the record verify:
-/// proof of a single-bit change in transit, at that position.
-fn stream_mac_bit_flip(baseline: &Outcome, payload_len: usize) -> Option<Finding> {
-    let (c, r) = (&baseline.computed, &baseline.received);
-    if c.is_empty() || c.len() != r.len() {
+/// RC4 or NULL: the single-bit search without re-encrypting. A stream
+/// cipher maps record bit i onto plaintext bit i, so the record is decrypted
+/// once under the baseline's key stream, and each candidate flips one bit of
+/// the decrypted content (MAC recomputed) or of the received MAC (compared
+/// as it is). A candidate that verifies is the bit changed in transit.
+fn stream_flip_search(
+    suite: &SuiteInfo,
+    t: &Trial<'_>,
+    header: &RecordHeader,
+    payload: &[u8],
+    n: &mut usize,
+) -> Option<Finding> {
+    let Ok(Protection::Legacy(mut state)) = protection(suite, t, false) else {
         return None;
-    }
-    let diff: Vec<(usize, u8)> = c
+    };
+    let mut plain = payload.to_vec();
+    state.decrypt_stream(&mut plain);
+    let split = plain.len().checked_sub(state.mac_len())?;
+    let (content, received) = plain.split_at(split);
+    let mac = |c: &[u8]| state.mac_of(t.seq, header.content_type, t.version, c);
+    // In the MAC: the computed MAC is one bit away from the received one.
+    let computed = mac(content);
+    *n += 1;
+    let mut found = None;
+    let diff: Vec<(usize, u8)> = computed
         .iter()
-        .zip(r)
+        .zip(received)
         .enumerate()
         .filter(|(_, (a, b))| a != b)
         .map(|(i, (a, b))| (i, a ^ b))
         .collect();
-    let [(i, x)] = diff.as_slice() else {
-        return None;
-    };
-    if !x.is_power_of_two() {
-        return None;
+    if let [(i, x)] = diff.as_slice() {
+        if x.is_power_of_two() {
+            found = Some((
+                split + i,
+                x.trailing_zeros() as u8,
+                computed.clone(),
+                received.to_vec(),
+            ));
+        }
     }
-    let byte = payload_len - c.len() + i;
-    // BitPosition counts bits from the least significant, as the search does.
-    let bit = x.trailing_zeros() as u8;
+    // In the content: the MAC over the content with that bit restored is the received one.
+    let mut candidate = content.to_vec();
+    'search: for byte in 0..candidate.len() {
+        if found.is_some() {
+            break;
+        }
+        for bit in 0..8u8 {
+            candidate[byte] ^= 1 << bit;
+            *n += 1;
+            if mac(&candidate) == received {
+                found = Some((byte, bit, vec![candidate[byte]], vec![content[byte]]));
+                break 'search;
+            }
+            candidate[byte] ^= 1 << bit;
+        }
+    }
+    let (byte, bit, computed, received) = found?;
     Some(Finding::proven(
+        // BitPosition counts bits from the least significant, as the search does.
         Cause::CorruptedInTransit {
             bit: Some(BitPosition { byte, bit }),
         },
         Evidence::bytes(
             format!(
-                "stream cipher: the received MAC differs from the computed one in one bit (MAC byte {i}), \
-                 so record byte {byte} had that bit flipped; flipped back, the record verifies"
+                "stream cipher: record byte {byte} is plaintext byte {byte}; with bit {bit} restored the MAC \
+                 verifies (computed: the value that verifies, received: what arrived, both decrypted)"
             ),
-            c,
-            r,
+            &computed,
+            &received,
         ),
     ))
 }

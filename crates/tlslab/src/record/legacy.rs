@@ -260,6 +260,19 @@ impl LegacyState {
         }
     }
 
+    /// RC4 or NULL: removes the key stream from `data` in place (the
+    /// position advances), without checking anything: for the explainer,
+    /// which then recomputes MACs over variants of the content itself.
+    pub fn decrypt_stream(&mut self, data: &mut [u8]) {
+        self.apply_stream(data);
+    }
+
+    /// The record MAC over `content` under this state's MAC key, with no
+    /// observer: for the explainer's searches.
+    pub fn mac_of(&self, seq: u64, typ: ContentType, version: ProtocolVersion, content: &[u8]) -> Vec<u8> {
+        self.record_mac(seq, typ, version, content, &mut Hooks::none())
+    }
+
     /// The record MAC over `content` (the TLS MAC shows its input as a
     /// `MacInput` event, SSL 3.0's as an `Ssl3Hash`).
     fn record_mac(
