@@ -768,8 +768,8 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
 
-    // RC4 and NULL: ciphertext bit i is plaintext bit i. A bit flipped in
-    // the MAC shows as a received MAC one bit away from the computed one.
+    // RC4 and NULL: record bit i is plaintext bit i, whatever the key
+    // stream; the search below needs one decryption, not one per candidate.
     let stream = !suite.is_aead() && suite.cipher.block_len() == 0;
     let mut flip_searched = false;
     if stream {

@@ -35,7 +35,7 @@ use hmac::{Hmac, Mac};
 use rc4::{consts::U16, Rc4, StreamCipher};
 
 use super::verify::compare_macs;
-use super::{pseudo_header, RecordOptions};
+use super::{pseudo_header, Plaintext, RecordOptions};
 use crate::crypto::ssl3::{self, Ssl3Hash};
 use crate::crypto::suites::{BulkCipher, MacAlgorithm};
 use crate::error::Error;
@@ -135,6 +135,18 @@ fn hmac(alg: MacAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     }
 }
 
+/// One direction's write secrets from the key block (RFC 2246 §6.3).
+#[derive(Clone, Copy, Debug)]
+pub struct WriteKeys<'a> {
+    /// `client_write_MAC_secret` or `server_write_MAC_secret`.
+    pub mac_write_secret: &'a [u8],
+    /// `client_write_key` or `server_write_key`.
+    pub write_key: &'a [u8],
+    /// `client_write_IV` or `server_write_IV` (empty for RC4 and NULL, and
+    /// for block ciphers with explicit IVs).
+    pub write_iv: &'a [u8],
+}
+
 /// One direction's state for an analysis-only suite.
 pub struct LegacyState {
     direction: Direction,
@@ -174,11 +186,14 @@ impl LegacyState {
         cipher: BulkCipher,
         mac: MacAlgorithm,
         ssl3: bool,
-        mac_write_secret: &[u8],
-        write_key: &[u8],
-        write_iv: &[u8],
+        keys: WriteKeys<'_>,
         options: RecordOptions,
     ) -> Result<LegacyState, Error> {
+        let WriteKeys {
+            mac_write_secret,
+            write_key,
+            write_iv,
+        } = keys;
         let record_mac = match (ssl3, mac) {
             (true, MacAlgorithm::HmacMd5) => RecordMac::Ssl3(Ssl3Hash::Md5),
             (true, MacAlgorithm::HmacSha1) => RecordMac::Ssl3(Ssl3Hash::Sha1),
@@ -360,13 +375,16 @@ impl LegacyState {
     pub(super) fn seal(
         &mut self,
         seq: u64,
-        typ: ContentType,
-        version: ProtocolVersion,
-        fragment: &[u8],
+        plaintext: Plaintext<'_>,
         out: &mut Vec<u8>,
         rng: &mut dyn Rng,
         hooks: &mut Hooks<'_>,
     ) {
+        let Plaintext {
+            typ,
+            version,
+            fragment,
+        } = plaintext;
         let start = out.len();
         if !self.cipher.is_block() {
             let mac = self.record_mac(seq, typ, version, fragment, hooks);

@@ -42,7 +42,7 @@ pub use aead::AeadState;
 pub use cbc::{CbcState, PaddingFault};
 pub use deframer::Deframer;
 pub use joiner::{HandshakeJoiner, MAX_HANDSHAKE_MESSAGE};
-pub use legacy::LegacyState;
+pub use legacy::{LegacyState, WriteKeys};
 pub use ssl3::Ssl3CbcState;
 
 use crate::crypto::key_block::KeyBlock;
@@ -202,9 +202,11 @@ impl Protection {
                     suite.cipher,
                     suite.mac,
                     false,
-                    mac_key,
-                    enc_key,
-                    iv,
+                    WriteKeys {
+                        mac_write_secret: mac_key,
+                        write_key: enc_key,
+                        write_iv: iv,
+                    },
                     options,
                 )?))
             }
@@ -268,9 +270,11 @@ impl Protection {
                 suite.cipher,
                 suite.mac,
                 true,
-                mac_key,
-                enc_key,
-                iv,
+                WriteKeys {
+                    mac_write_secret: mac_key,
+                    write_key: enc_key,
+                    write_iv: iv,
+                },
                 RecordOptions::default(),
             )?));
         }
@@ -426,7 +430,7 @@ impl RecordLayerState {
                 Ok(())
             }
             Protection::Legacy(s) => {
-                s.seal(seq, typ, version, fragment, out, rng, hooks);
+                s.seal(seq, plaintext, out, rng, hooks);
                 Ok(())
             }
         };

@@ -1,4 +1,5 @@
 use super::*;
+use crate::record::Plaintext;
 use crate::rng::SeededRng;
 
 fn header(version: ProtocolVersion, len: usize) -> RecordHeader {
@@ -31,9 +32,11 @@ fn state(
         cipher,
         mac,
         ssl3,
-        &mac_key,
-        key,
-        iv,
+        WriteKeys {
+            mac_write_secret: &mac_key,
+            write_key: key,
+            write_iv: iv,
+        },
         options,
     )
     .unwrap()
@@ -77,9 +80,11 @@ fn a_3des_record_sealed_by_python_cryptography_opens() {
     let mut out = vec![];
     t.seal(
         0,
-        ContentType::APPLICATION_DATA,
-        ProtocolVersion::TLS10,
-        b"GET / HTTP/1.0\r\n\r\n",
+        Plaintext {
+            typ: ContentType::APPLICATION_DATA,
+            version: ProtocolVersion::TLS10,
+            fragment: b"GET / HTTP/1.0\r\n\r\n",
+        },
         &mut out,
         &mut SeededRng::new(0, 0),
         &mut Hooks::none(),
@@ -112,9 +117,11 @@ fn rc4_md5_records_sealed_by_python_cryptography_open_in_order() {
             BulkCipher::Rc4_128,
             MacAlgorithm::HmacMd5,
             false,
-            &[0x33; 16],
-            &key,
-            &[],
+            WriteKeys {
+                mac_write_secret: &[0x33; 16],
+                write_key: &key,
+                write_iv: &[],
+            },
             tls10(),
         )
         .unwrap()
@@ -168,9 +175,11 @@ fn a_flipped_rc4_bit_flips_one_plaintext_bit_and_fails_the_mac() {
     let text = b"pay 100 to alice";
     tx.seal(
         0,
-        ContentType::APPLICATION_DATA,
-        ProtocolVersion::TLS10,
-        text,
+        Plaintext {
+            typ: ContentType::APPLICATION_DATA,
+            version: ProtocolVersion::TLS10,
+            fragment: text,
+        },
         &mut out,
         &mut SeededRng::new(0, 0),
         &mut Hooks::none(),
@@ -227,9 +236,11 @@ fn block_and_null_round_trips() {
             let mut out = vec![];
             tx.seal(
                 seq as u64,
-                ContentType::APPLICATION_DATA,
-                version,
-                text,
+                Plaintext {
+                    typ: ContentType::APPLICATION_DATA,
+                    version,
+                    fragment: text,
+                },
                 &mut out,
                 &mut rng,
                 &mut Hooks::none(),
