@@ -129,13 +129,28 @@ fn tlslite_pair(dir: &Path, version: &str, message: &str) -> (PathBuf, String) {
 /// [`tlslite_pair`] with tlslite-ng's bulk cipher and MAC names
 /// (`3des`, `rc4`, `null`; `sha`, `md5`).
 fn tlslite_pair_with(dir: &Path, version: &str, message: &str, cipher: &str, mac: &str) -> (PathBuf, String) {
+    let (pcap, ms, _) = tlslite_pair_kx(dir, version, message, cipher, mac, "rsa");
+    (pcap, ms)
+}
+
+/// [`tlslite_pair_with`] with tlslite-ng's key exchange name (`rsa`,
+/// `dhe_rsa`, `ecdhe_rsa`); also returns the client random tlslite-ng's
+/// client sent, for a key log line.
+fn tlslite_pair_kx(
+    dir: &Path,
+    version: &str,
+    message: &str,
+    cipher: &str,
+    mac: &str,
+    kx: &str,
+) -> (PathBuf, String, String) {
     let script = dir.join("tlslite_pair.py");
     std::fs::write(&script, TLSLITE_PAIR).unwrap();
     let mut child = Command::new("python3")
         .arg(&script)
         .arg(dir.join("key.pem"))
         .arg(dir.join("cert.pem"))
-        .args([version, message, cipher, mac])
+        .args([version, message, cipher, mac, kx])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -148,7 +163,7 @@ fn tlslite_pair_with(dir: &Path, version: &str, message: &str, cipher: &str, mac
         .trim()
         .parse()
         .unwrap_or_else(|_| panic!("no port: {port:?}"));
-    let dump = Tcpdump::start(port, dir.join(format!("{version}-{cipher}-{mac}.pcap")));
+    let dump = Tcpdump::start(port, dir.join(format!("{version}-{kx}-{cipher}-{mac}.pcap")));
     child.stdin.take().unwrap().write_all(b"go\n").unwrap();
     let mut rest = String::new();
     std::io::Read::read_to_string(&mut out, &mut rest).unwrap();
@@ -162,7 +177,12 @@ fn tlslite_pair_with(dir: &Path, version: &str, message: &str, cipher: &str, mac
         .find_map(|l| l.strip_prefix("master_secret "))
         .unwrap_or_else(|| panic!("no master secret in {rest:?}"))
         .to_string();
-    (pcap, ms)
+    let client_random = rest
+        .lines()
+        .find_map(|l| l.strip_prefix("client_random "))
+        .unwrap_or_else(|| panic!("no client random in {rest:?}"))
+        .to_string();
+    (pcap, ms, client_random)
 }
 
 /// The records of one direction, as `record_in` / `record_out` show them: (seq, payload).
@@ -941,4 +961,41 @@ fn damaged_records_are_explained(pcap: &Path, key: &Path, cipher: &str, what: &s
         s.to_string().contains("flips exactly the same plaintext bit"),
         "{what}: {s}"
     );
+}
+
+/// The forward-secret variants of the old suites (DHE and ECDHE with 3DES,
+/// ECDHE with RC4), between a tlslite-ng client and server under TLS 1.0:
+/// the server key cannot open them, a key log line made of tlslite-ng's
+/// client random and master secret does, and the application data equals
+/// tshark's decryption with the same key log byte for byte.
+#[test]
+fn dhe_and_ecdhe_variants_match_tshark_with_a_key_log() {
+    let dir = rsa_material("old-suites-fs");
+    for (cipher, kx, suite) in [
+        ("3des", "dhe_rsa", "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA"),
+        ("3des", "ecdhe_rsa", "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"),
+        ("rc4", "ecdhe_rsa", "TLS_ECDHE_RSA_WITH_RC4_128_SHA"),
+    ] {
+        let message = format!("{kx} with {cipher}, a forward-secret key exchange in front of an old cipher");
+        let (pcap, master_secret, client_random) =
+            tlslite_pair_kx(&dir, "tls1.0", &message, cipher, "sha", kx);
+        let keylog = dir.join(format!("{kx}-{cipher}.keylog"));
+        std::fs::write(
+            &keylog,
+            format!("CLIENT_RANDOM {client_random} {master_secret}\n"),
+        )
+        .unwrap();
+        let keylog = keylog.to_str().unwrap();
+        let lines = explain_json(&pcap, &["--keylog", keylog], true);
+        let s = summary(&lines);
+        assert_eq!(s["suite"], suite, "{s}");
+        assert_eq!(s["all_verified"], true, "{suite}: {s}");
+        assert_eq!(s["finished_ok"], serde_json::json!([true, true]), "{suite}: {s}");
+        let (c2s, s2c) = explained_data(&lines);
+        let (t_c2s, t_s2c) = tshark_follow(&pcap, &[format!("tls.keylog_file:{keylog}")]);
+        assert_eq!(c2s, format!("{message}\n").as_bytes(), "{suite}");
+        assert_eq!(c2s, t_c2s, "{suite}: client->server against tshark");
+        assert_eq!(s2c, t_s2c, "{suite}: server->client against tshark");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
