@@ -74,7 +74,7 @@ impl BulkCipher {
     }
 
     /// Whether records of this cipher are opened by the analysis-only
-    /// record path ([`crate::record::legacy`]): RC4, (3)DES and NULL.
+    /// record path (the record layer's `legacy` module): RC4, (3)DES and NULL.
     pub fn is_analysis_only(self) -> bool {
         matches!(
             self,
