@@ -1046,9 +1046,15 @@ fn iv_chain_trials<'k>(
                 ..*baseline
             },
             Cause::WrongIvChain {
-                used: "its first 16 bytes as an explicit IV (TLS 1.1's record format)".into(),
+                used: format!(
+                    "its first {} bytes as an explicit IV (TLS 1.1's record format)",
+                    suite.cipher.block_len()
+                ),
             },
-            "the first 16 bytes of the record as an explicit IV".into(),
+            format!(
+                "the first {} bytes of the record as an explicit IV",
+                suite.cipher.block_len()
+            ),
         ));
     }
     out
