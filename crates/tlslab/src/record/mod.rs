@@ -167,18 +167,7 @@ impl Protection {
         direction: Direction,
         options: RecordOptions,
     ) -> Result<Protection, Error> {
-        let (mac_key, enc_key, iv) = match direction {
-            Direction::ClientToServer => (
-                &kb.client_write_mac_key,
-                &kb.client_write_key,
-                &kb.client_write_iv,
-            ),
-            Direction::ServerToClient => (
-                &kb.server_write_mac_key,
-                &kb.server_write_key,
-                &kb.server_write_iv,
-            ),
-        };
+        let (mac_key, enc_key, iv) = write_keys(kb, direction);
         if enc_key.len() != suite.enc_key_len() || mac_key.len() != suite.mac.len() {
             return Err(Error::Internal(format!(
                 "key block does not fit {}: enc key {} bytes (want {}), MAC key {} bytes (want {})",
@@ -221,6 +210,24 @@ impl Protection {
     }
 }
 
+/// The write MAC key, key and IV of the side that writes in `direction`:
+/// the `client_write_*` parts of the key block for `ClientToServer`, the
+/// `server_write_*` parts for `ServerToClient`.
+fn write_keys(kb: &KeyBlock, direction: Direction) -> (&[u8], &[u8], &[u8]) {
+    match direction {
+        Direction::ClientToServer => (
+            &kb.client_write_mac_key,
+            &kb.client_write_key,
+            &kb.client_write_iv,
+        ),
+        Direction::ServerToClient => (
+            &kb.server_write_mac_key,
+            &kb.server_write_key,
+            &kb.server_write_iv,
+        ),
+    }
+}
+
 impl Protection {
     /// SSL 3.0 protection for `direction` from an SSL 3.0 key block
     /// ([`crate::crypto::ssl3::compute_key_block`]): the write MAC secret,
@@ -231,18 +238,7 @@ impl Protection {
         kb: &KeyBlock,
         direction: Direction,
     ) -> Result<Protection, Error> {
-        let (mac_key, enc_key, iv) = match direction {
-            Direction::ClientToServer => (
-                &kb.client_write_mac_key,
-                &kb.client_write_key,
-                &kb.client_write_iv,
-            ),
-            Direction::ServerToClient => (
-                &kb.server_write_mac_key,
-                &kb.server_write_key,
-                &kb.server_write_iv,
-            ),
-        };
+        let (mac_key, enc_key, iv) = write_keys(kb, direction);
         Ok(Protection::Ssl3(Ssl3CbcState::new(
             direction,
             suite.cipher,
