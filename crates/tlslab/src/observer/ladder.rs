@@ -305,6 +305,8 @@ impl<W: Write> LadderLog<W> {
         out.into_iter().map(|l| clip(&l, w)).collect()
     }
 
+    /// One write of the lines, then a flush (as the text log does): the
+    /// ladder is complete up to the step where a handshake stopped.
     fn write_lines(&mut self, lines: &[String]) {
         if lines.is_empty() {
             return;
@@ -709,18 +711,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
 impl<W: Write> Observer for LadderLog<W> {
     fn on_event(&mut self, event: &Event<'_>) {
         let lines = self.lines(event);
-        if lines.is_empty() {
-            return;
-        }
-        let mut text = lines.join("\n");
-        text.push('\n');
-        let r = self
-            .out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush());
-        if let Err(e) = r {
-            self.error.get_or_insert(e);
-        }
+        self.write_lines(&lines);
     }
 }
 
