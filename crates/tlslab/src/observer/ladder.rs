@@ -392,6 +392,20 @@ fn dir_index(d: crate::wire::Direction) -> usize {
     }
 }
 
+/// The two public values of a key exchange (ECDHE or DHE), under the line
+/// that names it.
+fn public_values(client_public: &[u8], server_public: &[u8], width: usize) -> Vec<String> {
+    let mut out = labelled_hex("  ", "client_public", &hex::encode(client_public), "", width);
+    out.extend(labelled_hex(
+        "  ",
+        "server_public",
+        &hex::encode(server_public),
+        "",
+        width,
+    ));
+    out
+}
+
 /// The readable lines of one derived value (empty for events the default
 /// leaves to `--trace values`).
 fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> Vec<String> {
@@ -441,20 +455,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
             server_public,
         } => {
             out.push(lab("key exchange", format!("ECDHE {group}")));
-            out.extend(labelled_hex(
-                "  ",
-                "client_public",
-                &hex::encode(client_public),
-                "",
-                w,
-            ));
-            out.extend(labelled_hex(
-                "  ",
-                "server_public",
-                &hex::encode(server_public),
-                "",
-                w,
-            ));
+            out.extend(public_values(client_public, server_public, w));
         }
         Event::DhKeyShare {
             p_bits,
@@ -467,20 +468,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
                 "key exchange",
                 format!("DHE, p of {p_bits} bits, g = {}", hex::encode(g)),
             ));
-            out.extend(labelled_hex(
-                "  ",
-                "client_public",
-                &hex::encode(client_public),
-                "",
-                w,
-            ));
-            out.extend(labelled_hex(
-                "  ",
-                "server_public",
-                &hex::encode(server_public),
-                "",
-                w,
-            ));
+            out.extend(public_values(client_public, server_public, w));
         }
         Event::DhSharedSecret {
             z,
