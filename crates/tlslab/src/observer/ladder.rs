@@ -552,14 +552,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
             out.push(format!(
                 "key_block = PRF(master_secret, \"key expansion\", server_random + client_random){len}"
             ));
-            for (name, v) in [
-                ("client_write_MAC_key", &kb.client_write_mac_key),
-                ("server_write_MAC_key", &kb.server_write_mac_key),
-                ("client_write_key", &kb.client_write_key),
-                ("server_write_key", &kb.server_write_key),
-                ("client_write_IV", &kb.client_write_iv),
-                ("server_write_IV", &kb.server_write_iv),
-            ] {
+            for (name, v) in kb.named_parts() {
                 if !v.is_empty() {
                     out.extend(labelled_hex("  ", name, &shown(v, true, redact), "", w));
                 }
