@@ -690,3 +690,50 @@ fn a_broken_tls10_connection_is_explained_without_false_proofs() {
         "{text}"
     );
 }
+
+/// A bit flipped in one of OUR application records under TLS 1.0 (the
+/// `flip-ciphertext-bit` fault: bit 100 of record 1's payload, counted from
+/// the most significant bit of its first byte, is inverted after sealing, as
+/// corruption on the path would). OpenSSL refuses the record with
+/// bad_record_mac. The record carries no IV: it was sealed under the last
+/// ciphertext block of our Finished, and only with that IV does restoring
+/// one bit make the record verify, so the explainer proves the corruption
+/// and names the bit: byte 100 / 8 = 12, bit 7 - 100 % 8 = 3 (bits counted
+/// from the least significant).
+#[test]
+fn a_bit_flipped_in_our_tls10_record_is_proven_with_its_position() {
+    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args([
+            "connect",
+            &peer.addr().to_string(),
+            "--servername",
+            peer.server_name(),
+            "--ca",
+        ])
+        .arg(peer.ca_pem_path())
+        .args([
+            "--max-version",
+            "tls1.0",
+            "--min-version",
+            "tls1.0",
+            "--cipher",
+            "ECDHE-RSA-AES256-SHA",
+            "--no-etm",
+            "--fault",
+            "flip-ciphertext-bit:1,100",
+            "--send",
+            "hello tlslab, a record of a few blocks\n",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("bad_record_mac"), "{text}");
+    assert!(
+        text.contains("CERTAIN: server sent bad_record_mac after our record seq 1"),
+        "{text}"
+    );
+    assert!(text.contains("bit 3 of payload byte 12 is flipped"), "{text}");
+}
