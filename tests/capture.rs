@@ -26,6 +26,7 @@ use tlslab::wire::{
 };
 use tlslab::{Client, ClientConfig, Verification};
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
+use tlslab_peers::tcpdump::Tcpdump;
 use tlslab_peers::testkit::rev_server;
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/illustrated-tls12");
@@ -672,93 +673,6 @@ fn connect_pcap_is_decrypted_by_tshark() {
     let _ = std::fs::remove_file(&keylog);
 }
 
-/// tcpdump on loopback, started and stopped by the test.
-struct Tcpdump {
-    child: std::process::Child,
-    file: PathBuf,
-    /// One capture at a time: two at once on loopback lose segments.
-    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
-}
-
-static CAPTURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-impl Tcpdump {
-    fn start(port: u16, file: PathBuf) -> Tcpdump {
-        Tcpdump::start_on(port, file, &["-i", "lo"])
-    }
-
-    /// `interface` are tcpdump's interface (and link-type) options.
-    fn start_on(port: u16, file: PathBuf, interface: &[&str]) -> Tcpdump {
-        let one_at_a_time = CAPTURING.lock().unwrap_or_else(|e| e.into_inner());
-        let mut child = Command::new("tcpdump")
-            .args(interface)
-            .args(["-U", "-n", "-s", "0", "-w"])
-            .arg(&file)
-            .args(["tcp", "port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("tcpdump (Debian package tcpdump) must be installed");
-        // tcpdump says "listening on lo" once the capture runs.
-        let mut err = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = [0u8; 512];
-            let mut seen = String::new();
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-                if seen.contains("listening on") {
-                    let _ = tx.send(Ok(()));
-                }
-            }
-            let _ = tx.send(Err(seen));
-        });
-        match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(Ok(())) => {}
-            other => {
-                let _ = child.kill();
-                panic!("tcpdump did not start (needs root or CAP_NET_RAW): {other:?}");
-            }
-        }
-        Tcpdump {
-            child,
-            file,
-            _one_at_a_time: one_at_a_time,
-        }
-    }
-
-    /// Stops the capture (SIGINT lets tcpdump flush) and returns the file.
-    fn stop(mut self) -> Vec<u8> {
-        // Let the last segments (FIN, ACK) reach the capture first.
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        std::fs::read(&self.file).unwrap()
-    }
-}
-
-impl Drop for Tcpdump {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.file);
-    }
-}
-
 /// `tcpdump -i any` writes Linux cooked frames (v1 by default, v2 with `-y
 /// LINUX_SLL2`), and Wireshark's editcap rewrites each file as pcapng: all
 /// four files are read and every record of the connection verifies.
@@ -782,7 +696,9 @@ fn cooked_captures_and_their_pcapng_copies_are_explained() {
             let interface = ["-i", "any", "-y", link, "--immediate-mode"];
             let dump = Tcpdump::start_on(server.port, temp_path(&format!("{link}.pcap")), &interface);
             exchange(&server, "ECDHE-RSA-AES128-GCM-SHA256");
-            let pcap = dump.stop();
+            let path = dump.stop();
+            let pcap = std::fs::read(&path).unwrap();
+            let _ = std::fs::remove_file(&path);
             // OpenSSL's key log, once it holds this connection's line.
             let deadline = Instant::now() + Duration::from_secs(5);
             while server.keylog_entries().len() <= before && Instant::now() < deadline {
@@ -873,7 +789,9 @@ fn tcpdump_captures_of_our_connections_are_explained() {
         "ECDHE-RSA-CHACHA20-POLY1305",
     ];
     let recorders: Vec<Recorder> = suites.iter().map(|s| exchange(&server, s)).collect();
-    let file = dump.stop();
+    let path = dump.stop();
+    let file = std::fs::read(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
     // The secrets come from OpenSSL's own key log, not from our client.
     let keylog = server.keylog_path();
     let deadline = Instant::now() + Duration::from_secs(5);

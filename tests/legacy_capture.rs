@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tlslab_peers::certs::{fresh_dir, make_material};
+use tlslab_peers::tcpdump::Tcpdump;
 use tlslab_peers::KeyType;
 
 const TLSLITE_PAIR: &str = include_str!("legacy_capture/tlslite_pair.py");
@@ -106,88 +107,6 @@ fn tshark_follow_stream(capture: &Path, options: &[String], stream: usize) -> (V
 /// tshark's setting for an RSA private key file (any address and port).
 fn tshark_rsa_key(key: &Path) -> String {
     format!("uat:rsa_keys:\"{}\",\"\"", key.display())
-}
-
-/// tcpdump on loopback, started and stopped by the test.
-struct Tcpdump {
-    child: std::process::Child,
-    file: PathBuf,
-    _one_at_a_time: std::sync::MutexGuard<'static, ()>,
-}
-
-static CAPTURING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-impl Tcpdump {
-    fn start(port: u16, file: PathBuf) -> Tcpdump {
-        let one_at_a_time = CAPTURING.lock().unwrap_or_else(|e| e.into_inner());
-        let mut child = Command::new("tcpdump")
-            // Immediate mode: otherwise libpcap holds packets until a ring
-            // block fills or times out, and a short connection stopped by
-            // SIGINT is lost.
-            .args(["-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w"])
-            .arg(&file)
-            .args(["tcp", "port", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("tcpdump (Debian package tcpdump) must be installed");
-        // tcpdump says "listening on lo" once the capture runs.
-        let mut err = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            use std::io::Read;
-            let mut buf = [0u8; 512];
-            let mut seen = String::new();
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                seen.push_str(&String::from_utf8_lossy(&buf[..n]));
-                if seen.contains("listening on") {
-                    let _ = tx.send(Ok(()));
-                }
-            }
-            let _ = tx.send(Err(seen));
-        });
-        match rx.recv_timeout(Duration::from_secs(10)) {
-            Ok(Ok(())) => {}
-            other => {
-                let _ = child.kill();
-                panic!("tcpdump did not start (needs root or CAP_NET_RAW): {other:?}");
-            }
-        }
-        Tcpdump {
-            child,
-            file,
-            _one_at_a_time: one_at_a_time,
-        }
-    }
-
-    /// Stops the capture (SIGINT lets tcpdump flush) and returns the file.
-    fn stop(mut self) -> PathBuf {
-        // The last segments (FIN, ACK) reach the capture first.
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        self.file.clone()
-    }
-}
-
-impl Drop for Tcpdump {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// A directory with a fresh RSA `key.pem` and `cert.pem`.

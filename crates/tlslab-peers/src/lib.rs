@@ -48,6 +48,7 @@ mod process;
 pub mod proxy;
 pub mod reaper;
 pub mod rustls;
+pub mod tcpdump;
 pub mod testkit;
 mod tlslite;
 
