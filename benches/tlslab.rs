@@ -10,10 +10,12 @@
 //!   (an in-memory client/server pair) and by the raw primitives alone (ring
 //!   AEAD, ring HMAC, the `aes` block cipher).
 //! * The glass box: no observer vs `Recorder` vs `JsonLog` (to `io::sink()`),
-//!   per replayed connection and per record; `explain_failures` on and off;
-//!   the no-observer build against a build with `--features no-hooks`.
+//!   per replayed connection and per record, where `TextLog` and the default
+//!   ladder are measured too; `explain_failures` on and off; the no-observer
+//!   build against a build with `--features no-hooks`.
 //! * `tlslab explain` on a ~100 MB capture vs `tshark` decrypting it.
-//! * Peak heap per connection (a counting global allocator, per thread).
+//! * Heap per connection, peak and kept after the handshake, next to rustls
+//!   (a counting global allocator, per thread).
 //! * The HTML report of a 1,000-record connection: Chromium's load time.
 //!
 //! The table goes to stdout and to `target/bench-report.md`.
@@ -25,8 +27,9 @@
 //! runs only the named sections (`html`: the report's page opened in headless
 //! Chromium; `cbc`: the CBC record layer against OpenSSL's
 //! stitched AES-CBC-HMAC-SHA1, `openssl speed` run by the bench; `timing`: the
-//! dudect-style t-test of the CBC verifier, which with `TLSLAB_TIMING_GATE=1`
-//! exits non-zero when it finds a leak, or misses the deliberate one).
+//! dudect-style t-test of the CBC verifier (`dudect/mod.rs`, shared with
+//! `tests/timing.rs`, which CI runs), which with `TLSLAB_TIMING_GATE=1` exits
+//! non-zero when it finds a leak, or misses the deliberate one).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -43,13 +46,15 @@ use tlslab::crypto::suites;
 use tlslab::internal::key_block::KeyBlock;
 use tlslab::internal::record::hmac::MacKey;
 use tlslab::internal::record::{Protection, RecordLayerState};
-use tlslab::observer::{Hooks, JsonLog, Observer, Recorder};
+use tlslab::observer::{Hooks, JsonLog, LadderLog, Observer, Recorder, TextLog};
 use tlslab::replay::{Action, Bundle};
 use tlslab::rng::OsRng;
 use tlslab::wire::{ContentType, Direction, NamedGroup, ProtocolVersion, RecordHeader};
 use tlslab::{Client, ClientConfig, Verification};
 use tlslab_cli::net::{self, Timeouts};
 use tlslab_peers::local_server::{LocalServer, ServerOptions};
+
+mod dudect;
 
 // ---------------------------------------------------------------------------
 // A counting allocator, per thread: the client runs on the bench thread, so
@@ -920,8 +925,8 @@ fn section_glass_box(r: &mut Report) {
     r.section(
         "The glass box: cost of observing",
         "Per connection: a recorded bundle (`vectors/transcripts/`) replayed offline into a \
-         fresh client (handshake incl. certificate check, one echo, close). Per record: \
-         `seal` / `open`, 256 B and 16 KiB. JsonLog writes to `io::sink()`.",
+         fresh client (handshake incl. certificate check, one echo, close). JsonLog writes to \
+         `io::sink()`.",
         &[
             "workload",
             "no observer",
@@ -952,6 +957,24 @@ fn section_glass_box(r: &mut Report) {
         );
     }
     let t = budget(0.5);
+    r.section(
+        "The glass box per record: text outputs",
+        "`seal` / `open` of one record with each observer writing to `io::sink()`: the ratio to \
+         the same call with no observer. TextLog = `TextLog::new` (one line per event, every \
+         value in full); ladder = `LadderLog::readable`, what `tlslab connect` prints by default.",
+        &[
+            "workload",
+            "no observer",
+            "Recorder",
+            "JsonLog",
+            "TextLog",
+            "ladder (default)",
+            "Recorder/none",
+            "JsonLog/none",
+            "TextLog/none",
+            "ladder/none",
+        ],
+    );
     for suite in ["ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA"] {
         for size in [256, RECORD] {
             let (ns, no) = tlslab_record_costs(suite, size, None, t);
@@ -959,15 +982,40 @@ fn section_glass_box(r: &mut Report) {
             let (rs, ro) = tlslab_record_costs(suite, size, Some(&mut rec), t);
             let mut json = JsonLog::new(std::io::sink());
             let (js, jo) = tlslab_record_costs(suite, size, Some(&mut json), t);
-            for (dir, n, rc, j) in [("seal", ns, rs, js), ("open", no, ro, jo)] {
+            let mut text = TextLog::new(std::io::sink());
+            let (ts, to) = tlslab_record_costs(suite, size, Some(&mut text), t);
+            let mut ladder = LadderLog::readable(std::io::sink(), false);
+            let (ls, lo) = tlslab_record_costs(suite, size, Some(&mut ladder), t);
+            for (dir, n, rc, j, tx, l) in [("seal", ns, rs, js, ts, ls), ("open", no, ro, jo, to, lo)] {
+                let q = |d: Duration| d.as_secs_f64() / n.as_secs_f64();
                 r.row(&[
                     format!("{dir} {size} B, {suite}"),
                     us(n),
                     us(rc),
                     us(j),
-                    ratio(rc.as_secs_f64(), n.as_secs_f64()),
-                    ratio(j.as_secs_f64(), n.as_secs_f64()),
+                    us(tx),
+                    us(l),
+                    format!("{:.2}", q(rc)),
+                    format!("{:.2}", q(j)),
+                    format!("{:.2}", q(tx)),
+                    format!("{:.2}", q(l)),
                 ]);
+                if size == RECORD {
+                    for (what, d, limit) in [
+                        ("Recorder", rc, 1.5),
+                        ("JsonLog", j, 3.0),
+                        ("TextLog", tx, 3.0),
+                        ("ladder (default text)", l, 3.0),
+                    ] {
+                        r.target(
+                            format!(
+                                "{what} on a 16 KiB {dir} ({suite}): {:.2} × no observer ≤ {limit}",
+                                q(d)
+                            ),
+                            q(d) <= limit,
+                        );
+                    }
+                }
             }
         }
     }
@@ -1436,6 +1484,7 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
     let verifier = CertVerifier::from_ca_file(&ossl.ca_pem_path()).expect("CA");
     let data = vec![0x61u8; RECORD];
     let kib = |b: isize| format!("{:.1} KiB", b as f64 / 1024.0);
+    let mut tlslab_retained = 0;
     for explain in [true, false] {
         let mut cfg = tlslab_config(SUITES[0], &verifier);
         cfg.explain_failures = explain;
@@ -1457,6 +1506,7 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
             kib(retained),
         ]);
         if explain {
+            tlslab_retained = retained;
             r.target(
                 format!(
                     "tlslab peak heap per connection {} ≤ budget {}",
@@ -1472,11 +1522,19 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
     let bundle = Bundle::read(&transcripts().join(BUNDLES[0])).expect("bundle");
     let base = heap_mark();
     replay_once(&bundle, None, true);
+    let sans_io_peak = heap_peak() - base;
     r.row(&[
         "tlslab `Client` alone, replayed connection (explain_failures on)".into(),
-        kib(heap_peak() - base),
+        kib(sans_io_peak),
         "-".into(),
     ]);
+    r.target(
+        format!(
+            "sans-IO client peak heap, handshake + one 16 KiB echo: {} ≤ 64 KiB",
+            kib(sans_io_peak)
+        ),
+        sans_io_peak <= 64 * 1024,
+    );
     let cfg = rustls_client(suite, &ossl.ca_der());
     let base = heap_mark();
     let (peak, retained) = {
@@ -1501,6 +1559,15 @@ fn section_memory(r: &mut Report, ossl: &LocalServer) {
         (heap_peak() - base, retained)
     };
     r.row(&["rustls".into(), kib(peak), kib(retained)]);
+    let q = tlslab_retained as f64 / retained as f64;
+    r.target(
+        format!(
+            "heap kept after the handshake: tlslab {} = {q:.2} × rustls's {} ≤ 2",
+            kib(tlslab_retained),
+            kib(retained)
+        ),
+        q <= 2.0,
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -1805,81 +1872,17 @@ fn section_cbc(r: &mut Report) {
 }
 
 // ---------------------------------------------------------------------------
-// Timing: a dudect-style check of the CBC verifier (Reparaz, Balasch,
-// Verbauwhede 2017): two classes of inputs, interleaved at random, each call
-// timed; Welch's t-test on the two samples. |t| ≥ 4.5 means the time depends
-// on the class (a leak); below, no leak was detected at this sample size.
+// Timing: the dudect-style check of the CBC verifier (benches/dudect/mod.rs).
 // ---------------------------------------------------------------------------
-
-/// Welch's t statistic of two samples.
-fn welch_t(a: &[f64], b: &[f64]) -> f64 {
-    let stats = |x: &[f64]| {
-        let n = x.len() as f64;
-        let mean = x.iter().sum::<f64>() / n;
-        let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
-        (n, mean, var)
-    };
-    let (na, ma, va) = stats(a);
-    let (nb, mb, vb) = stats(b);
-    (ma - mb) / (va / na + vb / nb).sqrt()
-}
-
-/// The two classes' timings (ns) of `f` on `inputs[0]` and `inputs[1]`
-/// (same length), `per_class` each after a warm-up, in random order; every
-/// input is copied into the same buffer first so that both classes read the
-/// same addresses. Returns |t| over the measurements below the pooled 90th
-/// percentile (dudect's cropping: interrupts and the other processes on the
-/// machine only add time, in long outliers).
-fn dudect(inputs: [&[u8]; 2], per_class: usize, f: &mut dyn FnMut(&[u8]) -> bool) -> f64 {
-    let mut buf = inputs[0].to_vec();
-    let mut state = 0x9e3779b97f4a7c15u64; // xorshift64: the class order
-    let mut samples: [Vec<f64>; 2] = [Vec::with_capacity(per_class), Vec::with_capacity(per_class)];
-    let warm_up = per_class / 10;
-    let mut i = 0usize;
-    while samples[0].len() < per_class || samples[1].len() < per_class {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let class = (state & 1) as usize;
-        buf.copy_from_slice(inputs[class]);
-        let start = Instant::now();
-        std::hint::black_box(f(std::hint::black_box(&buf)));
-        let ns = start.elapsed().as_nanos() as f64;
-        i += 1;
-        if i > warm_up && samples[class].len() < per_class {
-            samples[class].push(ns);
-        }
-    }
-    let mut pooled: Vec<f64> = samples.iter().flatten().copied().collect();
-    pooled.sort_by(|a, b| a.total_cmp(b));
-    let cut = pooled[pooled.len() * 9 / 10];
-    let crop = |s: &[f64]| s.iter().copied().filter(|&v| v <= cut).collect::<Vec<_>>();
-    welch_t(&crop(&samples[0]), &crop(&samples[1])).abs()
-}
-
-/// plaintext ‖ MAC ‖ padding: a decrypted CBC fragment of `len` bytes with
-/// `pad` padding bytes, its MAC computed with ring (not by the verifier).
-fn timing_fragment(alg: suites::MacAlgorithm, key: &[u8], len: usize, pad: u8) -> Vec<u8> {
-    let n = len - alg.len() - usize::from(pad) - 1;
-    let plaintext = vec![0x61u8; n];
-    let ring_key = ring::hmac::Key::new(alg.hmac().expect("HMAC"), key);
-    let mut input =
-        tlslab::internal::record::pseudo_header(7, ContentType::APPLICATION_DATA, ProtocolVersion::TLS12, n)
-            .to_vec();
-    input.extend_from_slice(&plaintext);
-    let mut f = plaintext;
-    f.extend_from_slice(ring::hmac::sign(&ring_key, &input).as_ref());
-    f.extend(std::iter::repeat_n(pad, usize::from(pad) + 1));
-    f
-}
 
 fn section_timing(r: &mut Report) -> bool {
     use tlslab::internal::record::verify::{explain, verify_constant_time};
     r.section(
         "Timing: the CBC verifier, dudect-style (Welch's t, |t| < 4.5 passes)",
         "Each row: two classes of decrypted 400-byte fragments of the same length, interleaved \
-         at random, each verification timed (ns, `Instant`), cropped at the pooled 90th \
-         percentile. *padding*: valid 255-byte padding with a wrong MAC vs a bad padding byte \
+         at random, each verification timed (time-stamp counter ticks) after a warm-up, cropped at the \
+         pooled 90th percentile. *control*: the same input in both classes (the harness's own \
+         bias). *padding*: valid 255-byte padding with a wrong MAC vs a bad padding byte \
          (Vaudenay, Canvel et al.). *length*: valid records with 0 vs 255 padding bytes, i.e. a \
          secret plaintext length 255 bytes apart (Lucky13). `explain` is the readable twin, \
          which branches on secrets: it must be caught, or the check cannot fail.",
@@ -1893,60 +1896,49 @@ fn section_timing(r: &mut Report) -> bool {
         suites::MacAlgorithm::HmacSha256,
         suites::MacAlgorithm::HmacSha384,
     ] {
-        let raw_key = vec![0x4d; alg.len()];
-        let key = MacKey::new(alg, &raw_key).expect("HMAC");
-        // padding: valid padding, MAC off by one bit / a bad padding byte.
-        let mut wrong_mac = timing_fragment(alg, &raw_key, 400, 255);
-        wrong_mac[400 - 257] ^= 1;
-        let mut bad_pad = timing_fragment(alg, &raw_key, 400, 255);
-        bad_pad[400 - 100] ^= 1;
-        // length: valid records, 0 and 255 padding bytes.
-        let long = timing_fragment(alg, &raw_key, 400, 0);
-        let short = timing_fragment(alg, &raw_key, 400, 255);
-        let cases: [(&str, [&[u8]; 2]); 3] = [
-            // The control: one input in both classes; a |t| here is the
-            // harness's own bias, not the verifier's.
-            ("control", [&wrong_mac, &wrong_mac]),
-            ("padding", [&wrong_mac, &bad_pad]),
-            ("length", [&long, &short]),
-        ];
-        for (classes, inputs) in cases {
-            let ct = dudect(inputs, per_class, &mut |f| {
-                verify_constant_time(&key, 7, typ, ver, f).is_ok()
+        let (key, cases) = dudect::cbc_cases(alg);
+        for (classes, [a, b]) in &cases {
+            let inputs = [a.as_slice(), b.as_slice()];
+            let ct = dudect::abs_t(inputs, per_class, &mut |f| {
+                verify_constant_time(&key, dudect::SEQ, typ, ver, f).is_ok()
             });
-            let pass = ct < 4.5;
+            let pass = ct < dudect::THRESHOLD;
             ok &= pass;
             r.row(&[
                 "verify_constant_time".into(),
                 format!("{alg:?}"),
-                classes.into(),
+                (*classes).into(),
                 per_class.to_string(),
                 format!("{ct:.2}"),
                 if pass { "no leak detected" } else { "LEAK" }.into(),
             ]);
             r.target(format!("{alg:?} {classes}: |t| = {ct:.2} < 4.5"), pass);
-            if alg == suites::MacAlgorithm::HmacSha1 {
-                let leaky = dudect(inputs, per_class, &mut |f| explain(&key, 7, typ, ver, f).ok);
-                let caught = leaky >= 4.5;
-                ok &= caught;
-                r.row(&[
-                    "explain (leaks by design)".into(),
-                    format!("{alg:?}"),
-                    classes.into(),
-                    per_class.to_string(),
-                    format!("{leaky:.2}"),
-                    if caught {
-                        "leak detected (as it must be)"
-                    } else {
-                        "MISSED"
-                    }
-                    .into(),
-                ]);
-                r.target(
-                    format!("the check catches explain ({classes}): |t| = {leaky:.2} ≥ 4.5"),
-                    caught,
-                );
+            // The readable twin on the two leaking classes: the check must see it.
+            if *classes == "control" || alg != suites::MacAlgorithm::HmacSha1 {
+                continue;
             }
+            let leaky = dudect::abs_t(inputs, per_class, &mut |f| {
+                explain(&key, dudect::SEQ, typ, ver, f).ok
+            });
+            let caught = leaky >= dudect::THRESHOLD;
+            ok &= caught;
+            r.row(&[
+                "explain (leaks by design)".into(),
+                format!("{alg:?}"),
+                (*classes).into(),
+                per_class.to_string(),
+                format!("{leaky:.2}"),
+                if caught {
+                    "leak detected (as it must be)"
+                } else {
+                    "MISSED"
+                }
+                .into(),
+            ]);
+            r.target(
+                format!("the check catches explain ({classes}): |t| = {leaky:.2} ≥ 4.5"),
+                caught,
+            );
         }
     }
     ok

@@ -31,12 +31,14 @@ impl Default for Timeouts {
     }
 }
 
+/// Bytes read from the socket at a time: two full records.
+const READ_CHUNK: usize = 32 * 1024;
+
 /// A TLS connection over a TCP socket.
 pub struct TlsStream<'o> {
     sock: TcpStream,
     client: Client<'o>,
     out: Vec<u8>,
-    buf: Vec<u8>,
     peer: SocketAddr,
     log: Option<StepLog>,
     /// Bytes the socket delivered, and whether the server closed TCP: with
@@ -103,7 +105,6 @@ impl<'o> TlsStream<'o> {
             sock,
             client,
             out: Vec::new(),
-            buf: vec![0; 32 * 1024],
             peer,
             log: None,
             bytes_read: 0,
@@ -219,7 +220,9 @@ impl<'o> TlsStream<'o> {
 
     /// One socket read fed to the client. `Ok(false)` on TCP close.
     fn read_once(&mut self) -> Result<bool, Error> {
-        let n = match self.sock.read(&mut self.buf) {
+        // On the stack: a connection keeps no read buffer between reads.
+        let mut buf = [0u8; READ_CHUNK];
+        let n = match self.sock.read(&mut buf) {
             Ok(n) => n,
             Err(e)
                 if matches!(
@@ -247,9 +250,9 @@ impl<'o> TlsStream<'o> {
                 self.client.state_name()
             )));
         }
-        let result = self.client.receive(&self.buf[..n], &mut self.out);
+        let result = self.client.receive(&buf[..n], &mut self.out);
         if self.log.is_some() {
-            self.note(Action::Receive(self.buf[..n].to_vec()));
+            self.note(Action::Receive(buf[..n].to_vec()));
         }
         // Whatever the outcome, send what the client produced (our next flight,
         // or the alert that explains a failure to the server).

@@ -56,6 +56,8 @@ pub struct Client<'o> {
     warning_alerts: usize,
     /// The server's close_notify arrived.
     close_notify_received: bool,
+    /// The handshake's buffers were given back (see `release_handshake_buffers`).
+    released: bool,
 }
 
 impl Client<'static> {
@@ -78,7 +80,9 @@ impl<'o> Client<'o> {
             cx: Context::new(config, hooks),
             deframer: Deframer::new(),
             joiner,
-            payload: Vec::with_capacity(crate::record::MAX_CIPHERTEXT),
+            // Grown to the largest record seen, not preallocated (see
+            // `release_handshake_buffers`).
+            payload: Vec::new(),
             received: Vec::new(),
             records_in: 0,
             reported: StateName::Start,
@@ -88,6 +92,7 @@ impl<'o> Client<'o> {
             empty_records: 0,
             warning_alerts: 0,
             close_notify_received: false,
+            released: false,
         }
     }
 
@@ -294,6 +299,9 @@ impl<'o> Client<'o> {
         match step(self, state, out) {
             Ok(next) => {
                 self.report_state(next.name());
+                if matches!(next, State::Established(..)) && !self.released {
+                    self.release_handshake_buffers();
+                }
                 self.state = Ok(next);
                 Ok(())
             }
@@ -303,6 +311,18 @@ impl<'o> Client<'o> {
                 self.fail(e, out)
             }
         }
+    }
+
+    /// Once the handshake is done, gives back the memory its records took
+    /// (rustls does the same): the record buffer grew to the largest
+    /// handshake record (the certificate chain, often several KiB), the
+    /// deframer and the message joiner to a whole flight. Application data
+    /// grows them again only as far as its own records need.
+    fn release_handshake_buffers(&mut self) {
+        self.released = true;
+        self.payload = Vec::new();
+        self.deframer.shrink();
+        self.joiner.shrink();
     }
 
     /// Emits `StateChanged` when the state differs from the one last reported.

@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 
 use super::text::prf_hash_name;
 use super::{Event, Observer};
+use crate::bytes::fill_hex;
 use crate::types::Fault;
 use crate::types::StateName;
 use crate::types::{KeyBlock, PrfHash};
@@ -212,7 +213,34 @@ fn write_json(
     cache: &mut HexCache,
 ) -> serde_json::Result<()> {
     let _lent = Lent::new(redact, cache);
-    serde_json::to_writer(out, event)
+    event.serialize(&mut serde_json::Serializer::with_formatter(out, HexFormatter))
+}
+
+/// serde_json's compact output, except that a large byte string's hex goes
+/// straight from the log's cache into the line.
+///
+/// Why: `serialize_str` scans every byte of a string for characters to
+/// escape, which for the 32 KiB of hex of a 16 KiB record cost five times
+/// what encoding it did (measured: 17 µs against 1.6 µs), and hex digits
+/// never need escaping. So within a `JsonLog` line, [`hex`] encodes a large
+/// value into the cache, marks it pending and serializes an empty string;
+/// this formatter, seeing the string close, writes the pending hex before
+/// the closing quote.
+struct HexFormatter;
+
+impl serde_json::ser::Formatter for HexFormatter {
+    fn end_string<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        CACHE.with(
+            |c| match c.try_borrow_mut().ok().as_deref_mut().and_then(Option::as_mut) {
+                Some(cache) if cache.pending => {
+                    cache.pending = false;
+                    writer.write_all(&cache.hex)
+                }
+                _ => Ok(()),
+            },
+        )?;
+        writer.write_all(b"\"")
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -239,10 +267,14 @@ const CACHE_FROM: usize = 64;
 struct HexCache {
     bytes: Vec<u8>,
     hex: Vec<u8>,
+    /// `hex` is to be written at the end of the string being serialized
+    /// (see [`HexFormatter`]).
+    pending: bool,
 }
 
 impl HexCache {
-    fn hex_of(&mut self, v: &[u8]) -> &str {
+    /// Makes `hex` the hex of `v`, encoding only if `v` is not the last one.
+    fn encode(&mut self, v: &[u8]) {
         // Comparing 16 KiB costs a small fraction of encoding it.
         if self.bytes != v {
             self.bytes.clear();
@@ -250,7 +282,6 @@ impl HexCache {
             self.hex.resize(2 * v.len(), 0);
             fill_hex(v, &mut self.hex);
         }
-        as_str(&self.hex)
     }
 }
 
@@ -283,41 +314,39 @@ impl Drop for Lent<'_> {
     }
 }
 
-const DIGITS: &[u8; 16] = b"0123456789abcdef";
-
-/// Lowercase hex of `v` into `out`, which is exactly twice as long.
-fn fill_hex(v: &[u8], out: &mut [u8]) {
-    for (o, &b) in out.chunks_exact_mut(2).zip(v) {
-        o[0] = DIGITS[usize::from(b >> 4)];
-        o[1] = DIGITS[usize::from(b & 0x0f)];
-    }
-}
-
 /// Hex digits as text (they are ASCII, so this never fails).
 fn as_str(hex: &[u8]) -> &str {
     std::str::from_utf8(hex).unwrap_or_default()
 }
 
-/// Calls `f` with the lowercase hex of `v`, encoded once: a large `v` equal
-/// to the last one encoded in this `JsonLog` reuses that text.
-fn with_hex<R>(v: &[u8], f: impl FnOnce(&str) -> R) -> R {
+/// Serializes the lowercase hex of `v` as a string. Within a `JsonLog` line a
+/// large `v` is encoded into the log's cache (not again if it is the last one
+/// encoded) and written into the line by [`HexFormatter`]; otherwise the
+/// hex goes through `serialize_str`.
+fn serialize_hex<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
     if v.len() < CACHE_FROM {
         let mut buf = [0u8; 2 * CACHE_FROM];
         let out = &mut buf[..2 * v.len()];
         fill_hex(v, out);
-        return f(as_str(out));
+        return s.serialize_str(as_str(out));
     }
-    CACHE.with(|c| {
-        let mut lent = c.try_borrow_mut().ok();
-        match lent.as_deref_mut().and_then(Option::as_mut) {
-            Some(cache) => f(cache.hex_of(v)),
-            None => {
-                let mut out = vec![0u8; 2 * v.len()];
-                fill_hex(v, &mut out);
-                f(as_str(&out))
+    let lent = CACHE.with(
+        |c| match c.try_borrow_mut().ok().as_deref_mut().and_then(Option::as_mut) {
+            Some(cache) => {
+                cache.encode(v);
+                cache.pending = true;
+                true
             }
-        }
-    })
+            None => false,
+        },
+    );
+    if lent {
+        s.serialize_str("")
+    } else {
+        let mut out = vec![0u8; 2 * v.len()];
+        fill_hex(v, &mut out);
+        s.serialize_str(as_str(&out))
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -328,7 +357,7 @@ fn with_hex<R>(v: &[u8], f: impl FnOnce(&str) -> R) -> R {
 
 /// Bytes as a lowercase hex string.
 pub(crate) fn hex<B: AsRef<[u8]>, S: Serializer>(v: &B, s: S) -> Result<S::Ok, S::Error> {
-    with_hex(v.as_ref(), |h| s.serialize_str(h))
+    serialize_hex(v.as_ref(), s)
 }
 
 /// A secret: lowercase hex, or `"<redacted N bytes>"` in a redacted log.
@@ -472,6 +501,59 @@ mod tests {
         let line = json_line(e, redact);
         assert!(!line.contains('\n'));
         serde_json::from_str(&line).unwrap_or_else(|err| panic!("{err}: {line}"))
+    }
+
+    /// Large byte strings (written from the cache into the line, not through
+    /// serde_json's string escaping) and small ones, in one line and in
+    /// consecutive lines that share a payload: every value equals the `hex`
+    /// crate's encoding, and every line parses as JSON.
+    #[test]
+    fn large_byte_strings_match_the_hex_crate() {
+        use crate::observer::{MacInput, RecordView};
+        let mut log = JsonLog::new(Vec::new());
+        let payloads: Vec<Vec<u8>> = [0usize, 1, 63, 64, 65, 1000, 16384]
+            .iter()
+            .map(|&n| (0..n).map(|i| (i * 151 + n) as u8).collect())
+            .collect();
+        for p in &payloads {
+            let header = [0x17, 3, 3, 0, 0];
+            log.on_event(&Event::RecordOut(RecordView {
+                content_type: ContentType::APPLICATION_DATA,
+                version: ProtocolVersion::TLS12,
+                header: &header,
+                payload: p,
+                seq: 1,
+                protected: true,
+            }));
+            // The same bytes again (the cache's hit), next to another large value.
+            log.on_event(&Event::MacInput(MacInput {
+                direction: Direction::ClientToServer,
+                seq: 1,
+                pseudo_header: &[9; 13],
+                fragment: p,
+                mac: &payloads[5],
+            }));
+        }
+        let text = String::from_utf8(log.into_inner()).unwrap();
+        let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        assert_eq!(lines.len(), 2 * payloads.len());
+        for (pair, p) in lines.chunks(2).zip(&payloads) {
+            assert_eq!(pair[0]["payload"], hex::encode(p));
+            assert_eq!(pair[0]["header"], "1703030000");
+            assert_eq!(pair[1]["fragment"], hex::encode(p));
+            assert_eq!(pair[1]["mac"], hex::encode(&payloads[5]));
+            assert_eq!(pair[1]["pseudo_header"], hex::encode([9; 13]));
+        }
+        // Outside a JsonLog (serde_json directly): the same text.
+        let e = Event::RecordOut(RecordView {
+            content_type: ContentType::APPLICATION_DATA,
+            version: ProtocolVersion::TLS12,
+            header: &[0x17, 3, 3, 3, 232],
+            payload: &payloads[5],
+            seq: 1,
+            protected: true,
+        });
+        assert_eq!(serde_json::to_string(&e).unwrap(), json_line(&e, false));
     }
 
     #[test]

@@ -335,8 +335,9 @@ struct Derived {
     /// The last AEAD nonce and additional data line per direction (shown
     /// with a tag that fails).
     aead: [Vec<String>; 2],
-    /// The last MAC input per direction (shown with a MAC that differs).
-    mac_input: [Vec<String>; 2],
+    /// The last MAC input per direction, `pseudo_header ‖ covered bytes`
+    /// (shown with a MAC that differs).
+    mac_input: [Vec<u8>; 2],
 }
 
 impl Derived {
@@ -654,14 +655,13 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
             w,
         )),
         Event::MacInput(m) => {
-            d.mac_input[dir_index(m.direction)] = wrap_event(
-                &format!(
-                    "  MAC input  pseudo_header={} fragment={}",
-                    hex::encode(m.pseudo_header),
-                    hex::encode(m.fragment)
-                ),
-                w,
-            );
+            // Kept as bytes and formatted only if the MAC then fails: every
+            // record has a MAC input, and wrapping 32 KiB of hex per record
+            // cost several times the record itself.
+            let kept = &mut d.mac_input[dir_index(m.direction)];
+            kept.clear();
+            kept.extend_from_slice(m.pseudo_header);
+            kept.extend_from_slice(m.fragment);
         }
         Event::MacCompared {
             direction,
@@ -671,7 +671,17 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
             equal: false,
         } => {
             out.push(format!("✗ MAC of the {direction} record seq {seq} differs"));
-            out.append(&mut d.mac_input[dir_index(direction)]);
+            let kept = std::mem::take(&mut d.mac_input[dir_index(direction)]);
+            if let Some((pseudo_header, fragment)) = kept.split_first_chunk::<13>() {
+                out.extend(wrap_event(
+                    &format!(
+                        "  MAC input  pseudo_header={} fragment={}",
+                        hex::encode(pseudo_header),
+                        hex::encode(fragment)
+                    ),
+                    w,
+                ));
+            }
             out.extend(labelled_hex("  ", "computed", &hex::encode(computed), "", w));
             out.extend(labelled_hex("  ", "received", &hex::encode(received), "", w));
         }
@@ -766,6 +776,55 @@ mod tests {
         for l in &lines {
             assert!(l.chars().count() <= 120, "{l}");
         }
+    }
+
+    /// A MAC that differs brings back the MAC input of its direction (kept
+    /// as bytes until then): the hex of the `hex` crate, wrapped; a MAC that
+    /// verifies prints nothing.
+    #[test]
+    fn readable_default_shows_the_mac_input_of_a_failed_mac() {
+        use crate::observer::MacInput;
+        use crate::wire::Direction;
+        let mut log = LadderLog::readable(Vec::new(), false);
+        let (ph, frag) = ([0x42u8; 13], [0xa5u8; 40]);
+        let input = |log: &mut LadderLog<Vec<u8>>| {
+            log.on_event(&Event::MacInput(MacInput {
+                direction: Direction::ServerToClient,
+                seq: 3,
+                pseudo_header: &ph,
+                fragment: &frag,
+                mac: &[0; 20],
+            }))
+        };
+        let compared = |log: &mut LadderLog<Vec<u8>>, equal| {
+            log.on_event(&Event::MacCompared {
+                direction: Direction::ServerToClient,
+                seq: 3,
+                computed: &[1; 20],
+                received: &[2; 20],
+                equal,
+            })
+        };
+        input(&mut log);
+        compared(&mut log, true);
+        assert!(log.out.is_empty());
+        input(&mut log);
+        compared(&mut log, false);
+        let text: String = String::from_utf8(log.out.clone())
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        assert!(
+            text.contains(&format!("pseudo_header={}", hex::encode(ph))),
+            "{text}"
+        );
+        // Wrapped with offsets: the length, then the bytes line by line.
+        assert!(text.contains("fragment(40bytes):0000"), "{text}");
+        assert!(text.contains(&hex::encode(&frag[..32])), "{text}");
+        assert!(
+            text.contains(&format!("0020{}", hex::encode(&frag[32..]))),
+            "{text}"
+        );
     }
 
     /// The readable default: values wait for the end of the handshake,

@@ -33,6 +33,10 @@ pub struct TextLog<W: Write = Stdout> {
     out: W,
     redact: bool,
     error: Option<io::Error>,
+    /// The line being written, kept for its allocation (a record's line holds
+    /// its payload in hex: growing a new string to 32 KiB per event cost as
+    /// much as encoding it).
+    line: String,
 }
 
 impl<W: Write> TextLog<W> {
@@ -42,15 +46,15 @@ impl<W: Write> TextLog<W> {
             out,
             redact: false,
             error: None,
+            line: String::new(),
         }
     }
 
     /// Logs with secret values replaced by `<redacted N bytes>`.
     pub fn redacted(out: W) -> TextLog<W> {
         TextLog {
-            out,
             redact: true,
-            error: None,
+            ..TextLog::new(out)
         }
     }
 
@@ -94,13 +98,15 @@ impl TextLog<Stdout> {
 
 impl<W: Write> Observer for TextLog<W> {
     fn on_event(&mut self, event: &Event<'_>) {
-        let mut line = format_event(event, self.redact);
-        line.push('\n');
+        self.line.clear();
+        // Writing to a String cannot fail.
+        let _ = write_event(&mut self.line, event, self.redact);
+        self.line.push('\n');
         // Flushed per line so that the log is complete up to the step where a
         // handshake stopped, even if the process dies right after.
         let r = self
             .out
-            .write_all(line.as_bytes())
+            .write_all(self.line.as_bytes())
             .and_then(|()| self.out.flush());
         if let Err(e) = r {
             self.error.get_or_insert(e);

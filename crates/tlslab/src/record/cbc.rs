@@ -32,11 +32,11 @@
 //!
 //! [RFC 2246 §6.2.3.2]: https://www.rfc-editor.org/rfc/rfc2246#section-6.2.3.2
 
-use aes::cipher::generic_array::GenericArray;
-use aes::cipher::{BlockDecrypt, BlockEncrypt, KeyInit};
+use aes::cipher::typenum::U16;
+use aes::cipher::{BlockBackend, BlockClosure, BlockDecrypt, BlockEncrypt, BlockSizeUser, KeyInit};
 use aes::{Aes128, Aes256};
 
-use super::hmac::MacKey;
+use super::hmac::{MacKey, MacStream, Tag};
 use super::verify::{
     etm_padding_constant_time, explain, explain_etm, explain_etm_padding, verify_constant_time,
     verify_etm_mac_constant_time,
@@ -73,11 +73,12 @@ impl AesKey {
         }
     }
 
-    fn encrypt(&self, block: &mut [u8; BLOCK]) {
-        let b = GenericArray::from_mut_slice(block);
+    /// Runs `f` with the AES encryption backend (AES-NI when the CPU has it),
+    /// chosen once for the whole call.
+    fn encrypt_with(&self, f: impl BlockClosure<BlockSize = U16>) {
         match self {
-            AesKey::Aes128(k) => k.encrypt_block(b),
-            AesKey::Aes256(k) => k.encrypt_block(b),
+            AesKey::Aes128(k) => k.encrypt_with_backend(f),
+            AesKey::Aes256(k) => k.encrypt_with_backend(f),
         }
     }
 
@@ -103,18 +104,86 @@ const PAR_BLOCKS: usize = 8;
 /// Serial by construction (each block waits for the previous ciphertext), so
 /// it runs at the latency of one AES encryption per 16 bytes.
 pub(super) fn cbc_encrypt(key: &AesKey, buf: &mut [u8]) {
-    let Some((iv, rest)) = buf.split_first_chunk_mut::<BLOCK>() else {
-        return;
-    };
-    let mut prev = *iv;
-    for chunk in rest.chunks_exact_mut(BLOCK) {
-        let mut block = [0u8; BLOCK];
-        for ((o, p), c) in block.iter_mut().zip(chunk.iter()).zip(prev.iter()) {
-            *o = p ^ c;
+    key.encrypt_with(CbcEncrypt { buf, mac: None });
+}
+
+/// MAC-then-encrypt in one pass (RFC 5246 §6.2.3.2): `buf` is
+/// `IV ‖ fragment ‖ room for the MAC ‖ padding ‖ padding_length`, `mac` the
+/// HMAC already fed the pseudo-header. Returns the MAC, which is also
+/// written into its room before being encrypted.
+///
+/// Why one pass: CBC encryption waits on the AES unit's latency (each block
+/// needs the previous ciphertext), SHA on its own instructions; done one
+/// after the other the two times add up. Here each hash block of plaintext
+/// (64 bytes; 128 for SHA-384) is hashed and then encrypted, so the CPU runs
+/// the hash of the next bytes while the AES chain of these is still in flight (what OpenSSL's "stitched"
+/// AES-CBC-HMAC-SHA1 does by hand in assembly). The bytes and the result are
+/// those of [`MacKey::sign`] followed by [`cbc_encrypt`].
+fn mac_then_encrypt(key: &AesKey, buf: &mut [u8], fragment_len: usize, mac: MacStream) -> Tag {
+    let mut tag = Tag::EMPTY;
+    key.encrypt_with(CbcEncrypt {
+        buf,
+        mac: Some((mac, fragment_len, &mut tag)),
+    });
+    tag
+}
+
+/// The CBC encryption loop, run inside the AES backend (`encrypt_with`) so
+/// that the CPU-feature dispatch happens once per record, not per block.
+struct CbcEncrypt<'a> {
+    buf: &'a mut [u8],
+    /// For MAC-then-encrypt: the HMAC, the plaintext length, where the MAC goes.
+    mac: Option<(MacStream, usize, &'a mut Tag)>,
+}
+
+impl BlockSizeUser for CbcEncrypt<'_> {
+    type BlockSize = U16;
+}
+
+impl BlockClosure for CbcEncrypt<'_> {
+    fn call<B: BlockBackend<BlockSize = U16>>(self, aes: &mut B) {
+        let Some((iv, body)) = self.buf.split_first_chunk_mut::<BLOCK>() else {
+            return;
+        };
+        let mut prev = *iv;
+        // Ci = E(Pi ⊕ C(i-1)) over whole blocks.
+        let mut chain = |aes: &mut B, blocks: &mut [u8]| {
+            for chunk in blocks.chunks_exact_mut(BLOCK) {
+                let mut block = aes::Block::default();
+                for ((o, p), c) in block.iter_mut().zip(chunk.iter()).zip(prev.iter()) {
+                    *o = p ^ c;
+                }
+                aes.proc_block((&mut block).into());
+                chunk.copy_from_slice(&block);
+                prev.copy_from_slice(&block);
+            }
+        };
+        let Some((mut mac, fragment_len, tag)) = self.mac else {
+            chain(aes, body);
+            return;
+        };
+        // One hash block of plaintext at a time (the first one completes the
+        // block the 13-byte pseudo-header began, so that every later one is
+        // hashed where it lies, without a copy), then encrypt every AES
+        // block that is already hashed.
+        let step = mac.block_len();
+        let mut hashed = (step - 13).min(fragment_len);
+        let mut encrypted = 0;
+        mac.update(&body[..hashed]);
+        while hashed + step <= fragment_len {
+            mac.update(&body[hashed..hashed + step]);
+            hashed += step;
+            let upto = hashed - hashed % BLOCK;
+            chain(aes, &mut body[encrypted..upto]);
+            encrypted = upto;
         }
-        key.encrypt(&mut block);
-        chunk.copy_from_slice(&block);
-        prev = block;
+        // The rest of the plaintext, the MAC into its room, and the rest.
+        mac.update(&body[hashed..fragment_len]);
+        *tag = mac.finish();
+        if let Some(room) = body.get_mut(fragment_len..fragment_len + tag.as_ref().len()) {
+            room.copy_from_slice(tag.as_ref());
+        }
+        chain(aes, &mut body[encrypted..]);
     }
 }
 
@@ -395,11 +464,15 @@ impl CbcState {
             changed
         } else {
             // plaintext ‖ MAC ‖ padding ‖ padding_length fills whole blocks,
-            // the MAC over the plaintext (RFC 5246 §6.2.3.1).
-            self.append_mac(seq, plaintext, iv_at + BLOCK, out, hooks);
-            let used = plaintext.fragment.len() + self.mac_len() + 1;
-            let changed = pad_to_block(out, used, padding_fault);
-            cbc_encrypt(&self.aes, &mut out[iv_at..]);
+            // the MAC over the plaintext (RFC 5246 §6.2.3.1), computed while
+            // the plaintext is encrypted (see `mac_then_encrypt`).
+            let fragment = plaintext.fragment;
+            let header = super::pseudo_header(seq, plaintext.typ, plaintext.version, fragment.len());
+            out.resize(out.len() + self.mac_len(), 0); // the MAC's room
+            let changed = pad_to_block(out, fragment.len() + self.mac_len() + 1, padding_fault);
+            let mac = self.mac_key.stream(&header);
+            let mac = mac_then_encrypt(&self.aes, &mut out[iv_at..], fragment.len(), mac);
+            self.emit_mac_input(seq, &header, fragment, &mac, hooks);
             changed
         }
     }
@@ -459,14 +532,19 @@ impl CbcState {
         let (ph, mac) = self
             .mac_key
             .record_mac(seq, plaintext.typ, plaintext.version, covered);
+        self.emit_mac_input(seq, &ph, covered, &mac, hooks);
+        out.extend_from_slice(mac.as_ref());
+    }
+
+    /// `MacInput`: what a record's MAC covered and the MAC.
+    fn emit_mac_input(&self, seq: u64, header: &[u8; 13], covered: &[u8], mac: &Tag, hooks: &mut Hooks<'_>) {
         hooks.emit(&Event::MacInput(MacInput {
             direction: self.direction,
             seq,
-            pseudo_header: &ph,
+            pseudo_header: header,
             fragment: covered,
             mac: mac.as_ref(),
         }));
-        out.extend_from_slice(mac.as_ref());
     }
 
     /// Decrypts and verifies `payload` (`IV ‖ ciphertext`; TLS 1.0: the
@@ -587,6 +665,7 @@ impl CbcState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aes::cipher::generic_array::GenericArray;
 
     /// NIST SP 800-38A F.2.1 CBC-AES128.Encrypt, first two blocks.
     #[test]

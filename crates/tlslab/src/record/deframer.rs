@@ -68,6 +68,13 @@ impl Deframer {
     }
     // ANCHOR_END: next_record
 
+    /// Gives back the memory beyond what is still buffered.
+    pub fn shrink(&mut self) {
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        self.buf.shrink_to_fit();
+    }
+
     /// Bytes received but not yet returned as a record.
     pub fn buffered(&self) -> usize {
         self.buf.len() - self.pos

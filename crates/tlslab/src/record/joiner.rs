@@ -102,6 +102,13 @@ impl HandshakeJoiner {
     /// Whether no partial message is pending. A ChangeCipherSpec (or any
     /// other content type) arriving while this is false interleaves with a
     /// fragmented handshake message, which RFC 5246 §6.2.1 forbids around CCS
+    /// Gives back the memory beyond what is still buffered.
+    pub fn shrink(&mut self) {
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        self.buf.shrink_to_fit();
+    }
+
     /// and which must end the connection.
     pub fn is_empty(&self) -> bool {
         self.pos == self.buf.len()
