@@ -721,3 +721,148 @@ fn tlslite_tls10_and_tls11_captures_match_tshark() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+// ---------------------------------------------------------------------------
+// The text of `explain` on old versions
+
+/// `explain` in text: every line at most 120 characters, and the lines a
+/// reader needs joined up again (a long sentence wraps onto an indented
+/// continuation line).
+fn readable_text(text: &str) -> String {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 120,
+            "line of {} characters:\n{line}",
+            line.chars().count()
+        );
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// tlslab's own client with `--split-records 1/n-1` to `openssl s_server
+/// -tls1`, captured with tcpdump: `explain` with the server's key log
+/// verifies everything and names both servers' BEAST countermeasures: ours,
+/// the first byte of the write alone in a record (1/n-1, as asked), and
+/// OpenSSL's, an empty record before its answer (0/n, OpenSSL's default
+/// unless SSL_OP_DONT_INSERT_EMPTY_FRAGMENTS is set). The record lengths
+/// come from tshark's decryption with the same key log: the client's first
+/// application data record holds 1 byte, the server's 0.
+#[test]
+fn explain_names_the_split_of_a_tls10_capture() {
+    let dir = rsa_material("split");
+    let server = OpensslServer::start(&dir, "-tls1");
+    let dump = Tcpdump::start(server.port, dir.join("split.pcap"));
+    let message = "split over TLS 1.0\n";
+    let ca = dir.join("ca.pem");
+    let (code, out, err) = tlslab(&[
+        "connect",
+        &format!("127.0.0.1:{}", server.port),
+        "--servername",
+        "localhost",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--min-version",
+        "tls1.0",
+        "--max-version",
+        "tls1.0",
+        "--no-etm",
+        "--cipher",
+        "ECDHE-RSA-AES128-SHA",
+        "--split-records",
+        "1/n-1",
+        "--send",
+        message,
+    ]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while keylog_lines(&server.keylog) < 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pcap = dump.stop();
+    let keylog = server.keylog.to_str().unwrap().to_string();
+
+    // tshark: the plaintext length of each decrypted application data record.
+    let out = Command::new("tshark")
+        .arg("-r")
+        .arg(&pcap)
+        .args(["-o", &format!("tls.keylog_file:{keylog}")])
+        .args([
+            "-Y",
+            "tls.app_data",
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "tls.app_data",
+        ])
+        .output()
+        .expect("tshark");
+    assert!(out.status.success());
+    let tshark = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (code, text, err) = tlslab(&["explain", pcap.to_str().unwrap(), "--keylog", &keylog]);
+    assert_eq!(code, 0, "{text}\n{err}");
+    let flat = readable_text(&text);
+    for needle in [
+        "version TLSv1.0",
+        "result: every protected record and both Finished messages verified",
+        &format!("client->server: 7 records, 4 protected, 4 verified, 0 not decrypted; {} bytes", message.len()),
+        "note: client->server: 1 write split 1/n-1 (the first byte alone in a record): the BEAST countermeasure",
+        "note: server->client: 1 write after an empty application data record (0/n split): the BEAST countermeasure",
+    ] {
+        assert!(flat.contains(needle), "{needle:?} not in:\n{text}\ntshark:\n{tshark}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The frozen SSL 3.0 capture with one bit flipped in the client's second
+/// application data record, explained in text with the server key: the
+/// failing record, the flipped bit and the proof read in lines of at most
+/// 120 characters. The bit is in the record's last ciphertext block, which
+/// is also the IV of the client's next record (its close_notify alert, RFC
+/// 6101 §5.2.3.2): that record fails too, so two client records fail and the
+/// server's four verify.
+#[test]
+fn explain_text_of_an_ssl3_capture_with_a_flipped_bit() {
+    let dir = Path::new(SSL3_VECTOR);
+    let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    let record = events(&lines, "record_out")
+        .filter(|r| r["content_type"] == "application_data")
+        .nth(1)
+        .map(|r| {
+            hex::decode(format!(
+                "{}{}",
+                r["header"].as_str().unwrap(),
+                r["payload"].as_str().unwrap()
+            ))
+            .unwrap()
+        })
+        .unwrap();
+    let mut file = std::fs::read(&pcap).unwrap();
+    let at = file
+        .windows(record.len())
+        .position(|w| w == record)
+        .expect("the record is in one frame");
+    // Payload byte 33, bit 6 (0x40): the third ciphertext block.
+    file[at + 5 + 33] ^= 0x40;
+    let damaged = std::env::temp_dir().join(format!("tlslab-ssl3-flip-text-{}.pcap", std::process::id()));
+    std::fs::write(&damaged, &file).unwrap();
+    let (code, text, err) = tlslab(&["explain", damaged.to_str().unwrap(), "--server-key", key]);
+    let _ = std::fs::remove_file(&damaged);
+    assert_eq!(code, 0, "{text}\n{err}");
+    let flat = readable_text(&text);
+    for needle in [
+        "version SSLv3",
+        "fully verified: 0",
+        "client->server: 7 records, 4 protected, 2 verified, 0 not decrypted; 1 byte of application data",
+        "server->client: 8 records, 4 protected, 4 verified",
+        "(2 failures in all)",
+        "first failing record #11 (client->server, seq 2, frame 12): the record was altered after it was protected: \
+         bit 6 of payload byte 33 is flipped, and restoring it makes the record verify",
+        "- proven: payload byte 33: this value verifies (computed) where this one arrived (received)",
+    ] {
+        assert!(flat.contains(needle), "{needle:?} not in:\n{text}");
+    }
+}

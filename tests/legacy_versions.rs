@@ -396,6 +396,98 @@ fn a_version_rollback_on_the_path_is_caught_by_the_downgrade_sentinel() {
     peer.round_trip(&mut tls).unwrap();
 }
 
+/// Resumption keeps the session's version (RFC 5246 §7.4.1.3: the server
+/// resumes "using the specified session state"; Appendix E.1: a client
+/// resuming knows the server's version). tlslite-ng, which speaks TLS 1.0 to
+/// 1.2, resumes a session by its ID in whatever version the new ClientHello
+/// allows: a session made in TLS 1.0 and offered again by a client that
+/// allows TLS 1.2 is resumed by the server in TLS 1.2. The client refuses
+/// that ServerHello with a protocol_version alert (OpenSSL:
+/// SSL_R_SSL_SESSION_VERSION_MISMATCH; BoringSSL:
+/// OLD_SESSION_VERSION_NOT_RETURNED). The same session offered in TLS 1.0
+/// resumes. The session's master secret is the one in tlslite-ng's key log.
+#[test]
+fn a_session_is_resumed_only_in_its_own_version() {
+    let peer = Peer::start(
+        PeerKind::TlsliteNg,
+        &PeerOptions {
+            suites: Some(vec![ECDHE_RSA]),
+            ..PeerOptions::default()
+        },
+    )
+    .expect("tlslite-ng");
+    let tls10 = || {
+        let mut c = config(&peer, ECDHE_RSA, ProtocolVersion::TLS10, ProtocolVersion::TLS10);
+        c.offer_session_ticket = false;
+        c
+    };
+    let mut tls = net::connect(&peer.addr().to_string(), Client::new(tls10()), timeouts()).expect("TLS 1.0");
+    peer.round_trip(&mut tls).unwrap();
+    let session = tls
+        .client()
+        .session_to_resume()
+        .expect("tlslite-ng keeps a session cache");
+    assert_eq!(session.version, ProtocolVersion::TLS10);
+    assert!(!session.session_id.is_empty());
+    let cr = tls.client().session().client_random.unwrap();
+    assert_eq!(
+        peer.wait_master_secret(&cr, Duration::from_secs(5)).as_deref(),
+        Some(&session.master_secret[..]),
+        "tlslite-ng's key log"
+    );
+    tls.close().unwrap();
+    drop(tls);
+
+    // Through a relay that logs the records: the server's answer and ours.
+    let proxy = Proxy::start(peer.addr(), ProxyMode::Pass).expect("proxy");
+    let mut c = config(&peer, ECDHE_RSA, ProtocolVersion::TLS10, ProtocolVersion::TLS12);
+    c.offer_session_ticket = false;
+    c.resume = Some(session.clone());
+    match net::connect(&proxy.addr().to_string(), Client::new(c), timeouts()) {
+        Err(Error::Handshake(HandshakeError::ResumedWithOtherVersion { session: s, server })) => {
+            assert_eq!((s, server), (ProtocolVersion::TLS10, ProtocolVersion::TLS12))
+        }
+        Err(e) => panic!("expected the version mismatch, got {e}"),
+        Ok(_) => panic!("a TLS 1.0 session was resumed as TLS 1.2"),
+    }
+    // The server did resume: its ServerHello (RFC 5246 §7.4.1.3: version,
+    // random, session_id) names TLS 1.2 and echoes the session's ID.
+    let hello = &proxy.server_records(0)[0].prefix;
+    assert_eq!(hello[0], 2, "ServerHello");
+    assert_eq!(&hello[4..6], &[3, 3], "server_version TLS 1.2");
+    let id_len = hello[38] as usize;
+    assert_eq!(
+        &hello[39..39 + id_len],
+        &session.session_id[..],
+        "session_id echoed"
+    );
+    // Our answer: a plaintext fatal protocol_version alert (level 2, code 70,
+    // RFC 5246 §7.2). Waited for: the proxy logs it as it relays it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let alert = loop {
+        let found = proxy
+            .client_records(0)
+            .into_iter()
+            .find(|r| r.content_type == ContentType::ALERT);
+        match found {
+            Some(r) => break r,
+            None if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            None => panic!("no alert reached the server: {:?}", proxy.client_records(0)),
+        }
+    };
+    assert_eq!(alert.prefix, vec![2, 70]);
+
+    // In its own version the session resumes.
+    let mut c = tls10();
+    c.resume = Some(session.clone());
+    let mut tls = net::connect(&peer.addr().to_string(), Client::new(c), timeouts()).expect("resumed");
+    assert!(tls.client().session().resumed);
+    assert_eq!(tls.client().session().version, Some(ProtocolVersion::TLS10));
+    // Both Finished verified under keys from the session's master secret,
+    // and the server echoes under them.
+    peer.round_trip(&mut tls).unwrap();
+}
+
 fn diagnose_report(addr: &str, ca: &std::path::Path) -> tlslab_cli::diagnose::Report {
     let make = || {
         let mut c = ClientConfig::new("localhost");
@@ -532,4 +624,51 @@ fn a_broken_tls10_connection_is_explained_without_false_proofs() {
         text.contains("our record seq 0 verifies under our own client->server keys"),
         "{text}"
     );
+}
+
+/// A bit flipped in one of OUR application records under TLS 1.0 (the
+/// `flip-ciphertext-bit` fault: bit 100 of record 1's payload, counted from
+/// the most significant bit of its first byte, is inverted after sealing, as
+/// corruption on the path would). OpenSSL refuses the record with
+/// bad_record_mac. The record carries no IV: it was sealed under the last
+/// ciphertext block of our Finished, and only with that IV does restoring
+/// one bit make the record verify, so the explainer proves the corruption
+/// and names the bit: byte 100 / 8 = 12, bit 7 - 100 % 8 = 3 (bits counted
+/// from the least significant).
+#[test]
+fn a_bit_flipped_in_our_tls10_record_is_proven_with_its_position() {
+    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
+        .args([
+            "connect",
+            &peer.addr().to_string(),
+            "--servername",
+            peer.server_name(),
+            "--ca",
+        ])
+        .arg(peer.ca_pem_path())
+        .args([
+            "--max-version",
+            "tls1.0",
+            "--min-version",
+            "tls1.0",
+            "--cipher",
+            "ECDHE-RSA-AES256-SHA",
+            "--no-etm",
+            "--fault",
+            "flip-ciphertext-bit:1,100",
+            "--send",
+            "hello tlslab, a record of a few blocks\n",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("bad_record_mac"), "{text}");
+    assert!(
+        text.contains("CERTAIN: server sent bad_record_mac after our record seq 1"),
+        "{text}"
+    );
+    assert!(text.contains("bit 3 of payload byte 12 is flipped"), "{text}");
 }

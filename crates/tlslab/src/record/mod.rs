@@ -229,6 +229,18 @@ fn write_keys(kb: &KeyBlock, direction: Direction) -> (&[u8], &[u8], &[u8]) {
 }
 
 impl Protection {
+    /// SSL 3.0 and TLS 1.0 block ciphers: the IV the next record will be
+    /// encrypted under (RFC 2246 §6.2.3.2, RFC 6101 §5.2.3.2), which is on
+    /// the wire in no record. `None` for explicit IVs, AEAD and no
+    /// protection.
+    pub fn next_chained_iv(&self) -> Option<[u8; 16]> {
+        match self {
+            Protection::Cbc(s) => s.next_chained_iv(),
+            Protection::Ssl3(s) => Some(s.next_iv()),
+            Protection::Null | Protection::Aead(_) => None,
+        }
+    }
+
     /// SSL 3.0 protection for `direction` from an SSL 3.0 key block
     /// ([`crate::crypto::ssl3::compute_key_block`]): the write MAC secret,
     /// key and IV of that side (RFC 6101 §6.2.2). Only the AES-CBC suites

@@ -57,7 +57,7 @@ pub struct HtmlOptions {
 impl Default for HtmlOptions {
     fn default() -> HtmlOptions {
         HtmlOptions {
-            title: "TLS 1.2 connection".into(),
+            title: "TLS connection".into(),
             redact: false,
             record_limit: 200,
         }
