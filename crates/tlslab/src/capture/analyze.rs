@@ -526,6 +526,14 @@ struct Side {
     /// since ChangeCipherSpec, with its record number: the links of the IV
     /// chain (RFC 2246 §6.2.3.2), for the explainer's "wrong IV chain".
     last_blocks: Vec<(usize, [u8; 16])>,
+    /// The plaintext length of the previous record when it was application
+    /// data (`None` after any other record): a split shows as a 1-byte or
+    /// empty record followed at once by more data.
+    last_application_data: Option<usize>,
+    /// Writes split 1/n-1: a 1-byte application data record, then more.
+    split_one_n_minus_one: u64,
+    /// Writes preceded by an empty application data record (0/n split).
+    split_empty_first: u64,
 }
 
 struct Analyzer<'s, 'o> {
@@ -898,6 +906,9 @@ impl Analyzer<'_, '_> {
             self.report.verified[di] += 1;
             self.sides[di].verified_since_ccs += 1;
         }
+        if cut.header.content_type != ContentType::APPLICATION_DATA {
+            self.sides[di].last_application_data = None;
+        }
         match cut.header.content_type {
             ContentType::CHANGE_CIPHER_SPEC => self.change_cipher_spec(rref, &payload),
             ContentType::ALERT => match Alert::decode(&payload) {
@@ -927,6 +938,13 @@ impl Analyzer<'_, '_> {
                 }
             }
             ContentType::APPLICATION_DATA => {
+                let side = &mut self.sides[di];
+                match (side.last_application_data, payload.is_empty()) {
+                    (Some(1), false) => side.split_one_n_minus_one += 1,
+                    (Some(0), false) => side.split_empty_first += 1,
+                    _ => {}
+                }
+                side.last_application_data = Some(payload.len());
                 self.report.application_data[di] += payload.len() as u64;
                 self.tap.on_event(&Event::ApplicationData {
                     direction: cut.dir,
@@ -1475,8 +1493,47 @@ impl Analyzer<'_, '_> {
                     self.report.notes.push(format!("keys: {why}"));
                 }
             }
+            self.split_notes();
         }
         self.report
+    }
+
+    /// SSL 3.0 and TLS 1.0 with CBC: the IV of a record is the last block of
+    /// the one before, on the wire before the sender chose the next
+    /// plaintext, which BEAST exploited. Senders defend by making the first
+    /// record of each write unpredictable: 1/n-1 (its first byte alone, as
+    /// browsers did) or 0/n (an empty record first, as OpenSSL does).
+    fn split_notes(&mut self) {
+        let chained = matches!(self.version, ProtocolVersion::SSL3 | ProtocolVersion::TLS10)
+            && self.suite.is_some_and(|s| !s.is_aead());
+        if !chained {
+            return;
+        }
+        for (side, dir) in self
+            .sides
+            .iter()
+            .zip([Direction::ClientToServer, Direction::ServerToClient])
+        {
+            let times = |n: u64| {
+                if n == 1 {
+                    "1 write".to_string()
+                } else {
+                    format!("{n} writes")
+                }
+            };
+            if side.split_one_n_minus_one > 0 {
+                self.report.notes.push(format!(
+                    "{dir}: {} split 1/n-1 (the first byte alone in a record): the BEAST countermeasure",
+                    times(side.split_one_n_minus_one)
+                ));
+            }
+            if side.split_empty_first > 0 {
+                self.report.notes.push(format!(
+                    "{dir}: {} after an empty application data record (0/n split): the BEAST countermeasure",
+                    times(side.split_empty_first)
+                ));
+            }
+        }
     }
 }
 

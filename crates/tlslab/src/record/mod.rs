@@ -173,18 +173,7 @@ impl Protection {
         direction: Direction,
         options: RecordOptions,
     ) -> Result<Protection, Error> {
-        let (mac_key, enc_key, iv) = match direction {
-            Direction::ClientToServer => (
-                &kb.client_write_mac_key,
-                &kb.client_write_key,
-                &kb.client_write_iv,
-            ),
-            Direction::ServerToClient => (
-                &kb.server_write_mac_key,
-                &kb.server_write_key,
-                &kb.server_write_iv,
-            ),
-        };
+        let (mac_key, enc_key, iv) = write_keys(kb, direction);
         if enc_key.len() != suite.enc_key_len() || mac_key.len() != suite.mac.len() {
             return Err(Error::Internal(format!(
                 "key block does not fit {}: enc key {} bytes (want {}), MAC key {} bytes (want {})",
@@ -241,7 +230,39 @@ impl Protection {
     }
 }
 
+/// The write MAC key, key and IV of the side that writes in `direction`:
+/// the `client_write_*` parts of the key block for `ClientToServer`, the
+/// `server_write_*` parts for `ServerToClient`.
+fn write_keys(kb: &KeyBlock, direction: Direction) -> (&[u8], &[u8], &[u8]) {
+    match direction {
+        Direction::ClientToServer => (
+            &kb.client_write_mac_key,
+            &kb.client_write_key,
+            &kb.client_write_iv,
+        ),
+        Direction::ServerToClient => (
+            &kb.server_write_mac_key,
+            &kb.server_write_key,
+            &kb.server_write_iv,
+        ),
+    }
+}
+
 impl Protection {
+    /// SSL 3.0 and TLS 1.0 block ciphers: the IV the next record will be
+    /// encrypted under (RFC 2246 §6.2.3.2, RFC 6101 §5.2.3.2), which is on
+    /// the wire in no record. `None` for explicit IVs, AEAD and no
+    /// protection.
+    pub fn next_chained_iv(&self) -> Option<[u8; 16]> {
+        match self {
+            Protection::Cbc(s) => s.next_chained_iv(),
+            Protection::Ssl3(s) => Some(s.next_iv()),
+            // The analysis-only ciphers: RC4 has no IV, and an 8-byte
+            // (3)DES chain is not a 16-byte one; the client never uses them.
+            Protection::Null | Protection::Aead(_) | Protection::Legacy(_) => None,
+        }
+    }
+
     /// SSL 3.0 protection for `direction` from an SSL 3.0 key block
     /// ([`crate::crypto::ssl3::compute_key_block`]): the write MAC secret,
     /// key and IV of that side (RFC 6101 §6.2.2): the AES-CBC suites with
@@ -252,18 +273,7 @@ impl Protection {
         kb: &KeyBlock,
         direction: Direction,
     ) -> Result<Protection, Error> {
-        let (mac_key, enc_key, iv) = match direction {
-            Direction::ClientToServer => (
-                &kb.client_write_mac_key,
-                &kb.client_write_key,
-                &kb.client_write_iv,
-            ),
-            Direction::ServerToClient => (
-                &kb.server_write_mac_key,
-                &kb.server_write_key,
-                &kb.server_write_iv,
-            ),
-        };
+        let (mac_key, enc_key, iv) = write_keys(kb, direction);
         if suite.cipher.is_analysis_only() {
             return Ok(Protection::Legacy(LegacyState::new(
                 direction,

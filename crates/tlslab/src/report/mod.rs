@@ -57,7 +57,7 @@ pub struct HtmlOptions {
 impl Default for HtmlOptions {
     fn default() -> HtmlOptions {
         HtmlOptions {
-            title: "TLS 1.2 connection".into(),
+            title: "TLS connection".into(),
             redact: false,
             record_limit: 200,
         }
@@ -238,14 +238,7 @@ fn collect_secrets(events: &[OwnedEvent], red: &mut Redactor) {
             | OwnedEvent::ResumptionOffered { master_secret, .. }
             | OwnedEvent::SessionResumed { master_secret, .. } => red.add(master_secret),
             OwnedEvent::KeyBlock(kb) => {
-                for part in [
-                    &kb.client_write_mac_key,
-                    &kb.server_write_mac_key,
-                    &kb.client_write_key,
-                    &kb.server_write_key,
-                    &kb.client_write_iv,
-                    &kb.server_write_iv,
-                ] {
+                for (_, part) in kb.named_parts() {
                     red.add(part);
                 }
             }
