@@ -658,6 +658,7 @@ fn resuming_client(session_ems: bool) -> Client<'static> {
     config.verification = Verification::Insecure;
     config.resume = Some(tlslab::session::StoredSession {
         server_name: "example.com".into(),
+        version: tlslab::wire::ProtocolVersion::TLS12,
         cipher_suite: CipherSuite(0xc02f),
         session_id: Bytes(vec![7; 32]),
         master_secret: [1; 48],

@@ -9,25 +9,28 @@
 //! construction of each damaged capture (which byte was flipped, which
 //! segment removed).
 
-use std::net::SocketAddr;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tlslab::capture::{explain_capture, Format, KeyLog, KeySources, PcapWriter};
+use tlslab::capture::{explain_capture, Format, KeyLog, KeySources};
 use tlslab::crypto::cert::CertVerifier;
 use tlslab::crypto::suites;
 use tlslab::internal::messages::{encode_handshake, ClientHello, Extension, ServerHello};
-use tlslab::observer::{Event, Observer, OwnedEvent, RecordView, Recorder};
+use tlslab::observer::{Event, Observer, OwnedEvent, Recorder};
 use tlslab::wire::{
     CipherSuite, CompressionMethod, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
 use tlslab::{Client, ClientConfig, Verification};
 use tlslab_peers::local_server::{LocalServer, ServerMode, ServerOptions};
 use tlslab_peers::tcpdump::Tcpdump;
-use tlslab_peers::testkit::rev_server;
+use tlslab_peers::testkit::{capture_of, rev_server, tshark_follow_tls};
+
+use common::{events, tlslab};
 
 const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/illustrated-tls12");
 
@@ -69,19 +72,6 @@ fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("tlslab-capture-{}-{name}", std::process::id()))
 }
 
-fn tlslab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// `tlslab explain FILE --keylog KEYLOG --json`, parsed line by line.
 fn explain_json(capture: &[u8], keylog: &Path, name: &str) -> Vec<Value> {
     let path = temp_path(name);
@@ -98,10 +88,6 @@ fn explain_json(capture: &[u8], keylog: &Path, name: &str) -> Vec<Value> {
     out.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect()
-}
-
-fn events<'a>(lines: &'a [Value], name: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-    lines.iter().filter(move |l| l["event"] == name)
 }
 
 fn summaries(lines: &[Value]) -> Vec<&Value> {
@@ -137,31 +123,6 @@ fn find(hay: &[u8], needle: &[u8]) -> usize {
     hay.windows(needle.len())
         .position(|w| w == needle)
         .expect("bytes not found in capture")
-}
-
-/// A capture of `records`, framed by our own writer.
-fn capture_of(records: &[(bool, Vec<u8>)]) -> Vec<u8> {
-    let client: SocketAddr = "127.0.0.1:50000".parse().unwrap();
-    let server: SocketAddr = "127.0.0.1:443".parse().unwrap();
-    let mut w = PcapWriter::new(Vec::new(), client, server).unwrap();
-    for (seq, (from_client, rec)) in records.iter().enumerate() {
-        let header: &[u8; 5] = rec[..5].try_into().unwrap();
-        let view = RecordView {
-            content_type: ContentType(rec[0]),
-            version: ProtocolVersion(u16::from_be_bytes([rec[1], rec[2]])),
-            header,
-            payload: &rec[5..],
-            seq: seq as u64,
-            protected: false,
-        };
-        w.on_event(&if *from_client {
-            Event::RecordOut(view)
-        } else {
-            Event::RecordIn(view)
-        });
-    }
-    w.finish().unwrap();
-    w.get_ref().clone()
 }
 
 // ---------------------------------------------------------------------------
@@ -603,52 +564,29 @@ fn connect_pcap_is_decrypted_by_tshark() {
     let server = rev_server();
     let (pcap, keylog) = (temp_path("connect.pcap"), temp_path("connect-keylog.txt"));
     let _ = std::fs::remove_file(&keylog);
-    let (code, out, err) = tlslab(&[
-        "connect",
-        &server.addr().to_string(),
-        "--servername",
+    let (code, out, err) = common::connect(
+        server.addr(),
         "localhost",
-        "--ca",
-        server.ca_pem_path().to_str().unwrap(),
-        "--cipher",
-        "ECDHE-RSA-AES128-GCM-SHA256",
-        "--keylog",
-        keylog.to_str().unwrap(),
-        "--pcap",
-        pcap.to_str().unwrap(),
-        "--send",
-        "hello capture\\n",
-    ]);
+        &server.ca_pem_path(),
+        &[
+            "--cipher",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "--keylog",
+            keylog.to_str().unwrap(),
+            "--pcap",
+            pcap.to_str().unwrap(),
+            "--send",
+            "hello capture\\n",
+        ],
+    );
     assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
     assert!(out.contains("erutpac olleh"), "{out}");
     // tshark, with our key log, decrypts both directions to exactly what was
     // sent and received: `follow,tls,raw` prints the decrypted bytes in hex,
     // the server's lines indented by a tab.
-    let t = Command::new("tshark")
-        .args(["-r", pcap.to_str().unwrap(), "-o"])
-        .arg(format!("tls.keylog_file:{}", keylog.display()))
-        .args(["-q", "-z", "follow,tls,raw,0"])
-        .output()
-        .expect("tshark (Debian package tshark) must be installed");
-    let follow = String::from_utf8_lossy(&t.stdout);
-    assert!(
-        t.status.success(),
-        "{follow}\n{}",
-        String::from_utf8_lossy(&t.stderr)
-    );
-    let mut sent = vec![];
-    let mut received = vec![];
-    for line in follow.lines() {
-        let (to, hex_text) = match line.strip_prefix('\t') {
-            Some(rest) => (&mut received, rest),
-            None => (&mut sent, line),
-        };
-        if let Ok(bytes) = hex::decode(hex_text.trim()) {
-            to.extend(bytes);
-        }
-    }
-    assert_eq!(sent, b"hello capture\n", "tshark:\n{follow}");
-    assert_eq!(received, b"erutpac olleh\n", "tshark:\n{follow}");
+    let (sent, received) = tshark_follow_tls(&pcap, &[format!("tls.keylog_file:{}", keylog.display())], 0);
+    assert_eq!(sent, b"hello capture\n", "tshark's client->server data");
+    assert_eq!(received, b"erutpac olleh\n", "tshark's server->client data");
     // No checksum complaint from tshark.
     let bad = Command::new("tshark")
         .args(["-r", pcap.to_str().unwrap()])
@@ -926,37 +864,28 @@ fn an_rsa_capture_is_decrypted_with_the_server_key() {
     })
     .unwrap();
     let pcap = temp_path("rsa.pcap");
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
-            .args(args)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap()
-    };
-    let out = run(&[
-        "connect",
-        &server.addr().to_string(),
-        "--servername",
+    let (code, _, stderr) = common::connect(
+        server.addr(),
         "localhost",
-        "--ca",
-        server.ca_pem_path().to_str().unwrap(),
-        "--cipher",
-        "AES128-SHA256",
-        "--send",
-        "rsa capture\\n",
-        "--pcap",
-        pcap.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = run(&[
+        &server.ca_pem_path(),
+        &[
+            "--cipher",
+            "AES128-SHA256",
+            "--send",
+            "rsa capture\\n",
+            "--pcap",
+            pcap.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let (code, stdout, _) = tlslab(&[
         "explain",
         pcap.to_str().unwrap(),
         "--server-key",
         server.key_pem_path().to_str().unwrap(),
         "--json",
     ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}");
+    assert_eq!(code, 0, "{stdout}");
     let summary: serde_json::Value = stdout
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

@@ -1,21 +1,33 @@
 //! The `tlslab` command line, run as a user would, against a real
 //! `openssl s_server` started by the test.
 
+mod common;
+
 use std::process::Command;
 
+use common::tlslab;
 use tlslab_peers::testkit::rev_server;
 
-fn tlslab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tlslab"))
-        .args(args)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+/// `tlslab connect` to the file's `openssl s_server -rev`, trusting its CA,
+/// with `options` after the address.
+fn connect_to_rev_server(options: &[&str]) -> (i32, String, String) {
+    common::connect(
+        rev_server().addr(),
+        "localhost",
+        &rev_server().ca_pem_path(),
+        options,
     )
+}
+
+/// A key log line (`CLIENT_RANDOM <client_random> <master_secret>`) has the
+/// master secret OpenSSL logged itself for that client_random.
+#[track_caller]
+fn assert_master_secret_is_openssls(line: &str) {
+    let cr = hex::decode(line.split(' ').nth(1).unwrap()).unwrap();
+    let ms = rev_server()
+        .keylog_master_secret(&cr)
+        .expect("OpenSSL logged this connection");
+    assert_eq!(line.split(' ').nth(2).unwrap().trim(), hex::encode(ms));
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
@@ -24,17 +36,9 @@ fn temp_path(name: &str) -> std::path::PathBuf {
 
 #[test]
 fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
-    let addr = rev_server().addr().to_string();
-    let ca = rev_server().ca_pem_path();
     let keylog = temp_path("keylog.txt");
     let _ = std::fs::remove_file(&keylog);
-    let (code, stdout, stderr) = tlslab(&[
-        "connect",
-        &addr,
-        "--servername",
-        "localhost",
-        "--ca",
-        ca.to_str().unwrap(),
+    let (code, stdout, stderr) = connect_to_rev_server(&[
         "--cipher",
         "ECDHE-RSA-AES128-SHA256",
         "--keylog",
@@ -54,11 +58,7 @@ fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
     let line = std::fs::read_to_string(&keylog).unwrap();
     assert!(line.starts_with("CLIENT_RANDOM "), "{line}");
     // The same line is in OpenSSL's own key log.
-    let cr = hex::decode(line.split(' ').nth(1).unwrap()).unwrap();
-    let ms = rev_server()
-        .keylog_master_secret(&cr)
-        .expect("OpenSSL logged this connection");
-    assert_eq!(line.split(' ').nth(2).unwrap().trim(), hex::encode(ms));
+    assert_master_secret_is_openssls(&line);
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(
         std::fs::metadata(&keylog).unwrap().permissions().mode() & 0o777,
@@ -69,18 +69,7 @@ fn connect_prints_suite_and_reply_and_writes_a_0600_key_log() {
 
 #[test]
 fn json_trace_is_one_event_per_line() {
-    let addr = rev_server().addr().to_string();
-    let ca = rev_server().ca_pem_path();
-    let (code, stdout, stderr) = tlslab(&[
-        "connect",
-        &addr,
-        "--servername",
-        "localhost",
-        "--ca",
-        ca.to_str().unwrap(),
-        "--trace",
-        "json",
-    ]);
+    let (code, stdout, stderr) = connect_to_rev_server(&["--trace", "json"]);
     assert_eq!(code, 0, "{stderr}");
     let events: Vec<serde_json::Value> = stdout
         .lines()
@@ -191,21 +180,8 @@ fn assert_readable(stdout: &str) {
 /// `--trace bytes` keeps the full detail and the annotated hex dump.
 #[test]
 fn default_output_is_the_readable_ladder_and_values() {
-    let addr = rev_server().addr().to_string();
-    let ca = rev_server().ca_pem_path();
-    let args = [
-        "connect",
-        &addr,
-        "--servername",
-        "localhost",
-        "--ca",
-        ca.to_str().unwrap(),
-        "--cipher",
-        "ECDHE-RSA-AES128-SHA256",
-        "--send",
-        "abc\\n",
-    ];
-    let (code, stdout, stderr) = tlslab(&args);
+    let options = ["--cipher", "ECDHE-RSA-AES128-SHA256", "--send", "abc\\n"];
+    let (code, stdout, stderr) = connect_to_rev_server(&options);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert_readable(&stdout);
     let ladder = [
@@ -259,9 +235,9 @@ fn default_output_is_the_readable_ladder_and_values() {
 
     // --trace bytes: every event, values wrapped with offsets, and the
     // annotated dump of each message; still no line over 120 characters.
-    let mut args = args.to_vec();
-    args.extend(["--trace", "bytes"]);
-    let (code, stdout, stderr) = tlslab(&args);
+    let mut options = options.to_vec();
+    options.extend(["--trace", "bytes"]);
+    let (code, stdout, stderr) = connect_to_rev_server(&options);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     for l in stdout.lines() {
         assert!(l.chars().count() <= 120, "{l}");
@@ -444,17 +420,9 @@ fn a_closed_standard_output_ends_quietly() {
 fn groups_p521_is_negotiated_with_openssl() {
     // secp521r1 is not in the default offer; --groups asks for it, and
     // OpenSSL's key log has the same master secret for the connection.
-    let addr = rev_server().addr().to_string();
-    let ca = rev_server().ca_pem_path();
     let keylog = temp_path("keylog-p521.txt");
     let _ = std::fs::remove_file(&keylog);
-    let (code, stdout, stderr) = tlslab(&[
-        "connect",
-        &addr,
-        "--servername",
-        "localhost",
-        "--ca",
-        ca.to_str().unwrap(),
+    let (code, stdout, stderr) = connect_to_rev_server(&[
         "--groups",
         "P-521",
         "--keylog",
@@ -465,10 +433,6 @@ fn groups_p521_is_negotiated_with_openssl() {
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stdout.contains("secp521r1"), "{stdout}");
     let line = std::fs::read_to_string(&keylog).unwrap();
-    let cr = hex::decode(line.split(' ').nth(1).unwrap()).unwrap();
-    let ms = rev_server()
-        .keylog_master_secret(&cr)
-        .expect("OpenSSL logged this connection");
-    assert_eq!(line.split(' ').nth(2).unwrap().trim(), hex::encode(ms));
+    assert_master_secret_is_openssls(&line);
     std::fs::remove_file(&keylog).unwrap();
 }

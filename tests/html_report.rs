@@ -660,3 +660,223 @@ fn the_books_pages_load_nothing_and_each_shows_a_verified_connection() {
     }
     assert!(pages >= 7, "{pages} pages in {}", dir.display());
 }
+
+/// A TLS 1.0 connection to `openssl s_server -tls1` (RFC 2246) through a
+/// relay that logs the records as they cross. The page draws the master
+/// secret's PRF as its two halves, P_MD5 over S1 and P_SHA1 over S2 (RFC
+/// 2246 §5), whose XOR is the master secret in OpenSSL's key log; and each
+/// client record's implicit IV (RFC 2246 §6.2.3.2), which for every record
+/// after the first is the last ciphertext block of the record before it as
+/// the relay saw it on the wire (OpenSSL decrypted them all, so the chain the
+/// page shows is the one that worked).
+#[test]
+fn tls10_connection_draws_the_prf_halves_and_the_iv_chain() {
+    use tlslab::wire::ContentType;
+    use tlslab_peers::proxy::{Proxy, ProxyMode};
+    use tlslab_peers::{Peer, PeerKind, PeerOptions};
+
+    let peer = Peer::start(
+        PeerKind::OpenSsl,
+        &PeerOptions {
+            suites: Some(vec![
+                tlslab::wire::CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            ]),
+            version: Some(ProtocolVersion::TLS10),
+            ..PeerOptions::default()
+        },
+    )
+    .expect("openssl s_server -tls1");
+    let proxy = Proxy::start(peer.addr(), ProxyMode::Pass).expect("proxy");
+    let mut c = ClientConfig::new(peer.server_name());
+    c.verification = Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path()).unwrap());
+    c.suites = vec![suites::find_by_name("ECDHE-RSA-AES128-SHA").unwrap()];
+    c.min_version = ProtocolVersion::TLS10;
+    c.max_version = ProtocolVersion::TLS10;
+    // The 1/n-1 split: more records in the chain.
+    c.split_one_n_minus_one = true;
+    // MAC-then-encrypt: a record's last bytes are its last ciphertext block.
+    c.offer_encrypt_then_mac = false;
+    let mut recorder = Recorder::new();
+    let client = Client::with_observer(c, &mut recorder);
+    let timeouts = Timeouts {
+        read: Duration::from_secs(5),
+        ..Timeouts::default()
+    };
+    let mut tls = net::connect(&proxy.addr().to_string(), client, timeouts).unwrap();
+    peer.round_trip(&mut tls).unwrap();
+    let client_random = tls.client().session().client_random.unwrap();
+    tls.close().unwrap();
+    drop(tls);
+    let ms = peer
+        .wait_master_secret(&client_random, Duration::from_secs(2))
+        .expect("OpenSSL logged the master secret");
+
+    let page = report::connection_html(&HtmlOptions::default(), "localhost", &recorder.events, None, None);
+    let dom = browse("tls10", &page);
+    assert!(dom.contains("<div class=\"verdict ok\""), "verdict");
+    let text = flat(&dom);
+    // RFC 2246 §5: PRF = P_MD5(S1, …) XOR P_SHA1(S2, …); the XOR is
+    // OpenSSL's master secret.
+    assert!(text.contains("p_md5(s1,label+seed)"), "the P_MD5 half");
+    assert!(text.contains("p_sha1(s2,label+seed)"), "the P_SHA1 half");
+    assert!(
+        text.contains(&format!("output=p_md5xorp_sha1{}", hex::encode(&ms))),
+        "OpenSSL's master secret as the XOR of the halves"
+    );
+    let halves = recorder
+        .events
+        .iter()
+        .find_map(|e| match e {
+            OwnedEvent::Prf(p) if p.purpose.ends_with("master_secret") => Some(p.halves.clone()),
+            _ => None,
+        })
+        .expect("the master secret's PRF call");
+    assert_eq!(halves.len(), 2);
+    let xor: Vec<u8> = halves[0]
+        .output
+        .iter()
+        .zip(halves[1].output.iter())
+        .map(|(a, b)| a ^ b)
+        .collect();
+    assert_eq!(
+        xor, ms,
+        "P_MD5 output XOR P_SHA1 output = OpenSSL's master secret"
+    );
+    for half in &halves {
+        assert!(
+            text.contains(&hex::encode(&half.output)),
+            "{} output drawn",
+            half.hash
+        );
+    }
+    assert!(text.contains("rfc2246§6.3"), "the TLS 1.0 key block's RFC named");
+    assert!(text.contains("rfc2246§6.2.3"), "the TLS 1.0 record's RFC named");
+
+    // The IV chain: client records after ChangeCipherSpec, as relayed.
+    let wire = proxy.client_records(0);
+    let ccs = wire
+        .iter()
+        .position(|r| r.content_type == ContentType::CHANGE_CIPHER_SPEC)
+        .expect("our ChangeCipherSpec");
+    let protected = &wire[ccs + 1..];
+    assert!(
+        protected.len() >= 4,
+        "Finished, the split record pair, close_notify: {protected:?}"
+    );
+    for pair in protected.windows(2) {
+        assert!(pair[0].length <= pair[0].prefix.len(), "whole record logged");
+        let last_block = &pair[0].prefix[pair[0].length - 16..pair[0].length];
+        assert!(
+            text.contains(&format!("iv(implicit,notonthewire){}", hex::encode(last_block))),
+            "record {}'s IV is record {}'s last ciphertext block {}",
+            pair[1].index,
+            pair[0].index,
+            hex::encode(last_block)
+        );
+    }
+    // The first protected record (our Finished) uses the key block's IV.
+    assert!(text.contains("thekeyblock'sclient_write_iv"), "the first IV");
+    assert_no_external_reference(&dom);
+}
+
+/// The frozen SSL 3.0 capture (`vectors/ssl3-tlslite/`: tlslite-ng,
+/// TLS_RSA_WITH_AES_128_CBC_SHA) with its server key only. The page draws
+/// SSL 3.0's own derivation (RFC 6101 §6.1: three rounds of MD5 over SHA-1
+/// make the master secret, which is the one tlslite-ng recorded when the
+/// capture was made, `master-secret.txt`), the key block's rounds, both
+/// 36-byte Finished (md5_hash ‖ sha_hash, RFC 6101 §5.6.9) equal to what was
+/// received, and each record's IV: the last ciphertext block of the record
+/// before it in the same direction, as `tshark` reads the TCP payloads.
+#[test]
+fn ssl3_capture_draws_its_own_derivation_and_the_iv_chain() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/ssl3-tlslite");
+    let pcap = std::fs::read(format!("{dir}/capture.pcap")).unwrap();
+    let sources = KeySources {
+        keylog: KeyLog::default(),
+        server_key: Some(
+            tlslab::capture::ServerKey::from_pem(
+                &std::fs::read_to_string(format!("{dir}/server-key.pem")).unwrap(),
+            )
+            .unwrap(),
+        ),
+    };
+    let page = report::capture_html(&pcap, &sources, &HtmlOptions::default()).unwrap();
+    let dom = browse("ssl3-capture", &page);
+    assert!(dom.contains("<div class=\"verdict ok\""), "verdict");
+    let text = flat(&dom);
+    let ms = std::fs::read_to_string(format!("{dir}/master-secret.txt")).unwrap();
+    let ms = ms.trim();
+    assert!(text.contains("master_secret(ssl3.0)"), "the SSL 3.0 step");
+    assert!(text.contains("rfc6101§6.1"));
+    for round in [
+        "sha('a'+pre_master_secret",
+        "sha('bb'+pre_master_secret",
+        "sha('ccc'+pre_master_secret",
+    ] {
+        assert!(text.contains(round), "{round}");
+    }
+    assert!(
+        text.contains(&format!("output=round1‖round2‖…(48bytes){ms}")),
+        "tlslite-ng's master secret as the three rounds"
+    );
+    assert!(text.contains("key_block(ssl3.0)"));
+    assert!(text.contains("finished(clientfinished,ssl3.0)"));
+    assert!(text.contains("finished(serverfinished,ssl3.0)"));
+    assert_eq!(
+        comparisons(&dom)
+            .iter()
+            .filter(|t| t.contains("md5_hash‖sha_hash(36bytes)") && t.contains("equal"))
+            .count(),
+        2,
+        "both Finished computed equal to received"
+    );
+
+    // tshark's TCP payloads, each direction's records in order.
+    let out = Command::new("tshark")
+        .args([
+            "-r",
+            &format!("{dir}/capture.pcap"),
+            "-T",
+            "fields",
+            "-e",
+            "tcp.srcport",
+            "-e",
+            "tcp.payload",
+        ])
+        .output()
+        .expect("tshark");
+    assert!(out.status.success());
+    let mut streams: std::collections::BTreeMap<String, Vec<u8>> = Default::default();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let (port, payload) = line.split_once('\t').unwrap_or((line, ""));
+        streams
+            .entry(port.to_string())
+            .or_default()
+            .extend(hex::decode(payload.replace(':', "")).unwrap());
+    }
+    let mut chained = 0;
+    for bytes in streams.values() {
+        let mut records = vec![];
+        let mut at = 0;
+        while at + 5 <= bytes.len() {
+            let len = usize::from(u16::from_be_bytes([bytes[at + 3], bytes[at + 4]]));
+            records.push((bytes[at], &bytes[at + 5..at + 5 + len]));
+            at += 5 + len;
+        }
+        let ccs = records
+            .iter()
+            .position(|(t, _)| *t == 20)
+            .expect("ChangeCipherSpec");
+        for pair in records[ccs + 1..].windows(2) {
+            let last_block = &pair[0].1[pair[0].1.len() - 16..];
+            assert!(
+                text.contains(&format!("iv(implicit,notonthewire){}", hex::encode(last_block))),
+                "IV {} missing",
+                hex::encode(last_block)
+            );
+            chained += 1;
+        }
+    }
+    assert!(chained >= 6, "{chained} chained IVs");
+    assert_no_external_reference(&dom);
+}

@@ -24,17 +24,19 @@
 //! Expected values come from the servers: their echoes, their key logs,
 //! their alerts and their ServerHello.random.
 
+mod common;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::suites;
 use tlslab::error::{HandshakeError, IllegalParameter};
 use tlslab::observer::{OwnedEvent, Recorder};
 use tlslab::wire::{AlertDescription, CipherSuite, ContentType, Direction, ProtocolVersion};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::{self, Timeouts};
 use tlslab_peers::proxy::{Proxy, ProxyMode};
+use tlslab_peers::testkit::{master_secret_is_logged, peer_config};
 use tlslab_peers::{KeyType, Peer, PeerKind, PeerOptions};
 
 const RSA: CipherSuite = CipherSuite::TLS_RSA_WITH_AES_128_CBC_SHA;
@@ -43,11 +45,7 @@ const DHE_RSA: CipherSuite = CipherSuite::TLS_DHE_RSA_WITH_AES_128_CBC_SHA;
 const ECDHE_ECDSA: CipherSuite = CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA;
 
 fn timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(5),
-        read: Duration::from_secs(15),
-        write: Duration::from_secs(5),
-    }
+    common::timeouts(Duration::from_secs(15))
 }
 
 /// The servers started so far: kind, version, key type, the server.
@@ -83,12 +81,23 @@ fn server(kind: PeerKind, version: ProtocolVersion, key_type: KeyType) -> &'stat
 }
 
 fn config(peer: &Peer, suite: CipherSuite, min: ProtocolVersion, max: ProtocolVersion) -> ClientConfig {
-    let mut c = ClientConfig::new(peer.server_name());
-    c.suites = vec![suites::lookup(suite).expect("a suite the client implements")];
+    let mut c = peer_config(peer, &[suite]);
     c.min_version = min;
     c.max_version = max;
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path()).unwrap());
     c
+}
+
+/// A handshake with `peer` offering only ECDHE-RSA, versions `min` to `max`.
+fn connect_ecdhe_rsa(
+    peer: &Peer,
+    min: ProtocolVersion,
+    max: ProtocolVersion,
+) -> Result<net::TlsStream<'static>, Error> {
+    net::connect(
+        &peer.addr().to_string(),
+        Client::new(config(peer, ECDHE_RSA, min, max)),
+        timeouts(),
+    )
 }
 
 /// The IV chain of one direction, as the `cbc_iv_chain` events report it:
@@ -195,16 +204,7 @@ fn connection(
         tls.close().map_err(|e| format!("close: {e}"))?;
         (client_random, ours)
     };
-    let theirs = peer
-        .wait_master_secret(&client_random, Duration::from_secs(5))
-        .ok_or("no key log line for our client_random")?;
-    if theirs != ours {
-        return Err(format!(
-            "master secret {} but the server logged {}",
-            hex::encode(ours),
-            hex::encode(theirs)
-        ));
-    }
+    master_secret_is_logged(peer, &client_random, &ours)?;
     // Every record of the connection carries the negotiated version.
     for e in &rec.events {
         if let OwnedEvent::RecordOut(r) | OwnedEvent::RecordIn(r) = e {
@@ -273,34 +273,23 @@ fn suites_and_records(kind: PeerKind, version: ProtocolVersion) {
     );
 }
 
-#[test]
-fn openssl_tls10() {
-    suites_and_records(PeerKind::OpenSsl, ProtocolVersion::TLS10);
+/// One test of [`suites_and_records`] per server kind and version.
+macro_rules! suites_and_records_tests {
+    ($($name:ident: $kind:ident $version:ident;)*) => {$(
+        #[test]
+        fn $name() {
+            suites_and_records(PeerKind::$kind, ProtocolVersion::$version);
+        }
+    )*};
 }
 
-#[test]
-fn openssl_tls11() {
-    suites_and_records(PeerKind::OpenSsl, ProtocolVersion::TLS11);
-}
-
-#[test]
-fn gnutls_tls10() {
-    suites_and_records(PeerKind::GnuTls, ProtocolVersion::TLS10);
-}
-
-#[test]
-fn gnutls_tls11() {
-    suites_and_records(PeerKind::GnuTls, ProtocolVersion::TLS11);
-}
-
-#[test]
-fn tlslite_tls10() {
-    suites_and_records(PeerKind::TlsliteNg, ProtocolVersion::TLS10);
-}
-
-#[test]
-fn tlslite_tls11() {
-    suites_and_records(PeerKind::TlsliteNg, ProtocolVersion::TLS11);
+suites_and_records_tests! {
+    openssl_tls10: OpenSsl TLS10;
+    openssl_tls11: OpenSsl TLS11;
+    gnutls_tls10: GnuTls TLS10;
+    gnutls_tls11: GnuTls TLS11;
+    tlslite_tls10: TlsliteNg TLS10;
+    tlslite_tls11: TlsliteNg TLS11;
 }
 
 /// ECDHE-ECDSA: the ServerKeyExchange is an ECDSA signature over SHA-1
@@ -332,26 +321,14 @@ fn ecdsa_signatures_of_tls10_and_tls11() {
 #[test]
 fn a_tls12_client_falls_to_the_servers_version_only_when_allowed() {
     let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
-    let client = Client::new(config(
-        peer,
-        ECDHE_RSA,
-        ProtocolVersion::TLS10,
-        ProtocolVersion::TLS12,
-    ));
-    let mut tls =
-        net::connect(&peer.addr().to_string(), client, timeouts()).expect("TLS 1.0 within 1.0..1.2");
+    let mut tls = connect_ecdhe_rsa(peer, ProtocolVersion::TLS10, ProtocolVersion::TLS12)
+        .expect("TLS 1.0 within 1.0..1.2");
     assert_eq!(tls.client().session().version, Some(ProtocolVersion::TLS10));
     peer.round_trip(&mut tls).unwrap();
     tls.close().unwrap();
     drop(tls);
 
-    let client = Client::new(config(
-        peer,
-        ECDHE_RSA,
-        ProtocolVersion::TLS12,
-        ProtocolVersion::TLS12,
-    ));
-    match net::connect(&peer.addr().to_string(), client, timeouts()) {
+    match connect_ecdhe_rsa(peer, ProtocolVersion::TLS12, ProtocolVersion::TLS12) {
         Err(Error::Handshake(HandshakeError::ProtocolVersion(v))) => assert_eq!(v, ProtocolVersion::TLS10),
         Err(e) => panic!("expected our protocol_version, got {e}"),
         Ok(_) => panic!("a TLS 1.0 ServerHello was accepted with minimum TLS 1.2"),
@@ -363,13 +340,7 @@ fn a_tls12_client_falls_to_the_servers_version_only_when_allowed() {
 #[test]
 fn a_tls10_client_is_refused_by_a_tls12_server() {
     let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS12, KeyType::Rsa2048);
-    let client = Client::new(config(
-        peer,
-        ECDHE_RSA,
-        ProtocolVersion::TLS10,
-        ProtocolVersion::TLS10,
-    ));
-    match net::connect(&peer.addr().to_string(), client, timeouts()) {
+    match connect_ecdhe_rsa(peer, ProtocolVersion::TLS10, ProtocolVersion::TLS10) {
         Err(Error::AlertReceived(a)) => assert_eq!(a.description, AlertDescription::PROTOCOL_VERSION),
         Err(e) => panic!("expected the server's protocol_version alert, got {e}"),
         Ok(_) => panic!("a TLS 1.2-only server accepted TLS 1.0"),
@@ -419,15 +390,101 @@ fn a_version_rollback_on_the_path_is_caught_by_the_downgrade_sentinel() {
         }
     )));
 
-    let client = Client::new(config(
-        &peer,
-        ECDHE_RSA,
-        ProtocolVersion::TLS11,
-        ProtocolVersion::TLS11,
-    ));
-    let mut tls =
-        net::connect(&peer.addr().to_string(), client, timeouts()).expect("TLS 1.1 offered and chosen");
+    let mut tls = connect_ecdhe_rsa(&peer, ProtocolVersion::TLS11, ProtocolVersion::TLS11)
+        .expect("TLS 1.1 offered and chosen");
     assert_eq!(tls.client().session().version, Some(ProtocolVersion::TLS11));
+    peer.round_trip(&mut tls).unwrap();
+}
+
+/// Resumption keeps the session's version (RFC 5246 §7.4.1.3: the server
+/// resumes "using the specified session state"; Appendix E.1: a client
+/// resuming knows the server's version). tlslite-ng, which speaks TLS 1.0 to
+/// 1.2, resumes a session by its ID in whatever version the new ClientHello
+/// allows: a session made in TLS 1.0 and offered again by a client that
+/// allows TLS 1.2 is resumed by the server in TLS 1.2. The client refuses
+/// that ServerHello with a protocol_version alert (OpenSSL:
+/// SSL_R_SSL_SESSION_VERSION_MISMATCH; BoringSSL:
+/// OLD_SESSION_VERSION_NOT_RETURNED). The same session offered in TLS 1.0
+/// resumes. The session's master secret is the one in tlslite-ng's key log.
+#[test]
+fn a_session_is_resumed_only_in_its_own_version() {
+    let peer = Peer::start(
+        PeerKind::TlsliteNg,
+        &PeerOptions {
+            suites: Some(vec![ECDHE_RSA]),
+            ..PeerOptions::default()
+        },
+    )
+    .expect("tlslite-ng");
+    let tls10 = || {
+        let mut c = config(&peer, ECDHE_RSA, ProtocolVersion::TLS10, ProtocolVersion::TLS10);
+        c.offer_session_ticket = false;
+        c
+    };
+    let mut tls = net::connect(&peer.addr().to_string(), Client::new(tls10()), timeouts()).expect("TLS 1.0");
+    peer.round_trip(&mut tls).unwrap();
+    let session = tls
+        .client()
+        .session_to_resume()
+        .expect("tlslite-ng keeps a session cache");
+    assert_eq!(session.version, ProtocolVersion::TLS10);
+    assert!(!session.session_id.is_empty());
+    let cr = tls.client().session().client_random.unwrap();
+    assert_eq!(
+        peer.wait_master_secret(&cr, Duration::from_secs(5)).as_deref(),
+        Some(&session.master_secret[..]),
+        "tlslite-ng's key log"
+    );
+    tls.close().unwrap();
+    drop(tls);
+
+    // Through a relay that logs the records: the server's answer and ours.
+    let proxy = Proxy::start(peer.addr(), ProxyMode::Pass).expect("proxy");
+    let mut c = config(&peer, ECDHE_RSA, ProtocolVersion::TLS10, ProtocolVersion::TLS12);
+    c.offer_session_ticket = false;
+    c.resume = Some(session.clone());
+    match net::connect(&proxy.addr().to_string(), Client::new(c), timeouts()) {
+        Err(Error::Handshake(HandshakeError::ResumedWithOtherVersion { session: s, server })) => {
+            assert_eq!((s, server), (ProtocolVersion::TLS10, ProtocolVersion::TLS12))
+        }
+        Err(e) => panic!("expected the version mismatch, got {e}"),
+        Ok(_) => panic!("a TLS 1.0 session was resumed as TLS 1.2"),
+    }
+    // The server did resume: its ServerHello (RFC 5246 §7.4.1.3: version,
+    // random, session_id) names TLS 1.2 and echoes the session's ID.
+    let hello = &proxy.server_records(0)[0].prefix;
+    assert_eq!(hello[0], 2, "ServerHello");
+    assert_eq!(&hello[4..6], &[3, 3], "server_version TLS 1.2");
+    let id_len = hello[38] as usize;
+    assert_eq!(
+        &hello[39..39 + id_len],
+        &session.session_id[..],
+        "session_id echoed"
+    );
+    // Our answer: a plaintext fatal protocol_version alert (level 2, code 70,
+    // RFC 5246 §7.2). Waited for: the proxy logs it as it relays it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let alert = loop {
+        let found = proxy
+            .client_records(0)
+            .into_iter()
+            .find(|r| r.content_type == ContentType::ALERT);
+        match found {
+            Some(r) => break r,
+            None if std::time::Instant::now() < deadline => std::thread::sleep(Duration::from_millis(20)),
+            None => panic!("no alert reached the server: {:?}", proxy.client_records(0)),
+        }
+    };
+    assert_eq!(alert.prefix, vec![2, 70]);
+
+    // In its own version the session resumes.
+    let mut c = tls10();
+    c.resume = Some(session.clone());
+    let mut tls = net::connect(&peer.addr().to_string(), Client::new(c), timeouts()).expect("resumed");
+    assert!(tls.client().session().resumed);
+    assert_eq!(tls.client().session().version, Some(ProtocolVersion::TLS10));
+    // Both Finished verified under keys from the session's master secret,
+    // and the server echoes under them.
     peer.round_trip(&mut tls).unwrap();
 }
 
@@ -514,38 +571,33 @@ fn diagnose_finds_version_intolerance_and_the_highest_version() {
     assert_eq!(healthy.versions(), None);
 }
 
+/// `tlslab connect` to the file's TLS 1.0 OpenSSL server, TLS 1.0 and
+/// ECDHE-RSA-AES256-SHA only, sending one line, with `options` added: the
+/// exit code, standard output and standard error.
+fn connect_tls10(options: &[&str]) -> (i32, String, String) {
+    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
+    let mut args = vec![
+        "--max-version",
+        "tls1.0",
+        "--min-version",
+        "tls1.0",
+        "--cipher",
+        "ECDHE-RSA-AES256-SHA",
+        "--send",
+        "hello tlslab\n",
+    ];
+    args.extend(options);
+    common::connect(peer.addr(), peer.server_name(), &peer.ca_pem_path(), &args)
+}
+
 /// `tlslab connect` against a TLS 1.0 server: the deprecation warning on
 /// standard error, the negotiated version, and a ladder that reads the TLS
 /// 1.0 ServerKeyExchange (no signature algorithm field) without a decode
 /// error.
 #[test]
 fn connect_prints_the_warning_and_a_clean_tls10_ladder() {
-    let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
-        .args([
-            "connect",
-            &peer.addr().to_string(),
-            "--servername",
-            peer.server_name(),
-            "--ca",
-        ])
-        .arg(peer.ca_pem_path())
-        .args([
-            "--max-version",
-            "tls1.0",
-            "--min-version",
-            "tls1.0",
-            "--cipher",
-            "ECDHE-RSA-AES256-SHA",
-            "--send",
-            "hello tlslab\n",
-        ])
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let (code, stdout, stderr) = connect_tls10(&[]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stderr.contains("deprecated (RFC 8996)"), "{stderr}");
     assert!(
         stdout.contains("negotiated: TLSv1.0 TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"),
@@ -563,6 +615,28 @@ fn connect_prints_the_warning_and_a_clean_tls10_ladder() {
 /// is whole and verifies under our own keys.
 #[test]
 fn a_broken_tls10_connection_is_explained_without_false_proofs() {
+    let (code, stdout, stderr) = connect_tls10(&["--no-etm", "--fault", "wrong-pre-master-secret"]);
+    let text = stdout + &stderr;
+    assert_ne!(code, 0, "{text}");
+    assert!(text.contains("bad_record_mac"), "{text}");
+    assert!(!text.contains("[truncated_record]"), "{text}");
+    assert!(
+        text.contains("our record seq 0 verifies under our own client->server keys"),
+        "{text}"
+    );
+}
+
+/// A bit flipped in one of OUR application records under TLS 1.0 (the
+/// `flip-ciphertext-bit` fault: bit 100 of record 1's payload, counted from
+/// the most significant bit of its first byte, is inverted after sealing, as
+/// corruption on the path would). OpenSSL refuses the record with
+/// bad_record_mac. The record carries no IV: it was sealed under the last
+/// ciphertext block of our Finished, and only with that IV does restoring
+/// one bit make the record verify, so the explainer proves the corruption
+/// and names the bit: byte 100 / 8 = 12, bit 7 - 100 % 8 = 3 (bits counted
+/// from the least significant).
+#[test]
+fn a_bit_flipped_in_our_tls10_record_is_proven_with_its_position() {
     let peer = server(PeerKind::OpenSsl, ProtocolVersion::TLS10, KeyType::Rsa2048);
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tlslab"))
         .args([
@@ -582,9 +656,9 @@ fn a_broken_tls10_connection_is_explained_without_false_proofs() {
             "ECDHE-RSA-AES256-SHA",
             "--no-etm",
             "--fault",
-            "wrong-pre-master-secret",
+            "flip-ciphertext-bit:1,100",
             "--send",
-            "hello tlslab\n",
+            "hello tlslab, a record of a few blocks\n",
         ])
         .stdin(std::process::Stdio::null())
         .output()
@@ -592,9 +666,9 @@ fn a_broken_tls10_connection_is_explained_without_false_proofs() {
     let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{text}");
     assert!(text.contains("bad_record_mac"), "{text}");
-    assert!(!text.contains("[truncated_record]"), "{text}");
     assert!(
-        text.contains("our record seq 0 verifies under our own client->server keys"),
+        text.contains("CERTAIN: server sent bad_record_mac after our record seq 1"),
         "{text}"
     );
+    assert!(text.contains("bit 3 of payload byte 12 is flipped"), "{text}");
 }

@@ -14,14 +14,16 @@
 //! reversed line of `s_server -rev`, the HTTP body lighttpd serves, and the
 //! master secret each server wrote itself.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::suites;
 use tlslab::error::ToolError;
 use tlslab::wire::{AlertDescription, CipherSuite, NamedGroup};
 use tlslab::{Client, ClientConfig, Error, Verification};
 use tlslab_cli::net::{self, Timeouts};
+use tlslab_peers::testkit::{master_secret_is_logged, peer_config};
 use tlslab_peers::{KeyType, Peer, PeerKind, PeerOptions};
 
 const GCM128: CipherSuite = CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256;
@@ -33,22 +35,13 @@ const CBC_SHA384: CipherSuite = CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA3
 const NOT_ENABLED: CipherSuite = CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256;
 
 fn timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(5),
-        read: Duration::from_secs(10),
-        write: Duration::from_secs(5),
-    }
+    common::timeouts(Duration::from_secs(10))
 }
 
 fn config(peer: &Peer, suites_offered: &[CipherSuite], group: NamedGroup, ems: bool) -> ClientConfig {
-    let mut c = ClientConfig::new(peer.server_name());
-    c.suites = suites_offered
-        .iter()
-        .map(|&s| suites::lookup(s).expect("a suite the client implements"))
-        .collect();
+    let mut c = peer_config(peer, suites_offered);
     c.groups = vec![group];
     c.offer_extended_master_secret = ems;
-    c.verification = Verification::Verify(CertVerifier::from_ca_file(&peer.ca_pem_path()).unwrap());
     c
 }
 
@@ -77,16 +70,7 @@ fn round_trip(peer: &Peer, suite: CipherSuite, group: NamedGroup, ems_expected: 
     tls.close().map_err(|e| format!("close: {e}"))?;
     drop(tls);
     if peer.kind().capabilities().key_log {
-        let theirs = peer
-            .wait_master_secret(&client_random, Duration::from_secs(5))
-            .ok_or("no key log line for our client_random")?;
-        if theirs != ours {
-            return Err(format!(
-                "master secret {} but the server logged {}",
-                hex::encode(ours),
-                hex::encode(theirs)
-            ));
-        }
+        master_secret_is_logged(peer, &client_random, &ours)?;
     }
     Ok(())
 }

@@ -110,6 +110,7 @@ fn handshake_name(h: &HandshakeError) -> &'static str {
         },
         HandshakeError::UnsupportedExtension(_) => "UNEXPECTED_EXTENSION",
         HandshakeError::ProtocolVersion(_) => "UNSUPPORTED_PROTOCOL",
+        HandshakeError::ResumedWithOtherVersion { .. } => "OLD_SESSION_VERSION_NOT_RETURNED",
         HandshakeError::HandshakeFailure(f) => match f {
             HandshakeFailure::RenegotiationInfoNotEmpty => "RENEGOTIATION_MISMATCH",
             HandshakeFailure::ResumptionChangedExtendedMasterSecret { session: true, .. } => {

@@ -41,17 +41,17 @@ pub(crate) const FILE: &str = "tlslab.txt";
 /// The body of [`FILE`].
 pub(crate) const MARKER: &str = "tlslab peer marker: served by lighttpd/mbedTLS";
 
-/// Every TLS 1.2 suite with a name in [`CipherSuite::KNOWN`] that mbedTLS
-/// 2.28 implements (all of them but the two signalling values), forward-secret
-/// ones first, then AEAD ones first: lighttpd makes mbedTLS pick in the
-/// server's order, and this is the order a careful administrator would set.
+/// Every suite of tlslab's client table (named in [`CipherSuite::KNOWN`],
+/// and all implemented by mbedTLS 2.28; not the signalling values, nor the
+/// RC4, DES and NULL suites tlslab only reads in captures, which this
+/// mbedTLS build lacks in part), forward-secret ones first, then AEAD ones
+/// first: lighttpd makes mbedTLS pick in the server's order, and this is
+/// the order a careful administrator would set.
 fn default_suites() -> Vec<CipherSuite> {
     let mut v: Vec<CipherSuite> = CipherSuite::KNOWN
         .iter()
         .copied()
-        .filter(|&s| {
-            s != CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV && s != CipherSuite::TLS_FALLBACK_SCSV
-        })
+        .filter(|&s| tlslab::crypto::suites::lookup(s).is_some())
         .collect();
     v.sort_by_key(|&s| {
         let p = super::names::SuiteParts::of(s);

@@ -271,6 +271,7 @@ impl<'o> Client<'o> {
         }
         self.resumable = Some(StoredSession {
             server_name: self.cx.config.server_name.clone(),
+            version: self.cx.version(),
             cipher_suite: st.suite.id,
             session_id: s.session_id.clone(),
             master_secret: st.master_secret,

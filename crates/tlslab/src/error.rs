@@ -132,6 +132,19 @@ pub enum HandshakeError {
     /// (`min_version` to `max_version`; the version in its ServerHello).
     /// Alert: `protocol_version`.
     ProtocolVersion(ProtocolVersion),
+    /// The server resumed a session (echoed its session ID) in a version
+    /// other than the one the session was made in. RFC 5246 §7.4.1.3: a
+    /// server resumes "using the specified session state", and the version
+    /// is part of it (Appendix E.1: a resuming client already knows the
+    /// server's version). Resuming a TLS 1.2 master secret under TLS 1.0's
+    /// MD5 ‖ SHA-1 PRF, or the reverse, mixes two key schedules. Alert:
+    /// `protocol_version` (what OpenSSL and BoringSSL send).
+    ResumedWithOtherVersion {
+        /// The version the session was made in.
+        session: ProtocolVersion,
+        /// The version this ServerHello names.
+        server: ProtocolVersion,
+    },
     /// No agreement possible. Alert: `handshake_failure`.
     HandshakeFailure(HandshakeFailure),
     /// The ServerKeyExchange signature did not verify (RFC 5246 §7.4.3).
@@ -472,7 +485,9 @@ impl HandshakeError {
             }
             HandshakeError::IllegalParameter(_) => AlertDescription::ILLEGAL_PARAMETER,
             HandshakeError::UnsupportedExtension(_) => AlertDescription::UNSUPPORTED_EXTENSION,
-            HandshakeError::ProtocolVersion(_) => AlertDescription::PROTOCOL_VERSION,
+            HandshakeError::ProtocolVersion(_) | HandshakeError::ResumedWithOtherVersion { .. } => {
+                AlertDescription::PROTOCOL_VERSION
+            }
             HandshakeError::HandshakeFailure(_) => AlertDescription::HANDSHAKE_FAILURE,
             HandshakeError::BadSignature(_) | HandshakeError::FinishedMismatch { .. } => {
                 AlertDescription::DECRYPT_ERROR
@@ -610,6 +625,11 @@ impl fmt::Display for HandshakeError {
             HandshakeError::ProtocolVersion(v) => write!(
                 f,
                 "protocol_version: server chose {v}, outside the versions this client accepts"
+            ),
+            HandshakeError::ResumedWithOtherVersion { session, server } => write!(
+                f,
+                "protocol_version: server resumed the session in {server} but it was made in {session} \
+                 (RFC 5246 §7.4.1.3: a resumed session keeps its version)"
             ),
             HandshakeError::HandshakeFailure(h) => write!(f, "handshake_failure: {h}"),
             HandshakeError::BadSignature(s) => write!(f, "decrypt_error: ServerKeyExchange signature: {s}"),

@@ -518,6 +518,13 @@ fn corrupt_mac(
         // SSL 3.0: no IV in front; plaintext byte k sits at payload offset k,
         // changed through the ciphertext byte one block before it.
         Protection::Ssl3(s) => (fragment_len + s.mac_len() - 1).checked_sub(16),
+        Protection::Legacy(s) if s.encrypt_then_mac() => payload.len().checked_sub(1),
+        // RC4 and NULL: plaintext byte k is ciphertext byte k (a stream
+        // cipher is malleable bit for bit).
+        Protection::Legacy(s) if s.is_stream() => Some(fragment_len + s.mac_len() - 1),
+        // 8-byte CBC: one 8-byte block before, behind an 8-byte explicit IV or none.
+        Protection::Legacy(s) if s.chained() => (fragment_len + s.mac_len() - 1).checked_sub(8),
+        Protection::Legacy(s) => Some(fragment_len + s.mac_len() - 1),
     };
     if let Some(byte) = at.and_then(|i| payload.get_mut(i)) {
         let before = [*byte];

@@ -168,15 +168,8 @@ impl<F: FnMut(Point<'_>)> Interceptor for F {
 
 /// The key block's parts concatenated, for before/after events.
 fn key_block_bytes(kb: &KeyBlock) -> Vec<u8> {
-    [
-        &kb.client_write_mac_key,
-        &kb.server_write_mac_key,
-        &kb.client_write_key,
-        &kb.server_write_key,
-        &kb.client_write_iv,
-        &kb.server_write_iv,
-    ]
-    .iter()
-    .flat_map(|p| p.iter().copied())
-    .collect()
+    kb.named_parts()
+        .iter()
+        .flat_map(|(_, p)| p.iter().copied())
+        .collect()
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use crate::bytes::Bytes;
 use crate::error::Error;
-use crate::wire::CipherSuite;
+use crate::wire::{CipherSuite, ProtocolVersion};
 
 /// Everything needed to resume a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +17,10 @@ pub struct StoredSession {
     /// The server name the session was made with (resuming under another
     /// name would skip that name's certificate check).
     pub server_name: String,
+    /// The protocol version of the original handshake. A server that resumes
+    /// the session must resume it in this version (RFC 5246 §7.4.1.3: the
+    /// session state is reused as it was; Appendix E.1).
+    pub version: ProtocolVersion,
     /// The suite of the original handshake; a resumed handshake must use it.
     pub cipher_suite: CipherSuite,
     /// The session ID the server assigned (may be empty with tickets).
@@ -40,6 +44,7 @@ impl StoredSession {
     pub fn to_text(&self) -> String {
         let mut s = String::from("# tlslab session: contains the master secret; keep it private\n");
         let _ = writeln!(s, "server_name={}", self.server_name);
+        let _ = writeln!(s, "version={:04x}", self.version.0);
         let _ = writeln!(s, "cipher_suite={:04x}", self.cipher_suite.0);
         let _ = writeln!(s, "session_id={}", self.session_id.to_hex());
         let _ = writeln!(s, "master_secret={}", hex::encode(self.master_secret));
@@ -58,6 +63,9 @@ impl StoredSession {
         let bad = |what: &str| Error::config(format!("session file: {what}"));
         let mut server_name = None;
         let mut cipher_suite = None;
+        // Files written before the version was stored hold TLS 1.2 sessions:
+        // that was the only version the client spoke.
+        let mut version = ProtocolVersion::TLS12;
         let mut session_id = Bytes::default();
         let mut master_secret = None;
         let mut extended_master_secret = false;
@@ -80,6 +88,12 @@ impl StoredSession {
                         u16::from_str_radix(v, 16).map_err(|e| bad(&format!("cipher_suite: {e}")))?,
                     ))
                 }
+                "version" => {
+                    version = match u16::from_str_radix(v, 16) {
+                        Ok(v @ 0x0300..=0x0303) => ProtocolVersion(v),
+                        _ => return Err(bad(&format!("line {}: version '{v}' is not 0300 to 0303", n + 1))),
+                    }
+                }
                 "session_id" => session_id = Bytes(hexv()?),
                 "master_secret" => {
                     let ms: [u8; 48] = hexv()?
@@ -98,6 +112,7 @@ impl StoredSession {
         }
         let session = StoredSession {
             server_name: server_name.ok_or_else(|| bad("no server_name"))?,
+            version,
             cipher_suite: cipher_suite.ok_or_else(|| bad("no cipher_suite"))?,
             session_id,
             master_secret: master_secret.ok_or_else(|| bad("no master_secret"))?,
@@ -148,6 +163,7 @@ mod tests {
     fn text_round_trip_and_errors() {
         let s = StoredSession {
             server_name: "localhost".into(),
+            version: ProtocolVersion::TLS10,
             cipher_suite: CipherSuite(0xc02f),
             session_id: Bytes(vec![1; 32]),
             master_secret: [7; 48],
@@ -163,5 +179,16 @@ mod tests {
             .to_string()
             .contains("48 bytes"));
         assert!(StoredSession::from_text("server_name=x\n").is_err());
+        // A file without a version line was written when sessions were TLS 1.2 only.
+        let old = s.to_text().replace("version=0301\n", "");
+        assert_eq!(
+            StoredSession::from_text(&old).unwrap().version,
+            ProtocolVersion::TLS12
+        );
+        let odd = s.to_text().replace("version=0301", "version=0304");
+        assert!(StoredSession::from_text(&odd)
+            .unwrap_err()
+            .to_string()
+            .contains("version"));
     }
 }

@@ -192,6 +192,21 @@ pub struct KeyBlock {
     pub server_write_iv: Bytes,
 }
 
+impl KeyBlock {
+    /// The six parts in the key block's order, each with its name in RFC
+    /// 5246 §6.3.
+    pub fn named_parts(&self) -> [(&'static str, &Bytes); 6] {
+        [
+            ("client_write_MAC_key", &self.client_write_mac_key),
+            ("server_write_MAC_key", &self.server_write_mac_key),
+            ("client_write_key", &self.client_write_key),
+            ("server_write_key", &self.server_write_key),
+            ("client_write_IV", &self.client_write_iv),
+            ("server_write_IV", &self.server_write_iv),
+        ]
+    }
+}
+
 /// One deliberate mistake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]

@@ -526,6 +526,14 @@ struct Side {
     /// since ChangeCipherSpec, with its record number: the links of the IV
     /// chain (RFC 2246 §6.2.3.2), for the explainer's "wrong IV chain".
     last_blocks: Vec<(usize, [u8; 16])>,
+    /// The plaintext length of the previous record when it was application
+    /// data (`None` after any other record): a split shows as a 1-byte or
+    /// empty record followed at once by more data.
+    last_application_data: Option<usize>,
+    /// Writes split 1/n-1: a 1-byte application data record, then more.
+    split_one_n_minus_one: u64,
+    /// Writes preceded by an empty application data record (0/n split).
+    split_empty_first: u64,
 }
 
 struct Analyzer<'s, 'o> {
@@ -722,7 +730,7 @@ impl Analyzer<'_, '_> {
         matches!(
             self.version,
             ProtocolVersion::SSL3 | ProtocolVersion::TLS10 | ProtocolVersion::TLS11
-        ) && self.suite.is_some_and(|s| !s.is_aead())
+        ) && self.suite.is_some_and(|s| s.cipher.block_len() > 0)
     }
 
     /// For record `index` from `dir`: the last ciphertext block of the
@@ -827,6 +835,11 @@ impl Analyzer<'_, '_> {
             return;
         }
         let seq = layer.seq;
+        // RC4: where the sender's key stream stood before this record.
+        let stream_position = match &layer.protection {
+            Protection::Legacy(l) => l.stream_position(),
+            _ => 0,
+        };
         let mut payload = wire_payload.to_vec();
         let opened = {
             let mut trace = AsClientTrace {
@@ -840,7 +853,16 @@ impl Analyzer<'_, '_> {
         self.sides[di].layer = Some(layer);
         let (previous_last_block, other_ivs) = self.iv_chain_context(cut.dir, rref.index);
         if protected && self.chains_ivs() {
-            if let Some(last) = wire_payload.last_chunk::<16>() {
+            // With encrypt-then-MAC (RFC 7366 §3) the MAC follows the
+            // ciphertext in the clear: the chain's link is the last
+            // ciphertext block before it. (An 8-byte cipher's link is the
+            // tail of these 16 bytes.)
+            let mac_len = match self.suite {
+                Some(s) if self.report.encrypt_then_mac => s.mac.len(),
+                _ => 0,
+            };
+            let ciphertext = &wire_payload[..wire_payload.len().saturating_sub(mac_len)];
+            if let Some(last) = ciphertext.last_chunk::<16>() {
                 self.sides[di].last_blocks.push((rref.index, *last));
             }
         }
@@ -860,6 +882,7 @@ impl Analyzer<'_, '_> {
             failed.previous_records_ok = verified_before;
             failed.previous_last_block = previous_last_block;
             failed.other_ivs = other_ivs;
+            failed.stream_position = stream_position;
             let explanation = explain::explain_record(&secrets, &failed);
             let context = if explanation.is_certain() {
                 vec![]
@@ -888,6 +911,9 @@ impl Analyzer<'_, '_> {
         if protected {
             self.report.verified[di] += 1;
             self.sides[di].verified_since_ccs += 1;
+        }
+        if cut.header.content_type != ContentType::APPLICATION_DATA {
+            self.sides[di].last_application_data = None;
         }
         match cut.header.content_type {
             ContentType::CHANGE_CIPHER_SPEC => self.change_cipher_spec(rref, &payload),
@@ -918,6 +944,13 @@ impl Analyzer<'_, '_> {
                 }
             }
             ContentType::APPLICATION_DATA => {
+                let side = &mut self.sides[di];
+                match (side.last_application_data, payload.is_empty()) {
+                    (Some(1), false) => side.split_one_n_minus_one += 1,
+                    (Some(0), false) => side.split_empty_first += 1,
+                    _ => {}
+                }
+                side.last_application_data = Some(payload.len());
                 self.report.application_data[di] += payload.len() as u64;
                 self.tap.on_event(&Event::ApplicationData {
                     direction: cut.dir,
@@ -1094,19 +1127,24 @@ impl Analyzer<'_, '_> {
             });
             return false;
         }
-        let Some(suite) = suites::lookup(sh.cipher_suite) else {
+        // Old captures often carry RC4, DES, 3DES and NULL suites: the
+        // analysis-only rows open them (the client never offers them).
+        let Some(suite) = suites::lookup_for_analysis(sh.cipher_suite) else {
             let name = sh.cipher_suite.name().unwrap_or("an unknown suite");
-            // Old captures often carry suites of ciphers this build does
-            // not implement (3DES, RC4, DES, export grades): named, not guessed.
+            // What is left (export grades, IDEA, Camellia, SEED, PSK, anonymous
+            // key exchange): named, not guessed.
             let why = format!(
-                "{name} ({}) is not in this build's suite table (`tlslab suites`: AES-CBC with SHA-1, SHA-256 \
-                 or SHA-384, AES-GCM and ChaCha20-Poly1305); its records cannot be opened",
+                "{name} ({}) is not in this build's suite tables (`tlslab suites`: AES-CBC with SHA-1, SHA-256 \
+                 or SHA-384, AES-GCM and ChaCha20-Poly1305; for captures also RC4, DES, 3DES and NULL with MD5 or SHA-1); \
+                 its records cannot be opened",
                 sh.cipher_suite
             );
             self.report.skipped = Some(why);
             return false;
         };
-        if version == ProtocolVersion::SSL3 && (suite.is_aead() || suite.mac != MacAlgorithm::HmacSha1) {
+        if version == ProtocolVersion::SSL3
+            && (suite.is_aead() || !matches!(suite.mac, MacAlgorithm::HmacSha1 | MacAlgorithm::HmacMd5))
+        {
             self.report.skipped = Some(format!(
                 "SSLv3 (0x0300) connection with {}, a suite SSL 3.0 cannot have (it has no AEAD ciphers and no SHA-256/SHA-384 MACs)",
                 suite.name()
@@ -1125,7 +1163,7 @@ impl Analyzer<'_, '_> {
         }
         if suites::is_legacy(version) && !suite.allowed_in(version) {
             self.report.skipped = Some(format!(
-                "{} connection with {}, a suite that version cannot have (only the CBC suites with SHA-1 exist before TLS 1.2)",
+                "{} connection with {}, a suite that version cannot have (only the CBC and stream suites with MD5 or SHA-1 exist before TLS 1.2)",
                 version_name(version),
                 suite.name()
             ));
@@ -1461,8 +1499,47 @@ impl Analyzer<'_, '_> {
                     self.report.notes.push(format!("keys: {why}"));
                 }
             }
+            self.split_notes();
         }
         self.report
+    }
+
+    /// SSL 3.0 and TLS 1.0 with CBC: the IV of a record is the last block of
+    /// the one before, on the wire before the sender chose the next
+    /// plaintext, which BEAST exploited. Senders defend by making the first
+    /// record of each write unpredictable: 1/n-1 (its first byte alone, as
+    /// browsers did) or 0/n (an empty record first, as OpenSSL does).
+    fn split_notes(&mut self) {
+        let chained = matches!(self.version, ProtocolVersion::SSL3 | ProtocolVersion::TLS10)
+            && self.suite.is_some_and(|s| !s.is_aead());
+        if !chained {
+            return;
+        }
+        for (side, dir) in self
+            .sides
+            .iter()
+            .zip([Direction::ClientToServer, Direction::ServerToClient])
+        {
+            let times = |n: u64| {
+                if n == 1 {
+                    "1 write".to_string()
+                } else {
+                    format!("{n} writes")
+                }
+            };
+            if side.split_one_n_minus_one > 0 {
+                self.report.notes.push(format!(
+                    "{dir}: {} split 1/n-1 (the first byte alone in a record): the BEAST countermeasure",
+                    times(side.split_one_n_minus_one)
+                ));
+            }
+            if side.split_empty_first > 0 {
+                self.report.notes.push(format!(
+                    "{dir}: {} after an empty application data record (0/n split): the BEAST countermeasure",
+                    times(side.split_empty_first)
+                ));
+            }
+        }
     }
 }
 

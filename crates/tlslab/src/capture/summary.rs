@@ -71,12 +71,15 @@ impl ConnectionReport {
         for (i, d) in ["client->server", "server->client"].iter().enumerate() {
             let _ = writeln!(
                 s,
-                "   {d}: {} records, {} protected, {} verified, {} not decrypted; {} bytes of application data; Finished {}",
+                "   {d}: {} records, {} protected, {} verified, {} not decrypted; {} of application data; Finished {}",
                 self.records[i],
                 self.protected[i],
                 self.verified[i],
                 self.undecrypted[i],
-                self.application_data[i],
+                match self.application_data[i] {
+                    1 => "1 byte".to_string(),
+                    n => format!("{n} bytes"),
+                },
                 match self.finished_ok[i] {
                     Some(true) => "verified",
                     Some(false) => "MISMATCH",

@@ -55,16 +55,32 @@ pub fn compute_key_block(
         hooks,
     );
 
-    // The six parts, in the order the RFC lists them. `key_block_len_for()` is
-    // exactly the sum of these lengths, so the splits cannot run short.
-    let rest = &key_block[..];
+    // `key_block_len_for()` is exactly the sum of the six parts' lengths, so
+    // the split cannot run short.
+    split_key_block(&key_block, mac_key_length, enc_key_length, fixed_iv_length, hooks)
+}
+
+/// Cuts a key block into its six parts, in the order the RFC lists them
+/// (the same for SSL 3.0, [RFC 6101 §6.2.2]), and emits [`Event::KeyBlock`]
+/// with them. `key_block` is exactly `2 * (mac_key_length + enc_key_length
+/// + fixed_iv_length)` bytes long.
+///
+/// [RFC 6101 §6.2.2]: https://www.rfc-editor.org/rfc/rfc6101#section-6.2.2
+pub(crate) fn split_key_block(
+    key_block: &[u8],
+    mac_key_length: usize,
+    enc_key_length: usize,
+    fixed_iv_length: usize,
+    hooks: &mut Hooks<'_>,
+) -> KeyBlock {
+    let rest = key_block;
     let (client_write_mac_key, rest) = rest.split_at(mac_key_length);
     let (server_write_mac_key, rest) = rest.split_at(mac_key_length);
     let (client_write_key, rest) = rest.split_at(enc_key_length);
     let (server_write_key, rest) = rest.split_at(enc_key_length);
     let (client_write_iv, rest) = rest.split_at(fixed_iv_length);
     let (server_write_iv, rest) = rest.split_at(fixed_iv_length);
-    debug_assert!(rest.is_empty(), "key_block_len_for() disagrees with the split");
+    debug_assert!(rest.is_empty(), "the key block is longer than its six parts");
 
     let split = KeyBlock {
         client_write_mac_key: Bytes::from_slice(client_write_mac_key),

@@ -298,22 +298,11 @@ mod tests {
     /// -derive` computes (66 bytes, RFC 8422 §5.10).
     #[test]
     fn p521_agrees_with_openssl() {
-        use crate::crypto::test_util::openssl;
+        use crate::crypto::test_util::{openssl, openssl_ec_key};
         let dir = std::env::temp_dir().join(format!("tlslab-kx-p521-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         for name in ["ours", "peer"] {
-            openssl(
-                &dir,
-                &[
-                    "genpkey",
-                    "-algorithm",
-                    "EC",
-                    "-pkeyopt",
-                    "ec_paramgen_curve:P-521",
-                    "-out",
-                    &format!("{name}.pem"),
-                ],
-            );
+            openssl_ec_key(&dir, "P-521", &format!("{name}.pem"));
             openssl(
                 &dir,
                 &[

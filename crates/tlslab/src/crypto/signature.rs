@@ -391,7 +391,6 @@ fn verify_p521(
     signed: &[u8],
     signature: &[u8],
 ) -> Result<(), Error> {
-    use p521::ecdsa::signature::hazmat::PrehashVerifier;
     let digest_alg = match scheme {
         SignatureScheme::ECDSA_SECP384R1_SHA384 => &ring::digest::SHA384,
         SignatureScheme::ECDSA_SECP521R1_SHA512 => &ring::digest::SHA512,
@@ -411,17 +410,53 @@ fn verify_p521(
             key.kind
         )))
     };
-    let verifying_key = p521::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key).map_err(|_| {
-        Error::certificate(
+    let digest = ring::digest::digest(digest_alg, signed);
+    verify_ecdsa_prehash(&key.kind, &key.spki_key, digest.as_ref(), signature).map_err(|f| match f {
+        EcdsaFailure::Point => Error::certificate(
             CertificateKind::Malformed,
             "the certificate's P-521 public key is not a point on the curve",
-        )
-    })?;
-    let sig = p521::ecdsa::Signature::from_der(signature).map_err(|_| bad())?;
-    let digest = ring::digest::digest(digest_alg, signed);
-    verifying_key
-        .verify_prehash(digest.as_ref(), &sig)
-        .map_err(|_| bad())
+        ),
+        EcdsaFailure::NotDer | EcdsaFailure::Check => bad(),
+    })
+}
+
+/// Where a RustCrypto ECDSA check stopped; each caller names it in its own
+/// error.
+enum EcdsaFailure {
+    /// The certificate's key is not a point on its curve (or not an EC key).
+    Point,
+    /// The signature is not a DER `Ecdsa-Sig-Value`.
+    NotDer,
+    /// The signature does not verify.
+    Check,
+}
+
+/// ECDSA with RustCrypto's P-256, P-384 and P-521, for what ring does not
+/// do (P-521, and SHA-1 prehashes): `signature` is a DER `Ecdsa-Sig-Value`
+/// (RFC 8422 §5.4) over `prehash`, the hash of the signed bytes.
+fn verify_ecdsa_prehash(
+    kind: &PublicKeyKind,
+    spki_key: &[u8],
+    prehash: &[u8],
+    signature: &[u8],
+) -> Result<(), EcdsaFailure> {
+    macro_rules! verify_on {
+        ($curve:ident) => {{
+            use $curve::ecdsa::signature::hazmat::PrehashVerifier;
+            let vk =
+                $curve::ecdsa::VerifyingKey::from_sec1_bytes(spki_key).map_err(|_| EcdsaFailure::Point)?;
+            let sig = $curve::ecdsa::Signature::from_der(signature).map_err(|_| EcdsaFailure::NotDer)?;
+            vk.verify_prehash(prehash, &sig).map_err(|_| EcdsaFailure::Check)
+        }};
+    }
+    match kind {
+        PublicKeyKind::EcP256 => verify_on!(p256),
+        PublicKeyKind::EcP384 => verify_on!(p384),
+        PublicKeyKind::EcP521 => verify_on!(p521),
+        PublicKeyKind::Rsa { .. } | PublicKeyKind::Ed25519 | PublicKeyKind::Other(_) => {
+            Err(EcdsaFailure::Point)
+        }
+    }
 }
 
 /// The signatures of TLS 1.0 and 1.1, which carry no algorithm field
@@ -490,23 +525,18 @@ fn verify_legacy_signature(
             }
             Ok(())
         }
-        (PublicKeyKind::EcP256, SignatureScheme::ECDSA_SHA1) => {
-            use p256::ecdsa::signature::hazmat::PrehashVerifier;
-            let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key)
-                .map_err(|_| bad("bad P-256 point"))?;
-            let sig =
-                p256::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
-            vk.verify_prehash(&padded(32), &sig)
-                .map_err(|_| bad("ECDSA check failed"))
-        }
-        (PublicKeyKind::EcP384, SignatureScheme::ECDSA_SHA1) => {
-            use p384::ecdsa::signature::hazmat::PrehashVerifier;
-            let vk = p384::ecdsa::VerifyingKey::from_sec1_bytes(&key.spki_key)
-                .map_err(|_| bad("bad P-384 point"))?;
-            let sig =
-                p384::ecdsa::Signature::from_der(signature).map_err(|_| bad("not a DER Ecdsa-Sig-Value"))?;
-            vk.verify_prehash(&padded(48), &sig)
-                .map_err(|_| bad("ECDSA check failed"))
+        (PublicKeyKind::EcP256 | PublicKeyKind::EcP384, SignatureScheme::ECDSA_SHA1) => {
+            let (field, bad_point) = match key.kind {
+                PublicKeyKind::EcP256 => (32, "bad P-256 point"),
+                _ => (48, "bad P-384 point"),
+            };
+            verify_ecdsa_prehash(&key.kind, &key.spki_key, &padded(field), signature).map_err(|f| {
+                bad(match f {
+                    EcdsaFailure::Point => bad_point,
+                    EcdsaFailure::NotDer => "not a DER Ecdsa-Sig-Value",
+                    EcdsaFailure::Check => "ECDSA check failed",
+                })
+            })
         }
         _ => Err(IllegalParameter::SignatureSchemeForKey {
             scheme,
@@ -580,6 +610,30 @@ mod tests {
     use crate::crypto::test_util::{openssl_sign, test_pki, unhex, vector_field, vector_record};
     use crate::wire::AlertDescription;
 
+    /// A signature that does not verify: bad signature (decrypt_error).
+    #[track_caller]
+    fn assert_bad_signature(err: &Error) {
+        assert!(
+            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
+            "{err}"
+        );
+    }
+
+    /// A scheme the key cannot sign with: the server's mistake
+    /// (illegal_parameter), not a bad signature.
+    #[track_caller]
+    fn assert_scheme_refused_for_key(err: &Error) {
+        assert!(
+            matches!(
+                err,
+                Error::Handshake(HandshakeError::IllegalParameter(
+                    IllegalParameter::SignatureSchemeForKey { .. }
+                ))
+            ),
+            "{err}"
+        );
+    }
+
     /// The ServerKeyExchange of The Illustrated TLS 1.2 Connection (record 3 of
     /// `vectors/illustrated-tls12/vector.json`, from https://tls12.xargs.org/),
     /// checked with the key of the published server certificate.
@@ -615,31 +669,17 @@ mod tests {
         let mut bad_signed = signed.clone();
         bad_signed[70] ^= 0x01;
         let err = verify_server_signature(&key, scheme, &bad_signed, signature).unwrap_err();
-        assert!(
-            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
-            "{err}"
-        );
+        assert_bad_signature(&err);
         let mut bad_sig = signature.to_vec();
         bad_sig[100] ^= 0x80;
         let err = verify_server_signature(&key, scheme, &signed, &bad_sig).unwrap_err();
-        assert!(
-            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
-            "{err}"
-        );
+        assert_bad_signature(&err);
         assert_eq!(err.alert(), Some(AlertDescription::DECRYPT_ERROR));
 
         // An ECDSA scheme with an RSA key is the server's mistake.
         let err = verify_server_signature(&key, SignatureScheme::ECDSA_SECP256R1_SHA256, &signed, signature)
             .unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Handshake(HandshakeError::IllegalParameter(
-                    IllegalParameter::SignatureSchemeForKey { .. }
-                ))
-            ),
-            "{err}"
-        );
+        assert_scheme_refused_for_key(&err);
     }
 
     /// Key kinds of the OpenSSL-made leaves; signatures made by `openssl dgst`
@@ -767,17 +807,11 @@ mod tests {
     /// scheme (0x0807, RFC 8422 §5.1.3), and under no other.
     #[test]
     fn openssl_made_ed25519_certificate_and_signature() {
-        use crate::crypto::test_util::openssl;
+        use crate::crypto::test_util::{openssl, openssl_self_signed_der};
         let dir = std::env::temp_dir().join(format!("tlslab-ed25519-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         openssl(&dir, &["genpkey", "-algorithm", "ed25519", "-out", "ed.key"]);
-        openssl(
-            &dir,
-            &[
-                "req", "-x509", "-new", "-key", "ed.key", "-subj", "/CN=test", "-days", "30", "-outform",
-                "DER", "-out", "ed.der",
-            ],
-        );
+        openssl_self_signed_der(&dir, "ed.key", "ed.der");
         let data = b"client_random + server_random + ServerECDHParams";
         std::fs::write(dir.join("data.bin"), data).unwrap();
         openssl(
@@ -796,21 +830,10 @@ mod tests {
         assert_eq!(sig.len(), 64, "RFC 8032 §5.1.6: an Ed25519 signature is 64 bytes");
         verify_server_signature(&key, SignatureScheme::ED25519, data, &sig).unwrap();
         let err = verify_server_signature(&key, SignatureScheme::ED25519, b"other data", &sig).unwrap_err();
-        assert!(
-            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
-            "{err}"
-        );
+        assert_bad_signature(&err);
         let err =
             verify_server_signature(&key, SignatureScheme::ECDSA_SECP256R1_SHA256, data, &sig).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Handshake(HandshakeError::IllegalParameter(
-                    IllegalParameter::SignatureSchemeForKey { .. }
-                ))
-            ),
-            "{err}"
-        );
+        assert_scheme_refused_for_key(&err);
         // Offered only on request: the default list leaves it out (and
         // ecdsa_sha1, which RFC 9155 §2 forbids offering).
         assert!(!supported_schemes().contains(&SignatureScheme::ED25519));
@@ -824,28 +847,11 @@ mod tests {
     /// and ecdsa_secp384r1_sha384; a changed byte does not.
     #[test]
     fn openssl_made_p521_certificate_and_signatures() {
-        use crate::crypto::test_util::openssl;
+        use crate::crypto::test_util::{openssl, openssl_ec_key, openssl_self_signed_der};
         let dir = std::env::temp_dir().join(format!("tlslab-p521-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        openssl(
-            &dir,
-            &[
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-521",
-                "-out",
-                "p521.key",
-            ],
-        );
-        openssl(
-            &dir,
-            &[
-                "req", "-x509", "-new", "-key", "p521.key", "-subj", "/CN=test", "-days", "30", "-outform",
-                "DER", "-out", "p521.der",
-            ],
-        );
+        openssl_ec_key(&dir, "P-521", "p521.key");
+        openssl_self_signed_der(&dir, "p521.key", "p521.der");
         let data = b"client_random + server_random + ServerECDHParams";
         std::fs::write(dir.join("data.bin"), data).unwrap();
         let sign = |digest: &str| {
@@ -882,29 +888,15 @@ mod tests {
             (SignatureScheme::ECDSA_SECP384R1_SHA384, &sig384),
         ] {
             let err = verify_server_signature(&key, scheme, b"other data", sig).unwrap_err();
-            assert!(
-                matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
-                "{err}"
-            );
+            assert_bad_signature(&err);
         }
         // The SHA-512 signature is not a SHA-384 one.
         let err = verify_server_signature(&key, SignatureScheme::ECDSA_SECP384R1_SHA384, data, &sig512)
             .unwrap_err();
-        assert!(
-            matches!(err, Error::Handshake(HandshakeError::BadSignature(_))),
-            "{err}"
-        );
+        assert_bad_signature(&err);
         let err =
             verify_server_signature(&key, SignatureScheme::RSA_PKCS1_SHA256, data, &sig512).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Handshake(HandshakeError::IllegalParameter(
-                    IllegalParameter::SignatureSchemeForKey { .. }
-                ))
-            ),
-            "{err}"
-        );
+        assert_scheme_refused_for_key(&err);
         assert!(!supported_schemes().contains(&SignatureScheme::ECDSA_SECP521R1_SHA512));
     }
 

@@ -29,7 +29,7 @@
 use md5::{Digest, Md5};
 use sha1::Sha1;
 
-use crate::bytes::Bytes;
+use crate::crypto::key_block::split_key_block;
 use crate::crypto::suites::SuiteInfo;
 use crate::observer::{Event, Hooks};
 use crate::types::KeyBlock;
@@ -182,33 +182,14 @@ pub fn compute_key_block(
         "key_block",
         hooks,
     );
-    let rest = &kb[..];
-    let (client_write_mac_key, rest) = rest.split_at(mac_len);
-    let (server_write_mac_key, rest) = rest.split_at(mac_len);
-    let (client_write_key, rest) = rest.split_at(key_len);
-    let (server_write_key, rest) = rest.split_at(key_len);
-    let (client_write_iv, server_write_iv) = rest.split_at(iv_len);
-    let split = KeyBlock {
-        client_write_mac_key: Bytes::from_slice(client_write_mac_key),
-        server_write_mac_key: Bytes::from_slice(server_write_mac_key),
-        client_write_key: Bytes::from_slice(client_write_key),
-        server_write_key: Bytes::from_slice(server_write_key),
-        client_write_iv: Bytes::from_slice(client_write_iv),
-        server_write_iv: Bytes::from_slice(server_write_iv),
-    };
-    hooks.emit(&Event::KeyBlock(&split));
-    split
+    split_key_block(&kb, mac_len, key_len, iv_len, hooks)
 }
 
 /// The IV length a block cipher takes from the SSL 3.0 (and TLS 1.0) key
-/// block: the cipher's block size, 16 for AES; 0 for AEAD suites, which
-/// SSL 3.0 does not have.
+/// block: the cipher's block size, 16 for AES, 8 for DES and 3DES; 0 for
+/// RC4 and NULL (no IV) and for AEAD suites, which SSL 3.0 does not have.
 pub fn block_iv_len(suite: &SuiteInfo) -> usize {
-    if suite.is_aead() {
-        0
-    } else {
-        16
-    }
+    suite.cipher.block_len()
 }
 
 /// The record MAC of RFC 6101 §5.2.3.1:

@@ -43,11 +43,51 @@ pub enum BulkCipher {
     Aes256Gcm,
     /// ChaCha20-Poly1305 (RFC 7905).
     Chacha20Poly1305,
+    /// RC4 with a 128-bit key, a stream cipher (RFC 2246 §6.2.3.1):
+    /// analysis of captures only, never offered (RFC 7465 prohibits it).
+    Rc4_128,
+    /// Triple DES (EDE, three 64-bit keys) in CBC mode, 8-byte blocks:
+    /// analysis of captures only (Sweet32: 64-bit blocks collide after
+    /// about 2^32 blocks).
+    TripleDesEdeCbc,
+    /// Single DES in CBC mode, 8-byte blocks, 56-bit key: analysis of
+    /// captures only (RFC 5246 Appendix C removed it).
+    DesCbc,
+    /// No encryption at all, MAC only (`TLS_RSA_WITH_NULL_*`): analysis of
+    /// captures only.
+    Null,
+}
+
+impl BulkCipher {
+    /// The cipher block size: 16 for AES-CBC, 8 for (3)DES-CBC, 0 for
+    /// stream ciphers, NULL and AEAD ciphers (no padding, no CBC IV).
+    pub fn block_len(self) -> usize {
+        match self {
+            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 16,
+            BulkCipher::TripleDesEdeCbc | BulkCipher::DesCbc => 8,
+            BulkCipher::Aes128Gcm
+            | BulkCipher::Aes256Gcm
+            | BulkCipher::Chacha20Poly1305
+            | BulkCipher::Rc4_128
+            | BulkCipher::Null => 0,
+        }
+    }
+
+    /// Whether records of this cipher are opened by the analysis-only
+    /// record path (the record layer's `legacy` module): RC4, (3)DES and NULL.
+    pub fn is_analysis_only(self) -> bool {
+        matches!(
+            self,
+            BulkCipher::Rc4_128 | BulkCipher::TripleDesEdeCbc | BulkCipher::DesCbc | BulkCipher::Null
+        )
+    }
 }
 
 /// The record MAC of a CBC suite; AEAD suites have none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MacAlgorithm {
+    /// HMAC-MD5, 16-byte tag and key (the `*_MD5` suites; captures only).
+    HmacMd5,
     /// HMAC-SHA1, 20-byte tag and key.
     HmacSha1,
     /// HMAC-SHA256, 32-byte tag and key.
@@ -63,6 +103,7 @@ impl MacAlgorithm {
     #[doc(hidden)]
     pub fn len(self) -> usize {
         match self {
+            MacAlgorithm::HmacMd5 => 16,
             MacAlgorithm::HmacSha1 => 20,
             MacAlgorithm::HmacSha256 => 32,
             MacAlgorithm::HmacSha384 => 48,
@@ -76,14 +117,15 @@ impl MacAlgorithm {
         self.len() == 0
     }
 
-    /// The ring HMAC algorithm, `None` for AEAD suites.
+    /// The ring HMAC algorithm, `None` for AEAD suites and for HMAC-MD5
+    /// (ring has no MD5; the analysis-only record path computes it).
     #[doc(hidden)]
     pub fn hmac(self) -> Option<ring::hmac::Algorithm> {
         match self {
             MacAlgorithm::HmacSha1 => Some(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY),
             MacAlgorithm::HmacSha256 => Some(ring::hmac::HMAC_SHA256),
             MacAlgorithm::HmacSha384 => Some(ring::hmac::HMAC_SHA384),
-            MacAlgorithm::Aead => None,
+            MacAlgorithm::HmacMd5 | MacAlgorithm::Aead => None,
         }
     }
 }
@@ -114,8 +156,12 @@ impl SuiteInfo {
     #[doc(hidden)]
     pub fn enc_key_len(&self) -> usize {
         match self.cipher {
-            BulkCipher::Aes128Cbc | BulkCipher::Aes128Gcm => 16,
+            BulkCipher::Aes128Cbc | BulkCipher::Aes128Gcm | BulkCipher::Rc4_128 => 16,
             BulkCipher::Aes256Cbc | BulkCipher::Aes256Gcm | BulkCipher::Chacha20Poly1305 => 32,
+            // RFC 2246 Appendix C: DES_EDE_CBC 24, DES_CBC 8, NULL 0.
+            BulkCipher::TripleDesEdeCbc => 24,
+            BulkCipher::DesCbc => 8,
+            BulkCipher::Null => 0,
         }
     }
     /// `fixed_iv_length`: the IV bytes taken from the key block. Zero for
@@ -124,7 +170,12 @@ impl SuiteInfo {
     #[doc(hidden)]
     pub fn fixed_iv_len(&self) -> usize {
         match self.cipher {
-            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 0,
+            BulkCipher::Aes128Cbc
+            | BulkCipher::Aes256Cbc
+            | BulkCipher::TripleDesEdeCbc
+            | BulkCipher::DesCbc
+            | BulkCipher::Rc4_128
+            | BulkCipher::Null => 0,
             BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => 4,
             BulkCipher::Chacha20Poly1305 => 12,
         }
@@ -133,8 +184,9 @@ impl SuiteInfo {
     pub(crate) fn record_iv_len(&self) -> usize {
         match self.cipher {
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => 16,
+            BulkCipher::TripleDesEdeCbc | BulkCipher::DesCbc => 8,
             BulkCipher::Aes128Gcm | BulkCipher::Aes256Gcm => 8,
-            BulkCipher::Chacha20Poly1305 => 0,
+            BulkCipher::Chacha20Poly1305 | BulkCipher::Rc4_128 | BulkCipher::Null => 0,
         }
     }
     /// Whether the suite uses an AEAD cipher.
@@ -164,8 +216,8 @@ impl SuiteInfo {
     /// [RFC 2246 §6.3]: https://www.rfc-editor.org/rfc/rfc2246#section-6.3
     #[doc(hidden)]
     pub fn fixed_iv_len_for(&self, version: ProtocolVersion) -> usize {
-        match self.cipher {
-            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc if version.0 <= ProtocolVersion::TLS10.0 => 16,
+        match self.cipher.block_len() {
+            n if n > 0 && version.0 <= ProtocolVersion::TLS10.0 => n,
             _ => self.fixed_iv_len(),
         }
     }
@@ -174,8 +226,8 @@ impl SuiteInfo {
     /// implicit), otherwise as in TLS 1.2.
     #[doc(hidden)]
     pub fn record_iv_len_for(&self, version: ProtocolVersion) -> usize {
-        match self.cipher {
-            BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc if version.0 <= ProtocolVersion::TLS10.0 => 0,
+        match self.cipher.block_len() {
+            n if n > 0 && version.0 <= ProtocolVersion::TLS10.0 => 0,
             _ => self.record_iv_len(),
         }
     }
@@ -191,8 +243,9 @@ impl SuiteInfo {
     /// neither AEAD ciphers nor the SHA-256/SHA-384 MACs and PRFs, which
     /// arrived with TLS 1.2 (RFC 5246 §1.2, RFC 5288, RFC 5289 §3): below
     /// TLS 1.2 only the CBC suites with HMAC-SHA1 remain.
+    /// (The analysis-only rows with HMAC-MD5 existed then too.)
     pub fn allowed_in(&self, version: ProtocolVersion) -> bool {
-        !is_legacy(version) || self.mac == MacAlgorithm::HmacSha1
+        !is_legacy(version) || matches!(self.mac, MacAlgorithm::HmacSha1 | MacAlgorithm::HmacMd5)
     }
 }
 
@@ -252,6 +305,34 @@ pub static ALL_SUITES: &[SuiteInfo] = &[
     suite!(TLS_RSA_WITH_AES_256_CBC_SHA, "AES256-SHA", Rsa, Aes256Cbc, HmacSha1, Sha256),
 ];
 
+/// Suites that old captures carry and that `tlslab explain` opens, but that
+/// this client never offers and `--cipher` does not accept: RC4 (RFC 7465
+/// prohibits it), single and triple DES (64-bit blocks: Sweet32; single DES
+/// keys are searchable), and NULL encryption. Key and IV lengths from RFC
+/// 2246 Appendix C; the `*_SHA` rows' PRF column is TLS 1.2's default
+/// (RFC 5246 §5), used only if a TLS 1.2 capture carries one of them.
+#[rustfmt::skip]
+pub static ANALYSIS_ONLY_SUITES: &[SuiteInfo] = &[
+    suite!(TLS_RSA_WITH_NULL_MD5, "NULL-MD5", Rsa, Null, HmacMd5, Sha256),
+    suite!(TLS_RSA_WITH_NULL_SHA, "NULL-SHA", Rsa, Null, HmacSha1, Sha256),
+    suite!(TLS_RSA_WITH_RC4_128_MD5, "RC4-MD5", Rsa, Rc4_128, HmacMd5, Sha256),
+    suite!(TLS_RSA_WITH_RC4_128_SHA, "RC4-SHA", Rsa, Rc4_128, HmacSha1, Sha256),
+    suite!(TLS_RSA_WITH_DES_CBC_SHA, "DES-CBC-SHA", Rsa, DesCbc, HmacSha1, Sha256),
+    suite!(TLS_RSA_WITH_3DES_EDE_CBC_SHA, "DES-CBC3-SHA", Rsa, TripleDesEdeCbc, HmacSha1, Sha256),
+    suite!(TLS_DHE_RSA_WITH_DES_CBC_SHA, "EDH-RSA-DES-CBC-SHA", DheRsa, DesCbc, HmacSha1, Sha256),
+    suite!(TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA, "DHE-RSA-DES-CBC3-SHA", DheRsa, TripleDesEdeCbc, HmacSha1, Sha256),
+    suite!(TLS_ECDHE_ECDSA_WITH_RC4_128_SHA, "ECDHE-ECDSA-RC4-SHA", EcdheEcdsa, Rc4_128, HmacSha1, Sha256),
+    suite!(TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-ECDSA-DES-CBC3-SHA", EcdheEcdsa, TripleDesEdeCbc, HmacSha1, Sha256),
+    suite!(TLS_ECDHE_RSA_WITH_RC4_128_SHA, "ECDHE-RSA-RC4-SHA", EcdheRsa, Rc4_128, HmacSha1, Sha256),
+    suite!(TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, "ECDHE-RSA-DES-CBC3-SHA", EcdheRsa, TripleDesEdeCbc, HmacSha1, Sha256),
+];
+
+/// The table row for a code point among every suite a capture can be
+/// analysed with: [`ALL_SUITES`], then [`ANALYSIS_ONLY_SUITES`].
+pub fn lookup_for_analysis(id: CipherSuite) -> Option<&'static SuiteInfo> {
+    lookup(id).or_else(|| ANALYSIS_ONLY_SUITES.iter().find(|s| s.id == id))
+}
+
 /// The suites a client offers by default: every row of [`ALL_SUITES`], in
 /// table order, so forward-secret ECDHE comes first and DHE, then RSA key
 /// transport (no forward secrecy), only reach servers that speak nothing
@@ -297,6 +378,14 @@ mod tests {
             "ECDHE-RSA-AES128-GCM-SHA256"
         );
         assert!(find_by_name("RC4-MD5").is_none());
+        // Analysis-only rows: never offered, never accepted by `--cipher`.
+        for s in ANALYSIS_ONLY_SUITES {
+            assert!(find_by_name(s.openssl_name).is_none(), "{}", s.openssl_name);
+            assert!(lookup(s.id).is_none());
+            assert!(!default_suites().contains(&s));
+            assert_eq!(lookup_for_analysis(s.id), Some(s));
+            assert!(s.id.name().is_some(), "{} has no IANA name", s.openssl_name);
+        }
         // RSA and DHE rows: code points and names as `openssl ciphers -V` (OpenSSL 3.0) lists them.
         for (name, id) in [
             ("AES128-SHA", 0x002f),
@@ -396,5 +485,24 @@ mod tests {
                 "AES256-SHA"
             ]
         );
+    }
+
+    /// RFC 2246 §6.3 and Appendix C: RC4_128 has a 16-byte key and no IV,
+    /// DES_EDE_CBC a 24-byte key and an 8-byte IV, DES_CBC 8 and 8, NULL
+    /// neither; MD5 MACs are 16 bytes.
+    #[test]
+    fn analysis_only_key_block_lengths_match_rfc2246_appendix_c() {
+        let len = |id: u16, v| lookup_for_analysis(CipherSuite(id)).unwrap().key_block_len_for(v);
+        // TLS_RSA_WITH_RC4_128_MD5: 2*(16+16) = 64.
+        assert_eq!(len(0x0004, ProtocolVersion::TLS10), 64);
+        // TLS_RSA_WITH_RC4_128_SHA: 2*(20+16) = 72.
+        assert_eq!(len(0x0005, ProtocolVersion::TLS10), 72);
+        // TLS_RSA_WITH_3DES_EDE_CBC_SHA: 2*(20+24+8) = 104 in TLS 1.0, 88 in 1.1.
+        assert_eq!(len(0x000a, ProtocolVersion::TLS10), 104);
+        assert_eq!(len(0x000a, ProtocolVersion::TLS11), 88);
+        // TLS_RSA_WITH_DES_CBC_SHA: 2*(20+8+8) = 72.
+        assert_eq!(len(0x0009, ProtocolVersion::TLS10), 72);
+        // TLS_RSA_WITH_NULL_SHA: 2*20 = 40.
+        assert_eq!(len(0x0002, ProtocolVersion::TLS10), 40);
     }
 }

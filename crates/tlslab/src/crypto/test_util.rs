@@ -110,6 +110,35 @@ pub fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
     out.stdout
 }
 
+/// An EC private key on `curve` (OpenSSL's name, e.g. `P-521`) made by
+/// `openssl genpkey` into `dir/out` (PEM).
+pub fn openssl_ec_key(dir: &Path, curve: &str, out: &str) {
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            &format!("ec_paramgen_curve:{curve}"),
+            "-out",
+            out,
+        ],
+    );
+}
+
+/// A self-signed certificate (`/CN=test`, 30 days) for the key `dir/key`,
+/// made by `openssl req -x509` into `dir/out` (DER).
+pub fn openssl_self_signed_der(dir: &Path, key: &str, out: &str) {
+    openssl(
+        dir,
+        &[
+            "req", "-x509", "-new", "-key", key, "-subj", "/CN=test", "-days", "30", "-outform", "DER",
+            "-out", out,
+        ],
+    );
+}
+
 /// OpenSSL's TLS 1.2 PRF (`openssl kdf … TLS1-PRF`): an independent
 /// implementation to compare against. `label_and_seed` is the PRF's label
 /// followed by its seed, as P_hash sees them.

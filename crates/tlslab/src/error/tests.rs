@@ -113,6 +113,16 @@ fn handshake_errors() {
         code(HandshakeError::ProtocolVersion(ProtocolVersion::TLS10)),
         Some(PROTOCOL_VERSION)
     );
+    // A resumption in another version than the session's: protocol_version,
+    // as OpenSSL (SSL_R_SSL_SESSION_VERSION_MISMATCH) and BoringSSL
+    // (OLD_SESSION_VERSION_NOT_RETURNED) answer it.
+    assert_eq!(
+        code(HandshakeError::ResumedWithOtherVersion {
+            session: ProtocolVersion::TLS10,
+            server: ProtocolVersion::TLS12,
+        }),
+        Some(PROTOCOL_VERSION)
+    );
     // RFC 5246 §7.2.2: decrypt_error, "A handshake cryptographic operation
     // failed, including being unable to correctly verify a signature or
     // validate a Finished message."

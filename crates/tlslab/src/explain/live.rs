@@ -32,6 +32,10 @@ pub struct Debrief {
     pub first_record_sent: Option<Vec<u8>>,
     /// Our latest protected record after the Finished: (record number, bytes as sent).
     pub last_record_sent: Option<(u64, Vec<u8>)>,
+    /// SSL 3.0 and TLS 1.0: the chained IV [`Debrief::last_record_sent`] was
+    /// sealed under (the last ciphertext block of our record before it, as
+    /// we sealed it). `None` with explicit IVs.
+    pub last_record_sent_iv: Option<[u8; 16]>,
     /// The transcript our Finished covered, and the verify_data we sent.
     pub finished_sent: Option<(Messages, Vec<u8>)>,
     /// Plaintext records the server sent before its ChangeCipherSpec.
@@ -215,7 +219,15 @@ impl FailureRecorder {
                 // The record the server complained about: our Finished, or the
                 // latest application record (its seq_num is its record number).
                 let record_sent = match (&d.last_record_sent, after_finished) {
-                    (Some((n, r)), false) => FailedRecord::from_wire(Direction::ClientToServer, *n, r),
+                    (Some((n, r)), false) => {
+                        FailedRecord::from_wire(Direction::ClientToServer, *n, r).map(|mut f| {
+                            // TLS 1.0: the record was sealed under our chain,
+                            // not the key block's IV (which only the Finished
+                            // uses): with it, a flipped bit can be proven.
+                            f.previous_last_block = d.last_record_sent_iv;
+                            f
+                        })
+                    }
                     _ => d
                         .first_record_sent
                         .as_ref()

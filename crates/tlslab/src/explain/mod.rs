@@ -282,6 +282,10 @@ pub struct FailedRecord {
     /// other direction's chain). The explainer adds the key block's write
     /// IVs and the explicit-IV reading itself.
     pub other_ivs: Vec<(String, [u8; 16])>,
+    /// RC4: how many key stream bytes the sender used under these keys
+    /// before this record (the stream runs on across records, RFC 2246
+    /// §6.2.3.1); 0 for every other cipher.
+    pub stream_position: u64,
 }
 
 impl FailedRecord {
@@ -298,6 +302,7 @@ impl FailedRecord {
             records_before_change_cipher_spec: None,
             previous_last_block: None,
             other_ivs: Vec::new(),
+            stream_position: 0,
         })
     }
 }

@@ -7,7 +7,7 @@ use super::cause::{BitPosition, Cause};
 use super::report::{Certainty, Evidence, Explanation, Finding};
 use super::{master_secret_findings, other_hash, FailedRecord, Secrets};
 use crate::crypto::key_block::KeyBlock;
-use crate::crypto::suites::{MacAlgorithm, SuiteInfo};
+use crate::crypto::suites::{BulkCipher, MacAlgorithm, SuiteInfo};
 use crate::observer::{Event, Hooks, Observer};
 use crate::record::aead::{GCM_EXPLICIT_LEN, TAG_LEN};
 use crate::record::cbc::BLOCK;
@@ -68,6 +68,8 @@ struct Trial<'k> {
     version: ProtocolVersion,
     mode: MacMode,
     layout: Layout,
+    /// RC4: the key stream bytes the sender used before this record.
+    stream_position: u64,
 }
 
 /// The key block with `keys`' write IV replaced by `iv`: how a chained
@@ -92,7 +94,11 @@ fn protection(
         encrypt_then_mac,
         chained_iv,
     };
-    match t.layout {
+    let mut p = match t.layout {
+        // SSL 3.0 with RC4 or NULL: no IV, but SSL 3.0's MAC.
+        Layout::Explicit if t.version == ProtocolVersion::SSL3 && suite.cipher.is_analysis_only() => {
+            Protection::ssl3_from_key_block(suite, t.key_block, t.keys)
+        }
         Layout::Explicit => Protection::from_key_block_with(suite, t.key_block, t.keys, options(false)),
         Layout::Chained(iv) => {
             let kb = with_write_iv(t.key_block, t.keys, &iv);
@@ -101,17 +107,39 @@ fn protection(
         Layout::Ssl3(iv) => {
             Protection::ssl3_from_key_block(suite, &with_write_iv(t.key_block, t.keys, &iv), t.keys)
         }
+    }?;
+    // RC4: the key stream continues from where the sender's previous record left it.
+    if let Protection::Legacy(l) = &mut p {
+        l.skip_key_stream(t.stream_position);
     }
+    Ok(p)
 }
 
 /// The write IV of `keys` in `kb`, if it is one cipher block (TLS 1.0 and
-/// SSL 3.0 key blocks carry them).
+/// SSL 3.0 key blocks carry them). An 8-byte (3DES, DES) IV comes back in
+/// the last 8 of the 16 bytes, zeros before it: the chain's links are the
+/// last 16 bytes of each record, whose tail is an 8-byte cipher's last
+/// block, and that record layer reads its IV from the tail.
 fn write_iv(kb: &KeyBlock, keys: Direction) -> Option<[u8; BLOCK]> {
     let iv = match keys {
         Direction::ClientToServer => &kb.client_write_iv,
         Direction::ServerToClient => &kb.server_write_iv,
     };
-    iv.0.as_slice().try_into().ok()
+    match iv.0.len() {
+        BLOCK => iv.0.as_slice().try_into().ok(),
+        8 => {
+            let mut out = [0u8; BLOCK];
+            out[8..].copy_from_slice(&iv.0);
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// The IV as the cipher uses it: the last block-size bytes.
+fn iv_hex(suite: &SuiteInfo, iv: &[u8; BLOCK]) -> String {
+    let block = suite.cipher.block_len().clamp(1, BLOCK);
+    hex::encode(&iv[BLOCK - block..])
 }
 
 /// The layout a record of `version` has under `kb` and `keys`: the chained
@@ -355,7 +383,9 @@ impl<'k> Opener<'k> {
             seq: t.seq,
             version: t.version,
             scratch: Vec::new(),
-            rebuild: (t.layout != Layout::Explicit).then_some((suite, *t)),
+            // A chained IV and an RC4 key stream both advance per record.
+            rebuild: (t.layout != Layout::Explicit || suite.cipher == BulkCipher::Rc4_128)
+                .then_some((suite, *t)),
         })
     }
 
@@ -388,13 +418,22 @@ fn impossible_length(suite: &SuiteInfo, mode: MacMode, layout: Layout, len: usiz
         return (len < explicit + TAG_LEN).then_some("shorter than the explicit nonce and the 16-byte tag");
     }
     let mac = suite.mac.len();
+    let block = suite.cipher.block_len();
+    if block == 0 {
+        // RC4 and NULL: content ‖ MAC, nothing else (RFC 2246 §6.2.3.1).
+        return (len < mac).then_some("shorter than the MAC");
+    }
     // Chained IVs (TLS 1.0, SSL 3.0) are not in the record.
-    let iv = if layout == Layout::Explicit { BLOCK } else { 0 };
+    let iv = if layout == Layout::Explicit { block } else { 0 };
     match mode {
         MacMode::MacThenEncrypt => {
-            if !len.is_multiple_of(BLOCK) {
-                Some("not a whole number of 16-byte cipher blocks")
-            } else if len < iv + (mac + 1).div_ceil(BLOCK) * BLOCK {
+            if !len.is_multiple_of(block) {
+                Some(if block == BLOCK {
+                    "not a whole number of 16-byte cipher blocks"
+                } else {
+                    "not a whole number of 8-byte cipher blocks"
+                })
+            } else if len < iv + (mac + 1).div_ceil(block) * block {
                 Some("too short for an IV, a MAC and the padding_length byte")
             } else {
                 None
@@ -402,7 +441,7 @@ fn impossible_length(suite: &SuiteInfo, mode: MacMode, layout: Layout, len: usiz
         }
         MacMode::EncryptThenMac => {
             let body = len.checked_sub(mac)?;
-            if !body.is_multiple_of(BLOCK) || body < iv + BLOCK {
+            if !body.is_multiple_of(block) || body < iv + block {
                 Some("IV ‖ ciphertext before the MAC is not whole cipher blocks")
             } else {
                 None
@@ -465,6 +504,7 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
         version: header.version,
         mode: base_mode,
         layout,
+        stream_position: record.stream_position,
     };
     let expected_outcome = run(suite, &baseline, &header, payload, true);
     n += 1;
@@ -472,7 +512,7 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
         Layout::Explicit => String::new(),
         Layout::Chained(iv) | Layout::Ssl3(iv) => format!(
             ", chained IV {} ({})",
-            hex::encode(iv),
+            iv_hex(suite, &iv),
             if record.previous_last_block.is_some() {
                 "the previous record's last ciphertext block"
             } else {
@@ -728,9 +768,31 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
 
     let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
 
-    // Every single flipped bit, restored, under the baseline: proof of corruption.
+    // RC4 and NULL: record bit i is plaintext bit i, whatever the key
+    // stream; the search below needs one decryption, not one per candidate.
+    let stream = !suite.is_aead() && suite.cipher.block_len() == 0;
     let mut flip_searched = false;
-    if !proven && payload.len() <= flip_search_limit(suite) {
+    if stream {
+        facts.push(format!(
+            "{} a bit flipped in transit flips exactly the same plaintext bit and nothing else: no padding breaks, \
+             no other byte changes, only the MAC notices",
+            if suite.cipher == BulkCipher::Null {
+                "NULL encryption sends the plaintext as it is:"
+            } else {
+                "RC4 is a stream cipher (ciphertext = plaintext ⊕ key stream):"
+            }
+        ));
+        if !proven && payload.len() <= flip_search_limit(suite) {
+            flip_searched = true;
+            if let Some(f) = stream_flip_search(suite, &baseline, &header, payload, &mut n) {
+                findings.push(f);
+            }
+        }
+    }
+    let proven = findings.iter().any(|f| f.certainty == Certainty::Proven);
+
+    // Every single flipped bit, restored, under the baseline: proof of corruption.
+    if !proven && !stream && payload.len() <= flip_search_limit(suite) {
         flip_searched = true;
         let mut opener = Opener::new(suite, &baseline);
         let mut verifies = |candidate: &[u8]| match opener.as_mut() {
@@ -824,6 +886,80 @@ pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     )
 }
 
+/// RC4 or NULL: the single-bit search without re-encrypting. A stream
+/// cipher maps record bit i onto plaintext bit i, so the record is decrypted
+/// once under the baseline's key stream, and each candidate flips one bit of
+/// the decrypted content (MAC recomputed) or of the received MAC (compared
+/// as it is). A candidate that verifies is the bit changed in transit.
+fn stream_flip_search(
+    suite: &SuiteInfo,
+    t: &Trial<'_>,
+    header: &RecordHeader,
+    payload: &[u8],
+    n: &mut usize,
+) -> Option<Finding> {
+    let Ok(Protection::Legacy(mut state)) = protection(suite, t, false) else {
+        return None;
+    };
+    let mut plain = payload.to_vec();
+    state.decrypt_stream(&mut plain);
+    let split = plain.len().checked_sub(state.mac_len())?;
+    let (content, received) = plain.split_at(split);
+    let mac = |c: &[u8]| state.mac_of(t.seq, header.content_type, t.version, c);
+    // In the MAC: the computed MAC is one bit away from the received one.
+    let computed = mac(content);
+    *n += 1;
+    let mut found = None;
+    let diff: Vec<(usize, u8)> = computed
+        .iter()
+        .zip(received)
+        .enumerate()
+        .filter(|(_, (a, b))| a != b)
+        .map(|(i, (a, b))| (i, a ^ b))
+        .collect();
+    if let [(i, x)] = diff.as_slice() {
+        if x.is_power_of_two() {
+            found = Some((
+                split + i,
+                x.trailing_zeros() as u8,
+                computed.clone(),
+                received.to_vec(),
+            ));
+        }
+    }
+    // In the content: the MAC over the content with that bit restored is the received one.
+    let mut candidate = content.to_vec();
+    'search: for byte in 0..candidate.len() {
+        if found.is_some() {
+            break;
+        }
+        for bit in 0..8u8 {
+            candidate[byte] ^= 1 << bit;
+            *n += 1;
+            if mac(&candidate) == received {
+                found = Some((byte, bit, vec![candidate[byte]], vec![content[byte]]));
+                break 'search;
+            }
+            candidate[byte] ^= 1 << bit;
+        }
+    }
+    let (byte, bit, computed, received) = found?;
+    Some(Finding::proven(
+        // BitPosition counts bits from the least significant, as the search does.
+        Cause::CorruptedInTransit {
+            bit: Some(BitPosition { byte, bit }),
+        },
+        Evidence::bytes(
+            format!(
+                "stream cipher: record byte {byte} is plaintext byte {byte}; with bit {bit} restored the MAC \
+                 verifies (computed: the value that verifies, received: what arrived, both decrypted)"
+            ),
+            &computed,
+            &received,
+        ),
+    ))
+}
+
 /// Whether a chained IV (TLS 1.0) also decides the padding: with
 /// encrypt-then-MAC the MAC does not cover the IV, and when the ciphertext
 /// is a single block, the padding sits in the block a wrong IV garbles. A
@@ -900,7 +1036,7 @@ fn iv_chain_trials<'k>(
                 ..*baseline
             },
             Cause::WrongIvChain { used: what.clone() },
-            format!("IV {} ({what})", hex::encode(iv)),
+            format!("IV {} ({what})", iv_hex(suite, &iv)),
         ));
     }
     if matches!(baseline.layout, Layout::Chained(_)) {
@@ -910,9 +1046,15 @@ fn iv_chain_trials<'k>(
                 ..*baseline
             },
             Cause::WrongIvChain {
-                used: "its first 16 bytes as an explicit IV (TLS 1.1's record format)".into(),
+                used: format!(
+                    "its first {} bytes as an explicit IV (TLS 1.1's record format)",
+                    suite.cipher.block_len()
+                ),
             },
-            "the first 16 bytes of the record as an explicit IV".into(),
+            format!(
+                "the first {} bytes of the record as an explicit IV",
+                suite.cipher.block_len()
+            ),
         ));
     }
     out

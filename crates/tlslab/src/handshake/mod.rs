@@ -380,6 +380,9 @@ impl<'o> Context<'o> {
             fragment,
         };
         let rng = &mut *self.config.rng;
+        // TLS 1.0: the IV this record is sealed under is on the wire nowhere;
+        // the explainer needs it to recompute the record the server refused.
+        let chained_iv = self.write.protection.next_chained_iv();
         self.config
             .faults
             .seal_record(&mut self.write, plaintext, mac_input, out, rng, &mut self.hooks)?;
@@ -393,6 +396,7 @@ impl<'o> Context<'o> {
             last.0 = record;
             last.1.clear();
             last.1.extend_from_slice(&out[at..]);
+            self.debrief.last_record_sent_iv = chained_iv;
         }
         Ok(())
     }

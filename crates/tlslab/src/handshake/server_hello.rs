@@ -206,7 +206,8 @@ fn check_server_version(cx: &mut Context<'_>, server_hello: &ServerHello) -> Res
 /// The server echoed our session_id: an abbreviated handshake (RFC 5246 §7.3,
 /// Figure 2) that reuses the stored master secret with the new randoms.
 ///
-/// 1. The suite must be the session's (RFC 5246 §7.4.1.3).
+/// 1. The version and the suite must be the session's (RFC 5246 §7.4.1.3,
+///    Appendix E.1).
 /// 2. The extended master secret must be used exactly when the session used it
 ///    (RFC 7627 §5.3): otherwise a session made without it could be resumed
 ///    into a connection that believes it is protected (triple handshake).
@@ -220,7 +221,16 @@ fn resume_session(
     suite: &'static SuiteInfo,
     randoms: Randoms,
 ) -> Result<State, Error> {
-    // 1.
+    // 1. A session made in TLS 1.0 resumed as TLS 1.2 (or the reverse) would
+    // run its master secret through the other version's PRF: a server that
+    // does it ignored its own session state, or someone rewrote the version.
+    let version = cx.version();
+    if version != stored.version {
+        return Err(Error::Handshake(HandshakeError::ResumedWithOtherVersion {
+            session: stored.version,
+            server: version,
+        }));
+    }
     if suite.id != stored.cipher_suite {
         return Err(IllegalParameter::ResumedWithOtherSuite {
             session: stored.cipher_suite,
@@ -250,7 +260,6 @@ fn resume_session(
     });
     // 3.
     let master_secret = stored.master_secret;
-    let version = cx.version();
     let key_block = crate::crypto::key_block::compute_key_block(
         suite,
         version,

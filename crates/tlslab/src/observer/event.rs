@@ -481,12 +481,13 @@ twin_events! {
             seq: u64,
             /// The IV this record used (secret for the first record of a
             /// direction, where it is the key block's write IV).
+            /// One cipher block: 16 bytes for AES, 8 for (3)DES.
             #[serde(serialize_with = "secret")]
-            iv: &'a [u8; 16] => Bytes,
+            iv: &'a [u8] => Bytes,
             /// The IV of the next record: this record's last ciphertext block
             /// (public: anyone on the path has it first, which is BEAST).
             #[serde(serialize_with = "hex")]
-            next_iv: &'a [u8; 16] => Bytes,
+            next_iv: &'a [u8] => Bytes,
         },
         /// A received MAC against the one we computed.
         MacCompared = "mac_compared" {

@@ -486,8 +486,8 @@ impl Serialize for Alert {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::observer::text::tests::sample_key_block;
-    use crate::observer::{PrfCall, PrfHalf};
+    use crate::observer::text::tests::{legacy_prf_halves, sample_key_block};
+    use crate::observer::PrfCall;
     use crate::types::PrfHash;
     use crate::types::StateName;
     use crate::wire::{Alert, AlertDescription, AlertLevel, Direction};
@@ -592,22 +592,7 @@ mod tests {
     fn legacy_prf_object_has_halves() {
         let a = [vec![0xa1]];
         let h = [vec![0xb1]];
-        let halves = [
-            PrfHalf {
-                hash: "P_MD5",
-                secret: &[0x01],
-                a: &a,
-                hmac_outputs: &h,
-                output: &[0x0f],
-            },
-            PrfHalf {
-                hash: "P_SHA1",
-                secret: &[0x01],
-                a: &a,
-                hmac_outputs: &h,
-                output: &[0xf0],
-            },
-        ];
+        let halves = legacy_prf_halves(&a, &h, [&[0x01], &[0x01]]);
         let e = Event::Prf(PrfCall {
             purpose: "verify_data",
             hash: PrfHash::Md5Sha1,

@@ -309,6 +309,8 @@ impl<W: Write> LadderLog<W> {
         out.into_iter().map(|l| clip(&l, w)).collect()
     }
 
+    /// One write of the lines, then a flush (as the text log does): the
+    /// ladder is complete up to the step where a handshake stopped.
     fn write_lines(&mut self, lines: &[String]) {
         if lines.is_empty() {
             return;
@@ -395,6 +397,20 @@ fn dir_index(d: crate::wire::Direction) -> usize {
     }
 }
 
+/// The two public values of a key exchange (ECDHE or DHE), under the line
+/// that names it.
+fn public_values(client_public: &[u8], server_public: &[u8], width: usize) -> Vec<String> {
+    let mut out = labelled_hex("  ", "client_public", &hex::encode(client_public), "", width);
+    out.extend(labelled_hex(
+        "  ",
+        "server_public",
+        &hex::encode(server_public),
+        "",
+        width,
+    ));
+    out
+}
+
 /// The readable lines of one derived value (empty for events the default
 /// leaves to `--trace values`).
 fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> Vec<String> {
@@ -444,20 +460,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
             server_public,
         } => {
             out.push(lab("key exchange", format!("ECDHE {group}")));
-            out.extend(labelled_hex(
-                "  ",
-                "client_public",
-                &hex::encode(client_public),
-                "",
-                w,
-            ));
-            out.extend(labelled_hex(
-                "  ",
-                "server_public",
-                &hex::encode(server_public),
-                "",
-                w,
-            ));
+            out.extend(public_values(client_public, server_public, w));
         }
         Event::DhKeyShare {
             p_bits,
@@ -470,20 +473,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
                 "key exchange",
                 format!("DHE, p of {p_bits} bits, g = {}", hex::encode(g)),
             ));
-            out.extend(labelled_hex(
-                "  ",
-                "client_public",
-                &hex::encode(client_public),
-                "",
-                w,
-            ));
-            out.extend(labelled_hex(
-                "  ",
-                "server_public",
-                &hex::encode(server_public),
-                "",
-                w,
-            ));
+            out.extend(public_values(client_public, server_public, w));
         }
         Event::DhSharedSecret {
             z,
@@ -567,14 +557,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
             out.push(format!(
                 "key_block = PRF(master_secret, \"key expansion\", server_random + client_random){len}"
             ));
-            for (name, v) in [
-                ("client_write_MAC_key", &kb.client_write_mac_key),
-                ("server_write_MAC_key", &kb.server_write_mac_key),
-                ("client_write_key", &kb.client_write_key),
-                ("server_write_key", &kb.server_write_key),
-                ("client_write_IV", &kb.client_write_iv),
-                ("server_write_IV", &kb.server_write_iv),
-            ] {
+            for (name, v) in kb.named_parts() {
                 if !v.is_empty() {
                     out.extend(labelled_hex("  ", name, &shown(v, true, redact), "", w));
                 }
@@ -723,18 +706,7 @@ fn derived_lines(d: &mut Derived, event: &Event<'_>, redact: bool, w: usize) -> 
 impl<W: Write> Observer for LadderLog<W> {
     fn on_event(&mut self, event: &Event<'_>) {
         let lines = self.lines(event);
-        if lines.is_empty() {
-            return;
-        }
-        let mut text = lines.join("\n");
-        text.push('\n');
-        let r = self
-            .out
-            .write_all(text.as_bytes())
-            .and_then(|()| self.out.flush());
-        if let Err(e) = r {
-            self.error.get_or_insert(e);
-        }
+        self.write_lines(&lines);
     }
 }
 

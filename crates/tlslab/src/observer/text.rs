@@ -507,7 +507,7 @@ fn write_event(s: &mut String, event: &Event<'_>, redact: bool) -> fmt::Result {
 pub(crate) mod tests {
     use super::*;
     use crate::bytes::Bytes;
-    use crate::observer::{PaddingView, PrfCall, RecordView};
+    use crate::observer::{PaddingView, PrfCall, PrfHalf, RecordView};
     use crate::types::KeyBlock;
     use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, ProtocolVersion};
 
@@ -543,6 +543,31 @@ pub(crate) mod tests {
             client_write_iv: Bytes(vec![]),
             server_write_iv: Bytes(vec![]),
         }
+    }
+
+    /// The two halves of a TLS 1.0/1.1 PRF call (RFC 2246 §5), one A(1)
+    /// and one HMAC output each, with the given secrets S1 and S2.
+    pub(crate) fn legacy_prf_halves<'a>(
+        a: &'a [Vec<u8>],
+        hmac_outputs: &'a [Vec<u8>],
+        [s1, s2]: [&'a [u8]; 2],
+    ) -> [PrfHalf<'a>; 2] {
+        [
+            PrfHalf {
+                hash: "P_MD5",
+                secret: s1,
+                a,
+                hmac_outputs,
+                output: &[0x0f],
+            },
+            PrfHalf {
+                hash: "P_SHA1",
+                secret: s2,
+                a,
+                hmac_outputs,
+                output: &[0xf0],
+            },
+        ]
     }
 
     #[test]
@@ -598,24 +623,8 @@ pub(crate) mod tests {
     /// TLS 1.0/1.1: each half's values under its own name, then the XOR.
     #[test]
     fn legacy_prf_line_names_both_halves() {
-        use crate::observer::PrfHalf;
         let (a, h) = ([vec![0xa1]], [vec![0xb1]]);
-        let halves = [
-            PrfHalf {
-                hash: "P_MD5",
-                secret: &[0x01],
-                a: &a,
-                hmac_outputs: &h,
-                output: &[0x0f],
-            },
-            PrfHalf {
-                hash: "P_SHA1",
-                secret: &[0x02],
-                a: &a,
-                hmac_outputs: &h,
-                output: &[0xf0],
-            },
-        ];
+        let halves = legacy_prf_halves(&a, &h, [&[0x01], &[0x02]]);
         let e = Event::Prf(PrfCall {
             purpose: "verify_data",
             hash: PrfHash::Md5Sha1,

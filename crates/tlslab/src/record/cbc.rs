@@ -351,6 +351,13 @@ impl CbcState {
         self.chained_iv.is_some()
     }
 
+    /// TLS 1.0: the IV the next record will be encrypted under (the last
+    /// ciphertext block of the previous record, or the key block's write IV
+    /// before the first). `None` with explicit IVs.
+    pub fn next_chained_iv(&self) -> Option<[u8; BLOCK]> {
+        self.chained_iv
+    }
+
     /// TLS 1.0: the next IV is the last ciphertext block of `ciphertext`
     /// (RFC 2246 §6.2.3.2), told to the observer with the IV this record used.
     fn advance_chain(&mut self, seq: u64, used: [u8; BLOCK], ciphertext: &[u8], hooks: &mut Hooks<'_>) {

@@ -463,13 +463,15 @@ impl AsRef<[u8]> for Tag {
 }
 
 impl MacKey {
-    /// The key for `alg`; `None` for [`MacAlgorithm::Aead`], which has no MAC.
+    /// The key for `alg`; `None` for [`MacAlgorithm::Aead`], which has no
+    /// MAC, and for HMAC-MD5, which only the analysis-only record path
+    /// ([`super::legacy`]) computes.
     pub fn new(alg: MacAlgorithm, key: &[u8]) -> Option<MacKey> {
         let keyed = match alg {
             MacAlgorithm::HmacSha1 => Keyed::Sha1(Pads::new(key)),
             MacAlgorithm::HmacSha256 => Keyed::Sha256(Pads::new(key)),
             MacAlgorithm::HmacSha384 => Keyed::Sha384(Pads::new(key)),
-            MacAlgorithm::Aead => return None,
+            MacAlgorithm::HmacMd5 | MacAlgorithm::Aead => return None,
         };
         Some(MacKey { alg, keyed })
     }

@@ -34,6 +34,7 @@ pub mod cbc;
 mod deframer;
 pub mod hmac;
 mod joiner;
+pub mod legacy;
 pub mod ssl3;
 pub mod verify;
 
@@ -41,6 +42,7 @@ pub use aead::AeadState;
 pub use cbc::{CbcState, PaddingFault};
 pub use deframer::Deframer;
 pub use joiner::{HandshakeJoiner, MAX_HANDSHAKE_MESSAGE};
+pub use legacy::{LegacyState, WriteKeys};
 pub use ssl3::Ssl3CbcState;
 
 use crate::crypto::key_block::KeyBlock;
@@ -105,6 +107,9 @@ pub enum Protection {
     /// SSL 3.0 block cipher: its own MAC, chained IVs, unchecked padding
     /// bytes (RFC 6101 §5.2.3.2).
     Ssl3(Ssl3CbcState),
+    /// The analysis-only suites of old captures (RC4, DES, 3DES, NULL),
+    /// under SSL 3.0 or TLS: [`legacy`].
+    Legacy(LegacyState),
 }
 
 impl std::fmt::Debug for Protection {
@@ -114,6 +119,7 @@ impl std::fmt::Debug for Protection {
             Protection::Cbc(s) => f.debug_tuple("Cbc").field(s).finish(),
             Protection::Aead(s) => f.debug_tuple("Aead").field(s).finish(),
             Protection::Ssl3(s) => f.debug_tuple("Ssl3").field(s).finish(),
+            Protection::Legacy(s) => f.debug_tuple("Legacy").field(s).finish(),
         }
     }
 }
@@ -167,18 +173,7 @@ impl Protection {
         direction: Direction,
         options: RecordOptions,
     ) -> Result<Protection, Error> {
-        let (mac_key, enc_key, iv) = match direction {
-            Direction::ClientToServer => (
-                &kb.client_write_mac_key,
-                &kb.client_write_key,
-                &kb.client_write_iv,
-            ),
-            Direction::ServerToClient => (
-                &kb.server_write_mac_key,
-                &kb.server_write_key,
-                &kb.server_write_iv,
-            ),
-        };
+        let (mac_key, enc_key, iv) = write_keys(kb, direction);
         if enc_key.len() != suite.enc_key_len() || mac_key.len() != suite.mac.len() {
             return Err(Error::Internal(format!(
                 "key block does not fit {}: enc key {} bytes (want {}), MAC key {} bytes (want {})",
@@ -190,6 +185,20 @@ impl Protection {
             )));
         }
         match suite.cipher {
+            BulkCipher::Rc4_128 | BulkCipher::TripleDesEdeCbc | BulkCipher::DesCbc | BulkCipher::Null => {
+                Ok(Protection::Legacy(LegacyState::new(
+                    direction,
+                    suite.cipher,
+                    suite.mac,
+                    false,
+                    WriteKeys {
+                        mac_write_secret: mac_key,
+                        write_key: enc_key,
+                        write_iv: iv,
+                    },
+                    options,
+                )?))
+            }
             BulkCipher::Aes128Cbc | BulkCipher::Aes256Cbc => {
                 // TLS 1.1 and 1.2 CBC ignore the key block's IVs: the IV is
                 // explicit per record. TLS 1.0 starts its IV chain there.
@@ -221,28 +230,64 @@ impl Protection {
     }
 }
 
+/// The write MAC key, key and IV of the side that writes in `direction`:
+/// the `client_write_*` parts of the key block for `ClientToServer`, the
+/// `server_write_*` parts for `ServerToClient`.
+fn write_keys(kb: &KeyBlock, direction: Direction) -> (&[u8], &[u8], &[u8]) {
+    match direction {
+        Direction::ClientToServer => (
+            &kb.client_write_mac_key,
+            &kb.client_write_key,
+            &kb.client_write_iv,
+        ),
+        Direction::ServerToClient => (
+            &kb.server_write_mac_key,
+            &kb.server_write_key,
+            &kb.server_write_iv,
+        ),
+    }
+}
+
 impl Protection {
+    /// SSL 3.0 and TLS 1.0 block ciphers: the IV the next record will be
+    /// encrypted under (RFC 2246 §6.2.3.2, RFC 6101 §5.2.3.2), which is on
+    /// the wire in no record. `None` for explicit IVs, AEAD and no
+    /// protection.
+    pub fn next_chained_iv(&self) -> Option<[u8; 16]> {
+        match self {
+            Protection::Cbc(s) => s.next_chained_iv(),
+            Protection::Ssl3(s) => Some(s.next_iv()),
+            // The analysis-only ciphers: RC4 has no IV, and an 8-byte
+            // (3)DES chain is not a 16-byte one; the client never uses them.
+            Protection::Null | Protection::Aead(_) | Protection::Legacy(_) => None,
+        }
+    }
+
     /// SSL 3.0 protection for `direction` from an SSL 3.0 key block
     /// ([`crate::crypto::ssl3::compute_key_block`]): the write MAC secret,
-    /// key and IV of that side (RFC 6101 §6.2.2). Only the AES-CBC suites
-    /// with SHA-1 exist here; anything else is [`Error::Internal`].
+    /// key and IV of that side (RFC 6101 §6.2.2): the AES-CBC suites with
+    /// SHA-1, and the analysis-only RC4, DES, 3DES and NULL suites with MD5
+    /// or SHA-1 ([`legacy`]); anything else is [`Error::Internal`].
     pub fn ssl3_from_key_block(
         suite: &SuiteInfo,
         kb: &KeyBlock,
         direction: Direction,
     ) -> Result<Protection, Error> {
-        let (mac_key, enc_key, iv) = match direction {
-            Direction::ClientToServer => (
-                &kb.client_write_mac_key,
-                &kb.client_write_key,
-                &kb.client_write_iv,
-            ),
-            Direction::ServerToClient => (
-                &kb.server_write_mac_key,
-                &kb.server_write_key,
-                &kb.server_write_iv,
-            ),
-        };
+        let (mac_key, enc_key, iv) = write_keys(kb, direction);
+        if suite.cipher.is_analysis_only() {
+            return Ok(Protection::Legacy(LegacyState::new(
+                direction,
+                suite.cipher,
+                suite.mac,
+                true,
+                WriteKeys {
+                    mac_write_secret: mac_key,
+                    write_key: enc_key,
+                    write_iv: iv,
+                },
+                RecordOptions::default(),
+            )?));
+        }
         Ok(Protection::Ssl3(Ssl3CbcState::new(
             direction,
             suite.cipher,
@@ -394,6 +439,10 @@ impl RecordLayerState {
                 s.seal(seq, typ, fragment, out, hooks);
                 Ok(())
             }
+            Protection::Legacy(s) => {
+                s.seal(seq, plaintext, out, rng, hooks);
+                Ok(())
+            }
         };
         let payload_len = out.len() - start - RecordHeader::LEN;
         let length = sealed.and_then(|()| {
@@ -471,6 +520,7 @@ impl RecordLayerState {
             Protection::Cbc(c) => c.open(seq, header, payload, hooks),
             Protection::Aead(a) => a.open(seq, header, payload, hooks),
             Protection::Ssl3(s) => s.open(seq, header, payload, hooks),
+            Protection::Legacy(s) => s.open(seq, header, payload, hooks),
         };
         if !ok {
             return Err(bad);

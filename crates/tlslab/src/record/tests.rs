@@ -601,7 +601,9 @@ fn overlong_plaintext_after_decryption_is_record_overflow() {
                     &mut Hooks::none(),
                 )
                 .unwrap(),
-            Protection::Null | Protection::Ssl3(_) => unreachable!("TLS suites only"),
+            Protection::Null | Protection::Ssl3(_) | Protection::Legacy(_) => {
+                unreachable!("AES and AEAD suites only")
+            }
         }
         let header = RecordHeader {
             content_type: ContentType::APPLICATION_DATA,

@@ -59,7 +59,7 @@ pub struct HtmlOptions {
 impl Default for HtmlOptions {
     fn default() -> HtmlOptions {
         HtmlOptions {
-            title: "TLS 1.2 connection".into(),
+            title: "TLS connection".into(),
             redact: false,
             record_limit: 200,
         }
@@ -237,14 +237,7 @@ fn collect_secrets(events: &[OwnedEvent], red: &mut Redactor) {
             | OwnedEvent::ResumptionOffered { master_secret, .. }
             | OwnedEvent::SessionResumed { master_secret, .. } => red.add(master_secret),
             OwnedEvent::KeyBlock(kb) => {
-                for part in [
-                    &kb.client_write_mac_key,
-                    &kb.server_write_mac_key,
-                    &kb.client_write_key,
-                    &kb.server_write_key,
-                    &kb.client_write_iv,
-                    &kb.server_write_iv,
-                ] {
+                for (_, part) in kb.named_parts() {
                     red.add(part);
                 }
             }
@@ -282,14 +275,14 @@ fn collect_secrets(events: &[OwnedEvent], red: &mut Redactor) {
 /// The suite, from the connection report or the ServerHello.
 fn suite_of(s: &Section<'_>) -> Option<&'static SuiteInfo> {
     if let Some(id) = s.connection.and_then(|c| c.suite) {
-        return suites::lookup(id);
+        return suites::lookup_for_analysis(id);
     }
     s.events.iter().find_map(|e| match e {
         OwnedEvent::HandshakeIn { typ, raw } if *typ == HandshakeType::SERVER_HELLO => {
             // msg_type(1) length(3) server_version(2) random(32) session_id<0..32> cipher_suite(2)
             let sid = usize::from(*raw.get(38)?);
             let id = raw.get(39 + sid..41 + sid)?;
-            suites::lookup(CipherSuite(u16::from_be_bytes([id[0], id[1]])))
+            suites::lookup_for_analysis(CipherSuite(u16::from_be_bytes([id[0], id[1]])))
         }
         _ => None,
     })

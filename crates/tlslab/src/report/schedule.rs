@@ -1,6 +1,13 @@
 //! The key schedule as a chain: pre-master secret → master secret (PRF label
 //! and seed) → key block in its six parts → for each protected record the
 //! MAC input or the nonce and additional data → MAC or tag → verdict.
+//!
+//! Before TLS 1.2 the same chain with each version's own steps: TLS 1.0 and
+//! 1.1 draw the PRF as its two halves, P_MD5 and P_SHA1, and their XOR
+//! (RFC 2246 §5); TLS 1.0 and SSL 3.0 draw the IV each record was encrypted
+//! under (the previous record's last ciphertext block, RFC 2246 §6.2.3.2);
+//! SSL 3.0 draws its own keyed-hash rounds for the master secret, the key
+//! block and the 36-byte Finished (RFC 6101 §6.1, §6.2.2, §5.6.9).
 
 use std::fmt::Write as _;
 
@@ -9,7 +16,7 @@ use super::ladder::{shown, Records};
 use super::{HtmlOptions, Section};
 use crate::crypto::suites::SuiteInfo;
 use crate::observer::{OwnedEvent, OwnedPrfCall};
-use crate::wire::Direction;
+use crate::wire::{Direction, HandshakeType, ProtocolVersion};
 
 fn step(out: &mut String, bad: bool, label: &str, rfc: &str, body: &str) {
     let _ = write!(
@@ -35,6 +42,127 @@ fn kv(rows: &[(&str, String)]) -> String {
 
 fn down(out: &mut String, text: &str) {
     let _ = write!(out, "<div class=\"down\">↓ {}</div>", esc(text));
+}
+
+/// The negotiated version: from the capture's analysis, else the
+/// ServerHello this trace recorded; TLS 1.2 when neither says.
+fn version_of(s: &Section<'_>) -> ProtocolVersion {
+    if let Some(v) = s.connection.and_then(|c| c.version) {
+        return v;
+    }
+    s.events
+        .iter()
+        .find_map(|e| match e {
+            OwnedEvent::VersionNegotiated { server_version, .. } => Some(*server_version),
+            OwnedEvent::HandshakeIn { typ, raw } if *typ == HandshakeType::SERVER_HELLO => {
+                // msg_type(1) length(3) server_version(2)
+                raw.get(4..6)
+                    .map(|v| ProtocolVersion(u16::from_be_bytes([v[0], v[1]])))
+            }
+            _ => None,
+        })
+        .unwrap_or(ProtocolVersion::TLS12)
+}
+
+/// The section of the RFC that defines `what` in `version`: SSL 3.0 (RFC
+/// 6101), TLS 1.0 (RFC 2246), TLS 1.1 (RFC 4346), TLS 1.2 (RFC 5246).
+fn rfc(version: ProtocolVersion, what: &str) -> String {
+    let (ssl3, tls10, tls11, tls12) = match what {
+        "master_secret" => ("RFC 6101 §6.1", "RFC 2246 §8.1", "RFC 4346 §8.1", "RFC 5246 §8.1"),
+        "key_block" => (
+            "RFC 6101 §6.2.2",
+            "RFC 2246 §6.3",
+            "RFC 4346 §6.3",
+            "RFC 5246 §6.3",
+        ),
+        "record" => (
+            "RFC 6101 §5.2.3",
+            "RFC 2246 §6.2.3",
+            "RFC 4346 §6.2.3",
+            "RFC 5246 §6.2.3",
+        ),
+        "finished" => (
+            "RFC 6101 §5.6.9",
+            "RFC 2246 §7.4.9",
+            "RFC 4346 §7.4.9",
+            "RFC 5246 §7.4.9",
+        ),
+        _ => ("RFC 6101", "RFC 2246", "RFC 4346", "RFC 5246"),
+    };
+    match version {
+        ProtocolVersion::SSL3 => ssl3,
+        ProtocolVersion::TLS10 => tls10,
+        ProtocolVersion::TLS11 => tls11,
+        _ => tls12,
+    }
+    .to_string()
+}
+
+/// The key block split into its six parts, from the `key_block` event.
+fn key_block_parts(ev: &[OwnedEvent], red: &Redactor, version: ProtocolVersion) -> String {
+    let mut body = String::new();
+    if let Some(OwnedEvent::KeyBlock(kb)) = ev.iter().find(|e| matches!(e, OwnedEvent::KeyBlock(_))) {
+        let parts = [
+            ("client_write_MAC_key", &kb.client_write_mac_key),
+            ("server_write_MAC_key", &kb.server_write_mac_key),
+            ("client_write_key", &kb.client_write_key),
+            ("server_write_key", &kb.server_write_key),
+            ("client_write_IV", &kb.client_write_iv),
+            ("server_write_IV", &kb.server_write_iv),
+        ];
+        let _ = write!(
+            body,
+            "<p>The key block, split into its six parts ({}):</p><table class=\"kv\">",
+            esc(&rfc(version, "key_block"))
+        );
+        let mut pos = 0;
+        for (name, v) in parts {
+            let _ = write!(
+                body,
+                "<tr><th>{name} <small>[{pos}..{}]</small></th><td>{}</td></tr>",
+                pos + v.len(),
+                if v.is_empty() {
+                    "<span class=\"more\">(empty for this suite)</span>".to_owned()
+                } else {
+                    html::value(v, red, true)
+                }
+            );
+            pos += v.len();
+        }
+        body.push_str("</table>");
+    }
+    body
+}
+
+/// One SSL 3.0 expansion (RFC 6101 §6.1, §6.2.2): round i is
+/// `MD5(secret + SHA(letters(i) + secret + randoms))`, letters 'A', 'BB',
+/// 'CCC'…; the rounds' MD5 outputs, concatenated, are the result.
+fn ssl3_rounds_body(
+    inner: &[crate::bytes::Bytes],
+    outer: &[crate::bytes::Bytes],
+    output: &[u8],
+    secret: &str,
+    randoms: &str,
+    red: &Redactor,
+) -> String {
+    let mut s = String::from("<table class=\"kv\">");
+    for (i, (sha, md5)) in inner.iter().zip(outer).enumerate() {
+        let letters: String = std::iter::repeat_n(char::from(b'A' + i as u8), i + 1).collect();
+        let _ = write!(
+            s,
+            "<tr><th>round {n}</th><td><div>SHA('{letters}' + {secret} + {randoms}) = {}</div><div>MD5({secret} + SHA(…)) = {}</div></td></tr>",
+            html::value(sha, red, true),
+            html::value(md5, red, true),
+            n = i + 1
+        );
+    }
+    let _ = write!(
+        s,
+        "<tr><th>output = round 1 ‖ round 2 ‖ … ({} bytes)</th><td>{}</td></tr></table>",
+        output.len(),
+        html::value(output, red, true)
+    );
+    s
 }
 
 fn prf_body(p: &OwnedPrfCall, red: &Redactor, seed_parts: &[(&str, usize)]) -> String {
@@ -113,6 +241,7 @@ pub(super) fn draw(
 ) {
     out.push_str("<h3>The key schedule</h3><div class=\"chain\">");
     let ev = s.events;
+    let version = version_of(s);
     let mut any = false;
     // Key exchange.
     for e in ev {
@@ -260,14 +389,17 @@ pub(super) fn draw(
                 } else if ems.is_none() {
                     body.push_str("<p class=\"note\">Without the extended master secret extension: the seed is the two randoms only (RFC 5246 §8.1).</p>");
                 }
+                if !p.halves.is_empty() {
+                    body.push_str("<p class=\"note\">TLS 1.0 and 1.1 (RFC 2246 §5): the secret is split into halves S1 and S2; P_MD5 runs on S1, P_SHA1 on S2, and their outputs are XORed.</p>");
+                }
                 step(
                     out,
                     false,
                     "master_secret",
-                    if extended {
-                        "RFC 7627 §4"
+                    &if extended {
+                        "RFC 7627 §4".to_string()
                     } else {
-                        "RFC 5246 §8.1"
+                        rfc(version, "master_secret")
                     },
                     &body,
                 );
@@ -278,45 +410,78 @@ pub(super) fn draw(
                     "PRF(master_secret, \"key expansion\", ServerHello.random + ClientHello.random)",
                 );
                 let mut body = prf_body(p, red, &[("ServerHello.random", 32), ("ClientHello.random", 32)]);
-                if let Some(OwnedEvent::KeyBlock(kb)) =
-                    ev.iter().find(|e| matches!(e, OwnedEvent::KeyBlock(_)))
-                {
-                    let parts = [
-                        ("client_write_MAC_key", &kb.client_write_mac_key),
-                        ("server_write_MAC_key", &kb.server_write_mac_key),
-                        ("client_write_key", &kb.client_write_key),
-                        ("server_write_key", &kb.server_write_key),
-                        ("client_write_IV", &kb.client_write_iv),
-                        ("server_write_IV", &kb.server_write_iv),
-                    ];
-                    body.push_str(
-                        "<p>The key block, split into its six parts (RFC 5246 §6.3):</p><table class=\"kv\">",
-                    );
-                    let mut pos = 0;
-                    for (name, v) in parts {
-                        let _ = write!(
-                            body,
-                            "<tr><th>{name} <small>[{pos}..{}]</small></th><td>{}</td></tr>",
-                            pos + v.len(),
-                            if v.is_empty() {
-                                "<span class=\"more\">(empty for this suite)</span>".to_owned()
-                            } else {
-                                html::value(v, red, true)
-                            }
-                        );
-                        pos += v.len();
-                    }
-                    body.push_str("</table>");
-                }
-                step(out, false, "key_block", "RFC 5246 §6.3", &body);
+                body.push_str(&key_block_parts(ev, red, version));
+                step(out, false, "key_block", &rfc(version, "key_block"), &body);
+            }
+            _ => {}
+        }
+    }
+    // SSL 3.0: its own expansion of MD5 over SHA-1 rounds stands for the PRF.
+    for e in ev {
+        let OwnedEvent::Ssl3Hash {
+            purpose,
+            inner,
+            outer,
+            output,
+        } = e
+        else {
+            continue;
+        };
+        match *purpose {
+            "master_secret" => {
+                any = true;
+                down(
+                    out,
+                    "MD5(pre_master_secret + SHA('A' + pre_master_secret + ClientHello.random + ServerHello.random)) ‖ … 'BB' … 'CCC'",
+                );
+                let mut body = ssl3_rounds_body(
+                    inner,
+                    outer,
+                    output,
+                    "pre_master_secret",
+                    "ClientHello.random + ServerHello.random",
+                    red,
+                );
+                body.push_str("<p class=\"note\">SSL 3.0 has no PRF: three rounds of MD5 over SHA-1, each salted with one more letter, make the 48 bytes.</p>");
+                step(
+                    out,
+                    false,
+                    "master_secret (SSL 3.0)",
+                    &rfc(version, "master_secret"),
+                    &body,
+                );
+            }
+            "key_block" => {
+                any = true;
+                down(
+                    out,
+                    "MD5(master_secret + SHA('A' + master_secret + ServerHello.random + ClientHello.random)) ‖ …",
+                );
+                let mut body = ssl3_rounds_body(
+                    inner,
+                    outer,
+                    output,
+                    "master_secret",
+                    "ServerHello.random + ClientHello.random",
+                    red,
+                );
+                body.push_str(&key_block_parts(ev, red, version));
+                step(
+                    out,
+                    false,
+                    "key_block (SSL 3.0)",
+                    &rfc(version, "key_block"),
+                    &body,
+                );
             }
             _ => {}
         }
     }
     // A master secret from a key log (a capture): no PRF call derives it here.
-    let derived = ev
-        .iter()
-        .any(|e| matches!(e, OwnedEvent::Prf(p) if p.purpose.ends_with("master_secret")));
+    let derived = ev.iter().any(|e| {
+        matches!(e, OwnedEvent::Prf(p) if p.purpose.ends_with("master_secret"))
+            || matches!(e, OwnedEvent::Ssl3Hash { purpose, .. } if *purpose == "master_secret")
+    });
     if !derived {
         if let Some(OwnedEvent::MasterSecret {
             client_random,
@@ -333,7 +498,7 @@ pub(super) fn draw(
                 out,
                 false,
                 "master_secret",
-                "RFC 5246 §8.1",
+                &rfc(version, "master_secret"),
                 &kv(&[
                     ("source", esc(&red.text(&source))),
                     ("ClientHello.random", html::value(client_random, red, false)),
@@ -366,12 +531,15 @@ pub(super) fn draw(
     if !any && !ev.iter().any(|e| matches!(e, OwnedEvent::Prf(_))) {
         out.push_str("<p class=\"note\">No key schedule in this trace (no key exchange was recorded, or the keys were not available).</p>");
     }
-    records_chain(out, s, records, failing, suite, options, red);
-    finished(out, s, red);
+    records_chain(out, s, records, failing, suite, options, red, version);
+    finished(out, s, red, version);
     out.push_str("</div>");
 }
 
 /// For each protected record: MAC input or nonce and AAD, the MAC or tag, the verdict.
+/// SSL 3.0 and TLS 1.0: the IV the record was encrypted under and the one it
+/// hands to the next record.
+#[allow(clippy::too_many_arguments)]
 fn records_chain(
     out: &mut String,
     s: &Section<'_>,
@@ -380,6 +548,7 @@ fn records_chain(
     suite: Option<&SuiteInfo>,
     options: &HtmlOptions,
     red: &Redactor,
+    version: ProtocolVersion,
 ) {
     let protected: Vec<usize> = (0..records.list.len())
         .filter(|&i| records.list[i].view.protected)
@@ -433,6 +602,28 @@ fn records_chain(
                             },
                         ));
                     }
+                }
+                OwnedEvent::CbcIvChain {
+                    direction,
+                    seq: q,
+                    iv,
+                    next_iv,
+                } if *direction == d && *q == seq => {
+                    let key_block_iv = match d {
+                        Direction::ClientToServer => "client_write_IV",
+                        Direction::ServerToClient => "server_write_IV",
+                    };
+                    let _ = write!(
+                        body,
+                        "<tr><th>IV (implicit, not on the wire)</th><td>{} <small>{}</small></td></tr><tr><th>next IV = this record's last ciphertext block</th><td>{} <small>seen by anyone on the path before the next record is written (BEAST)</small></td></tr>",
+                        html::value(iv, red, seq == 0),
+                        if seq == 0 {
+                            format!("the key block's {key_block_iv}: the first record after ChangeCipherSpec")
+                        } else {
+                            format!("the last ciphertext block of this direction's record seq_num {}", seq - 1)
+                        },
+                        html::value(next_iv, red, false)
+                    );
                 }
                 OwnedEvent::CbcPadding(p) if p.direction == d && p.seq == seq => {
                     let _ = write!(
@@ -559,7 +750,7 @@ fn records_chain(
                 super::lane(d),
                 r.view.content_type
             ),
-            "RFC 5246 §6.2.3",
+            &rfc(version, "record"),
             &body,
         );
     }
@@ -571,29 +762,78 @@ fn records_chain(
     }
 }
 
-/// The Finished messages: PRF(master_secret, label, Hash(handshake_messages)).
-fn finished(out: &mut String, s: &Section<'_>, red: &Redactor) {
+/// The Finished messages: PRF(master_secret, label, Hash(handshake_messages));
+/// before TLS 1.2 the hash is MD5 ‖ SHA-1 (36 bytes); SSL 3.0's Finished is
+/// its own pair of keyed hashes (RFC 6101 §5.6.9).
+fn finished(out: &mut String, s: &Section<'_>, red: &Redactor, version: ProtocolVersion) {
+    let mut ssl3_hashes: Option<(&[crate::bytes::Bytes], &[crate::bytes::Bytes])> = None;
     for e in s.events {
-        if let OwnedEvent::FinishedVerify {
-            label,
-            handshake_hash,
-            computed,
-            received,
-        } = e
-        {
-            let bad = computed != received;
-            let body = format!(
-                "<table class=\"kv\"><tr><th>Hash(handshake_messages)</th><td>{}</td></tr></table>{}",
-                html::value(handshake_hash, red, false),
-                html::side_by_side("verify_data", computed, received, red)
-            );
-            step(
-                out,
-                bad,
-                &format!("Finished: verify_data = PRF(master_secret, \"{label}\", Hash(handshake_messages))[0..11]"),
-                "RFC 5246 §7.4.9",
-                &body,
-            );
+        match e {
+            OwnedEvent::Ssl3Hash {
+                purpose,
+                inner,
+                outer,
+                ..
+            } if purpose.ends_with("_finished") => ssl3_hashes = Some((inner, outer)),
+            OwnedEvent::FinishedVerify {
+                label,
+                handshake_hash,
+                computed,
+                received,
+            } => {
+                let bad = computed != received;
+                if version == ProtocolVersion::SSL3 {
+                    let sender = if label.starts_with("client") {
+                        "CLNT"
+                    } else {
+                        "SRVR"
+                    };
+                    let mut body = String::from("<table class=\"kv\">");
+                    if let Some((inner, outer)) = ssl3_hashes.take() {
+                        for ((hash, i), o) in ["MD5", "SHA"].iter().zip(inner).zip(outer) {
+                            let _ = write!(
+                                body,
+                                "<tr><th>{hash}(handshake_messages + \"{sender}\" + master_secret + pad1)</th><td>{}</td></tr><tr><th>{hash}(master_secret + pad2 + inner {hash})</th><td>{}</td></tr>",
+                                html::value(i, red, true),
+                                html::value(o, red, false)
+                            );
+                        }
+                    }
+                    body.push_str("</table>");
+                    body.push_str(&html::side_by_side(
+                        "Finished = md5_hash ‖ sha_hash (36 bytes)",
+                        computed,
+                        received,
+                        red,
+                    ));
+                    step(
+                        out,
+                        bad,
+                        &format!("Finished ({label}, SSL 3.0): md5_hash ‖ sha_hash, Sender \"{sender}\""),
+                        &rfc(version, "finished"),
+                        &body,
+                    );
+                    continue;
+                }
+                let hash_name = if version.0 < ProtocolVersion::TLS12.0 {
+                    "MD5(handshake_messages) ‖ SHA-1(handshake_messages)"
+                } else {
+                    "Hash(handshake_messages)"
+                };
+                let body = format!(
+                    "<table class=\"kv\"><tr><th>{hash_name}</th><td>{}</td></tr></table>{}",
+                    html::value(handshake_hash, red, false),
+                    html::side_by_side("verify_data", computed, received, red)
+                );
+                step(
+                    out,
+                    bad,
+                    &format!("Finished: verify_data = PRF(master_secret, \"{label}\", {hash_name})[0..11]"),
+                    &rfc(version, "finished"),
+                    &body,
+                );
+            }
+            _ => {}
         }
     }
 }

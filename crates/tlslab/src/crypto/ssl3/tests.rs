@@ -133,17 +133,11 @@ fn master_secret_key_block_mac_and_finished_match_rfc_text_and_tlslite() {
 
     let suite = find_by_name("AES128-SHA").unwrap();
     let kb = compute_key_block(suite, &ms, &cr, &sr, &mut hooks);
-    let joined: Vec<u8> = [
-        &kb.client_write_mac_key,
-        &kb.server_write_mac_key,
-        &kb.client_write_key,
-        &kb.server_write_key,
-        &kb.client_write_iv,
-        &kb.server_write_iv,
-    ]
-    .iter()
-    .flat_map(|b| b.0.iter().copied())
-    .collect();
+    let joined: Vec<u8> = kb
+        .named_parts()
+        .iter()
+        .flat_map(|(_, b)| b.0.iter().copied())
+        .collect();
     assert_eq!(joined, want["rfc key_block"], "key_block");
     assert_eq!(kb.client_write_iv.0.len(), 16);
 
