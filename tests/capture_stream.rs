@@ -131,7 +131,7 @@ fn same_report(bytes: &[u8], what: &str) {
 fn to_pcapng(pcap: &[u8]) -> Vec<u8> {
     let block = |typ: u32, body: &[u8]| {
         let mut body = body.to_vec();
-        while body.len() % 4 != 0 {
+        while !body.len().is_multiple_of(4) {
             body.push(0);
         }
         let total = (body.len() + 12) as u32;

@@ -3,8 +3,10 @@
 //!
 //! A truncated or hostile file ends with a named error ([`CaptureError`],
 //! with the byte offset of the structure that broke off) and the packets read
-//! up to that point, never a panic or a huge allocation. Packets borrow from
-//! the file's bytes.
+//! up to that point, never a panic or a huge allocation. [`read_capture`]
+//! reads a file held in memory (its packets borrow from the bytes);
+//! [`CaptureReader`] reads from any [`Read`], one packet at a time, with the
+//! same parser and the same errors.
 //!
 //! [draft-ietf-opsawg-pcap]: https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcap/
 //! [draft-ietf-opsawg-pcapng]: https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcapng/
@@ -411,7 +413,7 @@ const MAX_STRUCTURE: usize = MAX_PACKET + (64 << 10);
 
 /// Reads a pcap or pcapng file from any [`Read`] (a file, standard input),
 /// one packet at a time, holding one structure of the file and a read-ahead
-/// of [`READ_CHUNK`] bytes: the memory does not grow with the capture. It
+/// of 256 KiB: the memory does not grow with the capture. It
 /// names the same errors, at the same offsets, as [`read_capture`] does on
 /// the whole file.
 pub struct CaptureReader<R> {
