@@ -18,7 +18,7 @@ use tlslab::faults::Fault;
     version,
     about = "tlslab: a glass-box TLS 1.2 client",
     long_about = "tlslab: a glass-box TLS 1.2 client (TLS 1.0 and 1.1 on request with \
-        --max-version, deprecated by RFC 8996; captures of SSL 3.0 to TLS 1.2 read by `explain`).\n\n\
+        --min-version, deprecated by RFC 8996; captures of SSL 3.0 to TLS 1.2 read by `explain`).\n\n\
         Every value RFC 5246 names (pre-master and master secret, each PRF step, the key block, \
         MAC input, padding, AEAD nonce, transcript hash, verify_data) can be traced; when a \
         connection fails, tlslab recomputes the failed record or Finished under alternative \
