@@ -38,8 +38,8 @@ use aes::{Aes128, Aes256};
 
 use super::hmac::{MacKey, MacStream, Tag};
 use super::verify::{
-    etm_padding_constant_time, explain, explain_etm, explain_etm_padding, verify_constant_time,
-    verify_etm_mac_constant_time,
+    etm_padding_constant_time, explain_etm, explain_etm_padding, explain_reusing,
+    verify_constant_time_keeping_mac, verify_etm_mac_constant_time,
 };
 use super::Plaintext;
 use crate::crypto::suites::{BulkCipher, MacAlgorithm};
@@ -580,19 +580,30 @@ impl CbcState {
         let fragment = payload.get(BLOCK..).unwrap_or_default();
 
         // The verdict: only this result decides.
-        let verdict = verify_constant_time(&self.mac_key, seq, header.content_type, header.version, fragment);
+        let kept = verify_constant_time_keeping_mac(
+            &self.mac_key,
+            seq,
+            header.content_type,
+            header.version,
+            fragment,
+        );
 
-        // For the observer only, once the verdict is fixed (explain leaks timing).
+        // For the observer only, once the verdict is fixed (explain leaks
+        // timing). It shows the MAC the constant-time check computed rather
+        // than hashing the record a second time.
         if hooks.active() {
-            explain(&self.mac_key, seq, header.content_type, header.version, fragment).emit(
-                fragment,
-                self.direction,
+            explain_reusing(
+                &self.mac_key,
                 seq,
-                hooks,
-            );
+                header.content_type,
+                header.version,
+                fragment,
+                Some(&kept),
+            )
+            .emit(fragment, self.direction, seq, hooks);
         }
 
-        match verdict {
+        match kept.verdict {
             Ok(n) => {
                 payload.copy_within(BLOCK..BLOCK + n, 0);
                 payload.truncate(n);
@@ -758,7 +769,7 @@ mod tests {
                 assert_eq!(padding[0], changed.1);
                 assert!(padding[1..].iter().all(|&b| usize::from(b) == pad));
                 if !etm {
-                    let verdict = explain(&state.mac_key, 3, typ, v, plain);
+                    let verdict = super::super::verify::explain(&state.mac_key, 3, typ, v, plain);
                     assert!(!verdict.padding_ok && !verdict.ok);
                     assert_eq!(verdict.first_bad_padding_byte, Some(0));
                     // The MAC where padding_length says it is: right.

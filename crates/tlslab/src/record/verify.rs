@@ -95,11 +95,44 @@ pub fn verify_constant_time(
     version: ProtocolVersion,
     fragment: &[u8],
 ) -> Result<usize, Rejected> {
+    verify_constant_time_keeping_mac(mac_key, seq, typ, version, fragment).verdict
+}
+
+/// What [`verify_constant_time_keeping_mac`] found: the verdict, and the MAC
+/// it computed with the plaintext length it computed it over.
+pub struct KeptMac {
+    /// The verdict of [`verify_constant_time`]; only this decides.
+    pub verdict: Result<usize, Rejected>,
+    /// HMAC(MAC_write_key, seq_num ‖ type ‖ version ‖ length ‖ plaintext)
+    /// over the first `covered` bytes (secret).
+    pub computed: Tag,
+    /// The plaintext length the MAC covers: the record's when its padding
+    /// is good (secret).
+    pub covered: usize,
+}
+
+/// [`verify_constant_time`], also handing back the MAC it computed, so that
+/// the readable twin can show it ([`explain_reusing`]) instead of hashing a
+/// 16 KiB record a second time when an observer listens. Both extra values
+/// are secrets: nothing but the verdict decides anything, and only an
+/// observer (which gives up constant time anyway) looks at them.
+#[inline]
+pub fn verify_constant_time_keeping_mac(
+    mac_key: &MacKey,
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    fragment: &[u8],
+) -> KeptMac {
     let mac_len = mac_key.mac_len(); // public
     let len = fragment.len(); // public
     if len < mac_len + 1 {
         // Public: decided by lengths only.
-        return Err(Rejected);
+        return KeptMac {
+            verdict: Err(Rejected),
+            computed: Tag::EMPTY,
+            covered: 0,
+        };
     }
     // public: bytes available for padding + padding_length (at least 1).
     let avail = len - mac_len;
@@ -138,7 +171,11 @@ pub fn verify_constant_time(
     let computed = mac_key.sign_secret_length(&header, fragment, n, n_min, n_max);
 
     let good = good & ct_bytes_eq(computed.as_ref(), &received[..mac_len]);
-    verdict(good, n)
+    KeptMac {
+        verdict: verdict(good, n),
+        computed,
+        covered: n,
+    }
 }
 
 /// Copies the MAC at the secret offset `n` out of `fragment` without
@@ -312,6 +349,22 @@ pub fn explain(
     version: ProtocolVersion,
     fragment: &[u8],
 ) -> CbcVerdict {
+    explain_reusing(mac_key, seq, typ, version, fragment, None)
+}
+
+/// [`explain`], given what the constant-time check computed
+/// ([`verify_constant_time_keeping_mac`]): where the twin would compute the
+/// MAC over the same plaintext length, it shows that MAC instead of
+/// computing it again (the same HMAC over the same bytes), and still
+/// compares it with the received one in [`compare_macs`].
+pub fn explain_reusing(
+    mac_key: &MacKey,
+    seq: u64,
+    typ: ContentType,
+    version: ProtocolVersion,
+    fragment: &[u8],
+    kept: Option<&KeptMac>,
+) -> CbcVerdict {
     let mac_len = mac_key.mac_len();
     let len = fragment.len();
     let padding_length = fragment.last().copied().unwrap_or(0);
@@ -359,7 +412,12 @@ pub fn explain(
     v.received_mac = mac_start..mac_end;
 
     // 3. Recompute: HMAC(mac_key, seq_num ‖ type ‖ version ‖ length ‖ plaintext).
-    (v.pseudo_header, v.computed_mac) = mac_key.record_mac(seq, typ, version, &fragment[v.plaintext.clone()]);
+    //    The constant-time check has computed it already when it covered
+    //    the same plaintext: then only the pseudo-header is written out.
+    (v.pseudo_header, v.computed_mac) = match kept.filter(|k| k.covered == mac_start) {
+        Some(k) => (super::pseudo_header(seq, typ, version, mac_start), k.computed),
+        None => mac_key.record_mac(seq, typ, version, &fragment[v.plaintext.clone()]),
+    };
 
     // 4. Compare (with ==, which stops at the first difference: fine here, not in production).
     v.mac_ok = compare_macs(v.computed_mac.as_ref(), &fragment[v.received_mac.clone()]);
@@ -638,6 +696,11 @@ mod tests {
         if let Ok(n) = ct {
             assert_eq!(ex.plaintext, 0..n);
         }
+        // The twin shown the constant-time check's MAC says exactly what it
+        // says when it computes every value itself.
+        let kept = verify_constant_time_keeping_mac(&key.0, seq, TYP, VER, f);
+        assert_eq!(kept.verdict, ct);
+        assert_eq!(explain_reusing(&key.0, seq, TYP, VER, f, Some(&kept)), ex);
         ct
     }
 
