@@ -125,7 +125,7 @@ impl ConnectionReport {
             stream_offset: f.record.as_ref().map(|r| r.stream_offset),
             seq: f.seq,
             cause: f.cause.id(),
-            message: f.cause.to_string(),
+            message: f.message(),
             gap: match f.cause {
                 Cause::TcpGap { offset, len } => Some(GapJson {
                     gap_offset: offset,
