@@ -633,6 +633,82 @@ fn a_flipped_bit_in_an_ssl3_record_is_found() {
     assert_eq!(s["verified"][1], 4, "{s}");
 }
 
+/// One bit flipped in the last ciphertext block of the client's second
+/// application data record of the frozen SSL 3.0 capture (tlslite-ng's
+/// peers, RFC 6101): that block is also the IV of the client's next record
+/// (SSL 3.0 chains IVs, RFC 6101 §5.2.3.2), so the next record fails too.
+/// The first failure names the flipped bit; the next one is proven to fail
+/// only because of it (it verifies under the restored block), not counted
+/// as a fault of its own, and both cite RFC 6101.
+#[test]
+fn a_flip_in_the_last_block_explains_the_next_ssl3_record() {
+    let dir = Path::new(SSL3_VECTOR);
+    let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    let record = events(&lines, "record_out")
+        .filter(|r| r["content_type"] == "application_data")
+        .nth(1)
+        .map(|r| {
+            hex::decode(format!(
+                "{}{}",
+                r["header"].as_str().unwrap(),
+                r["payload"].as_str().unwrap()
+            ))
+            .unwrap()
+        })
+        .unwrap();
+    let mut file = std::fs::read(&pcap).unwrap();
+    let at = file
+        .windows(record.len())
+        .position(|w| w == record)
+        .expect("the record is in one frame");
+    // AES: the last block is the last 16 payload bytes (no encrypt-then-MAC
+    // in SSL 3.0). Byte 3 of it, bit 1.
+    let byte = record.len() - 5 - 16 + 3;
+    file[at + 5 + byte] ^= 1 << 1;
+    let damaged = std::env::temp_dir().join(format!("tlslab-ssl3-flip-last-{}.pcap", std::process::id()));
+    std::fs::write(&damaged, &file).unwrap();
+    let lines = explain_json(&damaged, &["--server-key", key], true);
+    let (code, text, err) = tlslab(&["explain", damaged.to_str().unwrap(), "--server-key", key]);
+    let _ = std::fs::remove_file(&damaged);
+    let s = summary(&lines);
+    let f = &s["first_failure"];
+    assert_eq!(f["cause"], "corrupted_in_transit", "{s}");
+    assert_eq!(f["proven"], true, "{f}");
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("bit 1 of payload byte {byte} ")),
+        "{f}"
+    );
+    assert!(
+        f["message"].as_str().unwrap().ends_with("(RFC 6101 §5.2.3.1)"),
+        "{f}"
+    );
+    let first = f["record"].as_u64().unwrap();
+    let follow = s["follow_on_failures"].as_array().unwrap();
+    assert_eq!(follow.len(), 1, "{s}");
+    let next = &follow[0];
+    assert_eq!(next["cause"], "iv_changed_by_previous_flip", "{next}");
+    assert_eq!(next["proven"], true, "{next}");
+    assert_eq!(next["direction"], "client->server", "{next}");
+    let message = next["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "record #{} fails only because its IV, the last block of record #{first}, was changed by the flip found in record #{first}",
+            next["record"].as_u64().unwrap()
+        )),
+        "{message}"
+    );
+    assert!(message.ends_with("(RFC 6101 §5.2.3.2)"), "{message}");
+    // The text report says it next to the first failure.
+    assert_eq!(code, 0, "{text}{err}");
+    assert!(text.contains("then record #"), "{text}");
+    assert!(text.contains("fails only because its IV"), "{text}");
+}
+
 /// Wireshark's `RSA` key log line (the first 8 bytes of the encrypted
 /// pre-master secret, then the pre-master secret) opens the frozen SSL 3.0
 /// capture without the server key: the master secret is tlslite-ng's.

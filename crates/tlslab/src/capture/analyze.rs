@@ -296,6 +296,16 @@ impl ConnectionReport {
         }
     }
 
+    /// The failures after the first that are proven to be only a
+    /// consequence of an earlier one (a bit flipped in the last block of a
+    /// record, which is the next record's IV under SSL 3.0 and TLS 1.0).
+    pub fn follow_on_failures(&self) -> impl Iterator<Item = &Failure> {
+        self.failures
+            .iter()
+            .skip(1)
+            .filter(|f| f.proven && matches!(f.cause, Cause::IvChangedByPreviousFlip { .. }))
+    }
+
     /// The first failure, if any.
     pub fn first_failure(&self) -> Option<&Failure> {
         self.failures.first()
