@@ -49,6 +49,91 @@ pub struct BitPosition {
     pub bit: u8,
 }
 
+/// One rule's section in each version's RFC: SSL 3.0 (RFC 6101), TLS 1.0
+/// (RFC 2246), TLS 1.1 (RFC 4346), TLS 1.2 (RFC 5246). SSL 3.0 puts the
+/// record layer in §5.2, the handshake in §5.6 and the key schedule in §6;
+/// the TLS RFCs share one outline.
+pub(super) type Sections = [&'static str; 4];
+
+/// The section of `sections` for `version` (TLS 1.2's for any other).
+pub(super) fn cite(version: ProtocolVersion, [ssl30, tls10, tls11, tls12]: Sections) -> &'static str {
+    match version {
+        ProtocolVersion::SSL3 => ssl30,
+        ProtocolVersion::TLS10 => tls10,
+        ProtocolVersion::TLS11 => tls11,
+        _ => tls12,
+    }
+}
+
+/// Record payload protection.
+pub(super) const RECORD: Sections = [
+    "RFC 6101 §5.2.3",
+    "RFC 2246 §6.2.3",
+    "RFC 4346 §6.2.3",
+    "RFC 5246 §6.2.3",
+];
+pub(super) const MAC: Sections = [
+    "RFC 6101 §5.2.3.1",
+    "RFC 2246 §6.2.3.1",
+    "RFC 4346 §6.2.3.1",
+    "RFC 5246 §6.2.3.1",
+];
+pub(super) const CBC: Sections = [
+    "RFC 6101 §5.2.3.2",
+    "RFC 2246 §6.2.3.2",
+    "RFC 4346 §6.2.3.2",
+    "RFC 5246 §6.2.3.2",
+];
+pub(super) const FRAGMENT: Sections = [
+    "RFC 6101 §5.2.1",
+    "RFC 2246 §6.2.1",
+    "RFC 4346 §6.2.1",
+    "RFC 5246 §6.2.1",
+];
+pub(super) const CONNECTION_STATE: Sections =
+    ["RFC 6101 §5.1", "RFC 2246 §6.1", "RFC 4346 §6.1", "RFC 5246 §6.1"];
+pub(super) const KEY_BLOCK: Sections = [
+    "RFC 6101 §6.2.2",
+    "RFC 2246 §6.3",
+    "RFC 4346 §6.3",
+    "RFC 5246 §6.3",
+];
+// SSL 3.0 has no PRF: its key block is the MD5/SHA-1 construction.
+pub(super) const PRF: Sections = ["RFC 6101 §6.2.2", "RFC 2246 §5", "RFC 4346 §5", "RFC 5246 §5"];
+pub(super) const MASTER_SECRET: Sections =
+    ["RFC 6101 §6.1", "RFC 2246 §8.1", "RFC 4346 §8.1", "RFC 5246 §8.1"];
+pub(super) const FINISHED: Sections = [
+    "RFC 6101 §5.6.9",
+    "RFC 2246 §7.4.9",
+    "RFC 4346 §7.4.9",
+    "RFC 5246 §7.4.9",
+];
+pub(super) const RSA_PRE_MASTER: Sections = [
+    "RFC 6101 §5.6.7.1",
+    "RFC 2246 §7.4.7.1",
+    "RFC 4346 §7.4.7.1",
+    "RFC 5246 §7.4.7.1",
+];
+pub(super) const CERTIFICATE_VERIFY: Sections = [
+    "RFC 6101 §5.6.8",
+    "RFC 2246 §7.4.8",
+    "RFC 4346 §7.4.8",
+    "RFC 5246 §7.4.8",
+];
+pub(super) const SERVER_HELLO: Sections = [
+    "RFC 6101 §5.6.1.3",
+    "RFC 2246 §7.4.1.3",
+    "RFC 4346 §7.4.1.3",
+    "RFC 5246 §7.4.1.3",
+];
+pub(super) const ALERT: Sections = ["RFC 6101 §5.4", "RFC 2246 §7.2", "RFC 4346 §7.2", "RFC 5246 §7.2"];
+pub(super) const ERROR_ALERT: Sections = [
+    "RFC 6101 §5.4.2",
+    "RFC 2246 §7.2.2",
+    "RFC 4346 §7.2.2",
+    "RFC 5246 §7.2.2",
+];
+
 /// One cause of a failed record, Finished, or peer alert.
 ///
 /// Record-level causes describe what the *sender* of the record did
@@ -296,78 +381,7 @@ impl Cause {
     /// handshake in §5.6 and the key schedule in §6; the TLS RFCs share one
     /// outline.
     pub fn rfc_in(&self, version: ProtocolVersion) -> &'static str {
-        let by_version = |[ssl30, tls10, tls11, tls12]: [&'static str; 4]| match version {
-            ProtocolVersion::SSL3 => ssl30,
-            ProtocolVersion::TLS10 => tls10,
-            ProtocolVersion::TLS11 => tls11,
-            _ => tls12,
-        };
-        const RECORD: [&str; 4] = [
-            "RFC 6101 §5.2.3",
-            "RFC 2246 §6.2.3",
-            "RFC 4346 §6.2.3",
-            "RFC 5246 §6.2.3",
-        ];
-        const MAC: [&str; 4] = [
-            "RFC 6101 §5.2.3.1",
-            "RFC 2246 §6.2.3.1",
-            "RFC 4346 §6.2.3.1",
-            "RFC 5246 §6.2.3.1",
-        ];
-        const CBC: [&str; 4] = [
-            "RFC 6101 §5.2.3.2",
-            "RFC 2246 §6.2.3.2",
-            "RFC 4346 §6.2.3.2",
-            "RFC 5246 §6.2.3.2",
-        ];
-        const FRAGMENT: [&str; 4] = [
-            "RFC 6101 §5.2.1",
-            "RFC 2246 §6.2.1",
-            "RFC 4346 §6.2.1",
-            "RFC 5246 §6.2.1",
-        ];
-        const CONNECTION_STATE: [&str; 4] =
-            ["RFC 6101 §5.1", "RFC 2246 §6.1", "RFC 4346 §6.1", "RFC 5246 §6.1"];
-        const KEY_BLOCK: [&str; 4] = [
-            "RFC 6101 §6.2.2",
-            "RFC 2246 §6.3",
-            "RFC 4346 §6.3",
-            "RFC 5246 §6.3",
-        ];
-        // SSL 3.0 has no PRF: its key block is the MD5/SHA-1 construction.
-        const PRF: [&str; 4] = ["RFC 6101 §6.2.2", "RFC 2246 §5", "RFC 4346 §5", "RFC 5246 §5"];
-        const MASTER_SECRET: [&str; 4] = ["RFC 6101 §6.1", "RFC 2246 §8.1", "RFC 4346 §8.1", "RFC 5246 §8.1"];
-        const FINISHED: [&str; 4] = [
-            "RFC 6101 §5.6.9",
-            "RFC 2246 §7.4.9",
-            "RFC 4346 §7.4.9",
-            "RFC 5246 §7.4.9",
-        ];
-        const RSA_PRE_MASTER: [&str; 4] = [
-            "RFC 6101 §5.6.7.1",
-            "RFC 2246 §7.4.7.1",
-            "RFC 4346 §7.4.7.1",
-            "RFC 5246 §7.4.7.1",
-        ];
-        const CERTIFICATE_VERIFY: [&str; 4] = [
-            "RFC 6101 §5.6.8",
-            "RFC 2246 §7.4.8",
-            "RFC 4346 §7.4.8",
-            "RFC 5246 §7.4.8",
-        ];
-        const SERVER_HELLO: [&str; 4] = [
-            "RFC 6101 §5.6.1.3",
-            "RFC 2246 §7.4.1.3",
-            "RFC 4346 §7.4.1.3",
-            "RFC 5246 §7.4.1.3",
-        ];
-        const ALERT: [&str; 4] = ["RFC 6101 §5.4", "RFC 2246 §7.2", "RFC 4346 §7.2", "RFC 5246 §7.2"];
-        const ERROR_ALERT: [&str; 4] = [
-            "RFC 6101 §5.4.2",
-            "RFC 2246 §7.2.2",
-            "RFC 4346 §7.2.2",
-            "RFC 5246 §7.2.2",
-        ];
+        let by_version = |sections| cite(version, sections);
         match self {
             Cause::NotReproduced | Cause::ImpossibleLength { .. } => by_version(RECORD),
             Cause::CorruptedInTransit { .. } | Cause::MacVersion { .. } => by_version(MAC),
