@@ -633,22 +633,20 @@ fn a_flipped_bit_in_an_ssl3_record_is_found() {
     assert_eq!(s["verified"][1], 4, "{s}");
 }
 
-/// One bit flipped in the last ciphertext block of the client's second
-/// application data record of the frozen SSL 3.0 capture (tlslite-ng's
-/// peers, RFC 6101): that block is also the IV of the client's next record
-/// (SSL 3.0 chains IVs, RFC 6101 §5.2.3.2), so the next record fails too.
-/// The first failure names the flipped bit; the next one is proven to fail
-/// only because of it (it verifies under the restored block), not counted
-/// as a fault of its own, and both cite RFC 6101.
-#[test]
-fn a_flip_in_the_last_block_explains_the_next_ssl3_record() {
-    let dir = Path::new(SSL3_VECTOR);
-    let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
-    let key = key.to_str().unwrap();
-    let lines = explain_json(&pcap, &["--server-key", key], true);
+/// `pcap` with bit 1 of byte 3 of the last ciphertext block of the
+/// client's `nth` application data record flipped (`mac_len`: the MAC bytes
+/// after the ciphertext under encrypt-then-MAC), explained with the server
+/// key: the JSON lines, the text report and the payload byte flipped.
+fn explain_flip_in_last_block(
+    pcap: &Path,
+    key: &str,
+    nth: usize,
+    mac_len: usize,
+) -> (Vec<Value>, String, usize) {
+    let lines = explain_json(pcap, &["--server-key", key], true);
     let record = events(&lines, "record_out")
         .filter(|r| r["content_type"] == "application_data")
-        .nth(1)
+        .nth(nth)
         .map(|r| {
             hex::decode(format!(
                 "{}{}",
@@ -658,35 +656,36 @@ fn a_flip_in_the_last_block_explains_the_next_ssl3_record() {
             .unwrap()
         })
         .unwrap();
-    let mut file = std::fs::read(&pcap).unwrap();
+    let mut file = std::fs::read(pcap).unwrap();
     let at = file
         .windows(record.len())
         .position(|w| w == record)
         .expect("the record is in one frame");
-    // AES: the last block is the last 16 payload bytes (no encrypt-then-MAC
-    // in SSL 3.0). Byte 3 of it, bit 1.
-    let byte = record.len() - 5 - 16 + 3;
+    // AES: the last block is the 16 bytes before the MAC (encrypt-then-MAC)
+    // or at the very end (MAC-then-encrypt).
+    let byte = record.len() - 5 - mac_len - 16 + 3;
     file[at + 5 + byte] ^= 1 << 1;
-    let damaged = std::env::temp_dir().join(format!("tlslab-ssl3-flip-last-{}.pcap", std::process::id()));
+    let damaged = pcap.with_extension(format!("flip-last-{nth}.pcap"));
     std::fs::write(&damaged, &file).unwrap();
     let lines = explain_json(&damaged, &["--server-key", key], true);
     let (code, text, err) = tlslab(&["explain", damaged.to_str().unwrap(), "--server-key", key]);
+    assert_eq!(code, 0, "{text}{err}");
     let _ = std::fs::remove_file(&damaged);
-    let s = summary(&lines);
+    (lines, text, byte)
+}
+
+/// The first failure is the flipped `byte`; the client's next record is
+/// proven to fail only because of it (it verifies under the restored
+/// block), listed with the first rather than as a fault of its own; both
+/// cite `rfc` (RFC 6101 §5.2.3.x for SSL 3.0, RFC 2246 §6.2.3.x for TLS 1.0).
+fn assert_follow_on(lines: &[Value], text: &str, byte: usize, rfc: &str) {
+    let s = summary(lines);
     let f = &s["first_failure"];
     assert_eq!(f["cause"], "corrupted_in_transit", "{s}");
     assert_eq!(f["proven"], true, "{f}");
-    assert!(
-        f["message"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("bit 1 of payload byte {byte} ")),
-        "{f}"
-    );
-    assert!(
-        f["message"].as_str().unwrap().ends_with("(RFC 6101 §5.2.3.1)"),
-        "{f}"
-    );
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains(&format!("bit 1 of payload byte {byte} ")), "{f}");
+    assert!(message.ends_with(&format!("({rfc}.1)")), "{f}");
     let first = f["record"].as_u64().unwrap();
     let follow = s["follow_on_failures"].as_array().unwrap();
     assert_eq!(follow.len(), 1, "{s}");
@@ -702,11 +701,56 @@ fn a_flip_in_the_last_block_explains_the_next_ssl3_record() {
         )),
         "{message}"
     );
-    assert!(message.ends_with("(RFC 6101 §5.2.3.2)"), "{message}");
+    assert!(message.ends_with(&format!("({rfc}.2)")), "{message}");
     // The text report says it next to the first failure.
-    assert_eq!(code, 0, "{text}{err}");
     assert!(text.contains("then record #"), "{text}");
     assert!(text.contains("fails only because its IV"), "{text}");
+}
+
+/// One bit flipped in the last ciphertext block of the client's second
+/// application data record of the frozen SSL 3.0 capture (tlslite-ng's
+/// peers): that block is also the IV of the client's next record (SSL 3.0
+/// chains IVs, RFC 6101 §5.2.3.2), so the next record fails too.
+#[test]
+fn a_flip_in_the_last_block_explains_the_next_ssl3_record() {
+    let dir = Path::new(SSL3_VECTOR);
+    let pcap = std::env::temp_dir().join(format!("tlslab-ssl3-last-{}.pcap", std::process::id()));
+    std::fs::copy(dir.join("capture.pcap"), &pcap).unwrap();
+    let key = dir.join("server-key.pem");
+    let (lines, text, byte) = explain_flip_in_last_block(&pcap, key.to_str().unwrap(), 1, 0);
+    let _ = std::fs::remove_file(&pcap);
+    assert_follow_on(&lines, &text, byte, "RFC 6101 §5.2.3");
+}
+
+/// The same on a TLS 1.0 connection between OpenSSL's client and server
+/// captured here (RFC 2246 §6.2.3.2 chains the IVs), MAC-then-encrypt
+/// (`-no_etm`): the MAC covers the plaintext, so the garbled first block of
+/// the next record makes it fail.
+#[test]
+fn a_flip_in_the_last_block_explains_the_next_tls10_record() {
+    let dir = rsa_material("flip-last");
+    let server = OpensslServer::start(&dir, "-tls1");
+    let dump = Tcpdump::start(server.port, dir.join("flip-last.pcap"));
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "a message long enough to fill a few blocks",
+        &["-no_etm"],
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while keylog_lines(&server.keylog) < 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pcap = dump.stop();
+    drop(server);
+    let key = dir.join("key.pem");
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    assert_eq!(summary(&lines)["encrypt_then_mac"], false);
+    let (lines, text, byte) = explain_flip_in_last_block(&pcap, key, 0, 0);
+    assert_follow_on(&lines, &text, byte, "RFC 2246 §6.2.3");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Wireshark's `RSA` key log line (the first 8 bytes of the encrypted
