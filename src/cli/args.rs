@@ -17,7 +17,8 @@ use tlslab::faults::Fault;
     name = "tlslab",
     version,
     about = "tlslab: a glass-box TLS 1.2 client",
-    long_about = "tlslab: a glass-box TLS 1.2 client.\n\n\
+    long_about = "tlslab: a glass-box TLS 1.2 client (TLS 1.0 and 1.1 on request with \
+        --min-version, deprecated by RFC 8996; captures of SSL 3.0 to TLS 1.2 read by `explain`).\n\n\
         Every value RFC 5246 names (pre-master and master secret, each PRF step, the key block, \
         MAC input, padding, AEAD nonce, transcript hash, verify_data) can be traced; when a \
         connection fails, tlslab recomputes the failed record or Finished under alternative \
@@ -43,12 +44,15 @@ pub enum Command {
         fragmentation, resumption) against a server and report which work, which fail and why, \
         with a command reproducing each.\n\n\
         The options of `tlslab connect` set the base offer every probe starts from. \
-        The exit status is 0 whatever the server does: the report is the result."
+        The exit status is 1 when the report finds the server or the path at fault (the \
+        default offer fails, an experiment proves a fault, or a working connection shows one), \
+        0 when every experiment found it healthy."
     )]
     Diagnose(DiagnoseArgs),
-    /// Explain a pcap/pcapng capture: decrypt and verify every TLS 1.2 record and Finished
+    /// Explain a pcap/pcapng capture: decrypt and verify every record and Finished (SSL 3.0 to TLS 1.2)
     #[command(
-        long_about = "Read a pcap/pcapng capture, find its TLS 1.2 connections, decrypt and \
+        long_about = "Read a pcap/pcapng capture, find its SSL 3.0, TLS 1.0, 1.1 and 1.2 \
+        connections, decrypt and \
         verify every record and both Finished messages, and name the first record that fails \
         and why.\n\n\
         Prints the capture's summary, then each connection's (the failing ones first, each \

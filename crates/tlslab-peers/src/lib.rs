@@ -1,5 +1,7 @@
 //! Five independent TLS 1.2 server implementations, started locally for
-//! interop tests: OpenSSL, GnuTLS, tlslite-ng, rustls and mbedTLS.
+//! interop tests: OpenSSL, GnuTLS, tlslite-ng, rustls and mbedTLS. Those that
+//! still can are also started speaking TLS 1.0 or 1.1 only
+//! ([`PeerOptions::version`]), for the tests of the deprecated versions.
 //!
 //! A [`Peer`] is one running server on 127.0.0.1 with a throwaway
 //! certificate (the CA that signed it is at [`Peer::ca_pem_path`], the name
@@ -33,6 +35,10 @@
 //! on) and [`proxy::Proxy`] (a record-framing TCP proxy that reorders, drops
 //! or truncates server records, refuses some ClientHellos, or balances over
 //! several backends).
+//!
+//! [`tcpdump`] captures loopback traffic for the tests that compare tlslab's
+//! reading of a capture with tshark's, and [`testkit`] holds what the test
+//! files share (a client configuration for a peer, the key log check).
 //!
 //! Set `TLSLAB_KEEP_SERVER_DIR=1` to keep a peer's directory (certificates,
 //! configuration, key log, server output) after it is dropped.

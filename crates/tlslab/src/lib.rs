@@ -5,6 +5,13 @@
 //! ([`observer::Observer`]). It exists for the day a connection dies with
 //! `bad_record_mac` and nobody can say why.
 //!
+//! TLS 1.2 is the default and the only version offered unless
+//! [`ClientConfig::min_version`] allows TLS 1.0 (RFC 2246) or TLS 1.1
+//! (RFC 4346), both deprecated by RFC 8996; then the PRF is the MD5/SHA-1
+//! pair, and TLS 1.0's CBC records chain their IVs. [`capture`] also reads
+//! SSL 3.0 (RFC 6101) connections, and records of the RC4, DES, 3DES and NULL
+//! suites that old captures carry (analysis only: never offered).
+//!
 //! **Secrets are the product here.** An attached observer sees the pre-master
 //! secret, the master secret and every key. Attach none (or
 //! [`observer::TextLog::redacted`]) where secrets must stay secret.
@@ -36,8 +43,9 @@
 //! Underneath: [`wire`] (bytes only), `record` (framing, CBC and AEAD
 //! protection, the MAC/padding verifier twins in `record/verify.rs`),
 //! [`crypto`] (PRF, key block, key exchange, signatures, certificates, the
-//! suite table), [`observer`] (events, `TextLog`, `JsonLog`, `KeyLogWriter`,
-//! `Recorder`). [`Client`] is sans-IO: the caller owns the socket, the
+//! suite table, SSL 3.0's key derivation in `crypto/ssl3.rs`), [`observer`]
+//! (events, `TextLog`, `JsonLog`, `KeyLogWriter`, `Recorder`), [`report`]
+//! (the readable ladder and the self-contained HTML page). [`Client`] is sans-IO: the caller owns the socket, the
 //! client owns protocol state only. The `tlslab` command (crate `tlslab-cli`)
 //! adds a blocking socket helper with timeouts; `tlslab-peers` starts real
 //! servers for tests and demos. Neither is part of this library: it opens no
@@ -52,7 +60,7 @@
 //! [`explain`] reports; pick suites from [`crypto::suites`] and trust roots
 //! with [`crypto::cert`]; resume with [`session`]; break things on purpose
 //! with [`faults`] and [`intercept`]; replay with [`replay`]; analyse someone
-//! else's capture with [`capture`]. The protocol machinery (record layer,
+//! else's capture with [`capture`]; draw a connection with [`report`]. The protocol machinery (record layer,
 //! handshake states, key schedule) is private: its values reach you as
 //! events, not as functions to call.
 //!
