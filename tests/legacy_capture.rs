@@ -753,6 +753,48 @@ fn a_flip_in_the_last_block_explains_the_next_tls10_record() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// With encrypt-then-MAC (tlslite-ng's TLS 1.0 default) the MAC covers the
+/// ciphertext but not the chained IV: after a bit flipped in the last block
+/// of the client's first application data record (its 1/n-1 split's single
+/// byte), the next record verifies, and the same bit of its first plaintext
+/// block is flipped (CBC: P1 = D(C1) ⊕ IV). The report says so, and the
+/// data it prints is the message sent with exactly that bit changed.
+#[test]
+fn under_encrypt_then_mac_a_flip_in_the_iv_passes_into_the_next_plaintext() {
+    let dir = rsa_material("flip-etm");
+    let message = "a message long enough to fill a few blocks";
+    let (pcap, _) = tlslite_pair(&dir, "tls1.0", message);
+    let key = dir.join("key.pem");
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    assert_eq!(summary(&lines)["encrypt_then_mac"], true);
+    // HMAC-SHA1: 20 bytes of MAC after the ciphertext.
+    let (lines, _, byte) = explain_flip_in_last_block(&pcap, key, 0, 20);
+    let s = summary(&lines);
+    assert_eq!(s["first_failure"]["cause"], "corrupted_in_transit", "{s}");
+    assert_eq!(s["failures"], 1, "{s}");
+    // The IV's byte 3 is the first plaintext block's byte 3.
+    assert_eq!(byte % 16, 3);
+    let note = s["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|n| n.contains("verifies, yet bit 1 of its plaintext byte 3 is flipped"))
+        .unwrap_or_else(|| panic!("no note in {s}"));
+    assert!(
+        note.contains("encrypt-then-MAC authenticates the ciphertext"),
+        "{note}"
+    );
+    // What arrived: the message after its first byte (the damaged record),
+    // with bit 1 of its byte 3 flipped.
+    let mut expected = format!("{}\n", &message[1..]).into_bytes();
+    expected[3] ^= 1 << 1;
+    let (c2s, _) = explained_data(&lines);
+    assert_eq!(c2s, expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Wireshark's `RSA` key log line (the first 8 bytes of the encrypted
 /// pre-master secret, then the pre-master secret) opens the frozen SSL 3.0
 /// capture without the server key: the master secret is tlslite-ng's.

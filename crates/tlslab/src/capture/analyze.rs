@@ -987,6 +987,22 @@ impl Analyzer<'_, '_> {
             }
             return;
         }
+        if let (Some(flip), Some(received)) = (&previous_flip, previous_last_block) {
+            // Encrypt-then-MAC authenticates the ciphertext, not TLS 1.0's
+            // chained IV: the record verifies, and the bit flipped in its IV
+            // is flipped in its first plaintext block (CBC: P1 = D(C1) ⊕ IV).
+            if let Some(j) = (0..16).find(|&j| flip.restored_last_block[j] != received[j]) {
+                let block = self.suite.map_or(16, |s| s.cipher.block_len());
+                let diff = flip.restored_last_block[j] ^ received[j];
+                self.report.notes.push(format!(
+                    "{} verifies, yet bit {} of its plaintext byte {} is flipped: its IV, the last block of {}, carries the bit flipped there, and encrypt-then-MAC authenticates the ciphertext, not the chained IV (RFC 7366 §3, RFC 2246 §6.2.3.2)",
+                    flip.record,
+                    diff.trailing_zeros(),
+                    j + block - 16,
+                    flip.previous
+                ));
+            }
+        }
         if protected {
             self.report.verified[di] += 1;
             self.sides[di].verified_since_ccs += 1;
