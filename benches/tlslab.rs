@@ -1353,16 +1353,20 @@ fn section_explain(r: &mut Report, dir: &Path) {
     r.section(
         "`tlslab explain` on a large capture vs `tshark` decrypting it",
         "A capture written by `tlslab connect --pcap --keylog` while downloading a file from \
-         `openssl s_server -WWW` (ECDHE-RSA-AES128-GCM-SHA256), then `tlslab explain CAPTURE \
-         --keylog FILE` vs `tshark -r CAPTURE -o tls.keylog_file:FILE -q -z follow,tls,raw,0` \
-         (wall time, output to /dev/null).",
+         `openssl s_server -WWW` (ECDHE-RSA-AES128-GCM-SHA256): one connection. `tlslab explain \
+         CAPTURE --keylog FILE` (the summary, to /dev/null), the same with `--trace bytes` (to a \
+         file), and `tshark -r CAPTURE -o tls.keylog_file:FILE -q -z follow,tls,raw,0` (to \
+         /dev/null): wall time and peak resident memory (`/usr/bin/time -f %M`), the median of \
+         three alternating runs.",
         &[
             "capture",
             "tlslab explain",
+            "tlslab --trace bytes",
             "tshark",
             "tlslab MB/s",
             "tshark MB/s",
-            "tshark/tlslab time",
+            "summary/tshark time",
+            "trace/tshark time",
         ],
     );
     let mb: usize = std::env::var("TLSLAB_BENCH_CAPTURE_MB")
@@ -1412,47 +1416,108 @@ fn section_explain(r: &mut Report, dir: &Path) {
             "-".into(),
             "-".into(),
             "-".into(),
+            "-".into(),
+            "-".into(),
         ]);
         return;
     }
-    let time = |cmd: &mut Command| -> Option<Duration> {
+    // Wall time and peak resident memory (GNU time's %M, in KiB) of one run,
+    // its standard output to `out`.
+    let rss_file = dir.join("big.rss");
+    let run = |args: &[&std::ffi::OsStr], out: &Path| -> Option<(Duration, u64)> {
+        let sink = std::fs::File::create(out).ok()?;
         let start = Instant::now();
-        let ok = cmd
-            .stdout(Stdio::null())
+        let ok = Command::new("/usr/bin/time")
+            .args(["-f", "%M", "-o"])
+            .arg(&rss_file)
+            .args(args)
+            .stdout(sink)
             .stderr(Stdio::null())
             .status()
             .ok()?
             .success();
-        ok.then(|| start.elapsed())
+        let took = start.elapsed();
+        let kib = std::fs::read_to_string(&rss_file).ok()?.trim().parse().ok()?;
+        ok.then_some((took, kib))
     };
-    let ours = time(
-        Command::new(exe)
-            .arg("explain")
-            .arg(&pcap)
-            .arg("--keylog")
-            .arg(&keylog),
-    );
-    let theirs = time(
-        Command::new("tshark")
-            .arg("-r")
-            .arg(&pcap)
-            .arg("-o")
-            .arg(format!("tls.keylog_file:{}", keylog.display()))
-            .args(["-q", "-z", "follow,tls,raw,0"]),
-    );
-    let show = |d: Option<Duration>| d.map_or("failed".to_string(), |d| format!("{:.2} s", d.as_secs_f64()));
-    let rate = |d: Option<Duration>| d.map_or("-".to_string(), |d| format!("{:.0}", mbps(size, d)));
+    let keys = format!("tls.keylog_file:{}", keylog.display());
+    let trace_out = dir.join("big.trace");
+    let (exe, pcap_os, keylog_os) = (std::ffi::OsStr::new(exe), pcap.as_os_str(), keylog.as_os_str());
+    let summary_args = [exe, "explain".as_ref(), pcap_os, "--keylog".as_ref(), keylog_os];
+    let trace_args = [
+        exe,
+        "explain".as_ref(),
+        pcap_os,
+        "--keylog".as_ref(),
+        keylog_os,
+        "--trace".as_ref(),
+        "bytes".as_ref(),
+    ];
+    let tshark_args = [
+        "tshark".as_ref(),
+        "-r".as_ref(),
+        pcap_os,
+        "-o".as_ref(),
+        keys.as_ref(),
+        "-q".as_ref(),
+        "-z".as_ref(),
+        "follow,tls,raw,0".as_ref(),
+    ];
+    // Alternating runs; the median of each.
+    let rounds = if quick() { 1 } else { 3 };
+    let (mut ours, mut traced, mut theirs) = (vec![], vec![], vec![]);
+    for _ in 0..rounds {
+        ours.extend(run(&summary_args, Path::new("/dev/null")));
+        traced.extend(run(&trace_args, &trace_out));
+        theirs.extend(run(&tshark_args, Path::new("/dev/null")));
+    }
+    let _ = std::fs::remove_file(&trace_out);
+    let median = |v: &mut Vec<(Duration, u64)>| {
+        v.sort();
+        (v.len() == rounds).then(|| v[rounds / 2])
+    };
+    let (ours, traced, theirs) = (median(&mut ours), median(&mut traced), median(&mut theirs));
+    let show = |d: Option<(Duration, u64)>| {
+        d.map_or("failed".to_string(), |(d, kib)| {
+            format!("{:.2} s, {} MB", d.as_secs_f64(), kib / 1024)
+        })
+    };
+    let rate =
+        |d: Option<(Duration, u64)>| d.map_or("-".to_string(), |(d, _)| format!("{:.0}", mbps(size, d)));
+    let times = |a: Option<(Duration, u64)>| match (a, theirs) {
+        (Some((a, _)), Some((b, _))) => Some(a.as_secs_f64() / b.as_secs_f64()),
+        _ => None,
+    };
+    let show_ratio = |q: Option<f64>| q.map_or("-".to_string(), |q| format!("{q:.2}"));
     r.row(&[
         format!("{:.0} MB", size as f64 / 1e6),
         show(ours),
+        show(traced),
         show(theirs),
         rate(ours),
         rate(theirs),
-        match (ours, theirs) {
-            (Some(a), Some(b)) => ratio(b.as_secs_f64(), a.as_secs_f64()),
-            _ => "-".into(),
-        },
+        show_ratio(times(ours)),
+        show_ratio(times(traced)),
     ]);
+    if let Some(q) = times(ours) {
+        r.target(
+            format!("explain (summary) on {mb} MB: tlslab/tshark = {q:.2} ≤ 1.5"),
+            q <= 1.5,
+        );
+    }
+    if let Some(q) = times(traced) {
+        r.target(
+            format!("explain --trace bytes to a file on {mb} MB: tlslab/tshark = {q:.2} ≤ 3"),
+            q <= 3.0,
+        );
+    }
+    if let (Some((_, kib)), true) = (ours, size > 0) {
+        let q = (kib * 1024) as f64 / size as f64;
+        r.target(
+            format!("explain peak memory on {mb} MB (one connection): {q:.2} × the capture ≤ 1.5"),
+            q <= 1.5,
+        );
+    }
     let _ = std::fs::remove_file(&big);
     if std::env::var_os("TLSLAB_BENCH_KEEP_CAPTURE").is_none() {
         let _ = std::fs::remove_file(&pcap);

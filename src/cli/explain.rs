@@ -1,12 +1,16 @@
 //! `tlslab explain CAPTURE [--keylog FILE] [--server-key FILE] [--json]`.
 
+use std::cell::RefCell;
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::Path;
+use std::rc::Rc;
 
 use tlslab::capture::{
-    analyze_connection, read_capture, CaptureReport, ConnectionReport, KeyLog, KeySources, ServerKey,
+    analyze_connection, is_empty_connection, CaptureReport, ConnectionReport, Connections, KeyLog,
+    KeySources, ServerKey,
 };
 use tlslab::explain::notices::Watch;
-use tlslab::internal::tcp::reassemble;
 use tlslab::observer::{Event, JsonLog, Observer, TextLog, TraceLevel};
 use tlslab::report::{self, HtmlOptions, ReportRecorder};
 
@@ -15,6 +19,11 @@ use super::CliError;
 
 fn read(path: &Path, what: &str) -> Result<Vec<u8>, CliError> {
     std::fs::read(path).map_err(|e| CliError::Other(format!("cannot read {what} {}: {e}", path.display())))
+}
+
+fn open(capture: &Path) -> Result<File, CliError> {
+    File::open(capture)
+        .map_err(|e| CliError::Other(format!("cannot read capture {}: {e}", capture.display())))
 }
 
 /// The notices watch and (with `--html`) the page's recorder, and in the
@@ -37,11 +46,13 @@ impl Observer for Fan<'_> {
     }
 }
 
-/// Reads the capture and explains every connection. Text: the capture's
+/// Reads the capture and explains every connection, each as soon as it is
+/// closed (the capture is streamed, never held whole). Text: the capture's
 /// summary, then each connection's summary (the failing ones first, each
 /// with its evidence), then, only with `--trace LEVEL`, each connection's
-/// trace. JSON: every event, then each connection's summary, then the
-/// capture's.
+/// trace (from a second pass over the file, since the summaries come
+/// first). JSON: every event, then each connection's
+/// summary, then the capture's.
 pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
     let mut secrets = KeySources::default();
     if let Some(p) = &o.keylog {
@@ -56,26 +67,20 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         secrets.server_key =
             Some(ServerKey::from_pem(&text).map_err(|e| CliError::Other(format!("{}: {e}", p.display())))?);
     }
-    let bytes = read(&o.capture, "capture")?;
-    let capture =
-        read_capture(&bytes).map_err(|e| CliError::Other(format!("{}: {e}", o.capture.display())))?;
-    let (connections, statistics) = reassemble(&capture.packets);
-    let mut report = CaptureReport {
-        format: capture.format,
-        stopped: capture.stopped.clone(),
-        statistics,
-        empty_connections: 0,
-        connections: vec![],
-    };
+    let file = open(&o.capture)?;
+    let mut connections =
+        Connections::new(file).map_err(|e| CliError::Other(format!("{}: {e}", o.capture.display())))?;
     let stdout = std::io::stdout();
     let mut json = o.json.then(|| JsonLog::new(stdout.lock()));
     let mut number = 0;
-    let mut recorded = vec![];
-    // (number, the connection, its notices) for the text output.
+    let mut empty = 0;
     let mut analysed = vec![];
-    for c in &connections {
-        if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
-            report.empty_connections += 1;
+    let mut recorded = vec![];
+    // (number, its notices) for the text output.
+    let mut notices = vec![];
+    for c in connections.by_ref() {
+        if is_empty_connection(&c) {
+            empty += 1;
             continue;
         }
         number += 1;
@@ -88,7 +93,7 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
             .as_ref()
             .map(|_| ReportRecorder::new(HtmlOptions::default().record_limit));
         let r = analyze_connection(
-            c,
+            &c,
             &secrets,
             &mut Fan {
                 trace: json.as_mut().map(|j| j as &mut dyn Observer),
@@ -111,11 +116,14 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
                 .iter()
                 .map(|n| format!("   note: {n} [{}]\n", n.id()))
                 .collect();
-            analysed.push((number, c, notes));
+            notices.push((number, notes));
         }
-        report.connections.push(r);
+        analysed.push(r);
     }
     drop(json);
+    let mut report: CaptureReport = connections.empty_report();
+    report.empty_connections = empty;
+    report.connections = analysed;
     if o.json {
         outln!("{}", report.summary_json());
     } else {
@@ -123,7 +131,7 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
         // The failing connections first, each with its evidence.
         let failing = |r: &ConnectionReport| r.first_failure().is_some();
         for want_failing in [true, false] {
-            for ((number, _, notes), r) in analysed.iter().zip(&report.connections) {
+            for ((number, notes), r) in notices.iter().zip(&report.connections) {
                 if failing(r) == want_failing {
                     out!("{}", super::wrap(&r.summary_text(*number)));
                     for n in notes {
@@ -133,16 +141,28 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
             }
         }
         if let Some(level) = o.trace {
-            let mut log = trace_observer(level, o.redact);
-            for (number, c, _) in &analysed {
-                outln!(
+            // A second pass over the file: the trace comes after every
+            // summary, and may be far larger than memory should hold.
+            let file = open(&o.capture)?;
+            let connections = Connections::new(file)
+                .map_err(|e| CliError::Other(format!("{}: {e}", o.capture.display())))?;
+            let out = Shared(Rc::new(RefCell::new(BufWriter::with_capacity(
+                1 << 16,
+                std::io::stdout(),
+            ))));
+            let mut log = trace_observer(level, o.redact, Box::new(out.clone()));
+            for (number, c) in (1..).zip(connections.filter(|c| !is_empty_connection(c))) {
+                let _ = writeln!(
+                    out.clone(),
                     "══ trace of connection {number}: {} ↔ {} (from frame {})",
                     c.client,
                     c.server,
                     c.first_packet
                 );
-                analyze_connection(c, &secrets, &mut log);
+                analyze_connection(&c, &secrets, &mut log);
             }
+            drop(log);
+            let _ = out.0.borrow_mut().flush();
         }
     }
     if let Some(path) = &o.html {
@@ -161,9 +181,28 @@ pub fn run(o: &ExplainArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The `--trace` observer on standard output.
-fn trace_observer(level: TraceFormat, redact: bool) -> Box<dyn Observer> {
-    let out: Box<dyn std::io::Write> = Box::new(std::io::stdout());
+/// Standard output behind one buffer, shared by the trace observer and the
+/// per-connection headers (a line-buffered standard output would make a
+/// system call per line of a trace that can run to gigabytes).
+#[derive(Clone)]
+struct Shared(Rc<RefCell<BufWriter<std::io::Stdout>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.borrow_mut().write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.borrow_mut().flush()
+    }
+}
+
+/// The `--trace` observer, writing to `out`.
+fn trace_observer(level: TraceFormat, redact: bool, out: Box<dyn Write>) -> Box<dyn Observer> {
     match level {
         TraceFormat::Json => Box::new(JsonLog::new(out).with_messages()),
         TraceFormat::Text if redact => Box::new(TextLog::redacted(out)),

@@ -598,13 +598,19 @@ pub fn analyze_connection(
     secrets: &KeySources,
     observer: &mut dyn Observer,
 ) -> ConnectionReport {
-    let mut conn = conn.clone();
-    // The client is whoever sent the ClientHello, whatever the SYN said.
+    // The client is whoever sent the ClientHello, whatever the SYN said
+    // (copied only then: the streams may be the whole capture).
     let hello = |d: &[u8]| starts_with_client_hello(d) || parse_sslv2_client_hello(d).is_some();
-    if !hello(&conn.streams[0].data) && hello(&conn.streams[1].data) {
-        conn.swap_roles();
-    }
-    let mut report = ConnectionReport::new(&conn);
+    let swapped;
+    let conn = if !hello(&conn.streams[0].data) && hello(&conn.streams[1].data) {
+        let mut c = conn.clone();
+        c.swap_roles();
+        swapped = c;
+        &swapped
+    } else {
+        conn
+    };
+    let mut report = ConnectionReport::new(conn);
     for (d, s) in DIRECTIONS.iter().zip(&conn.streams) {
         for c in s.conflicts.iter().take(3) {
             report.notes.push(format!(

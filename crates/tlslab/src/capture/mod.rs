@@ -4,8 +4,8 @@
 //! ```text
 //! connect --pcap:   Event::RecordOut / RecordIn ──► PcapWriter ──► file.pcap (+ key log) ──► Wireshark
 //!
-//! explain:  file.pcap[ng] ──► read_capture ──► decode_frame ──► reassemble ──► analyze_connection
-//!             pcap_in.rs        packet.rs       (link, IP, TCP)   tcp.rs         analyze.rs
+//! explain:  file.pcap[ng] ──► CaptureReader ──► decode_frame ──► Reassembler ──► analyze_connection
+//!             pcap_in.rs        packet.rs       (link, IP, TCP)   tcp.rs           analyze.rs
 //!                                                                                  │
 //!                 the client's own record layer, key schedule and verifier twins ◄─┘
 //!                 (record::RecordLayerState::open, crypto::key_block, crypto::prf)
@@ -30,10 +30,11 @@ pub use analyze::{analyze_connection, ConnectionReport, Failure, KeySources, Rec
 pub use keylog::KeyLog;
 #[doc(hidden)]
 pub use pcap_in::Packet;
-pub use pcap_in::{read_capture, Capture, CaptureError, Format};
+pub use pcap_in::{read_capture, Capture, CaptureError, CaptureReader, Format};
 pub use pcap_out::{placeholder_client_addr, PcapWriter};
-pub(crate) use tcp::reassemble;
-pub use tcp::Statistics;
+pub use tcp::{Reassembler, Statistics, TcpConnection};
+
+use std::io::Read;
 
 use crate::observer::Observer;
 
@@ -52,34 +53,121 @@ pub struct CaptureReport {
     pub connections: Vec<ConnectionReport>,
 }
 
-/// Reads a capture and analyses every TCP connection in it, feeding every
-/// event to `observer`. `Err` only if the file is not a capture at all.
+/// The TCP connections of a capture read from any [`Read`], each handed out
+/// as soon as it is closed (and every connection before it has been), in
+/// order of their first frame: the capture is never held whole, only the
+/// connections in flight.
+pub struct Connections<R> {
+    reader: CaptureReader<R>,
+    tcp: Reassembler,
+    ended: bool,
+}
+
+impl<R: Read> Connections<R> {
+    /// Reads the file header. `Err` only if the input is not a capture at all.
+    pub fn new(input: R) -> Result<Connections<R>, CaptureError> {
+        Ok(Connections {
+            reader: CaptureReader::new(input)?,
+            tcp: Reassembler::new(),
+            ended: false,
+        })
+    }
+
+    /// pcap or pcapng.
+    pub fn format(&self) -> Format {
+        self.reader.format()
+    }
+
+    /// Why reading stopped before the end of the file, if it did.
+    pub fn stopped(&self) -> Option<&CaptureError> {
+        self.reader.stopped()
+    }
+
+    /// What the frames read so far contained (all of them, once the
+    /// iterator has ended).
+    pub fn statistics(&self) -> &Statistics {
+        self.tcp.statistics()
+    }
+
+    /// A report with no connections yet, from what was read so far.
+    pub fn empty_report(&self) -> CaptureReport {
+        CaptureReport {
+            format: self.format(),
+            stopped: self.stopped().cloned(),
+            statistics: self.statistics().clone(),
+            empty_connections: 0,
+            connections: vec![],
+        }
+    }
+}
+
+impl<R: Read> Iterator for Connections<R> {
+    type Item = TcpConnection;
+
+    fn next(&mut self) -> Option<TcpConnection> {
+        loop {
+            if let Some(c) = self.tcp.pop() {
+                return Some(c);
+            }
+            if self.ended {
+                return None;
+            }
+            match self.reader.next_packet() {
+                Some(p) => self.tcp.push(&p),
+                None => {
+                    self.tcp.finish();
+                    self.ended = true;
+                }
+            }
+        }
+    }
+}
+
+/// Whether a connection carried nothing to analyse (a handshake only, a port scan).
+pub fn is_empty_connection(c: &TcpConnection) -> bool {
+    c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty())
+}
+
+/// Reads a capture held in memory and analyses every TCP connection in it,
+/// feeding every event to `observer`: [`explain_reader`] over the bytes.
+/// `Err` only if the file is not a capture at all.
 pub fn explain_capture(
     bytes: &[u8],
     secrets: &KeySources,
     observer: &mut dyn Observer,
 ) -> Result<CaptureReport, CaptureError> {
-    let capture = read_capture(bytes)?;
-    let (connections, statistics) = reassemble(&capture.packets);
-    let mut report = CaptureReport {
-        format: capture.format,
-        stopped: capture.stopped,
-        statistics,
-        empty_connections: 0,
-        connections: vec![],
-    };
+    explain_reader(bytes, secrets, observer)
+}
+
+/// Reads a capture from `input` (a file, standard input) and analyses each
+/// TCP connection as soon as it is closed, feeding every event to
+/// `observer`, then drops its bytes: memory follows the largest connection,
+/// not the capture. Connections are analysed and reported in order of their
+/// first frame, so the sessions learned from a full handshake serve the
+/// resumptions after it. `Err` only if the input is not a capture at all.
+pub fn explain_reader(
+    input: impl Read,
+    secrets: &KeySources,
+    observer: &mut dyn Observer,
+) -> Result<CaptureReport, CaptureError> {
+    let mut connections = Connections::new(input)?;
+    let mut analysed = vec![];
+    let mut empty = 0;
     // Sessions learned from full handshakes serve the resumptions after them.
     let mut secrets = secrets.clone();
-    for c in &connections {
-        if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
-            report.empty_connections += 1;
+    for c in connections.by_ref() {
+        if is_empty_connection(&c) {
+            empty += 1;
             continue;
         }
-        let r = analyze_connection(c, &secrets, observer);
+        let r = analyze_connection(&c, &secrets, observer);
         for (id, ms) in &r.sessions {
             secrets.keylog.remember_session(id.clone(), *ms);
         }
-        report.connections.push(r);
+        analysed.push(r);
     }
+    let mut report = connections.empty_report();
+    report.empty_connections = empty;
+    report.connections = analysed;
     Ok(report)
 }

@@ -3,13 +3,16 @@
 //!
 //! A truncated or hostile file ends with a named error ([`CaptureError`],
 //! with the byte offset of the structure that broke off) and the packets read
-//! up to that point, never a panic or a huge allocation. Packets borrow from
-//! the file's bytes.
+//! up to that point, never a panic or a huge allocation. [`read_capture`]
+//! reads a file held in memory (its packets borrow from the bytes);
+//! [`CaptureReader`] reads from any [`Read`], one packet at a time, with the
+//! same parser and the same errors.
 //!
 //! [draft-ietf-opsawg-pcap]: https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcap/
 //! [draft-ietf-opsawg-pcapng]: https://datatracker.ietf.org/doc/draft-ietf-opsawg-pcapng/
 
 use std::fmt;
+use std::io::Read;
 
 use pcap_parser::nom::{self, Needed};
 use pcap_parser::pcapng::{parse_block_be, parse_block_le, parse_sectionheaderblock, Block};
@@ -117,22 +120,36 @@ impl std::error::Error for CaptureError {}
 /// largest snap length in use is 262144).
 const MAX_PACKET: usize = 1 << 20;
 
-/// Reads a pcap or pcapng file with `pcap-parser`. `Err` only when not even
-/// the file header can be read; a file that breaks off later yields the
-/// packets before the break and the reason in [`Capture::stopped`].
+/// Reads a pcap or pcapng file held in memory with `pcap-parser`. `Err`
+/// only when not even the file header can be read; a file that breaks off
+/// later yields the packets before the break and the reason in
+/// [`Capture::stopped`]. [`CaptureReader`] reads the same files from any
+/// [`Read`] without holding them.
 pub fn read_capture(bytes: &[u8]) -> Result<Capture<'_>, CaptureError> {
-    if bytes.len() < 4 {
-        return Err(CaptureError::TooShort { len: bytes.len() });
+    let mut parser = Parser::new(bytes)?;
+    let mut cap = Capture {
+        format: parser.format(),
+        packets: vec![],
+        stopped: None,
+        skipped: vec![],
+    };
+    let mut at = parser.header_len;
+    while at < bytes.len() {
+        match parser.step(&bytes[at..], at) {
+            Ok((used, found)) => {
+                if let Some(p) = found {
+                    cap.packets.push(p.packet(&bytes[at..]));
+                }
+                at += used;
+            }
+            Err(e) => {
+                cap.stopped = Some(e);
+                break;
+            }
+        }
     }
-    let magic = [bytes[0], bytes[1], bytes[2], bytes[3]];
-    match magic {
-        [0xa1, 0xb2, 0xc3, 0xd4]
-        | [0xa1, 0xb2, 0x3c, 0x4d]
-        | [0xd4, 0xc3, 0xb2, 0xa1]
-        | [0x4d, 0x3c, 0xb2, 0xa1] => read_pcap(bytes),
-        [0x0a, 0x0d, 0x0d, 0x0a] => read_pcapng(bytes),
-        _ => Err(CaptureError::UnknownFormat { magic }),
-    }
+    cap.skipped = parser.skipped;
+    Ok(cap)
 }
 
 /// The named error for a structure at `offset` that `pcap-parser` could not
@@ -167,56 +184,216 @@ fn parse_error(
     }
 }
 
-/// Classic pcap: a 24-byte file header, then (16-byte header, data) per packet.
-fn read_pcap(bytes: &[u8]) -> Result<Capture<'_>, CaptureError> {
-    let (mut rest, header) =
-        parse_pcap_header(bytes).map_err(|e| parse_error(0, "pcap file header", bytes.len(), e))?;
-    // The link type is the low 16 bits; the high bits may carry FCS information.
-    let link_type = (header.network.0 as u32) & 0xffff;
-    let nanos = header.is_nanosecond_precision();
-    let mut cap = Capture {
-        format: Format::Pcap,
-        packets: vec![],
-        stopped: None,
-        skipped: vec![],
-    };
-    while !rest.is_empty() {
-        let at = bytes.len() - rest.len();
-        let parsed = if header.is_bigendian() {
-            parse_pcap_frame_be(rest)
-        } else {
-            parse_pcap_frame(rest)
-        };
-        let frame = match parsed {
-            Ok((next, frame)) if frame.data.len() <= MAX_PACKET => {
-                rest = next;
-                frame
-            }
-            Ok((_, frame)) => {
-                cap.stopped = Some(CaptureError::BadHeader {
-                    offset: at,
-                    what: format!(
-                        "packet length {} exceeds {MAX_PACKET}: a corrupt file",
-                        frame.caplen
-                    ),
-                });
-                break;
-            }
-            Err(e) => {
-                cap.stopped = Some(parse_error(at, "packet", rest.len(), e));
-                break;
-            }
-        };
-        let frac = u64::from(frame.ts_usec);
-        cap.packets.push(Packet {
-            number: cap.packets.len() as u64 + 1,
-            time_us: u64::from(frame.ts_sec) * 1_000_000 + if nanos { frac / 1000 } else { frac },
-            link_type,
-            data: frame.data,
-            orig_len: frame.origlen,
-        });
+/// The container and the state its packets are read with.
+enum Container {
+    /// Classic pcap: a 24-byte file header, then (16-byte header, data) per packet.
+    Pcap {
+        big_endian: bool,
+        link_type: u32,
+        nanos: bool,
+    },
+    /// pcapng: a sequence of blocks; each Section Header Block sets the
+    /// byte order and forgets the interfaces.
+    PcapNg {
+        big_endian: bool,
+        interfaces: Vec<Interface>,
+    },
+}
+
+/// A packet found by [`Parser::step`], its data as a range of the bytes
+/// the step was given (so that a streaming reader can lend it out).
+struct Found {
+    number: u64,
+    time_us: u64,
+    link_type: u32,
+    data: std::ops::Range<usize>,
+    orig_len: u32,
+}
+
+impl Found {
+    fn packet<'a>(&self, rest: &'a [u8]) -> Packet<'a> {
+        Packet {
+            number: self.number,
+            time_us: self.time_us,
+            link_type: self.link_type,
+            data: &rest[self.data.clone()],
+            orig_len: self.orig_len,
+        }
     }
-    Ok(cap)
+}
+
+/// Reads one structure (a packet, or a pcapng block) at a time; shared by
+/// [`read_capture`] and [`CaptureReader`], so both name the same errors.
+struct Parser {
+    container: Container,
+    /// Bytes of the pcap file header (the pcapng section header is read as a block).
+    header_len: usize,
+    /// Frames counted so far (packets and skipped ones), as Wireshark numbers them.
+    frames: u64,
+    skipped: Vec<String>,
+}
+
+impl Parser {
+    /// The file header, from the first bytes of the file.
+    fn new(first: &[u8]) -> Result<Parser, CaptureError> {
+        if first.len() < 4 {
+            return Err(CaptureError::TooShort { len: first.len() });
+        }
+        let magic = [first[0], first[1], first[2], first[3]];
+        let container = match magic {
+            [0xa1, 0xb2, 0xc3, 0xd4]
+            | [0xa1, 0xb2, 0x3c, 0x4d]
+            | [0xd4, 0xc3, 0xb2, 0xa1]
+            | [0x4d, 0x3c, 0xb2, 0xa1] => {
+                let (_, header) = parse_pcap_header(first)
+                    .map_err(|e| parse_error(0, "pcap file header", first.len(), e))?;
+                // The link type is the low 16 bits; the high bits may carry FCS information.
+                Container::Pcap {
+                    big_endian: header.is_bigendian(),
+                    link_type: (header.network.0 as u32) & 0xffff,
+                    nanos: header.is_nanosecond_precision(),
+                }
+            }
+            [0x0a, 0x0d, 0x0d, 0x0a] => {
+                // The first block must be a section header: otherwise this is no pcapng file.
+                if let Err(e) = parse_sectionheaderblock(first) {
+                    return Err(parse_error(0, "pcapng section header block", first.len(), e));
+                }
+                Container::PcapNg {
+                    big_endian: false,
+                    interfaces: vec![],
+                }
+            }
+            _ => return Err(CaptureError::UnknownFormat { magic }),
+        };
+        let header_len = match container {
+            Container::Pcap { .. } => 24,
+            Container::PcapNg { .. } => 0,
+        };
+        Ok(Parser {
+            container,
+            header_len,
+            frames: 0,
+            skipped: vec![],
+        })
+    }
+
+    /// The structure [`Parser::step`] reads, as errors name it.
+    fn what(&self) -> &'static str {
+        match self.container {
+            Container::Pcap { .. } => "packet",
+            Container::PcapNg { .. } => "pcapng block",
+        }
+    }
+
+    fn format(&self) -> Format {
+        match self.container {
+            Container::Pcap { .. } => Format::Pcap,
+            Container::PcapNg { .. } => Format::PcapNg,
+        }
+    }
+
+    /// Reads the structure at the start of `rest` (at byte `at` of the
+    /// file): the bytes it takes and the packet it holds, if any. A
+    /// structure that `rest` ends inside is [`CaptureError::Truncated`],
+    /// naming how many bytes it needs.
+    fn step(&mut self, rest: &[u8], at: usize) -> Result<(usize, Option<Found>), CaptureError> {
+        let range = |data: &[u8]| {
+            let from = data.as_ptr() as usize - rest.as_ptr() as usize;
+            from..from + data.len()
+        };
+        let number = self.frames + 1;
+        match &mut self.container {
+            Container::Pcap {
+                big_endian,
+                link_type,
+                nanos,
+            } => {
+                let parsed = if *big_endian {
+                    parse_pcap_frame_be(rest)
+                } else {
+                    parse_pcap_frame(rest)
+                };
+                let (next, frame) = parsed.map_err(|e| parse_error(at, "packet", rest.len(), e))?;
+                if frame.data.len() > MAX_PACKET {
+                    return Err(CaptureError::BadHeader {
+                        offset: at,
+                        what: format!(
+                            "packet length {} exceeds {MAX_PACKET}: a corrupt file",
+                            frame.caplen
+                        ),
+                    });
+                }
+                self.frames += 1;
+                let frac = u64::from(frame.ts_usec);
+                let found = Found {
+                    number,
+                    time_us: u64::from(frame.ts_sec) * 1_000_000 + if *nanos { frac / 1000 } else { frac },
+                    link_type: *link_type,
+                    data: range(frame.data),
+                    orig_len: frame.origlen,
+                };
+                Ok((rest.len() - next.len(), Some(found)))
+            }
+            Container::PcapNg {
+                big_endian,
+                interfaces,
+            } => {
+                let parsed = if *big_endian {
+                    parse_block_be(rest)
+                } else {
+                    parse_block_le(rest)
+                };
+                let (next, block) = parsed.map_err(|e| parse_error(at, "pcapng block", rest.len(), e))?;
+                let used = rest.len() - next.len();
+                let (iface, time, data, orig_len) = match block {
+                    Block::SectionHeader(shb) => {
+                        *big_endian = shb.big_endian();
+                        interfaces.clear();
+                        return Ok((used, None));
+                    }
+                    Block::InterfaceDescription(idb) => {
+                        interfaces.push(Interface {
+                            link_type: (idb.linktype.0 as u32) & 0xffff,
+                            units_per_sec: idb.ts_resolution().unwrap_or(1_000_000),
+                        });
+                        return Ok((used, None));
+                    }
+                    Block::EnhancedPacket(epb) => {
+                        // `data` is padded to 32 bits: the captured length cuts it.
+                        let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
+                        let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                        (epb.if_id as usize, Some(ts), data, epb.origlen)
+                    }
+                    // A Simple Packet Block is on interface 0 and has no timestamp.
+                    Block::SimplePacket(spb) => {
+                        let data = &spb.data[..(spb.origlen as usize).min(spb.data.len())];
+                        (0, None, data, spb.origlen)
+                    }
+                    // Name resolution, statistics, decryption secrets, custom: nothing to read.
+                    _ => return Ok((used, None)),
+                };
+                self.frames += 1;
+                match interfaces.get(iface) {
+                    Some(i) => {
+                        let found = Found {
+                            number,
+                            time_us: time.map_or(0, |ts| scale_time(ts, i.units_per_sec)),
+                            link_type: i.link_type,
+                            data: range(data),
+                            orig_len,
+                        };
+                        Ok((used, Some(found)))
+                    }
+                    None => {
+                        self.skipped
+                            .push(format!("frame {number}: interface {iface} was never described"));
+                        Ok((used, None))
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// One pcapng interface: its link type and timestamp resolution.
@@ -227,81 +404,206 @@ struct Interface {
     units_per_sec: u64,
 }
 
-/// pcapng: a sequence of blocks; each Section Header Block sets the byte
-/// order and forgets the interfaces.
-fn read_pcapng(bytes: &[u8]) -> Result<Capture<'_>, CaptureError> {
-    // The first block must be a section header: otherwise this is no pcapng file.
-    if let Err(e) = parse_sectionheaderblock(bytes) {
-        return Err(parse_error(0, "pcapng section header block", bytes.len(), e));
+/// How much [`CaptureReader`] asks of its [`Read`] at a time.
+const READ_CHUNK: usize = 256 << 10;
+
+/// The largest structure [`CaptureReader`] holds: a block that claims more
+/// is a corrupt length field (a packet is at most [`MAX_PACKET`]).
+const MAX_STRUCTURE: usize = MAX_PACKET + (64 << 10);
+
+/// Reads a pcap or pcapng file from any [`Read`] (a file, standard input),
+/// one packet at a time, holding one structure of the file and a read-ahead
+/// of 256 KiB: the memory does not grow with the capture. It
+/// names the same errors, at the same offsets, as [`read_capture`] does on
+/// the whole file.
+pub struct CaptureReader<R> {
+    input: R,
+    parser: Parser,
+    window: Window,
+    /// `window.data()[pos..]` is not parsed yet.
+    pos: usize,
+    /// File offset of `window.data()[0]`.
+    base: usize,
+    /// The input has ended.
+    eof: bool,
+    stopped: Option<CaptureError>,
+}
+
+/// The bytes read ahead: `bytes[..end]`, the rest is room for the next read.
+#[derive(Default)]
+struct Window {
+    bytes: Vec<u8>,
+    end: usize,
+}
+
+impl Window {
+    fn data(&self) -> &[u8] {
+        &self.bytes[..self.end]
     }
-    let mut cap = Capture {
-        format: Format::PcapNg,
-        packets: vec![],
-        stopped: None,
-        skipped: vec![],
-    };
-    let mut big_endian = false;
-    let mut interfaces: Vec<Interface> = vec![];
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        let at = bytes.len() - rest.len();
-        let parsed = if big_endian {
-            parse_block_be(rest)
-        } else {
-            parse_block_le(rest)
-        };
-        let block = match parsed {
-            Ok((next, block)) => {
-                rest = next;
-                block
+
+    /// Reads once (at most `want` bytes, at least one chunk's room) from
+    /// `input`: the number read, 0 at the end of the input.
+    fn fill(&mut self, input: &mut impl Read, want: usize) -> std::io::Result<usize> {
+        let room = want.max(READ_CHUNK);
+        if self.bytes.len() - self.end < room {
+            self.bytes.resize(self.end + room, 0);
+        }
+        loop {
+            match input.read(&mut self.bytes[self.end..self.end + room]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(n);
+                }
             }
-            Err(e) => {
-                cap.stopped = Some(parse_error(at, "pcapng block", rest.len(), e));
-                break;
-            }
-        };
-        let number = cap.packets.len() as u64 + cap.skipped.len() as u64 + 1;
-        let (iface, time, data, orig_len) = match block {
-            Block::SectionHeader(shb) => {
-                big_endian = shb.big_endian();
-                interfaces.clear();
-                continue;
-            }
-            Block::InterfaceDescription(idb) => {
-                interfaces.push(Interface {
-                    link_type: (idb.linktype.0 as u32) & 0xffff,
-                    units_per_sec: idb.ts_resolution().unwrap_or(1_000_000),
-                });
-                continue;
-            }
-            Block::EnhancedPacket(epb) => {
-                // `data` is padded to 32 bits: the captured length cuts it.
-                let data = &epb.data[..(epb.caplen as usize).min(epb.data.len())];
-                let ts = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                (epb.if_id as usize, Some(ts), data, epb.origlen)
-            }
-            // A Simple Packet Block is on interface 0 and has no timestamp.
-            Block::SimplePacket(spb) => {
-                let data = &spb.data[..(spb.origlen as usize).min(spb.data.len())];
-                (0, None, data, spb.origlen)
-            }
-            // Name resolution, statistics, decryption secrets, custom: nothing to read.
-            _ => continue,
-        };
-        match interfaces.get(iface) {
-            Some(i) => cap.packets.push(Packet {
-                number,
-                time_us: time.map_or(0, |ts| scale_time(ts, i.units_per_sec)),
-                link_type: i.link_type,
-                data,
-                orig_len,
-            }),
-            None => cap
-                .skipped
-                .push(format!("frame {number}: interface {iface} was never described")),
         }
     }
-    Ok(cap)
+
+    /// Forgets the first `n` bytes.
+    fn consume(&mut self, n: usize) {
+        self.bytes.copy_within(n..self.end, 0);
+        self.end -= n;
+    }
+}
+
+impl<R: Read> CaptureReader<R> {
+    /// Reads the file header. `Err` when the input is not a capture (or not
+    /// even its first bytes can be read).
+    pub fn new(mut input: R) -> Result<CaptureReader<R>, CaptureError> {
+        let mut window = Window::default();
+        let mut eof = false;
+        let mut read_to = |window: &mut Window, want: usize, eof: &mut bool| {
+            while window.end < want && !*eof {
+                *eof = window
+                    .fill(&mut input, want - window.end)
+                    .map_err(|e| CaptureError::BadHeader {
+                        offset: window.end,
+                        what: format!("cannot read: {e}"),
+                    })?
+                    == 0;
+            }
+            Ok::<(), CaptureError>(())
+        };
+        // Enough for either file header (a pcapng section header has options).
+        read_to(&mut window, 4096, &mut eof)?;
+        let parser = match Parser::new(window.data()) {
+            // A pcapng section header longer than what was read: read on.
+            Err(CaptureError::Truncated { need, .. }) if !eof && need <= MAX_STRUCTURE => {
+                read_to(&mut window, need, &mut eof)?;
+                Parser::new(window.data())?
+            }
+            other => other?,
+        };
+        let pos = parser.header_len;
+        Ok(CaptureReader {
+            input,
+            parser,
+            window,
+            pos,
+            base: 0,
+            eof,
+            stopped: None,
+        })
+    }
+
+    /// pcap or pcapng.
+    pub fn format(&self) -> Format {
+        self.parser.format()
+    }
+
+    /// Why reading stopped before the end of the file, if it did.
+    pub fn stopped(&self) -> Option<&CaptureError> {
+        self.stopped.as_ref()
+    }
+
+    /// Packets skipped because their interface was not described (pcapng).
+    pub fn skipped(&self) -> &[String] {
+        &self.parser.skipped
+    }
+
+    /// The next packet, or `None` at the end of the file or where reading
+    /// stopped ([`CaptureReader::stopped`] says why).
+    pub fn next_packet(&mut self) -> Option<Packet<'_>> {
+        loop {
+            if self.stopped.is_some() {
+                return None;
+            }
+            if self.pos == self.window.end && !self.refill(1) {
+                return None;
+            }
+            let at = self.base + self.pos;
+            match self.parser.step(&self.window.data()[self.pos..], at) {
+                Ok((used, found)) => {
+                    let from = self.pos;
+                    self.pos += used;
+                    if let Some(f) = found {
+                        return Some(f.packet(&self.window.data()[from..]));
+                    }
+                }
+                Err(CaptureError::Truncated { need, .. }) if !self.eof => {
+                    if need > MAX_STRUCTURE {
+                        self.stopped = Some(self.oversized(at, need));
+                    } else {
+                        self.refill(need);
+                    }
+                }
+                Err(e) => self.stopped = Some(e),
+            }
+        }
+    }
+
+    /// Reads until `need` bytes are unparsed or the input ends, dropping the
+    /// parsed ones first; false if nothing is left.
+    fn refill(&mut self, need: usize) -> bool {
+        if self.pos > 0 {
+            self.window.consume(self.pos);
+            self.base += self.pos;
+            self.pos = 0;
+        }
+        while self.window.end < need && !self.eof {
+            match self.window.fill(&mut self.input, need - self.window.end) {
+                Ok(0) => self.eof = true,
+                Ok(_) => {}
+                Err(e) => {
+                    self.eof = true;
+                    self.stopped = Some(CaptureError::BadHeader {
+                        offset: self.base + self.window.end,
+                        what: format!("cannot read on: {e}"),
+                    });
+                }
+            }
+        }
+        self.window.end > 0
+    }
+
+    /// A structure at `at` that claims `need` bytes, more than any real one:
+    /// truncated if the file ends first (as [`read_capture`] would say),
+    /// else corrupt. The bytes it claims are skipped, not held.
+    fn oversized(&mut self, at: usize, need: usize) -> CaptureError {
+        let mut have = self.window.end - self.pos;
+        let mut sink = [0u8; 64 << 10];
+        while have < need {
+            match self.input.read(&mut sink) {
+                Ok(0) | Err(_) => {
+                    return CaptureError::Truncated {
+                        offset: at,
+                        what: self.parser.what(),
+                        need,
+                        have,
+                    }
+                }
+                Ok(n) => have += n,
+            }
+        }
+        CaptureError::BadHeader {
+            offset: at,
+            what: format!(
+                "{} of {need} bytes exceeds {MAX_STRUCTURE}: a corrupt file",
+                self.parser.what()
+            ),
+        }
+    }
 }
 
 fn scale_time(ts: u64, units_per_sec: u64) -> u64 {

@@ -15,7 +15,7 @@
 //!   the stream is kept only up to the first gap, since a TLS record cut by a
 //!   gap cannot be decrypted, and the records after it cannot be found reliably.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::net::SocketAddr;
 
 use super::packet::{decode_frame, tcp_flags, Decoded, FrameError};
@@ -136,25 +136,32 @@ fn bump<K: PartialEq>(v: &mut Vec<(K, u64)>, k: K) {
     }
 }
 
-struct Seg<'a> {
+/// One segment's payload: where it sits in its direction's sequence space
+/// and in [`Half::bytes`].
+struct Seg {
     rel: i64,
     packet: u64,
-    data: &'a [u8],
+    /// `Half::bytes[at..at + len]`.
+    at: usize,
+    len: usize,
 }
 
 #[derive(Default)]
-struct Half<'a> {
+struct Half {
     /// The first sequence number seen, and the position of later ones relative to it.
     origin: Option<u32>,
     last_seq: u32,
     last_rel: i64,
     /// Relative position of the SYN.
     syn_rel: Option<i64>,
-    segs: Vec<Seg<'a>>,
+    segs: Vec<Seg>,
+    /// Every segment's payload, in capture order (copied out of the frame,
+    /// which the capture reader reuses).
+    bytes: Vec<u8>,
     fin: bool,
 }
 
-impl Half<'_> {
+impl Half {
     /// Position of `seq` relative to the first sequence number of this
     /// direction, unwrapping the 32-bit sequence space by assuming that
     /// consecutive segments are less than 2 GiB apart.
@@ -172,55 +179,120 @@ impl Half<'_> {
     }
 }
 
-struct Building<'a> {
+struct Building {
     client: SocketAddr,
     server: SocketAddr,
     first_packet: u64,
-    halves: [Half<'a>; 2],
+    halves: [Half; 2],
+    /// Both sides sent a FIN, or one a RST: nothing more will come.
+    closed: bool,
 }
 
-/// Decodes every frame, groups TCP segments into connections and reassembles
-/// both directions of each. Connections are in order of their first frame.
-pub fn reassemble<'a>(packets: &[Packet<'a>]) -> (Vec<TcpConnection>, Statistics) {
-    let mut stats = Statistics::default();
-    let mut building: Vec<Building<'a>> = vec![];
-    let mut by_flow: HashMap<(SocketAddr, SocketAddr), usize> = HashMap::new();
-    for p in packets {
+/// What a flow (a pair of addresses) is carrying now.
+#[derive(Clone, Copy)]
+enum Flow {
+    /// The connection at this index of the capture (counted from 0).
+    Open(usize),
+    /// Its connection was closed and handed out: a new SYN starts the next
+    /// one; anything else (a last ACK, a late retransmission) is counted and
+    /// dropped.
+    Closed,
+}
+
+/// Reassembles the connections of a capture as its frames arrive, and hands
+/// each one out once it is closed (both FINs, or a RST) and every connection
+/// that began before it has been handed out, so that they come out in order
+/// of their first frame, as [`reassemble`] returns them. A closed
+/// connection's bytes are then the caller's: what is held is the
+/// connections still open, plus the closed ones waiting for an earlier one.
+#[derive(Default)]
+pub struct Reassembler {
+    stats: Statistics,
+    /// Connections not handed out yet, by first frame; `building[0]` is
+    /// connection number `handed`.
+    building: VecDeque<Building>,
+    handed: usize,
+    by_flow: HashMap<(SocketAddr, SocketAddr), Flow>,
+    ready: VecDeque<TcpConnection>,
+}
+
+impl Reassembler {
+    /// An empty reassembler.
+    pub fn new() -> Reassembler {
+        Reassembler::default()
+    }
+
+    /// What the frames so far contained.
+    pub fn statistics(&self) -> &Statistics {
+        &self.stats
+    }
+
+    /// The next connection ready to be handed out, in order of first frame.
+    pub fn pop(&mut self) -> Option<TcpConnection> {
+        self.ready.pop_front()
+    }
+
+    /// The end of the capture: every connection still open is complete as
+    /// far as the capture goes.
+    pub fn finish(&mut self) {
+        while let Some(b) = self.building.pop_front() {
+            self.hand_out(b);
+        }
+    }
+
+    fn hand_out(&mut self, b: Building) {
+        let key = flow_key(b.client, b.server);
+        if matches!(self.by_flow.get(&key), Some(Flow::Open(i)) if *i == self.handed) {
+            self.by_flow.insert(key, Flow::Closed);
+        }
+        self.handed += 1;
+        let [h0, h1] = b.halves;
+        self.ready.push_back(TcpConnection {
+            client: b.client,
+            server: b.server,
+            first_packet: b.first_packet,
+            streams: [assemble(h0), assemble(h1)],
+        });
+    }
+
+    /// Decodes one frame and adds its TCP segment, if it has one, to its connection.
+    pub fn push(&mut self, p: &Packet<'_>) {
+        let stats = &mut self.stats;
         stats.packets += 1;
         let seg = match decode_frame(p.link_type, p.data) {
             Ok(Decoded::Tcp(s)) => s,
             Ok(Decoded::NotTcp(kind)) => {
                 bump(&mut stats.not_tcp, kind);
-                continue;
+                return;
             }
             Ok(Decoded::IpFragment) => {
                 stats.ip_fragments += 1;
-                continue;
+                return;
             }
             Err(FrameError::UnknownLinkType(t)) => {
                 bump(&mut stats.unknown_link_types, t);
-                continue;
+                return;
             }
             Err(FrameError::Malformed(why)) => {
                 stats.malformed_count += 1;
                 if stats.malformed.len() < 20 {
                     stats.malformed.push((p.number, why));
                 }
-                continue;
+                return;
             }
         };
         stats.tcp_segments += 1;
-        let key = if seg.src <= seg.dst {
-            (seg.src, seg.dst)
-        } else {
-            (seg.dst, seg.src)
-        };
+        let key = flow_key(seg.src, seg.dst);
         let is_syn = seg.flags & tcp_flags::SYN != 0 && seg.flags & tcp_flags::ACK == 0;
-        let existing = by_flow.get(&key).copied();
+        let existing = match self.by_flow.get(&key) {
+            Some(Flow::Open(i)) => Some(*i - self.handed),
+            Some(Flow::Closed) if !is_syn => return,
+            Some(Flow::Closed) | None => None,
+        };
         // A new SYN on a flow that already carried a different connection:
         // the port pair was reused, so this is a new connection.
         let reuse = existing.is_some_and(|i| {
-            let b = &building[i];
+            let b = &self.building[i];
             is_syn
                 && (b.client != seg.src
                     || b.halves[0].syn_rel.is_none()
@@ -230,17 +302,19 @@ pub fn reassemble<'a>(packets: &[Packet<'a>]) -> (Vec<TcpConnection>, Statistics
         let idx = match existing {
             Some(i) if !reuse => i,
             _ => {
-                building.push(Building {
+                self.building.push_back(Building {
                     client: seg.src,
                     server: seg.dst,
                     first_packet: p.number,
                     halves: [Half::default(), Half::default()],
+                    closed: false,
                 });
-                by_flow.insert(key, building.len() - 1);
-                building.len() - 1
+                let i = self.building.len() - 1;
+                self.by_flow.insert(key, Flow::Open(self.handed + i));
+                i
             }
         };
-        let b = &mut building[idx];
+        let b = &mut self.building[idx];
         let dir = usize::from(seg.src != b.client);
         let half = &mut b.halves[dir];
         let rel = half.rel(seg.seq);
@@ -256,23 +330,40 @@ pub fn reassemble<'a>(packets: &[Packet<'a>]) -> (Vec<TcpConnection>, Statistics
             half.segs.push(Seg {
                 rel: at,
                 packet: p.number,
-                data: seg.payload,
+                at: half.bytes.len(),
+                len: seg.payload.len(),
             });
+            half.bytes.extend_from_slice(seg.payload);
+        }
+        b.closed |= seg.flags & tcp_flags::RST != 0 || (b.halves[0].fin && b.halves[1].fin);
+        while self.building.front().is_some_and(|b| b.closed) {
+            let b = self.building.pop_front().expect("front");
+            self.hand_out(b);
         }
     }
-    let connections = building
-        .into_iter()
-        .map(|b| {
-            let [h0, h1] = b.halves;
-            TcpConnection {
-                client: b.client,
-                server: b.server,
-                first_packet: b.first_packet,
-                streams: [assemble(h0), assemble(h1)],
-            }
-        })
-        .collect();
-    (connections, stats)
+}
+
+/// The two ends of a connection, in a fixed order whoever sends.
+fn flow_key(a: SocketAddr, b: SocketAddr) -> (SocketAddr, SocketAddr) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
+}
+
+/// Decodes every frame, groups TCP segments into connections and reassembles
+/// both directions of each. Connections are in order of their first frame.
+pub fn reassemble(packets: &[Packet<'_>]) -> (Vec<TcpConnection>, Statistics) {
+    let mut r = Reassembler::new();
+    let mut connections = vec![];
+    for p in packets {
+        r.push(p);
+        connections.extend(std::iter::from_fn(|| r.pop()));
+    }
+    r.finish();
+    connections.extend(std::iter::from_fn(|| r.pop()));
+    (connections, r.stats)
 }
 
 /// Rebuilds one direction from its segments.
@@ -281,7 +372,7 @@ pub fn reassemble<'a>(packets: &[Packet<'a>]) -> (Vec<TcpConnection>, Statistics
 /// no earlier segment carried: the first copy of every byte wins, whatever
 /// order the offsets came in. The covered ranges are then walked in stream
 /// order; what lies between them is a gap.
-fn assemble(half: Half<'_>) -> Stream {
+fn assemble(half: Half) -> Stream {
     let base = match half.syn_rel {
         Some(s) => s + 1,
         None => half.segs.iter().map(|s| s.rel).min().unwrap_or(0),
@@ -291,10 +382,31 @@ fn assemble(half: Half<'_>) -> Stream {
         syn: half.syn_rel.is_some(),
         ..Stream::default()
     };
+    // The usual case: every segment follows the one before, once each. The
+    // stored bytes are then the stream as they are.
+    let in_order = half.segs.first().is_none_or(|s| s.rel == base)
+        && half
+            .segs
+            .windows(2)
+            .all(|w| w[1].rel == w[0].rel + w[0].len as i64);
+    if in_order {
+        st.pieces = half
+            .segs
+            .iter()
+            .map(|s| Piece {
+                start: (s.rel - base) as u64,
+                packet: s.packet,
+            })
+            .collect();
+        st.data = half.bytes;
+        return st;
+    }
+    let payload = |s: &Seg| &half.bytes[s.at..s.at + s.len];
     // Disjoint covered ranges: start -> (end, frame, the bytes of [start, end)).
     let mut covered: BTreeMap<i64, (i64, u64, &[u8])> = BTreeMap::new();
     for s in &half.segs {
-        let end = s.rel + s.data.len() as i64;
+        let data = payload(s);
+        let end = s.rel + data.len() as i64;
         // Bytes before the SYN belong to no stream of this connection.
         let mut at = s.rel.max(base);
         while at < end {
@@ -309,7 +421,7 @@ fn assemble(half: Half<'_>) -> Stream {
                 let upto = e.min(end);
                 st.retransmitted_bytes += (upto - at) as u64;
                 let old = &bytes[(at - k) as usize..(upto - k) as usize];
-                let new = &s.data[(at - s.rel) as usize..(upto - s.rel) as usize];
+                let new = &data[(at - s.rel) as usize..(upto - s.rel) as usize];
                 if let Some(i) = old.iter().zip(new).position(|(a, b)| a != b) {
                     st.conflicts.push(Conflict {
                         offset: (at - base) as u64 + i as u64,
@@ -325,7 +437,7 @@ fn assemble(half: Half<'_>) -> Stream {
                     (
                         upto,
                         s.packet,
-                        &s.data[(at - s.rel) as usize..(upto - s.rel) as usize],
+                        &data[(at - s.rel) as usize..(upto - s.rel) as usize],
                     ),
                 );
                 at = upto;

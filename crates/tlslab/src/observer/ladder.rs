@@ -212,11 +212,13 @@ pub fn wrap_event(line: &str, width: usize) -> Vec<String> {
         if is_hex {
             out.push(format!("    {label} ({} bytes):", value.len() / 2));
             for (j, chunk) in value.as_bytes().chunks(64).enumerate() {
-                out.push(format!(
-                    "      {:04x}  {}",
-                    j * 32,
-                    String::from_utf8_lossy(chunk)
-                ));
+                // Hex digits: ASCII, one byte a character.
+                let chunk = std::str::from_utf8(chunk).unwrap_or_default();
+                out.push(format!("      {:04x}  {chunk}", j * 32));
+            }
+        } else if tok.is_ascii() {
+            for chunk in tok.as_bytes().chunks(width - 6) {
+                out.push(format!("    {}", std::str::from_utf8(chunk).unwrap_or_default()));
             }
         } else {
             let text: Vec<char> = tok.chars().collect();
@@ -225,7 +227,9 @@ pub fn wrap_event(line: &str, width: usize) -> Vec<String> {
             }
         }
     }
-    out.into_iter().map(|l| clip(&l, width)).collect()
+    out.into_iter()
+        .map(|l| if l.len() <= width { l } else { clip(&l, width) })
+        .collect()
 }
 
 impl<W: Write> LadderLog<W> {

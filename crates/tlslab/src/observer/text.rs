@@ -176,18 +176,35 @@ pub(crate) struct Quoted<'a>(pub(crate) &'a [u8]);
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         f.write_char('"')?;
+        // Escaped into a stack buffer, written a kilobyte at a time:
+        // application data can be megabytes, and one formatting call per
+        // byte was most of a trace's time.
+        let mut buf = [0u8; 1024];
+        let mut n = 0;
         for &b in self.0 {
-            match b {
-                b'"' => f.write_str("\\\"")?,
-                b'\\' => f.write_str("\\\\")?,
-                b'\n' => f.write_str("\\n")?,
-                b'\r' => f.write_str("\\r")?,
-                b'\t' => f.write_str("\\t")?,
-                0x20..=0x7e => f.write_char(b as char)?,
-                _ => write!(f, "\\x{b:02x}")?,
+            if n > buf.len() - 4 {
+                f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)?;
+                n = 0;
             }
+            let esc: &[u8] = match b {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                b'\n' => b"\\n",
+                b'\r' => b"\\r",
+                b'\t' => b"\\t",
+                0x20..=0x7e => {
+                    buf[n] = b;
+                    n += 1;
+                    continue;
+                }
+                _ => &[b'\\', b'x', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]],
+            };
+            buf[n..n + esc.len()].copy_from_slice(esc);
+            n += esc.len();
         }
+        f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)?;
         f.write_char('"')
     }
 }
@@ -493,6 +510,29 @@ pub(crate) mod tests {
     use crate::observer::{PaddingView, PrfCall, PrfHalf, RecordView};
     use crate::types::KeyBlock;
     use crate::wire::{Alert, AlertDescription, AlertLevel, ContentType, Direction, ProtocolVersion};
+
+    /// Every byte but `'` is escaped as the standard library's
+    /// `ascii::escape_default` escapes it (which also escapes `'`), in runs
+    /// and alone.
+    #[test]
+    fn quoted_escapes_as_escape_default() {
+        let bytes: Vec<u8> = (0..=255u8)
+            .filter(|&b| b != b'\'')
+            .chain(*b"plain text ")
+            .collect();
+        // Long enough to cross the formatter's buffer several times.
+        let long = bytes.repeat(20);
+        let expected: String = long
+            .iter()
+            .flat_map(|&b| std::ascii::escape_default(b))
+            .map(char::from)
+            .collect();
+        assert_eq!(Quoted(&long).to_string(), format!("\"{expected}\""));
+        for &b in &bytes {
+            let one: String = std::ascii::escape_default(b).map(char::from).collect();
+            assert_eq!(Quoted(&[b]).to_string(), format!("\"{one}\""));
+        }
+    }
 
     pub(crate) fn sample_key_block() -> KeyBlock {
         KeyBlock {

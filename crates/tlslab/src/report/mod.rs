@@ -36,7 +36,9 @@ pub use trace::{bundle_html, json_trace_html};
 #[doc(hidden)]
 pub use trace::{read_json_trace, Trace};
 
-use crate::capture::{read_capture, reassemble, CaptureError, CaptureReport, ConnectionReport, KeySources};
+use crate::capture::{
+    is_empty_connection, CaptureError, CaptureReport, ConnectionReport, Connections, KeySources,
+};
 use crate::crypto::suites::{self, SuiteInfo};
 use crate::explain::{Certainty, Explanation, Verdict};
 use crate::observer::{Event, Observer, OwnedEvent};
@@ -159,30 +161,27 @@ pub fn capture_html(
     secrets: &KeySources,
     options: &HtmlOptions,
 ) -> Result<String, CaptureError> {
-    let capture = read_capture(bytes)?;
-    let (connections, statistics) = reassemble(&capture.packets);
-    let mut report = CaptureReport {
-        format: capture.format,
-        stopped: capture.stopped,
-        statistics,
-        empty_connections: 0,
-        connections: vec![],
-    };
+    let mut connections = Connections::new(bytes)?;
+    let mut analysed = vec![];
+    let mut empty = 0;
     let mut recorded = vec![];
     let mut secrets = secrets.clone();
-    for c in &connections {
-        if c.streams.iter().all(|s| s.data.is_empty() && s.gaps.is_empty()) {
-            report.empty_connections += 1;
+    for c in connections.by_ref() {
+        if is_empty_connection(&c) {
+            empty += 1;
             continue;
         }
         let mut rec = ReportRecorder::new(options.record_limit);
-        let r = crate::capture::analyze_connection(c, &secrets, &mut rec);
+        let r = crate::capture::analyze_connection(&c, &secrets, &mut rec);
         for (id, ms) in &r.sessions {
             secrets.keylog.remember_session(id.clone(), *ms);
         }
-        report.connections.push(r);
+        analysed.push(r);
         recorded.push(rec.finish());
     }
+    let mut report = connections.empty_report();
+    report.empty_connections = empty;
+    report.connections = analysed;
     Ok(capture_report_html(options, &report, &recorded))
 }
 
