@@ -552,6 +552,7 @@ fn resumption_conclusion(rows: &[Row]) -> Option<Conclusion> {
         );
     }
     Some(Conclusion {
+        version: ProtocolVersion::TLS12,
         cause: ExperimentCause::ResumptionAcrossBackends {
             fell_back,
             attempts: tries.len(),

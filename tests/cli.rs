@@ -255,6 +255,40 @@ fn default_output_is_the_readable_ladder_and_values() {
     }
 }
 
+/// `tlslab suites` lists only what the client offers; `--all` adds the
+/// capture-only suites under their own heading. Code points from the IANA
+/// registry as RFC 5246 Appendix A.5 (0x0004, 0x000a) and RFC 4492 §6
+/// (0xc012) assign them.
+#[test]
+fn suites_all_adds_the_analysis_only_suites_under_their_own_heading() {
+    let (code, default, stderr) = tlslab(&["suites"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        default.contains("0x002f   TLS_RSA_WITH_AES_128_CBC_SHA "),
+        "{default}"
+    );
+    assert!(
+        !default.contains("RC4") && !default.contains("analysis only"),
+        "{default}"
+    );
+    let (code, all, stderr) = tlslab(&["suites", "--all"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        all.starts_with(&default),
+        "--all begins with the default list:\n{all}"
+    );
+    let (_, extra) = all.split_once("\nanalysis only").expect("a heading");
+    assert!(extra.contains("the client never offers them"), "{extra}");
+    for row in [
+        "0x0004   TLS_RSA_WITH_RC4_128_MD5",
+        "0x000a   TLS_RSA_WITH_3DES_EDE_CBC_SHA",
+        "0xc012   TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA",
+    ] {
+        assert!(extra.contains(row), "no {row} under the heading:\n{extra}");
+    }
+    assert!(!extra.contains("AES_128_GCM"), "{extra}");
+}
+
 #[test]
 fn help_exits_0_and_lists_every_command_and_option() {
     let (code, stdout, stderr) = tlslab(&["help"]);

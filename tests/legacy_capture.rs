@@ -633,6 +633,168 @@ fn a_flipped_bit_in_an_ssl3_record_is_found() {
     assert_eq!(s["verified"][1], 4, "{s}");
 }
 
+/// `pcap` with bit 1 of byte 3 of the last ciphertext block of the
+/// client's `nth` application data record flipped (`mac_len`: the MAC bytes
+/// after the ciphertext under encrypt-then-MAC), explained with the server
+/// key: the JSON lines, the text report and the payload byte flipped.
+fn explain_flip_in_last_block(
+    pcap: &Path,
+    key: &str,
+    nth: usize,
+    mac_len: usize,
+) -> (Vec<Value>, String, usize) {
+    let lines = explain_json(pcap, &["--server-key", key], true);
+    let record = events(&lines, "record_out")
+        .filter(|r| r["content_type"] == "application_data")
+        .nth(nth)
+        .map(|r| {
+            hex::decode(format!(
+                "{}{}",
+                r["header"].as_str().unwrap(),
+                r["payload"].as_str().unwrap()
+            ))
+            .unwrap()
+        })
+        .unwrap();
+    let mut file = std::fs::read(pcap).unwrap();
+    let at = file
+        .windows(record.len())
+        .position(|w| w == record)
+        .expect("the record is in one frame");
+    // AES: the last block is the 16 bytes before the MAC (encrypt-then-MAC)
+    // or at the very end (MAC-then-encrypt).
+    let byte = record.len() - 5 - mac_len - 16 + 3;
+    file[at + 5 + byte] ^= 1 << 1;
+    let damaged = pcap.with_extension(format!("flip-last-{nth}.pcap"));
+    std::fs::write(&damaged, &file).unwrap();
+    let lines = explain_json(&damaged, &["--server-key", key], true);
+    let (code, text, err) = tlslab(&["explain", damaged.to_str().unwrap(), "--server-key", key]);
+    assert_eq!(code, 0, "{text}{err}");
+    let _ = std::fs::remove_file(&damaged);
+    (lines, text, byte)
+}
+
+/// The first failure is the flipped `byte`; the client's next record is
+/// proven to fail only because of it (it verifies under the restored
+/// block), listed with the first rather than as a fault of its own; both
+/// cite `rfc` (RFC 6101 §5.2.3.x for SSL 3.0, RFC 2246 §6.2.3.x for TLS 1.0).
+fn assert_follow_on(lines: &[Value], text: &str, byte: usize, rfc: &str) {
+    let s = summary(lines);
+    let f = &s["first_failure"];
+    assert_eq!(f["cause"], "corrupted_in_transit", "{s}");
+    assert_eq!(f["proven"], true, "{f}");
+    let message = f["message"].as_str().unwrap();
+    assert!(message.contains(&format!("bit 1 of payload byte {byte} ")), "{f}");
+    assert!(message.ends_with(&format!("({rfc}.1)")), "{f}");
+    let first = f["record"].as_u64().unwrap();
+    let follow = s["follow_on_failures"].as_array().unwrap();
+    assert_eq!(follow.len(), 1, "{s}");
+    let next = &follow[0];
+    assert_eq!(next["cause"], "iv_changed_by_previous_flip", "{next}");
+    assert_eq!(next["proven"], true, "{next}");
+    assert_eq!(next["direction"], "client->server", "{next}");
+    let message = next["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "record #{} fails only because its IV, the last block of record #{first}, was changed by the flip found in record #{first}",
+            next["record"].as_u64().unwrap()
+        )),
+        "{message}"
+    );
+    assert!(message.ends_with(&format!("({rfc}.2)")), "{message}");
+    // The text report says it next to the first failure.
+    assert!(text.contains("then record #"), "{text}");
+    assert!(text.contains("fails only because its IV"), "{text}");
+}
+
+/// One bit flipped in the last ciphertext block of the client's second
+/// application data record of the frozen SSL 3.0 capture (tlslite-ng's
+/// peers): that block is also the IV of the client's next record (SSL 3.0
+/// chains IVs, RFC 6101 §5.2.3.2), so the next record fails too.
+#[test]
+fn a_flip_in_the_last_block_explains_the_next_ssl3_record() {
+    let dir = Path::new(SSL3_VECTOR);
+    let pcap = std::env::temp_dir().join(format!("tlslab-ssl3-last-{}.pcap", std::process::id()));
+    std::fs::copy(dir.join("capture.pcap"), &pcap).unwrap();
+    let key = dir.join("server-key.pem");
+    let (lines, text, byte) = explain_flip_in_last_block(&pcap, key.to_str().unwrap(), 1, 0);
+    let _ = std::fs::remove_file(&pcap);
+    assert_follow_on(&lines, &text, byte, "RFC 6101 §5.2.3");
+}
+
+/// The same on a TLS 1.0 connection between OpenSSL's client and server
+/// captured here (RFC 2246 §6.2.3.2 chains the IVs), MAC-then-encrypt
+/// (`-no_etm`): the MAC covers the plaintext, so the garbled first block of
+/// the next record makes it fail.
+#[test]
+fn a_flip_in_the_last_block_explains_the_next_tls10_record() {
+    let dir = rsa_material("flip-last");
+    let server = OpensslServer::start(&dir, "-tls1");
+    let dump = Tcpdump::start(server.port, dir.join("flip-last.pcap"));
+    openssl_client_with(
+        server.port,
+        "-tls1",
+        "AES128-SHA",
+        "a message long enough to fill a few blocks",
+        &["-no_etm"],
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while keylog_lines(&server.keylog) < 1 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pcap = dump.stop();
+    drop(server);
+    let key = dir.join("key.pem");
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    assert_eq!(summary(&lines)["encrypt_then_mac"], false);
+    let (lines, text, byte) = explain_flip_in_last_block(&pcap, key, 0, 0);
+    assert_follow_on(&lines, &text, byte, "RFC 2246 §6.2.3");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With encrypt-then-MAC (tlslite-ng's TLS 1.0 default) the MAC covers the
+/// ciphertext but not the chained IV: after a bit flipped in the last block
+/// of the client's first application data record (its 1/n-1 split's single
+/// byte), the next record verifies, and the same bit of its first plaintext
+/// block is flipped (CBC: P1 = D(C1) ⊕ IV). The report says so, and the
+/// data it prints is the message sent with exactly that bit changed.
+#[test]
+fn under_encrypt_then_mac_a_flip_in_the_iv_passes_into_the_next_plaintext() {
+    let dir = rsa_material("flip-etm");
+    let message = "a message long enough to fill a few blocks";
+    let (pcap, _) = tlslite_pair(&dir, "tls1.0", message);
+    let key = dir.join("key.pem");
+    let key = key.to_str().unwrap();
+    let lines = explain_json(&pcap, &["--server-key", key], true);
+    assert_eq!(summary(&lines)["encrypt_then_mac"], true);
+    // HMAC-SHA1: 20 bytes of MAC after the ciphertext.
+    let (lines, _, byte) = explain_flip_in_last_block(&pcap, key, 0, 20);
+    let s = summary(&lines);
+    assert_eq!(s["first_failure"]["cause"], "corrupted_in_transit", "{s}");
+    assert_eq!(s["failures"], 1, "{s}");
+    // The IV's byte 3 is the first plaintext block's byte 3.
+    assert_eq!(byte % 16, 3);
+    let note = s["notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|n| n.contains("verifies, yet bit 1 of its plaintext byte 3 is flipped"))
+        .unwrap_or_else(|| panic!("no note in {s}"));
+    assert!(
+        note.contains("encrypt-then-MAC authenticates the ciphertext"),
+        "{note}"
+    );
+    // What arrived: the message after its first byte (the damaged record),
+    // with bit 1 of its byte 3 flipped.
+    let mut expected = format!("{}\n", &message[1..]).into_bytes();
+    expected[3] ^= 1 << 1;
+    let (c2s, _) = explained_data(&lines);
+    assert_eq!(c2s, expected);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Wireshark's `RSA` key log line (the first 8 bytes of the encrypted
 /// pre-master secret, then the pre-master secret) opens the frozen SSL 3.0
 /// capture without the server key: the master secret is tlslite-ng's.

@@ -75,8 +75,9 @@ pub enum Command {
     /// Course labs: list them, start one, grade a diagnosis
     #[command(subcommand)]
     Lab(LabCommand),
-    /// List the cipher suites this client implements
-    Suites,
+    /// List the cipher suites this client implements (--all: also those
+    /// explain reads in captures but the client never offers)
+    Suites(SuitesArgs),
     /// List the named faults --fault can inject
     Faults,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
@@ -219,6 +220,16 @@ pub struct ViewArgs {
     /// Replace every secret
     #[arg(long)]
     pub redact: bool,
+}
+
+/// `tlslab suites`.
+#[derive(Args, Debug)]
+pub struct SuitesArgs {
+    /// Also list the suites `tlslab explain` reads in captures but the client
+    /// never offers (RC4, single and triple DES, NULL encryption), under
+    /// their own heading
+    #[arg(long)]
+    pub all: bool,
 }
 
 /// `tlslab completions`.

@@ -34,7 +34,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tlslab::crypto::cert::CertVerifier;
-use tlslab::crypto::suites::{self, ALL_SUITES};
+use tlslab::crypto::suites::{self, SuiteInfo, ALL_SUITES};
 use tlslab::faults::Faults;
 use tlslab::observer::{JsonLog, KeyLogWriter, LadderLog, Observer, Tee, TextLog, TraceLevel};
 use tlslab::session::StoredSession;
@@ -142,8 +142,8 @@ pub fn run(command: Command, argv: &[String]) -> Result<(), CliError> {
         Command::Replay(a) => connect::replay(&a),
         Command::View(a) => connect::view(&a),
         Command::Lab(c) => lab::run(c),
-        Command::Suites => {
-            list_suites();
+        Command::Suites(a) => {
+            list_suites(a.all);
             Ok(())
         }
         Command::Faults => {
@@ -411,9 +411,11 @@ pub fn legacy_version_warning(min_version: ProtocolVersion) {
 }
 
 /// `tlslab suites`: the suite table.
-pub fn list_suites() {
+/// The client's suites, in the order it offers them; with `all`, then the
+/// suites only `tlslab explain` opens (in captures), under their own heading.
+pub fn list_suites(all: bool) {
     outln!("{:<8} {:<48} {:<32} PRF", "code", "IANA name", "OpenSSL name");
-    for s in ALL_SUITES {
+    let row = |s: &SuiteInfo| {
         outln!(
             "0x{:04x}   {:<48} {:<32} {}",
             s.id.0,
@@ -421,6 +423,12 @@ pub fn list_suites() {
             s.openssl_name,
             s.prf.name()
         );
+    };
+    ALL_SUITES.iter().for_each(row);
+    if all {
+        outln!();
+        outln!("analysis only: `tlslab explain` decrypts these in captures; the client never offers them and --cipher refuses them");
+        suites::ANALYSIS_ONLY_SUITES.iter().for_each(row);
     }
 }
 

@@ -152,9 +152,10 @@ pub fn attempt(
                     (
                         Outcome::Fails {
                             state: state.clone(),
-                            cause: client
-                                .explain_failure()
-                                .and_then(|e| e.top().map(|f| f.cause.to_string())),
+                            cause: client.explain_failure().and_then(|e| {
+                                e.top()
+                                    .map(|f| format!("{} ({})", f.cause.description(), e.rfc_of(f)))
+                            }),
                             recomputed: client
                                 .explain_failure()
                                 .and_then(|e| e.top().map(|f| (f.cause.id(), f.certainty))),

@@ -125,11 +125,13 @@ pub struct Failure {
     pub evidence: Vec<String>,
     /// The explainer's whole report, for a record or Finished that failed.
     pub explanation: Option<Explanation>,
+    /// The connection's version: the cause cites its RFC.
+    pub version: ProtocolVersion,
 }
 
 impl Failure {
     /// A failure the bytes themselves prove (a gap, a malformed message).
-    fn proven(record: RecordRef, seq: Option<u64>, cause: Cause) -> Failure {
+    fn proven(record: RecordRef, seq: Option<u64>, cause: Cause, version: ProtocolVersion) -> Failure {
         Failure {
             record: Some(record),
             seq,
@@ -137,7 +139,18 @@ impl Failure {
             proven: true,
             evidence: vec![],
             explanation: None,
+            version,
         }
+    }
+
+    /// The cause in words, with the section of the connection's RFC it
+    /// violates.
+    pub fn message(&self) -> String {
+        format!(
+            "{} ({})",
+            self.cause.description(),
+            self.cause.rfc_in(self.version)
+        )
     }
 
     /// A failure the explainer explained: its top finding, its facts. `symptom`
@@ -170,6 +183,7 @@ impl Failure {
             cause: top.map_or(symptom, |f| f.cause),
             proven: e.is_certain(),
             evidence,
+            version: e.version,
             explanation: Some(e),
         }
     }
@@ -181,14 +195,20 @@ impl std::fmt::Display for Failure {
             (Some(r), Some(seq)) => write!(
                 f,
                 "record #{} ({}, seq {seq}, frame {}): {}",
-                r.index, r.direction, r.packet, self.cause
+                r.index,
+                r.direction,
+                r.packet,
+                self.message()
             ),
             (Some(r), None) => write!(
                 f,
                 "record #{} ({}, frame {}): {}",
-                r.index, r.direction, r.packet, self.cause
+                r.index,
+                r.direction,
+                r.packet,
+                self.message()
             ),
-            (None, _) => write!(f, "{}", self.cause),
+            (None, _) => f.write_str(&self.message()),
         }
     }
 }
@@ -274,6 +294,16 @@ impl ConnectionReport {
             notes: vec![],
             sessions: vec![],
         }
+    }
+
+    /// The failures after the first that are proven to be only a
+    /// consequence of an earlier one (a bit flipped in the last block of a
+    /// record, which is the next record's IV under SSL 3.0 and TLS 1.0).
+    pub fn follow_on_failures(&self) -> impl Iterator<Item = &Failure> {
+        self.failures
+            .iter()
+            .skip(1)
+            .filter(|f| f.proven && matches!(f.cause, Cause::IvChangedByPreviousFlip { .. }))
     }
 
     /// The first failure, if any.
@@ -526,6 +556,10 @@ struct Side {
     /// since ChangeCipherSpec, with its record number: the links of the IV
     /// chain (RFC 2246 §6.2.3.2), for the explainer's "wrong IV chain".
     last_blocks: Vec<(usize, [u8; 16])>,
+    /// SSL 3.0 / TLS 1.0: the previous record's index and its last 16
+    /// ciphertext bytes with the bit the explainer found flipped restored,
+    /// when that bit lies in its last block (the next record's IV).
+    flip_in_last_block: Option<(usize, [u8; 16])>,
     /// The plaintext length of the previous record when it was application
     /// data (`None` after any other record): a split shows as a 1-byte or
     /// empty record followed at once by more data.
@@ -672,7 +706,9 @@ pub fn analyze_connection(
                     packet,
                     stream_offset: offset,
                 };
-                a.report.failures.push(Failure::proven(record, seq, cause));
+                a.report
+                    .failures
+                    .push(Failure::proven(record, seq, cause, a.version));
             }
         }
     }
@@ -767,6 +803,41 @@ impl Analyzer<'_, '_> {
         (previous, others)
     }
 
+    /// SSL 3.0 and TLS 1.0 chain each record's IV from the previous
+    /// record's last ciphertext block: a bit proven flipped in that block
+    /// (`payload` is the record as received) garbles the next record too.
+    /// Returns the record's index and its last 16 ciphertext bytes with the
+    /// bit restored, the IV the next record is tried under.
+    fn flip_in_last_block(
+        &self,
+        explanation: &Explanation,
+        payload: &[u8],
+        index: usize,
+    ) -> Option<(usize, [u8; 16])> {
+        if !matches!(self.version, ProtocolVersion::SSL3 | ProtocolVersion::TLS10) {
+            return None;
+        }
+        let suite = self.suite?;
+        let explain::Verdict::Certain(Cause::CorruptedInTransit { bit: Some(p) }) = &explanation.verdict
+        else {
+            return None;
+        };
+        // Encrypt-then-MAC (RFC 7366 §3): the MAC follows the ciphertext.
+        let mac_len = if self.report.encrypt_then_mac {
+            suite.mac.len()
+        } else {
+            0
+        };
+        let ciphertext_len = payload.len().checked_sub(mac_len)?;
+        let block = suite.cipher.block_len();
+        if block == 0 || p.byte >= ciphertext_len || p.byte + block < ciphertext_len {
+            return None;
+        }
+        let mut last: [u8; 16] = *payload[..ciphertext_len].last_chunk::<16>()?;
+        last[p.byte + 16 - ciphertext_len] ^= 1 << p.bit;
+        Some((index, last))
+    }
+
     /// What the capture adds to the explainer's findings about a failed
     /// record: where it sits among the sender's records.
     fn record_context(&self, cut: &Cut, seq: u64, verified_before: u64) -> Vec<String> {
@@ -788,7 +859,7 @@ impl Analyzer<'_, '_> {
     }
 
     fn malformed(&mut self, record: RecordRef, what: String) {
-        let failure = Failure::proven(record, None, Cause::Malformed { what });
+        let failure = Failure::proven(record, None, Cause::Malformed { what }, self.version);
         self.report.failures.push(failure);
         self.sides[idx(record.direction)].stopped = true;
     }
@@ -852,6 +923,17 @@ impl Analyzer<'_, '_> {
         let verified_before = self.sides[di].verified_since_ccs;
         self.sides[di].layer = Some(layer);
         let (previous_last_block, other_ivs) = self.iv_chain_context(cut.dir, rref.index);
+        // A flip found in the previous record's last block: that record is
+        // still the last link of the chain (nothing came between).
+        let previous_flip = self.sides[di]
+            .flip_in_last_block
+            .take()
+            .filter(|(n, _)| self.sides[di].last_blocks.last().is_some_and(|(m, _)| m == n))
+            .map(|(n, restored_last_block)| explain::PreviousFlip {
+                record: format!("{} record #{}", cut.dir, rref.index),
+                previous: format!("record #{n}"),
+                restored_last_block,
+            });
         if protected && self.chains_ivs() {
             // With encrypt-then-MAC (RFC 7366 §3) the MAC follows the
             // ciphertext in the clear: the chain's link is the last
@@ -883,7 +965,10 @@ impl Analyzer<'_, '_> {
             failed.previous_last_block = previous_last_block;
             failed.other_ivs = other_ivs;
             failed.stream_position = stream_position;
+            failed.previous_flip = previous_flip;
             let explanation = explain::explain_record(&secrets, &failed);
+            self.sides[di].flip_in_last_block =
+                self.flip_in_last_block(&explanation, wire_payload, rref.index);
             let context = if explanation.is_certain() {
                 vec![]
             } else {
@@ -907,6 +992,22 @@ impl Analyzer<'_, '_> {
                 ));
             }
             return;
+        }
+        if let (Some(flip), Some(received)) = (&previous_flip, previous_last_block) {
+            // Encrypt-then-MAC authenticates the ciphertext, not TLS 1.0's
+            // chained IV: the record verifies, and the bit flipped in its IV
+            // is flipped in its first plaintext block (CBC: P1 = D(C1) ⊕ IV).
+            if let Some(j) = (0..16).find(|&j| flip.restored_last_block[j] != received[j]) {
+                let block = self.suite.map_or(16, |s| s.cipher.block_len());
+                let diff = flip.restored_last_block[j] ^ received[j];
+                self.report.notes.push(format!(
+                    "{} verifies, yet bit {} of its plaintext byte {} is flipped: its IV, the last block of {}, carries the bit flipped there, and encrypt-then-MAC authenticates the ciphertext, not the chained IV (RFC 7366 §3, RFC 2246 §6.2.3.2)",
+                    flip.record,
+                    diff.trailing_zeros(),
+                    j + block - 16,
+                    flip.previous
+                ));
+            }
         }
         if protected {
             self.report.verified[di] += 1;
@@ -1391,6 +1492,7 @@ impl Analyzer<'_, '_> {
         }
         let records_ok = self.report.failures.is_empty();
         self.report.failures.push(Failure {
+            version: self.version,
             record: Some(rref),
             seq: Some(0),
             cause: if records_ok {

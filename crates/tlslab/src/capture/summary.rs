@@ -10,13 +10,15 @@
 //! `application_data` (bytes), `finished_ok` (true, false or null);
 //! `all_verified`, `failures` (count), `first_failure` (null or an object with
 //! `record`, `direction`, `frame`, `stream_offset`, `seq`, `cause` (a
-//! [`Cause::id`] name), `message`, `proven`, `evidence`), `notes`.
+//! [`Cause::id`] name), `message`, `proven`, `evidence`), `follow_on_failures`
+//! (the later failures proven to be only a consequence of an earlier one,
+//! each an object like `first_failure`), `notes`.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::analyze::ConnectionReport;
+use super::analyze::{ConnectionReport, Failure};
 use super::{CaptureReport, Format};
 use crate::explain::Cause;
 use crate::observer::opt_hex;
@@ -93,6 +95,11 @@ impl ConnectionReport {
                 for e in &f.evidence {
                     let _ = writeln!(s, "      - {e}");
                 }
+                // A failure proven to follow from an earlier one (a flipped
+                // bit in the IV chain) is said next to it, not as a new fault.
+                for later in self.follow_on_failures() {
+                    let _ = writeln!(s, "   then {later}");
+                }
                 if self.failures.len() > 1 {
                     let _ = writeln!(s, "   ({} failures in all)", self.failures.len());
                 }
@@ -118,24 +125,8 @@ impl ConnectionReport {
 
     /// The summary as one JSON object (no newline), event `connection_summary`.
     pub fn summary_json(&self, number: usize) -> String {
-        let failure = self.first_failure().map(|f| FailureJson {
-            record: f.record.as_ref().map(|r| r.index),
-            direction: f.record.as_ref().map(|r| r.direction),
-            frame: f.record.as_ref().map(|r| r.packet),
-            stream_offset: f.record.as_ref().map(|r| r.stream_offset),
-            seq: f.seq,
-            cause: f.cause.id(),
-            message: f.cause.to_string(),
-            gap: match f.cause {
-                Cause::TcpGap { offset, len } => Some(GapJson {
-                    gap_offset: offset,
-                    gap_len: len,
-                }),
-                _ => None,
-            },
-            proven: f.proven,
-            evidence: &f.evidence,
-        });
+        let failure = self.first_failure().map(failure_json);
+        let follow_on: Vec<FailureJson<'_>> = self.follow_on_failures().map(failure_json).collect();
         to_json(&ConnectionJson {
             connection: number,
             client: self.client.to_string(),
@@ -161,8 +152,31 @@ impl ConnectionReport {
             all_verified: self.all_verified(),
             failures: self.failures.len(),
             first_failure: failure,
+            follow_on_failures: follow_on,
             notes: &self.notes,
         })
+    }
+}
+
+/// `first_failure` and each of `follow_on_failures` in JSON.
+fn failure_json(f: &Failure) -> FailureJson<'_> {
+    FailureJson {
+        record: f.record.as_ref().map(|r| r.index),
+        direction: f.record.as_ref().map(|r| r.direction),
+        frame: f.record.as_ref().map(|r| r.packet),
+        stream_offset: f.record.as_ref().map(|r| r.stream_offset),
+        seq: f.seq,
+        cause: f.cause.id(),
+        message: f.message(),
+        gap: match f.cause {
+            Cause::TcpGap { offset, len } => Some(GapJson {
+                gap_offset: offset,
+                gap_len: len,
+            }),
+            _ => None,
+        },
+        proven: f.proven,
+        evidence: &f.evidence,
     }
 }
 
@@ -204,6 +218,7 @@ struct ConnectionJson<'a> {
     all_verified: bool,
     failures: usize,
     first_failure: Option<FailureJson<'a>>,
+    follow_on_failures: Vec<FailureJson<'a>>,
     notes: &'a [String],
 }
 

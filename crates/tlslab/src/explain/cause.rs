@@ -49,6 +49,91 @@ pub struct BitPosition {
     pub bit: u8,
 }
 
+/// One rule's section in each version's RFC: SSL 3.0 (RFC 6101), TLS 1.0
+/// (RFC 2246), TLS 1.1 (RFC 4346), TLS 1.2 (RFC 5246). SSL 3.0 puts the
+/// record layer in §5.2, the handshake in §5.6 and the key schedule in §6;
+/// the TLS RFCs share one outline.
+pub(super) type Sections = [&'static str; 4];
+
+/// The section of `sections` for `version` (TLS 1.2's for any other).
+pub(super) fn cite(version: ProtocolVersion, [ssl30, tls10, tls11, tls12]: Sections) -> &'static str {
+    match version {
+        ProtocolVersion::SSL3 => ssl30,
+        ProtocolVersion::TLS10 => tls10,
+        ProtocolVersion::TLS11 => tls11,
+        _ => tls12,
+    }
+}
+
+/// Record payload protection.
+pub(super) const RECORD: Sections = [
+    "RFC 6101 §5.2.3",
+    "RFC 2246 §6.2.3",
+    "RFC 4346 §6.2.3",
+    "RFC 5246 §6.2.3",
+];
+pub(super) const MAC: Sections = [
+    "RFC 6101 §5.2.3.1",
+    "RFC 2246 §6.2.3.1",
+    "RFC 4346 §6.2.3.1",
+    "RFC 5246 §6.2.3.1",
+];
+pub(super) const CBC: Sections = [
+    "RFC 6101 §5.2.3.2",
+    "RFC 2246 §6.2.3.2",
+    "RFC 4346 §6.2.3.2",
+    "RFC 5246 §6.2.3.2",
+];
+pub(super) const FRAGMENT: Sections = [
+    "RFC 6101 §5.2.1",
+    "RFC 2246 §6.2.1",
+    "RFC 4346 §6.2.1",
+    "RFC 5246 §6.2.1",
+];
+pub(super) const CONNECTION_STATE: Sections =
+    ["RFC 6101 §5.1", "RFC 2246 §6.1", "RFC 4346 §6.1", "RFC 5246 §6.1"];
+pub(super) const KEY_BLOCK: Sections = [
+    "RFC 6101 §6.2.2",
+    "RFC 2246 §6.3",
+    "RFC 4346 §6.3",
+    "RFC 5246 §6.3",
+];
+// SSL 3.0 has no PRF: its key block is the MD5/SHA-1 construction.
+pub(super) const PRF: Sections = ["RFC 6101 §6.2.2", "RFC 2246 §5", "RFC 4346 §5", "RFC 5246 §5"];
+pub(super) const MASTER_SECRET: Sections =
+    ["RFC 6101 §6.1", "RFC 2246 §8.1", "RFC 4346 §8.1", "RFC 5246 §8.1"];
+pub(super) const FINISHED: Sections = [
+    "RFC 6101 §5.6.9",
+    "RFC 2246 §7.4.9",
+    "RFC 4346 §7.4.9",
+    "RFC 5246 §7.4.9",
+];
+pub(super) const RSA_PRE_MASTER: Sections = [
+    "RFC 6101 §5.6.7.1",
+    "RFC 2246 §7.4.7.1",
+    "RFC 4346 §7.4.7.1",
+    "RFC 5246 §7.4.7.1",
+];
+pub(super) const CERTIFICATE_VERIFY: Sections = [
+    "RFC 6101 §5.6.8",
+    "RFC 2246 §7.4.8",
+    "RFC 4346 §7.4.8",
+    "RFC 5246 §7.4.8",
+];
+pub(super) const SERVER_HELLO: Sections = [
+    "RFC 6101 §5.6.1.3",
+    "RFC 2246 §7.4.1.3",
+    "RFC 4346 §7.4.1.3",
+    "RFC 5246 §7.4.1.3",
+];
+pub(super) const ALERT: Sections = ["RFC 6101 §5.4", "RFC 2246 §7.2", "RFC 4346 §7.2", "RFC 5246 §7.2"];
+pub(super) const ERROR_ALERT: Sections = [
+    "RFC 6101 §5.4.2",
+    "RFC 2246 §7.2.2",
+    "RFC 4346 §7.2.2",
+    "RFC 5246 §7.2.2",
+];
+
 /// One cause of a failed record, Finished, or peer alert.
 ///
 /// Record-level causes describe what the *sender* of the record did
@@ -93,6 +178,16 @@ pub enum Cause {
     WrongIvChain {
         /// The IV that verifies, named by where it comes from.
         used: String,
+    },
+    /// SSL 3.0 / TLS 1.0 CBC: the record fails only because its IV, the
+    /// previous record's last ciphertext block, carries the bit flipped in
+    /// that record; with the bit restored in the IV it verifies. Not a
+    /// second fault: a consequence of the chain (RFC 2246 §6.2.3.2).
+    IvChangedByPreviousFlip {
+        /// How the failed record is named.
+        record: String,
+        /// How the previous record, where the flip was found, is named.
+        previous: String,
     },
     /// The payload length is impossible for the cipher (not whole blocks, or
     /// too short for the explicit IV/nonce, MAC or tag).
@@ -243,6 +338,7 @@ impl Cause {
             Cause::PaddingMalformed { .. } => "padding_malformed",
             Cause::Sslv3Padding { .. } => "sslv3_padding",
             Cause::WrongIvChain { .. } => "wrong_iv_chain",
+            Cause::IvChangedByPreviousFlip { .. } => "iv_changed_by_previous_flip",
             Cause::ImpossibleLength { .. } => "impossible_length",
             Cause::OtherDirectionKeys => "other_direction_keys",
             Cause::SequenceNumber { .. } => "sequence_number",
@@ -271,40 +367,58 @@ impl Cause {
         }
     }
 
-    /// The RFC text the cause violates (or that defines the check).
+    /// The RFC text the cause violates (or that defines the check), in the
+    /// TLS 1.2 specification (RFC 5246). [`Cause::rfc_in`] cites the RFC of
+    /// a given version.
     pub fn rfc(&self) -> &'static str {
+        self.rfc_in(ProtocolVersion::TLS12)
+    }
+
+    /// The RFC text the cause violates in the specification of `version`:
+    /// RFC 6101 for SSL 3.0, RFC 2246 for TLS 1.0, RFC 4346 for TLS 1.1 and
+    /// RFC 5246 for TLS 1.2 (and any other version). Each older RFC numbers
+    /// the same rule differently: SSL 3.0 puts the record layer in §5.2, the
+    /// handshake in §5.6 and the key schedule in §6; the TLS RFCs share one
+    /// outline.
+    pub fn rfc_in(&self, version: ProtocolVersion) -> &'static str {
+        let by_version = |sections| cite(version, sections);
         match self {
-            Cause::NotReproduced => "RFC 5246 §6.2.3",
-            Cause::CorruptedInTransit { .. } => "RFC 5246 §6.2.3.1",
-            Cause::TruncatedRecord { .. } => "RFC 5246 §6.2.1",
-            Cause::PaddingMalformed { .. } => "RFC 5246 §6.2.3.2",
-            Cause::Sslv3Padding { .. } => "RFC 5246 §6.2.3.2",
-            Cause::WrongIvChain { .. } => "RFC 2246 §6.2.3.2",
-            Cause::ImpossibleLength { .. } => "RFC 5246 §6.2.3",
-            Cause::OtherDirectionKeys => "RFC 5246 §6.3",
-            Cause::SequenceNumber { .. } => "RFC 5246 §6.1",
-            Cause::SequenceNotResetAtChangeCipherSpec { .. } => "RFC 5246 §6.1",
-            Cause::MacVersion { .. } => "RFC 5246 §6.2.3.1",
+            Cause::NotReproduced | Cause::ImpossibleLength { .. } => by_version(RECORD),
+            Cause::CorruptedInTransit { .. } | Cause::MacVersion { .. } => by_version(MAC),
+            Cause::TruncatedRecord { .. } => by_version(FRAGMENT),
+            // Sslv3Padding cites the rule of the connection's version that
+            // the padding breaks (under SSL 3.0 itself it breaks none).
+            Cause::PaddingMalformed { .. } | Cause::Sslv3Padding { .. } => by_version(CBC),
+            // The chain is TLS 1.0's rule (and SSL 3.0's); TLS 1.1 replaced
+            // it with an explicit IV, which a chained record lacks.
+            Cause::WrongIvChain { .. } | Cause::IvChangedByPreviousFlip { .. } => by_version([
+                "RFC 6101 §5.2.3.2",
+                "RFC 2246 §6.2.3.2",
+                "RFC 4346 §6.2.3.2",
+                "RFC 2246 §6.2.3.2",
+            ]),
+            Cause::OtherDirectionKeys | Cause::KeysDiffer | Cause::MacKeyDiffers => by_version(KEY_BLOCK),
+            Cause::SequenceNumber { .. } | Cause::SequenceNotResetAtChangeCipherSpec { .. } => {
+                by_version(CONNECTION_STATE)
+            }
             Cause::EncryptThenMacMismatch { .. } => "RFC 7366 §3",
-            Cause::PrfHash { .. } => "RFC 5246 §5",
+            Cause::PrfHash { .. } => by_version(PRF),
             Cause::ExtendedMasterSecret { .. } => "RFC 7627 §4",
-            Cause::KeysDiffer => "RFC 5246 §6.3",
-            Cause::MacKeyDiffers => "RFC 5246 §6.3",
-            Cause::FinishedLabelSwapped { .. } => "RFC 5246 §7.4.9",
-            Cause::TranscriptMissing { .. } => "RFC 5246 §7.4.9",
-            Cause::TranscriptExtra { .. } => "RFC 5246 §7.4.9",
-            Cause::FinishedHash { .. } => "RFC 5246 §7.4.9",
-            Cause::TranscriptDiffers => "RFC 5246 §7.4.9",
-            Cause::WrongVerifyData => "RFC 5246 §7.4.9",
-            Cause::MasterSecretDiffers => "RFC 5246 §8.1",
-            Cause::PreMasterSecretDiffers => "RFC 5246 §7.4.7.1",
-            Cause::RsaPreMasterVersion { .. } => "RFC 5246 §7.4.7.1",
-            Cause::ServerKeyMismatch => "RFC 5246 §7.4.7.1",
-            Cause::CertificateVerifyRejected => "RFC 5246 §7.4.8",
-            Cause::NegotiationFailed => "RFC 5246 §7.4.1.3",
-            Cause::PeerAlert { .. } => "RFC 5246 §7.2",
+            Cause::FinishedLabelSwapped { .. }
+            | Cause::TranscriptMissing { .. }
+            | Cause::TranscriptExtra { .. }
+            | Cause::FinishedHash { .. }
+            | Cause::TranscriptDiffers
+            | Cause::WrongVerifyData => by_version(FINISHED),
+            Cause::MasterSecretDiffers => by_version(MASTER_SECRET),
+            Cause::PreMasterSecretDiffers | Cause::RsaPreMasterVersion { .. } | Cause::ServerKeyMismatch => {
+                by_version(RSA_PRE_MASTER)
+            }
+            Cause::CertificateVerifyRejected => by_version(CERTIFICATE_VERIFY),
+            Cause::NegotiationFailed => by_version(SERVER_HELLO),
+            Cause::PeerAlert { .. } => by_version(ALERT),
             Cause::TcpGap { .. } => "RFC 9293 §3.4",
-            Cause::Malformed { .. } => "RFC 5246 §7.2.2",
+            Cause::Malformed { .. } => by_version(ERROR_ALERT),
         }
     }
 
@@ -332,6 +446,9 @@ impl Cause {
             ),
             Cause::WrongIvChain { used } => format!(
                 "the IV chain broke: the record does not verify under the IV the chain gives (the previous record's last ciphertext block, or the key block's write IV first), and verifies under {used}"
+            ),
+            Cause::IvChangedByPreviousFlip { record, previous } => format!(
+                "{record} fails only because its IV, the last block of {previous}, was changed by the flip found in {previous}: with that bit restored in the IV, {record} verifies"
             ),
             Cause::ImpossibleLength { length, why } => {
                 format!("a payload of {length} bytes cannot be a record of this suite: {why}")
@@ -434,5 +551,112 @@ impl Cause {
 impl fmt::Display for Cause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.description(), self.rfc())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VERSIONS: [ProtocolVersion; 4] = [
+        ProtocolVersion::SSL3,
+        ProtocolVersion::TLS10,
+        ProtocolVersion::TLS11,
+        ProtocolVersion::TLS12,
+    ];
+
+    fn citations(cause: &Cause) -> Vec<&'static str> {
+        VERSIONS.iter().map(|v| cause.rfc_in(*v)).collect()
+    }
+
+    /// The record MAC: RFC 6101 §5.2.3.1 "Null or Standard Stream Cipher"
+    /// (where SSL 3.0 defines its MAC), and §6.2.3.1 of the same title in
+    /// RFC 2246, RFC 4346 and RFC 5246 (their tables of contents).
+    #[test]
+    fn the_mac_causes_cite_each_versions_record_mac() {
+        let expected = [
+            "RFC 6101 §5.2.3.1",
+            "RFC 2246 §6.2.3.1",
+            "RFC 4346 §6.2.3.1",
+            "RFC 5246 §6.2.3.1",
+        ];
+        assert_eq!(citations(&Cause::CorruptedInTransit { bit: None }), expected);
+        let mac_version = Cause::MacVersion {
+            header: ProtocolVersion::TLS10,
+            used: ProtocolVersion::TLS12,
+        };
+        assert_eq!(citations(&mac_version), expected);
+    }
+
+    /// CBC padding: RFC 6101 §5.2.3.2 "CBC Block Cipher", and §6.2.3.2
+    /// "CBC Block Cipher" of RFC 2246, RFC 4346 and RFC 5246.
+    #[test]
+    fn the_padding_causes_cite_each_versions_cbc_section() {
+        let expected = [
+            "RFC 6101 §5.2.3.2",
+            "RFC 2246 §6.2.3.2",
+            "RFC 4346 §6.2.3.2",
+            "RFC 5246 §6.2.3.2",
+        ];
+        assert_eq!(
+            citations(&Cause::PaddingMalformed { padding_length: 3 }),
+            expected
+        );
+        assert_eq!(citations(&Cause::Sslv3Padding { padding_length: 3 }), expected);
+    }
+
+    /// Finished: RFC 6101 §5.6.9 "Finished" (SSL 3.0's handshake is §5.6),
+    /// and §7.4.9 "Finished" of RFC 2246, RFC 4346 and RFC 5246.
+    #[test]
+    fn the_finished_causes_cite_each_versions_finished_section() {
+        let expected = [
+            "RFC 6101 §5.6.9",
+            "RFC 2246 §7.4.9",
+            "RFC 4346 §7.4.9",
+            "RFC 5246 §7.4.9",
+        ];
+        for cause in [
+            Cause::WrongVerifyData,
+            Cause::TranscriptDiffers,
+            Cause::FinishedLabelSwapped {
+                expected: FinishedLabel::Client,
+                used: FinishedLabel::Server,
+            },
+        ] {
+            assert_eq!(citations(&cause), expected, "{cause:?}");
+        }
+    }
+
+    /// Sequence numbers live in the connection state: RFC 6101 §5.1
+    /// "Session and Connection States", §6.1 "Connection States" of the TLS
+    /// RFCs; keys: RFC 6101 §6.2.2 "Converting the Master Secret into Keys
+    /// and MAC Secrets", §6.3 "Key Calculation" of the TLS RFCs.
+    #[test]
+    fn sequence_and_key_causes_cite_each_versions_sections() {
+        let seq = Cause::SequenceNumber { expected: 1, used: 2 };
+        assert_eq!(
+            citations(&seq),
+            ["RFC 6101 §5.1", "RFC 2246 §6.1", "RFC 4346 §6.1", "RFC 5246 §6.1"]
+        );
+        assert_eq!(
+            citations(&Cause::KeysDiffer),
+            [
+                "RFC 6101 §6.2.2",
+                "RFC 2246 §6.3",
+                "RFC 4346 §6.3",
+                "RFC 5246 §6.3"
+            ]
+        );
+    }
+
+    /// The TLS 1.2 text stays what it was: `rfc()` is the TLS 1.2 citation.
+    #[test]
+    fn rfc_is_the_tls12_citation() {
+        let cause = Cause::PaddingMalformed { padding_length: 1 };
+        assert_eq!(cause.rfc(), cause.rfc_in(ProtocolVersion::TLS12));
+        assert_eq!(
+            Cause::WrongIvChain { used: String::new() }.rfc(),
+            "RFC 2246 §6.2.3.2"
+        );
     }
 }

@@ -327,22 +327,58 @@ impl ExperimentCause {
         )
     }
 
-    /// The RFC text that defines what the server gets wrong.
+    /// The RFC text that defines what the server gets wrong, in the TLS 1.2
+    /// specification; [`ExperimentCause::rfc_in`] cites another version's.
     pub fn rfc(&self) -> &'static str {
+        self.rfc_in(ProtocolVersion::TLS12)
+    }
+
+    /// The RFC text that defines what the server gets wrong, in the
+    /// specification of `version` (the version the experiments ran at).
+    pub fn rfc_in(&self, version: ProtocolVersion) -> &'static str {
+        use super::cause::{cite, ALERT, CBC, PRF, RSA_PRE_MASTER};
         match self {
-            ExperimentCause::ServerSignsWithOtherKey => "RFC 5246 §7.4.3",
-            ExperimentCause::RsaKeyExchangeBroken => "RFC 5246 §7.4.7.1",
+            ExperimentCause::ServerSignsWithOtherKey => cite(
+                version,
+                [
+                    "RFC 6101 §5.6.3",
+                    "RFC 2246 §7.4.3",
+                    "RFC 4346 §7.4.3",
+                    "RFC 5246 §7.4.3",
+                ],
+            ),
+            ExperimentCause::RsaKeyExchangeBroken => cite(version, RSA_PRE_MASTER),
             ExperimentCause::ExtendedMasterSecretNotApplied => "RFC 7627 §4",
             ExperimentCause::EncryptThenMacNotApplied => "RFC 7366 §3",
-            ExperimentCause::PrfHashBroken { .. } => "RFC 5246 §5",
-            ExperimentCause::CbcRecordsRejected => "RFC 5246 §6.2.3.2",
-            ExperimentCause::ExtensionIntolerance(_) => "RFC 5246 §7.4.1.4",
+            ExperimentCause::PrfHashBroken { .. } => cite(version, PRF),
+            ExperimentCause::CbcRecordsRejected => cite(version, CBC),
+            // Before TLS 1.2 hello extensions are RFC 4366's (RFC 3546's
+            // for TLS 1.0 first).
+            ExperimentCause::ExtensionIntolerance(_) => cite(
+                version,
+                [
+                    "RFC 4366 §2.1",
+                    "RFC 4366 §2.1",
+                    "RFC 4366 §2.1",
+                    "RFC 5246 §7.4.1.4",
+                ],
+            ),
             ExperimentCause::HelloLengthIntolerance { .. } => "RFC 7685 §1",
+            // About an offer above the version that works: the rule of the
+            // highest version offered, TLS 1.2's.
             ExperimentCause::VersionIntolerance(_) | ExperimentCause::RecordVersionIntolerance(_) => {
                 "RFC 5246 Appendix E.1"
             }
-            ExperimentCause::BadBackend { .. } | ExperimentCause::Intermittent { .. } => "RFC 5246 §7.2",
-            ExperimentCause::ResumptionAcrossBackends { .. } => "RFC 5077 §3.4, RFC 5246 §7.4.1.2",
+            ExperimentCause::BadBackend { .. } | ExperimentCause::Intermittent { .. } => cite(version, ALERT),
+            ExperimentCause::ResumptionAcrossBackends { .. } => cite(
+                version,
+                [
+                    "RFC 5077 §3.4, RFC 6101 §5.6.1.2",
+                    "RFC 5077 §3.4, RFC 2246 §7.4.1.2",
+                    "RFC 5077 §3.4, RFC 4346 §7.4.1.2",
+                    "RFC 5077 §3.4, RFC 5246 §7.4.1.2",
+                ],
+            ),
         }
     }
 }
@@ -442,6 +478,9 @@ pub struct Conclusion {
     pub evidence: Vec<String>,
     /// For a plausible conclusion: the experiment that would decide it.
     pub decide_by: Option<String>,
+    /// The protocol version of the experiments behind it: the cause cites
+    /// that version's RFC.
+    pub version: ProtocolVersion,
 }
 
 impl fmt::Display for Conclusion {
@@ -455,7 +494,7 @@ impl fmt::Display for Conclusion {
             f,
             "{word}: {} ({}) [{}]",
             self.cause,
-            self.cause.rfc(),
+            self.cause.rfc_in(self.version),
             self.cause.id()
         )?;
         for e in &self.evidence {
@@ -721,6 +760,7 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
             ));
         }
         out.push(Conclusion {
+            version: ProtocolVersion::TLS12,
             cause: ExperimentCause::ServerSignsWithOtherKey,
             certainty: Certainty::Proven,
             evidence,
@@ -843,6 +883,7 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
         };
         found.push((
             Conclusion {
+                version: ProtocolVersion::TLS12,
                 cause: p.cause.clone(),
                 certainty: if certain {
                     Certainty::Proven
@@ -887,7 +928,27 @@ pub fn conclude(experiments: &[Experiment]) -> Vec<Conclusion> {
     }
     found.sort_by_key(|(c, _, w)| std::cmp::Reverse((c.certainty == Certainty::Proven, *w)));
     out.extend(found.into_iter().map(|(c, _, _)| c));
+    // Each cause cites the RFC of the version the failures ran at.
+    let version = experiments_version(experiments);
+    for c in &mut out {
+        c.version = version;
+    }
     out
+}
+
+/// The protocol version of the failing experiments: what the server chose
+/// when it answered, else the highest version offered; TLS 1.2 without a
+/// failure.
+fn experiments_version(experiments: &[Experiment]) -> ProtocolVersion {
+    experiments
+        .iter()
+        .find(|e| !e.outcome.works())
+        .map_or(ProtocolVersion::TLS12, |e| {
+            e.negotiated
+                .as_ref()
+                .and_then(|n| n.version)
+                .unwrap_or(e.offer.client_version)
+        })
 }
 
 /// How many respects two handshakes differ in: the offer's fields and the
@@ -1042,6 +1103,7 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
             let repeated = failing.len() >= 2;
             let backend = failing[0].backend.clone().unwrap_or_default();
             return Conclusion {
+                version: ProtocolVersion::TLS12,
                 cause: ExperimentCause::BadBackend {
                     backend,
                     by: format!("{what} {bad_key}"),
@@ -1068,6 +1130,7 @@ fn backend_conclusion(experiments: &[Experiment], rep: &Repeatability) -> Conclu
         );
     }
     Conclusion {
+        version: ProtocolVersion::TLS12,
         cause: ExperimentCause::Intermittent {
             attempts: rep.attempts,
             failures: rep.failures,
@@ -1124,6 +1187,7 @@ fn backend_by_behaviour(experiments: &[Experiment], evidence: &[String]) -> Opti
     ));
     let repeated = failing.len() >= 2;
     Some(Conclusion {
+        version: ProtocolVersion::TLS12,
         cause: ExperimentCause::BadBackend {
             backend: Backend::default(),
             by: format!("{} in {fmin}..{fmax} ms", first.outcome),
@@ -1825,5 +1889,46 @@ mod tests {
         assert_eq!(c[0].cause, ExperimentCause::ExtendedMasterSecretNotApplied);
         assert!(matches!(c[0].certainty, Certainty::Plausible(_)));
         assert!(c[0].decide_by.as_deref().unwrap().contains("repeat"));
+    }
+
+    /// Experiment causes cite the RFC of the version the experiments ran
+    /// at: CBC records RFC 6101 §5.2.3.2 / RFC 2246, 4346 and 5246 §6.2.3.2
+    /// "CBC Block Cipher"; the RSA pre-master secret RFC 6101 §5.6.7.1 /
+    /// §7.4.7.1 of the TLS RFCs (their tables of contents).
+    #[test]
+    fn experiment_causes_cite_the_experiments_version() {
+        let versions = [
+            ProtocolVersion::SSL3,
+            ProtocolVersion::TLS10,
+            ProtocolVersion::TLS11,
+            ProtocolVersion::TLS12,
+        ];
+        let cbc: Vec<_> = versions
+            .iter()
+            .map(|v| ExperimentCause::CbcRecordsRejected.rfc_in(*v))
+            .collect();
+        assert_eq!(
+            cbc,
+            [
+                "RFC 6101 §5.2.3.2",
+                "RFC 2246 §6.2.3.2",
+                "RFC 4346 §6.2.3.2",
+                "RFC 5246 §6.2.3.2"
+            ]
+        );
+        let rsa: Vec<_> = versions
+            .iter()
+            .map(|v| ExperimentCause::RsaKeyExchangeBroken.rfc_in(*v))
+            .collect();
+        assert_eq!(
+            rsa,
+            [
+                "RFC 6101 §5.6.7.1",
+                "RFC 2246 §7.4.7.1",
+                "RFC 4346 §7.4.7.1",
+                "RFC 5246 §7.4.7.1"
+            ]
+        );
+        assert_eq!(ExperimentCause::CbcRecordsRejected.rfc(), "RFC 5246 §6.2.3.2");
     }
 }

@@ -59,6 +59,11 @@ fn check(
 /// Explains why a Finished did not verify. Proven only when a recomputation
 /// reproduces the received verify_data.
 pub fn explain_finished(secrets: &Secrets, finished: &FailedFinished) -> Explanation {
+    // Every cause cites the RFC of the connection's version.
+    explain_finished_findings(secrets, finished).in_version(secrets.version)
+}
+
+fn explain_finished_findings(secrets: &Secrets, finished: &FailedFinished) -> Explanation {
     let subject = format!(
         "Finished (\"{}\", {} transcript messages)",
         finished.label.label(),

@@ -282,10 +282,29 @@ pub struct FailedRecord {
     /// other direction's chain). The explainer adds the key block's write
     /// IVs and the explicit-IV reading itself.
     pub other_ivs: Vec<(String, [u8; 16])>,
+    /// SSL 3.0 and TLS 1.0: the single bit the explainer found flipped in
+    /// the sender's previous record, when it lies in that record's last
+    /// ciphertext block, which is this record's IV. The flip garbles this
+    /// record's first plaintext block too; the explainer proves it by
+    /// verifying this record under the restored block.
+    pub previous_flip: Option<PreviousFlip>,
     /// RC4: how many key stream bytes the sender used under these keys
     /// before this record (the stream runs on across records, RFC 2246
     /// §6.2.3.1); 0 for every other cipher.
     pub stream_position: u64,
+}
+
+/// A flipped bit found in the previous record's last ciphertext block (see
+/// [`FailedRecord::previous_flip`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PreviousFlip {
+    /// How the failed record is named ("record #7").
+    pub record: String,
+    /// How the previous record, where the flip was found, is named.
+    pub previous: String,
+    /// The previous record's last 16 ciphertext bytes with the flipped bit
+    /// restored (the tail is the IV of an 8-byte block cipher).
+    pub restored_last_block: [u8; 16],
 }
 
 impl FailedRecord {
@@ -302,6 +321,7 @@ impl FailedRecord {
             records_before_change_cipher_spec: None,
             previous_last_block: None,
             other_ivs: Vec::new(),
+            previous_flip: None,
             stream_position: 0,
         })
     }

@@ -26,6 +26,11 @@ const KEYLOG: &str = "the server's master secret for this client_random (`openss
 
 /// Explains a server's fatal alert, from what it received.
 pub fn explain_peer_complaint(secrets: &Secrets, complaint: &PeerComplaint) -> Explanation {
+    // Every cause cites the RFC of the connection's version.
+    explain_peer_complaint_findings(secrets, complaint).in_version(secrets.version)
+}
+
+fn explain_peer_complaint_findings(secrets: &Secrets, complaint: &PeerComplaint) -> Explanation {
     let alert = complaint.alert;
     let when = match complaint.after {
         ComplaintPoint::AfterClientHello => "after our ClientHello".to_string(),

@@ -467,6 +467,11 @@ fn other(d: Direction) -> Direction {
 /// Explains why `record` did not verify. See the [module](super) doc for
 /// the catalogue; the result is proven only when a recomputation verifies.
 pub fn explain_record(secrets: &Secrets, record: &FailedRecord) -> Explanation {
+    // Every cause cites the RFC of the connection's version.
+    explain_record_findings(secrets, record).in_version(secrets.version)
+}
+
+fn explain_record_findings(secrets: &Secrets, record: &FailedRecord) -> Explanation {
     let header = RecordHeader::decode(&record.header);
     let suite = secrets.suite;
     let subject = format!(
@@ -1017,6 +1022,31 @@ fn iv_chain_trials<'k>(
         Layout::Ssl3(_) => Layout::Ssl3(iv),
         _ => Layout::Chained(iv),
     };
+    let mut seen = vec![chained];
+    // First the chain as it was before a bit flipped in the previous
+    // record's last block: the one IV that makes this failure a
+    // consequence of that flip rather than a fault of its own.
+    if let Some(flip) = &record.previous_flip {
+        let restored = flip.restored_last_block;
+        if !seen.contains(&restored) {
+            seen.push(restored);
+            out.push((
+                Trial {
+                    layout: with_iv(restored),
+                    ..*baseline
+                },
+                Cause::IvChangedByPreviousFlip {
+                    record: flip.record.clone(),
+                    previous: flip.previous.clone(),
+                },
+                format!(
+                    "IV {} (the last block of {} with the flipped bit restored)",
+                    iv_hex(suite, &restored),
+                    flip.previous
+                ),
+            ));
+        }
+    }
     let mut candidates: Vec<(String, [u8; BLOCK])> = vec![];
     for d in [record.direction, other(record.direction)] {
         if let Some(iv) = write_iv(baseline.key_block, d) {
@@ -1024,7 +1054,6 @@ fn iv_chain_trials<'k>(
         }
     }
     candidates.extend(record.other_ivs.iter().cloned());
-    let mut seen = vec![chained];
     for (what, iv) in candidates {
         if seen.contains(&iv) {
             continue;
@@ -1350,5 +1379,32 @@ mod tests {
         // Every other IV was tried and ruled out, among them the key block's.
         assert!(e.ranked.iter().any(|f| f.certainty == Certainty::RuledOut
             && matches!(&f.cause, Cause::WrongIvChain { used } if used.contains("client_write_IV"))));
+    }
+
+    /// A TLS 1.0 record whose IV, the previous record's last block, arrived
+    /// with one bit flipped: it verifies under the restored block, and the
+    /// cause says so citing RFC 2246 (the chain is TLS 1.0's rule).
+    #[test]
+    fn a_tls10_record_after_a_flip_in_the_previous_last_block_is_a_consequence() {
+        let (s, kb) = tls10();
+        let r0 = seal(&kb, 0, None, true, b"first record");
+        let r1 = seal(&kb, 1, Some(last_block(&r0)), true, b"second record");
+        let mut flipped = last_block(&r0);
+        flipped[5] ^= 0x10;
+        let mut failed = FailedRecord::from_wire(Direction::ClientToServer, 1, &r1).unwrap();
+        failed.previous_last_block = Some(flipped);
+        failed.previous_flip = Some(crate::explain::PreviousFlip {
+            record: "record #2".into(),
+            previous: "record #1".into(),
+            restored_last_block: last_block(&r0),
+        });
+        let e = explain_record(&s, &failed);
+        assert!(e.is_certain(), "{e}");
+        let top = e.top().unwrap();
+        assert_eq!(top.cause.id(), "iv_changed_by_previous_flip");
+        assert!(e.to_string().contains(
+            "record #2 fails only because its IV, the last block of record #1, was changed by the flip found in record #1"
+        ));
+        assert_eq!(e.rfc_of(top), "RFC 2246 §6.2.3.2");
     }
 }

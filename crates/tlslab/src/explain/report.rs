@@ -4,6 +4,7 @@
 use std::fmt::{self, Write as _};
 
 use super::cause::Cause;
+use crate::wire::ProtocolVersion;
 
 /// How sure a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -141,6 +142,10 @@ pub struct Explanation {
     pub ranked: Vec<Finding>,
     /// How many recomputations were run.
     pub recomputations: usize,
+    /// The connection's protocol version: each cause cites the RFC of this
+    /// version ([`Cause::rfc_in`]). TLS 1.2 unless [`Explanation::in_version`]
+    /// says otherwise.
+    pub version: ProtocolVersion,
 }
 
 impl Explanation {
@@ -177,7 +182,22 @@ impl Explanation {
             facts,
             ranked: findings,
             recomputations,
+            version: ProtocolVersion::TLS12,
         }
+    }
+
+    /// The same explanation for a connection of `version`: its causes cite
+    /// that version's RFC.
+    #[must_use]
+    pub fn in_version(mut self, version: ProtocolVersion) -> Explanation {
+        self.version = version;
+        self
+    }
+
+    /// The RFC section a finding's cause violates, in this connection's
+    /// version.
+    pub fn rfc_of(&self, finding: &Finding) -> &'static str {
+        finding.cause.rfc_in(self.version)
     }
 
     /// The first-ranked finding that is not ruled out.
@@ -238,7 +258,7 @@ impl Explanation {
                     "{{\"cause\":{},\"description\":{},\"rfc\":{},\"certainty\":\"{}\",\"score\":{score},\"evidence\":{},\"decide_by\":{}}}",
                     json_str(f.cause.id()),
                     json_str(&f.cause.description()),
-                    json_str(f.cause.rfc()),
+                    json_str(self.rfc_of(f)),
                     f.certainty.name(),
                     evidence_json(&f.evidence),
                     f.decide_by.as_deref().map_or("null".into(), json_str)
@@ -356,7 +376,7 @@ impl fmt::Display for Explanation {
                 "{}. [{tag}] {} ({}) [{}]",
                 i + 1,
                 finding.cause.description(),
-                finding.cause.rfc(),
+                self.rfc_of(finding),
                 finding.cause.id()
             )?;
             if !finding.evidence.what.is_empty() {

@@ -642,7 +642,13 @@ impl CbcState {
             );
         }
         let Ok(body_len) = mac_verdict else {
-            // Not decrypted, padding never examined: no oracle.
+            // Not decrypted, padding never examined: no oracle. TLS 1.0:
+            // the sender's chain moved on all the same (the next IV is this
+            // record's last ciphertext block), which an analysis that reads
+            // on past a failure needs.
+            if let Some(iv) = self.chained_iv {
+                self.advance_chain(seq, iv, &payload[..len - mac_len], hooks);
+            }
             return false;
         };
         // 2. Decrypt IV ‖ ciphertext; the MAC is dropped. TLS 1.0: the

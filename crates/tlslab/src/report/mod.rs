@@ -423,7 +423,7 @@ fn verdict(out: &mut String, s: &Section<'_>, red: &Redactor) {
                         "<p class=\"cause\"><b>First cause:</b> {} <span class=\"certainty\">{}</span> <small>({})</small></p>",
                         esc(&red.text(&top.cause.description())),
                         esc(&certainty_text(top.certainty)),
-                        esc(top.cause.rfc()),
+                        esc(e.rfc_of(top)),
                     );
                     if top.evidence.computed.is_empty() && top.evidence.received.is_empty() {
                         let _ = write!(
@@ -535,7 +535,7 @@ fn findings(out: &mut String, e: &Explanation, red: &Redactor) {
             out,
             "<tr><td>{}<br><small>{}</small></td><td>{}</td><td>{}{}</td></tr>",
             esc(&red.text(&f.cause.description())),
-            esc(f.cause.rfc()),
+            esc(e.rfc_of(f)),
             esc(&certainty_text(f.certainty)),
             esc(&red.text(&f.evidence.what)),
             f.decide_by
