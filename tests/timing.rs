@@ -11,10 +11,15 @@
 //! Why they do not flake on a loaded machine: the two classes are
 //! interleaved at random call by call, so other processes, interrupts and
 //! frequency changes fall on both classes alike and widen the spread without
-//! moving either mean. Load costs the check power, not false alarms: with no
-//! leak, |t| ≥ 4.5 has a probability of about 7 in a million per row. The
-//! leak is caught with a margin of a factor of ten or more (|t| in the
-//! hundreds here even with the machine's two cores fully loaded).
+//! moving either mean; with no leak, |t| ≥ 4.5 has a probability of about 7
+//! in a million per row. Bursts of load while the test was being compiled
+//! beside it have still pushed one row to 5.6 once in about twenty runs (and
+//! below 2.3 in the runs after it), so a row that reaches the threshold is
+//! measured once more, with fresh random interleaving, and counts as a leak
+//! only when the second measurement reaches it too: a leak is there every
+//! time it is measured, a burst of load is not. The leak is caught with a
+//! margin of a factor of ten or more (|t| in the hundreds here even with the
+//! machine's two cores fully loaded).
 //!
 //! The expected outcomes come from what the code does, not from our own
 //! output: `explain` hashes a plaintext 255 bytes longer for one class than
@@ -45,18 +50,26 @@ fn verify_constant_time_shows_no_leak() {
     ] {
         let (key, cases) = dudect::cbc_cases(alg);
         for (classes, [a, b]) in &cases {
-            let t = dudect::abs_t([a, b], PER_CLASS, &mut |f| {
-                verify_constant_time(&key, dudect::SEQ, TYP, VER, f).is_ok()
-            });
+            let mut measure = || {
+                dudect::abs_t([a, b], PER_CLASS, &mut |f| {
+                    verify_constant_time(&key, dudect::SEQ, TYP, VER, f).is_ok()
+                })
+            };
+            let t = measure();
             println!("verify_constant_time, {alg:?}, {classes}: |t| = {t:.2}");
             if t >= dudect::THRESHOLD {
-                failures.push(format!("{alg:?} {classes}: |t| = {t:.2}"));
+                // Confirm on a second, independent measurement (see above).
+                let again = measure();
+                println!("verify_constant_time, {alg:?}, {classes}, measured again: |t| = {again:.2}");
+                if again >= dudect::THRESHOLD {
+                    failures.push(format!("{alg:?} {classes}: |t| = {t:.2}, then {again:.2}"));
+                }
             }
         }
     }
     assert!(
         failures.is_empty(),
-        "time depends on the class (|t| ≥ {}): {failures:?}",
+        "time depends on the class (|t| ≥ {} twice): {failures:?}",
         dudect::THRESHOLD
     );
 }
