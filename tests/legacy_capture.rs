@@ -593,27 +593,8 @@ fn a_flipped_bit_in_an_ssl3_record_is_found() {
     let key = key.to_str().unwrap();
     let lines = explain_json(&pcap, &["--server-key", key], true);
     // The record as it is in the file (header and payload), from the trace.
-    let record = events(&lines, "record_out")
-        .filter(|r| r["content_type"] == "application_data")
-        .nth(1)
-        .map(|r| {
-            hex::decode(format!(
-                "{}{}",
-                r["header"].as_str().unwrap(),
-                r["payload"].as_str().unwrap()
-            ))
-            .unwrap()
-        })
-        .unwrap();
-    let mut file = std::fs::read(&pcap).unwrap();
-    let at = file
-        .windows(record.len())
-        .position(|w| w == record)
-        .expect("the record is in one frame");
     // Payload byte 20, bit 3: the second ciphertext block.
-    file[at + 5 + 20] ^= 1 << 3;
-    let damaged = std::env::temp_dir().join(format!("tlslab-ssl3-flip-{}.pcap", std::process::id()));
-    std::fs::write(&damaged, &file).unwrap();
+    let damaged = with_flipped_bit(&pcap, &lines, 1, |_| 20, 1 << 3, "ssl3-flip");
     let lines = explain_json(&damaged, &["--server-key", key], true);
     let _ = std::fs::remove_file(&damaged);
     let s = summary(&lines);
@@ -644,29 +625,11 @@ fn explain_flip_in_last_block(
     mac_len: usize,
 ) -> (Vec<Value>, String, usize) {
     let lines = explain_json(pcap, &["--server-key", key], true);
-    let record = events(&lines, "record_out")
-        .filter(|r| r["content_type"] == "application_data")
-        .nth(nth)
-        .map(|r| {
-            hex::decode(format!(
-                "{}{}",
-                r["header"].as_str().unwrap(),
-                r["payload"].as_str().unwrap()
-            ))
-            .unwrap()
-        })
-        .unwrap();
-    let mut file = std::fs::read(pcap).unwrap();
-    let at = file
-        .windows(record.len())
-        .position(|w| w == record)
-        .expect("the record is in one frame");
     // AES: the last block is the 16 bytes before the MAC (encrypt-then-MAC)
     // or at the very end (MAC-then-encrypt).
-    let byte = record.len() - 5 - mac_len - 16 + 3;
-    file[at + 5 + byte] ^= 1 << 1;
-    let damaged = pcap.with_extension(format!("flip-last-{nth}.pcap"));
-    std::fs::write(&damaged, &file).unwrap();
+    let last_block = |payload_len: usize| payload_len - mac_len - 16 + 3;
+    let damaged = with_flipped_bit(pcap, &lines, nth, last_block, 1 << 1, &format!("flip-last-{nth}"));
+    let byte = last_block(flipped_record_len(&lines, nth));
     let lines = explain_json(&damaged, &["--server-key", key], true);
     let (code, text, err) = tlslab(&["explain", damaged.to_str().unwrap(), "--server-key", key]);
     assert_eq!(code, 0, "{text}{err}");
@@ -1016,27 +979,8 @@ fn explain_text_of_an_ssl3_capture_with_a_flipped_bit() {
     let (pcap, key) = (dir.join("capture.pcap"), dir.join("server-key.pem"));
     let key = key.to_str().unwrap();
     let lines = explain_json(&pcap, &["--server-key", key], true);
-    let record = events(&lines, "record_out")
-        .filter(|r| r["content_type"] == "application_data")
-        .nth(1)
-        .map(|r| {
-            hex::decode(format!(
-                "{}{}",
-                r["header"].as_str().unwrap(),
-                r["payload"].as_str().unwrap()
-            ))
-            .unwrap()
-        })
-        .unwrap();
-    let mut file = std::fs::read(&pcap).unwrap();
-    let at = file
-        .windows(record.len())
-        .position(|w| w == record)
-        .expect("the record is in one frame");
     // Payload byte 33, bit 6 (0x40): the third ciphertext block.
-    file[at + 5 + 33] ^= 0x40;
-    let damaged = std::env::temp_dir().join(format!("tlslab-ssl3-flip-text-{}.pcap", std::process::id()));
-    std::fs::write(&damaged, &file).unwrap();
+    let damaged = with_flipped_bit(&pcap, &lines, 1, |_| 33, 0x40, "ssl3-flip-text");
     let (code, text, err) = tlslab(&["explain", damaged.to_str().unwrap(), "--server-key", key]);
     let _ = std::fs::remove_file(&damaged);
     assert_eq!(code, 0, "{text}\n{err}");
@@ -1133,30 +1077,9 @@ fn rc4_3des_and_null_captures_match_tshark() {
 fn explain_flipped(pcap: &Path, key: &Path, byte: usize, bit: u8) -> Vec<Value> {
     let key = key.to_str().unwrap();
     let lines = explain_json(pcap, &["--server-key", key], true);
-    let record = events(&lines, "record_out")
-        .find(|r| r["content_type"] == "application_data")
-        .map(|r| {
-            hex::decode(format!(
-                "{}{}",
-                r["header"].as_str().unwrap(),
-                r["payload"].as_str().unwrap()
-            ))
-            .unwrap()
-        })
-        .unwrap();
-    let mut file = std::fs::read(pcap).unwrap();
-    let at = file
-        .windows(record.len())
-        .position(|w| w == record)
-        .expect("the record is in one frame");
-    let byte = if byte == usize::MAX {
-        record.len() - 6
-    } else {
-        byte
-    };
-    file[at + 5 + byte] ^= 1 << bit;
-    let damaged = pcap.with_extension(format!("flip{byte}.pcap"));
-    std::fs::write(&damaged, &file).unwrap();
+    // usize::MAX: the record's last byte.
+    let pick = |payload_len: usize| if byte == usize::MAX { payload_len - 1 } else { byte };
+    let damaged = with_flipped_bit(pcap, &lines, 0, pick, 1 << bit, &format!("flip{byte}"));
     let lines = explain_json(&damaged, &["--server-key", key], true);
     if std::env::var_os("DBG").is_none() {
         let _ = std::fs::remove_file(&damaged);
@@ -1244,4 +1167,51 @@ fn dhe_and_ecdhe_variants_match_tshark_with_a_key_log() {
         assert_eq!(s2c, t_s2c, "{suite}: server->client against tshark");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The payload length of the client's `nth` application data record, as
+/// the trace in `lines` shows it.
+fn flipped_record_len(lines: &[Value], nth: usize) -> usize {
+    client_application_record(lines, nth).len() - 5
+}
+
+/// The client's `nth` application data record (header and payload), as the
+/// trace in `lines` shows it.
+fn client_application_record(lines: &[Value], nth: usize) -> Vec<u8> {
+    events(lines, "record_out")
+        .filter(|r| r["content_type"] == "application_data")
+        .nth(nth)
+        .map(|r| {
+            hex::decode(format!(
+                "{}{}",
+                r["header"].as_str().unwrap(),
+                r["payload"].as_str().unwrap()
+            ))
+            .unwrap()
+        })
+        .unwrap()
+}
+
+/// A copy of `pcap` (named from `name`, in the temporary directory) with
+/// `mask` flipped in one payload byte of the client's `nth` application
+/// data record: the byte `pick(payload length)`. The record is found in the
+/// file by its bytes, as the trace in `lines` shows them.
+fn with_flipped_bit(
+    pcap: &Path,
+    lines: &[Value],
+    nth: usize,
+    pick: impl Fn(usize) -> usize,
+    mask: u8,
+    name: &str,
+) -> PathBuf {
+    let record = client_application_record(lines, nth);
+    let mut file = std::fs::read(pcap).unwrap();
+    let at = file
+        .windows(record.len())
+        .position(|w| w == record)
+        .expect("the record is in one frame");
+    file[at + 5 + pick(record.len() - 5)] ^= mask;
+    let damaged = std::env::temp_dir().join(format!("tlslab-{name}-{}.pcap", std::process::id()));
+    std::fs::write(&damaged, &file).unwrap();
+    damaged
 }
