@@ -50,7 +50,7 @@ fn verify_constant_time_shows_no_leak() {
     ] {
         let (key, cases) = dudect::cbc_cases(alg);
         for (classes, [a, b]) in &cases {
-            let mut measure = || {
+            let measure = || {
                 dudect::abs_t([a, b], PER_CLASS, &mut |f| {
                     verify_constant_time(&key, dudect::SEQ, TYP, VER, f).is_ok()
                 })
