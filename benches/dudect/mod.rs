@@ -28,13 +28,17 @@
 //!   offset in their own pages (the same alignment, the same distance from
 //!   the buffer modulo the page size), the copy is a fixed sequence of word
 //!   loads and stores (not `memcpy`, whose path can depend on those
-//!   addresses: glibc's AVX2 copy of a few hundred bytes picks its direction
-//!   by the source-to-destination distance modulo 4 KiB, to avoid 4K
-//!   aliasing), and `mfence` waits until the stores have left the store
+//!   addresses: glibc's AVX2 copy of a few hundred bytes chooses between
+//!   paths by the source-to-destination distance, to avoid 4K aliasing),
+//!   and `mfence` waits until the stores have left the store
 //!   buffer before the clock is read. With a `memcpy` from two separately
 //!   allocated inputs, one row reached |t| ≈ 8 twice on a machine other
 //!   than the one these tests were written on, on a verifier that measured
-//!   clean here with glibc's AVX-512, AVX2 and SSE2 copies.
+//!   clean here. The cause was reproduced here with glibc's AVX2 copy
+//!   (`GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD`):
+//!   the *same* 400-byte input in both classes, copied by `memcpy` from
+//!   two places whose distances to the buffer differ modulo 4 KiB (0 and
+//!   3,896 bytes), gave |t| = 11.7; with this staging the rows stay below 3.
 //! * **Placement swapped on demand** ([`Placement`]): the inputs' pages can
 //!   be exchanged, so that a second measurement tells a leak of the data
 //!   (same sign) from an artefact of where the inputs sit (sign reversed).
