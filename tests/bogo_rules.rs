@@ -217,6 +217,32 @@ fn close_notify_is_answered_with_ours() {
 }
 
 #[test]
+fn finished_data_and_close_notify_in_one_read_complete_the_handshake() {
+    // BoGo's Shutdown-Shim-* tests with packed handshake records: the
+    // server's Finished, application data and close_notify can reach the
+    // client in one read. The handshake completed and then the connection
+    // closed: `handshake_completed` says the first, `is_established` no
+    // longer does.
+    let v = vector();
+    let mut client = walkthrough_client(&v);
+    client.receive(&records(&v, 1..=4), &mut vec![]).unwrap();
+    assert!(!client.handshake_completed());
+    let mut burst = records(&v, 8..=9);
+    burst.extend(server_records(
+        &v,
+        &[
+            (ContentType::APPLICATION_DATA, b"before the end"),
+            (ContentType::ALERT, &[1, 0]),
+        ],
+    ));
+    client.receive(&burst, &mut vec![]).unwrap();
+    assert!(client.handshake_completed());
+    assert!(!client.is_established());
+    assert!(client.is_closed() && client.close_notify_received());
+    assert_eq!(client.take_received(), b"before the end");
+}
+
+#[test]
 fn an_alert_of_unknown_level_is_illegal_parameter() {
     let v = vector();
     let mut client = walkthrough_client(&v);

@@ -48,6 +48,9 @@ fn decode_name(d: &DecodeError) -> &'static str {
     }
     match d.what {
         "ChangeCipherSpec" => "BAD_CHANGE_CIPHER_SPEC",
+        // The ServerHello's ALPN extension (RFC 7301 §3.1: exactly one
+        // non-empty name).
+        "ProtocolName" => "PARSE_TLSEXT",
         "Handshake.length" => "EXCESSIVE_MESSAGE_SIZE",
         "TLSPlaintext.version" => "WRONG_VERSION_NUMBER",
         "Alert" | "Alert.level" | "Alert.description" => "BAD_ALERT",
@@ -78,6 +81,19 @@ fn handshake_name(h: &HandshakeError) -> &'static str {
             got: Received::ApplicationData,
             ..
         } => "APPLICATION_DATA_ON_SHUTDOWN",
+        // Application data before the server's ChangeCipherSpec: it cannot
+        // have been protected, and BoringSSL names it for what it replaced.
+        HandshakeError::UnexpectedMessage {
+            state:
+                StateName::ExpectServerHello
+                | StateName::ExpectCertificate
+                | StateName::ExpectServerKeyExchange
+                | StateName::ExpectServerHelloDone
+                | StateName::ExpectNewSessionTicket
+                | StateName::ExpectChangeCipherSpec,
+            got: Received::ApplicationData,
+            ..
+        } => "APPLICATION_DATA_INSTEAD_OF_HANDSHAKE",
         // A record of the wrong content type (application data, or a
         // ChangeCipherSpec out of place) is a record-level error to BoringSSL.
         HandshakeError::UnexpectedMessage {
@@ -175,6 +191,22 @@ pub fn describe(e: &Error) -> String {
     format!(":{}: {e}", boringssl_name(e))
 }
 
+/// [`describe`] for an error met while reading in state `state`: a
+/// handshake_failure alert that answers our ClientHello (the server found
+/// nothing it could accept in our offer) gets BoringSSL's second name,
+/// `HANDSHAKE_FAILURE_ON_CLIENT_HELLO`, which BoringSSL adds to its error
+/// queue after the alert's own.
+pub fn describe_in(e: &Error, state: Option<StateName>) -> String {
+    match (e, state) {
+        (Error::AlertReceived(a), Some(StateName::ExpectServerHello))
+            if a.description == AlertDescription::HANDSHAKE_FAILURE =>
+        {
+            format!(":HANDSHAKE_FAILURE_ON_CLIENT_HELLO: {}", describe(e))
+        }
+        _ => describe(e),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +239,45 @@ mod tests {
             IllegalParameter::DowngradeSentinel(tlslab::wire::ProtocolVersion::TLS11),
         ));
         assert_eq!(boringssl_name(&downgrade), "TLS13_DOWNGRADE");
+    }
+
+    /// The names BoringSSL's runner expects (`ssl/test/runner/runner.go`:
+    /// `AppDataBeforeHandshake`, `AppDataAfterChangeCipherSpec`,
+    /// `NoSharedCipher`, `ALPNClient-EmptyProtocolName-TLS-TLS12`).
+    #[test]
+    fn names_that_depend_on_where_the_handshake_was() {
+        let app_data_in = |state| {
+            Error::Handshake(HandshakeError::UnexpectedMessage {
+                state,
+                expected: "a handshake message",
+                got: Received::ApplicationData,
+            })
+        };
+        // Before the server's ChangeCipherSpec application data cannot be
+        // protected: BoringSSL names what it replaced.
+        assert_eq!(
+            boringssl_name(&app_data_in(StateName::ExpectServerHello)),
+            "APPLICATION_DATA_INSTEAD_OF_HANDSHAKE"
+        );
+        // After it, the record is a protected one of the wrong type.
+        assert_eq!(
+            boringssl_name(&app_data_in(StateName::ExpectFinished)),
+            "UNEXPECTED_RECORD"
+        );
+        let refused = Error::AlertReceived(tlslab::wire::Alert::fatal(AlertDescription::HANDSHAKE_FAILURE));
+        let on_hello = describe_in(&refused, Some(StateName::ExpectServerHello));
+        assert!(
+            on_hello.starts_with(":HANDSHAKE_FAILURE_ON_CLIENT_HELLO: "),
+            "{on_hello}"
+        );
+        assert!(
+            on_hello.contains(":SSLV3_ALERT_HANDSHAKE_FAILURE: "),
+            "{on_hello}"
+        );
+        assert!(describe_in(&refused, Some(StateName::ExpectServerHelloDone))
+            .starts_with(":SSLV3_ALERT_HANDSHAKE_FAILURE: "));
+        let empty_alpn = tlslab::internal::messages::decode_alpn(&[0, 1, 0]).unwrap_err();
+        assert_eq!(boringssl_name(&Error::Decode(empty_alpn)), "PARSE_TLSEXT");
     }
 
     #[test]

@@ -249,6 +249,9 @@ impl Flags {
                 "-max-version" => c.max_version = Some(parse_u16(name, v)?),
                 "-expect-version" => c.expect_version = Some(parse_u16(name, v)?),
                 "-fallback-scsv" => c.fallback_scsv = true,
+                // Older runners ask for what tlslab always does: the RSA
+                // certificate's keyUsage is checked against the key exchange.
+                "-enforce-rsa-key-usage" => {}
                 "-max-cert-list" => {
                     c.max_cert_list = Some(
                         v.parse()

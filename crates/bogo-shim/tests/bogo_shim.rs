@@ -247,6 +247,9 @@ fn a_fatal_alert_from_the_runner_is_named_as_boringssl_names_it() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(":SSLV3_ALERT_HANDSHAKE_FAILURE:"), "{stderr}");
+    // The alert answered the ClientHello: the runner's NoSharedCipher test
+    // looks for this name (ssl/test/runner/runner.go).
+    assert!(stderr.contains(":HANDSHAKE_FAILURE_ON_CLIENT_HELLO:"), "{stderr}");
 }
 
 #[test]

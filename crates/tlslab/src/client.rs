@@ -58,6 +58,8 @@ pub struct Client<'o> {
     close_notify_received: bool,
     /// The handshake's buffers were given back (see `release_handshake_buffers`).
     released: bool,
+    /// The handshake completed (the connection may have been closed since).
+    handshake_completed: bool,
 }
 
 impl Client<'static> {
@@ -93,6 +95,7 @@ impl<'o> Client<'o> {
             warning_alerts: 0,
             close_notify_received: false,
             released: false,
+            handshake_completed: false,
         }
     }
 
@@ -180,6 +183,14 @@ impl<'o> Client<'o> {
     /// Whether the handshake completed and the connection is usable.
     pub fn is_established(&self) -> bool {
         matches!(self.state, Ok(State::Established(_)))
+    }
+
+    /// Whether the handshake completed, even if the connection has been
+    /// closed since: the server's Finished, its application data and its
+    /// close_notify can all arrive in one read, and then
+    /// [`Client::is_established`] is already false when the caller looks.
+    pub fn handshake_completed(&self) -> bool {
+        self.handshake_completed
     }
 
     /// Whether close_notify was sent or received.
@@ -299,8 +310,11 @@ impl<'o> Client<'o> {
         match step(self, state, out) {
             Ok(next) => {
                 self.report_state(next.name());
-                if matches!(next, State::Established(..)) && !self.released {
-                    self.release_handshake_buffers();
+                if matches!(next, State::Established(..)) {
+                    self.handshake_completed = true;
+                    if !self.released {
+                        self.release_handshake_buffers();
+                    }
                 }
                 self.state = Ok(next);
                 Ok(())
@@ -394,8 +408,11 @@ impl<'o> Client<'o> {
             }
             state = result?;
             self.report_state(state.name());
-            if let (State::Established(st), None) = (&state, &self.resumable) {
-                self.remember_session(st);
+            if let State::Established(st) = &state {
+                self.handshake_completed = true;
+                if self.resumable.is_none() {
+                    self.remember_session(st);
+                }
             }
             // Nothing the server sends after its close_notify counts (RFC
             // 5246 §7.2.1). After our own close_notify the server's records
