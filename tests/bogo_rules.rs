@@ -10,7 +10,9 @@
 
 use tlslab::bytes::Bytes;
 use tlslab::crypto::suites;
-use tlslab::error::{CertificateError, CertificateKind, HandshakeError, Received, RecordError};
+use tlslab::error::{
+    CertificateError, CertificateKind, HandshakeError, IllegalParameter, Received, RecordError,
+};
 use tlslab::internal::key_block::KeyBlock;
 use tlslab::internal::messages::{split_handshake, ClientHello};
 use tlslab::internal::record::{Protection, RecordLayerState};
@@ -481,6 +483,75 @@ fn the_tls13_downgrade_sentinel_is_accepted_by_a_tls12_only_client() {
     let mut client = client_with_sni(ServerNameIndication::SameAsServerName);
     client.receive(&hello, &mut vec![]).unwrap();
     assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+}
+
+#[test]
+fn either_downgrade_sentinel_under_tls11_is_refused() {
+    // RFC 8446 §4.1.3: a server that speaks TLS 1.2 or 1.3 and negotiates
+    // TLS 1.1 ends ServerHello.random with "DOWNGRD\x00"; a TLS 1.3 server
+    // that sends "DOWNGRD\x01" instead (BoringSSL's runner does, test
+    // Downgrade-TLS11-Client) also had TLS 1.2 in common with our offer.
+    // The walkthrough's ServerHello, its version turned into TLS 1.1 (its
+    // suite, ECDHE-RSA-AES128-SHA, exists there).
+    let v = vector();
+    let tls11_hello = |tail: &[u8; 8]| {
+        let mut hello = record(&v, 1);
+        hello[5 + 4..5 + 4 + 2].copy_from_slice(&[3, 2]);
+        hello[5 + 4 + 2 + 24..5 + 4 + 2 + 32].copy_from_slice(tail);
+        hello
+    };
+    let legacy_client = || {
+        let mut config = ClientConfig::new("example.ulfheim.net");
+        config.verification = Verification::Insecure;
+        config.min_version = ProtocolVersion::TLS10;
+        let mut client = Client::new(config);
+        client.start(&mut vec![]).unwrap();
+        client
+    };
+    for tail in [b"DOWNGRD\x00", b"DOWNGRD\x01"] {
+        let mut out = vec![];
+        let err = legacy_client().receive(&tls11_hello(tail), &mut out).unwrap_err();
+        assert_eq!(
+            err,
+            Error::Handshake(HandshakeError::IllegalParameter(
+                IllegalParameter::DowngradeSentinel(ProtocolVersion::TLS11)
+            )),
+            "{tail:?}"
+        );
+        assert_eq!(out, plaintext_alert(AlertDescription::ILLEGAL_PARAMETER));
+    }
+    // The control: any other ending is a TLS 1.1 handshake that goes on.
+    let mut client = legacy_client();
+    client.receive(&tls11_hello(b"NOTADOWN"), &mut vec![]).unwrap();
+    assert_eq!(client.state_name(), tlslab::StateName::ExpectCertificate);
+}
+
+#[test]
+fn the_first_records_carry_the_hello_record_version() {
+    // RFC 5246 Appendix E.1: "TLS clients that wish to negotiate with older
+    // servers MAY send any value {03,XX} as the record layer version
+    // number"; by default tlslab sends ClientHello.client_version, and
+    // `hello_record_version` picks another (BoringSSL's runner checks for
+    // TLS 1.0, ExpectInitialRecordVersion). An alert sent before a version
+    // is agreed goes out the same way; records after it carry the agreed
+    // version.
+    let v = vector();
+    for (chosen, wire) in [(None, [3, 3]), (Some(ProtocolVersion::TLS10), [3, 1])] {
+        let mut config = ClientConfig::new("example.ulfheim.net");
+        config.verification = Verification::Insecure;
+        config.hello_record_version = chosen;
+        let mut client = Client::new(config);
+        let mut hello = vec![];
+        client.start(&mut hello).unwrap();
+        assert_eq!(hello[1..3], wire, "{chosen:?}");
+        // A ServerHello for SSL 3.0: the protocol_version alert (70) that
+        // answers it goes out before any version was agreed.
+        let mut bad = record(&v, 1);
+        bad[5 + 4..5 + 4 + 2].copy_from_slice(&[3, 0]);
+        let mut out = vec![];
+        client.receive(&bad, &mut out).unwrap_err();
+        assert_eq!(out, vec![21, wire[0], wire[1], 0, 2, 2, 70], "{chosen:?}");
+    }
 }
 
 #[test]

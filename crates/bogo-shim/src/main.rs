@@ -32,7 +32,7 @@
 //! only), `-curves`, `-verify-prefs`,
 //! `-no-ticket`, `-fallback-scsv`, `-max-cert-list`, `-min-version`,
 //! `-max-version`, `-no-tls1`, `-no-tls11`, `-no-tls12` (a range within
-//! TLS 1.0 to 1.2, by default TLS 1.2 only), `-no-tls13`, `-no-ssl3`. Checks:
+//! TLS 1.0 to 1.2, by default all three, as BoringSSL), `-no-tls13`, `-no-ssl3`. Checks:
 //! `-expect-alpn`, `-expect-extended-master-secret`, `-expect-session-miss`,
 //! `-expect-ticket-renewal`, `-expect-no-session`, `-expect-curve-id`,
 //! `-expect-version`, `-expect-peer-signature-algorithm`, `-expect-certificate-types`,
@@ -209,6 +209,9 @@ fn build_config(
     config.offer_encrypt_then_mac = false;
     config.offer_session_ticket = !per.no_ticket;
     config.fallback_scsv = per.fallback_scsv;
+    // BoringSSL sends its first records as TLS 1.0, and the runner checks it
+    // (VersionNegotiation-Client-*: ExpectInitialRecordVersion).
+    config.hello_record_version = Some(ProtocolVersion::TLS10);
     // With no version left the handshake fails once connected (see
     // `connection`); the range is then irrelevant.
     if let Some((min, max)) = per.version_range()? {
@@ -375,7 +378,12 @@ fn connection(
             stored: None,
             chain: s.peer_certificates.iter().map(|c| c.to_vec()).collect(),
             verified: *verdict.lock().unwrap_or_else(|p| p.into_inner()),
-            peer_signature: s.peer_signature_scheme,
+            // BoringSSL's SSL_get_peer_signature_algorithm: 0 before TLS 1.2,
+            // which negotiates no signature algorithm (tlslab still names the
+            // fixed MD5 ‖ SHA-1 or SHA-1 signature it checked).
+            peer_signature: s
+                .peer_signature_scheme
+                .filter(|_| s.version.is_some_and(|v| v.0 >= 0x0303)),
             group: s.group,
         }
     };
@@ -505,7 +513,7 @@ fn check_expectations(
         }
     }
     if let Some(id) = per.expect_peer_signature_algorithm {
-        if memory.peer_signature != Some(SignatureScheme(id)) {
+        if memory.peer_signature.map_or(0, |s| s.0) != id {
             return fail(format!(
                 "peer signature algorithm: expected {}, got {:?}",
                 SignatureScheme(id),

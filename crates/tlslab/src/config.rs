@@ -113,6 +113,15 @@ pub struct ClientConfig {
     /// extension (RFC 7685): some servers (F5 load balancers, by RFC 7685
     /// §1's account) hang on a ClientHello of that length.
     pub pad_client_hello: bool,
+    /// The record-layer version of what we send before the ServerHello fixes
+    /// the version (the ClientHello, an alert in answer to the ServerHello).
+    /// `None`: `ClientHello.client_version` (the highest version offered).
+    /// RFC 5246 Appendix E.1 lets a client send any `{03,XX}` there; OpenSSL,
+    /// BoringSSL, Go and rustls send TLS 1.0 (`Some(ProtocolVersion::TLS10)`),
+    /// because some old servers and middleboxes refuse a higher record
+    /// version on the first record (record version intolerance, which
+    /// `tlslab diagnose` probes).
+    pub hello_record_version: Option<crate::wire::ProtocolVersion>,
     /// Send TLS_FALLBACK_SCSV (RFC 7507 §4): this connection is a retry at a
     /// lower version than the client supports, which a server that supports
     /// more must refuse with inappropriate_fallback (a downgrade attack in
@@ -154,6 +163,7 @@ impl ClientConfig {
             rng: Box::new(OsRng::new()),
             custom_client_hello: None,
             pad_client_hello: true,
+            hello_record_version: None,
             fallback_scsv: false,
             max_certificate_message: crate::record::MAX_HANDSHAKE_MESSAGE,
             alpn_protocols: vec![],

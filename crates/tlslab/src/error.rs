@@ -207,9 +207,9 @@ pub enum IllegalParameter {
         version: ProtocolVersion,
     },
     /// ServerHello negotiated TLS 1.1 or lower while we offered TLS 1.2, and
-    /// its random ends in the downgrade sentinel `DOWNGRD\x00` (RFC 8446
-    /// §4.1.3): the server speaks TLS 1.2, so someone in the path rewrote
-    /// our offer.
+    /// its random ends in a downgrade sentinel (RFC 8446 §4.1.3): `DOWNGRD\x00`,
+    /// or `DOWNGRD\x01` from a server that speaks TLS 1.3. The server speaks
+    /// TLS 1.2 or later, so someone in the path rewrote our offer.
     DowngradeSentinel(ProtocolVersion),
     /// ALPN answer that is not exactly one protocol we offered (RFC 7301 §3.1).
     AlpnNotOffered(Vec<Vec<u8>>),
@@ -680,7 +680,7 @@ impl fmt::Display for IllegalParameter {
             ),
             IllegalParameter::DowngradeSentinel(v) => write!(
                 f,
-                "server chose {v} but its random ends in the downgrade sentinel DOWNGRD\\x00 (RFC 8446 §4.1.3): it speaks TLS 1.2, so the offer was tampered with on the way"
+                "server chose {v} but its random ends in a downgrade sentinel (DOWNGRD\\x00, or DOWNGRD\\x01 from a TLS 1.3 server; RFC 8446 §4.1.3): it speaks TLS 1.2 or later, so the offer was tampered with on the way"
             ),
             IllegalParameter::AlpnNotOffered(list) => write!(
                 f,

@@ -359,7 +359,11 @@ impl<'o> Context<'o> {
     /// ([`Point::MacInput`]); its record faults are applied around the
     /// record layer's seal ([`crate::faults::Faults::seal_record`]).
     fn seal_one(&mut self, typ: ContentType, fragment: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
-        let version = self.version();
+        let version = match (self.session.version, self.config.hello_record_version) {
+            // Before the ServerHello: the record version the caller chose.
+            (None, Some(v)) => v,
+            _ => self.version(),
+        };
         if !self.write.is_protected() {
             let rng = &mut *self.config.rng;
             return self.write.seal(typ, version, fragment, out, rng, &mut self.hooks);

@@ -166,6 +166,10 @@ pub(super) fn handle_server_hello(
 /// server that negotiates TLS 1.1 or lower (RFC 8446 §4.1.3).
 const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
 
+/// The last eight bytes of `ServerHello.random` of a TLS 1.3 server that
+/// negotiates an older version (RFC 8446 §4.1.3 asks for it with TLS 1.2).
+const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
+
 /// Step 1 of [`handle_server_hello`]: the version. Returns it.
 ///
 /// RFC 8446 §4.1.3: a server that speaks TLS 1.2 (or 1.3) and still answers
@@ -173,7 +177,12 @@ const DOWNGRADE_TLS11: [u8; 8] = *b"DOWNGRD\x00";
 /// client that offered TLS 1.2 and sees it knows the ClientHello was
 /// rewritten (or the version fallback forced) by an attacker who wants the
 /// weaker protocol: the signed random cannot be altered, so the downgrade
-/// is caught.
+/// is caught. `DOWNGRD\x01` (a TLS 1.3 server) is refused under TLS 1.1 or
+/// lower too: a server that speaks TLS 1.3 had TLS 1.2 in common with our
+/// offer, so it too was kept from it (BoringSSL's test server writes
+/// `\x01` whatever older version it is made to negotiate). Under TLS 1.2
+/// `DOWNGRD\x01` is what a TLS 1.3 server must send a TLS 1.2 client, and
+/// is accepted.
 // ANCHOR: check_server_version
 fn check_server_version(cx: &mut Context<'_>, server_hello: &ServerHello) -> Result<ProtocolVersion, Error> {
     let version = server_hello.server_version;
@@ -194,7 +203,10 @@ fn check_server_version(cx: &mut Context<'_>, server_hello: &ServerHello) -> Res
     if version.0 < cx.config.min_version.0 || version.0 > cx.config.max_version.0 {
         return Err(Error::Handshake(HandshakeError::ProtocolVersion(version)));
     }
-    if cx.config.max_version.0 >= ProtocolVersion::TLS12.0 && version.0 < ProtocolVersion::TLS12.0 && sentinel
+    let tls13_sentinel = server_hello.random[24..] == DOWNGRADE_TLS12;
+    if cx.config.max_version.0 >= ProtocolVersion::TLS12.0
+        && version.0 < ProtocolVersion::TLS12.0
+        && (sentinel || tls13_sentinel)
     {
         return Err(IllegalParameter::DowngradeSentinel(version).into());
     }
