@@ -28,8 +28,8 @@
 //! Verification: `-trust-cert`, `-verify-peer`, `-verify-fail`,
 //! `-use-custom-verify-callback`, `-expect-verify-result`,
 //! `-reverify-on-resume`, `-enforce-rsa-key-usage` (always so). Offer:
-//! `-host-name`, `-advertise-alpn`, `-cipher` (colon-separated suite names
-//! only), `-curves`, `-verify-prefs`,
+//! `-host-name`, `-advertise-alpn`, `-cipher` (suite names, or a cipher
+//! rule: see `cipher_rule`), `-curves`, `-verify-prefs`,
 //! `-no-ticket`, `-fallback-scsv`, `-max-cert-list`, `-min-version`,
 //! `-max-version`, `-no-tls1`, `-no-tls11`, `-no-tls12` (a range within
 //! TLS 1.0 to 1.2, by default all three, as BoringSSL), `-no-tls13`, `-no-ssl3`. Checks:
@@ -48,9 +48,10 @@
 //! `-enable-signed-cert-timestamps`), `-expect-peer-cert-file`, ECH and PAKE
 //! configuration, channel ID, key export, `-on-retry-*`,
 //! `-allow-unknown-alpn-protos` and `-ignore-rsa-key-usage` (tlslab has no
-//! switch that turns those checks off), a `-cipher` rule (`ALL`, `!x`,
-//! `[a|b]`), and any group or signature scheme tlslab does not implement.
+//! switch that turns those checks off), a `-cipher` rule with `[a|b]` or
+//! `@STRENGTH`, and any group or signature scheme tlslab does not implement.
 
+mod cipher_rule;
 mod errors;
 mod flags;
 mod trust;
@@ -62,7 +63,6 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tlslab::crypto::suites::find_by_name;
 use tlslab::error::{CertificateError, CertificateKind};
 use tlslab::session::StoredSession;
 use tlslab::wire::{AlertDescription, NamedGroup, ProtocolVersion, SignatureScheme};
@@ -232,12 +232,8 @@ fn build_config(
     if let Some(alpn) = &per.advertise_alpn {
         config.alpn_protocols = alpn.clone();
     }
-    if let Some(list) = &per.cipher {
-        config.suites = list
-            .split(':')
-            .filter(|t| !t.is_empty())
-            .map(|t| find_by_name(t).ok_or_else(|| Unsupported(format!("-cipher: '{t}'"))))
-            .collect::<Result<_, _>>()?;
+    if let Some(rule) = &per.cipher {
+        config.suites = cipher_rule::suites(rule)?;
     }
     if !per.curves.is_empty() {
         let mut groups = Vec::new();
