@@ -327,3 +327,130 @@ fn ems_and_etm_switches_show_in_the_server_hello_seen_by_openssl_s_client() {
         }
     }
 }
+
+/// A rustls (ring) TLS 1.2 server in memory, for what only the server's API
+/// shows: its own RFC 5705 exporter and its tls-unique view.
+fn rustls_server_connection(suite: CipherSuite) -> rustls::ServerConnection {
+    use rustls::pki_types::{pem::PemObject, CertificateDer, PrivateKeyDer};
+    let material = tlslab_peers::rustls::throwaway_material(KeyType::Rsa2048).unwrap();
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&material.cert_pem)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(&material.key_pem).unwrap();
+    let mut provider = rustls::crypto::ring::default_provider();
+    provider.cipher_suites.retain(|s| u16::from(s.suite()) == suite.0);
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    rustls::ServerConnection::new(std::sync::Arc::new(config)).unwrap()
+}
+
+/// Runs our client against `server` in memory until both handshakes are
+/// done: every byte one writes is handed to the other.
+fn handshake_in_memory(client: &mut Client<'_>, server: &mut rustls::ServerConnection) {
+    let mut to_server = vec![];
+    client.start(&mut to_server).unwrap();
+    for _ in 0..10 {
+        let mut rd = &to_server[..];
+        while !rd.is_empty() {
+            server.read_tls(&mut rd).unwrap();
+        }
+        server.process_new_packets().unwrap();
+        let mut to_client = vec![];
+        while server.wants_write() {
+            server.write_tls(&mut to_client).unwrap();
+        }
+        to_server = vec![];
+        client.receive(&to_client, &mut to_server).unwrap();
+        if client.is_established() && !server.is_handshaking() && to_server.is_empty() {
+            return;
+        }
+    }
+    panic!("the handshake did not finish");
+}
+
+#[test]
+fn exported_keying_material_equals_rustls_s() {
+    // RFC 5705 §4 on both sides of one connection: rustls' exporter
+    // (`ServerConnection::export_keying_material`) against ours, for the
+    // SHA-256 and the SHA-384 PRF, with no context, an empty context (its
+    // two length bytes still go into the seed) and a context.
+    for suite in [GCM128, GCM256] {
+        let mut server = rustls_server_connection(suite);
+        let mut config = ClientConfig::new("localhost");
+        config.verification = Verification::Insecure;
+        let mut client = Client::new(config);
+        handshake_in_memory(&mut client, &mut server);
+        for context in [None, Some(&b""[..]), Some(&b"tlslab context"[..])] {
+            let ours = client
+                .export_keying_material(b"EXPERIMENTAL-tlslab", context, 77)
+                .unwrap();
+            let theirs = server
+                .export_keying_material([0u8; 77], b"EXPERIMENTAL-tlslab", context)
+                .unwrap();
+            assert_eq!(ours, theirs, "{suite:?} context {context:?}");
+        }
+        // The labels TLS uses itself would hand out its own secrets.
+        assert!(client.export_keying_material(b"key expansion", None, 16).is_err());
+    }
+    // Not before the handshake: there is no master secret yet.
+    let mut fresh = Client::new(ClientConfig::new("localhost"));
+    assert!(fresh
+        .export_keying_material(b"EXPERIMENTAL-tlslab", None, 16)
+        .is_err());
+}
+
+/// Python's `ssl` (OpenSSL) as a server that reports its view of the
+/// connection's tls-unique channel binding (`SSLSocket.get_channel_binding`).
+const PY_TLS_UNIQUE_SERVER: &str = r#"
+import socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.minimum_version = ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+ls = socket.socket()
+ls.bind(("127.0.0.1", 0))
+ls.listen(1)
+print(ls.getsockname()[1], flush=True)
+conn, _ = ls.accept()
+tls = ctx.wrap_socket(conn, server_side=True)
+print(tls.get_channel_binding("tls-unique").hex(), flush=True)
+tls.close()
+"#;
+
+#[test]
+fn tls_unique_equals_openssl_s_through_python() {
+    // RFC 5929 §3.1: the first Finished of the handshake; in a full
+    // handshake the client's. OpenSSL computes it on the server side.
+    use std::io::{BufRead, BufReader};
+    let dir = std::env::temp_dir().join(format!("tlslab-tls-unique-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let material = tlslab_peers::rustls::throwaway_material(KeyType::Rsa2048).unwrap();
+    std::fs::write(dir.join("cert.pem"), &material.cert_pem).unwrap();
+    std::fs::write(dir.join("key.pem"), &material.key_pem).unwrap();
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", PY_TLS_UNIQUE_SERVER])
+        .arg(dir.join("cert.pem"))
+        .arg(dir.join("key.pem"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port: u16 = lines.next().unwrap().unwrap().trim().parse().unwrap();
+    let mut config = ClientConfig::new("localhost");
+    config.verification = Verification::Insecure;
+    let stream = net::connect(&format!("127.0.0.1:{port}"), Client::new(config), timeouts()).unwrap();
+    let ours = stream
+        .client()
+        .session()
+        .tls_unique
+        .clone()
+        .expect("tls-unique after a full handshake");
+    drop(stream);
+    let theirs = lines.next().unwrap().unwrap();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(hex::encode(ours.as_slice()), theirs.trim());
+}

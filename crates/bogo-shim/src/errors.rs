@@ -109,6 +109,9 @@ fn handshake_name(h: &HandshakeError) -> &'static str {
         HandshakeError::ExcessHandshakeData { .. } => "EXCESS_HANDSHAKE_DATA",
         HandshakeError::IllegalParameter(p) => match p {
             IllegalParameter::CipherSuiteNotOffered(_) => "WRONG_CIPHER_RETURNED",
+            // A TLS 1.2 suite under an older version: not one we could have
+            // offered for it (the runner's TLS-TLS1-*-client tests).
+            IllegalParameter::SuiteNotInVersion { .. } => "WRONG_CIPHER_RETURNED",
             IllegalParameter::CompressionNotOffered(_) => "UNSUPPORTED_COMPRESSION_ALGORITHM",
             IllegalParameter::EncryptThenMacWithAead(_) => "ERROR_PARSING_EXTENSION",
             IllegalParameter::NoUncompressedPointFormat => "ERROR_PARSING_EXTENSION",

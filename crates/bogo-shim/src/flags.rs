@@ -23,6 +23,19 @@ impl fmt::Display for Unsupported {
 /// Settings that may differ between the first connection and the resumptions.
 #[derive(Clone, Debug, Default)]
 pub struct PerConnection {
+    /// `-export-keying-material N`: after the handshake, write N bytes of
+    /// RFC 5705 keying material (`-export-label`, and `-export-context`
+    /// when `-use-export-context`).
+    pub export_keying_material: Option<usize>,
+    /// `-export-label LABEL`.
+    pub export_label: String,
+    /// `-export-context CONTEXT`.
+    pub export_context: String,
+    /// `-use-export-context`: the context goes into the seed (even empty).
+    pub use_export_context: bool,
+    /// `-tls-unique`: after the handshake, write the tls-unique channel
+    /// binding (RFC 5929 §3.1).
+    pub tls_unique: bool,
     /// `-verify-peer`: verify the chain against `-trust-cert`.
     pub verify_peer: bool,
     /// `-verify-fail`: the certificate verifier refuses every chain.
@@ -224,6 +237,15 @@ impl Flags {
                 "-verify-fail" => c.verify_fail = true,
                 "-no-ticket" => c.no_ticket = true,
                 "-host-name" => c.host_name = Some(v.to_string()),
+                "-export-keying-material" => {
+                    c.export_keying_material = Some(v.parse().map_err(|_| {
+                        Unsupported(format!("-export-keying-material: '{v}' is not a number"))
+                    })?)
+                }
+                "-export-label" => c.export_label = v.to_string(),
+                "-export-context" => c.export_context = v.to_string(),
+                "-use-export-context" => c.use_export_context = true,
+                "-tls-unique" => c.tls_unique = true,
                 "-advertise-alpn" => c.advertise_alpn = Some(parse_alpn_wire(v)?),
                 "-expect-alpn" => c.expect_alpn = Some(v.to_string()),
                 "-cipher" => c.cipher = Some(v.to_string()),
@@ -308,6 +330,9 @@ impl PerConnection {
 /// Flags followed by a value. An unknown flag is refused before its value
 /// would matter, so only the flags understood here need to be listed.
 const VALUE_FLAGS: &[&str] = &[
+    "-export-keying-material",
+    "-export-label",
+    "-export-context",
     "-port",
     "-shim-id",
     "-trust-cert",

@@ -37,8 +37,9 @@
 //! `-expect-ticket-renewal`, `-expect-no-session`, `-expect-curve-id`,
 //! `-expect-version`, `-expect-peer-signature-algorithm`, `-expect-certificate-types`,
 //! `-expect-no-hrr`, `-expect-no-ech-name-override`. After the handshake:
-//! `-shim-writes-first`, `-check-close-notify`, `-shim-shuts-down`,
-//! `-send-alert`. Each per-connection flag also with the `-on-initial-` and
+//! `-export-keying-material` (with `-export-label`, `-export-context`,
+//! `-use-export-context`), `-tls-unique`, `-shim-writes-first`,
+//! `-check-close-notify`, `-shim-shuts-down`, `-send-alert`. Each per-connection flag also with the `-on-initial-` and
 //! `-on-resume-` prefixes.
 //!
 //! Everything else answers 89, in particular: `-server`, `-dtls`, `-quic`,
@@ -46,7 +47,7 @@
 //! NPN (`-advertise-npn`, `-select-next-proto`), renegotiation
 //! (`-renegotiate-*`), OCSP and SCT (`-enable-ocsp-stapling`,
 //! `-enable-signed-cert-timestamps`), `-expect-peer-cert-file`, ECH and PAKE
-//! configuration, channel ID, key export, `-on-retry-*`,
+//! configuration, channel ID, `-export-traffic-secrets`, `-on-retry-*`,
 //! `-allow-unknown-alpn-protos` and `-ignore-rsa-key-usage` (tlslab has no
 //! switch that turns those checks off), a `-cipher` rule with `[a|b]` or
 //! `@STRENGTH`, and any group or signature scheme tlslab does not implement.
@@ -387,6 +388,26 @@ fn connection(
         reverify(flags, per, &mut conn, &memory)?;
     }
     check_expectations(per, &conn.client, resuming, &memory)?;
+    // What BoringSSL's shim writes first after the handshake, in the order
+    // the runner reads it.
+    if let Some(len) = per.export_keying_material {
+        let context = per.use_export_context.then_some(per.export_context.as_bytes());
+        let material = conn
+            .client
+            .export_keying_material(per.export_label.as_bytes(), context, len)?;
+        conn.client.send(&material, &mut conn.out)?;
+        conn.flush()?;
+    }
+    if per.tls_unique {
+        let Some(value) = conn.client.session().tls_unique.clone() else {
+            // BoringSSL's SSL_get_tls_unique refuses the same cases.
+            return Err(Failure::Failed(
+                "failed to get tls-unique (a resumption without extended master secret, RFC 7627 §1)".into(),
+            ));
+        };
+        conn.client.send(&value, &mut conn.out)?;
+        conn.flush()?;
+    }
     if per.send_alert {
         conn.client
             .abort(AlertDescription::DECOMPRESSION_FAILURE, &mut conn.out)?;

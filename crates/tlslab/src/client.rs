@@ -230,6 +230,66 @@ impl<'o> Client<'o> {
         }
     }
 
+    /// Keying material for another protocol ([RFC 5705]), `len` bytes of
+    /// `PRF(master_secret, label, client_random + server_random [+ context])`
+    /// once the handshake completed; see [`crate::crypto::prf::export_keying_material`].
+    ///
+    /// Refused: before the handshake completed (there is no master secret
+    /// yet), a context of 2^16 bytes or more (its length field has two
+    /// bytes), and the labels TLS itself uses with this master secret
+    /// (`client finished`, `server finished`, `master secret`, `key
+    /// expansion`, reserved in IANA's TLS Exporter Labels registry): with
+    /// them the exporter would hand out the Finished values or the key block.
+    ///
+    /// [RFC 5705]: https://www.rfc-editor.org/rfc/rfc5705
+    pub fn export_keying_material(
+        &mut self,
+        label: &[u8],
+        context: Option<&[u8]>,
+        len: usize,
+    ) -> Result<Vec<u8>, Error> {
+        const RESERVED: [&[u8]; 4] = [
+            b"client finished",
+            b"server finished",
+            b"master secret",
+            b"key expansion",
+        ];
+        if RESERVED.contains(&label) {
+            return Err(Error::config(format!(
+                "exporter label '{}' is reserved (RFC 5705 §4, IANA TLS Exporter Labels)",
+                String::from_utf8_lossy(label)
+            )));
+        }
+        if context.is_some_and(|c| c.len() > usize::from(u16::MAX)) {
+            return Err(Error::config(
+                "exporter context longer than 65535 bytes (RFC 5705 §4)",
+            ));
+        }
+        let (Some(master_secret), Some(client_random), Some(server_random), Some(suite), Some(version)) = (
+            self.master_secret(),
+            self.cx.session.client_random,
+            self.cx.session.server_random,
+            self.cx.session.suite,
+            self.cx.session.version,
+        ) else {
+            return Err(Error::config(
+                "keying material can be exported only after the handshake",
+            ));
+        };
+        let mut out = vec![0u8; len];
+        crate::crypto::prf::export_keying_material(
+            suite.prf_for(version),
+            &master_secret,
+            label,
+            &client_random,
+            &server_random,
+            context,
+            &mut out,
+            &mut self.cx.hooks,
+        );
+        Ok(out)
+    }
+
     /// The session this connection can be resumed with later (by ticket if the
     /// server sent one, else by session ID), once the handshake completed.
     /// `None` if the server gave neither.

@@ -371,6 +371,44 @@ pub fn compute_verify_data(
 }
 // ANCHOR_END: compute_verify_data
 
+/// Keying material for another protocol, from the TLS session ([RFC 5705
+/// §4]):
+///
+/// ```text
+/// PRF(master_secret, label, client_random + server_random)[length]
+/// PRF(master_secret, label, client_random + server_random
+///                           + context_value_length + context_value)[length]
+/// ```
+///
+/// the second when the application gives a context (even an empty one: its
+/// two-byte length is then in the seed, so "no context" and "empty context"
+/// give different keys). The PRF is the connection's: the suite's hash in
+/// TLS 1.2, MD5 ⊕ SHA-1 before. Emits [`Event::Prf`] with purpose
+/// `exporter`.
+///
+/// [RFC 5705 §4]: https://www.rfc-editor.org/rfc/rfc5705#section-4
+#[allow(clippy::too_many_arguments)]
+pub fn export_keying_material(
+    hash: PrfHash,
+    master_secret: &[u8; 48],
+    label: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    context: Option<&[u8]>,
+    out: &mut [u8],
+    hooks: &mut Hooks<'_>,
+) {
+    let mut seed = Vec::with_capacity(64 + context.map_or(0, |c| 2 + c.len()));
+    seed.extend_from_slice(client_random);
+    seed.extend_from_slice(server_random);
+    if let Some(c) = context {
+        // The caller checked that the context fits its two-byte length.
+        seed.extend_from_slice(&(c.len() as u16).to_be_bytes());
+        seed.extend_from_slice(c);
+    }
+    prf(hash, master_secret, label, &seed, out, "exporter", hooks);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 //! change it there before it is used.
 
 use super::{Context, Randoms, ServerKx};
+use crate::bytes::Bytes;
 use crate::crypto::dhe;
 use crate::crypto::key_block::{self, KeyBlock};
 use crate::crypto::kx::EcdheKeyPair;
@@ -274,6 +275,11 @@ pub(super) fn send_finished(
             .collect(),
         verify_data.to_vec(),
     ));
+    // RFC 5929 §3.1: in a full handshake ours is the first Finished (in an
+    // abbreviated one the server's was, see `verify_server_finished`).
+    if !cx.session.resumed {
+        cx.session.tls_unique = Some(Bytes(verify_data.to_vec()));
+    }
     cx.hooks.emit(&Event::FinishedVerify {
         label: "client finished",
         handshake_hash: &handshake_hash,

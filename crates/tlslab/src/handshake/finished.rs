@@ -102,6 +102,14 @@ pub(super) fn verify_server_finished(
         }));
     }
     cx.transcript.append(HandshakeType::FINISHED, raw, &mut cx.hooks);
+    // RFC 5929 §3.1: in an abbreviated handshake the server's Finished is
+    // the first. Not without the extended master secret: the triple
+    // handshake attack (Bhargavan et al., 2014; RFC 7627 §1) makes two
+    // resumptions of one such session share their Finished values through a
+    // man in the middle, so the binding would bind nothing.
+    if cx.session.tls_unique.is_none() && (!cx.session.resumed || cx.session.extended_master_secret) {
+        cx.session.tls_unique = Some(Bytes(finished.verify_data.clone()));
+    }
     // Abbreviated handshake: now our ChangeCipherSpec and Finished (RFC 5246 §7.3, Figure 2).
     if let Some(write) = st.pending_write {
         send_change_cipher_spec(cx, *write, out)?;

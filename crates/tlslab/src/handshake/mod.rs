@@ -271,6 +271,15 @@ pub struct SessionInfo {
     /// `certificate_types` of the server's CertificateRequest (RFC 5246
     /// §7.4.4), if it sent one.
     pub requested_certificate_types: Option<Bytes>,
+    /// The `tls-unique` channel binding ([RFC 5929 §3.1]): the verify_data
+    /// of the first Finished of the handshake, ours in a full handshake, the
+    /// server's in an abbreviated one. Known once that Finished went by;
+    /// never on a resumed session without the extended master secret (RFC
+    /// 7627 §1: the triple handshake attack makes it shared by two
+    /// connections).
+    ///
+    /// [RFC 5929 §3.1]: https://www.rfc-editor.org/rfc/rfc5929#section-3.1
+    pub tls_unique: Option<Bytes>,
 }
 
 /// Everything the steps share: configuration, observer, transcript, and both
