@@ -38,7 +38,7 @@
 //!   (`GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD`):
 //!   the *same* 400-byte input in both classes, copied by `memcpy` from
 //!   two places whose distances to the buffer differ modulo 4 KiB (0 and
-//!   3,896 bytes), gave |t| = 11.7; with this staging the rows stay below 3.
+//!   3,896 bytes), gave |t| = 11.7; with this staging every row stayed at or below 3.1 in the runs here.
 //! * **Placement swapped on demand** ([`Placement`]): the inputs' pages can
 //!   be exchanged, so that a second measurement tells a leak of the data
 //!   (same sign) from an artefact of where the inputs sit (sign reversed).
