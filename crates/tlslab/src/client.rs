@@ -370,11 +370,8 @@ impl<'o> Client<'o> {
         match step(self, state, out) {
             Ok(next) => {
                 self.report_state(next.name());
-                if matches!(next, State::Established(..)) {
-                    self.handshake_completed = true;
-                    if !self.released {
-                        self.release_handshake_buffers();
-                    }
+                if matches!(next, State::Established(..)) && !self.released {
+                    self.release_handshake_buffers();
                 }
                 self.state = Ok(next);
                 Ok(())
@@ -400,7 +397,12 @@ impl<'o> Client<'o> {
     }
 
     /// Emits `StateChanged` when the state differs from the one last reported.
+    /// Every state the connection enters passes here, so this is also where
+    /// the completed handshake is noted.
     fn report_state(&mut self, to: StateName) {
+        if to == StateName::Established {
+            self.handshake_completed = true;
+        }
         if to != self.reported {
             self.cx.hooks.emit(&Event::StateChanged {
                 from: self.reported,
@@ -468,11 +470,8 @@ impl<'o> Client<'o> {
             }
             state = result?;
             self.report_state(state.name());
-            if let State::Established(st) = &state {
-                self.handshake_completed = true;
-                if self.resumable.is_none() {
-                    self.remember_session(st);
-                }
+            if let (State::Established(st), None) = (&state, &self.resumable) {
+                self.remember_session(st);
             }
             // Nothing the server sends after its close_notify counts (RFC
             // 5246 §7.2.1). After our own close_notify the server's records
